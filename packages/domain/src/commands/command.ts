@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { UtcTime } from '../shared/time.js';
+import { Channel } from '../inbound/channel.js';
+
+// Commands are what downstream consumers receive: CloudEvents 1.0 with deterministic ids.
+
+export const COMMAND_SOURCE = 'urn:tickets:rule-reactor';
+
+const trace = {
+  ruleId: z.string(),
+  /** The domain event that triggered the rule. */
+  causationId: z.string(),
+  /** The inbound CloudEvent id this all started from. */
+  correlationId: z.string(),
+};
+
+const envelope = {
+  specversion: z.literal('1.0'),
+  id: z.string().describe('Deterministic: derived from rule + triggering event + action'),
+  source: z.string(),
+  subject: z.string().describe('The ticket id'),
+  time: UtcTime.describe('Event time of the triggering event'),
+  datacontenttype: z.literal('application/json'),
+};
+
+const command = <T extends string, P extends z.ZodRawShape>(type: T, payload: P) =>
+  z.object({ ...envelope, type: z.literal(type), data: z.object({ ...trace, ...payload }) });
+
+export const TagAddCommand = command('ticket.tag.add', { tag: z.string() });
+export const TagRemoveCommand = command('ticket.tag.remove', { tag: z.string() });
+export const AssignCommand = command('ticket.assign', { team: z.string() });
+export const MessageSendCommand = command('message.send', {
+  channel: Channel,
+  to: z.string(),
+  body: z.string(),
+  segments: z.number().int().nonnegative().optional().describe('SMS segments (sms only)'),
+  encoding: z.enum(['GSM-7', 'UCS-2']).optional().describe('SMS encoding (sms only)'),
+});
+export const NoteAddCommand = command('ticket.note.add', { body: z.string() });
+export const CloseCommand = command('ticket.close', {});
+
+export const Command = z
+  .discriminatedUnion('type', [TagAddCommand, TagRemoveCommand, AssignCommand, MessageSendCommand, NoteAddCommand, CloseCommand])
+  .describe('A command for downstream consumers (CloudEvent 1.0)');
+export type Command = z.infer<typeof Command>;
+export type CommandType = Command['type'];

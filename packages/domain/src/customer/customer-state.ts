@@ -1,0 +1,41 @@
+import type { Channel } from '../inbound/channel.js';
+import type { CustomerEvent } from './customer-events.js';
+
+export interface CustomerState {
+  readonly customerId: string;
+  /** The ticket new messages on a channel go to (unless they name another). */
+  readonly routes: Readonly<Partial<Record<Channel, string>>>;
+  /** Opted out of SMS (and WhatsApp: same number) since this event time. */
+  readonly optedOutAt: string | null;
+  readonly lastAutoReplyAt: string | null;
+}
+
+export const initialCustomerState = (customerId: string): CustomerState => ({
+  customerId,
+  routes: {},
+  optedOutAt: null,
+  lastAutoReplyAt: null,
+});
+
+export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
+  switch (event.type) {
+    case 'CustomerRouted':
+      return { ...state, routes: { ...state.routes, [event.data.channel]: event.data.ticketId } };
+    case 'CustomerOptedOut':
+      return { ...state, optedOutAt: event.data.at };
+    case 'CustomerOptedIn':
+      return { ...state, optedOutAt: null };
+    case 'AutoReplyRecorded':
+      return { ...state, lastAutoReplyAt: event.data.at };
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unknown customer event ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+export const foldCustomer = (customerId: string, events: Iterable<CustomerEvent>): CustomerState => {
+  let state = initialCustomerState(customerId);
+  for (const event of events) state = evolveCustomer(state, event);
+  return state;
+};

@@ -1,0 +1,279 @@
+import type { InboundEvent, InboundOf } from '../inbound/inbound-event.js';
+import { PHONE_CHANNELS, type Channel } from '../inbound/channel.js';
+import type { CustomerState } from '../customer/customer-state.js';
+import { customerStream, type CustomerEvent } from '../customer/customer-events.js';
+import type { TicketState } from '../ticket/ticket-state.js';
+import { ticketStream, type Routing, type TicketEvent, type TicketEventOf } from '../ticket/ticket-events.js';
+import { reopenWindowFor, type ReopenPolicy, type ReopenWindow } from '../ticket/reopen-policy.js';
+import { classifyIntent } from '../intent/classify-intent.js';
+import { ticketIdFor } from '../shared/ids.js';
+import { fromMillis, toMillis } from '../shared/time.js';
+import { domainError, type DomainError } from '../shared/domain-error.js';
+
+export type DomainEvent = TicketEvent | CustomerEvent;
+
+/** Events for one stream, in order. The caller adds ids, metadata and the expected version. */
+export interface StreamWrite {
+  readonly stream: string;
+  readonly events: readonly DomainEvent[];
+}
+
+export type InboundDecision =
+  | {
+      readonly outcome: 'accepted';
+      /** The ticket the event ended up on (null only for no-ops on unknown data, never here today). */
+      readonly ticketId: string;
+      readonly routing: Routing | null;
+      /** Empty when the event changes nothing (e.g. closing a closed ticket); it is still logged. */
+      readonly writes: readonly StreamWrite[];
+    }
+  | { readonly outcome: 'rejected'; readonly error: DomainError };
+
+/** What the decider needs to know, loaded by the caller (see `ticketsToLoad`). */
+export interface DecisionContext {
+  readonly customer: CustomerState;
+  /** The tickets named by `ticketsToLoad`; an id missing here is unknown to the store. */
+  readonly tickets: ReadonlyMap<string, TicketState>;
+  readonly policy: ReopenPolicy;
+}
+
+/** The tickets whose state `decideInbound` needs: named by the event, or the customer's current one. */
+export function ticketsToLoad(event: InboundEvent, customer: CustomerState): string[] {
+  if (event.type !== 'message.received') return [event.data.ticketId];
+  const ids = [event.data.ticketId, customer.routes[event.data.channel]];
+  return [...new Set(ids.filter((id): id is string => id !== undefined))];
+}
+
+const CHANNEL_LABEL: Record<Channel, string> = { sms: 'SMS', email: 'Email', chat: 'Chat', whatsapp: 'WhatsApp' };
+
+/** New tickets carry the customer's name in their subject (the seed's follow-up rule relies on it). */
+export const defaultSubject = (channel: Channel, customer: { id: string; name?: string | undefined }): string =>
+  `${CHANNEL_LABEL[channel]} from ${customer.name ?? customer.id}`;
+
+/**
+ * The decider: what an accepted inbound event does, on event time only. Pure.
+ * Idempotency (the same source + id twice) is the caller's, through the inbound log.
+ */
+export function decideInbound(event: InboundEvent, ctx: DecisionContext): InboundDecision {
+  switch (event.type) {
+    case 'message.received':
+      return decideMessageReceived(event, ctx);
+    case 'ticket.created':
+      return decideTicketCreated(event, ctx);
+    case 'message.sent':
+    case 'ticket.closed':
+    case 'ticket.tagged':
+    case 'ticket.assigned':
+      return decideAgentAction(event, ctx);
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unknown inbound event ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+function decideMessageReceived(event: InboundOf<'message.received'>, ctx: DecisionContext): InboundDecision {
+  const { data } = event;
+  const at = event.time;
+  const requestedId = data.ticketId;
+  const requested = requestedId === undefined ? undefined : ctx.tickets.get(requestedId);
+  // A ticket id of another customer is treated like an unknown one: never attach to someone else's ticket.
+  const requestedUsable = requested !== undefined && requested.customer.id === event.subject ? requested : undefined;
+  const routedId = ctx.customer.routes[data.channel];
+  const target = requestedUsable ?? (routedId === undefined ? undefined : ctx.tickets.get(routedId));
+
+  const requestInfo: Pick<Routing, 'requestedTicketId' | 'requestedTicketUnknown'> =
+    requestedId === undefined
+      ? {}
+      : requestedUsable === undefined
+        ? { requestedTicketId: requestedId, requestedTicketUnknown: true }
+        : { requestedTicketId: requestedId };
+
+  const intent = classifyIntent(data.message.body);
+  const received = (ticketId: string, routing: Routing): TicketEventOf<'MessageReceived'> => ({
+    type: 'MessageReceived',
+    data: { ticketId, at, messageId: data.message.id, body: data.message.body, intent, customer: data.customer, routing },
+  });
+
+  let routing: Routing;
+  let ticketId: string;
+  const ticketEvents: TicketEvent[] = [];
+  const customerEvents: CustomerEvent[] = [];
+
+  const closed = target === undefined ? null : closedFacts(target);
+  if (target !== undefined && closed === null) {
+    ticketId = target.ticketId;
+    routing = { kind: 'open_ticket', reason: 'the ticket is open', ...requestInfo };
+  } else if (target !== undefined && closed !== null && toMillis(at) < toMillis(closed.reopenDeadline)) {
+    // Inside the window (or delivered late, before the close itself): the same ticket comes back.
+    ticketId = target.ticketId;
+    routing = {
+      kind: 'reopen',
+      reason: `message time ${at} is before the reopen deadline ${closed.reopenDeadline}`,
+      ...requestInfo,
+      previousTicketId: target.ticketId,
+      ...closed,
+    };
+    ticketEvents.push({ type: 'TicketReopened', data: { ticketId, at, ...closed } });
+  } else {
+    ticketId = ticketIdFor(event.source, event.id);
+    routing =
+      target === undefined || closed === null
+        ? { kind: 'new_ticket', reason: 'first contact on this channel', ...requestInfo }
+        : {
+            kind: 'follow_up',
+            reason: `message time ${at} is at or after the reopen deadline ${closed.reopenDeadline}`,
+            ...requestInfo,
+            previousTicketId: target.ticketId,
+            ...closed,
+          };
+    ticketEvents.push({
+      type: 'TicketCreated',
+      data: {
+        ticketId,
+        at,
+        channel: data.channel,
+        integration: data.integration ?? null,
+        customer: data.customer,
+        subject: defaultSubject(data.channel, data.customer),
+        origin: 'customer',
+        followUpOf: target?.ticketId ?? null,
+      },
+    });
+    customerEvents.push({
+      type: 'CustomerRouted',
+      data: { customerId: event.subject, at, channel: data.channel, ticketId },
+    });
+  }
+  ticketEvents.push(received(ticketId, routing));
+
+  if (PHONE_CHANNELS.includes(data.channel)) {
+    const consent = { customerId: event.subject, at, channel: data.channel, ticketId, messageId: data.message.id };
+    if (intent === 'opt_out' && ctx.customer.optedOutAt === null) customerEvents.push({ type: 'CustomerOptedOut', data: consent });
+    if (intent === 'opt_in' && ctx.customer.optedOutAt !== null) customerEvents.push({ type: 'CustomerOptedIn', data: consent });
+  }
+
+  return {
+    outcome: 'accepted',
+    ticketId,
+    routing,
+    writes: writesFor(ticketId, ticketEvents, event.subject, customerEvents),
+  };
+}
+
+/** The close facts of a closed ticket (fixed when it closed), or null for an open one. */
+function closedFacts(ticket: TicketState): { closedAt: string; reopenDeadline: string; window: ReopenWindow } | null {
+  if (ticket.status !== 'closed' || ticket.closedAt === null || ticket.reopenDeadline === null || ticket.reopenWindow === null) {
+    return null;
+  }
+  return { closedAt: ticket.closedAt, reopenDeadline: ticket.reopenDeadline, window: ticket.reopenWindow };
+}
+
+function decideTicketCreated(event: InboundOf<'ticket.created'>, ctx: DecisionContext): InboundDecision {
+  const { data } = event;
+  if (ctx.tickets.has(data.ticketId)) {
+    return rejected(domainError('TICKET.ALREADY_EXISTS', `ticket ${data.ticketId} already exists`, 'data.ticketId'));
+  }
+  const created: TicketEvent = {
+    type: 'TicketCreated',
+    data: {
+      ticketId: data.ticketId,
+      at: event.time,
+      channel: data.channel,
+      integration: data.integration ?? null,
+      customer: data.customer,
+      subject: data.subject ?? defaultSubject(data.channel, data.customer),
+      origin: 'agent',
+      followUpOf: null,
+    },
+  };
+  // An agent-opened ticket becomes where the customer's next messages on that channel go.
+  const routed: CustomerEvent = {
+    type: 'CustomerRouted',
+    data: { customerId: event.subject, at: event.time, channel: data.channel, ticketId: data.ticketId },
+  };
+  return {
+    outcome: 'accepted',
+    ticketId: data.ticketId,
+    routing: null,
+    writes: writesFor(data.ticketId, [created], event.subject, [routed]),
+  };
+}
+
+type AgentAction = InboundOf<'message.sent' | 'ticket.closed' | 'ticket.tagged' | 'ticket.assigned'>;
+
+function decideAgentAction(event: AgentAction, ctx: DecisionContext): InboundDecision {
+  const ticketId = event.data.ticketId;
+  const ticket = ctx.tickets.get(ticketId);
+  if (ticket === undefined) return rejected(domainError('TICKET.NOT_FOUND', `unknown ticket ${ticketId}`, 'data.ticketId'));
+  if (ticket.customer.id !== event.subject) {
+    return rejected(
+      domainError('TICKET.WRONG_CUSTOMER', `ticket ${ticketId} belongs to another customer than the subject`, 'subject'),
+    );
+  }
+  const at = event.time;
+  const events: TicketEvent[] = [];
+  switch (event.type) {
+    case 'message.sent':
+      events.push({
+        type: 'MessageSent',
+        data: { ticketId, at, messageId: event.data.message.id, body: event.data.message.body, author: event.data.author },
+      });
+      break;
+    case 'ticket.closed':
+      if (ticket.status === 'open') {
+        const window = reopenWindowFor(ctx.policy, ticket);
+        events.push({
+          type: 'TicketClosed',
+          data: {
+            ticketId,
+            at,
+            closedBy: event.data.closedBy ?? { type: 'agent' },
+            window,
+            reopenDeadline: fromMillis(toMillis(at) + window.ms),
+          },
+        });
+      }
+      break;
+    case 'ticket.tagged': {
+      const has = new Set(ticket.tags);
+      const added = [...new Set(event.data.add ?? [])].filter((t) => !has.has(t));
+      const removed = [...new Set(event.data.remove ?? [])].filter((t) => has.has(t));
+      if (added.length + removed.length > 0) {
+        events.push({ type: 'TagsChanged', data: { ticketId, at, added, removed, by: { type: 'agent' } } });
+      }
+      break;
+    }
+    case 'ticket.assigned': {
+      const { team, agent } = event.data;
+      const changes = (team !== undefined && team !== ticket.team) || (agent !== undefined && agent !== ticket.agent);
+      if (changes) {
+        events.push({
+          type: 'TicketAssigned',
+          data: {
+            ticketId,
+            at,
+            ...(team === undefined ? {} : { team }),
+            ...(agent === undefined ? {} : { agent }),
+            by: { type: 'agent' },
+          },
+        });
+      }
+      break;
+    }
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unknown agent action ${JSON.stringify(unexpected)}`);
+    }
+  }
+  return { outcome: 'accepted', ticketId, routing: null, writes: writesFor(ticketId, events, event.subject, []) };
+}
+
+function writesFor(ticketId: string, ticketEvents: TicketEvent[], customerId: string, customerEvents: CustomerEvent[]): StreamWrite[] {
+  const writes: StreamWrite[] = [];
+  if (ticketEvents.length > 0) writes.push({ stream: ticketStream(ticketId), events: ticketEvents });
+  if (customerEvents.length > 0) writes.push({ stream: customerStream(customerId), events: customerEvents });
+  return writes;
+}
+
+const rejected = (error: DomainError): InboundDecision => ({ outcome: 'rejected', error });

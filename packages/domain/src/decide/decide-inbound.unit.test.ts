@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { ticketIdFor } from '../shared/ids.js';
+import { DEFAULT_REOPEN_POLICY } from '../ticket/reopen-policy.js';
+import { close, eventTypes, given, MARIE, message, SOURCE } from './decider.test-support.js';
+
+// Times: the first message at T0, the close at C. Postscript's window is 24 h (shipped policy).
+const T0 = '2026-03-02T08:00:00.000Z';
+const C = '2026-03-02T09:00:00.000Z';
+const first = message(T0, 'Bonjour, ma commande #1234 ?', { id: 'first' });
+const T1 = ticketIdFor(SOURCE, 'first');
+
+describe('decider: routing a customer message', () => {
+  it('first contact → a new ticket, id derived from the inbound source + id, subject naming the customer', () => {
+    const decision = given([]).when(first);
+    expect(decision).toMatchObject({ outcome: 'accepted', ticketId: T1, routing: { kind: 'new_ticket' } });
+    expect(eventTypes(decision)).toEqual(['TicketCreated', 'MessageReceived', 'CustomerRouted']);
+    const { world } = given([first]);
+    expect(world.tickets.get(T1)).toMatchObject({ status: 'open', subject: 'SMS from Marie Dupont', messageCount: 1, channel: 'sms', integration: 'postscript' });
+  });
+
+  it('reply to an open ticket → added to it, nothing else', () => {
+    const decision = given([first]).when(message('2026-03-02T08:05:00Z', 'Vous êtes là ?'));
+    expect(decision).toMatchObject({ outcome: 'accepted', ticketId: T1, routing: { kind: 'open_ticket' } });
+    expect(eventTypes(decision)).toEqual(['MessageReceived']);
+  });
+
+  it('reply inside the window → the closed ticket reopens', () => {
+    const decision = given([first, close(C, T1)]).when(message('2026-03-03T08:59:59.999Z', 'Toujours rien'));
+    expect(decision).toMatchObject({
+      outcome: 'accepted',
+      ticketId: T1,
+      routing: { kind: 'reopen', previousTicketId: T1, closedAt: C, reopenDeadline: '2026-03-03T09:00:00.000Z', window: { duration: '24h', source: 'integration', key: 'postscript' } },
+    });
+    expect(eventTypes(decision)).toEqual(['TicketReopened', 'MessageReceived']);
+  });
+
+  it('reply exactly at the deadline → a new ticket linked to the old one', () => {
+    const reply = message('2026-03-03T09:00:00.000Z', 'Toujours rien', { id: 'late' });
+    const decision = given([first, close(C, T1)]).when(reply);
+    expect(decision).toMatchObject({ outcome: 'accepted', ticketId: ticketIdFor(SOURCE, 'late'), routing: { kind: 'follow_up', previousTicketId: T1 } });
+    expect(eventTypes(decision)).toEqual(['TicketCreated', 'MessageReceived', 'CustomerRouted']);
+  });
+
+  it('reply after the window → a follow-up ticket with followUpOf, and later messages go to it', () => {
+    const reply = message('2026-03-05T10:00:00Z', 'Autre question', { id: 'later' });
+    const { world, when } = given([first, close(C, T1), reply]);
+    const T2 = ticketIdFor(SOURCE, 'later');
+    expect(world.tickets.get(T2)).toMatchObject({ followUpOf: T1, status: 'open' });
+    expect(when(message('2026-03-05T10:05:00Z', 'Et aussi…'))).toMatchObject({ ticketId: T2, routing: { kind: 'open_ticket' } });
+  });
+
+  it('late delivery: event time before the close → reopens', () => {
+    const decision = given([first, close(C, T1)]).when(message('2026-03-02T08:30:00Z', 'envoyé avant la fermeture'));
+    expect(decision).toMatchObject({ routing: { kind: 'reopen' } });
+  });
+
+  describe('the window is looked up by integration, then channel, then default', () => {
+    const at = (hoursAfterClose: number) => new Date(Date.parse(C) + hoursAfterClose * 3_600_000).toISOString();
+    const cases = [
+      { what: 'postscript integration: 24h', channel: 'sms' as const, integration: 'postscript', inside: 23.9, outside: 24 },
+      { what: 'chat channel: 3d', channel: 'chat' as const, integration: null, inside: 71.9, outside: 72 },
+      { what: 'email, no integration: default 7d', channel: 'email' as const, integration: null, inside: 167.9, outside: 168 },
+      { what: 'sms through another integration: default 7d', channel: 'sms' as const, integration: 'twilio', inside: 167.9, outside: 168 },
+    ];
+    it.each(cases)('$what', ({ channel, integration, inside, outside }) => {
+      const open = message(T0, 'Bonjour', { id: `open-${channel}-${integration}`, channel, integration });
+      const ticket = ticketIdFor(SOURCE, `open-${channel}-${integration}`);
+      const history = [open, close(C, ticket)];
+      expect(given(history).when(message(at(inside), 'encore', { channel, integration }))).toMatchObject({ routing: { kind: 'reopen' } });
+      expect(given(history).when(message(at(outside), 'encore', { channel, integration }))).toMatchObject({ routing: { kind: 'follow_up' } });
+    });
+
+    it('a --policy file replaces the windows', () => {
+      const policy = { default: '1h', integrations: { postscript: '48h' } };
+      const history = [first, close(C, T1)];
+      expect(given(history, policy).when(message(at(47), 'encore'))).toMatchObject({ routing: { kind: 'reopen' } });
+      expect(given(history, DEFAULT_REOPEN_POLICY).when(message(at(47), 'encore'))).toMatchObject({ routing: { kind: 'follow_up' } });
+    });
+  });
+
+  it('the window is fixed when the ticket closes: recorded in the close event', () => {
+    const { world } = given([first, close(C, T1)]);
+    expect(world.tickets.get(T1)).toMatchObject({
+      status: 'closed',
+      closedAt: C,
+      reopenDeadline: '2026-03-03T09:00:00.000Z',
+      reopenWindow: { duration: '24h', source: 'integration', key: 'postscript' },
+    });
+  });
+
+  it('explicit ticketId of a closed e-mail ticket after the window → a new ticket linked to it', () => {
+    const mail = message(T0, 'Question', { id: 'mail-1', channel: 'email', integration: null });
+    const T = ticketIdFor(SOURCE, 'mail-1');
+    const reply = message('2026-03-12T09:00:00Z', 'Re: Question', { id: 'mail-2', channel: 'email', integration: null, ticketId: T });
+    expect(given([mail, close(C, T)]).when(reply)).toMatchObject({
+      ticketId: ticketIdFor(SOURCE, 'mail-2'),
+      routing: { kind: 'follow_up', requestedTicketId: T, previousTicketId: T },
+    });
+  });
+
+  it('explicit ticketId the store does not know → routed by channel + customer, the unknown id recorded', () => {
+    const decision = given([first]).when(message('2026-03-02T08:10:00Z', 'hello', { ticketId: 'tk_nope' }));
+    expect(decision).toMatchObject({
+      ticketId: T1,
+      routing: { kind: 'open_ticket', requestedTicketId: 'tk_nope', requestedTicketUnknown: true },
+    });
+  });
+
+  it("another customer's ticketId is never used", () => {
+    const other = { ...MARIE, id: 'cus_other', name: 'Paul' };
+    const decision = given([first]).when(message('2026-03-02T08:10:00Z', 'hello', { ticketId: T1, customer: other }));
+    expect(decision).toMatchObject({ routing: { kind: 'new_ticket', requestedTicketUnknown: true } });
+  });
+
+  it('the same inbound event (source + id) twice → the second is a duplicate and changes nothing', () => {
+    const { world, when } = given([first]);
+    const before = structuredClone(world.tickets.get(T1));
+    expect(when(first)).toEqual({ outcome: 'duplicate' });
+    expect(world.tickets.get(T1)).toEqual(before);
+  });
+
+  it('the message intent is recorded with the message; an SMS STOP opts the customer out, START opts back in', () => {
+    const { world, when } = given([first]);
+    const stop = when(message('2026-03-02T08:10:00Z', 'STOP'));
+    expect(eventTypes(stop)).toEqual(['MessageReceived', 'CustomerOptedOut']);
+    expect(world.customers.get(MARIE.id)?.optedOutAt).toBe('2026-03-02T08:10:00.000Z');
+    expect(eventTypes(when(message('2026-03-02T08:11:00Z', 'STOP')))).toEqual(['MessageReceived']);
+    expect(eventTypes(when(message('2026-03-02T08:12:00Z', 'START')))).toEqual(['MessageReceived', 'CustomerOptedIn']);
+    const mail = when(message('2026-03-02T08:13:00Z', 'STOP', { channel: 'email', integration: null }));
+    expect(eventTypes(mail)).toEqual(['TicketCreated', 'MessageReceived', 'CustomerRouted']);
+  });
+});
+
+describe('decider: agent actions', () => {
+  it('closing a closed ticket changes nothing', () => {
+    const decision = given([first, close(C, T1)]).when(close('2026-03-02T10:00:00Z', T1));
+    expect(decision).toMatchObject({ outcome: 'accepted', writes: [] });
+  });
+
+  it('an unknown ticket is rejected with a reason naming the field', () => {
+    expect(given([]).when(close(C, 'tk_unknown'))).toEqual({
+      outcome: 'rejected',
+      error: { code: 'TICKET.NOT_FOUND', message: 'unknown ticket tk_unknown', field: 'data.ticketId' },
+    });
+  });
+
+  it("another customer's ticket is rejected", () => {
+    expect(given([first]).when(close(C, T1, 'cus_other'))).toMatchObject({ outcome: 'rejected', error: { code: 'TICKET.WRONG_CUSTOMER' } });
+  });
+});

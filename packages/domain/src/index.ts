@@ -1,0 +1,84 @@
+// The pure domain core: schemas, the inbound decider, ticket and customer evolution, the reopen
+// policy, the rules engine, intent classification and SMS segments. No I/O, no clock, no logger.
+
+// Inbound contract
+export { Channel, PHONE_CHANNELS } from './inbound/channel.js';
+export {
+  Customer,
+  InboundEvent,
+  INBOUND_TYPES,
+  MessageReceivedEvent,
+  MessageSentEvent,
+  TicketAssignedEvent,
+  TicketClosedEvent,
+  TicketCreatedEvent,
+  TicketTaggedEvent,
+} from './inbound/inbound-event.js';
+export type { InboundEventInput, InboundOf, InboundType } from './inbound/inbound-event.js';
+
+// Tickets
+export {
+  ChangeAuthor,
+  Routing,
+  RoutingKind,
+  TicketEvent,
+  TICKET_EVENT_TYPES,
+  TICKET_STREAM_PREFIX,
+  ticketStream,
+} from './ticket/ticket-events.js';
+export type { TicketEventOf, TicketEventType } from './ticket/ticket-events.js';
+export { TicketState } from './ticket/ticket-state.js';
+export { evolve, foldTicket } from './ticket/evolve.js';
+export { DEFAULT_REOPEN_POLICY, ReopenPolicy, ReopenWindow, reopenWindowFor } from './ticket/reopen-policy.js';
+
+// Customers
+export {
+  CustomerEvent,
+  CUSTOMER_EVENT_TYPES,
+  CUSTOMER_STREAM_PREFIX,
+  customerStream,
+} from './customer/customer-events.js';
+export { evolveCustomer, foldCustomer, initialCustomerState } from './customer/customer-state.js';
+export type { CustomerState } from './customer/customer-state.js';
+
+// Deciding what an inbound event does
+export { decideInbound, defaultSubject, ticketsToLoad } from './decide/decide-inbound.js';
+export type { DecisionContext, DomainEvent, InboundDecision, StreamWrite } from './decide/decide-inbound.js';
+
+// Rules
+export {
+  Action,
+  Condition,
+  ConditionGroup,
+  OPERATORS,
+  Rule,
+  RulesFile,
+  Trigger,
+  TRIGGERS,
+} from './rules/rules-file.js';
+export type { RuleInput, RulesFileInput } from './rules/rules-file.js';
+export { DEFAULT_RULES, DEFAULT_RULES_SOURCE } from './rules/default-rules.js';
+export { ActionOutcome, ConditionOutcome, RuleEvaluation, SuppressionReason } from './rules/rule-evaluation.js';
+export { evaluateRules } from './rules/evaluate-rules.js';
+export type { RuleTriggerDecision, RuleTriggerInput } from './rules/evaluate-rules.js';
+export { evaluateConditions } from './rules/evaluate-conditions.js';
+export { readField } from './rules/rule-context.js';
+export type { RuleContext } from './rules/rule-context.js';
+
+// Commands
+export { Command, COMMAND_SOURCE } from './commands/command.js';
+export type { CommandType } from './commands/command.js';
+
+// Intent and SMS
+export { classifyIntent, INTENTS } from './intent/classify-intent.js';
+export type { Intent } from './intent/classify-intent.js';
+export { countSmsSegments, toGsmLookalikes } from './sms/sms-segments.js';
+export type { SmsEncoding, SmsSegments } from './sms/sms-segments.js';
+
+// Shared
+export { Duration, formatDuration, parseDuration } from './shared/duration.js';
+export { EventTime, fromMillis, toMillis, UtcTime } from './shared/time.js';
+export { commandId, deriveId, domainEventId, inboundKey, ticketIdFor } from './shared/ids.js';
+export { domainError } from './shared/domain-error.js';
+export type { DomainError, DomainErrorCode } from './shared/domain-error.js';
+export { jsonSchemas } from './json-schemas.js';

@@ -1,0 +1,80 @@
+import type { Channel } from '../inbound/channel.js';
+import type { Intent } from '../intent/classify-intent.js';
+import type { TicketState } from '../ticket/ticket-state.js';
+
+/** The customer message that caused the trigger, when there is one. */
+export interface RuleMessage {
+  body: string;
+  /** As recorded on the message event, never re-classified (replays read, not recompute). */
+  intent: Intent;
+  channel: Channel;
+}
+
+/** The facts a rule reads: the ticket before and after the event, the customer and the message. */
+export interface RuleContext {
+  /** The ticket before the inbound event's group of events; null when that event created it. */
+  previous: TicketState | null;
+  ticket: TicketState;
+  customer: TicketState['customer'];
+  message: RuleMessage | null;
+}
+
+// Whitelists, not property lookups by name: a field such as `ticket.constructor` must read nothing.
+type TicketField = 'status' | 'channel' | 'integration' | 'tags' | 'subject' | 'team' | 'followUpOf' | 'reopenCount' | 'messageCount';
+const TICKET_FIELDS: ReadonlySet<string> = new Set<TicketField>([
+  'status',
+  'channel',
+  'integration',
+  'tags',
+  'subject',
+  'team',
+  'followUpOf',
+  'reopenCount',
+  'messageCount',
+]);
+
+type CustomerField = 'id' | 'name' | 'phone' | 'email';
+const CUSTOMER_FIELDS: ReadonlySet<string> = new Set<CustomerField>(['id', 'name', 'phone', 'email']);
+
+type MessageField = keyof RuleMessage;
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set<MessageField>(['body', 'intent', 'channel']);
+
+const isTicketField = (name: string): name is TicketField => TICKET_FIELDS.has(name);
+const isCustomerField = (name: string): name is CustomerField => CUSTOMER_FIELDS.has(name);
+const isMessageField = (name: string): name is MessageField => MESSAGE_FIELDS.has(name);
+
+function readCustomer(customer: TicketState['customer'], name: string): unknown {
+  return isCustomerField(name) ? customer[name] : undefined;
+}
+
+function readTicket(ticket: TicketState | null, path: readonly string[]): unknown {
+  // For a ticket the event created, every `previous.*` field is absent (SPEC).
+  if (ticket === null) return undefined;
+  const [name, sub, ...rest] = path;
+  if (name === undefined) return undefined;
+  if (name === 'customer') return sub !== undefined && rest.length === 0 ? readCustomer(ticket.customer, sub) : undefined;
+  return sub === undefined && isTicketField(name) ? ticket[name] : undefined;
+}
+
+/**
+ * The value of a condition field (any field FIELD_PATTERN allows); undefined when it is absent or
+ * not a known field, so callers treat unknown and missing alike.
+ */
+export function readField(ctx: RuleContext, field: string): unknown {
+  const [root, ...path] = field.split('.');
+  switch (root) {
+    case 'previous':
+      return readTicket(ctx.previous, path);
+    case 'ticket':
+      return readTicket(ctx.ticket, path);
+    case 'customer':
+      return path.length === 1 && path[0] !== undefined ? readCustomer(ctx.customer, path[0]) : undefined;
+    case 'message': {
+      const [name, ...rest] = path;
+      if (ctx.message === null || name === undefined || rest.length > 0 || !isMessageField(name)) return undefined;
+      return ctx.message[name];
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { UtcTime } from '../shared/time.js';
+import { Channel } from '../inbound/channel.js';
+import { Customer } from '../inbound/inbound-event.js';
+import { ReopenWindow } from './reopen-policy.js';
+
+/** How often a rule fired on this ticket, and at which reopen count last: what `once` needs. */
+export const RuleFirings = z.record(z.string(), z.object({ count: z.number().int(), lastReopenCount: z.number().int() }));
+
+/** The ticket read model: a pure fold of the ticket's events (binding field names). */
+export const TicketState = z
+  .object({
+    ticketId: z.string(),
+    status: z.enum(['open', 'closed']),
+    channel: Channel,
+    integration: z.string().nullable(),
+    customer: Customer,
+    subject: z.string(),
+    tags: z.array(z.string()).describe('Sorted'),
+    team: z.string().nullable(),
+    agent: z.string().nullable(),
+    createdAt: UtcTime,
+    closedAt: UtcTime.nullable(),
+    reopenDeadline: UtcTime.nullable().describe('closedAt + the reopen window fixed at close'),
+    reopenWindow: ReopenWindow.nullable(),
+    reopenCount: z.number().int().nonnegative(),
+    followUpOf: z.string().nullable(),
+    messageCount: z.number().int().nonnegative(),
+    lastMessageAt: UtcTime.nullable(),
+    ruleFirings: RuleFirings,
+    /** Number of events in the ticket's stream folded into this state. */
+    version: z.number().int().nonnegative(),
+  })
+  .describe('Ticket state (projection)');
+export type TicketState = z.infer<typeof TicketState>;

@@ -1,0 +1,18 @@
+export type {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedVersion,
+  Json,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamAppend,
+  SubscribeOptions,
+} from './event-store.port.js';
+export type { CheckpointStore } from './checkpoint-store.port.js';
+export { ConcurrencyError, EventStoreError, IdempotencyError, isConcurrencyError } from './errors.js';
+export type { EventStoreErrorCode } from './errors.js';
+export { retryOnConflict } from './retry-on-conflict.js';
+export type { RetryOptions } from './retry-on-conflict.js';

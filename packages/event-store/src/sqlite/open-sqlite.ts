@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+export interface OpenSqliteOptions {
+  /** How long a writer waits for another connection's write lock before SQLITE_BUSY. */
+  readonly busyTimeoutMs?: number;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+const isInMemory = (path: string): boolean => path === ':memory:' || path === '';
+
+/**
+ * Opens a connection with the settings every module sharing the database file relies on: WAL, so
+ * readers never block the writer, and synchronous=NORMAL, which in WAL loses no committed data on a
+ * process crash (only, at worst, the last commits on a power loss) and avoids an fsync per commit.
+ *
+ * Read models may live in the same file, each with its own connection. `PRAGMA user_version` belongs
+ * to the event store's schema: version other tables another way.
+ */
+export function openSqlite(path: string, options: OpenSqliteOptions = {}): DatabaseSync {
+  if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true });
+  // The busy timeout is set at open, before the journal mode change, which itself may need a lock.
+  const database = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  try {
+    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}

@@ -1,0 +1,371 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { CommitSignal } from '../commit-signal.js';
+import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamAppend,
+  SubscribeOptions,
+} from '../event-store.port.js';
+import {
+  assertExpectedVersion,
+  assertNewEvents,
+  assertStreamName,
+  countOption,
+  invalidArgument,
+  positionOption,
+  streamPrefixesOption,
+  toJsonText,
+} from '../validate-arguments.js';
+import { openSqlite } from './open-sqlite.js';
+import { translateSqliteError } from './sqlite-error.js';
+import { migrateEventSchema } from './sqlite-event-schema.js';
+
+export interface SqliteEventStoreOptions {
+  /** A file path (its directory is created if missing) or `:memory:`. */
+  readonly path: string;
+  /** How often a subscriber looks for commits made by other connections. Default 100 ms. */
+  readonly pollIntervalMs?: number;
+  /** Source of `recorded_at`. */
+  readonly clock?: () => Date;
+  /** How long an append waits for another connection's write lock. Default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface SqliteEventStore extends EventStore {
+  /** True once `close()` was called. */
+  readonly closed: boolean;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 100;
+const DEFAULT_READ_ALL_COUNT = 1000;
+const DEFAULT_BATCH_SIZE = 1000;
+/** SQLite's "no limit". */
+const UNLIMITED = -1;
+
+const COLUMNS = 'position, stream, version, id, type, metadata, data';
+/** Rows are read as arrays (no per-row key objects), in the order of COLUMNS. */
+type EventRow = [position: number, stream: string, version: number, id: string, type: string, metadata: string, data: string];
+type HeadRow = [version: number, position: number];
+type RunRow = [version: number, id: string, position: number];
+
+/** One append, validated and serialised before the write lock is taken. */
+interface PreparedAppend {
+  readonly stream: string;
+  readonly expected: ExpectedVersion;
+  readonly events: readonly NewEvent[];
+  /** Per event: metadata JSON, then data JSON. */
+  readonly json: readonly string[];
+}
+
+const toRecordedEvent = (row: EventRow): RecordedEvent => ({
+  id: row[3],
+  type: row[4],
+  data: JSON.parse(row[6]),
+  metadata: JSON.parse(row[5]),
+  stream: row[1],
+  version: row[2],
+  position: row[0],
+});
+
+const toRecordedEvents = (rows: EventRow[]): RecordedEvent[] => {
+  const events = new Array<RecordedEvent>(rows.length);
+  for (let i = 0; i < rows.length; i++) events[i] = toRecordedEvent(rows[i]!);
+  return events;
+};
+
+const prepareAppend = (stream: string, events: readonly NewEvent[], expected: ExpectedVersion | undefined): PreparedAppend => {
+  assertStreamName(stream);
+  assertNewEvents(stream, events);
+  const expectedVersion = expected ?? 'any';
+  assertExpectedVersion(expectedVersion);
+  const json = new Array<string>(events.length * 2);
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    json[2 * i] = event.metadata === undefined ? '{}' : toJsonText(stream, event.id, event.metadata);
+    json[2 * i + 1] = toJsonText(stream, event.id, event.data);
+  }
+  return { stream, expected: expectedVersion, events, json };
+};
+
+class SqliteEventStoreAdapter implements SqliteEventStore {
+  readonly #database: DatabaseSync;
+  readonly #clock: () => Date;
+  readonly #pollIntervalMs: number;
+  readonly #commits = new CommitSignal();
+  #closed = false;
+
+  readonly #begin: StatementSync;
+  readonly #commit: StatementSync;
+  readonly #rollback: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #streamHead: StatementSync;
+  readonly #run: StatementSync;
+  readonly #findId: StatementSync;
+  readonly #readForwards: StatementSync;
+  readonly #readBackwards: StatementSync;
+  readonly #readAll: StatementSync;
+  readonly #head: StatementSync;
+  /** Filtered readAll statements, by number of prefixes. */
+  readonly #readAllByPrefixes = new Map<number, StatementSync>();
+
+  constructor(database: DatabaseSync, clock: () => Date, pollIntervalMs: number) {
+    this.#database = database;
+    this.#clock = clock;
+    this.#pollIntervalMs = pollIntervalMs;
+    this.#begin = database.prepare('BEGIN IMMEDIATE');
+    this.#commit = database.prepare('COMMIT');
+    this.#rollback = database.prepare('ROLLBACK');
+    this.#insert = database.prepare(
+      'INSERT INTO events (stream, version, id, type, recorded_at, metadata, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#streamHead = this.#arrays('SELECT version, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1');
+    this.#run = this.#arrays('SELECT version, id, position FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?');
+    // Walks the stream through the (stream, version) index: cheap for the short streams `any` is used on.
+    this.#findId = this.#arrays('SELECT version FROM events WHERE stream = ? AND id = ? ORDER BY version LIMIT 1');
+    this.#readForwards = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`);
+    this.#readBackwards = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND version <= ? ORDER BY version DESC LIMIT ?`);
+    this.#readAll = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
+    this.#head = this.#arrays('SELECT max(position) FROM events');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+    this.#assertOpen();
+    const prepared = prepareAppend(stream, events, options?.expectedVersion);
+    const [result] = this.#writeAll([prepared]);
+    return result!;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.#assertOpen();
+    if (!Array.isArray(appends)) throw invalidArgument('appends must be an array');
+    const prepared = appends.map((append) => prepareAppend(append.stream, append.events, append.expectedVersion));
+    // Nothing to check or write: no reason to take the write lock.
+    return prepared.length === 0 ? [] : this.#writeAll(prepared);
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    assertStreamName(stream);
+    const maxCount = countOption('maxCount', options.maxCount, UNLIMITED);
+    if (maxCount === 0) return [];
+    const backwards = options.direction === 'backwards';
+    if (options.direction !== undefined && !backwards && options.direction !== 'forwards') {
+      throw invalidArgument(`direction must be forwards or backwards, got ${String(options.direction)}`);
+    }
+    const from = options.fromVersion === undefined ? (backwards ? Number.MAX_SAFE_INTEGER : 0) : positionOption('fromVersion', options.fromVersion);
+    const statement = backwards ? this.#readBackwards : this.#readForwards;
+    return toRecordedEvents(this.#query<EventRow>('readStream', statement, stream, from, maxCount));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const after = positionOption('after', options.after);
+    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    if (maxCount === 0) return [];
+    return this.#readPage(after, maxCount, streamPrefixesOption(options.streamPrefixes));
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
+    return this.#subscribe(options);
+  }
+
+  async headPosition(): Promise<number> {
+    this.#assertOpen();
+    return this.#headPosition();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#commits.close();
+    this.#database.close();
+  }
+
+  async *#subscribe(options: SubscribeOptions): AsyncGenerator<readonly RecordedEvent[], void, undefined> {
+    const batchSize = countOption('batchSize', options.batchSize, DEFAULT_BATCH_SIZE);
+    if (batchSize === 0) throw invalidArgument('batchSize must be at least 1');
+    const prefixes = streamPrefixesOption(options.streamPrefixes);
+    const { signal } = options;
+    let after = positionOption('after', options.after);
+    while (!this.#closed && !signal?.aborted) {
+      const seenCommits = this.#commits.sequence;
+      // SQLite has one writer at a time and hands out positions as max+1 inside its transaction, so
+      // positions appear in commit order: once position N is visible, every position below it is too,
+      // and reading `position > after` can never skip a commit that lands later.
+      // With a filter, a short page proves every event up to the head read *before* it was scanned, so
+      // the cursor may jump there instead of rescanning other streams' events on each poll.
+      const scannedUpTo = prefixes === undefined ? 0 : this.#headPosition();
+      const page = this.#readPage(after, batchSize, prefixes);
+      const last = page.at(-1);
+      if (last !== undefined) after = last.position;
+      if (page.length < batchSize) after = Math.max(after, scannedUpTo);
+      if (page.length > 0) {
+        yield page;
+        if (page.length === batchSize) continue;
+      }
+      await this.#commits.wait(seenCommits, this.#pollIntervalMs, signal);
+    }
+  }
+
+  #readPage(after: number, maxCount: number, prefixes: readonly string[] | undefined): RecordedEvent[] {
+    if (prefixes === undefined) return toRecordedEvents(this.#query<EventRow>('readAll', this.#readAll, after, maxCount));
+    return toRecordedEvents(this.#query<EventRow>('readAll', this.#prefixStatement(prefixes.length), after, maxCount, ...prefixes));
+  }
+
+  #prefixStatement(count: number): StatementSync {
+    let statement = this.#readAllByPrefixes.get(count);
+    if (statement === undefined) {
+      // substr/length count characters on both sides, so non-ASCII prefixes compare correctly.
+      const matches = Array.from({ length: count }, (_, i) => `substr(stream, 1, length(?${i + 3})) = ?${i + 3}`).join(' OR ');
+      statement = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE position > ?1 AND (${matches}) ORDER BY position LIMIT ?2`);
+      this.#readAllByPrefixes.set(count, statement);
+    }
+    return statement;
+  }
+
+  #headPosition(): number {
+    const [row] = this.#query<[number | null]>('headPosition', this.#head);
+    return row?.[0] ?? 0;
+  }
+
+  /** All appends of one call in one write transaction: all of them commit, or none. */
+  #writeAll(appends: readonly PreparedAppend[]): AppendResult[] {
+    try {
+      this.#begin.run();
+    } catch (error) {
+      throw translateSqliteError(error, 'append');
+    }
+    let wrote = false;
+    try {
+      const recordedAt = this.#clock().toISOString();
+      const results = new Array<AppendResult>(appends.length);
+      for (let i = 0; i < appends.length; i++) {
+        const result = this.#appendInTransaction(appends[i]!, recordedAt);
+        wrote ||= !result.duplicate && appends[i]!.events.length > 0;
+        results[i] = result;
+      }
+      this.#commit.run();
+      if (wrote) this.#commits.notify();
+      return results;
+    } catch (error) {
+      if (this.#database.isTransaction) this.#rollback.run();
+      throw translateSqliteError(error, 'append');
+    }
+  }
+
+  #appendInTransaction(append: PreparedAppend, recordedAt: string): AppendResult {
+    const { stream, expected, events } = append;
+    const [head] = this.#streamHead.all(stream) as unknown as HeadRow[];
+    const actual = head === undefined ? -1 : head[0];
+    const unchanged = (): AppendResult => ({ stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false });
+
+    if (expected === 'any' || expected === 'stream_exists') {
+      if (head === undefined) {
+        if (expected === 'stream_exists') throw new ConcurrencyError(stream, expected, actual);
+        return this.#insertEvents(append, 0, recordedAt);
+      }
+      if (events.length === 0) return unchanged();
+      // Without a version to compare, a repeated append shows itself by its first id.
+      const [found] = this.#findId.all(stream, events[0]!.id) as unknown as [number][];
+      if (found === undefined) return this.#insertEvents(append, actual + 1, recordedAt);
+      const duplicate = this.#matchStoredRun(append, found[0]);
+      if (duplicate === undefined) throw new IdempotencyError(stream, events[0]!.id);
+      return duplicate;
+    }
+
+    const expectedVersion = expected === 'no_stream' ? -1 : expected;
+    if (actual === expectedVersion) return events.length === 0 ? unchanged() : this.#insertEvents(append, actual + 1, recordedAt);
+    // The same append may have committed before (a retry after a lost reply): then the events sit
+    // right after the version it expected.
+    if (actual > expectedVersion && events.length > 0) {
+      const duplicate = this.#matchStoredRun(append, expectedVersion + 1);
+      if (duplicate !== undefined) return duplicate;
+    }
+    throw new ConcurrencyError(stream, String(expected), actual);
+  }
+
+  /**
+   * Compares the appended ids with those stored from `fromVersion` on: all equal is a duplicate,
+   * none equal is no proof of anything (undefined), some equal is an IdempotencyError.
+   */
+  #matchStoredRun(append: PreparedAppend, fromVersion: number): AppendResult | undefined {
+    const { stream, events } = append;
+    const stored = this.#run.all(stream, fromVersion, events.length) as unknown as RunRow[];
+    let matched = 0;
+    let firstMatch: string | undefined;
+    for (let i = 0; i < stored.length; i++) {
+      const row = stored[i]!;
+      if (row[0] === fromVersion + i && row[1] === events[i]!.id) {
+        matched++;
+        firstMatch ??= row[1];
+      }
+    }
+    if (matched === events.length) {
+      const last = stored[stored.length - 1]!;
+      return { stream, nextExpectedVersion: last[0], position: last[2], duplicate: true };
+    }
+    if (firstMatch !== undefined) throw new IdempotencyError(stream, firstMatch);
+    return undefined;
+  }
+
+  #insertEvents(append: PreparedAppend, firstVersion: number, recordedAt: string): AppendResult {
+    const { stream, events, json } = append;
+    let position = 0;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const { lastInsertRowid } = this.#insert.run(stream, firstVersion + i, event.id, event.type, recordedAt, json[2 * i]!, json[2 * i + 1]!);
+      position = Number(lastInsertRowid);
+    }
+    return { stream, nextExpectedVersion: firstVersion + events.length - 1, position, duplicate: false };
+  }
+
+  #query<Row>(operation: string, statement: StatementSync, ...parameters: SQLInputValue[]): Row[] {
+    try {
+      return statement.all(...parameters) as unknown as Row[];
+    } catch (error) {
+      throw translateSqliteError(error, operation);
+    }
+  }
+
+  #arrays(sql: string): StatementSync {
+    const statement = this.#database.prepare(sql);
+    statement.setReturnArrays(true);
+    return statement;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new EventStoreError('EVENT_STORE.CLOSED', 'the event store is closed', false);
+  }
+}
+
+/**
+ * The embedded event store: one SQLite file, safe to share between store instances and processes
+ * (appends serialise on SQLite's write lock and check versions inside it).
+ */
+export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  if (!(pollIntervalMs > 0)) throw invalidArgument('pollIntervalMs must be positive');
+  let database: DatabaseSync;
+  try {
+    database = openSqlite(options.path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+  } catch (error) {
+    throw translateSqliteError(error, 'open');
+  }
+  try {
+    migrateEventSchema(database);
+    return new SqliteEventStoreAdapter(database, options.clock ?? (() => new Date()), pollIntervalMs);
+  } catch (error) {
+    database.close();
+    throw translateSqliteError(error, 'open');
+  }
+}

@@ -1,0 +1,15 @@
+export { INBOUND_STREAM_PREFIX, inboundAccepted, inboundStream, isInboundLogged, isInboundRecord } from './inbound-log.js';
+export type { InboundAcceptedData } from './inbound-log.js';
+export {
+  asCustomerEvent,
+  asTicketEvent,
+  customerIdOf,
+  foldCustomerRecords,
+  foldTicketRecords,
+  StreamStateCache,
+} from './stream-state.js';
+export type { Loaded } from './stream-state.js';
+export { subscriberLoop } from './subscriber-loop.js';
+export type { SubscriberLoop, SubscriberLoopOptions } from './subscriber-loop.js';
+export { diffStates, ticketTimeline } from './ticket-timeline.js';
+export type { FieldChange, TicketTimeline, TimelineEntry } from './ticket-timeline.js';

@@ -1,0 +1,132 @@
+import type { ReopenPolicy } from '@tickets/domain';
+import { isConcurrencyError, retryOnConflict, type EventStore, type Json } from '@tickets/event-store';
+import type { Logger } from '@tickets/platform';
+import { StreamStateCache } from '@tickets/streams';
+import { decideBatch, type PendingInbound } from './decide-batch.js';
+import type { IngestResult } from './ingest-results.js';
+import { validateInbound } from './validate-inbound.js';
+
+export interface IngestOptions {
+  readonly store: EventStore;
+  readonly policy: ReopenPolicy;
+  readonly logger: Logger;
+  /** Most events decided and committed together (group commit). */
+  readonly maxBatchSize?: number;
+}
+
+export interface Ingest {
+  /**
+   * Validates, deduplicates, decides and appends the events, in order. Resolves once every accepted
+   * event is durably stored, with one result per input.
+   */
+  submit(inputs: readonly unknown[], via?: string): Promise<IngestResult[]>;
+  /** Waits for what is in flight, then refuses new work. */
+  close(): Promise<void>;
+}
+
+interface Waiting extends PendingInbound {
+  readonly resolve: (result: IngestResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export function createIngest(options: IngestOptions): Ingest {
+  const { store, policy, logger } = options;
+  const maxBatchSize = options.maxBatchSize ?? 500;
+  const cache = new StreamStateCache(store);
+  const queue: Waiting[] = [];
+  let flushing: Promise<void> | null = null;
+  let closed = false;
+
+  async function commit(batch: readonly PendingInbound[]): Promise<IngestResult[]> {
+    const decided = await decideBatch(batch, { store, cache, policy });
+    if (decided.appends.length > 0) await store.appendMany(decided.appends);
+    for (const loaded of decided.tickets) cache.setTicket(loaded);
+    for (const loaded of decided.customers) cache.setCustomer(loaded);
+    return decided.results;
+  }
+
+  async function commitBatch(batch: readonly Waiting[]): Promise<IngestResult[]> {
+    try {
+      return await commit(batch);
+    } catch (error) {
+      if (!isConcurrencyError(error)) throw error;
+      // Another writer touched one of the batch's streams: nothing was written. Decide each event
+      // again on its own, re-reading, so one conflict costs one event a retry, not the whole batch.
+      logger.debug({ err: error, batchSize: batch.length }, 'batch conflicted, retrying one by one');
+      const results: IngestResult[] = [];
+      for (const item of batch) {
+        const [result] = await retryOnConflict(() => commit([item]), {
+          onRetry: () => cache.clear(),
+        });
+        if (result !== undefined) results.push(result);
+      }
+      return results;
+    }
+  }
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatchSize);
+      try {
+        const results = await commitBatch(batch);
+        batch.forEach((item, i) => {
+          const result = results[i];
+          if (result === undefined) item.reject(new Error('ingest produced no result'));
+          else {
+            logResult(logger, result, item.via);
+            item.resolve(result);
+          }
+        });
+      } catch (error) {
+        cache.clear();
+        logger.error({ err: error, batchSize: batch.length }, 'append failed');
+        for (const item of batch) item.reject(error);
+      }
+    }
+  }
+
+  function schedule(): void {
+    // One flush at a time: what arrives meanwhile waits and goes in the next batch.
+    flushing ??= flush().finally(() => {
+      flushing = null;
+      if (queue.length > 0) schedule();
+    });
+  }
+
+  return {
+    async submit(inputs, via = 'api') {
+      if (closed) throw new Error('ingest is closed');
+      const results: Promise<IngestResult>[] = inputs.map((raw) => {
+        const validation = validateInbound(raw);
+        if (!validation.ok) {
+          const result: IngestResult = { status: 'rejected', ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons };
+          logger.warn({ eventId: validation.id, via, reasons: validation.reasons.map((r) => r.path) }, 'inbound event rejected');
+          return Promise.resolve(result);
+        }
+        return new Promise<IngestResult>((resolve, reject) => {
+          queue.push({ event: validation.event, raw: raw as Json, via, resolve, reject });
+        });
+      });
+      schedule();
+      return Promise.all(results);
+    },
+    async close() {
+      closed = true;
+      while (flushing) await flushing;
+    },
+  };
+}
+
+function logResult(logger: Logger, result: IngestResult, via: string): void {
+  switch (result.status) {
+    case 'accepted':
+      logger.info({ ticketId: result.ticketId, correlationId: result.id, routing: result.routing, via }, 'inbound event accepted');
+      return;
+    case 'duplicate':
+      logger.info({ correlationId: result.id, via }, 'inbound event duplicate');
+      return;
+    case 'rejected':
+      logger.warn({ correlationId: result.id, via, reasons: result.reasons.map((r) => r.code) }, 'inbound event rejected');
+      return;
+  }
+}

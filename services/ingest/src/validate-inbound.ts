@@ -1,0 +1,37 @@
+import { InboundEvent, INBOUND_TYPES } from '@tickets/domain';
+import type { z } from 'zod';
+
+/** One reason an inbound event was refused: the field at fault and what is wrong with it. */
+export interface RejectionReason {
+  readonly path: string;
+  readonly message: string;
+  readonly code: string;
+}
+
+export type Validation =
+  | { readonly ok: true; readonly event: InboundEvent }
+  | { readonly ok: false; readonly id?: string; readonly reasons: readonly RejectionReason[] };
+
+const pathOf = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+
+export const reasonsFromZod = (issues: readonly z.core.$ZodIssue[]): RejectionReason[] =>
+  issues.map((issue) => ({ path: pathOf(issue.path) || '(event)', message: issue.message, code: issue.code }));
+
+/** Validates one inbound CloudEvent with the domain's zod schema; never throws. */
+export function validateInbound(raw: unknown): Validation {
+  const parsed = InboundEvent.safeParse(raw);
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const id = readableId(raw);
+  const reasons = reasonsFromZod(parsed.error.issues).map((reason) =>
+    // zod reports an unknown discriminator without listing the types we know: say them.
+    reason.path === 'type' ? { ...reason, message: `${reason.message}; expected one of ${INBOUND_TYPES.join(', ')}` } : reason,
+  );
+  return id === undefined ? { ok: false, reasons } : { ok: false, id, reasons };
+}
+
+function readableId(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const id = (raw as { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
+}

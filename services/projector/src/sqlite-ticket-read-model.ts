@@ -1,0 +1,76 @@
+import type { TicketState } from '@tickets/domain';
+import { openSqlite } from '@tickets/event-store/sqlite';
+import type { TicketReadModel } from './ticket-read-model.port.js';
+
+const SUBSCRIBER = 'projector';
+
+/** The ticket read model in SQLite, in the same file as the events by default. */
+export function createSqliteTicketReadModel(options: { path: string }): TicketReadModel {
+  const db = openSqlite(options.path);
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ticket_states (
+      ticket_id   TEXT PRIMARY KEY,
+      customer_id TEXT NOT NULL,
+      created_at  TEXT NOT NULL,
+      state       TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS ticket_states_customer ON ticket_states (customer_id, created_at);
+    CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+  `);
+  const upsert = db.prepare(
+    `INSERT INTO ticket_states (ticket_id, customer_id, created_at, state) VALUES (?, ?, ?, ?)
+     ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, state = excluded.state`,
+  );
+  const saveCheckpoint = db.prepare(
+    `INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+  );
+  const loadCheckpoint = db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?');
+  const selectOne = db.prepare('SELECT state FROM ticket_states WHERE ticket_id = ?');
+  const selectByCustomer = db.prepare('SELECT state FROM ticket_states WHERE customer_id = ? ORDER BY created_at, ticket_id');
+  const selectAll = db.prepare('SELECT state FROM ticket_states ORDER BY created_at, ticket_id');
+
+  const parse = (row: unknown): TicketState => JSON.parse((row as { state: string }).state) as TicketState;
+
+  return {
+    async checkpoint() {
+      const row = loadCheckpoint.get(SUBSCRIBER) as { position: number } | undefined;
+      return row?.position ?? 0;
+    },
+    async commit(rows, checkpoint) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const row of rows) upsert.run(row.ticketId, row.customer.id, row.createdAt, JSON.stringify(row));
+        saveCheckpoint.run(SUBSCRIBER, checkpoint);
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    async get(ticketId) {
+      const row = selectOne.get(ticketId);
+      return row === undefined ? null : parse(row);
+    },
+    async getMany(ticketIds) {
+      const found = new Map<string, TicketState>();
+      for (const id of ticketIds) {
+        const row = selectOne.get(id);
+        if (row !== undefined) found.set(id, parse(row));
+      }
+      return found;
+    },
+    async byCustomer(customerId) {
+      return selectByCustomer.all(customerId).map(parse);
+    },
+    async all() {
+      return selectAll.all().map(parse);
+    },
+    async reset() {
+      db.exec('BEGIN IMMEDIATE; DELETE FROM ticket_states; DELETE FROM projection_checkpoints; COMMIT');
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

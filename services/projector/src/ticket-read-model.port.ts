@@ -1,0 +1,18 @@
+import type { TicketState } from '@tickets/domain';
+
+/** Where the projector keeps ticket states; rows and checkpoint change together or not at all. */
+export interface TicketReadModel {
+  /** Global position of the last event folded in (0: nothing yet). */
+  checkpoint(): Promise<number>;
+  /** Writes the changed rows and moves the checkpoint, atomically. */
+  commit(rows: readonly TicketState[], checkpoint: number): Promise<void>;
+  get(ticketId: string): Promise<TicketState | null>;
+  getMany(ticketIds: readonly string[]): Promise<Map<string, TicketState>>;
+  /** The customer's tickets, oldest first. */
+  byCustomer(customerId: string): Promise<TicketState[]>;
+  /** Every ticket, oldest first (createdAt, then id): for exports and simulate. */
+  all(): Promise<TicketState[]>;
+  /** Drops every row and the checkpoint: the next catch-up rebuilds from the first event. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}

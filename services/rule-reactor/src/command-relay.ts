@@ -1,0 +1,58 @@
+import type { Command } from '@tickets/domain';
+import { TICKET_STREAM_PREFIX } from '@tickets/domain';
+import type { CheckpointStore, EventStore, RecordedEvent } from '@tickets/event-store';
+import type { Logger } from '@tickets/platform';
+import { asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
+import type { CommandSink } from './sinks/command-sink.port.js';
+
+export const RELAY_SUBSCRIBER = 'command-relay';
+
+export interface CommandRelayOptions {
+  readonly store: EventStore;
+  readonly checkpoints: CheckpointStore;
+  readonly sink: CommandSink;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+}
+
+/** catchUp() returns how many events it read (commands are counted by the sink). */
+export type CommandRelay = SubscriberLoop;
+
+/**
+ * The outbox relay: the recorded rule decisions are the outbox. Commands are published in store
+ * order and the checkpoint moves only after the sink accepted them, so a crash re-publishes (same
+ * ids, same content: consumers deduplicate by id) and never loses one.
+ */
+export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
+  const { store, checkpoints, sink, logger } = options;
+  const batchSize = options.batchSize ?? 1_000;
+
+  async function handle(batch: readonly RecordedEvent[]): Promise<void> {
+    const commands: Command[] = [];
+    for (const recorded of batch) {
+      const event = asTicketEvent(recorded);
+      if (event.type === 'RulesEvaluated') commands.push(...event.data.commands);
+    }
+    if (commands.length > 0) {
+      await sink.publish(commands);
+      for (const command of commands) {
+        logger.info(
+          { ticketId: command.subject, correlationId: command.data.correlationId, commandId: command.id, type: command.type, ruleId: command.data.ruleId },
+          'command published',
+        );
+      }
+    }
+    const last = batch.at(-1);
+    if (last !== undefined) await checkpoints.save(RELAY_SUBSCRIBER, last.position);
+  }
+
+  return subscriberLoop({
+    name: RELAY_SUBSCRIBER,
+    store,
+    logger,
+    checkpoint: () => checkpoints.load(RELAY_SUBSCRIBER),
+    handle,
+    streamPrefixes: [TICKET_STREAM_PREFIX],
+    batchSize,
+  });
+}

@@ -1,0 +1,13 @@
+export { createReactor, REACTOR_SUBSCRIBER } from './reactor.js';
+export type { Reactor, ReactorOptions } from './reactor.js';
+export { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
+export type { CommandRelay, CommandRelayOptions } from './command-relay.js';
+export { triggerOf } from './trigger-of.js';
+export type { CommandSink } from './sinks/command-sink.port.js';
+export { CommandSinkError } from './sinks/command-sink.port.js';
+export { createMemorySink } from './sinks/memory-sink.js';
+export type { MemorySink } from './sinks/memory-sink.js';
+export { createNdjsonFileSink } from './sinks/ndjson-file-sink.js';
+export { createStdoutSink } from './sinks/stdout-sink.js';
+export { createWebhookSink } from './sinks/webhook-sink.js';
+export { createSink, parseSinkSpec, SinkSpecError } from './sinks/parse-sink-url.js';

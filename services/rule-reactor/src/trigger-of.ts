@@ -1,0 +1,30 @@
+import type { TicketEvent, Trigger } from '@tickets/domain';
+
+/**
+ * The rule trigger an event on a ticket stream raises, or null. Changes made by rules (and the
+ * reactor's own records) raise none: rules never trigger rules.
+ */
+export function triggerOf(event: TicketEvent): Trigger | null {
+  switch (event.type) {
+    case 'TicketCreated':
+      return 'ticket.created';
+    case 'MessageReceived':
+      return 'message.received';
+    case 'TicketReopened':
+      return 'ticket.reopened';
+    case 'TicketClosed':
+      return event.data.closedBy.type === 'rule' ? null : 'ticket.closed';
+    case 'TagsChanged':
+    case 'TicketAssigned':
+      return event.data.by.type === 'rule' ? null : 'ticket.updated';
+    case 'MessageSent':
+      // Our own auto-replies come back as automation messages: not an update worth reacting to.
+      return event.data.author.type === 'agent' ? 'ticket.updated' : null;
+    case 'RulesEvaluated':
+      return null;
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unknown ticket event ${JSON.stringify(unexpected)}`);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@tickets/platform';
+import { createMemorySink } from '@tickets/rule-reactor';
+import { feedEvents } from '../feed-events.js';
+import { assertReadable } from '../read-ndjson.js';
+import { openRuntime } from '../runtime.js';
+import { loadRulesAndPolicy } from './load-config.js';
+
+export interface SimulateOptions {
+  readonly events: string;
+  readonly rules?: string;
+  readonly policy?: string;
+}
+
+/** Runs the real pipeline on a throw-away SQLite store and returns what it produced. */
+export async function simulate(options: SimulateOptions, logger: Logger) {
+  await assertReadable(options.events, '--events');
+  const { rules, policy } = await loadRulesAndPolicy(options);
+  const dir = await mkdtemp(join(tmpdir(), 'tickets-simulate-'));
+  const sink = createMemorySink();
+  const runtime = openRuntime({ store: `sqlite:${join(dir, 'simulate.db')}`, rules, policy, sink, logger });
+  try {
+    const summary = await feedEvents(runtime, options.events, 'simulate');
+    await runtime.relay.catchUp();
+    return {
+      tickets: await runtime.readModel.all(),
+      commands: [...sink.commands],
+      rejected: summary.rejected,
+      stats: { events: summary.events, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length },
+    };
+  } finally {
+    await runtime.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

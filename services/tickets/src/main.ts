@@ -1,0 +1,116 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger, type Logger } from '@tickets/platform';
+import { defaults, schemas } from './commands/defaults.js';
+import { importEvents } from './commands/import-events.js';
+import { rebuild } from './commands/rebuild.js';
+import { formatTimeline, replay } from './commands/replay.js';
+import { serve } from './commands/serve.js';
+import { simulate } from './commands/simulate.js';
+import { DEFAULT_STORE, UsageError } from './store-url.js';
+
+const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE;
+const printJson = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
+/** CLI verbs print results on stdout; their logs go to stderr so the JSON stays clean. */
+const cliLogger = (level: string): Logger => createLogger({ level, name: 'tickets', destination: process.stderr });
+
+const port = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+};
+
+export function buildProgram(): Command {
+  const program = new Command('tickets')
+    .description('Event-sourced ticket lifecycle: reopen windows, follow-up tickets and audited automation rules')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run ingest, projector, rule-reactor and the HTTP API in one process')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
+    .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
+    .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'port to listen on', port, Number(process.env['TICKETS_PORT'] ?? 8080))
+    .option('--commands <sink>', 'where commands go: stdout, none, file:PATH, http(s)://URL', process.env['TICKETS_COMMANDS'] ?? 'file:./data/commands.ndjson')
+    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .action(async (options) => {
+      await serve(options, createLogger({ level: options.logLevel, name: 'tickets' }));
+    });
+
+  program
+    .command('simulate')
+    .description('run the real pipeline on a throw-away store and print { tickets, commands, rejected }')
+    .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
+    .option('--rules <file>', 'rules file (YAML or JSON)')
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .action(async (options) => {
+      printJson(await simulate(options, cliLogger(options.logLevel)));
+    });
+
+  program
+    .command('import')
+    .description('feed events into a store through the real pipeline and wait until it has caught up')
+    .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--rules <file>', 'rules file (YAML or JSON)')
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--commands <sink>', 'also publish the commands now: stdout, file:PATH, http(s)://URL')
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .action(async (options) => {
+      printJson(await importEvents(options, cliLogger(options.logLevel)));
+    });
+
+  program
+    .command('replay')
+    .description("a ticket's timeline: each event, the state after it, and every rule decision with its reasons")
+    .requiredOption('--ticket <id>', 'ticket id')
+    .option('--at <time>', 'stop at this event time (RFC 3339): the state at that moment')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--json', 'print JSON instead of text')
+    .action(async (options) => {
+      const timeline = await replay(options);
+      if (options.json) printJson(timeline);
+      else process.stdout.write(formatTimeline(timeline));
+    });
+
+  program
+    .command('rebuild')
+    .description('rebuild the ticket projection from the first event')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .action(async (options) => {
+      printJson(await rebuild(options, cliLogger(options.logLevel)));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schemas of the public contracts (all, or one by name)')
+    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules')
+    .action((name?: string) => printJson(schemas(name)));
+
+  program
+    .command('defaults')
+    .description('print the shipped rules or reopen policy as JSON')
+    .argument('<what>', 'rules or policy')
+    .action((what: string) => printJson(defaults(what)));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`tickets: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`tickets: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

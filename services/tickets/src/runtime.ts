@@ -1,0 +1,74 @@
+import type { ReopenPolicy, RulesFile } from '@tickets/domain';
+import type { CheckpointStore, EventStore } from '@tickets/event-store';
+import { createSqliteCheckpointStore, createSqliteEventStore } from '@tickets/event-store/sqlite';
+import { createIngest, type Ingest } from '@tickets/ingest';
+import type { Logger } from '@tickets/platform';
+import { createProjector, createSqliteTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
+import { createCommandRelay, createReactor, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
+import { parseStoreUrl, UsageError } from './store-url.js';
+
+export interface RuntimeOptions {
+  readonly store: string;
+  readonly rules: RulesFile;
+  readonly policy: ReopenPolicy;
+  readonly sink: CommandSink;
+  readonly logger: Logger;
+}
+
+/** The whole pipeline on one store: the same pieces `serve`, `simulate`, `import` and `rebuild` use. */
+export interface Runtime {
+  readonly store: EventStore;
+  readonly checkpoints: CheckpointStore;
+  readonly readModel: TicketReadModel;
+  readonly ingest: Ingest;
+  readonly projector: Projector;
+  readonly reactor: Reactor;
+  readonly relay: CommandRelay;
+  /** Lets the reactor, the relay and the projector catch up with everything committed so far. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openRuntime(options: RuntimeOptions): Runtime {
+  const location = parseStoreUrl(options.store);
+  if (location.kind !== 'sqlite') {
+    throw new UsageError(`--store: the ${location.kind} adapter is not available in this build yet; use sqlite:PATH`);
+  }
+  const { logger } = options;
+  const store = createSqliteEventStore({ path: location.path });
+  const checkpoints = createSqliteCheckpointStore({ path: location.path });
+  const readModel = createSqliteTicketReadModel({ path: location.path });
+  const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
+  const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
+  const reactor = createReactor({
+    store,
+    checkpoints,
+    rules: options.rules,
+    policy: options.policy,
+    logger: logger.child({ component: 'rule-reactor' }),
+  });
+  const relay = createCommandRelay({ store, checkpoints, sink: options.sink, logger: logger.child({ component: 'command-relay' }) });
+
+  return {
+    store,
+    checkpoints,
+    readModel,
+    ingest,
+    projector,
+    reactor,
+    relay,
+    async settle() {
+      // The reactor's own records are events too: run it until it reads nothing new.
+      while ((await reactor.catchUp()) > 0);
+      await relay.catchUp();
+      await projector.catchUp();
+    },
+    async close() {
+      await ingest.close();
+      await options.sink.close();
+      await readModel.close();
+      await checkpoints.close();
+      await store.close();
+    },
+  };
+}
