@@ -1,7 +1,7 @@
 // Shared runtime pieces for every service: the wall clock, the redacting logger, config files.
 export { fixedClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { createLogger, REDACT_PATHS, REDACTED, scrubPii } from './logger.js';
+export { createLogger, REDACT_PATHS, REDACTED, redactPii, scrubPii } from './logger.js';
 export type { CreateLoggerOptions, DestinationStream, Logger } from './logger.js';
 export { formatIssuePath, formatZodIssues, loadConfigFile, loadPolicy, loadRules, zodIssueLines } from './config-file.js';
 export type { ConfigFileError, ConfigFileErrorCode, ConfigFileResult } from './config-file.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from './clock.js';
-import { createLogger, REDACTED, scrubPii } from './logger.js';
+import { createLogger, REDACTED, redactPii, scrubPii } from './logger.js';
 
 // Log into memory and assert on the JSON, the way pino's own tests do.
 function memoryLogger(options: { level?: string; name?: string } = {}) {
@@ -153,6 +153,42 @@ describe('createLogger', () => {
     const { logger, records } = memoryLogger();
     logger.warn('unexpected recipient %s', EMAIL);
     expect(records()[0]).toMatchObject({ msg: `unexpected recipient ${REDACTED}` });
+  });
+});
+
+describe('redactPii', () => {
+  it('reaches personal fields at any depth without touching the original', () => {
+    const deep = { a: { b: { c: { d: { e: { event: inbound } } } } } };
+    const redacted = redactPii(deep);
+    expect(JSON.stringify(redacted)).not.toContain(PHONE);
+    expect(redacted).toMatchObject({ a: { b: { c: { d: { e: { event: { data: { customer: { id: 'cust-42', phone: REDACTED } } } } } } } } });
+    expect(deep.a.b.c.d.e.event.data.customer.phone).toBe(PHONE);
+  });
+
+  it('returns the same object when there is nothing to redact, and leaves absent fields absent', () => {
+    const clean = { ticketId: 'tk_1', list: [1, 2], customer: { id: 'c', name: null }, message: { body: undefined } };
+    expect(redactPii(clean)).toBe(clean);
+  });
+
+  it('stops at a bounded depth, so cycles end and nothing deep slips through', () => {
+    const cyclic: Record<string, unknown> = { id: 'x' };
+    cyclic['self'] = cyclic;
+    expect(JSON.stringify(redactPii(cyclic))).toContain(`"self":"${REDACTED}"`);
+  });
+
+  it('redacts personal fields carried on errors', () => {
+    const { logger, lines } = memoryLogger();
+    const err = Object.assign(new Error('delivery refused'), { request: { to: PHONE, body: REPLY }, customer: { name: NAME } });
+    logger.error({ err, ticketId: 'tk_1', correlationId: 'evt-1' }, 'delivery failed');
+    expectNoPii(lines[0] ?? '');
+    expect(lines[0]).toContain('delivery refused');
+  });
+
+  it('redacts child logger bindings', () => {
+    const { logger, lines } = memoryLogger();
+    logger.child({ customer: { id: 'cust-42', email: EMAIL } }).info('bound');
+    expect(lines[0]).not.toContain(EMAIL);
+    expect(lines[0]).toContain('cust-42');
   });
 });
 

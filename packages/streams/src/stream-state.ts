@@ -39,8 +39,10 @@ export function foldCustomerRecords(records: readonly RecordedEvent[], from: Cus
 }
 
 /**
- * Folded ticket and customer streams, cached: a cached entry is brought up to date by reading only
- * the events after its revision (other writers, such as the rule-reactor, append to the same streams).
+ * Folded ticket and customer streams, cached. A cached entry is trusted as it is: whoever decides
+ * on it appends with its revision as the expected version (or a guard append with no events), so a
+ * stale entry shows up as a ConcurrencyError, and the writer then `invalidate`s it and decides again.
+ * That keeps the hot path at zero reads for streams this process already knows.
  */
 export class StreamStateCache {
   private readonly tickets = new Map<string, Loaded<TicketState | null>>();
@@ -53,20 +55,20 @@ export class StreamStateCache {
 
   async ticket(ticketId: string): Promise<Loaded<TicketState | null>> {
     const stream = ticketStream(ticketId);
-    const cached = this.tickets.get(stream) ?? { stream, revision: -1, state: null };
-    const newer = await this.store.readStream(stream, { fromVersion: cached.revision + 1 });
-    if (newer.length === 0 && this.tickets.has(stream)) return cached;
-    const loaded = { stream, revision: cached.revision + newer.length, state: foldTicketRecords(newer, cached.state) };
+    const cached = this.tickets.get(stream);
+    if (cached !== undefined) return cached;
+    const records = await this.store.readStream(stream);
+    const loaded = { stream, revision: records.length - 1, state: foldTicketRecords(records) };
     this.remember(this.tickets, stream, loaded);
     return loaded;
   }
 
   async customer(customerId: string): Promise<Loaded<CustomerState>> {
     const stream = customerStream(customerId);
-    const cached = this.customers.get(stream) ?? { stream, revision: -1, state: initialCustomerState(customerId) };
-    const newer = await this.store.readStream(stream, { fromVersion: cached.revision + 1 });
-    if (newer.length === 0 && this.customers.has(stream)) return cached;
-    const loaded = { stream, revision: cached.revision + newer.length, state: foldCustomerRecords(newer, cached.state) };
+    const cached = this.customers.get(stream);
+    if (cached !== undefined) return cached;
+    const records = await this.store.readStream(stream);
+    const loaded = { stream, revision: records.length - 1, state: foldCustomerRecords(records, initialCustomerState(customerId)) };
     this.remember(this.customers, stream, loaded);
     return loaded;
   }
@@ -78,6 +80,12 @@ export class StreamStateCache {
 
   setCustomer(loaded: Loaded<CustomerState>): void {
     this.remember(this.customers, loaded.stream, loaded);
+  }
+
+  /** Forgets one stream (after a ConcurrencyError on it): the next use reads it again. */
+  invalidate(stream: string): void {
+    this.tickets.delete(stream);
+    this.customers.delete(stream);
   }
 
   clear(): void {

@@ -39,7 +39,7 @@ export interface BatchDecision {
  */
 export async function decideBatch(
   pending: readonly PendingInbound[],
-  deps: { store: EventStore; cache: StreamStateCache; policy: ReopenPolicy },
+  deps: { store: EventStore; cache: StreamStateCache; policy: ReopenPolicy; checkDuplicates: boolean },
 ): Promise<BatchDecision> {
   const tickets = new Map<string, Loaded<TicketState | null>>();
   const customers = new Map<string, Loaded<CustomerState>>();
@@ -52,7 +52,8 @@ export async function decideBatch(
 
   for (const { event, raw, via } of pending) {
     const key = inboundKey(event.source, event.id);
-    if (keys.has(key) || (await isInboundLogged(deps.store, key))) {
+    // Without the check, a duplicate still cannot commit: its inbound-log append expects no stream.
+    if (keys.has(key) || (deps.checkDuplicates && (await isInboundLogged(deps.store, key)))) {
       results.push({ status: 'duplicate', id: event.id, source: event.source });
       continue;
     }
@@ -77,6 +78,12 @@ export async function decideBatch(
       expectedVersion: 'no_stream',
       events: [inboundAccepted(key, event, raw, { via, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null })],
     });
+    // Every stream the decision read is appended to with the revision it read — with no events
+    // when the decision writes nothing there — so a decision made on a stale state never commits.
+    const written = new Set(decision.writes.map((w) => w.stream));
+    for (const loaded of [customerLoaded, ...loadedTickets.values()]) {
+      if (!written.has(loaded.stream)) appends.push({ stream: loaded.stream, expectedVersion: expected(loaded.revision), events: [] });
+    }
     let index = 0;
     for (const write of decision.writes) {
       const events: NewEvent[] = write.events.map((e) => ({

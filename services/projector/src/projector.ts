@@ -10,6 +10,10 @@ export interface ProjectorOptions {
   readonly logger: Logger;
   /** Events folded per read-model transaction. */
   readonly batchSize?: number;
+  /** Ticket rows kept in memory between batches. */
+  readonly maxCachedRows?: number;
+  /** While catching up, commit at least every this many events. */
+  readonly commitEvery?: number;
 }
 
 export interface Projector {
@@ -25,15 +29,31 @@ export function createProjector(options: ProjectorOptions): Projector {
   const { store, readModel, logger } = options;
   const batchSize = options.batchSize ?? 5_000;
 
+  // The projector is the read model's only writer, so the rows it wrote are kept in memory (bounded)
+  // and not read back for every batch.
+  const rows = new Map<string, TicketState>();
+  const maxCachedRows = options.maxCachedRows ?? 100_000;
+
+  async function load(ids: readonly string[]): Promise<void> {
+    const missing = ids.filter((id) => !rows.has(id));
+    if (missing.length === 0) return;
+    for (const [id, row] of await readModel.getMany(missing)) rows.set(id, row);
+  }
+
+  // Rows changed since the last commit. While catching up on full pages, commits are spread out
+  // (every `commitEvery` events) so a ticket touched on many pages is written once, not per page.
+  const changed = new Map<string, TicketState>();
+  let pending = 0;
+  let position = 0;
+  let catchingUp = false;
+  const commitEvery = options.commitEvery ?? 50_000;
+
   /** Folds one batch into the read model; the rows and the checkpoint commit together. */
   async function project(events: readonly RecordedEvent[]): Promise<void> {
     const last = events.at(-1);
     if (last === undefined) return;
-    const ticketEvents = events.filter((e) => e.stream.startsWith(TICKET_STREAM_PREFIX));
-    const ids = [...new Set(ticketEvents.map((e) => e.stream.slice(TICKET_STREAM_PREFIX.length)))];
-    const rows = await readModel.getMany(ids);
-    const changed = new Map<string, TicketState>();
-    for (const recorded of ticketEvents) {
+    await load([...new Set(events.map((e) => e.stream.slice(TICKET_STREAM_PREFIX.length)))]);
+    for (const recorded of events) {
       const id = recorded.stream.slice(TICKET_STREAM_PREFIX.length);
       const current = rows.get(id) ?? null;
       // A replayed event the row already holds changes nothing (restart after a crash).
@@ -43,10 +63,27 @@ export function createProjector(options: ProjectorOptions): Projector {
       rows.set(id, next);
       changed.set(id, next);
     }
-    await readModel.commit([...changed.values()], last.position);
+    pending += events.length;
+    position = last.position;
+    if (!catchingUp || pending >= commitEvery) await commit();
+  }
+
+  async function commit(): Promise<void> {
+    try {
+      await readModel.commit([...changed.values()], position);
+    } catch (error) {
+      // The rows in memory are ahead of the read model now: forget them, the checkpoint did not move.
+      rows.clear();
+      changed.clear();
+      throw error;
+    } finally {
+      pending = 0;
+    }
     for (const state of changed.values()) {
       logger.debug({ ticketId: state.ticketId, status: state.status, version: state.version }, 'ticket projected');
     }
+    changed.clear();
+    if (rows.size > maxCachedRows) rows.clear();
   }
 
   const loop = subscriberLoop({
@@ -55,15 +92,29 @@ export function createProjector(options: ProjectorOptions): Projector {
     logger,
     checkpoint: () => readModel.checkpoint(),
     handle: project,
+    streamPrefixes: [TICKET_STREAM_PREFIX],
     batchSize,
   });
 
+  async function catchUp(): Promise<number> {
+    catchingUp = true;
+    try {
+      const read = await loop.catchUp();
+      if (pending > 0) await commit();
+      return read;
+    } finally {
+      catchingUp = false;
+    }
+  }
+
   return {
-    catchUp: () => loop.catchUp(),
+    catchUp,
+    // Following live: every batch commits at once, so readers see it.
     run: (signal) => loop.run(signal),
     async rebuild() {
+      rows.clear();
       await readModel.reset();
-      const read = await loop.catchUp();
+      const read = await catchUp();
       logger.info({ events: read }, 'projection rebuilt');
       return read;
     },

@@ -17,8 +17,10 @@ export interface FeedSummary {
 
 /**
  * Feeds an NDJSON file through the real pipeline in file order (arrival order, never sorted by
- * time), one event at a time, letting the reactor and projector settle after each: exactly as if
- * each event had been POSTed and handled before the next arrived, which makes runs reproducible.
+ * time), one event at a time, letting the rule-reactor catch up after each: exactly as if each event
+ * had been POSTed and fully handled before the next arrived, which makes runs reproducible. Only the
+ * decider and the reactor write streams that later decisions read; the projector and the command
+ * relay follow once at the end, which gives the same result.
  */
 export async function feedEvents(runtime: Runtime, path: string, via: string, onProgress?: (events: number) => void): Promise<FeedSummary> {
   let events = 0;
@@ -35,7 +37,8 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
     if (result === undefined) throw new Error('ingest returned no result');
     if (result.status === 'accepted') {
       accepted++;
-      await runtime.settle();
+      // The reactor's own records never trigger rules: one catch-up decides everything this event triggered.
+      await runtime.reactor.catchUp();
     } else if (result.status === 'duplicate') duplicates++;
     else rejected.push({ line: parsed.line, ...(result.id === undefined ? {} : { id: result.id }), reasons: result.reasons });
     onProgress?.(events);

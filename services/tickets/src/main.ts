@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger, type Logger } from '@tickets/platform';
+import { SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
@@ -105,7 +106,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SinkSpecError) {
       process.stderr.write(`tickets: ${error.message}\n`);
       process.exitCode = 2;
       return;

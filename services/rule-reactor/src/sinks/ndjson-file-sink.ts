@@ -9,7 +9,8 @@ const PERMANENT = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'EEX
 /**
  * Appends one JSON line per command to `path`, creating its directories on first use. `publish`
  * resolves once the lines are written to the operating system (readable by others), without
- * fsync: a crash may lose the tail, and the relay then publishes it again (same ids).
+ * fsync: a crash may lose the tail or cut the last line, and the relay then publishes those
+ * commands again (same ids); readers skip a torn last line.
  */
 export function createNdjsonFileSink(path: string): CommandSink {
   let file: Promise<FileHandle> | undefined;
