@@ -16,3 +16,7 @@ export { ConcurrencyError, EventStoreError, IdempotencyError, isConcurrencyError
 export type { EventStoreErrorCode } from './errors.js';
 export { retryOnConflict } from './retry-on-conflict.js';
 export type { RetryOptions } from './retry-on-conflict.js';
+export { DEFAULT_STORE_URL, parseStoreUrl } from './store-location.js';
+export type { StoreLocation } from './store-location.js';
+export { openStore } from './open-store.js';
+export type { OpenedStore } from './open-store.js';

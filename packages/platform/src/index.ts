@@ -5,3 +5,12 @@ export { createLogger, REDACT_PATHS, REDACTED, redactPii, scrubPii } from './log
 export type { CreateLoggerOptions, DestinationStream, Logger } from './logger.js';
 export { formatIssuePath, formatZodIssues, loadConfigFile, loadPolicy, loadRules, zodIssueLines } from './config-file.js';
 export type { ConfigFileError, ConfigFileErrorCode, ConfigFileResult } from './config-file.js';
+export { ConfigError, readEnvConfig } from './env-config.js';
+export { boundPort, createHttpServer } from './http-server.js';
+export type { HttpServerOptions } from './http-server.js';
+export { shutdownSignal } from './shutdown-signal.js';
+export { serviceEnv } from './service-env.js';
+export type { ServiceEnv } from './service-env.js';
+export { runMain } from './run-main.js';
+export { loadRulesAndPolicy } from './rules-and-policy.js';
+export { followUntil } from './follow-until.js';

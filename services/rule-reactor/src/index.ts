@@ -11,3 +11,5 @@ export { createNdjsonFileSink } from './sinks/ndjson-file-sink.js';
 export { createStdoutSink } from './sinks/stdout-sink.js';
 export { createWebhookSink } from './sinks/webhook-sink.js';
 export { createSink, parseSinkSpec, SinkSpecError } from './sinks/parse-sink-url.js';
+export { runRuleReactorService } from './rule-reactor-service.js';
+export type { RuleReactorServiceOptions } from './rule-reactor-service.js';

@@ -1,15 +1,18 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger, type Logger } from '@tickets/platform';
-import { SinkSpecError } from '@tickets/rule-reactor';
+import { ConfigError, createLogger, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
+import { runIngestService } from '@tickets/ingest';
+import { runProjectorService } from '@tickets/projector';
+import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
 import { formatTimeline, replay } from './commands/replay.js';
 import { serve } from './commands/serve.js';
 import { simulate } from './commands/simulate.js';
-import { DEFAULT_STORE, UsageError } from './store-url.js';
+import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
+import { UsageError } from './usage-error.js';
 
-const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE;
+const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
 const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
@@ -39,6 +42,47 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       await serve(options, createLogger({ level: options.logLevel, name: 'tickets' }));
+    });
+
+  // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
+  program
+    .command('ingest')
+    .description('run only the ingest service: POST /v1/events into the store')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'port to listen on', port, 8081)
+    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .action(async (options) => {
+      const { policy } = await loadRulesAndPolicy({ policy: options.policy });
+      const logger = createLogger({ level: options.logLevel, name: 'ingest' });
+      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger }, shutdownSignal());
+    });
+
+  program
+    .command('projector')
+    .description('run only the projector: the ticket read model and GET /v1/tickets…')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'port to listen on', port, 8082)
+    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .action(async (options) => {
+      const logger = createLogger({ level: options.logLevel, name: 'projector' });
+      await runProjectorService({ store: options.store, host: options.host, port: options.port, logger }, shutdownSignal());
+    });
+
+  program
+    .command('rule-reactor')
+    .description('run only the rule-reactor and its command relay')
+    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--rules <file>', 'rules file (YAML or JSON)')
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--commands <sink>', 'where commands go: stdout, none, file:PATH, http(s)://URL', process.env['TICKETS_COMMANDS'] ?? 'file:./data/commands.ndjson')
+    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .action(async (options) => {
+      const { rules, policy } = await loadRulesAndPolicy(options);
+      const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
+      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, logger }, shutdownSignal());
     });
 
   program
@@ -106,7 +150,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof SinkSpecError) {
+    // What the user can fix in the command line or its files: a message and exit code 2.
+    const usage =
+      error instanceof UsageError ||
+      error instanceof SinkSpecError ||
+      error instanceof ConfigError ||
+      (error instanceof EventStoreError && error.code === 'EVENT_STORE.INVALID_ARGUMENT');
+    if (usage) {
       process.stderr.write(`tickets: ${error.message}\n`);
       process.exitCode = 2;
       return;

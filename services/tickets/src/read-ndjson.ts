@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { UsageError } from './store-url.js';
+import { UsageError } from './usage-error.js';
 
 export type NdjsonLine =
   | { readonly line: number; readonly ok: true; readonly value: unknown }

@@ -1,11 +1,9 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
-import type { CheckpointStore, EventStore } from '@tickets/event-store';
-import { createSqliteCheckpointStore, createSqliteEventStore } from '@tickets/event-store/sqlite';
+import { openStore, parseStoreUrl, type CheckpointStore, type EventStore } from '@tickets/event-store';
 import { createIngest, type Ingest } from '@tickets/ingest';
 import type { Logger } from '@tickets/platform';
-import { createProjector, createSqliteTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
+import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
 import { createCommandRelay, createReactor, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
-import { parseStoreUrl, UsageError } from './store-url.js';
 
 export interface RuntimeOptions {
   readonly store: string;
@@ -32,15 +30,11 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function openRuntime(options: RuntimeOptions): Runtime {
-  const location = parseStoreUrl(options.store);
-  if (location.kind !== 'sqlite') {
-    throw new UsageError(`--store: the ${location.kind} adapter is not available in this build yet; use sqlite:PATH`);
-  }
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
-  const store = createSqliteEventStore({ path: location.path });
-  const checkpoints = createSqliteCheckpointStore({ path: location.path });
-  const readModel = createSqliteTicketReadModel({ path: location.path });
+  const location = parseStoreUrl(options.store);
+  const { store, checkpoints } = await openStore(location);
+  const readModel = openTicketReadModel(location);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
   const reactor = createReactor({

@@ -120,7 +120,7 @@ async function runPhase(phase: Phase, dir: string, file: string, streams: number
       // The whole pipeline, settled after every event: what `tickets simulate` does.
       return timed(phase, async () => {
         const sink = createMemorySink();
-        const runtime = openRuntime({
+        const runtime = await openRuntime({
           store: `sqlite:${join(dir, 'simulate.db')}`,
           rules: DEFAULT_RULES,
           policy: DEFAULT_REOPEN_POLICY,

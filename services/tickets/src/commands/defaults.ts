@@ -1,5 +1,5 @@
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES_SOURCE, jsonSchemas } from '@tickets/domain';
-import { UsageError } from '../store-url.js';
+import { UsageError } from '../usage-error.js';
 
 /** The shipped defaults, ready to save, edit and pass back with --rules / --policy. */
 export function defaults(what: string): unknown {

@@ -1,9 +1,8 @@
-import type { Logger } from '@tickets/platform';
+import { loadRulesAndPolicy, type Logger } from '@tickets/platform';
 import { createSink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { assertReadable } from '../read-ndjson.js';
 import { openRuntime } from '../runtime.js';
-import { loadRulesAndPolicy } from './load-config.js';
 
 export interface ImportOptions {
   readonly events: string;
@@ -19,7 +18,7 @@ export async function importEvents(options: ImportOptions, logger: Logger) {
   await assertReadable(options.events, '--events');
   const { rules, policy } = await loadRulesAndPolicy(options);
   const sink = createSink(options.commands ?? 'none');
-  const runtime = openRuntime({ store: options.store, rules, policy, sink, logger });
+  const runtime = await openRuntime({ store: options.store, rules, policy, sink, logger });
   try {
     const summary = await feedEvents(runtime, options.events, 'import');
     if (options.commands !== undefined) await runtime.relay.catchUp();

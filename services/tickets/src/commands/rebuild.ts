@@ -6,7 +6,7 @@ import { openRuntime } from '../runtime.js';
 /** Drops the ticket projection and folds every event again from the first. */
 export async function rebuild(options: { store: string }, logger: Logger) {
   // Rules and policy play no part in a rebuild: decisions are read from the events.
-  const runtime = openRuntime({ store: options.store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createSink('none'), logger });
+  const runtime = await openRuntime({ store: options.store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createSink('none'), logger });
   try {
     const started = process.hrtime.bigint();
     const events = await runtime.projector.rebuild();

@@ -1,8 +1,8 @@
 import { EventTime, RuleEvaluation } from '@tickets/domain';
-import { createSqliteEventStore } from '@tickets/event-store/sqlite';
+import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { ticketTimeline, type TicketTimeline, type TimelineEntry } from '@tickets/streams';
 import type { z } from 'zod';
-import { parseStoreUrl, UsageError } from '../store-url.js';
+import { UsageError } from '../usage-error.js';
 
 export interface ReplayOptions {
   readonly ticket: string;
@@ -18,9 +18,8 @@ export async function replay(options: ReplayOptions): Promise<TicketTimeline> {
     if (!parsed.success) throw new UsageError(`--at: ${JSON.stringify(options.at)} is not an RFC 3339 date-time`);
     at = parsed.data;
   }
-  const location = parseStoreUrl(options.store);
-  if (location.kind !== 'sqlite') throw new UsageError(`--store: the ${location.kind} adapter is not available in this build yet`);
-  const store = createSqliteEventStore({ path: location.path });
+  const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
+  await checkpoints.close();
   try {
     const timeline = await ticketTimeline(store, options.ticket, at === undefined ? {} : { at });
     if (timeline === null) throw new UsageError(`--ticket: no ticket ${options.ticket} in ${options.store}`);

@@ -1,8 +1,7 @@
-import type { Logger } from '@tickets/platform';
+import { boundPort, followUntil, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
 import { createSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http-app.js';
 import { openRuntime } from '../runtime.js';
-import { loadRulesAndPolicy } from './load-config.js';
 
 export interface ServeOptions {
   readonly store: string;
@@ -19,27 +18,23 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions, logger: Logger): Promise<void> {
   const { rules, policy } = await loadRulesAndPolicy(options);
-  const runtime = openRuntime({ store: options.store, rules, policy, sink: createSink(options.commands), logger });
+  const runtime = await openRuntime({ store: options.store, rules, policy, sink: createSink(options.commands), logger });
   const app = createHttpApp({ runtime, logger });
-  const stop = new AbortController();
-  const loops = [runtime.projector.run(stop.signal), runtime.reactor.run(stop.signal), runtime.relay.run(stop.signal)];
-  const failed = Promise.race(loops.map((loop) => loop.then(() => new Promise<never>(() => {}))));
-
   await app.listen({ host: options.host, port: options.port });
-  logger.info({ store: options.store, host: options.host, port: options.port, commands: options.commands, rules: rules.rules.length }, 'tickets serve ready');
-
-  const shutdown = new Promise<string>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
-  });
+  // The bound port, not the requested one: with --port 0 the OS picks it and scripts read it here.
+  const port = boundPort(app, options.port);
+  logger.info({ store: options.store, host: options.host, port, commands: options.commands, rules: rules.rules.length }, 'tickets serve ready');
   try {
-    const signal = await Promise.race([shutdown, failed]);
-    logger.info({ signal }, 'shutting down');
+    await followUntil(
+      [(signal) => runtime.projector.run(signal), (signal) => runtime.reactor.run(signal), (signal) => runtime.relay.run(signal)],
+      shutdownSignal().then((signal) => logger.info({ signal }, 'shutting down')),
+      // Stop taking requests and let in-flight appends commit before the followers stop.
+      async () => {
+        await app.close();
+        await runtime.ingest.close();
+      },
+    );
   } finally {
-    // Stop taking requests, let in-flight appends finish, then stop the followers and close the store.
-    await app.close();
-    await runtime.ingest.close();
-    stop.abort();
-    await Promise.allSettled(loops);
     await runtime.close();
     logger.info('stopped');
   }

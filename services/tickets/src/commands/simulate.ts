@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '@tickets/platform';
+import { loadRulesAndPolicy, type Logger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { assertReadable } from '../read-ndjson.js';
 import { openRuntime } from '../runtime.js';
-import { loadRulesAndPolicy } from './load-config.js';
 
 export interface SimulateOptions {
   readonly events: string;
@@ -20,7 +19,7 @@ export async function simulate(options: SimulateOptions, logger: Logger) {
   const { rules, policy } = await loadRulesAndPolicy(options);
   const dir = await mkdtemp(join(tmpdir(), 'tickets-simulate-'));
   const sink = createMemorySink();
-  const runtime = openRuntime({ store: `sqlite:${join(dir, 'simulate.db')}`, rules, policy, sink, logger });
+  const runtime = await openRuntime({ store: `sqlite:${join(dir, 'simulate.db')}`, rules, policy, sink, logger });
   try {
     const summary = await feedEvents(runtime, options.events, 'simulate');
     await runtime.relay.catchUp();

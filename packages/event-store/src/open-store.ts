@@ -1,0 +1,29 @@
+import type { CheckpointStore } from './checkpoint-store.port.js';
+import { EventStoreError } from './errors.js';
+import type { EventStore } from './event-store.port.js';
+import type { StoreLocation } from './store-location.js';
+
+export interface OpenedStore {
+  readonly store: EventStore;
+  readonly checkpoints: CheckpointStore & { close(): Promise<void> };
+}
+
+/**
+ * Opens the adapter for a location. Adapters are imported on demand, so a service loads only the
+ * vendor client it uses.
+ */
+export async function openStore(location: StoreLocation): Promise<OpenedStore> {
+  switch (location.kind) {
+    case 'sqlite': {
+      const { createSqliteEventStore, createSqliteCheckpointStore } = await import('./sqlite/index.js');
+      return { store: createSqliteEventStore({ path: location.path }), checkpoints: createSqliteCheckpointStore({ path: location.path }) };
+    }
+    case 'postgres':
+    case 'eventstoredb':
+      throw new EventStoreError(
+        'EVENT_STORE.INVALID_ARGUMENT',
+        `store: the ${location.kind} adapter is not part of this release yet; use sqlite:PATH`,
+        false,
+      );
+  }
+}

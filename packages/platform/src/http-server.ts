@@ -1,0 +1,40 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from './logger.js';
+
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  /** Largest request body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+}
+
+/**
+ * The Fastify base every service's HTTP API shares: our logger, body and time limits, one error
+ * shape `{ error: { code, message } }` with a 4xx for what the client sent, and `GET /healthz`.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    // Slow clients must not hold connections for ever.
+    requestTimeout: 30_000,
+    connectionTimeout: 10_000,
+  });
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    const code = status === 500 ? 'INTERNAL' : (error.code ?? 'REQUEST.INVALID');
+    const message = status === 500 ? 'internal error' : error.message;
+    return reply.code(status).send({ error: { code, message } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}
+
+/** The port the server is bound to (with port 0 the OS picks it). */
+export function boundPort(app: FastifyInstance, requested: number): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : requested;
+}

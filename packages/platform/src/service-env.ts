@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/** Settings every service reads from its environment (the CLI maps its options onto the same names). */
+export const serviceEnv = (defaultPort: number) =>
+  z.object({
+    TICKETS_STORE: z.string().min(1).default('sqlite:./data/tickets.db'),
+    TICKETS_HOST: z.string().min(1).default('127.0.0.1'),
+    TICKETS_PORT: z.coerce.number().int().min(0).max(65_535).default(defaultPort),
+    TICKETS_RULES: z.string().min(1).optional(),
+    TICKETS_POLICY: z.string().min(1).optional(),
+    TICKETS_COMMANDS: z.string().min(1).default('file:./data/commands.ndjson'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  });
+export type ServiceEnv = z.infer<ReturnType<typeof serviceEnv>>;

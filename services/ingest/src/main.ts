@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The ingest service alone, configured from the environment (see README: TICKETS_*).
+import { loadRulesAndPolicy, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+import { runIngestService } from './ingest-service.js';
+
+await runMain('ingest', async (logger) => {
+  const env = readEnvConfig(serviceEnv(8081));
+  const { policy } = await loadRulesAndPolicy({ policy: env.TICKETS_POLICY });
+  await runIngestService({ store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger }, shutdownSignal());
+});
