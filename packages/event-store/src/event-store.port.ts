@@ -99,5 +99,10 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly RecordedEvent[]>;
   /** Position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * The revision of the last event of each named stream that exists; streams that do not exist are
+   * absent from the map. One call for many streams (e.g. a batch's deduplication keys).
+   */
+  streamVersions(streams: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }

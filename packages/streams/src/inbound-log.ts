@@ -1,5 +1,5 @@
 import type { InboundEvent, RoutingKind } from '@tickets/domain';
-import type { EventStore, Json, NewEvent, RecordedEvent } from '@tickets/event-store';
+import type { Json, NewEvent, RecordedEvent } from '@tickets/event-store';
 
 // The inbound log: every accepted inbound event, as received, one stream each (`inbound-<key>`).
 // Appending with expected version `no_stream` makes (source, id) unique in every store, and the
@@ -26,11 +26,6 @@ export function inboundAccepted(key: string, event: InboundEvent, received: Json
     data: data as unknown as Json,
     metadata: { correlationId: event.id, causationId: key, source: event.source, inboundType: event.type },
   };
-}
-
-export async function isInboundLogged(store: EventStore, key: string): Promise<boolean> {
-  const found = await store.readStream(inboundStream(key), { maxCount: 1 });
-  return found.length > 0;
 }
 
 export const isInboundRecord = (event: RecordedEvent): event is RecordedEvent<InboundAcceptedData & Json> =>

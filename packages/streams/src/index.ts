@@ -1,4 +1,4 @@
-export { INBOUND_STREAM_PREFIX, inboundAccepted, inboundStream, isInboundLogged, isInboundRecord } from './inbound-log.js';
+export { INBOUND_STREAM_PREFIX, inboundAccepted, inboundStream, isInboundRecord } from './inbound-log.js';
 export type { InboundAcceptedData } from './inbound-log.js';
 export {
   asCustomerEvent,

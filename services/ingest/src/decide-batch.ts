@@ -14,7 +14,7 @@ import {
   type TicketState,
 } from '@tickets/domain';
 import type { Json, NewEvent, StreamAppend } from '@tickets/event-store';
-import { inboundAccepted, inboundStream, isInboundLogged, type Loaded, type StreamStateCache } from '@tickets/streams';
+import { inboundAccepted, inboundStream, type Loaded, type StreamStateCache } from '@tickets/streams';
 import type { EventStore } from '@tickets/event-store';
 import type { IngestResult } from './ingest-results.js';
 
@@ -39,7 +39,7 @@ export interface BatchDecision {
  */
 export async function decideBatch(
   pending: readonly PendingInbound[],
-  deps: { store: EventStore; cache: StreamStateCache; policy: ReopenPolicy; checkDuplicates: boolean },
+  deps: { store: EventStore; cache: StreamStateCache; policy: ReopenPolicy },
 ): Promise<BatchDecision> {
   const tickets = new Map<string, Loaded<TicketState | null>>();
   const customers = new Map<string, Loaded<CustomerState>>();
@@ -50,10 +50,13 @@ export async function decideBatch(
   const ticket = async (id: string) => tickets.get(id) ?? deps.cache.ticket(id);
   const customer = async (id: string) => customers.get(id) ?? deps.cache.customer(id);
 
-  for (const { event, raw, via } of pending) {
-    const key = inboundKey(event.source, event.id);
-    // Without the check, a duplicate still cannot commit: its inbound-log append expects no stream.
-    if (keys.has(key) || (deps.checkDuplicates && (await isInboundLogged(deps.store, key)))) {
+  // One lookup for the whole batch: which of its events are already in the inbound log.
+  const inboundKeys = pending.map(({ event }) => inboundKey(event.source, event.id));
+  const logged = await deps.store.streamVersions(inboundKeys.map(inboundStream));
+
+  for (const [i, { event, raw, via }] of pending.entries()) {
+    const key = inboundKeys[i]!;
+    if (keys.has(key) || logged.has(inboundStream(key))) {
       results.push({ status: 'duplicate', id: event.id, source: event.source });
       continue;
     }
@@ -73,6 +76,11 @@ export async function decideBatch(
     }
     keys.add(key);
     const metadata = { correlationId: event.id, causationId: key, source: event.source };
+    // Another writer may log the same event between the lookup above and our commit. The store takes
+    // the same event id appended again as an idempotent no-op, not a conflict, and would commit the
+    // rest of a duplicate's decision; a guard with no events fails when the inbound stream exists, and
+    // the batch is decided again (the lookup then finds it).
+    appends.push({ stream: inboundStream(key), expectedVersion: 'no_stream', events: [] });
     appends.push({
       stream: inboundStream(key),
       expectedVersion: 'no_stream',

@@ -1,7 +1,7 @@
 import type { ReopenPolicy } from '@tickets/domain';
 import { isConcurrencyError, retryOnConflict, type EventStore, type Json } from '@tickets/event-store';
 import type { Logger } from '@tickets/platform';
-import { INBOUND_STREAM_PREFIX, StreamStateCache } from '@tickets/streams';
+import { StreamStateCache } from '@tickets/streams';
 import { decideBatch, type PendingInbound } from './decide-batch.js';
 import type { IngestResult } from './ingest-results.js';
 import { validateInbound } from './validate-inbound.js';
@@ -37,31 +37,24 @@ export function createIngest(options: IngestOptions): Ingest {
   let flushing: Promise<void> | null = null;
   let closed = false;
 
-  async function commit(batch: readonly PendingInbound[], checkDuplicates: boolean): Promise<IngestResult[]> {
-    const decided = await decideBatch(batch, { store, cache, policy, checkDuplicates });
+  async function commit(batch: readonly PendingInbound[]): Promise<IngestResult[]> {
+    const decided = await decideBatch(batch, { store, cache, policy });
     if (decided.appends.length > 0) await store.appendMany(decided.appends);
     for (const loaded of decided.tickets) cache.setTicket(loaded);
     for (const loaded of decided.customers) cache.setCustomer(loaded);
     return decided.results;
   }
 
-  // Duplicates are rare, so batches skip the per-event inbound-log lookup: a duplicate makes the
-  // batch's append fail on its inbound stream, and the batch is then decided again with lookups.
-  let checkDuplicates = false;
-
   /** Forgets the stream another writer changed, so the next decision reads it again. */
   const forgetConflicted = (error: unknown): void => {
-    if (!isConcurrencyError(error)) return;
-    if (error.stream.startsWith(INBOUND_STREAM_PREFIX)) checkDuplicates = true;
-    else cache.invalidate(error.stream);
+    if (isConcurrencyError(error)) cache.invalidate(error.stream);
   };
 
   async function commitBatch(batch: readonly Waiting[]): Promise<IngestResult[]> {
-    checkDuplicates = false;
     try {
       // Another writer (the rule-reactor, another ingest) may have moved a stream the batch read:
       // nothing was written then; decide the batch again on fresh state a few times.
-      return await retryOnConflict(() => commit(batch, checkDuplicates), { maxAttempts: 3, onRetry: forgetConflicted });
+      return await retryOnConflict(() => commit(batch), { maxAttempts: 3, onRetry: forgetConflicted });
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
       // Still conflicting: one event at a time, so a hot stream costs its own events retries only.
@@ -69,7 +62,7 @@ export function createIngest(options: IngestOptions): Ingest {
       forgetConflicted(error);
       const results: IngestResult[] = [];
       for (const item of batch) {
-        const [result] = await retryOnConflict(() => commit([item], true), { maxAttempts: 20, onRetry: forgetConflicted });
+        const [result] = await retryOnConflict(() => commit([item]), { maxAttempts: 20, onRetry: forgetConflicted });
         if (result !== undefined) results.push(result);
       }
       return results;

@@ -184,6 +184,18 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     return this.#headPosition();
   }
 
+  async streamVersions(streams: readonly string[]): Promise<Map<string, number>> {
+    this.#assertOpen();
+    const versions = new Map<string, number>();
+    for (const stream of streams) {
+      assertStreamName(stream);
+      // One indexed lookup per stream: cheaper than building an IN list of varying length.
+      const [head] = this.#query<HeadRow>('streamVersions', this.#streamHead, stream);
+      if (head !== undefined) versions.set(stream, head[0]);
+    }
+    return versions;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -327,6 +327,19 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('streamVersions', () => {
+      it('gives the last revision of each existing stream and leaves out the others', async () => {
+        const one = uniqueName('ticket-');
+        const three = uniqueName('ticket-');
+        const missing = uniqueName('ticket-');
+        await store.append(one, newEvents(one, 1));
+        await store.append(three, newEvents(three, 3));
+        const versions = await store.streamVersions([one, missing, three]);
+        expect(versions).toEqual(new Map([[one, 0], [three, 2]]));
+        expect(await store.streamVersions([])).toEqual(new Map());
+      });
+    });
+
     describe('subscribeToAll', { timeout: WAITING_TEST_TIMEOUT_MS }, () => {
       it('catches up in batches, then follows live appends, in global order', async () => {
         const prefix = uniqueName('sub');
