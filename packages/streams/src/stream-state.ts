@@ -39,10 +39,11 @@ export function foldCustomerRecords(records: readonly RecordedEvent[], from: Cus
 }
 
 /**
- * Folded ticket and customer streams, cached. A cached entry is trusted as it is: whoever decides
- * on it appends with its revision as the expected version (or a guard append with no events), so a
- * stale entry shows up as a ConcurrencyError, and the writer then `invalidate`s it and decides again.
- * That keeps the hot path at zero reads for streams this process already knows.
+ * Folded ticket and customer streams, cached. A cached entry is checked against the stream's head
+ * (one indexed lookup, no events decoded) and brought up to date by folding only the newer events:
+ * other writers, the rule-reactor first, append to the same streams. Whoever decides on an entry
+ * still appends with its revision as the expected version, so a write that lands between this
+ * check and the commit shows up as a ConcurrencyError, and the writer `invalidate`s and decides again.
  */
 export class StreamStateCache {
   private readonly tickets = new Map<string, Loaded<TicketState | null>>();
@@ -56,9 +57,9 @@ export class StreamStateCache {
   async ticket(ticketId: string): Promise<Loaded<TicketState | null>> {
     const stream = ticketStream(ticketId);
     const cached = this.tickets.get(stream);
-    if (cached !== undefined) return cached;
-    const records = await this.store.readStream(stream);
-    const loaded = { stream, revision: records.length - 1, state: foldTicketRecords(records) };
+    const newer = await this.newerEvents(stream, cached?.revision);
+    if (cached !== undefined && newer.length === 0) return cached;
+    const loaded = { stream, revision: (cached?.revision ?? -1) + newer.length, state: foldTicketRecords(newer, cached?.state ?? null) };
     this.remember(this.tickets, stream, loaded);
     return loaded;
   }
@@ -66,11 +67,22 @@ export class StreamStateCache {
   async customer(customerId: string): Promise<Loaded<CustomerState>> {
     const stream = customerStream(customerId);
     const cached = this.customers.get(stream);
-    if (cached !== undefined) return cached;
-    const records = await this.store.readStream(stream);
-    const loaded = { stream, revision: records.length - 1, state: foldCustomerRecords(records, initialCustomerState(customerId)) };
+    const newer = await this.newerEvents(stream, cached?.revision);
+    if (cached !== undefined && newer.length === 0) return cached;
+    const loaded = {
+      stream,
+      revision: (cached?.revision ?? -1) + newer.length,
+      state: foldCustomerRecords(newer, cached?.state ?? initialCustomerState(customerId)),
+    };
     this.remember(this.customers, stream, loaded);
     return loaded;
+  }
+
+  /** The events after `revision` (all of them for a stream not cached), reading only when there are some. */
+  private async newerEvents(stream: string, revision: number | undefined): Promise<readonly RecordedEvent[]> {
+    if (revision === undefined) return this.store.readStream(stream);
+    const head = (await this.store.streamVersions([stream])).get(stream) ?? -1;
+    return head > revision ? this.store.readStream(stream, { fromVersion: revision + 1 }) : [];
   }
 
   /** After our own successful append: the new state, without reading it back. */

@@ -46,7 +46,7 @@ export function createProjector(options: ProjectorOptions): Projector {
   let pending = 0;
   let position = 0;
   let catchingUp = false;
-  const commitEvery = options.commitEvery ?? 50_000;
+  const commitEvery = options.commitEvery ?? 500_000;
 
   /** Folds one batch into the read model; the rows and the checkpoint commit together. */
   async function project(events: readonly RecordedEvent[]): Promise<void> {

@@ -24,9 +24,7 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
   // The busy timeout is set at open, before the journal mode change, which itself may need a lock.
   const database = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
-    // A 64 MiB page cache: the (stream, version) index takes random keys, and the default 2 MiB
-    // cache makes every batch re-read its leaf pages.
-    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;');
+    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   } catch (error) {
     database.close();
     throw error;

@@ -28,13 +28,20 @@ interface PhaseResult {
 }
 
 const PHASES = ['raw-append', 'ingest', 'rebuild', 'simulate'] as const;
+// Node 24 sizes the young generation from the machine's memory (up to 3 × 64 MiB semi-spaces here):
+// garbage, not live data, then decides the peak RSS. The services are meant to run with this flag
+// (README: NODE_OPTIONS); `--node-flags ""` measures Node's defaults.
+const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16';
+let NODE_FLAGS: string[] = DEFAULT_NODE_FLAGS.split(' ');
 type Phase = (typeof PHASES)[number];
 const silent = createLogger({ level: 'silent' });
 
-async function timed(phase: string, run: () => Promise<{ events: number; note?: string }>): Promise<PhaseResult> {
+/** Times `run`; `describe` (not timed) adds a note about what was produced. */
+async function timed(phase: string, run: () => Promise<{ events: number }>, describe?: () => Promise<string>): Promise<PhaseResult> {
   const started = performance.now();
-  const { events, note } = await run();
+  const { events } = await run();
   const seconds = (performance.now() - started) / 1000;
+  const note = await describe?.();
   return {
     phase,
     events,
@@ -82,6 +89,7 @@ async function runPhase(phase: Phase, dir: string, file: string, streams: number
       return timed(phase, async () => {
         const store = createSqliteEventStore({ path: join(dir, 'pipeline.db') });
         const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger: silent });
+        const closeStore = () => store.close();
         // Like many HTTP clients posting batches of 500: a few requests in flight at any time.
         const inFlight = new Set<Promise<unknown>>();
         let chunk: unknown[] = [];
@@ -101,25 +109,32 @@ async function runPhase(phase: Phase, dir: string, file: string, streams: number
         if (chunk.length > 0) await send();
         await Promise.all(inFlight);
         await ingest.close();
+        await closeStore();
+        return { events: count };
+      }, async () => {
+        const store = createSqliteEventStore({ path: join(dir, 'pipeline.db') });
         const stored = await store.headPosition();
         await store.close();
-        return { events: count, note: `${stored} store events` };
+        return `${stored} store events`;
       });
     case 'rebuild':
-      return timed(phase, async () => {
-        const path = join(dir, 'pipeline.db');
-        const store = createSqliteEventStore({ path });
-        const readModel = createSqliteTicketReadModel({ path });
-        const events = await createProjector({ store, readModel, logger: silent }).rebuild();
-        const tickets = (await readModel.all()).length;
+      const path = join(dir, 'pipeline.db');
+      const store = createSqliteEventStore({ path });
+      const readModel = createSqliteTicketReadModel({ path });
+      try {
+        return await timed(
+          phase,
+          async () => ({ events: await createProjector({ store, readModel, logger: silent }).rebuild() }),
+          async () => `${(await readModel.all()).length} tickets`,
+        );
+      } finally {
         await readModel.close();
         await store.close();
-        return { events, note: `${tickets} tickets` };
-      });
-    case 'simulate':
+      }
+    case 'simulate': {
       // The whole pipeline, settled after every event: what `tickets simulate` does.
+      const sink = createMemorySink();
       return timed(phase, async () => {
-        const sink = createMemorySink();
         const runtime = await openRuntime({
           store: `sqlite:${join(dir, 'simulate.db')}`,
           rules: DEFAULT_RULES,
@@ -130,8 +145,9 @@ async function runPhase(phase: Phase, dir: string, file: string, streams: number
         const summary = await feedEvents(runtime, file, 'bench');
         await runtime.relay.catchUp();
         await runtime.close();
-        return { events: summary.events, note: `${sink.commands.length} commands` };
-      });
+        return { events: summary.events };
+      }, async () => `${sink.commands.length} commands`);
+    }
   }
 }
 
@@ -144,8 +160,10 @@ async function main(): Promise<void> {
       events: { type: 'string', default: '100000' },
       customers: { type: 'string', default: '10000' },
       'simulate-events': { type: 'string' },
+      'node-flags': { type: 'string', default: DEFAULT_NODE_FLAGS },
     },
   });
+  NODE_FLAGS = values['node-flags'].split(' ').filter((flag) => flag !== '');
   const customers = Number(values.customers);
   if (values.phase !== undefined) {
     const result = await runPhase(values.phase as Phase, values.dir!, values.file!, customers);
@@ -165,7 +183,7 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const phase of PHASES) {
       const input = phase === 'simulate' ? simulateFile : file;
-      const out = execFileSync(process.execPath, [self, '--phase', phase, '--dir', dir, '--file', input, '--customers', String(customers)], {
+      const out = execFileSync(process.execPath, [...NODE_FLAGS, self, '--phase', phase, '--dir', dir, '--file', input, '--customers', String(customers)], {
         encoding: 'utf8',
         maxBuffer: 16 * 1024 * 1024,
       });
@@ -181,7 +199,7 @@ function report(results: PhaseResult[], count: number, customers: number): void 
   const by = (phase: string) => results.find((r) => r.phase === phase)!;
   const raw = by('raw-append');
   const lines = [
-    `Embedded pipeline (SQLite), ${count} synthetic inbound events over ${customers} customers, node ${process.versions.node}`,
+    `Embedded pipeline (SQLite), ${count} synthetic inbound events over ${customers} customers, node ${process.versions.node} ${NODE_FLAGS.join(' ')}`,
     '',
     '| phase | events | seconds | events/s | peak RSS MB | note |',
     '|---|---:|---:|---:|---:|---|',
