@@ -3,34 +3,16 @@ import type { TicketState } from '../ticket/ticket-state.js';
 import { evaluateConditions } from './evaluate-conditions.js';
 import type { RuleContext } from './rule-context.js';
 import { ConditionGroup } from './rules-file.js';
+import { aTicketState } from '../ticket/ticket-state.test-support.js';
 
-const CREATED_AT = '2025-03-01T09:00:00.000Z';
-
-/** An open SMS ticket of Élodie Dupont; tests override what they are about. */
-function aTicket(overrides: Partial<TicketState> = {}): TicketState {
-  return {
-    ticketId: 'tk_1',
-    status: 'open',
-    channel: 'sms',
-    integration: 'postscript',
+/** Her subject is upper-cased here: `contains` compares case-insensitively. */
+const aTicket = (overrides: Partial<TicketState> = {}): TicketState =>
+  aTicketState({
     customer: { id: 'cus_1', name: 'Élodie Dupont', phone: '+33600000001' },
     subject: 'SMS from ÉLODIE DUPONT',
-    tags: ['vip', 'billing'].sort(),
-    team: null,
-    agent: null,
-    createdAt: CREATED_AT,
-    closedAt: null,
-    reopenDeadline: null,
-    reopenWindow: null,
-    reopenCount: 1,
-    followUpOf: null,
-    messageCount: 3,
-    lastMessageAt: '2025-03-01T10:00:00.000Z',
-    ruleFirings: {},
-    version: 5,
+    tags: ['billing', 'vip'],
     ...overrides,
-  };
-}
+  });
 
 function aContext(overrides: Partial<RuleContext> = {}): RuleContext {
   const ticket = overrides.ticket ?? aTicket();

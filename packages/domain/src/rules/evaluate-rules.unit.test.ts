@@ -9,6 +9,7 @@ import { DEFAULT_REOPEN_POLICY } from '../ticket/reopen-policy.js';
 import { RulesEvaluated, TicketEvent } from '../ticket/ticket-events.js';
 import type { TicketState } from '../ticket/ticket-state.js';
 import { DEFAULT_RULES } from './default-rules.js';
+import { aTicketState } from '../ticket/ticket-state.test-support.js';
 import { evaluateRules, type RuleTriggerDecision, type RuleTriggerInput } from './evaluate-rules.js';
 import { RulesFile, type RuleInput, type RulesFileInput } from './rules-file.js';
 
@@ -22,30 +23,8 @@ const minutesBefore = (time: string, minutes: number, seconds = 0): string =>
 const SEED_REPLY = 'Merci pour votre suivi ! Nous avons bien reçu votre message et nous reviendrons vers vous sous peu';
 
 /** An SMS ticket (Postscript) of Élodie Dupont, just reopened by her message. */
-function aTicket(overrides: Partial<TicketState> = {}): TicketState {
-  return {
-    ticketId: 'tk_1',
-    status: 'open',
-    channel: 'sms',
-    integration: 'postscript',
-    customer: { id: 'cus_1', name: 'Élodie Dupont', phone: '+33600000001', email: 'elodie@example.com' },
-    subject: 'SMS from Élodie Dupont',
-    tags: [],
-    team: null,
-    agent: null,
-    createdAt: CREATED_AT,
-    closedAt: null,
-    reopenDeadline: null,
-    reopenWindow: null,
-    reopenCount: 1,
-    followUpOf: null,
-    messageCount: 3,
-    lastMessageAt: AT,
-    ruleFirings: {},
-    version: 6,
-    ...overrides,
-  };
-}
+const aTicket = (overrides: Partial<TicketState> = {}): TicketState =>
+  aTicketState({ createdAt: CREATED_AT, lastMessageAt: AT, version: 6, ...overrides });
 
 /** The same ticket before the message: closed. */
 const closedBefore = (overrides: Partial<TicketState> = {}): TicketState =>

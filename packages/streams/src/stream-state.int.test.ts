@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventStore, Json, NewEvent } from '@tickets/event-store';
+import { createSqliteEventStore } from '@tickets/event-store/sqlite';
+import { customerStream, DEFAULT_REOPEN_POLICY, reopenWindowFor, ticketStream, type TicketEvent } from '@tickets/domain';
+import { StreamStateCache } from './stream-state.js';
+import { ticketTimeline } from './ticket-timeline.js';
+
+const T = 'tk_1';
+const customer = { id: 'cus_1', name: 'Marie Dupont', phone: '+33612345678' };
+const window = reopenWindowFor(DEFAULT_REOPEN_POLICY, { channel: 'sms', integration: 'postscript' });
+
+const created: TicketEvent = {
+  type: 'TicketCreated',
+  data: { ticketId: T, at: '2026-03-02T08:00:00.000Z', channel: 'sms', integration: 'postscript', customer, subject: 'SMS from Marie Dupont', origin: 'customer', followUpOf: null },
+};
+const closed: TicketEvent = {
+  type: 'TicketClosed',
+  data: { ticketId: T, at: '2026-03-02T09:00:00.000Z', closedBy: { type: 'agent' }, window, reopenDeadline: '2026-03-03T09:00:00.000Z' },
+};
+const tagged: TicketEvent = {
+  type: 'TagsChanged',
+  data: { ticketId: T, at: '2026-03-02T10:00:00.000Z', added: ['vip'], removed: [], by: { type: 'agent' } },
+};
+const asNew = (event: TicketEvent, id: string): NewEvent => ({ id, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: `c-${id}` } });
+
+describe('StreamStateCache', () => {
+  let store: EventStore;
+  beforeEach(() => {
+    store = createSqliteEventStore({ path: ':memory:' });
+  });
+  afterEach(() => store.close());
+
+  it('folds a stream once, then follows what other writers append after the cached revision', async () => {
+    await store.append(ticketStream(T), [asNew(created, 'e1')]);
+    const cache = new StreamStateCache(store);
+    expect(await cache.ticket(T)).toMatchObject({ revision: 0, state: { status: 'open' } });
+    await store.append(ticketStream(T), [asNew(closed, 'e2')], { expectedVersion: 0 });
+    expect(await cache.ticket(T)).toMatchObject({ revision: 1, state: { status: 'closed', reopenDeadline: '2026-03-03T09:00:00.000Z' } });
+  });
+
+  it('an unknown ticket is null at revision -1, and a new customer starts with no routes', async () => {
+    const cache = new StreamStateCache(store);
+    expect(await cache.ticket('tk_nope')).toMatchObject({ revision: -1, state: null });
+    expect(await cache.customer('cus_new')).toMatchObject({ stream: customerStream('cus_new'), revision: -1, state: { routes: {}, optedOutAt: null } });
+  });
+
+  it('setTicket remembers our own writes; invalidate forgets them', async () => {
+    await store.append(ticketStream(T), [asNew(created, 'e1')]);
+    const cache = new StreamStateCache(store);
+    const loaded = await cache.ticket(T);
+    cache.setTicket({ ...loaded, state: { ...loaded.state!, tags: ['remembered'] } });
+    expect((await cache.ticket(T)).state?.tags).toEqual(['remembered']);
+    cache.invalidate(ticketStream(T));
+    expect((await cache.ticket(T)).state?.tags).toEqual([]);
+  });
+});
+
+describe('ticketTimeline', () => {
+  let store: EventStore;
+  beforeEach(async () => {
+    store = createSqliteEventStore({ path: ':memory:' });
+    await store.append(ticketStream(T), [asNew(created, 'e1'), asNew(closed, 'e2'), asNew(tagged, 'e3')]);
+  });
+  afterEach(() => store.close());
+
+  it('lists each event with the state after it and what changed', async () => {
+    const timeline = await ticketTimeline(store, T);
+    expect(timeline?.entries.map((e) => e.type)).toEqual(['TicketCreated', 'TicketClosed', 'TagsChanged']);
+    expect(timeline?.entries[1]).toMatchObject({
+      time: '2026-03-02T09:00:00.000Z',
+      correlationId: 'c-e2',
+      changes: expect.arrayContaining([{ field: 'status', before: 'open', after: 'closed' }]),
+      state: { status: 'closed' },
+    });
+    expect(timeline?.entries[2]?.changes).toEqual([{ field: 'tags', before: [], after: ['vip'] }]);
+    expect(timeline?.state?.tags).toEqual(['vip']);
+  });
+
+  it('with `at`, stops before the first later event: the state at that moment', async () => {
+    const timeline = await ticketTimeline(store, T, { at: '2026-03-02T09:30:00.000Z' });
+    expect(timeline?.entries).toHaveLength(2);
+    expect(timeline?.state).toMatchObject({ status: 'closed', tags: [] });
+  });
+
+  it('an unknown ticket has no timeline', async () => {
+    expect(await ticketTimeline(store, 'tk_nope')).toBeNull();
+  });
+});
