@@ -14,3 +14,4 @@ export type { ServiceEnv } from './service-env.js';
 export { runMain } from './run-main.js';
 export { loadRulesAndPolicy } from './rules-and-policy.js';
 export { followUntil } from './follow-until.js';
+export { delay } from './delay.js';

@@ -8,7 +8,8 @@ export const serviceEnv = (defaultPort: number) =>
     TICKETS_PORT: z.coerce.number().int().min(0).max(65_535).default(defaultPort),
     TICKETS_RULES: z.string().min(1).optional(),
     TICKETS_POLICY: z.string().min(1).optional(),
-    TICKETS_COMMANDS: z.string().min(1).default('file:./data/commands.ndjson'),
+    /** Where commands go: kafka, stdout, none, file:PATH, http(s)://URL; default Kafka if configured, else a file. */
+    TICKETS_COMMANDS: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 export type ServiceEnv = z.infer<ReturnType<typeof serviceEnv>>;

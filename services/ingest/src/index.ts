@@ -5,5 +5,7 @@ export { reasonsFromZod, validateInbound } from './validate-inbound.js';
 export type { RejectionReason, Validation } from './validate-inbound.js';
 export { ingestRoutes } from './http/ingest-routes.js';
 export type { IngestRoutesOptions } from './http/ingest-routes.js';
-export { runIngestService } from './ingest-service.js';
+export { inboundConsumerFor, runIngestService } from './ingest-service.js';
 export type { IngestServiceOptions } from './ingest-service.js';
+export { consumeInbound } from './kafka-inbound.js';
+export type { KafkaInboundOptions } from './kafka-inbound.js';

@@ -2,7 +2,9 @@ import type { ReopenPolicy } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { boundPort, createHttpServer, type Logger } from '@tickets/platform';
 import { ingestRoutes } from './http/ingest-routes.js';
-import { createIngest } from './ingest.js';
+import { createIngest, type Ingest } from './ingest.js';
+import { consumeInbound } from './kafka-inbound.js';
+import type { KafkaSetup } from '@tickets/messaging';
 
 export interface IngestServiceOptions {
   readonly store: string;
@@ -10,6 +12,8 @@ export interface IngestServiceOptions {
   readonly host: string;
   readonly port: number;
   readonly logger: Logger;
+  /** With Kafka, the inbound topic is consumed too (HTTP stays available). */
+  readonly kafka?: KafkaSetup | null;
 }
 
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
@@ -20,14 +24,28 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   const ingest = createIngest({ store, policy: options.policy, logger });
   const app = createHttpServer({ logger });
   app.register(ingestRoutes, { ingest });
+  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger) : null;
   try {
     await app.listen({ host: options.host, port: options.port });
-    logger.info({ port: boundPort(app, options.port), host: options.host }, 'ingest ready');
+    await consumer?.start();
+    logger.info({ port: boundPort(app, options.port), host: options.host, kafka: consumer !== null }, 'ingest ready');
     await until;
   } finally {
+    await consumer?.stop();
     await app.close();
     await ingest.close();
     await store.close();
     logger.info('ingest stopped');
   }
 }
+
+/** The inbound topic's consumer feeding this ingest, named by the Kafka settings. */
+export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger) =>
+  consumeInbound({
+    kafka: setup.kafka,
+    ingest,
+    topic: setup.topics.inbound,
+    deadLetterTopic: setup.topics.deadLetters,
+    groupId: setup.env.KAFKA_GROUP_INGEST,
+    logger,
+  });

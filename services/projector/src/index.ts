@@ -7,3 +7,5 @@ export type { TicketRoutesOptions } from './http/ticket-routes.js';
 export { openTicketReadModel } from './open-read-model.js';
 export { runProjectorService } from './projector-service.js';
 export type { ProjectorServiceOptions } from './projector-service.js';
+export { createStateRelay, STATE_RELAY_SUBSCRIBER } from './state-relay.js';
+export type { StatePublisher, StateRelay, StateRelayOptions } from './state-relay.js';

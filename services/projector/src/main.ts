@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The projector alone, configured from the environment (see README: TICKETS_*).
 import { readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+import { kafkaFromEnv } from '@tickets/messaging';
 import { runProjectorService } from './projector-service.js';
 
 await runMain('projector', async (logger) => {
   const env = readEnvConfig(serviceEnv(8082));
-  await runProjectorService({ store: env.TICKETS_STORE, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger }, shutdownSignal());
+  const kafka = await kafkaFromEnv(process.env, logger);
+  await runProjectorService({ store: env.TICKETS_STORE, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
 });

@@ -3,12 +3,16 @@ import { boundPort, createHttpServer, followUntil, type Logger } from '@tickets/
 import { ticketRoutes } from './http/ticket-routes.js';
 import { openTicketReadModel } from './open-read-model.js';
 import { createProjector } from './projector.js';
+import { createStateRelay } from './state-relay.js';
+import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
 
 export interface ProjectorServiceOptions {
   readonly store: string;
   readonly host: string;
   readonly port: number;
   readonly logger: Logger;
+  /** With Kafka, each changed ticket's state is published to the state topic. */
+  readonly kafka?: KafkaSetup | null;
 }
 
 /** The projector on its own: follows the store into the read model and serves ticket reads. */
@@ -16,16 +20,20 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   const { logger } = options;
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
-  await checkpoints.close(); // the read model keeps its checkpoint with its rows
   const readModel = openTicketReadModel(location);
   const projector = createProjector({ store, readModel, logger });
+  const followers = [(signal: AbortSignal) => projector.run(signal)];
+  const publisher = options.kafka ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state }) : null;
+  if (publisher !== null) followers.push((signal) => createStateRelay({ store, readModel, checkpoints, publisher, logger }).run(signal));
   const app = createHttpServer({ logger });
   app.register(ticketRoutes, { readModel, store });
   try {
     await app.listen({ host: options.host, port: options.port });
     logger.info({ port: boundPort(app, options.port), host: options.host }, 'projector ready');
-    await followUntil([(signal) => projector.run(signal)], until, () => app.close());
+    await followUntil(followers, until, () => app.close());
   } finally {
+    await publisher?.close();
+    await checkpoints.close();
     await readModel.close();
     await store.close();
     logger.info('projector stopped');

@@ -13,3 +13,4 @@ export { createWebhookSink } from './sinks/webhook-sink.js';
 export { createSink, parseSinkSpec, SinkSpecError } from './sinks/parse-sink-url.js';
 export { runRuleReactorService } from './rule-reactor-service.js';
 export type { RuleReactorServiceOptions } from './rule-reactor-service.js';
+export { openCommandSink } from './open-command-sink.js';

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The rule-reactor alone, configured from the environment (see README: TICKETS_*).
 import { loadRulesAndPolicy, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+import { kafkaFromEnv } from '@tickets/messaging';
 import { runRuleReactorService } from './rule-reactor-service.js';
 
 await runMain('rule-reactor', async (logger) => {
   const env = readEnvConfig(serviceEnv(0));
   const { rules, policy } = await loadRulesAndPolicy({ rules: env.TICKETS_RULES, policy: env.TICKETS_POLICY });
-  await runRuleReactorService({ store: env.TICKETS_STORE, rules, policy, commands: env.TICKETS_COMMANDS, logger }, shutdownSignal());
+  const kafka = await kafkaFromEnv(process.env, logger);
+  await runRuleReactorService({ store: env.TICKETS_STORE, rules, policy, commands: env.TICKETS_COMMANDS, kafka, logger }, shutdownSignal());
 });

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, createLogger, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
+import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
 import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
@@ -18,6 +19,10 @@ const printJson = (value: unknown): void => {
 };
 /** CLI verbs print results on stdout; their logs go to stderr so the JSON stays clean. */
 const cliLogger = (level: string): Logger => createLogger({ level, name: 'tickets', destination: process.stderr });
+
+/** `--kafka BROKERS` wins over KAFKA_BROKERS; the other Kafka settings come from the environment. */
+const kafkaOption = (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
+  kafkaFromEnv(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers }, logger);
 
 const port = (text: string): number => {
   const n = Number(text);
@@ -38,10 +43,12 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, Number(process.env['TICKETS_PORT'] ?? 8080))
-    .option('--commands <sink>', 'where commands go: stdout, none, file:PATH, http(s)://URL', process.env['TICKETS_COMMANDS'] ?? 'file:./data/commands.ndjson')
+    .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
+    .option('--kafka <brokers>', 'Kafka bootstrap brokers host:port[,…] (or KAFKA_BROKERS): consume the inbound topic, publish commands and states')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
-      await serve(options, createLogger({ level: options.logLevel, name: 'tickets' }));
+      const logger = createLogger({ level: options.logLevel, name: 'tickets' });
+      await serve({ ...options, kafka: await kafkaOption(options.kafka, logger) }, logger);
     });
 
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
@@ -52,11 +59,13 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8081)
+    .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const { policy } = await loadRulesAndPolicy({ policy: options.policy });
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
-      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger }, shutdownSignal());
+      const kafka = await kafkaOption(options.kafka, logger);
+      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
     });
 
   program
@@ -65,10 +74,12 @@ export function buildProgram(): Command {
     .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8082)
+    .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
-      await runProjectorService({ store: options.store, host: options.host, port: options.port, logger }, shutdownSignal());
+      const kafka = await kafkaOption(options.kafka, logger);
+      await runProjectorService({ store: options.store, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
     });
 
   program
@@ -77,12 +88,14 @@ export function buildProgram(): Command {
     .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
-    .option('--commands <sink>', 'where commands go: stdout, none, file:PATH, http(s)://URL', process.env['TICKETS_COMMANDS'] ?? 'file:./data/commands.ndjson')
+    .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
+    .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
-      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, logger }, shutdownSignal());
+      const kafka = await kafkaOption(options.kafka, logger);
+      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, kafka, logger }, shutdownSignal());
     });
 
   program

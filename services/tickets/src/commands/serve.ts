@@ -1,5 +1,8 @@
 import { boundPort, followUntil, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
-import { createSink } from '@tickets/rule-reactor';
+import { inboundConsumerFor } from '@tickets/ingest';
+import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
+import { createStateRelay } from '@tickets/projector';
+import { openCommandSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http-app.js';
 import { openRuntime } from '../runtime.js';
 
@@ -9,7 +12,8 @@ export interface ServeOptions {
   readonly policy?: string;
   readonly host: string;
   readonly port: number;
-  readonly commands: string;
+  readonly commands?: string | undefined;
+  readonly kafka: KafkaSetup | null;
 }
 
 /**
@@ -18,23 +22,43 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions, logger: Logger): Promise<void> {
   const { rules, policy } = await loadRulesAndPolicy(options);
-  const runtime = await openRuntime({ store: options.store, rules, policy, sink: createSink(options.commands), logger });
+  const { kafka } = options;
+  const runtime = await openRuntime({ store: options.store, rules, policy, sink: openCommandSink(options.commands, kafka), logger });
   const app = createHttpApp({ runtime, logger });
+  const followers = [
+    (signal: AbortSignal) => runtime.projector.run(signal),
+    (signal: AbortSignal) => runtime.reactor.run(signal),
+    (signal: AbortSignal) => runtime.relay.run(signal),
+  ];
+  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger);
+  const publisher = kafka === null ? null : createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });
+  if (publisher !== null) {
+    followers.push((signal) =>
+      createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger }).run(signal),
+    );
+  }
   await app.listen({ host: options.host, port: options.port });
   // The bound port, not the requested one: with --port 0 the OS picks it and scripts read it here.
   const port = boundPort(app, options.port);
-  logger.info({ store: options.store, host: options.host, port, commands: options.commands, rules: rules.rules.length }, 'tickets serve ready');
+  await consumer?.start();
+  logger.info(
+    { store: options.store, host: options.host, port, commands: options.commands ?? 'default', kafka: kafka !== null, rules: rules.rules.length },
+    'tickets serve ready',
+  );
   try {
     await followUntil(
-      [(signal) => runtime.projector.run(signal), (signal) => runtime.reactor.run(signal), (signal) => runtime.relay.run(signal)],
+      followers,
       shutdownSignal().then((signal) => logger.info({ signal }, 'shutting down')),
-      // Stop taking requests and let in-flight appends commit before the followers stop.
+      // Stop taking work (HTTP, then Kafka, which commits its offsets) and let in-flight appends
+      // commit before the followers stop.
       async () => {
         await app.close();
+        await consumer?.stop();
         await runtime.ingest.close();
       },
     );
   } finally {
+    await publisher?.close();
     await runtime.close();
     logger.info('stopped');
   }

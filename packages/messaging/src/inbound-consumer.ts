@@ -1,0 +1,114 @@
+import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Logger } from '@tickets/platform';
+import { deadLetter, type DeadLetterReason } from './dead-letter.js';
+import { decodeCloudEvent } from './decode-cloudevent.js';
+
+/** What the ingest made of one event; resolved only once accepted events are durably stored. */
+export type InboundOutcome =
+  | { readonly status: 'accepted' | 'duplicate' }
+  | { readonly status: 'rejected'; readonly reasons: readonly DeadLetterReason[] };
+
+export type InboundHandler = (events: readonly unknown[]) => Promise<readonly InboundOutcome[]>;
+
+export interface InboundConsumerOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+  readonly handle: InboundHandler;
+  readonly logger: Logger;
+  /** Partitions handled at once (the ingest group-commits across them). */
+  readonly partitionsConcurrently?: number;
+  /** Records handed to the ingest per call, and committed together. */
+  readonly chunkSize?: number;
+  /** Read the topic from the start when the group has no committed offset. */
+  readonly fromBeginning?: boolean;
+}
+
+export interface InboundConsumer {
+  start(): Promise<void>;
+  /** Stops fetching, finishes the chunk in hand, commits, disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes inbound CloudEvents. Offsets are committed only after the events of a chunk are durably
+ * appended and its refused records are on the dead-letter topic: a crash in between redelivers the
+ * chunk, and the ingest's deduplication makes that harmless. Nothing is dropped: every record is
+ * either stored, a duplicate, or a dead letter with its reasons. Records of one partition (one key
+ * = one customer) are handled in order.
+ */
+export function createInboundConsumer(options: InboundConsumerOptions): InboundConsumer {
+  const { kafka, topic, deadLetterTopic, handle, logger } = options;
+  const chunkSize = options.chunkSize ?? 500;
+  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  // Idempotent: a retried send of dead letters never writes them twice.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+
+  async function handleChunk(partition: number, messages: readonly KafkaMessage[]): Promise<number> {
+    const decoded = messages.map((message) => decodeCloudEvent(message.value, message.headers));
+    const events: unknown[] = [];
+    const eventIndex: number[] = [];
+    decoded.forEach((d, i) => {
+      if (d.ok) {
+        events.push(d.event);
+        eventIndex.push(i);
+      }
+    });
+    const outcomes = events.length === 0 ? [] : await handle(events);
+    const reasonsByIndex = new Map<number, readonly DeadLetterReason[]>();
+    decoded.forEach((d, i) => {
+      if (!d.ok) reasonsByIndex.set(i, [d.reason]);
+    });
+    outcomes.forEach((outcome, j) => {
+      if (outcome.status === 'rejected') reasonsByIndex.set(eventIndex[j]!, outcome.reasons);
+    });
+    const letters: Message[] = [];
+    for (const [i, reasons] of [...reasonsByIndex.entries()].sort(([a], [b]) => a - b)) {
+      const message = messages[i]!;
+      letters.push(
+        deadLetter(
+          { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers, timestamp: message.timestamp },
+          reasons,
+        ),
+      );
+    }
+    if (letters.length > 0) {
+      await producer.send({ topic: deadLetterTopic, acks: -1, messages: letters });
+      logger.warn({ topic, partition, deadLetters: letters.length }, 'inbound records dead-lettered');
+    }
+    return letters.length;
+  }
+
+  return {
+    async start() {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 6,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          for (let start = 0; start < batch.messages.length; start += chunkSize) {
+            if (!isRunning() || isStale()) return;
+            const chunk = batch.messages.slice(start, start + chunkSize);
+            const deadLetters = await handleChunk(batch.partition, chunk);
+            const last = chunk.at(-1)!;
+            resolveOffset(last.offset);
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+            logger.debug({ topic, partition: batch.partition, records: chunk.length, deadLetters, offset: last.offset }, 'inbound chunk committed');
+            // Long batches keep the group membership alive.
+            await heartbeat();
+          }
+        },
+      });
+      logger.info({ topic, groupId: options.groupId }, 'inbound consumer started');
+    },
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+      logger.info({ topic }, 'inbound consumer stopped');
+    },
+  };
+}
