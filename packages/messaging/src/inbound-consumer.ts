@@ -41,7 +41,9 @@ export interface InboundConsumer {
 export function createInboundConsumer(options: InboundConsumerOptions): InboundConsumer {
   const { kafka, topic, deadLetterTopic, handle, logger } = options;
   const chunkSize = options.chunkSize ?? 500;
-  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  // A short fetch wait: an idle partition answers quickly, so stopping (which waits for the fetch in
+  // flight) takes a fraction of a second, not kafkajs's default 5 s.
+  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
   // Idempotent: a retried send of dead letters never writes them twice.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 

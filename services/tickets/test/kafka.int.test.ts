@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, type Command, type TicketState } from '@tickets/domain';
+import { inboundConsumerFor } from '@tickets/ingest';
+import { createKafkaCommandSink, createKafkaStatePublisher, kafkaFromEnv, type Kafka, type KafkaSetup } from '@tickets/messaging';
+import { createLogger, followUntil } from '@tickets/platform';
+import { createStateRelay } from '@tickets/projector';
+import { createMemorySink } from '@tickets/rule-reactor';
+import { tempDir, waitFor } from '@tickets/testing';
+import { feedEvents } from '../src/feed-events.js';
+import { openRuntime, type Runtime } from '../src/runtime.js';
+
+// Against a real Apache Kafka broker: `npm test` starts one (infra/kafka/kafka.sh) unless
+// TICKETS_TEST_KAFKA_BROKERS names another. These tests never skip: no broker is a failure.
+
+const REPO = resolve(import.meta.dirname, '../../..');
+const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
+const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+
+interface Received {
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+/** Reads a topic from the beginning with a fresh group until `enough` says so. */
+async function readTopic(kafka: Kafka, topic: string, enough: (records: Received[]) => boolean): Promise<Received[]> {
+  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const records: Received[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(Array.isArray(value) ? value[0] : value);
+        records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
+      },
+    });
+    await waitFor(() => (enough(records) ? true : undefined), { timeoutMs: 30_000, what: `records on ${topic}` });
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** A whole `tickets serve` pipeline wired to Kafka, in this process, on a throw-away store. */
+async function startPipeline(setup: KafkaSetup) {
+  const dir = tempDir();
+  const runtime: Runtime = await openRuntime({
+    store: `sqlite:${join(dir.path, 'tickets.db')}`,
+    rules: DEFAULT_RULES,
+    policy: DEFAULT_REOPEN_POLICY,
+    sink: createKafkaCommandSink({ kafka: setup.kafka, topic: setup.topics.commands }),
+    logger,
+  });
+  const consumer = inboundConsumerFor(setup, runtime.ingest, logger);
+  const publisher = createKafkaStatePublisher({ kafka: setup.kafka, topic: setup.topics.state });
+  const relay = createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger, pollIntervalMs: 20 });
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  await consumer.start();
+  const running = followUntil(
+    [(s) => runtime.projector.run(s), (s) => runtime.reactor.run(s), (s) => runtime.relay.run(s), (s) => relay.run(s)],
+    stopped,
+    () => consumer.stop(),
+  );
+  return {
+    runtime,
+    /** Waits until everything appended so far went through the reactor, the relay and the projector. */
+    async settled(): Promise<void> {
+      await waitFor(
+        async () => {
+          // Behind while a ticket event lies past a follower's checkpoint (they read ticket streams only).
+          const pendingAfter = async (position: number) =>
+            (await runtime.store.readAll({ after: position, maxCount: 1, streamPrefixes: ['ticket-'] })).length > 0;
+          const behind =
+            (await pendingAfter(await runtime.checkpoints.load('rule-reactor'))) ||
+            (await pendingAfter(await runtime.checkpoints.load('command-relay'))) ||
+            (await pendingAfter(await runtime.readModel.checkpoint()));
+          return behind ? undefined : true;
+        },
+        { timeoutMs: 20_000, what: 'the pipeline to settle' },
+      );
+    },
+    async close(): Promise<void> {
+      stop();
+      await running;
+      await publisher.close();
+      await runtime.close();
+      dir[Symbol.dispose]();
+    },
+  };
+}
+
+describe('Kafka: the inbound topic in, commands and ticket states out (real broker)', () => {
+  let setup: KafkaSetup;
+
+  beforeAll(async () => {
+    // Fresh topics (and group) per run: runs never see each other's records.
+    const run = randomUUID().slice(0, 8);
+    const found = await kafkaFromEnv(
+      {
+        KAFKA_BROKERS: BROKERS,
+        KAFKA_CLIENT_ID: `tickets-test-${run}`,
+        KAFKA_TOPIC_INBOUND: `test-${run}.inbound`,
+        KAFKA_TOPIC_DLQ: `test-${run}.inbound.dlq`,
+        KAFKA_TOPIC_COMMANDS: `test-${run}.commands`,
+        KAFKA_TOPIC_STATE: `test-${run}.state`,
+        KAFKA_GROUP_INGEST: `test-${run}-ingest`,
+        KAFKA_PARTITIONS: '3',
+      },
+      logger,
+    );
+    if (found === null) throw new Error('Kafka settings missing');
+    setup = found;
+  });
+
+  it("the seed's SMS story published to the inbound topic gives the same commands as `tickets simulate`", async () => {
+    // What simulate produces for the same file, through the same code on a throw-away store.
+    const expected = await simulateCommands();
+    const lines = readFileSync(SEED, 'utf8').split('\n').filter((line) => line !== '');
+    const pipeline = await startPipeline(setup);
+    const producer = setup.kafka.producer();
+    await producer.connect();
+    try {
+      // One event at a time, letting the pipeline settle between them: as if each were POSTed.
+      for (const line of lines) {
+        const before = await pipeline.runtime.store.headPosition();
+        const event = JSON.parse(line) as { subject: string };
+        await producer.send({ topic: setup.topics.inbound, acks: -1, messages: [{ key: event.subject, value: line }] });
+        await waitFor(async () => ((await pipeline.runtime.store.headPosition()) > before ? true : undefined), { what: 'the event to be appended' });
+        await pipeline.settled();
+      }
+      const records = await readTopic(setup.kafka, setup.topics.commands, (r) => r.length >= expected.length);
+      const commands = records.map((r) => JSON.parse(r.value ?? 'null') as Command);
+      expect(new Map(commands.map((c) => [c.id, c]))).toEqual(new Map(expected.map((c) => [c.id, c])));
+      expect(records.every((r) => r.key === (JSON.parse(r.value ?? '{}') as Command).subject)).toBe(true);
+      expect(records[0]?.headers['content-type']).toBe('application/cloudevents+json');
+
+      // Ticket states reach the compacted state topic, keyed by ticket id, the latest last.
+      const tickets = await pipeline.runtime.readModel.all();
+      const states = await readTopic(setup.kafka, setup.topics.state, (r) =>
+        tickets.every((t) => r.some((s) => s.key === t.ticketId && (JSON.parse(s.value ?? '{}') as TicketState).version === t.version)),
+      );
+      for (const ticket of tickets) {
+        const last = states.filter((s) => s.key === ticket.ticketId).at(-1);
+        expect(JSON.parse(last?.value ?? 'null')).toEqual(ticket);
+      }
+    } finally {
+      await producer.disconnect();
+      await pipeline.close();
+    }
+  });
+
+  it('poison and malformed records go to the dead-letter topic with their reasons; the consumer keeps going', async () => {
+    const pipeline = await startPipeline(setup);
+    const producer = setup.kafka.producer();
+    await producer.connect();
+    const valid = {
+      specversion: '1.0',
+      id: `dlq-valid-${randomUUID()}`,
+      source: 'https://postscript.example/sms',
+      type: 'message.received',
+      time: '2026-04-01T10:00:00Z',
+      subject: 'cus_dlq',
+      data: { channel: 'sms', customer: { id: 'cus_dlq', name: 'Zoé' }, message: { id: 'm-dlq', body: 'Bonjour' } },
+    };
+    try {
+      await producer.send({
+        topic: setup.topics.inbound,
+        acks: -1,
+        messages: [
+          { key: 'cus_dlq', value: '{not json' },
+          { key: 'cus_dlq', value: JSON.stringify({ ...valid, id: 'bad-type', type: 'ticket.exploded' }) },
+          { key: 'cus_dlq', value: JSON.stringify({ ...valid, id: 'bad-field', data: { ...valid.data, channel: 'pigeon' } }) },
+          { key: 'cus_dlq', value: JSON.stringify({ ...valid, id: 'unknown-ticket', type: 'ticket.closed', data: { ticketId: 'tk_nope' } }) },
+          { key: 'cus_dlq', value: JSON.stringify(valid) },
+          // Binary mode: attributes in ce_ headers, the value is the data.
+          {
+            key: 'cus_dlq',
+            value: JSON.stringify({ ...valid.data, message: { id: 'm-binary', body: 'Encore moi' } }),
+            headers: {
+              ce_specversion: '1.0',
+              ce_id: `binary-${randomUUID()}`,
+              ce_source: valid.source,
+              ce_type: 'message.received',
+              ce_time: '2026-04-01T10:05:00Z',
+              ce_subject: 'cus_dlq',
+            },
+          },
+        ],
+      });
+      const letters = await readTopic(setup.kafka, setup.topics.deadLetters, (r) => r.length >= 4);
+      expect(letters).toHaveLength(4);
+      expect(letters[0]?.value).toBe('{not json');
+      const reasons = letters.map((l) => JSON.parse(l.headers['dlq_reasons'] ?? '[]') as { path: string; code: string }[]);
+      expect(reasons[0]?.[0]?.code).toBe('invalid_json');
+      expect(reasons[1]?.[0]?.path).toBe('type');
+      expect(reasons[2]?.[0]?.path).toBe('data.channel');
+      expect(reasons[3]?.[0]?.code).toBe('TICKET.NOT_FOUND');
+      for (const letter of letters) {
+        expect(letter.headers['dlq_topic']).toBe(setup.topics.inbound);
+        expect(Number(letter.headers['dlq_offset'])).toBeGreaterThanOrEqual(0);
+      }
+      // The valid events behind the poison ones were stored: one ticket holding both messages.
+      await pipeline.settled();
+      const tickets = await waitFor(async () => {
+        const found = await pipeline.runtime.readModel.byCustomer('cus_dlq');
+        return found[0]?.messageCount === 2 ? found : undefined;
+      });
+      expect(tickets).toHaveLength(1);
+    } finally {
+      await producer.disconnect();
+      await pipeline.close();
+    }
+  });
+});
+
+async function simulateCommands(): Promise<Command[]> {
+  using dir = tempDir();
+  const sink = createMemorySink();
+  const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 's.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger });
+  try {
+    await feedEvents(runtime, SEED, 'simulate');
+    await runtime.relay.catchUp();
+    return [...sink.commands];
+  } finally {
+    await runtime.close();
+  }
+}
