@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseStoreUrl } from '@tickets/event-store';
+import { KafkaEnv } from '@tickets/messaging';
+import { serviceEnv } from '@tickets/platform';
+
+// docker-compose.yml cannot be run on machines without Docker: these checks keep it honest.
+const REPO = resolve(import.meta.dirname, '../../..');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+// `merge: true` resolves the YAML merge keys (<<) the file uses for shared settings.
+const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const services = compose.services;
+const APP_SERVICES = ['ingest', 'projector', 'rule-reactor'];
+const asEnv = (environment: ComposeService['environment']): Record<string, string> =>
+  Object.fromEntries(Object.entries(environment ?? {}).map(([k, v]) => [k, String(v)]));
+
+describe('docker-compose.yml', () => {
+  it('has Kafka, KurrentDB and the three services', () => {
+    expect(Object.keys(services).sort()).toEqual(['ingest', 'kafka', 'kurrentdb', 'projector', 'rule-reactor']);
+  });
+
+  it('pins every image to a version', () => {
+    for (const name of ['kafka', 'kurrentdb']) expect(services[name]?.image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
+  });
+
+  it('publishes ports on the loopback address only', () => {
+    for (const service of Object.values(services)) {
+      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+  });
+
+  it.each(APP_SERVICES)('%s is built from the repository and runs its own entry point', (name) => {
+    const service = services[name]!;
+    expect(existsSync(join(REPO, service.build!.context, service.build!.dockerfile))).toBe(true);
+    expect(service.command?.[0]).toBe('node');
+    const entry = service.command?.[1] ?? '';
+    expect(entry).toBe(`services/${name}/dist/main.js`);
+    expect(existsSync(join(REPO, entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts')))).toBe(true);
+    expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['kafka', 'kurrentdb']);
+  });
+
+  it.each(APP_SERVICES)('%s has an environment the service accepts: store on KurrentDB, Kafka brokers', (name) => {
+    const env = asEnv(services[name]!.environment);
+    expect(serviceEnv(0).safeParse(env).success).toBe(true);
+    expect(KafkaEnv.safeParse(env).success).toBe(true);
+    expect(parseStoreUrl(env['TICKETS_STORE']!).kind).toBe('eventstoredb');
+    expect(env['KAFKA_BROKERS']).toBe('kafka:9092');
+  });
+
+  it('publishes the HTTP ports the services listen on', () => {
+    for (const name of ['ingest', 'projector']) {
+      const env = asEnv(services[name]!.environment);
+      expect(services[name]!.ports).toEqual([`127.0.0.1:${env['TICKETS_PORT']}:${env['TICKETS_PORT']}`]);
+      expect(env['TICKETS_HOST']).toBe('0.0.0.0');
+    }
+  });
+
+  it('runs Kafka as a single KRaft node whose internal topics fit one broker', () => {
+    const env = asEnv(services['kafka']!.environment);
+    expect(env['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
+    expect(env['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR']).toBe('1');
+    expect(env['KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR']).toBe('1');
+    expect(env['KAFKA_ADVERTISED_LISTENERS']).toContain('PLAINTEXT://kafka:9092');
+  });
+});
