@@ -18,8 +18,15 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
       const { createSqliteEventStore, createSqliteCheckpointStore } = await import('./sqlite/index.js');
       return { store: createSqliteEventStore({ path: location.path }), checkpoints: createSqliteCheckpointStore({ path: location.path }) };
     }
+    case 'eventstoredb': {
+      // Checkpoints live in the same server: the subscribers then need no local disk.
+      const { createEsdbEventStore, createEsdbCheckpointStore } = await import('./esdb/index.js');
+      return {
+        store: createEsdbEventStore({ connectionString: location.url }),
+        checkpoints: createEsdbCheckpointStore({ connectionString: location.url }),
+      };
+    }
     case 'postgres':
-    case 'eventstoredb':
       throw new EventStoreError(
         'EVENT_STORE.INVALID_ARGUMENT',
         `store: the ${location.kind} adapter is not part of this release yet; use sqlite:PATH`,

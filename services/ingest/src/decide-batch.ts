@@ -81,11 +81,6 @@ export async function decideBatch(
     // rest of a duplicate's decision; a guard with no events fails when the inbound stream exists, and
     // the batch is decided again (the lookup then finds it).
     appends.push({ stream: inboundStream(key), expectedVersion: 'no_stream', events: [] });
-    appends.push({
-      stream: inboundStream(key),
-      expectedVersion: 'no_stream',
-      events: [inboundAccepted(key, event, raw, { via, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null })],
-    });
     // Every stream the decision read is appended to with the revision it read — with no events
     // when the decision writes nothing there — so a decision made on a stale state never commits.
     const written = new Set(decision.writes.map((w) => w.stream));
@@ -115,6 +110,14 @@ export async function decideBatch(
         customers.set(event.subject, { stream: write.stream, revision: before.revision + events.length, state });
       }
     }
+    // The inbound log comes last: it marks the event as done. Where appends to several streams are
+    // not atomic (EventStoreDB), a crash before it means the event is decided again on redelivery
+    // (at least once) instead of being taken for a duplicate with its decision half written.
+    appends.push({
+      stream: inboundStream(key),
+      expectedVersion: 'no_stream',
+      events: [inboundAccepted(key, event, raw, { via, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null })],
+    });
     results.push({
       status: 'accepted',
       id: event.id,

@@ -7,5 +7,5 @@ import { runProjectorService } from './projector-service.js';
 await runMain('projector', async (logger) => {
   const env = readEnvConfig(serviceEnv(8082));
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runProjectorService({ store: env.TICKETS_STORE, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
+  await runProjectorService({ store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
 });

@@ -1,9 +1,22 @@
-import type { StoreLocation } from '@tickets/event-store';
+import { parseStoreUrl, type StoreLocation } from '@tickets/event-store';
 import { createSqliteTicketReadModel } from './sqlite-ticket-read-model.js';
 import type { TicketReadModel } from './ticket-read-model.port.js';
 
-/** The read model that lives next to the events: the same SQLite file for the embedded store. */
-export function openTicketReadModel(location: StoreLocation): TicketReadModel {
-  if (location.kind === 'sqlite') return createSqliteTicketReadModel({ path: location.path });
-  throw new Error(`no ticket read model for a ${location.kind} store in this release`);
+/** Where the read model of an EventStoreDB store goes when `--read-model` does not say. */
+export const DEFAULT_READ_MODEL_URL = 'sqlite:./data/read-model.db';
+
+/**
+ * The ticket read model: `readModelUrl` (`--read-model`, `TICKETS_READ_MODEL`) when given, else next
+ * to the events — the same SQLite file, or the same PostgreSQL database. EventStoreDB holds events
+ * only, so its read model defaults to a local SQLite file.
+ */
+export function openTicketReadModel(store: StoreLocation, readModelUrl?: string): TicketReadModel {
+  const location = readModelUrl === undefined ? (store.kind === 'eventstoredb' ? parseStoreUrl(DEFAULT_READ_MODEL_URL) : store) : parseStoreUrl(readModelUrl);
+  switch (location.kind) {
+    case 'sqlite':
+      return createSqliteTicketReadModel({ path: location.path });
+    case 'postgres':
+    case 'eventstoredb':
+      throw new Error(`--read-model: a ${location.kind} read model is not available; use sqlite:PATH`);
+  }
 }

@@ -8,6 +8,8 @@ import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
 
 export interface ProjectorServiceOptions {
   readonly store: string;
+  /** Where the ticket read model lives, when not next to the events (see openTicketReadModel). */
+  readonly readModel?: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly logger: Logger;
@@ -20,7 +22,7 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   const { logger } = options;
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
-  const readModel = openTicketReadModel(location);
+  const readModel = openTicketReadModel(location, options.readModel);
   const projector = createProjector({ store, readModel, logger });
   const followers = [(signal: AbortSignal) => projector.run(signal)];
   const publisher = options.kafka ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state }) : null;

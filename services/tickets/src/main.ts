@@ -38,7 +38,8 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run ingest, projector, rule-reactor and the HTTP API in one process')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
     .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
     .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
@@ -55,7 +56,7 @@ export function buildProgram(): Command {
   program
     .command('ingest')
     .description('run only the ingest service: POST /v1/events into the store')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8081)
@@ -71,7 +72,8 @@ export function buildProgram(): Command {
   program
     .command('projector')
     .description('run only the projector: the ticket read model and GET /v1/tickets…')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8082)
     .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)')
@@ -79,13 +81,13 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
       const kafka = await kafkaOption(options.kafka, logger);
-      await runProjectorService({ store: options.store, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
+      await runProjectorService({ store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
     });
 
   program
     .command('rule-reactor')
     .description('run only the rule-reactor and its command relay')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
@@ -113,7 +115,8 @@ export function buildProgram(): Command {
     .command('import')
     .description('feed events into a store through the real pipeline and wait until it has caught up')
     .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'also publish the commands now: stdout, file:PATH, http(s)://URL')
@@ -127,7 +130,7 @@ export function buildProgram(): Command {
     .description("a ticket's timeline: each event, the state after it, and every rule decision with its reasons")
     .requiredOption('--ticket <id>', 'ticket id')
     .option('--at <time>', 'stop at this event time (RFC 3339): the state at that moment')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const timeline = await replay(options);
@@ -138,7 +141,8 @@ export function buildProgram(): Command {
   program
     .command('rebuild')
     .description('rebuild the ticket projection from the first event')
-    .option('--store <url>', 'event store (sqlite:PATH)', storeDefault())
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       printJson(await rebuild(options, cliLogger(options.logLevel)));

@@ -7,6 +7,8 @@ import { createCommandRelay, createReactor, type CommandRelay, type CommandSink,
 
 export interface RuntimeOptions {
   readonly store: string;
+  /** The ticket read model's location when not next to the events (`--read-model`). */
+  readonly readModel?: string | undefined;
   readonly rules: RulesFile;
   readonly policy: ReopenPolicy;
   readonly sink: CommandSink;
@@ -34,7 +36,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
-  const readModel = openTicketReadModel(location);
+  const readModel = openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
   const reactor = createReactor({

@@ -7,6 +7,7 @@ import { openRuntime } from '../runtime.js';
 export interface ImportOptions {
   readonly events: string;
   readonly store: string;
+  readonly readModel?: string | undefined;
   readonly rules?: string;
   readonly policy?: string;
   /** Where to publish the commands now; without it they stay in the store's outbox for `serve`. */
@@ -18,7 +19,7 @@ export async function importEvents(options: ImportOptions, logger: Logger) {
   await assertReadable(options.events, '--events');
   const { rules, policy } = await loadRulesAndPolicy(options);
   const sink = createSink(options.commands ?? 'none');
-  const runtime = await openRuntime({ store: options.store, rules, policy, sink, logger });
+  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink, logger });
   try {
     const summary = await feedEvents(runtime, options.events, 'import');
     if (options.commands !== undefined) await runtime.relay.catchUp();

@@ -8,6 +8,7 @@ import { openRuntime } from '../runtime.js';
 
 export interface ServeOptions {
   readonly store: string;
+  readonly readModel?: string | undefined;
   readonly rules?: string;
   readonly policy?: string;
   readonly host: string;
@@ -23,7 +24,7 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions, logger: Logger): Promise<void> {
   const { rules, policy } = await loadRulesAndPolicy(options);
   const { kafka } = options;
-  const runtime = await openRuntime({ store: options.store, rules, policy, sink: openCommandSink(options.commands, kafka), logger });
+  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger });
   const app = createHttpApp({ runtime, logger });
   const followers = [
     (signal: AbortSignal) => runtime.projector.run(signal),

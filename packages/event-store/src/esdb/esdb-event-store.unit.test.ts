@@ -1,0 +1,418 @@
+import { EventStoreDBClient, UnknownError } from '@eventstore/db-client';
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
+import type { NewEvent, RecordedEvent } from '../event-store.port.js';
+import type { EventStoreDBClientLike } from './esdb-client.port.js';
+import { createEsdbEventStore, type EsdbEventStore } from './esdb-event-store.js';
+import { EVENT_ID_METADATA_KEY } from './event-mapping.js';
+import { eventUuid } from './event-uuid.js';
+import { InMemoryEsdbServer } from './in-memory-esdb-client.js';
+
+const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
+const DEADLINE_MS = 3000;
+
+const event = (id: string, data: NewEvent['data'] = { id }): NewEvent => ({ id, type: 'ThingHappened', data });
+const ids = (events: readonly RecordedEvent[]): string[] => events.map((e) => e.id);
+
+function open(server = new InMemoryEsdbServer(), options: { namespace?: string; client?: EventStoreDBClientLike } = {}): { server: InMemoryEsdbServer; store: EsdbEventStore } {
+  const store = createEsdbEventStore({
+    connectionString: 'esdb://in-memory',
+    client: options.client ?? server.connect(),
+    retry: FAST,
+    reconnect: FAST,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+  return { server, store };
+}
+
+/** Collects batches until `count` events arrived, then stops the subscription. */
+async function collectEvents(
+  store: EsdbEventStore,
+  count: number,
+  options: { after?: number; streamPrefixes?: string[]; batchSize?: number; onBatch?: (seen: number) => void } = {},
+): Promise<{ events: RecordedEvent[]; batches: number[] }> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
+  const events: RecordedEvent[] = [];
+  const batches: number[] = [];
+  const { onBatch, ...subscribe } = options;
+  for await (const batch of store.subscribeToAll({ ...subscribe, signal })) {
+    events.push(...batch);
+    batches.push(batch.length);
+    onBatch?.(events.length);
+    if (events.length >= count) stop.abort();
+  }
+  return { events, batches };
+}
+
+const expectIncreasing = (events: readonly RecordedEvent[]): void => {
+  for (let i = 1; i < events.length; i++) expect(events[i]!.position).toBeGreaterThan(events[i - 1]!.position);
+};
+
+describe('EventStoreDB event store over the in-memory fake client', () => {
+  describe('appends', () => {
+    it('sends UUIDs derived from our ids, our id in the metadata, and the expected revision', async () => {
+      const { server, store } = open();
+      await store.append('ticket-1', [event('in-1:0'), event('in-1:1')], { expectedVersion: 'no_stream' });
+      const raw = [];
+      for await (const { event: stored } of server.connect().readStream('ticket-1')) raw.push(stored!);
+      expect(raw.map((e) => e.id)).toEqual([eventUuid('in-1:0'), eventUuid('in-1:1')]);
+      expect(raw.map((e) => (e.metadata as Record<string, unknown>)[EVENT_ID_METADATA_KEY])).toEqual(['in-1:0', 'in-1:1']);
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['in-1:0', 'in-1:1']);
+    });
+
+    it('a repeated append is reported as duplicate, by the check before writing or by the server', async () => {
+      const { server, store } = open();
+      const original = await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'no_stream' });
+      await store.append('inbound-1', [event('c')], { expectedVersion: 1 });
+      const writes = (): number => server.calls.filter((call) => call.operation === 'appendToStream').length;
+      const before = writes();
+
+      // An exact revision behind the head: the stored run is read and compared; nothing is sent.
+      expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'no_stream' })).toEqual({ ...original, duplicate: true });
+      expect(writes()).toBe(before);
+      // `any`: the server recognises the first id and answers with the stored events' revision and position.
+      expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'any' })).toEqual({ ...original, duplicate: true });
+      expect(writes()).toBe(before + 1);
+      expect(ids(await store.readStream('inbound-1'))).toEqual(['a', 'b', 'c']);
+    });
+
+    it('retries a transient failure; a lost reply does not write the events twice and is no duplicate', async () => {
+      const { server, store } = open();
+      server.failNext('appendToStream', { afterEffect: true });
+      const result = await store.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
+      expect(result).toMatchObject({ nextExpectedVersion: 0, duplicate: false });
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['a']);
+      expect(server.calls.filter((call) => call.operation === 'appendToStream')).toHaveLength(2);
+    });
+
+    it('reports a lasting outage as a retriable UNAVAILABLE after the retry policy', async () => {
+      const { server, store } = open();
+      server.failNext('appendToStream', { times: FAST.maxAttempts });
+      const error = await store.append('ticket-1', [event('a')]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventStoreError);
+      expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+      expect(await store.readStream('ticket-1')).toEqual([]);
+    });
+
+    it('maps a refusal by the server (another writer got in after the check) to ConcurrencyError or IdempotencyError', async () => {
+      const server = new InMemoryEsdbServer();
+      const other = open(server).store;
+      await other.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
+      // A client that lets another writer in between our check and our write, once.
+      const real = server.connect();
+      let interfere: (() => Promise<unknown>) | undefined;
+      const racing: EventStoreDBClientLike = {
+        appendToStream: async (...args) => {
+          const before = interfere;
+          interfere = undefined;
+          await before?.();
+          return real.appendToStream(...args);
+        },
+        readStream: (...args) => real.readStream(...args),
+        readAll: (...args) => real.readAll(...args),
+        subscribeToAll: (...args) => real.subscribeToAll(...args),
+        setStreamMetadata: (...args) => real.setStreamMetadata(...args),
+        dispose: () => real.dispose(),
+      };
+      const { store } = open(server, { client: racing });
+
+      interfere = () => other.append('ticket-1', [event('theirs')], { expectedVersion: 0 });
+      const conflict = await store.append('ticket-1', [event('mine')], { expectedVersion: 0 }).catch((e: unknown) => e);
+      expect(conflict).toBeInstanceOf(ConcurrencyError);
+      expect(conflict).toMatchObject({ stream: 'ticket-1', expected: '0', actual: 1 });
+
+      // The other writer stores our exact events first: the server takes ours as a repeat and writes
+      // nothing. Its answer looks like a fresh write, newer than the head we read: known limitation,
+      // such a race is reported as `duplicate: false`.
+      interfere = () => other.append('ticket-1', [event('x'), event('y')], { expectedVersion: 1 });
+      expect(await store.append('ticket-1', [event('x'), event('y')], { expectedVersion: 1 })).toMatchObject({ nextExpectedVersion: 3, duplicate: false });
+
+      // Only the first of ours is there: neither a repeat nor a plain conflict.
+      interfere = () => other.append('ticket-1', [event('p')], { expectedVersion: 3 });
+      const partial = await store.append('ticket-1', [event('p'), event('q')], { expectedVersion: 3 }).catch((e: unknown) => e);
+      expect(partial).toBeInstanceOf(IdempotencyError);
+      expect(partial).toMatchObject({ eventId: 'p' });
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['a', 'theirs', 'x', 'y', 'p']);
+    });
+  });
+
+  describe('appendMany', () => {
+    it('checks every stream first, then writes in the order given, stream by stream', async () => {
+      const { server, store } = open();
+      await store.append('customer-1', [event('c0')]);
+      server.calls.length = 0;
+      const results = await store.appendMany([
+        { stream: 'ticket-1', events: [event('t0')], expectedVersion: 'no_stream' },
+        { stream: 'customer-1', events: [], expectedVersion: 0 },
+        { stream: 'customer-1', events: [event('c1')], expectedVersion: 0 },
+        { stream: 'inbound-1', events: [event('i0')], expectedVersion: 'no_stream' },
+      ]);
+      const reads = server.calls.filter((call) => call.operation === 'readStream');
+      const writes = server.calls.filter((call) => call.operation === 'appendToStream');
+      expect(new Set(reads.map((call) => call.stream))).toEqual(new Set(['ticket-1', 'customer-1', 'inbound-1']));
+      expect(writes.map((call) => call.stream)).toEqual(['ticket-1', 'customer-1', 'inbound-1']);
+      expect(server.calls.findIndex((call) => call.operation === 'appendToStream')).toBeGreaterThan(
+        server.calls.findLastIndex((call) => call.operation === 'readStream'),
+      );
+      expect(results.map((r) => [r.stream, r.nextExpectedVersion, r.duplicate])).toEqual([
+        ['ticket-1', 0, false],
+        ['customer-1', 0, false],
+        ['customer-1', 1, false],
+        ['inbound-1', 0, false],
+      ]);
+      expect(results[3]!.position).toBeGreaterThan(results[2]!.position);
+      expect(results[2]!.position).toBeGreaterThan(results[0]!.position);
+    });
+
+    it('writes nothing when the check finds a conflict, even in the last append', async () => {
+      const { server, store } = open();
+      await store.append('inbound-1', [event('i0')], { expectedVersion: 'no_stream' });
+      const head = await store.headPosition();
+      const error = await store
+        .appendMany([
+          { stream: 'ticket-1', events: [event('t0')], expectedVersion: 'no_stream' },
+          { stream: 'inbound-1', events: [], expectedVersion: 'no_stream' },
+        ])
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'EVENT_STORE.CONCURRENCY', stream: 'inbound-1', actual: 0 });
+      expect(await store.headPosition()).toBe(head);
+      expect(server.calls.filter((call) => call.operation === 'appendToStream')).toHaveLength(1);
+    });
+
+    it('is not atomic across streams: a failure part-way keeps the earlier appends, and repeating the call completes it', async () => {
+      const { server, store } = open();
+      const appends = [
+        { stream: 'ticket-1', events: [event('t0'), event('t1')], expectedVersion: 'no_stream' as const },
+        { stream: 'customer-1', events: [event('c0')], expectedVersion: 'no_stream' as const },
+        { stream: 'inbound-1', events: [event('i0')], expectedVersion: 'no_stream' as const },
+      ];
+      server.failNext('appendToStream', { stream: 'customer-1', times: FAST.maxAttempts });
+      await expect(store.appendMany(appends)).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['t0', 't1']);
+      expect(await store.readStream('customer-1')).toEqual([]);
+      expect(await store.readStream('inbound-1')).toEqual([]);
+
+      const results = await store.appendMany(appends);
+      expect(results.map((r) => r.duplicate)).toEqual([true, false, false]);
+      expect(ids(await store.readAll())).toEqual(['t0', 't1', 'c0', 'i0']);
+    });
+
+    it('compares a repeat against appends of the same call once they are written', async () => {
+      const { store } = open();
+      const results = await store.appendMany([
+        { stream: 'ticket-1', events: [event('a')], expectedVersion: 'no_stream' },
+        { stream: 'ticket-1', events: [event('a')], expectedVersion: 'no_stream' },
+      ]);
+      expect(results.map((r) => r.duplicate)).toEqual([false, true]);
+      expect(results[1]).toEqual({ ...results[0], duplicate: true });
+      await expect(
+        store.appendMany([
+          { stream: 'ticket-2', events: [event('b')], expectedVersion: 'no_stream' },
+          { stream: 'ticket-2', events: [event('c')], expectedVersion: 'no_stream' },
+        ]),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
+    });
+  });
+
+  describe('reads', () => {
+    it('retries transient read failures within the policy, then reports a retriable UNAVAILABLE', async () => {
+      const { server, store } = open();
+      await store.append('ticket-1', [event('a')]);
+      server.failNext('readStream', { times: FAST.maxAttempts - 1 });
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['a']);
+      server.failNext('readAll', { times: FAST.maxAttempts });
+      await expect(store.readAll()).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+      server.failNext('readStream', { error: new UnknownError(undefined, 'boom') });
+      await expect(store.streamVersions(['ticket-1'])).rejects.toThrow('boom');
+    });
+
+    it('leaves out system streams, checkpoint streams and other namespaces', async () => {
+      const server = new InMemoryEsdbServer();
+      const mine = open(server, { namespace: 'a_' }).store;
+      const theirs = open(server, { namespace: 'b_' }).store;
+      expect(await mine.headPosition()).toBe(0);
+      await mine.append('ticket-1', [event('m0')]);
+      await theirs.append('ticket-1', [event('t0')]);
+      server.writeSystemEvent('$stats-node', '$statsCollected');
+      await mine.append('customer-1', [event('m1')]);
+      server.writeSystemEvent('$stats-node', '$statsCollected');
+      await theirs.append('ticket-2', [event('t1')]);
+
+      const all = await mine.readAll();
+      expect(all.map((e) => [e.stream, e.id])).toEqual([
+        ['ticket-1', 'm0'],
+        ['customer-1', 'm1'],
+      ]);
+      expect(await mine.headPosition()).toBe(all[1]!.position);
+      expect(ids(await mine.readAll({ streamPrefixes: ['customer-'] }))).toEqual(['m1']);
+      expect(ids(await theirs.readAll())).toEqual(['t0', 't1']);
+      expect(await mine.streamVersions(['ticket-1', 'ticket-2'])).toEqual(new Map([['ticket-1', 0]]));
+    });
+
+    it('reads from `after` exclusively, also from one before an event, and pages past many other events', async () => {
+      const { server, store } = open();
+      for (let i = 0; i < 300; i++) await store.append(`customer-${i}`, [event(`noise${i}`)]);
+      const { position } = await store.append('ticket-1', [event('wanted')]);
+      for (let i = 0; i < 10; i++) server.writeSystemEvent('$stats-node', '$statsCollected');
+      expect(ids(await store.readAll({ after: position - 1, maxCount: 1 }))).toEqual(['wanted']);
+      expect(await store.readAll({ after: position })).toEqual([]);
+      expect(ids(await store.readAll({ streamPrefixes: ['ticket-'] }))).toEqual(['wanted']);
+      const paged: RecordedEvent[] = [];
+      for (let after = 0; ; ) {
+        const page = await store.readAll({ after, maxCount: 64 });
+        if (page.length === 0) break;
+        paged.push(...page);
+        after = page.at(-1)!.position;
+      }
+      expect(paged).toHaveLength(301);
+      expectIncreasing(paged);
+    });
+
+    it('refuses to read from an offset inside a record, as the server does', async () => {
+      const { store } = open();
+      const { position } = await store.append('ticket-1', [event('a')]);
+      await expect(store.readAll({ after: position - 3 })).rejects.toThrow(/Invalid position/);
+    });
+  });
+
+  describe('subscribeToAll', () => {
+    it('resubscribes after a dropped subscription from the last position: no gap, no repeat', async () => {
+      const { server, store } = open();
+      const expected: string[] = [];
+      const appendSome = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) {
+          expected.push(`e${expected.length}`);
+          await store.append(`ticket-${expected.length % 3}`, [event(expected.at(-1)!)]);
+        }
+      };
+      await appendSome(20);
+      let dropped = 0;
+      const { events } = await collectEvents(store, 40, {
+        batchSize: 7,
+        onBatch: (seen) => {
+          // Drop twice: once while catching up, once while live, with appends in between.
+          if ((seen >= 7 && dropped === 0) || (seen >= 20 && dropped === 1)) {
+            dropped++;
+            server.dropSubscriptions();
+            void appendSome(10);
+          }
+        },
+      });
+      expect(dropped).toBe(2);
+      expect(ids(events)).toEqual(expected);
+      expectIncreasing(events);
+      expect(server.calls.filter((call) => call.operation === 'subscribeToAll')).toHaveLength(3);
+      expect(server.openSubscriptions).toBe(0);
+    });
+
+    it('gives up with a retriable UNAVAILABLE when resubscribing keeps failing', async () => {
+      const { server, store } = open();
+      server.failNext('subscribeToAll', { times: FAST.maxAttempts });
+      const error = await collectEvents(store, 1).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+    });
+
+    it('ends with any other failure as it is', async () => {
+      const { server, store } = open();
+      await store.append('ticket-1', [event('a')]);
+      server.failNext('subscribeToAll', { error: new UnknownError(undefined, 'boom') });
+      await expect(collectEvents(store, 1)).rejects.toThrow('boom');
+    });
+
+    it('hands over checkpoints through long stretches of filtered-out events; resuming from one skips nothing', async () => {
+      const { store } = open();
+      for (let i = 0; i < 100; i++) await store.append(`customer-${i}`, [event(`c${i}`)]);
+      const head = await store.headPosition();
+      const checkpoints: number[] = [];
+      const stop = new AbortController();
+      const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
+      const batches: unknown[] = [];
+      for await (const batch of store.subscribeToAll({
+        streamPrefixes: ['ticket-'],
+        signal,
+        onCheckpoint: (position) => {
+          checkpoints.push(position);
+          // Caught up: the subscription has passed every customer event.
+          if (position >= head) stop.abort();
+        },
+      })) {
+        batches.push(batch);
+      }
+      expect(stop.signal.aborted).toBe(true);
+      expect(batches).toEqual([]);
+      expect([...checkpoints].sort((a, b) => a - b)).toEqual(checkpoints);
+      const last = checkpoints.at(-1)!;
+      await store.append('ticket-1', [event('t0')]);
+      const { events } = await collectEvents(store, 1, { after: last, streamPrefixes: ['ticket-'] });
+      expect(ids(events)).toEqual(['t0']);
+      expect(ids(await store.readAll({ after: last }))).toEqual(['t0']);
+    });
+
+    it('hands over a checkpoint only once the events before it were handed over', async () => {
+      const { store } = open();
+      const expected: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const stream = i % 10 === 0 ? `ticket-${i}` : `customer-${i}`;
+        await store.append(stream, [event(`e${i}`)]);
+        if (stream.startsWith('ticket-')) expected.push(`e${i}`);
+      }
+      const head = await store.headPosition();
+      const handed: { kind: 'batch' | 'checkpoint'; position: number }[] = [];
+      const stop = new AbortController();
+      const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
+      const seen: RecordedEvent[] = [];
+      for await (const batch of store.subscribeToAll({
+        streamPrefixes: ['ticket-'],
+        batchSize: 3,
+        signal,
+        onCheckpoint: (position) => {
+          handed.push({ kind: 'checkpoint', position });
+          if (position >= head) stop.abort();
+        },
+      })) {
+        seen.push(...batch);
+        handed.push({ kind: 'batch', position: batch.at(-1)!.position });
+        // A slow subscriber: checkpoints arrive while batches wait.
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(ids(seen)).toEqual(expected);
+      // Whatever was handed over, in the order handed over, only moves forward.
+      const positions = handed.map((h) => h.position);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+      expect(handed.some((h) => h.kind === 'checkpoint')).toBe(true);
+    });
+
+    it('validates its options and ends at once when the store closes', async () => {
+      const { server, store } = open();
+      await expect(collectEvents(store, 1, { batchSize: 0 })).rejects.toMatchObject({ code: 'EVENT_STORE.INVALID_ARGUMENT' });
+      setTimeout(() => void store.close(), 30);
+      const { events } = await collectEvents(store, 1);
+      expect(events).toEqual([]);
+      expect(server.openSubscriptions).toBe(0);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('leaves a client it was given open, and disposes one it opened', async () => {
+      const server = new InMemoryEsdbServer();
+      const client = server.connect();
+      const { store } = open(server, { client });
+      await store.close();
+      expect(store.closed).toBe(true);
+      expect(client.disposed).toBe(false);
+      await expect(store.readAll()).rejects.toMatchObject({ code: 'EVENT_STORE.CLOSED' });
+
+      // Opening a real client does not connect; closing disposes it.
+      const owned = createEsdbEventStore({ connectionString: 'kurrentdb://127.0.0.1:1?tls=false' });
+      await owned.close();
+      expect(owned.closed).toBe(true);
+    });
+
+    it('the real client satisfies the narrow interface as it is', () => {
+      // Compile-time: this assignment fails the typecheck if the client's signatures drift.
+      const asPort = (client: EventStoreDBClient): EventStoreDBClientLike => client;
+      expect(typeof asPort).toBe('function');
+    });
+  });
+});
