@@ -1,5 +1,4 @@
 import type { CheckpointStore } from './checkpoint-store.port.js';
-import { EventStoreError } from './errors.js';
 import type { EventStore } from './event-store.port.js';
 import type { StoreLocation } from './store-location.js';
 
@@ -26,11 +25,17 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
         checkpoints: createEsdbCheckpointStore({ connectionString: location.url }),
       };
     }
-    case 'postgres':
-      throw new EventStoreError(
-        'EVENT_STORE.INVALID_ARGUMENT',
-        `store: the ${location.kind} adapter is not part of this release yet; use sqlite:PATH`,
-        false,
-      );
+    case 'postgres': {
+      // Checkpoints in the same database and schema as the events.
+      const { createPostgresEventStore, createPostgresCheckpointStore } = await import('./postgres/index.js');
+      const options = location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema };
+      const store = await createPostgresEventStore(options);
+      try {
+        return { store, checkpoints: await createPostgresCheckpointStore(options) };
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
   }
 }

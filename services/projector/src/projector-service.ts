@@ -22,7 +22,7 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   const { logger } = options;
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
-  const readModel = openTicketReadModel(location, options.readModel);
+  const readModel = await openTicketReadModel(location, options.readModel);
   const projector = createProjector({ store, readModel, logger });
   const followers = [(signal: AbortSignal) => projector.run(signal)];
   const publisher = options.kafka ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state }) : null;

@@ -36,7 +36,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
-  const readModel = openTicketReadModel(location, options.readModel);
+  const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
   const reactor = createReactor({

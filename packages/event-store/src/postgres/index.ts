@@ -1,0 +1,11 @@
+export { createPostgresEventStore } from './postgres-event-store.js';
+export type { PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store.js';
+export { createPostgresCheckpointStore } from './postgres-checkpoint-store.js';
+export type { PostgresCheckpointStore, PostgresCheckpointStoreOptions } from './postgres-checkpoint-store.js';
+export { checkOut, openPostgresPool, uniqueApplicationName } from './postgres-pool.js';
+export type { Connection, PostgresPool, PostgresPoolOptions } from './postgres-pool.js';
+export { runMigrations } from './postgres-migrations.js';
+export type { Migrations } from './postgres-migrations.js';
+export { EVENT_SCHEMA_VERSION, migrateEventSchema } from './postgres-event-schema.js';
+export { DEFAULT_SCHEMA, quotedSchema } from './postgres-identifiers.js';
+export { isConnectionFailure, translatePostgresError } from './postgres-error.js';

@@ -1,0 +1,173 @@
+import type { TicketState } from '@tickets/domain';
+import {
+  checkOut,
+  DEFAULT_SCHEMA,
+  openPostgresPool,
+  quotedSchema,
+  runMigrations,
+  translatePostgresError,
+  uniqueApplicationName,
+} from '@tickets/event-store/postgres';
+import type { Connection, PostgresPool } from '@tickets/event-store/postgres';
+import type { TicketReadModel } from './ticket-read-model.port.js';
+
+export interface PostgresTicketReadModelOptions {
+  readonly url: string;
+  /** Schema of the tables; the event store's by default, so both can live in one database. */
+  readonly schema?: string;
+  /** The caller's pool, left open by `close()`. */
+  readonly pool?: PostgresPool;
+  /** Size of the pool this read model opens (not used with `pool`). Default 4. */
+  readonly maxConnections?: number;
+}
+
+const SUBSCRIBER = 'projector';
+/** Rows per upsert statement: a rebuild commits every ticket at once, in statements of bounded size. */
+const ROWS_PER_STATEMENT = 2_000;
+
+/**
+ * Step 1. Ids compare bytewise (COLLATE "C"), so `all()` and `byCustomer()` order ties exactly as the
+ * SQLite read model does, whatever the server's collation. `state` is the JSON text as written (never
+ * queried inside, like the events' data). The customer index also holds `ticket_id`, the tie-breaker,
+ * so a customer's tickets come out of the index already in order.
+ */
+const steps = (schema: string): readonly (readonly string[])[] => {
+  const s = quotedSchema(schema);
+  return [
+    [
+      `CREATE TABLE ${s}.ticket_states (
+         ticket_id   text COLLATE "C" PRIMARY KEY,
+         customer_id text COLLATE "C" NOT NULL,
+         created_at  timestamptz NOT NULL,
+         state       text NOT NULL
+       )`,
+      `CREATE INDEX ticket_states_customer ON ${s}.ticket_states (customer_id, created_at, ticket_id)`,
+      `CREATE TABLE ${s}.projection_checkpoints (name text COLLATE "C" PRIMARY KEY, position bigint NOT NULL)`,
+    ],
+  ];
+};
+
+const parse = (row: [string]): TicketState => JSON.parse(row[0]) as TicketState;
+
+/**
+ * The ticket read model in PostgreSQL, beside the events by default. The rows of a batch and the
+ * checkpoint commit in one transaction, so a restart resumes exactly after what the rows hold.
+ */
+export async function createPostgresTicketReadModel(options: PostgresTicketReadModelOptions): Promise<TicketReadModel> {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const s = quotedSchema(schema);
+  const pool =
+    options.pool ??
+    openPostgresPool({ url: options.url, applicationName: uniqueApplicationName('tickets-read-model'), maxConnections: options.maxConnections ?? 4 });
+  const ownsPool = options.pool === undefined;
+  try {
+    await runMigrations(pool, { schema, component: 'ticket-read-model', steps: steps(schema) });
+  } catch (error) {
+    if (ownsPool) await pool.end().catch(() => undefined);
+    throw translatePostgresError(error, 'open read model');
+  }
+
+  const named = (key: string, text: string) => ({ name: `trm_${schema}_${key}`, text });
+  const sql = {
+    upsert: named(
+      'up',
+      `INSERT INTO ${s}.ticket_states (ticket_id, customer_id, created_at, state)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+       ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, state = excluded.state`,
+    ),
+    saveCheckpoint: named(
+      'sc',
+      `INSERT INTO ${s}.projection_checkpoints (name, position) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    ),
+    loadCheckpoint: named('lc', `SELECT position FROM ${s}.projection_checkpoints WHERE name = $1`),
+    selectMany: named('sm', `SELECT state, ticket_id FROM ${s}.ticket_states WHERE ticket_id = ANY($1::text[])`),
+    selectByCustomer: named('sb', `SELECT state FROM ${s}.ticket_states WHERE customer_id = $1 ORDER BY created_at, ticket_id`),
+    selectAll: named('sa', `SELECT state FROM ${s}.ticket_states ORDER BY created_at, ticket_id`),
+  };
+
+  let closed = false;
+  const usable = (): void => {
+    if (closed) throw new Error('the ticket read model is closed');
+  };
+  const query = async <Row extends unknown[]>(operation: string, statement: { name: string; text: string }, values: unknown[]): Promise<Row[]> => {
+    usable();
+    try {
+      return (await pool.query<Row>({ ...statement, values, rowMode: 'array' })).rows;
+    } catch (error) {
+      throw translatePostgresError(error, operation);
+    }
+  };
+  /** Runs `work` in one transaction on one connection; a connection that failed is not pooled again. */
+  const transaction = async (operation: string, work: (client: Connection['client']) => Promise<void>): Promise<void> => {
+    usable();
+    let connection: Connection;
+    try {
+      connection = await checkOut(pool);
+    } catch (error) {
+      throw translatePostgresError(error, operation);
+    }
+    try {
+      await connection.client.query('BEGIN');
+      await work(connection.client);
+      await connection.client.query('COMMIT');
+      connection.release(false);
+    } catch (error) {
+      await connection.client.query('ROLLBACK').then(
+        () => connection.release(false),
+        () => connection.release(true),
+      );
+      throw translatePostgresError(error, operation);
+    }
+  };
+
+  return {
+    async checkpoint() {
+      const [row] = await query<[string]>('load checkpoint', sql.loadCheckpoint, [SUBSCRIBER]);
+      return Number(row?.[0] ?? 0);
+    },
+    async commit(rows, checkpoint) {
+      // One row per ticket, the last one given winning, as successive upserts would leave it
+      // (a single INSERT … ON CONFLICT may not touch a row twice).
+      const latest = [...new Map(rows.map((row) => [row.ticketId, row])).values()];
+      await transaction('commit read model', async (client) => {
+        for (let start = 0; start < latest.length; start += ROWS_PER_STATEMENT) {
+          const chunk = latest.slice(start, start + ROWS_PER_STATEMENT);
+          await client.query({
+            ...sql.upsert,
+            values: [chunk.map((row) => row.ticketId), chunk.map((row) => row.customer.id), chunk.map((row) => row.createdAt), chunk.map((row) => JSON.stringify(row))],
+          });
+        }
+        await client.query({ ...sql.saveCheckpoint, values: [SUBSCRIBER, checkpoint] });
+      });
+    },
+    async get(ticketId) {
+      const [row] = await query<[string]>('get ticket', sql.selectMany, [[ticketId]]);
+      return row === undefined ? null : parse(row);
+    },
+    async getMany(ticketIds) {
+      const found = new Map<string, TicketState>();
+      if (ticketIds.length === 0) return found;
+      for (const [state, ticketId] of await query<[string, string]>('get tickets', sql.selectMany, [[...new Set(ticketIds)]])) {
+        found.set(ticketId, JSON.parse(state) as TicketState);
+      }
+      return found;
+    },
+    async byCustomer(customerId) {
+      return (await query<[string]>('tickets of a customer', sql.selectByCustomer, [customerId])).map(parse);
+    },
+    async all() {
+      return (await query<[string]>('all tickets', sql.selectAll, [])).map(parse);
+    },
+    async reset() {
+      await transaction('reset read model', async (client) => {
+        await client.query(`TRUNCATE ${s}.ticket_states, ${s}.projection_checkpoints`);
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ownsPool) await pool.end();
+    },
+  };
+}
