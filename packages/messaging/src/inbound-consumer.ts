@@ -91,14 +91,17 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 6,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
           for (let start = 0; start < batch.messages.length; start += chunkSize) {
             if (!isRunning() || isStale()) return;
             const chunk = batch.messages.slice(start, start + chunkSize);
             const deadLetters = await handleChunk(batch.partition, chunk);
             const last = chunk.at(-1)!;
             resolveOffset(last.offset);
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+            // Through the batch payload: `consumer.commitOffsets` silently does nothing once stop() has
+            // begun, which would leave the chunk in hand to be redelivered after every graceful stop.
+            const offset = (BigInt(last.offset) + 1n).toString();
+            await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
             logger.debug({ topic, partition: batch.partition, records: chunk.length, deadLetters, offset: last.offset }, 'inbound chunk committed');
             // Long batches keep the group membership alive.
             await heartbeat();
