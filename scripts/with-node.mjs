@@ -28,7 +28,8 @@ function ensureNodeBinDir() {
   if (!existsSync(join(binDir, 'node'))) {
     process.stderr.write(`Node ${process.versions.node} is too old; installing ${pkg}@${NODE_VERSION} into ${prefix}\n`);
     const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', prefix, `${pkg}@${NODE_VERSION}`], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // npm's own output goes to stderr: stdout may be captured (`--bin-dir`).
+      stdio: ['ignore', process.stderr, 'inherit'],
     });
     if (r.status !== 0 || !existsSync(join(binDir, 'node'))) {
       process.stderr.write(`could not install ${pkg}@${NODE_VERSION}; install Node >= ${MIN.join('.')} yourself\n`);

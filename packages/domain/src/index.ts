@@ -15,6 +15,7 @@ export {
   TicketTaggedEvent,
 } from './inbound/inbound-event.js';
 export type { InboundEventInput, InboundOf, InboundType } from './inbound/inbound-event.js';
+export { restoreInbound } from './inbound/restore-inbound.js';
 
 // Tickets
 export {
@@ -40,10 +41,15 @@ export {
 } from './customer/customer-events.js';
 export { evolveCustomer, foldCustomer, initialCustomerState } from './customer/customer-state.js';
 export type { CustomerState } from './customer/customer-state.js';
+export { customerAsOf } from './customer/customer-as-of.js';
 
 // Deciding what an inbound event does
 export { decideInbound, defaultSubject, ticketsToLoad } from './decide/decide-inbound.js';
 export type { DecisionContext, DomainEvent, InboundDecision, StreamWrite } from './decide/decide-inbound.js';
+
+// Deciding and reacting in memory (what-if)
+export { InMemoryPipeline } from './pipeline/in-memory-pipeline.js';
+export type { PipelineOutcome } from './pipeline/in-memory-pipeline.js';
 
 // Rules
 export {
@@ -63,7 +69,10 @@ export { evaluateRules } from './rules/evaluate-rules.js';
 export type { RuleTriggerDecision, RuleTriggerInput } from './rules/evaluate-rules.js';
 export { evaluateConditions } from './rules/evaluate-conditions.js';
 export { readField } from './rules/rule-context.js';
-export type { RuleContext } from './rules/rule-context.js';
+export type { RuleContext, RuleMessage } from './rules/rule-context.js';
+export { triggerOf, triggersListenedTo } from './rules/trigger-of.js';
+export { triggerView } from './rules/trigger-view.js';
+export type { TriggerView } from './rules/trigger-view.js';
 
 // Commands
 export { Command, COMMAND_SOURCE } from './commands/command.js';

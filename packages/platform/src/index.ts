@@ -15,3 +15,5 @@ export { runMain } from './run-main.js';
 export { loadRulesAndPolicy } from './rules-and-policy.js';
 export { followUntil } from './follow-until.js';
 export { delay } from './delay.js';
+export { createProgress } from './progress.js';
+export type { Progress, ProgressOptions, ProgressStream } from './progress.js';

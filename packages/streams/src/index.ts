@@ -13,3 +13,5 @@ export { subscriberLoop } from './subscriber-loop.js';
 export type { SubscriberLoop, SubscriberLoopOptions } from './subscriber-loop.js';
 export { diffStates, ticketTimeline } from './ticket-timeline.js';
 export type { FieldChange, TicketTimeline, TimelineEntry } from './ticket-timeline.js';
+export { customerTimeline } from './customer-timeline.js';
+export type { CustomerTicket, CustomerTimeline, RoutingDecision, TicketClose } from './customer-timeline.js';

@@ -4,6 +4,8 @@ export type { TicketReadModel } from './ticket-read-model.port.js';
 export { createSqliteTicketReadModel } from './sqlite-ticket-read-model.js';
 export { ticketRoutes } from './http/ticket-routes.js';
 export type { TicketRoutesOptions } from './http/ticket-routes.js';
+export { customerRoutes } from './http/customer-routes.js';
+export type { CustomerRoutesOptions } from './http/customer-routes.js';
 export { openTicketReadModel } from './open-read-model.js';
 export { runProjectorService } from './projector-service.js';
 export type { ProjectorServiceOptions } from './projector-service.js';

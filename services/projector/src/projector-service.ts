@@ -1,5 +1,6 @@
 import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { boundPort, createHttpServer, followUntil, type Logger } from '@tickets/platform';
+import { customerRoutes } from './http/customer-routes.js';
 import { ticketRoutes } from './http/ticket-routes.js';
 import { openTicketReadModel } from './open-read-model.js';
 import { createProjector } from './projector.js';
@@ -29,6 +30,7 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   if (publisher !== null) followers.push((signal) => createStateRelay({ store, readModel, checkpoints, publisher, logger }).run(signal));
   const app = createHttpServer({ logger });
   app.register(ticketRoutes, { readModel, store });
+  app.register(customerRoutes, { store });
   try {
     await app.listen({ host: options.host, port: options.port });
     logger.info({ port: boundPort(app, options.port), host: options.host }, 'projector ready');

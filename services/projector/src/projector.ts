@@ -14,6 +14,8 @@ export interface ProjectorOptions {
   readonly maxCachedRows?: number;
   /** While catching up, commit at least every this many events. */
   readonly commitEvery?: number;
+  /** Told the store position reached after each batch (progress of a rebuild). */
+  readonly onProgress?: (position: number) => void;
 }
 
 export interface Projector {
@@ -66,6 +68,7 @@ export function createProjector(options: ProjectorOptions): Projector {
     pending += events.length;
     position = last.position;
     if (!catchingUp || pending >= commitEvery) await commit();
+    options.onProgress?.(position);
   }
 
   async function commit(): Promise<void> {

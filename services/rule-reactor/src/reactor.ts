@@ -1,18 +1,19 @@
 import {
+  customerAsOf,
   customerStream,
   domainEventId,
   evaluateRules,
   TICKET_STREAM_PREFIX,
   ticketStream,
+  triggerOf,
+  triggersListenedTo,
   type ReopenPolicy,
   type RulesFile,
-  type Trigger,
 } from '@tickets/domain';
 import { retryOnConflict, type CheckpointStore, type EventStore, type Json, type RecordedEvent, type StreamAppend } from '@tickets/event-store';
 import type { Logger } from '@tickets/platform';
-import { asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
-import { customerAt, ticketContext } from './trigger-context.js';
-import { triggerOf } from './trigger-of.js';
+import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
+import { ticketContext } from './trigger-context.js';
 
 export const REACTOR_SUBSCRIBER = 'rule-reactor';
 
@@ -36,7 +37,7 @@ export type Reactor = SubscriberLoop;
 export function createReactor(options: ReactorOptions): Reactor {
   const { store, checkpoints, rules, policy, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
-  const triggersInUse = new Set<Trigger>(rules.rules.map((rule) => rule.when));
+  const triggersInUse = triggersListenedTo(rules);
 
   async function react(recorded: RecordedEvent): Promise<void> {
     if (!recorded.stream.startsWith(TICKET_STREAM_PREFIX)) return;
@@ -59,7 +60,7 @@ export function createReactor(options: ReactorOptions): Reactor {
         previous: context.previous,
         ticket: context.ticket,
         message: context.message,
-        customer: customerAt(customerId, customerRecords, at),
+        customer: customerAsOf(customerId, customerRecords.map(asCustomerEvent), at),
         rules,
         policy,
       });

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
 import { createHttpServer, type Logger } from '@tickets/platform';
-import { ticketRoutes } from '@tickets/projector';
+import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
+import { uiRoutes } from './ui/ui-routes.js';
 
 export interface HttpAppOptions {
   readonly runtime: Runtime;
@@ -11,11 +12,13 @@ export interface HttpAppOptions {
   readonly bodyLimit?: number;
 }
 
-/** The HTTP API of `tickets serve`: ingest, ticket reads and timelines, health — one server. */
+/** The HTTP API of `tickets serve`: ingest, ticket reads and timelines, the timeline pages, health — one server. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { runtime } = options;
   const app = createHttpServer(options.bodyLimit === undefined ? { logger: options.logger } : { logger: options.logger, bodyLimit: options.bodyLimit });
   app.register(ingestRoutes, { ingest: runtime.ingest });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
+  app.register(customerRoutes, { store: runtime.store });
+  app.register(uiRoutes, { store: runtime.store });
   return app;
 }

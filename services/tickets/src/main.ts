@@ -7,7 +7,13 @@ import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
-import { formatTimeline, replay } from './commands/replay.js';
+import { replay } from './commands/replay.js';
+import { runVerify } from './commands/verify.js';
+import { runWhatIf } from './commands/what-if.js';
+import { formatVerify } from './audit/format-verify.js';
+import { formatWhatIf } from './audit/format-what-if.js';
+import { formatCustomerTimeline } from './replay/format-customer-timeline.js';
+import { formatTicketTimeline } from './replay/format-ticket-timeline.js';
 import { serve } from './commands/serve.js';
 import { simulate } from './commands/simulate.js';
 import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
@@ -27,6 +33,12 @@ const kafkaOption = (brokers: string | undefined, logger: Logger): Promise<Kafka
 const port = (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+};
+
+const exampleCount = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
   return n;
 };
 
@@ -127,15 +139,48 @@ export function buildProgram(): Command {
 
   program
     .command('replay')
-    .description("a ticket's timeline: each event, the state after it, and every rule decision with its reasons")
-    .requiredOption('--ticket <id>', 'ticket id')
+    .description("a ticket's timeline (each event, what it changed, every rule decision and why), or a customer's tickets with their routing decisions")
+    .option('--ticket <id>', 'ticket id')
+    .option('--customer <id>', "customer id: all the customer's tickets, with the reopen / new-ticket decisions and the windows used")
     .option('--at <time>', 'stop at this event time (RFC 3339): the state at that moment')
     .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
-      const timeline = await replay(options);
-      if (options.json) printJson(timeline);
-      else process.stdout.write(formatTimeline(timeline));
+      const result = await replay(options);
+      if (options.json) printJson(result.timeline);
+      else process.stdout.write(result.kind === 'ticket' ? formatTicketTimeline(result.timeline) : formatCustomerTimeline(result.timeline));
+    });
+
+  program
+    .command('what-if')
+    .description('re-decide the recorded traffic in memory with other rules or windows, and report what would differ (writes nothing)')
+    .requiredOption('--rules <file>', 'rules file to try (YAML or JSON)')
+    .option('--policy <file>', 'reopen policy to try (YAML or JSON); default: the shipped policy')
+    .option('--since <time>', 'compare only events from this event time on (RFC 3339, inclusive); earlier ones are still replayed to build state')
+    .option('--until <time>', 'compare only events before this event time (RFC 3339, exclusive)')
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .option('--examples <n>', 'examples per list in the text report', exampleCount, 10)
+    .option('--threads <n>', 'worker threads deciding in parallel (default: one per core on large stores, none on small ones)', exampleCount)
+    .option('--json', 'print JSON instead of text')
+    .action(async (options) => {
+      const report = await runWhatIf(options);
+      if (options.json) printJson(report);
+      else process.stdout.write(formatWhatIf(report, { rules: options.rules, policy: options.policy ?? '(shipped default)', examples: options.examples }));
+    });
+
+  program
+    .command('verify')
+    .description('rebuild every projection in memory and check it, and every recorded decision, against the store; exit 1 on a mismatch')
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .option('--examples <n>', 'mismatches shown per list in the text report', exampleCount, 20)
+    .option('--threads <n>', 'worker threads reading a SQLite store in parallel (default: one per core on large stores, none on small ones)', exampleCount)
+    .option('--json', 'print JSON instead of text')
+    .action(async (options) => {
+      const report = await runVerify(options);
+      if (options.json) printJson(report);
+      else process.stdout.write(formatVerify(report, { examples: options.examples }));
+      if (!report.ok) process.exitCode = 1;
     });
 
   program

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, TicketState, ticketIdFor, type InboundEventInput } from '@tickets/domain';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink, type MemorySink } from '@tickets/rule-reactor';
-import type { TicketTimeline } from '@tickets/streams';
+import type { CustomerTimeline, TicketTimeline } from '@tickets/streams';
 import { agentEvent, messageReceived, SMS_SOURCE, tempDir, waitFor, type CustomerFixture } from '@tickets/testing';
 import { createHttpApp, openRuntime, type Runtime } from '../src/index.js';
 
@@ -257,6 +257,51 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
 
     expect((await get(`/v1/tickets/${ticketId}/timeline?at=yesterday`)).statusCode).toBe(400);
     expect((await get('/v1/tickets/tk_nope/timeline')).statusCode).toBe(404);
+  });
+
+  it('GET /v1/tickets/:id/timeline: each rule decision with every rule, its conditions and what became of its actions', async () => {
+    const ticketId = await firstMessage();
+    await post([
+      agentEvent('ticket.closed', { id: 'r-close', time: '2026-03-02T09:00:00Z', ticketId }),
+      messageReceived({ id: 'r-back', time: '2026-03-02T12:00:00Z', body: 'Toujours rien reçu' }),
+    ]);
+    await runtime.settle();
+
+    const timeline = (await get(`/v1/tickets/${ticketId}/timeline`)).json<TicketTimeline>();
+    const decision = timeline.entries.find((e) => e.type === 'RulesEvaluated' && e.correlationId === 'r-back');
+    expect(decision?.event).toMatchObject({
+      trigger: { type: 'message.received' },
+      evaluations: [
+        { ruleId: 'sms-thanks-autoclose', outcome: 'not_matched', conditions: expect.arrayContaining([{ path: 'all[2]', field: 'message.intent', op: 'eq', expected: 'gratitude', actual: 'other', passed: false }]) },
+        { ruleId: 'sms-reopened', outcome: 'fired', actions: [{ type: 'add_tag', status: 'emitted' }, { type: 'assign_team', status: 'emitted' }, { type: 'send_auto_reply', status: 'emitted' }] },
+      ],
+      commands: [{ type: 'ticket.tag.add' }, { type: 'ticket.assign' }, { type: 'message.send' }],
+    });
+  });
+
+  it("GET /v1/customers/:id/timeline: the customer's tickets in order with each routing decision and window; ?at=; unknown: 404", async () => {
+    const ticketId = await firstMessage();
+    await post([
+      agentEvent('ticket.closed', { id: 'c-close', time: '2026-03-02T09:00:00Z', ticketId }),
+      messageReceived({ id: 'c-late', time: '2026-03-10T09:00:00Z', body: 'Bonjour, encore moi' }),
+    ]);
+    await runtime.settle();
+
+    const response = await get('/v1/customers/cus_marie/timeline');
+    expect(response.statusCode).toBe(200);
+    const timeline = response.json<CustomerTimeline>();
+    const followUp = ticketIdFor(SMS_SOURCE, 'c-late');
+    expect(timeline.tickets.map((t) => [t.ticketId, t.status, t.followUpOf])).toEqual([
+      [ticketId, 'closed', null],
+      [followUp, 'open', ticketId],
+    ]);
+    expect(timeline.tickets[0]?.closes).toEqual([expect.objectContaining({ reopenDeadline: '2026-03-03T09:00:00.000Z', window: { duration: '24h', ms: 86_400_000, source: 'integration', key: 'postscript' } })]);
+    expect(timeline.tickets[1]?.routing).toEqual([expect.objectContaining({ kind: 'follow_up', previousTicketId: ticketId, reopenDeadline: '2026-03-03T09:00:00.000Z' })]);
+
+    const earlier = (await get('/v1/customers/cus_marie/timeline?at=2026-03-05T00:00:00Z')).json<CustomerTimeline>();
+    expect(earlier.tickets.map((t) => t.ticketId)).toEqual([ticketId]);
+    expect((await get('/v1/customers/cus_marie/timeline?at=soon')).statusCode).toBe(400);
+    expect((await get('/v1/customers/cus_nobody/timeline')).statusCode).toBe(404);
   });
 
   it('GET /healthz answers ok', async () => {

@@ -360,6 +360,25 @@ function canonical(word: string): string {
  * opt-out); empty or whitespace-only bodies are `other`.
  */
 export function classifyIntent(body: string): Intent {
+  if (body.length > MEMO_MAX_LENGTH) return classify(body);
+  let intent = MEMO.get(body);
+  if (intent === undefined) {
+    // A full memo starts over: cheaper than tracking use, and the common replies come right back.
+    if (MEMO.size >= MEMO_MAX_ENTRIES) MEMO.clear();
+    intent = classify(body);
+    MEMO.set(body, intent);
+  }
+  return intent;
+}
+
+// Short replies repeat all the time ("Merci !", "STOP", "ok", "thanks 👍"), and a what-if run
+// classifies every message of its history again: short bodies are memoised (the result depends on
+// the body alone, so this changes no answer). Long bodies are rarely identical and would only churn.
+const MEMO_MAX_LENGTH = 64;
+const MEMO_MAX_ENTRIES = 10_000;
+const MEMO = new Map<string, Intent>();
+
+function classify(body: string): Intent {
   const tokens = tokenise(body);
   if (tokens.words.length === 0 && tokens.emoji.length === 0) return 'other';
   const words = tokens.words.map(canonical);

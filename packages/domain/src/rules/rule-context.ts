@@ -56,12 +56,24 @@ function readTicket(ticket: TicketState | null, path: readonly string[]): unknow
   return sub === undefined && isTicketField(name) ? ticket[name] : undefined;
 }
 
+// Rules name a handful of fields and are evaluated for every trigger: split each name once.
+const SEGMENTS = new Map<string, readonly string[]>();
+function segments(field: string): readonly string[] {
+  let split = SEGMENTS.get(field);
+  if (split === undefined) {
+    split = field.split('.');
+    // Fields come from validated rules files, so the set is small; the bound is only a safeguard.
+    if (SEGMENTS.size < 1_000) SEGMENTS.set(field, split);
+  }
+  return split;
+}
+
 /**
  * The value of a condition field (any field FIELD_PATTERN allows); undefined when it is absent or
  * not a known field, so callers treat unknown and missing alike.
  */
 export function readField(ctx: RuleContext, field: string): unknown {
-  const [root, ...path] = field.split('.');
+  const [root, ...path] = segments(field);
   switch (root) {
     case 'previous':
       return readTicket(ctx.previous, path);

@@ -1,8 +1,8 @@
 import type { EventStore } from '@tickets/event-store';
 import { ticketTimeline } from '@tickets/streams';
-import { EventTime } from '@tickets/domain';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { TicketReadModel } from '../ticket-read-model.port.js';
+import { atQuery } from './at-query.js';
 
 export interface TicketRoutesOptions {
   readonly readModel: TicketReadModel;
@@ -30,15 +30,9 @@ export const ticketRoutes: FastifyPluginAsync<TicketRoutesOptions> = async (app:
   });
 
   app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/v1/tickets/:id/timeline', async (request, reply) => {
-    let at: string | undefined;
-    if (request.query.at !== undefined) {
-      const parsed = EventTime.safeParse(request.query.at);
-      if (!parsed.success) {
-        return reply.code(400).send({ error: { code: 'REQUEST.INVALID_PARAMETER', message: '`at` must be an RFC 3339 date-time' } });
-      }
-      at = parsed.data;
-    }
-    const timeline = await ticketTimeline(store, request.params.id, at === undefined ? {} : { at });
+    const at = atQuery(request.query.at);
+    if (!at.ok) return reply.code(400).send({ error: at.error });
+    const timeline = await ticketTimeline(store, request.params.id, at.bound);
     return timeline === null ? reply.code(404).send(notFound(request.params.id)) : timeline;
   });
 };

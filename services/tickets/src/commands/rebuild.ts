@@ -1,19 +1,26 @@
-import type { Logger } from '@tickets/platform';
-import { createSink } from '@tickets/rule-reactor';
-import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
-import { openRuntime } from '../runtime.js';
+import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { createProgress, type Logger } from '@tickets/platform';
+import { createProjector, openTicketReadModel } from '@tickets/projector';
 
 /** Drops the ticket projection and folds every event again from the first. */
 export async function rebuild(options: { store: string; readModel?: string | undefined }, logger: Logger) {
   // Rules and policy play no part in a rebuild: decisions are read from the events.
-  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createSink('none'), logger });
+  const location = parseStoreUrl(options.store);
+  const { store, checkpoints } = await openStore(location);
+  await checkpoints.close();
+  const readModel = await openTicketReadModel(location, options.readModel);
+  const progress = createProgress({ label: 'rebuild', total: await store.headPosition(), unit: 'store events' });
   try {
+    const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), onProgress: (position) => progress.update(position) });
     const started = process.hrtime.bigint();
-    const events = await runtime.projector.rebuild();
+    const events = await projector.rebuild();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const tickets = (await runtime.readModel.all()).length;
+    progress.finish();
+    const tickets = (await readModel.all()).length;
     return { events, tickets, seconds: Number(seconds.toFixed(3)), eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)) };
   } finally {
-    await runtime.close();
+    progress.finish();
+    await readModel.close();
+    await store.close();
   }
 }

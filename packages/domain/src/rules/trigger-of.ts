@@ -1,4 +1,5 @@
-import type { TicketEvent, Trigger } from '@tickets/domain';
+import type { TicketEvent } from '../ticket/ticket-events.js';
+import type { RulesFile, Trigger } from './rules-file.js';
 
 /**
  * The rule trigger an event on a ticket stream raises, or null. Changes made by rules (and the
@@ -28,3 +29,6 @@ export function triggerOf(event: TicketEvent): Trigger | null {
     }
   }
 }
+
+/** The triggers at least one rule listens to: the others are never evaluated nor recorded. */
+export const triggersListenedTo = (rules: RulesFile): ReadonlySet<Trigger> => new Set(rules.rules.map((rule) => rule.when));

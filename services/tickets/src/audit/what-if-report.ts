@@ -1,0 +1,61 @@
+import type { Command, DomainError, RoutingKind } from '@tickets/domain';
+
+/** A customer message that would land differently: another kind of decision, or another ticket. */
+export interface DecisionChange {
+  /** Where the inbound event sits in the store (arrival order). */
+  readonly position: number;
+  readonly inboundId: string;
+  readonly source: string;
+  readonly customerId: string;
+  /** The message's event time. */
+  readonly time: string;
+  readonly before: RoutingKind;
+  readonly after: RoutingKind;
+  readonly beforeTicketId: string;
+  readonly afterTicketId: string;
+}
+
+/** A recorded event the re-decided run would refuse (e.g. an agent closing a ticket that would not exist). */
+export interface RejectedReplay {
+  readonly position: number;
+  readonly inboundId: string;
+  readonly source: string;
+  readonly type: string;
+  readonly customerId: string;
+  readonly time: string;
+  readonly recordedTicketId: string;
+  readonly error: DomainError;
+}
+
+export interface RuleCounts {
+  added: number;
+  removed: number;
+  changed: number;
+}
+
+export interface WhatIfReport {
+  readonly summary: {
+    /** Recorded inbound events (all types) in the range, replayed and compared. */
+    readonly events: number;
+    readonly decisionsChanged: number;
+    readonly commandsAdded: number;
+    readonly commandsRemoved: number;
+    readonly commandsChanged: number;
+    readonly commandsUnchanged: number;
+    readonly rejected: number;
+    /** Every inbound event replayed, including those before `since` replayed only to build state. */
+    readonly replayed: number;
+  };
+  /** Filtered on event time: the inbound event's `time`, and each command's `time` (its trigger's). */
+  readonly range: { readonly since: string | null; readonly until: string | null };
+  /** Decision changes counted by kind, e.g. `follow_up → reopen`. */
+  readonly transitions: Record<string, number>;
+  readonly byRule: Record<string, RuleCounts>;
+  readonly decisions: DecisionChange[];
+  readonly commands: {
+    readonly added: Command[];
+    readonly removed: Command[];
+    readonly changed: { readonly before: Command; readonly after: Command }[];
+  };
+  readonly rejected: RejectedReplay[];
+}

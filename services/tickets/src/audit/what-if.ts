@@ -1,0 +1,89 @@
+import { toMillis, type Command, type ReopenPolicy, type RulesFile } from '@tickets/domain';
+import { CommandDiff, commandSeq } from './command-diff.js';
+import type { RecordedHistory } from './recorded-history.js';
+import { ShardPool } from './shard-pool.js';
+import type { DecisionChange, RuleCounts, WhatIfReport } from './what-if-report.js';
+
+export interface WhatIfOptions {
+  readonly rules: RulesFile;
+  readonly policy: ReopenPolicy;
+  /** Inclusive lower bound on event time (UTC). */
+  readonly since?: string | undefined;
+  /** Exclusive upper bound on event time (UTC). */
+  readonly until?: string | undefined;
+  /** Worker threads deciding customers in parallel; 0 decides in this thread. */
+  readonly threads: number;
+  /** Called after each page with the store position reached. */
+  readonly onProgress?: (position: number) => void;
+}
+
+/**
+ * Re-decides every recorded inbound event, in arrival order, with other rules and windows — all in
+ * memory, through the same domain code as the pipeline — and reports what would differ from what
+ * was recorded. Events before `since` are replayed too (the state they build is what later decisions
+ * stand on) but only the range is compared and reported. Nothing is written, nothing is published.
+ */
+export async function whatIf(history: RecordedHistory, options: WhatIfOptions): Promise<WhatIfReport> {
+  const sinceMs = options.since === undefined ? Number.NEGATIVE_INFINITY : toMillis(options.since);
+  const untilMs = options.until === undefined ? Number.POSITIVE_INFINITY : toMillis(options.until);
+  const inRange = (time: string): boolean => {
+    const ms = toMillis(time);
+    return ms >= sinceMs && ms < untilMs;
+  };
+
+  const diff = new CommandDiff();
+  const pool = new ShardPool({ rules: options.rules, policy: options.policy, sinceMs, untilMs }, options.threads, (commands) => {
+    for (const command of commands) diff.redecided(command);
+  });
+  try {
+    for await (const page of history.pages()) {
+      for (const recorded of page.commands) {
+        recorded.commands.forEach((command, index) => inRange(command.time) && diff.recorded({ seq: commandSeq(recorded.position, index), command }));
+      }
+      await pool.push(page.inbound);
+      options.onProgress?.(page.lastPosition);
+    }
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const totals = await pool.finish();
+
+  const commands = diff.result();
+  return {
+    summary: {
+      events: totals.events,
+      decisionsChanged: totals.decisions.length,
+      commandsAdded: commands.added.length,
+      commandsRemoved: commands.removed.length,
+      commandsChanged: commands.changed.length,
+      commandsUnchanged: commands.unchanged,
+      rejected: totals.rejected.length,
+      replayed: totals.replayed,
+    },
+    range: { since: options.since ?? null, until: options.until ?? null },
+    transitions: countTransitions(totals.decisions),
+    byRule: countByRule(commands),
+    decisions: totals.decisions,
+    commands: { added: commands.added, removed: commands.removed, changed: commands.changed },
+    rejected: totals.rejected,
+  };
+}
+
+function countTransitions(decisions: readonly DecisionChange[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const d of decisions) {
+    const key = `${d.before} → ${d.after}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function countByRule(commands: { added: readonly Command[]; removed: readonly Command[]; changed: readonly { after: Command }[] }): Record<string, RuleCounts> {
+  const byRule: Record<string, RuleCounts> = {};
+  const counts = (ruleId: string): RuleCounts => (byRule[ruleId] ??= { added: 0, removed: 0, changed: 0 });
+  for (const c of commands.added) counts(c.data.ruleId).added++;
+  for (const c of commands.removed) counts(c.data.ruleId).removed++;
+  for (const c of commands.changed) counts(c.after.data.ruleId).changed++;
+  return Object.fromEntries(Object.entries(byRule).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,160 @@
+// The audit verbs at scale: N synthetic inbound events are loaded into a SQLite store the fast way
+// (the ingest's group commit, then the rule-reactor and the projector catch up), then `what-if`
+// (with a changed policy) and `verify` run over them exactly as the CLI runs them. Each phase runs in
+// a fresh child process, so that its peak RSS is its own.
+//   node services/tickets/dist/bench/audit-bench.js [--events 1000000] [--store PATH to keep / reuse]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, DEFAULT_RULES_SOURCE } from '@tickets/domain';
+import { createLogger } from '@tickets/platform';
+import { createSink } from '@tickets/rule-reactor';
+import { runVerify } from '../commands/verify.js';
+import { runWhatIf } from '../commands/what-if.js';
+import { openRuntime } from '../runtime.js';
+import { syntheticEvents } from './synthetic-events.js';
+
+interface PhaseResult {
+  readonly phase: string;
+  /** Inbound events (load, what-if) or store events (verify) the phase went through. */
+  readonly events: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly peakRssMb: number;
+  readonly note: string;
+}
+
+const PHASES = ['load', 'what-if', 'verify'] as const;
+type Phase = (typeof PHASES)[number];
+const TARGET_SECONDS = 10;
+const silent = createLogger({ level: 'silent' });
+
+async function timed(phase: Phase, run: () => Promise<{ events: number; note: string }>): Promise<PhaseResult> {
+  const started = performance.now();
+  const { events, note } = await run();
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    phase,
+    events,
+    seconds: Number(seconds.toFixed(2)),
+    perSecond: Math.round(events / seconds),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    note,
+  };
+}
+
+/** Group commit as HTTP clients posting batches of 500 would get it, a few requests in flight; then the followers catch up. */
+async function load(path: string, count: number, customers: number): Promise<{ events: number; note: string }> {
+  const runtime = await openRuntime({ store: `sqlite:${path}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createSink('none'), logger: silent });
+  try {
+    const events = syntheticEvents(count, customers);
+    const inFlight = new Set<Promise<unknown>>();
+    for (let i = 0; i < events.length; i += 500) {
+      const submit = runtime.ingest.submit(events.slice(i, i + 500), 'bench');
+      inFlight.add(submit);
+      void submit.finally(() => inFlight.delete(submit));
+      if (inFlight.size >= 4) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    await runtime.settle();
+    return { events: count, note: `${await runtime.store.headPosition()} store events, ${(await runtime.readModel.all()).length} tickets` };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runPhase(phase: Phase, dir: string, path: string, count: number, customers: number): Promise<PhaseResult> {
+  switch (phase) {
+    case 'load':
+      return timed(phase, () => load(path, count, customers));
+    case 'what-if': {
+      // A changed policy: Postscript 48 h instead of 24 h, 3 days by default instead of 7.
+      const rules = join(dir, 'rules.json');
+      const policy = join(dir, 'policy.json');
+      writeFileSync(rules, JSON.stringify(DEFAULT_RULES_SOURCE));
+      writeFileSync(policy, JSON.stringify({ ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } }));
+      return timed(phase, async () => {
+        const report = await runWhatIf({ rules, policy, store: `sqlite:${path}` });
+        const { summary } = report;
+        return {
+          events: summary.replayed,
+          note: `${summary.decisionsChanged} decisions changed, commands +${summary.commandsAdded} −${summary.commandsRemoved} ~${summary.commandsChanged}`,
+        };
+      });
+    }
+    case 'verify':
+      return timed(phase, async () => {
+        const report = await runVerify({ store: `sqlite:${path}` });
+        return {
+          events: report.events,
+          note: `${report.ok ? 'ok' : 'MISMATCH'}: ${report.readModel.tickets} tickets, ${report.decisions.rulesEvaluated} rule decisions, ${report.decisions.inboundRecords} inbound records`,
+        };
+      });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      phase: { type: 'string' },
+      dir: { type: 'string' },
+      store: { type: 'string' },
+      events: { type: 'string', default: '1000000' },
+      customers: { type: 'string' },
+    },
+  });
+  const count = Number(values.events);
+  const customers = Number(values.customers ?? Math.max(10, Math.round(count / 10)));
+  if (values.phase !== undefined) {
+    const result = await runPhase(values.phase as Phase, values.dir!, values.store!, count, customers);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tickets-audit-bench-'));
+  const path = values.store ?? join(dir, 'audit.db');
+  try {
+    const reuse = values.store !== undefined && existsSync(values.store);
+    const self = fileURLToPath(import.meta.url);
+    const results: PhaseResult[] = [];
+    for (const phase of PHASES) {
+      if (phase === 'load' && reuse) continue;
+      const out = execFileSync(process.execPath, [self, '--phase', phase, '--dir', dir, '--store', path, '--events', String(count), '--customers', String(customers)], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      results.push(JSON.parse(out.trim().split('\n').at(-1)!) as PhaseResult);
+    }
+    report(results, count, customers, reuse ? path : null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(results: readonly PhaseResult[], count: number, customers: number, reused: string | null): void {
+  const by = (phase: Phase) => results.find((r) => r.phase === phase);
+  const verdict = (phase: Phase): string => {
+    const r = by(phase);
+    if (r === undefined) return 'not run';
+    if (count < 1_000_000) return `${r.seconds} s (the target is for 1M events: run with --events 1000000)`;
+    return `${r.seconds} s  ${r.seconds < TARGET_SECONDS ? 'met' : 'NOT met'}`;
+  };
+  const lines = [
+    `Audit (SQLite), ${count} synthetic inbound events over ${customers} customers${reused === null ? '' : ` (store reused: ${reused})`}, node ${process.versions.node}, ${availableParallelism()} cores`,
+    '',
+    '| phase | events | seconds | events/s | peak RSS MB | note |',
+    '|---|---:|---:|---:|---:|---|',
+    ...results.map((r) => `| ${r.phase} | ${r.events} | ${r.seconds} | ${r.perSecond} | ${r.peakRssMb} | ${r.note} |`),
+    '',
+    'events: inbound events for load and what-if, store events read for verify',
+    'targets (1M inbound events):',
+    `  what-if < ${TARGET_SECONDS} s:  ${verdict('what-if')}`,
+    `  verify  < ${TARGET_SECONDS} s:  ${verdict('verify')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();

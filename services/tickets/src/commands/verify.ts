@@ -1,0 +1,38 @@
+import { availableParallelism } from 'node:os';
+import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { createProgress } from '@tickets/platform';
+import { openTicketReadModel } from '@tickets/projector';
+import { isKnownSqliteStore } from '../audit/sqlite-partition.js';
+import { verify } from '../audit/verify.js';
+import type { VerifyReport } from '../audit/verify-report.js';
+import { assertStoreExists } from '../existing-store.js';
+
+export interface VerifyCommandOptions {
+  readonly store: string;
+  readonly readModel?: string | undefined;
+  /** Worker threads; default: one per core for large SQLite stores, none otherwise. */
+  readonly threads?: number;
+}
+
+/** Below this many store events, starting worker threads costs more than it saves. */
+const PARALLEL_FROM = 200_000;
+
+/** `tickets verify`: every projection rebuilt in memory and compared, every recorded decision checked. */
+export async function runVerify(options: VerifyCommandOptions): Promise<VerifyReport> {
+  assertStoreExists(options.store);
+  const location = parseStoreUrl(options.store);
+  const { store, checkpoints } = await openStore(location);
+  await checkpoints.close();
+  const readModel = await openTicketReadModel(location, options.readModel);
+  const head = await store.headPosition();
+  const sqlitePath = location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path) ? location.path : undefined;
+  const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
+  const progress = createProgress({ label: 'verify', total: head, unit: 'store events' });
+  try {
+    return await verify({ store, readModel, sqlitePath, threads, onProgress: (position) => progress.update(position) });
+  } finally {
+    progress.finish();
+    await readModel.close();
+    await store.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { availableParallelism } from 'node:os';
+import { toMillis } from '@tickets/domain';
+import { createProgress, loadRulesAndPolicy } from '@tickets/platform';
+import { openHistory } from '../audit/open-history.js';
+import { whatIf } from '../audit/what-if.js';
+import type { WhatIfReport } from '../audit/what-if-report.js';
+import { assertStoreExists } from '../existing-store.js';
+import { timeOption } from '../time-option.js';
+import { UsageError } from '../usage-error.js';
+
+export interface WhatIfCommandOptions {
+  readonly rules: string;
+  readonly policy?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly store: string;
+  /** Worker threads; default: one per core for large stores, none for small ones. */
+  readonly threads?: number;
+}
+
+/** Below this many store events, starting worker threads costs more than it saves. */
+const PARALLEL_FROM = 200_000;
+
+/** `tickets what-if`: the recorded traffic re-decided in memory with other rules or windows. */
+export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfReport> {
+  const since = timeOption('--since', options.since);
+  const until = timeOption('--until', options.until);
+  if (since !== undefined && until !== undefined && toMillis(since) >= toMillis(until)) {
+    throw new UsageError(`--since ${since} must be before --until ${until}`);
+  }
+  const { rules, policy } = await loadRulesAndPolicy(options);
+  assertStoreExists(options.store);
+  const history = await openHistory(options.store);
+  const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store events' });
+  try {
+    const threads = options.threads ?? (history.head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
+    return await whatIf(history, { rules, policy, since, until, threads, onProgress: (position) => progress.update(position) });
+  } finally {
+    progress.finish();
+    await history.close();
+  }
+}

@@ -1,0 +1,116 @@
+import type { Command, RuleEvaluation, TicketState } from '@tickets/domain';
+import type { FieldChange, TicketTimeline, TimelineEntry } from '@tickets/streams';
+import { actionWords, conditionWords, ruleOutcomeWords } from '../explain/decision-words.js';
+import { clip, printable, show } from '../terminal-text.js';
+
+type Data = Record<string, unknown>;
+
+/** Who or what wrote the event: the integration it came from, or the rule-reactor. */
+export function sourceOf(entry: TimelineEntry): string {
+  if (entry.source !== null) return entry.source;
+  const by = (entry.event as Data)['by'] as { type: string; id?: string } | undefined;
+  const closedBy = (entry.event as Data)['closedBy'] as { type: string; id?: string } | undefined;
+  const author = by ?? closedBy;
+  if (author?.type === 'rule') return `rule ${author.id ?? ''} (rule-reactor)`.replace('  ', ' ');
+  return entry.type === 'RulesEvaluated' ? 'rule-reactor' : '-';
+}
+
+function firingsText(firings: unknown): string {
+  const entries = Object.entries((firings ?? {}) as TicketState['ruleFirings']);
+  return entries.length === 0 ? 'none' : entries.map(([rule, f]) => `${rule} ${f.count}× (last in reopen cycle ${f.lastReopenCount})`).join(', ');
+}
+
+function changeLine(change: FieldChange): string {
+  if (change.field === 'ruleFirings') return `rule firings: ${firingsText(change.after)}`;
+  return `${change.field}: ${show(change.before)} → ${show(change.after)}`;
+}
+
+function createdLines(entry: TimelineEntry): string[] {
+  const d = entry.event as Data;
+  const customer = d['customer'] as { id: string; name?: string };
+  const who = customer.name === undefined ? printable(customer.id) : `${printable(customer.name)} (${printable(customer.id)})`;
+  const origin = d['origin'] === 'agent' ? 'opened by an agent' : "opened by the customer's message";
+  const followUp = d['followUpOf'] === null ? '' : `, follow-up of ${show(d['followUpOf'])}`;
+  return [`created: ${show(d['channel'])}${d['integration'] === null ? '' : ` via ${show(d['integration'])}`} ticket for ${who}, subject «${show(d['subject'])}», ${origin}${followUp}`];
+}
+
+function messageLines(entry: TimelineEntry): string[] {
+  const d = entry.event as Data;
+  const routing = d['routing'] as { kind: string; reason: string; previousTicketId?: string; window?: { duration: string; source: string; key: string | null }; requestedTicketId?: string; requestedTicketUnknown?: boolean };
+  const lines = [`message «${printable(clip(String(d['body']), 120))}»`, `routing: ${routing.kind} — ${printable(routing.reason)}`, `intent: ${show(d['intent'])}`];
+  if (routing.window !== undefined) {
+    lines.push(`window used: ${routing.window.duration} (${routing.window.source}${routing.window.key === null ? '' : ` ${printable(routing.window.key)}`}), fixed when ${show(routing.previousTicketId)} closed`);
+  }
+  if (routing.requestedTicketUnknown === true) lines.push(`the message named ticket ${show(routing.requestedTicketId)}, unknown for this customer: routed by channel + customer`);
+  return lines;
+}
+
+function closedLines(entry: TimelineEntry): string[] {
+  const d = entry.event as Data;
+  const window = d['window'] as { duration: string; source: string; key: string | null };
+  const by = d['closedBy'] as { type: string; id?: string };
+  return [
+    `window: ${window.duration} (${window.source}${window.key === null ? '' : ` ${printable(window.key)}`}), reopen deadline ${show(d['reopenDeadline'])}`,
+    `closed by ${by.type}${by.id === undefined ? '' : ` ${printable(by.id)}`}`,
+  ];
+}
+
+function rulesLines(entry: TimelineEntry, all: readonly TimelineEntry[]): string[] {
+  const d = entry.event as Data;
+  const trigger = d['trigger'] as { type: string; eventId: string; version: number };
+  const commands = new Map((d['commands'] as Command[]).map((c) => [c.id, c]));
+  const cause = all.find((e) => e.eventId === trigger.eventId);
+  const lines = [`rules on ${trigger.type} (${trigger.eventId}, #${trigger.version}${cause === undefined ? '' : ` ${cause.type}`}):`];
+  const evaluations = d['evaluations'] as RuleEvaluation[];
+  if (evaluations.length === 0) lines.push('  no rule listens to this trigger');
+  for (const evaluation of evaluations) {
+    lines.push(`  ${evaluation.ruleId}: ${ruleOutcomeWords(evaluation)}`);
+    for (const c of evaluation.conditions) lines.push(`    ${c.passed ? '✓' : '✗'} ${conditionWords(c)}`);
+    for (const a of evaluation.actions) {
+      lines.push(`    → ${a.type}: ${actionWords(a, a.commandId === undefined ? undefined : commands.get(a.commandId))}${a.commandId === undefined ? '' : `  [${a.commandId}]`}`);
+    }
+  }
+  return lines;
+}
+
+function entryLines(entry: TimelineEntry, all: readonly TimelineEntry[]): string[] {
+  const head = `#${entry.version} ${entry.time} ${entry.type}  (correlation ${printable(entry.correlationId ?? '-')}, source ${printable(sourceOf(entry))}, position ${entry.position})`;
+  const body: string[] = [];
+  switch (entry.type) {
+    case 'TicketCreated':
+      return [head, ...createdLines(entry).map((l) => `  ${l}`)];
+    case 'MessageReceived':
+      body.push(...messageLines(entry));
+      break;
+    case 'MessageSent': {
+      const d = entry.event as Data;
+      const author = d['author'] as { type: string; id?: string };
+      body.push(`reply by ${author.type}${author.id === undefined ? '' : ` ${printable(author.id)}`}: «${printable(clip(String(d['body']), 120))}»`);
+      break;
+    }
+    case 'TicketClosed':
+      body.push(...closedLines(entry));
+      break;
+    case 'RulesEvaluated':
+      body.push(...rulesLines(entry, all));
+      break;
+    default:
+      break;
+  }
+  return [head, ...body.map((l) => `  ${l}`), ...entry.changes.map((change) => `  ${changeLine(change)}`)];
+}
+
+/** A terminal rendering: one block per event — source, correlation, what changed — and every rule decision with its reasons. */
+export function formatTicketTimeline(timeline: TicketTimeline): string {
+  const out = [`ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${timeline.entries.length} events`];
+  for (const entry of timeline.entries) out.push('', ...entryLines(entry, timeline.entries));
+  const state = timeline.state;
+  if (state !== null) {
+    out.push(
+      '',
+      `state: ${state.status}, tags [${state.tags.map(printable).join(', ')}], team ${printable(state.team ?? '-')}, reopened ${state.reopenCount}×, ${state.messageCount} messages` +
+        (state.status === 'closed' ? `, reopen deadline ${state.reopenDeadline ?? '-'}` : ''),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,171 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, InMemoryPipeline, restoreInbound, RulesFile, type ReopenPolicy, type TicketState } from '@tickets/domain';
+import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { createLogger } from '@tickets/platform';
+import { createMemorySink } from '@tickets/rule-reactor';
+import type { InboundAcceptedData } from '@tickets/streams';
+import { messageReceived, tempDir } from '@tickets/testing';
+import { sqliteHistory } from '../src/audit/sqlite-history.js';
+import { storeHistory } from '../src/audit/store-history.js';
+import { whatIf } from '../src/audit/what-if.js';
+import { syntheticEvents } from '../src/bench/synthetic-events.js';
+import { feedEvents } from '../src/feed-events.js';
+import { openRuntime } from '../src/runtime.js';
+import { inboundEvents, randomPolicy, randomRules, randomTraffic, type Traffic } from './random-history.js';
+
+// What-if re-decides recorded traffic with an in-memory pipeline instead of the store. It is only
+// worth anything if that pipeline decides exactly like the real one: replaying a history with the
+// very rules and windows it was recorded with must change nothing, down to every ticket's state.
+
+const SEED = resolve(import.meta.dirname, '../../../examples/seed-sms-story.ndjson');
+const logger = createLogger({ level: 'silent' });
+
+interface Recorded {
+  readonly path: string;
+  /** The read model the real projector built. */
+  readonly tickets: TicketState[];
+}
+
+/** Feeds the events through the real pipeline (ingest, reactor, projector) into a new SQLite store. */
+async function record(dir: string, events: readonly object[], rules: RulesFile, policy: ReopenPolicy): Promise<Recorded> {
+  const file = join(dir, 'events.ndjson');
+  writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  const path = join(dir, 'recorded.db');
+  const runtime = await openRuntime({ store: `sqlite:${path}`, rules, policy, sink: createMemorySink(), logger });
+  try {
+    await feedEvents(runtime, file, 'import');
+    return { path, tickets: await runtime.readModel.all() };
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * Posts random traffic through the real pipeline one event at a time, letting the reactor catch up
+ * after each (as `tickets import` does); agents act on the tickets the pipeline actually routed to.
+ */
+async function recordTraffic(dir: string, traffic: Traffic, rules: RulesFile, policy: ReopenPolicy): Promise<Recorded> {
+  const path = join(dir, 'recorded.db');
+  const runtime = await openRuntime({ store: `sqlite:${path}`, rules, policy, sink: createMemorySink(), logger });
+  const routes = new Map<string, string>();
+  try {
+    for (const event of inboundEvents(traffic, (customerId, channel) => routes.get(`${customerId}/${channel}`))) {
+      const [result] = await runtime.ingest.submit([event], 'import');
+      if (result?.status !== 'accepted') continue;
+      await runtime.reactor.catchUp();
+      // Where the customer's next messages on the channel go: changed by new tickets only.
+      const routed = event.type === 'ticket.created' || result.routing === 'new_ticket' || result.routing === 'follow_up';
+      if (routed && 'channel' in event.data) routes.set(`${event.subject}/${event.data.channel}`, result.ticketId);
+    }
+    await runtime.settle();
+    return { path, tickets: await runtime.readModel.all() };
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Every ticket the in-memory pipeline ends with, replaying the inbound log in arrival order. */
+async function replayedTickets(path: string, rules: RulesFile, policy: ReopenPolicy): Promise<TicketState[]> {
+  const pipeline = new InMemoryPipeline(rules, policy);
+  const history = sqliteHistory(path)!;
+  try {
+    for await (const { inbound } of history.pages()) {
+      inbound.records.forEach((text, i) => {
+        const record = typeof text === 'string' ? (JSON.parse(text) as InboundAcceptedData) : text;
+        pipeline.handle(inbound.keys[i]!, restoreInbound(record.event));
+      });
+    }
+  } finally {
+    await history.close();
+  }
+  return [...pipeline.allTickets()];
+}
+
+const byId = (tickets: readonly TicketState[]) => [...tickets].sort((a, b) => a.ticketId.localeCompare(b.ticketId));
+
+async function whatIfSame(path: string, rules: RulesFile, policy: ReopenPolicy) {
+  const history = sqliteHistory(path)!;
+  try {
+    return await whatIf(history, { rules, policy, threads: 0 });
+  } finally {
+    await history.close();
+  }
+}
+
+const NO_DIFFERENCE = { decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, rejected: 0 };
+
+/** The synthetic bench traffic, its clock slowed down so that reopen windows expire (follow-ups happen). */
+function stretched(count: number, customers: number, factor: number): object[] {
+  const events = syntheticEvents(count, customers) as { time: string }[];
+  const start = Date.parse(events[0]!.time);
+  return events.map((e) => ({ ...e, time: new Date(start + (Date.parse(e.time) - start) * factor).toISOString() }));
+}
+
+describe('what-if with the recorded rules and windows reports no difference', () => {
+  it('on the seed story followed by 3 000 synthetic events over four months', { timeout: 120_000 }, async () => {
+    using dir = tempDir();
+    const seed = readFileSync(SEED, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as object);
+    const recorded = await record(dir.path, [...seed, ...stretched(3_000, 150, 300)], DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+
+    const report = await whatIfSame(recorded.path, DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+
+    expect(report.summary).toMatchObject({ events: 3_008, replayed: 3_008, ...NO_DIFFERENCE });
+    expect(report.summary.commandsUnchanged).toBeGreaterThan(100);
+    // The history is varied enough to mean something: every kind of routing decision happened.
+    const kinds = new Set(recorded.tickets.map((t) => (t.followUpOf === null ? 'first' : 'follow_up')));
+    expect(kinds).toEqual(new Set(['first', 'follow_up']));
+    expect(recorded.tickets.some((t) => t.reopenCount > 0)).toBe(true);
+    // Not only the decisions: every ticket ends in exactly the state the real projector stored.
+    expect(byId(await replayedTickets(recorded.path, DEFAULT_RULES, DEFAULT_REOPEN_POLICY))).toEqual(byId(recorded.tickets));
+  });
+
+  it('on random histories recorded with random rules and windows', { timeout: 240_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(randomTraffic, randomRules, randomPolicy, async (traffic, rules, policy) => {
+        using dir = tempDir();
+        const recorded = await recordTraffic(dir.path, traffic, rules, policy);
+        const report = await whatIfSame(recorded.path, rules, policy);
+        expect(report.summary).toMatchObject(NO_DIFFERENCE);
+        expect(byId(await replayedTickets(recorded.path, rules, policy))).toEqual(byId(recorded.tickets));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('decides a late delivery as of its own time: an opt-out and an auto-reply recorded later do not count', async () => {
+    using dir = tempDir();
+    const rules = RulesFile.parse({
+      autoReplyRateLimit: '1m',
+      rules: [{ id: 'ack-every', name: 'Acknowledge every message', when: 'message.received', then: [{ type: 'send_auto_reply', body: 'Bien reçu' }] }],
+    });
+    const events = [
+      messageReceived({ id: 'late-1', time: '2026-03-02T10:00:00Z', body: 'Bonjour' }),
+      messageReceived({ id: 'late-2', time: '2026-03-02T10:30:00Z', body: 'STOP' }),
+      // Sent at 09:00, delivered after both: the customer had neither opted out nor been answered yet.
+      messageReceived({ id: 'late-3', time: '2026-03-02T09:00:00Z', body: 'Où est mon colis ?' }),
+    ];
+    const recorded = await record(dir.path, events, rules, DEFAULT_REOPEN_POLICY);
+
+    const report = await whatIfSame(recorded.path, rules, DEFAULT_REOPEN_POLICY);
+
+    expect(report.summary).toMatchObject({ ...NO_DIFFERENCE, commandsUnchanged: 2 });
+  });
+
+  it('reads the same history through the event store port as straight from the SQLite file', { timeout: 60_000 }, async () => {
+    using dir = tempDir();
+    const recorded = await record(dir.path, stretched(500, 40, 300), DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+    const policy: ReopenPolicy = { ...DEFAULT_REOPEN_POLICY, default: '1d', integrations: { postscript: '2h' } };
+
+    const fast = await whatIfSame(recorded.path, DEFAULT_RULES, policy);
+    const { store, checkpoints } = await openStore(parseStoreUrl(`sqlite:${recorded.path}`));
+    await checkpoints.close();
+    const portable = await whatIf(await storeHistory(store, { close: () => store.close() }), { rules: DEFAULT_RULES, policy, threads: 0 });
+    await store.close();
+
+    expect(fast.summary.decisionsChanged).toBeGreaterThan(0);
+    expect(portable).toEqual(fast);
+  });
+});
