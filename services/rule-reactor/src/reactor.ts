@@ -9,10 +9,12 @@ import {
   triggersListenedTo,
   type ReopenPolicy,
   type RulesFile,
+  type Trigger,
 } from '@tickets/domain';
-import { retryOnConflict, type CheckpointStore, type EventStore, type Json, type RecordedEvent, type StreamAppend } from '@tickets/event-store';
+import { isConcurrencyError, retryOnConflict, type CheckpointStore, type EventStore, type Json, type NewEvent, type RecordedEvent } from '@tickets/event-store';
 import type { Logger } from '@tickets/platform';
 import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
+import { PendingStreams } from './pending-streams.js';
 import { ticketContext } from './trigger-context.js';
 
 export const REACTOR_SUBSCRIBER = 'rule-reactor';
@@ -39,74 +41,83 @@ export function createReactor(options: ReactorOptions): Reactor {
   const batchSize = options.batchSize ?? 1_000;
   const triggersInUse = triggersListenedTo(rules);
 
-  async function react(recorded: RecordedEvent): Promise<void> {
-    if (!recorded.stream.startsWith(TICKET_STREAM_PREFIX)) return;
+  /** A ticket event some rule listens to, with its ticket; null for every other event. */
+  function triggerIn(recorded: RecordedEvent): { recorded: RecordedEvent; trigger: Trigger; ticketId: string } | null {
+    if (!recorded.stream.startsWith(TICKET_STREAM_PREFIX)) return null;
     const trigger = triggerOf(asTicketEvent(recorded));
     // No rule listens to this trigger: nothing to decide or record.
-    if (trigger === null || !triggersInUse.has(trigger)) return;
-    const ticketId = recorded.stream.slice(TICKET_STREAM_PREFIX.length);
-    const correlationId = recorded.metadata.correlationId ?? recorded.id;
+    if (trigger === null || !triggersInUse.has(trigger)) return null;
+    return { recorded, trigger, ticketId: recorded.stream.slice(TICKET_STREAM_PREFIX.length) };
+  }
 
-    await retryOnConflict(async () => {
-      const records = await store.readStream(ticketStream(ticketId));
-      const context = ticketContext(records, recorded);
-      if (context === null || context.alreadyDecided) return;
-      const customerId = context.ticket.customer.id;
-      const customerRecords = await store.readStream(customerStream(customerId));
-      const at = asTicketEvent(recorded).data.at;
-      const decision = evaluateRules({
-        trigger,
-        event: { id: recorded.id, version: recorded.version, at, correlationId },
-        previous: context.previous,
-        ticket: context.ticket,
-        message: context.message,
-        customer: customerAsOf(customerId, customerRecords.map(asCustomerEvent), at),
-        rules,
-        policy,
-      });
-      const metadata = { correlationId, causationId: recorded.id };
-      let index = 0;
-      const toNew = (e: { type: string; data: unknown }) => ({
-        id: domainEventId(recorded.id, index++),
-        type: e.type,
-        data: e.data as Json,
-        metadata,
-      });
-      const appends: StreamAppend[] = [
-        {
-          stream: ticketStream(ticketId),
-          expectedVersion: records.length - 1,
-          events: [{ type: 'RulesEvaluated', data: decision.evaluated }, ...decision.ticketEvents].map(toNew),
-        },
-      ];
-      if (decision.customerEvents.length > 0) {
-        appends.push({
-          stream: customerStream(customerId),
-          expectedVersion: customerRecords.length === 0 ? 'no_stream' : customerRecords.length - 1,
-          events: decision.customerEvents.map(toNew),
-        });
-      }
-      await store.appendMany(appends);
-      for (const evaluation of decision.evaluated.evaluations) {
-        if (evaluation.outcome === 'fired' || evaluation.outcome === 'skipped_once') {
-          logger.info(
-            {
-              ticketId,
-              correlationId,
-              trigger,
-              ruleId: evaluation.ruleId,
-              outcome: evaluation.outcome,
-              suppressed: evaluation.actions.filter((a) => a.status === 'suppressed').map((a) => `${a.type}:${a.reason}`),
-            },
-            'rule evaluated',
-          );
-        }
-      }
+  /** Decides one trigger on the batch's streams; its events join them, not the store yet. */
+  async function decide(streams: PendingStreams, { recorded, trigger, ticketId }: NonNullable<ReturnType<typeof triggerIn>>): Promise<void> {
+    const records = await streams.records(ticketStream(ticketId));
+    const context = ticketContext(records, recorded);
+    if (context === null || context.alreadyDecided) return;
+    const customerId = context.ticket.customer.id;
+    const customerRecords = await streams.records(customerStream(customerId));
+    const correlationId = recorded.metadata.correlationId ?? recorded.id;
+    const at = asTicketEvent(recorded).data.at;
+    const decision = evaluateRules({
+      trigger,
+      event: { id: recorded.id, version: recorded.version, at, correlationId },
+      previous: context.previous,
+      ticket: context.ticket,
+      message: context.message,
+      customer: customerAsOf(customerId, customerRecords.map(asCustomerEvent), at),
+      rules,
+      policy,
     });
+    const metadata = { correlationId, causationId: recorded.id };
+    let index = 0;
+    const toNew = (e: { type: string; data: unknown }): NewEvent => ({ id: domainEventId(recorded.id, index++), type: e.type, data: e.data as Json, metadata });
+    streams.add(ticketStream(ticketId), [{ type: 'RulesEvaluated', data: decision.evaluated }, ...decision.ticketEvents].map(toNew));
+    if (decision.customerEvents.length > 0) streams.add(customerStream(customerId), decision.customerEvents.map(toNew));
+    for (const evaluation of decision.evaluated.evaluations) {
+      if (evaluation.outcome === 'fired' || evaluation.outcome === 'skipped_once') {
+        logger.info(
+          {
+            ticketId,
+            correlationId,
+            trigger,
+            ruleId: evaluation.ruleId,
+            outcome: evaluation.outcome,
+            suppressed: evaluation.actions.filter((a) => a.status === 'suppressed').map((a) => `${a.type}:${a.reason}`),
+          },
+          'rule evaluated',
+        );
+      }
+    }
+  }
+
+  /** Decides the triggers in order and records every decision in one transaction; re-reads and decides again on a conflict. */
+  async function decideAll(triggers: readonly NonNullable<ReturnType<typeof triggerIn>>[], maxAttempts: number): Promise<void> {
+    await retryOnConflict(
+      async () => {
+        const streams = new PendingStreams(store);
+        for (const trigger of triggers) await decide(streams, trigger);
+        const appends = streams.appends();
+        if (appends.length > 0) await store.appendMany(appends);
+      },
+      { maxAttempts },
+    );
   }
 
   async function handle(batch: readonly RecordedEvent[]): Promise<void> {
-    for (const recorded of batch) await react(recorded);
+    const triggers = batch.map(triggerIn).filter((t) => t !== null);
+    if (triggers.length > 0) {
+      try {
+        // One read per stream and one commit per batch, instead of one of each per trigger.
+        await decideAll(triggers, 2);
+      } catch (error) {
+        // The ingest keeps writing to these tickets: when a whole batch keeps meeting new writes,
+        // decide trigger by trigger (triggers already recorded are found decided and skipped).
+        if (!isConcurrencyError(error)) throw error;
+        logger.debug({ triggers: triggers.length }, 'batch conflicted, deciding one trigger at a time');
+        for (const trigger of triggers) await decideAll([trigger], 10);
+      }
+    }
     const last = batch.at(-1);
     if (last !== undefined) await checkpoints.save(REACTOR_SUBSCRIBER, last.position);
   }
