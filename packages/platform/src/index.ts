@@ -36,6 +36,6 @@ export {
   SecretsFile,
   WebhookSecret,
 } from './security/security-config.js';
-export type { IngestLimits, SecurityConfig } from './security/security-config.js';
+export type { IngestLimits, SecurityConfig, ServerTimeouts } from './security/security-config.js';
 export { MIN_SECRET_BYTES, SIGNATURE_HEADERS, signWebhook, verifyWebhookSignature, WEBHOOK_SECRET_PATTERN } from './security/webhook-signature.js';
 export type { SignatureCheck, SignatureFailure, SignedRequest } from './security/webhook-signature.js';

@@ -25,7 +25,7 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   await checkpoints.close(); // ingest keeps no checkpoint
   const ingest = createIngest({ store, policy: options.policy, logger });
   const security = options.security ?? developmentSecurity();
-  const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes });
+  const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes, timeouts: security.timeouts });
   app.register(ingestRoutes, { ingest, security });
   const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, security.limits) : null;
   try {

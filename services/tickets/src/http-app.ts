@@ -20,7 +20,7 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { runtime } = options;
   const security = options.security ?? developmentSecurity();
-  const app = createHttpServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? security.limits.maxBodyBytes });
+  const app = createHttpServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? security.limits.maxBodyBytes, timeouts: security.timeouts });
   if (security.mode === 'secured') installAccessControl(app, { tokens: security.tokens });
   app.register(ingestRoutes, { ingest: runtime.ingest, security, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -195,6 +197,45 @@ describe('secured HTTP API', () => {
       const before = await head();
       expect((await signedPost(huge)).statusCode).toBe(413);
       expect(await head()).toBe(before);
+    });
+  });
+
+  describe('slow clients', () => {
+    it('closes a connection that stalls in the middle of a body, and stores nothing', async () => {
+      await fixture.app.close();
+      await fixture.runtime.close();
+      fixture = await open(securedConfig({ timeouts: { requestMs: 30_000, idleMs: 300 } }));
+      await fixture.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = fixture.app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      const started = Date.now();
+      socket.write('POST /v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"specversion":"1.0",');
+      socket.resume();
+      await once(socket, 'close');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await head()).toBe(0);
+    });
+  });
+
+  describe('tickets sign', () => {
+    it('prints headers the server accepts for the exact file that is posted', async () => {
+      const file = join(dir.path, 'event.json');
+      writeFileSync(file, `${JSON.stringify(event('cli-1'))}\n`);
+      const timestamp = String(Math.floor(fixture.time.nowMs() / 1000));
+      const run = await runTickets(['sign', '--secret', POSTSCRIPT_NEW, '--body', file, '--id', 'msg_cli', '--timestamp', timestamp]);
+      expect(run.code).toBe(0);
+      const headers = Object.fromEntries(run.stdout.trim().split('\n').map((line) => line.split(': ', 2) as [string, string]));
+      expect(Object.keys(headers)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+      const response = await post(readFileSync(file, 'utf8'), { ...headers, 'content-type': 'application/cloudevents+json' });
+      expect(response.statusCode).toBe(202);
+    });
+
+    it('refuses a secret that is not a whsec_ key of 24 bytes or more (exit 2)', async () => {
+      const run = await runTickets(['sign', '--secret', 'whsec_c2hvcnQ=', '--body', '/dev/null']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('the key must be at least 24 bytes');
     });
   });
 

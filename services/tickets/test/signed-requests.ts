@@ -23,6 +23,7 @@ export function securedConfig(overrides: Partial<SecurityConfig> = {}): Security
     toleranceSeconds: 300,
     limits: { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384 },
     rateLimit: { perSecond: 1_000, burst: 5_000 },
+    timeouts: { requestMs: 30_000, idleMs: 10_000 },
     ...overrides,
   };
 }

@@ -97,6 +97,8 @@ const SecurityEnv = z.object({
   TICKETS_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TICKETS_MAX_BATCH_EVENTS: positiveInt(1_000),
   TICKETS_MAX_MESSAGE_CHARS: positiveInt(16 * 1024),
+  TICKETS_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  TICKETS_IDLE_TIMEOUT_MS: positiveInt(10_000),
   TICKETS_RATE_PER_SECOND: z.coerce.number().positive().default(500),
   TICKETS_RATE_BURST: positiveInt(2_000),
 });
@@ -115,6 +117,12 @@ export interface IngestLimits {
 
 export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384 };
 
+/** How long a client may take: the whole request, and silence on an open connection. */
+export interface ServerTimeouts {
+  readonly requestMs: number;
+  readonly idleMs: number;
+}
+
 export interface SecurityConfig {
   /** `development`: nothing configured, so nothing is enforced and the server stays on loopback. */
   readonly mode: 'development' | 'secured';
@@ -124,6 +132,7 @@ export interface SecurityConfig {
   readonly limits: IngestLimits;
   /** The default per-integration rate, in events. */
   readonly rateLimit: z.infer<typeof RateLimitSettings>;
+  readonly timeouts: ServerTimeouts;
 }
 
 /**
@@ -156,6 +165,7 @@ export async function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): 
       maxMessageChars: settings.TICKETS_MAX_MESSAGE_CHARS,
     },
     rateLimit,
+    timeouts: { requestMs: settings.TICKETS_REQUEST_TIMEOUT_MS, idleMs: settings.TICKETS_IDLE_TIMEOUT_MS },
   };
 }
 
@@ -191,4 +201,5 @@ export const developmentSecurity = (limits: Partial<IngestLimits> = {}): Securit
   toleranceSeconds: 300,
   limits: { ...DEFAULT_INGEST_LIMITS, ...limits },
   rateLimit: { perSecond: 500, burst: 2_000 },
+  timeouts: { requestMs: 30_000, idleMs: 10_000 },
 });
