@@ -13,7 +13,7 @@ export function securedConfig(overrides: Partial<SecurityConfig> = {}): Security
   return {
     mode: 'secured',
     integrations: [
-      { name: 'postscript', sources: [new URL(SMS_SOURCE).origin + '/'], secrets: [POSTSCRIPT_OLD, POSTSCRIPT_NEW] },
+      { name: 'postscript', sources: [new URL(SMS_SOURCE).origin], secrets: [POSTSCRIPT_OLD, POSTSCRIPT_NEW] },
       { name: 'helpdesk', sources: [new URL(AGENT_SOURCE).origin + '/'], secrets: [HELPDESK_SECRET] },
     ],
     tokens: [
