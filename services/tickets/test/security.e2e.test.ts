@@ -200,6 +200,34 @@ describe('secured HTTP API', () => {
     });
   });
 
+  describe('acknowledgement', () => {
+    it('answers 202 only once the append has committed, and 500 (nothing stored) when it fails', async () => {
+      const store = fixture.runtime.store;
+      const append = store.appendMany.bind(store);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      store.appendMany = async (...args: Parameters<typeof append>) => {
+        await gate;
+        return append(...args);
+      };
+      let answered = false;
+      const response = signedPost(event('ack-1')).then((answer) => ((answered = true), answer));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toBe(false);
+      release();
+      expect((await response).statusCode).toBe(202);
+      expect(await head()).toBeGreaterThan(0);
+
+      const stored = await head();
+      store.appendMany = async () => {
+        throw new Error('disk full');
+      };
+      const failed = await signedPost(event('ack-2'));
+      expect(failed.statusCode).toBe(500);
+      expect(await head()).toBe(stored);
+    });
+  });
+
   describe('slow clients', () => {
     it('closes a connection that stalls in the middle of a body, and stores nothing', async () => {
       await fixture.app.close();
