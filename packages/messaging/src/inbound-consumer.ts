@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from '@tickets/platform';
 import { deadLetter, type DeadLetterReason } from './dead-letter.js';
-import { decodeCloudEvent } from './decode-cloudevent.js';
+import { decodeCloudEvent, type DecodedRecord } from './decode-cloudevent.js';
 
 /** What the ingest made of one event; resolved only once accepted events are durably stored. */
 export type InboundOutcome =
@@ -23,6 +23,8 @@ export interface InboundConsumerOptions {
   readonly chunkSize?: number;
   /** Read the topic from the start when the group has no committed offset. */
   readonly fromBeginning?: boolean;
+  /** Larger record values go to the dead-letter topic unread (default 64 KiB, as on HTTP). */
+  readonly maxRecordBytes?: number;
 }
 
 export interface InboundConsumer {
@@ -41,6 +43,12 @@ export interface InboundConsumer {
 export function createInboundConsumer(options: InboundConsumerOptions): InboundConsumer {
   const { kafka, topic, deadLetterTopic, handle, logger } = options;
   const chunkSize = options.chunkSize ?? 500;
+  const maxRecordBytes = options.maxRecordBytes ?? 65_536;
+  // Measured before parsing: an oversized record costs no JSON parse and no memory beyond its bytes.
+  const decode = (message: KafkaMessage): DecodedRecord =>
+    message.value !== null && message.value.length > maxRecordBytes
+      ? { ok: false, reason: { path: '(value)', code: 'too_big', message: `the record is ${message.value.length} bytes, over the limit of ${maxRecordBytes}` } }
+      : decodeCloudEvent(message.value, message.headers);
   // A short fetch wait: an idle partition answers quickly, so stopping (which waits for the fetch in
   // flight) takes a fraction of a second, not kafkajs's default 5 s.
   const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
@@ -48,7 +56,7 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 
   async function handleChunk(partition: number, messages: readonly KafkaMessage[]): Promise<number> {
-    const decoded = messages.map((message) => decodeCloudEvent(message.value, message.headers));
+    const decoded = messages.map(decode);
     const events: unknown[] = [];
     const eventIndex: number[] = [];
     decoded.forEach((d, i) => {

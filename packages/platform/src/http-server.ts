@@ -5,6 +5,8 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** Against slow clients (default 30 s for a whole request, 10 s of silence on a connection). */
+  readonly timeouts?: { readonly requestMs: number; readonly idleMs: number };
 }
 
 /**
@@ -16,8 +18,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Slow clients must not hold connections for ever.
-    requestTimeout: 30_000,
-    connectionTimeout: 10_000,
+    requestTimeout: options.timeouts?.requestMs ?? 30_000,
+    connectionTimeout: options.timeouts?.idleMs ?? 10_000,
   });
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -17,3 +17,25 @@ export { followUntil } from './follow-until.js';
 export { delay } from './delay.js';
 export { createProgress } from './progress.js';
 export type { Progress, ProgressOptions, ProgressStream } from './progress.js';
+// Signed ingest, API tokens, limits and development mode.
+export { installAccessControl } from './security/access-control.js';
+export type { AccessControlOptions, RouteAccess } from './security/access-control.js';
+export { announceSecurityMode, assertListenAllowed, isLoopbackHost, securityModeLine } from './security/dev-mode.js';
+export { createRateLimiter } from './security/token-bucket.js';
+export type { RateLimiter, TakeResult, TokenBucketLimits } from './security/token-bucket.js';
+export { createSeenWebhookIds } from './security/seen-webhook-ids.js';
+export type { SeenResult, SeenWebhookIds } from './security/seen-webhook-ids.js';
+export {
+  ApiRole,
+  ApiToken,
+  DEFAULT_INGEST_LIMITS,
+  developmentSecurity,
+  hashToken,
+  Integration,
+  loadSecurityConfig,
+  SecretsFile,
+  WebhookSecret,
+} from './security/security-config.js';
+export type { IngestLimits, SecurityConfig, ServerTimeouts } from './security/security-config.js';
+export { MIN_SECRET_BYTES, SIGNATURE_HEADERS, signWebhook, verifyWebhookSignature, WEBHOOK_SECRET_PATTERN } from './security/webhook-signature.js';
+export type { SignatureCheck, SignatureFailure, SignedRequest } from './security/webhook-signature.js';

@@ -32,7 +32,7 @@ const PII_KEYS_UNDER: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['ticket', new Set(['subject'])],
   ['previous', new Set(['subject'])],
   ['state', new Set(['subject'])],
-  ['headers', new Set(['authorization', 'cookie', 'set-cookie'])],
+  ['headers', new Set(['authorization', 'cookie', 'set-cookie', 'webhook-signature'])],
 ]);
 
 /**

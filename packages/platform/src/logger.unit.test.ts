@@ -184,6 +184,14 @@ describe('redactPii', () => {
     expect(lines[0]).toContain('delivery refused');
   });
 
+  it('redacts credentials in logged request headers, keeping the webhook id', () => {
+    const { logger, lines } = memoryLogger();
+    logger.info({ headers: { authorization: 'Bearer secret-token', 'webhook-id': 'msg_1', 'webhook-signature': 'v1,c2lnbmF0dXJl' } }, 'request');
+    expect(lines[0]).not.toContain('secret-token');
+    expect(lines[0]).not.toContain('c2lnbmF0dXJl');
+    expect(lines[0]).toContain('msg_1');
+  });
+
   it('redacts child logger bindings', () => {
     const { logger, lines } = memoryLogger();
     logger.child({ customer: { id: 'cust-42', email: EMAIL } }).info('bound');

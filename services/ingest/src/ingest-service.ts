@@ -1,6 +1,6 @@
 import type { ReopenPolicy } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, type Logger } from '@tickets/platform';
+import { boundPort, createHttpServer, developmentSecurity, type IngestLimits, type Logger, type SecurityConfig } from '@tickets/platform';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { consumeInbound } from './kafka-inbound.js';
@@ -14,6 +14,8 @@ export interface IngestServiceOptions {
   readonly logger: Logger;
   /** With Kafka, the inbound topic is consumed too (HTTP stays available). */
   readonly kafka?: KafkaSetup | null;
+  /** Signed ingest and limits; development mode when absent. */
+  readonly security?: SecurityConfig;
 }
 
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
@@ -22,9 +24,10 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
   await checkpoints.close(); // ingest keeps no checkpoint
   const ingest = createIngest({ store, policy: options.policy, logger });
-  const app = createHttpServer({ logger });
-  app.register(ingestRoutes, { ingest });
-  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger) : null;
+  const security = options.security ?? developmentSecurity();
+  const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes, timeouts: security.timeouts });
+  app.register(ingestRoutes, { ingest, security });
+  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, security.limits) : null;
   try {
     await app.listen({ host: options.host, port: options.port });
     await consumer?.start();
@@ -40,8 +43,9 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
 }
 
 /** The inbound topic's consumer feeding this ingest, named by the Kafka settings. */
-export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger) =>
+export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger, limits?: IngestLimits) =>
   consumeInbound({
+    ...(limits === undefined ? {} : { limits }),
     kafka: setup.kafka,
     ingest,
     topic: setup.topics.inbound,

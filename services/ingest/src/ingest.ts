@@ -108,6 +108,8 @@ export function createIngest(options: IngestOptions): Ingest {
           logger.warn({ eventId: validation.id, via, reasons: validation.reasons.map((r) => r.path) }, 'inbound event rejected');
           return Promise.resolve(result);
         }
+        // The whole event at debug, for tracing a sender's payload: the logger redacts its personal fields.
+        logger.debug({ correlationId: validation.event.id, via, event: validation.event }, 'inbound event validated');
         return new Promise<IngestResult>((resolve, reject) => {
           queue.push({ event: validation.event, raw: raw as Json, via, resolve, reject });
         });

@@ -1,5 +1,6 @@
 import { createInboundConsumer, type InboundConsumer, type InboundOutcome, type Kafka } from '@tickets/messaging';
-import type { Logger } from '@tickets/platform';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits, type Logger } from '@tickets/platform';
+import { eventLimitViolations } from './event-limits.js';
 import type { Ingest } from './ingest.js';
 
 export interface KafkaInboundOptions {
@@ -10,11 +11,18 @@ export interface KafkaInboundOptions {
   readonly groupId: string;
   readonly logger: Logger;
   readonly fromBeginning?: boolean;
+  /** Record size and message body length; over them, a record is dead-lettered with the reason. */
+  readonly limits?: IngestLimits;
 }
 
-/** The inbound topic into the same ingest as HTTP: same validation, same decisions, same store. */
+/**
+ * The inbound topic into the same ingest as HTTP: same validation, same size limits, same decisions,
+ * same store. No signatures and no source ownership here: who may produce to the topic is the
+ * broker's decision (SASL and topic ACLs), and a record does not say which principal produced it.
+ */
 export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
   const { ingest } = options;
+  const limits = options.limits ?? DEFAULT_INGEST_LIMITS;
   return createInboundConsumer({
     kafka: options.kafka,
     topic: options.topic,
@@ -22,9 +30,20 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
     groupId: options.groupId,
     logger: options.logger,
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
-    handle: async (events): Promise<InboundOutcome[]> =>
-      (await ingest.submit(events, 'kafka')).map((result) =>
-        result.status === 'rejected' ? { status: 'rejected', reasons: result.reasons } : { status: result.status },
-      ),
+    maxRecordBytes: limits.maxEventBytes,
+    handle: async (events): Promise<InboundOutcome[]> => {
+      const outcomes: (InboundOutcome | undefined)[] = events.map((event) => {
+        const reasons = eventLimitViolations(event, undefined, limits);
+        return reasons.length === 0 ? undefined : { status: 'rejected', reasons };
+      });
+      const within = events.filter((_event, index) => outcomes[index] === undefined);
+      const results = within.length === 0 ? [] : await ingest.submit(within, 'kafka');
+      let next = 0;
+      return outcomes.map((outcome) => {
+        if (outcome !== undefined) return outcome;
+        const result = results[next++]!;
+        return result.status === 'rejected' ? { status: 'rejected', reasons: result.reasons } : { status: result.status };
+      });
+    },
   });
 }

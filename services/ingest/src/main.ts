@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The ingest service alone, configured from the environment (see README: TICKETS_*).
-import { loadRulesAndPolicy, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+import { announceSecurityMode, loadRulesAndPolicy, loadSecurityConfig, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runIngestService } from './ingest-service.js';
 
 await runMain('ingest', async (logger) => {
   const env = readEnvConfig(serviceEnv(8081));
+  const security = await loadSecurityConfig(process.env);
+  announceSecurityMode(security, env.TICKETS_HOST, logger);
   const { policy } = await loadRulesAndPolicy({ policy: env.TICKETS_POLICY });
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runIngestService({ store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
+  await runIngestService({ store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security }, shutdownSignal());
 });

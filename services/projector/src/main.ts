@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The projector alone, configured from the environment (see README: TICKETS_*).
-import { readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+import { announceSecurityMode, loadSecurityConfig, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runProjectorService } from './projector-service.js';
 
 await runMain('projector', async (logger) => {
   const env = readEnvConfig(serviceEnv(8082));
+  const security = await loadSecurityConfig(process.env);
+  announceSecurityMode(security, env.TICKETS_HOST, logger);
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runProjectorService({ store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
+  await runProjectorService({ store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security }, shutdownSignal());
 });

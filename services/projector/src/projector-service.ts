@@ -1,5 +1,5 @@
 import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, followUntil, type Logger } from '@tickets/platform';
+import { boundPort, createHttpServer, followUntil, installAccessControl, type Logger, type SecurityConfig } from '@tickets/platform';
 import { customerRoutes } from './http/customer-routes.js';
 import { ticketRoutes } from './http/ticket-routes.js';
 import { openTicketReadModel } from './open-read-model.js';
@@ -16,6 +16,8 @@ export interface ProjectorServiceOptions {
   readonly logger: Logger;
   /** With Kafka, each changed ticket's state is published to the state topic. */
   readonly kafka?: KafkaSetup | null;
+  /** Bearer tokens on the reads in secured mode; nothing enforced when absent (development). */
+  readonly security?: SecurityConfig;
 }
 
 /** The projector on its own: follows the store into the read model and serves ticket reads. */
@@ -29,6 +31,7 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   const publisher = options.kafka ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state }) : null;
   if (publisher !== null) followers.push((signal) => createStateRelay({ store, readModel, checkpoints, publisher, logger }).run(signal));
   const app = createHttpServer({ logger });
+  if (options.security?.mode === 'secured') installAccessControl(app, { tokens: options.security.tokens });
   app.register(ticketRoutes, { readModel, store });
   app.register(customerRoutes, { store });
   try {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
-import { createHttpServer, type Logger } from '@tickets/platform';
+import { createHttpServer, developmentSecurity, installAccessControl, type Clock, type Logger, type SecurityConfig } from '@tickets/platform';
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
 import { uiRoutes } from './ui/ui-routes.js';
@@ -8,15 +8,21 @@ import { uiRoutes } from './ui/ui-routes.js';
 export interface HttpAppOptions {
   readonly runtime: Runtime;
   readonly logger: Logger;
-  /** Largest request body in bytes (default 1 MiB). */
+  /** Largest request body in bytes (default: the security settings' limit, 1 MiB). */
   readonly bodyLimit?: number;
+  /** Signed ingest, read tokens and limits; development mode (nothing enforced) when absent. */
+  readonly security?: SecurityConfig;
+  /** For signature timestamps and rate limits. */
+  readonly clock?: Clock;
 }
 
 /** The HTTP API of `tickets serve`: ingest, ticket reads and timelines, the timeline pages, health — one server. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { runtime } = options;
-  const app = createHttpServer(options.bodyLimit === undefined ? { logger: options.logger } : { logger: options.logger, bodyLimit: options.bodyLimit });
-  app.register(ingestRoutes, { ingest: runtime.ingest });
+  const security = options.security ?? developmentSecurity();
+  const app = createHttpServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? security.limits.maxBodyBytes, timeouts: security.timeouts });
+  if (security.mode === 'secured') installAccessControl(app, { tokens: security.tokens });
+  app.register(ingestRoutes, { ingest: runtime.ingest, security, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
   app.register(customerRoutes, { store: runtime.store });
   app.register(uiRoutes, { store: runtime.store });

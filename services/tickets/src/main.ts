@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, createLogger, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
+import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, shutdownSignal, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
@@ -15,6 +15,7 @@ import { formatWhatIf } from './audit/format-what-if.js';
 import { formatCustomerTimeline } from './replay/format-customer-timeline.js';
 import { formatTicketTimeline } from './replay/format-ticket-timeline.js';
 import { serve } from './commands/serve.js';
+import { headerLines, sign } from './commands/sign.js';
 import { simulate } from './commands/simulate.js';
 import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
 import { UsageError } from './usage-error.js';
@@ -61,7 +62,9 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
-      await serve({ ...options, kafka: await kafkaOption(options.kafka, logger) }, logger);
+      const security = await loadSecurityConfig(process.env);
+      announceSecurityMode(security, options.host, logger);
+      await serve({ ...options, security, kafka: await kafkaOption(options.kafka, logger) }, logger);
     });
 
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
@@ -77,8 +80,10 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const { policy } = await loadRulesAndPolicy({ policy: options.policy });
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
+      const security = await loadSecurityConfig(process.env);
+      announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
-      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
+      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger, kafka, security }, shutdownSignal());
     });
 
   program
@@ -92,8 +97,10 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
+      const security = await loadSecurityConfig(process.env);
+      announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
-      await runProjectorService({ store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
+      await runProjectorService({ store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka, security }, shutdownSignal());
     });
 
   program
@@ -191,6 +198,22 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       printJson(await rebuild(options, cliLogger(options.logLevel)));
+    });
+
+  program
+    .command('sign')
+    .description('print the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) for a request body, to test an integration')
+    .option('--secret <whsec>', 'the integration\'s secret, whsec_… (repeat during a rotation; default TICKETS_SIGN_SECRET)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--body <file>', 'the exact body that will be POSTed (default: stdin)')
+    .option('--id <id>', 'webhook-id (default: a new random id; reuse it only to retry the same body)')
+    .option('--timestamp <seconds>', 'webhook-timestamp in Unix seconds (default: now)')
+    .option('--json', 'print a JSON object instead of header lines')
+    .action(async (options) => {
+      const fromEnv = process.env['TICKETS_SIGN_SECRET'];
+      const secret: string[] = options.secret.length > 0 ? options.secret : fromEnv === undefined ? [] : [fromEnv];
+      const headers = await sign({ ...options, secret });
+      if (options.json) printJson(headers);
+      else process.stdout.write(headerLines(headers));
     });
 
   program

@@ -66,6 +66,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it.each(APP_SERVICES)('%s reads its webhook secrets and token hashes from a compose secret kept out of the repository', (name) => {
+    const service = services[name] as ComposeService & { secrets?: string[] };
+    expect(service.secrets).toEqual(['tickets']);
+    expect(asEnv(service.environment)['TICKETS_SECRETS_FILE']).toBe('/run/secrets/tickets');
+    const file = (compose as unknown as { secrets: Record<string, { file: string }> }).secrets['tickets']?.file ?? '';
+    expect(file).toContain('./secrets/tickets.yaml');
+    expect(readFileSync(join(REPO, '.gitignore'), 'utf8').split('\n')).toContain('secrets/');
+  });
+
   it('runs Kafka as a single KRaft node whose internal topics fit one broker', () => {
     const env = asEnv(services['kafka']!.environment);
     expect(env['KAFKA_PROCESS_ROLES']).toBe('broker,controller');

@@ -1,44 +1,112 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { createRateLimiter, DEFAULT_INGEST_LIMITS, systemClock, type Clock, type IngestLimits, type SecurityConfig } from '@tickets/platform';
+import { eventLimitViolations, serializedBytes } from '../event-limits.js';
 import type { Ingest } from '../ingest.js';
 import type { IngestResult } from '../ingest-results.js';
-import { validateInbound } from '../validate-inbound.js';
+import { validateInbound, type RejectionReason } from '../validate-inbound.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
+import { createWebhookAuth } from './webhook-auth.js';
 
 export interface IngestRoutesOptions {
   readonly ingest: Ingest;
-  /** Most events in one POST. */
+  /** Most events in one POST (overrides `limits.maxBatchEvents`). */
   readonly maxBatchEvents?: number;
+  /** Signatures, rate limits and sizes; absent = development mode with the default limits. */
+  readonly security?: SecurityConfig;
+  readonly clock?: Clock;
 }
 
-const CLOUDEVENTS_TYPES = ['application/cloudevents+json', 'application/cloudevents-batch+json'];
+const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
+
+interface Invalid {
+  readonly index: number;
+  readonly id?: string;
+  readonly reasons: readonly RejectionReason[];
+}
+
+const idOf = (event: unknown): { id?: string } => {
+  const id = typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? { id } : {};
+};
 
 /**
- * `POST /v1/events`: one CloudEvent or a batch (JSON array). A request with any invalid event is
- * refused whole with 400 and every zod issue, so nothing of it is stored; otherwise 202 with one
- * result per event, once the accepted ones are durably appended.
+ * `POST /v1/events`: one CloudEvent or a batch (JSON array). In secured mode the request must be
+ * signed (Standard Webhooks) by the integration owning every event's source, and is counted against
+ * that integration's rate limit. A request with any event over a limit (413) or invalid (400) is
+ * refused whole, so nothing of it is stored; otherwise 202 with one result per event, once the
+ * accepted ones are durably appended.
  */
 export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app: FastifyInstance, options) => {
-  const maxBatchEvents = options.maxBatchEvents ?? 1_000;
-  // CloudEvents' own media types are JSON too.
-  app.addContentTypeParser(CLOUDEVENTS_TYPES, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  const { security } = options;
+  const clock = options.clock ?? systemClock;
+  const limits: IngestLimits = { ...(security?.limits ?? DEFAULT_INGEST_LIMITS), ...(options.maxBatchEvents === undefined ? {} : { maxBatchEvents: options.maxBatchEvents }) };
+  const signed = security?.mode === 'secured';
+  const webhooks = createWebhookAuth({ integrations: security?.integrations ?? [], toleranceSeconds: security?.toleranceSeconds ?? 300, clock });
+  const limiter = createRateLimiter(clock);
 
-  app.post('/v1/events', async (request, reply) => {
+  // The signature covers the exact bytes received: keep them beside the parsed body. This parser
+  // replaces the default JSON one inside this plugin only.
+  const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    rawBodies.set(request, raw);
+    parseJson(request, raw.toString('utf8'), done);
+  });
+
+  app.post('/v1/events', { config: { access: 'signed' } }, async (request, reply) => {
     const body = request.body;
     const batch = Array.isArray(body);
     const events: unknown[] = batch ? body : [body];
     if (events.length === 0) {
       return reply.code(400).send({ error: { code: 'REQUEST.EMPTY_BATCH', message: 'the batch holds no event' } });
     }
-    if (events.length > maxBatchEvents) {
+
+    let integration: string | undefined;
+    if (signed) {
+      const auth = webhooks.authenticate({ headers: request.headers, body: rawBodies.get(request) ?? Buffer.alloc(0), events });
+      if (!auth.ok) {
+        request.log.warn({ reason: auth.reason, integration: auth.integration, status: auth.status }, 'ingest refused: authentication');
+        return reply.code(auth.status).send({ error: { code: auth.code, message: auth.message } });
+      }
+      integration = auth.integration.name;
+      if (auth.replay) request.log.info({ integration, webhookId: auth.webhookId }, 'webhook retried with the same id and body');
+    }
+
+    if (events.length > limits.maxBatchEvents) {
+      return reply.code(413).send({ error: { code: 'REQUEST.BATCH_TOO_LARGE', message: `at most ${limits.maxBatchEvents} events per request` } });
+    }
+    const rawSize = rawBodies.get(request)?.length;
+    const oversized: Invalid[] = events.flatMap((event, index) => {
+      const bytes = !batch && rawSize !== undefined ? rawSize : serializedBytes(event);
+      const reasons = eventLimitViolations(event, bytes, limits);
+      return reasons.length === 0 ? [] : [{ index, ...idOf(event), reasons }];
+    });
+    if (oversized.length > 0) {
+      request.log.warn({ integration, oversized: oversized.length, events: events.length }, 'ingest refused: events over a limit');
       return reply.code(413).send({
-        error: { code: 'REQUEST.BATCH_TOO_LARGE', message: `at most ${maxBatchEvents} events per request` },
+        error: { code: 'REQUEST.EVENT_TOO_LARGE', message: `${oversized.length} of ${events.length} events are over a size limit; nothing was stored` },
+        invalid: oversized,
       });
     }
-    const invalid = events.flatMap((event, index) => {
+
+    if (signed && integration !== undefined && security !== undefined) {
+      const bucket = security.integrations.find((candidate) => candidate.name === integration)?.rateLimit ?? security.rateLimit;
+      const taken = limiter.take(integration, bucket, events.length);
+      reply.headers(rateLimitHeaders(bucket, taken));
+      if (!taken.ok) {
+        request.log.warn({ integration, events: events.length, retryAfter: taken.retryAfterSeconds }, 'ingest refused: rate limit');
+        return reply.code(429).send({ error: { code: 'REQUEST.RATE_LIMITED', message: `rate limit of ${bucket.perSecond} events/s exceeded; retry after ${taken.retryAfterSeconds} s` } });
+      }
+    }
+
+    const invalid: Invalid[] = events.flatMap((event, index) => {
       const validation = validateInbound(event);
       return validation.ok ? [] : [{ index, ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons }];
     });
     if (invalid.length > 0) {
-      request.log.warn({ invalid: invalid.length, events: events.length }, 'request refused: invalid events');
+      request.log.warn({ integration, invalid: invalid.length, events: events.length }, 'request refused: invalid events');
       return reply.code(400).send({
         error: { code: 'REQUEST.INVALID_EVENTS', message: `${invalid.length} of ${events.length} events are invalid; nothing was stored` },
         invalid,

@@ -1,4 +1,4 @@
-import { boundPort, followUntil, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
+import { boundPort, followUntil, loadRulesAndPolicy, shutdownSignal, type Logger, type SecurityConfig } from '@tickets/platform';
 import { inboundConsumerFor } from '@tickets/ingest';
 import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
 import { createStateRelay } from '@tickets/projector';
@@ -15,6 +15,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly commands?: string | undefined;
   readonly kafka: KafkaSetup | null;
+  /** Loaded and announced by the caller (its first log line). */
+  readonly security: SecurityConfig;
 }
 
 /**
@@ -25,13 +27,13 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const { rules, policy } = await loadRulesAndPolicy(options);
   const { kafka } = options;
   const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger });
-  const app = createHttpApp({ runtime, logger });
+  const app = createHttpApp({ runtime, logger, security: options.security });
   const followers = [
     (signal: AbortSignal) => runtime.projector.run(signal),
     (signal: AbortSignal) => runtime.reactor.run(signal),
     (signal: AbortSignal) => runtime.relay.run(signal),
   ];
-  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger);
+  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, options.security.limits);
   const publisher = kafka === null ? null : createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });
   if (publisher !== null) {
     followers.push((signal) =>

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import {
+  createSeenWebhookIds,
+  SIGNATURE_HEADERS,
+  verifyWebhookSignature,
+  type Clock,
+  type Integration,
+  type SeenWebhookIds,
+  type SignatureFailure,
+} from '@tickets/platform';
+
+export interface WebhookRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  readonly events: readonly unknown[];
+}
+
+export type WebhookRefusal = {
+  readonly ok: false;
+  readonly status: 401 | 403 | 409;
+  readonly code: string;
+  readonly message: string;
+  /** For the server's log only: the precise reason, which the sender is not told. */
+  readonly reason: SignatureFailure | 'unknown_source' | 'foreign_source' | 'webhook_id_reused';
+  readonly integration?: string;
+};
+
+export type WebhookOutcome = { readonly ok: true; readonly integration: Integration; readonly webhookId: string; readonly replay: boolean } | WebhookRefusal;
+
+export interface WebhookAuth {
+  authenticate(request: WebhookRequest): WebhookOutcome;
+}
+
+export interface WebhookAuthOptions {
+  readonly integrations: readonly Integration[];
+  readonly toleranceSeconds: number;
+  readonly clock: Clock;
+  readonly seen?: SeenWebhookIds;
+}
+
+// One answer for every signature problem: a sender can fix its headers, clock or secret from this,
+// and a prober learns nothing about which integration or which check failed.
+const unauthenticated = (toleranceSeconds: number): string =>
+  'the request is not signed with a current secret of the integration owning its source ' +
+  `(headers webhook-id, webhook-timestamp, webhook-signature; timestamp within ${toleranceSeconds} s of the server's clock)`;
+
+const header = (headers: WebhookRequest['headers'], name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** A source belongs to a prefix at a boundary: `https://a.example/` owns `https://a.example/sms`, `https://a.example` does not own `https://a.example.evil`. */
+export function ownsSource(prefix: string, source: string): boolean {
+  if (source === prefix) return true;
+  if (!source.startsWith(prefix)) return false;
+  return /[/:#?]$/.test(prefix) || /^[/:#?]/.test(source.slice(prefix.length));
+}
+
+/**
+ * Standard Webhooks on `POST /v1/events`: the integration is the one owning the first event's
+ * source (longest prefix); the signature must verify with one of its secrets; every event of the
+ * request must have a source it owns. A webhook id seen again within the tolerance window with the
+ * same body is a retry, let through (deduplication answers `duplicate`); with another body it is
+ * refused (409).
+ */
+export function createWebhookAuth(options: WebhookAuthOptions): WebhookAuth {
+  const { integrations, toleranceSeconds, clock } = options;
+  const seen = options.seen ?? createSeenWebhookIds(clock);
+  const UNAUTHENTICATED = unauthenticated(toleranceSeconds);
+  const ownerOf = (source: unknown): Integration | undefined => {
+    if (typeof source !== 'string') return undefined;
+    let best: { integration: Integration; length: number } | undefined;
+    for (const integration of integrations) {
+      for (const prefix of integration.sources) {
+        if (ownsSource(prefix, source) && (best === undefined || prefix.length > best.length)) best = { integration, length: prefix.length };
+      }
+    }
+    return best?.integration;
+  };
+  const sourceOf = (event: unknown): unknown => (typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined);
+
+  return {
+    authenticate(request) {
+      const integration = ownerOf(sourceOf(request.events[0]));
+      if (integration === undefined) return { ok: false, status: 401, code: 'AUTH.INVALID_SIGNATURE', message: UNAUTHENTICATED, reason: 'unknown_source' };
+      const check = verifyWebhookSignature(
+        {
+          id: header(request.headers, SIGNATURE_HEADERS.id),
+          timestamp: header(request.headers, SIGNATURE_HEADERS.timestamp),
+          signature: header(request.headers, SIGNATURE_HEADERS.signature),
+          body: request.body,
+        },
+        integration.secrets,
+        clock().getTime(),
+        toleranceSeconds,
+      );
+      if (!check.ok) {
+        return { ok: false, status: 401, code: 'AUTH.INVALID_SIGNATURE', message: UNAUTHENTICATED, reason: check.failure, integration: integration.name };
+      }
+      const foreign = request.events.findIndex((event) => ownerOf(sourceOf(event)) !== integration);
+      if (foreign >= 0) {
+        return {
+          ok: false,
+          status: 403,
+          code: 'AUTH.FOREIGN_SOURCE',
+          message: `event ${foreign}: its source is not one this integration may publish`,
+          reason: 'foreign_source',
+          integration: integration.name,
+        };
+      }
+      const digest = createHash('sha256').update(request.body).digest('base64');
+      const seenBefore = seen.check(integration.name, check.id, digest, (check.timestamp + toleranceSeconds) * 1000);
+      if (seenBefore === 'different_request') {
+        return {
+          ok: false,
+          status: 409,
+          code: 'AUTH.WEBHOOK_ID_REUSED',
+          message: 'this webhook-id was already used for another body; each message needs its own id',
+          reason: 'webhook_id_reused',
+          integration: integration.name,
+        };
+      }
+      return { ok: true, integration, webhookId: check.id, replay: seenBefore === 'same_request' };
+    },
+  };
+}

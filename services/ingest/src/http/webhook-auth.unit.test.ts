@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock, signWebhook } from '@tickets/platform';
+import { createWebhookAuth, ownsSource } from './webhook-auth.js';
+
+const NOW = '2026-03-02T09:00:00Z';
+const SECONDS = Date.parse(NOW) / 1000;
+const SHOP = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+const SHOP_SMS = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
+
+describe('ownsSource', () => {
+  it.each([
+    ['https://postscript.example', 'https://postscript.example', true],
+    ['https://postscript.example', 'https://postscript.example/sms', true],
+    ['urn:shop', 'urn:shop:sms', true],
+    ['https://postscript.example/', 'https://postscript.example/sms', true],
+    ['https://postscript.example', 'https://postscript.example.evil/sms', false],
+    ['https://postscript.example', 'https://postscript.examplex', false],
+    ['urn:shop', 'urn:shopping', false],
+    ['https://postscript.example/sms', 'https://postscript.example/email', false],
+  ])('%s owns %s: %s', (prefix, source, owned) => {
+    expect(ownsSource(prefix, source)).toBe(owned);
+  });
+});
+
+describe('createWebhookAuth', () => {
+  const auth = createWebhookAuth({
+    integrations: [
+      { name: 'shop', sources: ['https://shop.example'], secrets: [SHOP] },
+      { name: 'shop-sms', sources: ['https://shop.example/sms'], secrets: [SHOP_SMS] },
+    ],
+    toleranceSeconds: 300,
+    clock: fixedClock(NOW),
+  });
+  const request = (source: string, secret: string, id = 'msg_1') => {
+    const body = JSON.stringify({ source });
+    return { headers: { 'webhook-id': id, 'webhook-timestamp': String(SECONDS), 'webhook-signature': signWebhook({ id, timestamp: SECONDS, body, secret }) }, body: Buffer.from(body), events: [{ source }] };
+  };
+
+  it('picks the integration with the longest prefix owning the source', () => {
+    expect(auth.authenticate(request('https://shop.example/sms/fr', SHOP_SMS))).toMatchObject({ ok: true, integration: { name: 'shop-sms' } });
+    expect(auth.authenticate(request('https://shop.example/email', SHOP, 'msg_2'))).toMatchObject({ ok: true, integration: { name: 'shop' } });
+  });
+
+  it("refuses the shorter prefix's secret for the longer prefix's sources", () => {
+    expect(auth.authenticate(request('https://shop.example/sms', SHOP, 'msg_3'))).toMatchObject({ ok: false, status: 401, reason: 'no_valid_signature', integration: 'shop-sms' });
+  });
+});
