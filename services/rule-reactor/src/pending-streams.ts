@@ -1,4 +1,5 @@
-import type { EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend } from '@tickets/event-store';
+import type { ExpectedVersion, NewEvent, RecordedEvent, StreamAppend } from '@tickets/event-store';
+import type { StreamRecordsCache } from './stream-records-cache.js';
 
 /** A stream as read, followed by the events decided in this batch (not stored yet). */
 type Records = RecordedEvent[];
@@ -15,7 +16,7 @@ export class PendingStreams {
   private readonly streams = new Map<string, Records>();
   private readonly decided: StreamAppend[] = [];
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly committed: StreamRecordsCache) {}
 
   async records(stream: string): Promise<readonly RecordedEvent[]> {
     return this.load(stream);
@@ -42,7 +43,7 @@ export class PendingStreams {
   private async load(stream: string): Promise<Records> {
     let records = this.streams.get(stream);
     if (records === undefined) {
-      records = [...(await this.store.readStream(stream))];
+      records = [...(await this.committed.records(stream))];
       this.streams.set(stream, records);
     }
     return records;

@@ -15,6 +15,7 @@ import { isConcurrencyError, retryOnConflict, type CheckpointStore, type EventSt
 import type { Logger } from '@tickets/platform';
 import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import { PendingStreams } from './pending-streams.js';
+import { StreamRecordsCache } from './stream-records-cache.js';
 import { ticketContext } from './trigger-context.js';
 
 export const REACTOR_SUBSCRIBER = 'rule-reactor';
@@ -26,6 +27,8 @@ export interface ReactorOptions {
   readonly policy: ReopenPolicy;
   readonly logger: Logger;
   readonly batchSize?: number;
+  /** Stream records kept in memory between batches (default 100,000). */
+  readonly maxCachedRecords?: number;
 }
 
 export type Reactor = SubscriberLoop;
@@ -40,6 +43,7 @@ export function createReactor(options: ReactorOptions): Reactor {
   const { store, checkpoints, rules, policy, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
   const triggersInUse = triggersListenedTo(rules);
+  const committed = new StreamRecordsCache(store, options.maxCachedRecords);
 
   /** A ticket event some rule listens to, with its ticket; null for every other event. */
   function triggerIn(recorded: RecordedEvent): { recorded: RecordedEvent; trigger: Trigger; ticketId: string } | null {
@@ -95,7 +99,7 @@ export function createReactor(options: ReactorOptions): Reactor {
   async function decideAll(triggers: readonly NonNullable<ReturnType<typeof triggerIn>>[], maxAttempts: number): Promise<void> {
     await retryOnConflict(
       async () => {
-        const streams = new PendingStreams(store);
+        const streams = new PendingStreams(committed);
         for (const trigger of triggers) await decide(streams, trigger);
         const appends = streams.appends();
         if (appends.length > 0) await store.appendMany(appends);
