@@ -1,10 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from './logger.js';
+import { opsRoutes, type OpsRoutesOptions } from './http/ops-routes.js';
+import { traceLogging } from './http/trace-logging.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** `GET /readyz` and `GET /metrics` (see opsRoutes); without it only `/healthz` is served. */
+  readonly ops?: OpsRoutesOptions;
 }
 
 /**
@@ -30,6 +34,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     reply.code(404).send({ error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Operations: trace ids on request log lines, readiness and metrics (unauthenticated, like /healthz).
+  app.register(traceLogging);
+  if (options.ops !== undefined) app.register(opsRoutes, options.ops);
   return app;
 }
 

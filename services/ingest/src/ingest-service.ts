@@ -1,10 +1,11 @@
 import type { ReopenPolicy } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, type Logger } from '@tickets/platform';
+import { boundPort, createHttpServer, OpsEnv, serviceMetrics, systemClock, type Logger, type PipelineMetrics } from '@tickets/platform';
+import { storeReachable } from '@tickets/streams';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { consumeInbound } from './kafka-inbound.js';
-import type { KafkaSetup } from '@tickets/messaging';
+import { consumerConnected, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 
 export interface IngestServiceOptions {
   readonly store: string;
@@ -14,6 +15,8 @@ export interface IngestServiceOptions {
   readonly logger: Logger;
   /** With Kafka, the inbound topic is consumed too (HTTP stays available). */
   readonly kafka?: KafkaSetup | null;
+  /** Metrics on/off and the like (TICKETS_METRICS…); defaults when absent. */
+  readonly ops?: OpsEnv;
 }
 
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
@@ -21,27 +24,35 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   const { logger } = options;
   const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
   await checkpoints.close(); // ingest keeps no checkpoint
-  const ingest = createIngest({ store, policy: options.policy, logger });
-  const app = createHttpServer({ logger });
+  const ops = options.ops ?? OpsEnv.parse({});
+  const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
+  const ingest = createIngest({ store, policy: options.policy, logger, metrics, clock: systemClock });
+  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, metrics) : null;
+  const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
+  const readiness = [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck]), ...(consumer === null ? [] : [consumerConnected(consumer)])];
+  const app = createHttpServer({ logger, ops: { registry, readiness } });
   app.register(ingestRoutes, { ingest });
-  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger) : null;
   try {
     await app.listen({ host: options.host, port: options.port });
     await consumer?.start();
     logger.info({ port: boundPort(app, options.port), host: options.host, kafka: consumer !== null }, 'ingest ready');
     await until;
   } finally {
+    // Stop taking work (Kafka first: it commits the offsets of what it handed over), let the
+    // in-flight appends commit, then close the store.
     await consumer?.stop();
     await app.close();
     await ingest.close();
+    await kafkaCheck?.close();
     await store.close();
     logger.info('ingest stopped');
   }
 }
 
 /** The inbound topic's consumer feeding this ingest, named by the Kafka settings. */
-export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger) =>
+export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger, metrics?: PipelineMetrics) =>
   consumeInbound({
+    ...(metrics === undefined ? {} : { metrics }),
     kafka: setup.kafka,
     ingest,
     topic: setup.topics.inbound,

@@ -1,5 +1,5 @@
 import { createInboundConsumer, type InboundConsumer, type InboundOutcome, type Kafka } from '@tickets/messaging';
-import type { Logger } from '@tickets/platform';
+import type { Logger, PipelineMetrics } from '@tickets/platform';
 import type { Ingest } from './ingest.js';
 
 export interface KafkaInboundOptions {
@@ -10,6 +10,7 @@ export interface KafkaInboundOptions {
   readonly groupId: string;
   readonly logger: Logger;
   readonly fromBeginning?: boolean;
+  readonly metrics?: PipelineMetrics;
 }
 
 /** The inbound topic into the same ingest as HTTP: same validation, same decisions, same store. */
@@ -22,6 +23,7 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
     groupId: options.groupId,
     logger: options.logger,
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     handle: async (events): Promise<InboundOutcome[]> =>
       (await ingest.submit(events, 'kafka')).map((result) =>
         result.status === 'rejected' ? { status: 'rejected', reasons: result.reasons } : { status: result.status },

@@ -8,5 +8,8 @@ await runMain('ingest', async (logger) => {
   const env = readEnvConfig(serviceEnv(8081));
   const { policy } = await loadRulesAndPolicy({ policy: env.TICKETS_POLICY });
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runIngestService({ store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
+  await runIngestService(
+    { store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, ops: env },
+    shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+  );
 });

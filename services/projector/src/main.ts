@@ -7,5 +7,8 @@ import { runProjectorService } from './projector-service.js';
 await runMain('projector', async (logger) => {
   const env = readEnvConfig(serviceEnv(8082));
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runProjectorService({ store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka }, shutdownSignal());
+  await runProjectorService(
+    { store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, ops: env },
+    shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+  );
 });

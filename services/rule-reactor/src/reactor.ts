@@ -11,7 +11,7 @@ import {
   type RulesFile,
 } from '@tickets/domain';
 import { retryOnConflict, type CheckpointStore, type EventStore, type Json, type RecordedEvent, type StreamAppend } from '@tickets/event-store';
-import type { Logger } from '@tickets/platform';
+import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import { ticketContext } from './trigger-context.js';
 
@@ -24,6 +24,8 @@ export interface ReactorOptions {
   readonly policy: ReopenPolicy;
   readonly logger: Logger;
   readonly batchSize?: number;
+  /** Rule firings, suppressions, append latency (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
 }
 
 export type Reactor = SubscriberLoop;
@@ -38,6 +40,7 @@ export function createReactor(options: ReactorOptions): Reactor {
   const { store, checkpoints, rules, policy, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
   const triggersInUse = triggersListenedTo(rules);
+  const metrics = options.metrics ?? noopMetrics;
 
   async function react(recorded: RecordedEvent): Promise<void> {
     if (!recorded.stream.startsWith(TICKET_STREAM_PREFIX)) return;
@@ -46,6 +49,9 @@ export function createReactor(options: ReactorOptions): Reactor {
     if (trigger === null || !triggersInUse.has(trigger)) return;
     const ticketId = recorded.stream.slice(TICKET_STREAM_PREFIX.length);
     const correlationId = recorded.metadata.correlationId ?? recorded.id;
+    // The trace the inbound event came with, handed on to the decision and so to its commands.
+    const span = startStageSpan('tickets.rule-reactor', readTraceContext(recorded.metadata), { 'tickets.trigger': trigger });
+    const { receivedAt } = recorded.metadata;
 
     await retryOnConflict(async () => {
       const records = await store.readStream(ticketStream(ticketId));
@@ -64,7 +70,7 @@ export function createReactor(options: ReactorOptions): Reactor {
         rules,
         policy,
       });
-      const metadata = { correlationId, causationId: recorded.id };
+      const metadata = { correlationId, causationId: recorded.id, ...(receivedAt === undefined ? {} : { receivedAt }), ...traceFields(span.trace) };
       let index = 0;
       const toNew = (e: { type: string; data: unknown }) => ({
         id: domainEventId(recorded.id, index++),
@@ -86,13 +92,19 @@ export function createReactor(options: ReactorOptions): Reactor {
           events: decision.customerEvents.map(toNew),
         });
       }
+      const stop = metrics.timeAppend('rule-reactor');
       await store.appendMany(appends);
+      stop();
+      metrics.processed('rule-reactor', at);
       for (const evaluation of decision.evaluated.evaluations) {
+        if (evaluation.outcome === 'fired') metrics.ruleFired(evaluation.ruleId);
+        for (const action of evaluation.actions) if (action.status === 'suppressed') metrics.actionSuppressed(evaluation.ruleId, action.reason ?? 'unknown');
         if (evaluation.outcome === 'fired' || evaluation.outcome === 'skipped_once') {
           logger.info(
             {
               ticketId,
               correlationId,
+              traceId: span.traceId,
               trigger,
               ruleId: evaluation.ruleId,
               outcome: evaluation.outcome,
@@ -102,7 +114,7 @@ export function createReactor(options: ReactorOptions): Reactor {
           );
         }
       }
-    });
+    }).finally(() => span.end());
   }
 
   async function handle(batch: readonly RecordedEvent[]): Promise<void> {

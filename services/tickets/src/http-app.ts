@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
-import { createHttpServer, type Logger } from '@tickets/platform';
+import { createHttpServer, type Logger, type OpsRoutesOptions } from '@tickets/platform';
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
 import { uiRoutes } from './ui/ui-routes.js';
@@ -10,12 +10,18 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** Readiness checks and the metrics registry for /readyz and /metrics (see serve-ops.ts). */
+  readonly ops?: OpsRoutesOptions;
 }
 
 /** The HTTP API of `tickets serve`: ingest, ticket reads and timelines, the timeline pages, health — one server. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { runtime } = options;
-  const app = createHttpServer(options.bodyLimit === undefined ? { logger: options.logger } : { logger: options.logger, bodyLimit: options.bodyLimit });
+  const app = createHttpServer({
+    logger: options.logger,
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.ops === undefined ? {} : { ops: options.ops }),
+  });
   app.register(ingestRoutes, { ingest: runtime.ingest });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
   app.register(customerRoutes, { store: runtime.store });

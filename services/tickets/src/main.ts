@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, createLogger, loadRulesAndPolicy, shutdownSignal, type Logger } from '@tickets/platform';
+import { ConfigError, createLogger, loadRulesAndPolicy, OpsEnv, readEnvConfig, shutdownSignal, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
@@ -30,6 +30,10 @@ const cliLogger = (level: string): Logger => createLogger({ level, name: 'ticket
 const kafkaOption = (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
   kafkaFromEnv(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers }, logger);
 
+/** TICKETS_METRICS, TICKETS_READY_MAX_LAG, TICKETS_SHUTDOWN_TIMEOUT_MS, with `--shutdown-timeout` winning; zod-validated. */
+const opsSettings = (shutdownTimeout: string | undefined): OpsEnv =>
+  readEnvConfig(OpsEnv, shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout });
+
 const port = (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number 0-65535');
@@ -59,9 +63,10 @@ export function buildProgram(): Command {
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers host:port[,…] (or KAFKA_BROKERS): consume the inbound topic, publish commands and states')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .option('--shutdown-timeout <ms>', 'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)')
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
-      await serve({ ...options, kafka: await kafkaOption(options.kafka, logger) }, logger);
+      await serve({ ...options, kafka: await kafkaOption(options.kafka, logger), ops: opsSettings(options.shutdownTimeout) }, logger);
     });
 
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
@@ -78,7 +83,8 @@ export function buildProgram(): Command {
       const { policy } = await loadRulesAndPolicy({ policy: options.policy });
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
       const kafka = await kafkaOption(options.kafka, logger);
-      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
+      const ops = opsSettings(undefined);
+      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger, kafka, ops }, shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }));
     });
 
   program
@@ -93,7 +99,11 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
       const kafka = await kafkaOption(options.kafka, logger);
-      await runProjectorService({ store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka }, shutdownSignal());
+      const ops = opsSettings(undefined);
+      await runProjectorService(
+        { store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka, ops },
+        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+      );
     });
 
   program
@@ -104,12 +114,18 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
+    .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
-      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, kafka, logger }, shutdownSignal());
+      const ops = opsSettings(undefined);
+      await runRuleReactorService(
+        { store: options.store, rules, policy, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops },
+        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+      );
     });
 
   program

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { readTraceContext } from '@tickets/platform';
 import type { Ingest } from '../ingest.js';
 import type { IngestResult } from '../ingest-results.js';
 import { validateInbound } from '../validate-inbound.js';
@@ -44,7 +45,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         invalid,
       });
     }
-    const results: IngestResult[] = await options.ingest.submit(events, 'http');
+    // W3C trace context of the request; an event's own traceparent attribute wins inside the ingest.
+    const results: IngestResult[] = await options.ingest.submit(events, 'http', readTraceContext(request.headers));
     if (!batch && results[0]?.status === 'rejected') {
       return reply.code(422).send({ error: { code: 'REQUEST.REJECTED', message: 'the event was rejected' }, results });
     }
