@@ -1,8 +1,6 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { fromContext, toContext, traceIdOf, type TraceContext } from './trace-context.js';
 
-const tracer = trace.getTracer('tickets');
-
 export interface StageSpan {
   /** The trace context to hand on (event metadata, commands): this span's when an SDK records spans, the parent's otherwise. */
   readonly trace: TraceContext | undefined;
@@ -21,7 +19,8 @@ const UNTRACED: StageSpan = { trace: undefined, traceId: undefined, end() {} };
  */
 export function startStageSpan(name: string, parent: TraceContext | undefined, attributes: Attributes = {}): StageSpan {
   const parentContext = toContext(parent);
-  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes }, parentContext);
+  // The tracer is looked up each time: an SDK registered (or replaced) after this module loaded is used.
+  const span = trace.getTracer('tickets').startSpan(name, { kind: SpanKind.CONSUMER, attributes }, parentContext);
   if (!span.isRecording() && parent === undefined) return UNTRACED;
   const handedOn = span.isRecording() ? fromContext(trace.setSpan(parentContext, span)) : parent;
   return {
