@@ -16,8 +16,10 @@ export interface ShutdownOptions {
  */
 export function shutdownSignal(options?: ShutdownOptions): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    const listeners = new Map<NodeJS.Signals, () => void>();
     const onSignal = (signal: NodeJS.Signals): void => {
-      for (const name of ['SIGINT', 'SIGTERM'] as const) process.removeListener(name, onSignal);
+      // Once draining, a second signal gets Node's default: the process ends at once.
+      for (const [name, listener] of listeners) process.removeListener(name, listener);
       if (options !== undefined) {
         const exit = options.exit ?? ((code: number) => process.exit(code));
         setTimeout(() => {
@@ -27,6 +29,10 @@ export function shutdownSignal(options?: ShutdownOptions): Promise<NodeJS.Signal
       }
       resolve(signal);
     };
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const listener = (): void => onSignal(signal);
+      listeners.set(signal, listener);
+      process.once(signal, listener);
+    }
   });
 }
