@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, type Command, type TicketState } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { createKafkaCommandSink, createKafkaStatePublisher, kafkaFromEnv, type Kafka, type KafkaSetup } from '@tickets/messaging';
+import { consumerConnected, createKafkaCommandSink, createKafkaStatePublisher, kafkaFromEnv, kafkaReadiness, type Kafka, type KafkaSetup } from '@tickets/messaging';
 import { createLogger, createPrometheusMetrics, followUntil, noopMetrics, type PipelineMetrics } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
@@ -226,7 +226,13 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
       expect(text).toContain('tickets_inbound_events_total{type="ticket.closed",outcome="rejected",via="kafka"} 1');
       expect(text).toContain('tickets_inbound_rejections_total{reason="TICKET.NOT_FOUND"} 1');
       expect(text).toMatch(new RegExp(`tickets_kafka_consumer_lag_records\\{topic="${setup.topics.inbound.replace('.', '\\.')}",partition="\\d"\\} 0`));
-      expect(pipeline.consumer.connected()).toBe(true);
+      expect(await consumerConnected(pipeline.consumer).check()).toBeNull();
+      const brokers = kafkaReadiness(setup.kafka);
+      try {
+        expect(await brokers.check()).toBeNull();
+      } finally {
+        await brokers.close();
+      }
       // The binary-mode record's ce_traceparent header is the event's trace context.
       const [ticket] = tickets;
       const stored = await pipeline.runtime.store.readStream(`ticket-${ticket?.ticketId}`);
@@ -236,6 +242,8 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
       await producer.disconnect();
       await pipeline.close();
     }
+    // Stopped, the consumer no longer counts as connected: /readyz would say so.
+    expect(await consumerConnected(pipeline.consumer).check()).toBe('the inbound Kafka consumer is not connected');
   });
 });
 
