@@ -10,7 +10,7 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Readiness checks and the metrics registry for /readyz and /metrics (see serve-ops.ts). */
+  /** Readiness checks and the metrics registry for /readyz and /metrics (see commands/serve.ts). */
   readonly ops?: OpsRoutesOptions;
 }
 
