@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import type { Logger } from '@tickets/platform';
+import { noopMetrics, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { deadLetter, type DeadLetterReason } from './dead-letter.js';
 import { decodeCloudEvent, type DecodedRecord } from './decode-cloudevent.js';
 
@@ -25,10 +25,14 @@ export interface InboundConsumerOptions {
   readonly fromBeginning?: boolean;
   /** Larger record values go to the dead-letter topic unread (default 64 KiB, as on HTTP). */
   readonly maxRecordBytes?: number;
+  /** Dead letters and consumer lag (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
 }
 
 export interface InboundConsumer {
   start(): Promise<void>;
+  /** Whether the consumer is connected to the brokers and has not crashed (for readiness). */
+  connected(): boolean;
   /** Stops fetching, finishes the chunk in hand, commits, disconnects. */
   stop(): Promise<void>;
 }
@@ -49,6 +53,8 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
     message.value !== null && message.value.length > maxRecordBytes
       ? { ok: false, reason: { path: '(value)', code: 'too_big', message: `the record is ${message.value.length} bytes, over the limit of ${maxRecordBytes}` } }
       : decodeCloudEvent(message.value, message.headers);
+  const metrics = options.metrics ?? noopMetrics;
+  let connected = false;
   // A short fetch wait: an idle partition answers quickly, so stopping (which waits for the fetch in
   // flight) takes a fraction of a second, not kafkajs's default 5 s.
   const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
@@ -85,15 +91,21 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
     }
     if (letters.length > 0) {
       await producer.send({ topic: deadLetterTopic, acks: -1, messages: letters });
+      metrics.deadLetters(letters.length);
       logger.warn({ topic, partition, deadLetters: letters.length }, 'inbound records dead-lettered');
     }
     return letters.length;
   }
 
   return {
+    connected: () => connected,
     async start() {
+      consumer.on(consumer.events.CONNECT, () => (connected = true));
+      consumer.on(consumer.events.DISCONNECT, () => (connected = false));
+      consumer.on(consumer.events.CRASH, () => (connected = false));
       await producer.connect();
       await consumer.connect();
+      connected = true;
       await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
@@ -110,6 +122,7 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
             // begun, which would leave the chunk in hand to be redelivered after every graceful stop.
             const offset = (BigInt(last.offset) + 1n).toString();
             await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
+            metrics.kafkaConsumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(offset))));
             logger.debug({ topic, partition: batch.partition, records: chunk.length, deadLetters, offset: last.offset }, 'inbound chunk committed');
             // Long batches keep the group membership alive.
             await heartbeat();

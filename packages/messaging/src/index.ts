@@ -16,3 +16,5 @@ export type { KafkaStatePublisher } from './kafka-sinks.js';
 export type { Kafka } from 'kafkajs';
 export { kafkaFromEnv } from './kafka-from-env.js';
 export type { KafkaSetup } from './kafka-from-env.js';
+export { consumerConnected, kafkaReadiness } from './kafka-readiness.js';
+export type { KafkaReadiness } from './kafka-readiness.js';

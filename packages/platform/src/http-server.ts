@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from './logger.js';
+import { opsRoutes, type OpsRoutesOptions } from './http/ops-routes.js';
+import { traceLogging } from './http/trace-logging.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -7,6 +9,8 @@ export interface HttpServerOptions {
   readonly bodyLimit?: number;
   /** Against slow clients (default 30 s for a whole request, 10 s of silence on a connection). */
   readonly timeouts?: { readonly requestMs: number; readonly idleMs: number };
+  /** `GET /readyz` and `GET /metrics` (see opsRoutes); without it only `/healthz` is served. */
+  readonly ops?: OpsRoutesOptions;
 }
 
 /**
@@ -32,6 +36,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     reply.code(404).send({ error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Operations: trace ids on request log lines, readiness and metrics (unauthenticated, like /healthz).
+  app.register(traceLogging);
+  if (options.ops !== undefined) app.register(opsRoutes, options.ops);
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opsEnvShape } from './ops-env.js';
 
 /** Settings every service reads from its environment (the CLI maps its options onto the same names). */
 export const serviceEnv = (defaultPort: number) =>
@@ -12,6 +13,7 @@ export const serviceEnv = (defaultPort: number) =>
     TICKETS_POLICY: z.string().min(1).optional(),
     /** Where commands go: kafka, stdout, none, file:PATH, http(s)://URL; default Kafka if configured, else a file. */
     TICKETS_COMMANDS: z.string().min(1).optional(),
+    ...opsEnvShape,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 export type ServiceEnv = z.infer<ReturnType<typeof serviceEnv>>;

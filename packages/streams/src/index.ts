@@ -15,3 +15,5 @@ export { diffStates, ticketTimeline } from './ticket-timeline.js';
 export type { FieldChange, TicketTimeline, TimelineEntry } from './ticket-timeline.js';
 export { customerTimeline } from './customer-timeline.js';
 export type { CustomerTicket, CustomerTimeline, RoutingDecision, TicketClose } from './customer-timeline.js';
+export { lagBelow, storeReachable, subscriberLag } from './subscriber-lag.js';
+export type { SubscriberLagOptions } from './subscriber-lag.js';

@@ -16,6 +16,7 @@ import {
 import type { Json, NewEvent, StreamAppend } from '@tickets/event-store';
 import { inboundAccepted, inboundStream, type Loaded, type StreamStateCache } from '@tickets/streams';
 import type { EventStore } from '@tickets/event-store';
+import { traceFields, type TraceContext } from '@tickets/platform';
 import type { IngestResult } from './ingest-results.js';
 
 export interface PendingInbound {
@@ -23,6 +24,11 @@ export interface PendingInbound {
   /** The event as received, kept verbatim in the inbound log. */
   readonly raw: Json;
   readonly via: string;
+  /** When the event was received (wall clock, operational only: never part of a decision). */
+  readonly receivedAt?: string;
+  /** The W3C trace context the event came with, carried into its domain events' metadata. */
+  readonly trace?: TraceContext;
+  readonly traceId?: string | undefined;
 }
 
 export interface BatchDecision {
@@ -54,7 +60,7 @@ export async function decideBatch(
   const inboundKeys = pending.map(({ event }) => inboundKey(event.source, event.id));
   const logged = await deps.store.streamVersions(inboundKeys.map(inboundStream));
 
-  for (const [i, { event, raw, via }] of pending.entries()) {
+  for (const [i, { event, raw, via, receivedAt, trace }] of pending.entries()) {
     const key = inboundKeys[i]!;
     if (keys.has(key) || logged.has(inboundStream(key))) {
       results.push({ status: 'duplicate', id: event.id, source: event.source });
@@ -75,7 +81,13 @@ export async function decideBatch(
       continue;
     }
     keys.add(key);
-    const metadata = { correlationId: event.id, causationId: key, source: event.source };
+    const metadata = {
+      correlationId: event.id,
+      causationId: key,
+      source: event.source,
+      ...(receivedAt === undefined ? {} : { receivedAt }),
+      ...traceFields(trace),
+    };
     // Another writer may log the same event between the lookup above and our commit. The store takes
     // the same event id appended again as an idempotent no-op, not a conflict, and would commit the
     // rest of a duplicate's decision; a guard with no events fails when the inbound stream exists, and

@@ -1,10 +1,11 @@
 import type { ReopenPolicy } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, developmentSecurity, type IngestLimits, type Logger, type SecurityConfig } from '@tickets/platform';
+import { boundPort, createHttpServer, developmentSecurity, OpsEnv, serviceMetrics, systemClock, type IngestLimits, type Logger, type PipelineMetrics, type SecurityConfig } from '@tickets/platform';
+import { storeReachable } from '@tickets/streams';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { consumeInbound } from './kafka-inbound.js';
-import type { KafkaSetup } from '@tickets/messaging';
+import { consumerConnected, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 
 export interface IngestServiceOptions {
   readonly store: string;
@@ -16,6 +17,8 @@ export interface IngestServiceOptions {
   readonly kafka?: KafkaSetup | null;
   /** Signed ingest and limits; development mode when absent. */
   readonly security?: SecurityConfig;
+  /** Metrics on/off and the like (TICKETS_METRICS…); defaults when absent. */
+  readonly ops?: OpsEnv;
 }
 
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
@@ -23,29 +26,37 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   const { logger } = options;
   const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
   await checkpoints.close(); // ingest keeps no checkpoint
-  const ingest = createIngest({ store, policy: options.policy, logger });
+  const ops = options.ops ?? OpsEnv.parse({});
+  const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
+  const ingest = createIngest({ store, policy: options.policy, logger, metrics, clock: systemClock });
   const security = options.security ?? developmentSecurity();
-  const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes, timeouts: security.timeouts });
+  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, { limits: security.limits, metrics }) : null;
+  const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
+  const readiness = [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck]), ...(consumer === null ? [] : [consumerConnected(consumer)])];
+  const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes, timeouts: security.timeouts, ops: { registry, readiness } });
   app.register(ingestRoutes, { ingest, security });
-  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, security.limits) : null;
   try {
     await app.listen({ host: options.host, port: options.port });
     await consumer?.start();
     logger.info({ port: boundPort(app, options.port), host: options.host, kafka: consumer !== null }, 'ingest ready');
     await until;
   } finally {
+    // Stop taking work (Kafka first: it commits the offsets of what it handed over), let the
+    // in-flight appends commit, then close the store.
     await consumer?.stop();
     await app.close();
     await ingest.close();
+    await kafkaCheck?.close();
     await store.close();
     logger.info('ingest stopped');
   }
 }
 
 /** The inbound topic's consumer feeding this ingest, named by the Kafka settings. */
-export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger, limits?: IngestLimits) =>
+export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger, extras: { readonly limits?: IngestLimits; readonly metrics?: PipelineMetrics } = {}) =>
   consumeInbound({
-    ...(limits === undefined ? {} : { limits }),
+    ...(extras.limits === undefined ? {} : { limits: extras.limits }),
+    ...(extras.metrics === undefined ? {} : { metrics: extras.metrics }),
     kafka: setup.kafka,
     ingest,
     topic: setup.topics.inbound,

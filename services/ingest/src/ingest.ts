@@ -1,6 +1,6 @@
-import type { ReopenPolicy } from '@tickets/domain';
+import { INBOUND_TYPES, type ReopenPolicy } from '@tickets/domain';
 import { isConcurrencyError, retryOnConflict, type EventStore, type Json } from '@tickets/event-store';
-import type { Logger } from '@tickets/platform';
+import { noopMetrics, readTraceContext, startStageSpan, type Clock, type Logger, type PipelineMetrics, type TraceContext } from '@tickets/platform';
 import { StreamStateCache } from '@tickets/streams';
 import { decideBatch, type PendingInbound } from './decide-batch.js';
 import type { IngestResult } from './ingest-results.js';
@@ -12,14 +12,22 @@ export interface IngestOptions {
   readonly logger: Logger;
   /** Most events decided and committed together (group commit). */
   readonly maxBatchSize?: number;
+  /** Counts outcomes, routing decisions and latencies (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
+  /**
+   * When given, stamps `receivedAt` on the events' metadata, from which the relay measures the
+   * event-to-command latency. Absent (tests, simulate), stored histories stay identical run to run.
+   */
+  readonly clock?: Clock;
 }
 
 export interface Ingest {
   /**
    * Validates, deduplicates, decides and appends the events, in order. Resolves once every accepted
-   * event is durably stored, with one result per input.
+   * event is durably stored, with one result per input. `trace` is the request's W3C trace context
+   * (HTTP headers); an event's own `traceparent` attribute (CloudEvents distributed tracing) wins.
    */
-  submit(inputs: readonly unknown[], via?: string): Promise<IngestResult[]>;
+  submit(inputs: readonly unknown[], via?: string, trace?: TraceContext): Promise<IngestResult[]>;
   /** Waits for what is in flight, then refuses new work. */
   close(): Promise<void>;
 }
@@ -31,6 +39,8 @@ interface Waiting extends PendingInbound {
 
 export function createIngest(options: IngestOptions): Ingest {
   const { store, policy, logger } = options;
+  const metrics = options.metrics ?? noopMetrics;
+  const { clock } = options;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const cache = new StreamStateCache(store);
   const queue: Waiting[] = [];
@@ -39,7 +49,11 @@ export function createIngest(options: IngestOptions): Ingest {
 
   async function commit(batch: readonly PendingInbound[]): Promise<IngestResult[]> {
     const decided = await decideBatch(batch, { store, cache, policy });
-    if (decided.appends.length > 0) await store.appendMany(decided.appends);
+    if (decided.appends.length > 0) {
+      const stop = metrics.timeAppend('ingest');
+      await store.appendMany(decided.appends);
+      stop();
+    }
     for (const loaded of decided.tickets) cache.setTicket(loaded);
     for (const loaded of decided.customers) cache.setCustomer(loaded);
     return decided.results;
@@ -78,7 +92,8 @@ export function createIngest(options: IngestOptions): Ingest {
           const result = results[i];
           if (result === undefined) item.reject(new Error('ingest produced no result'));
           else {
-            logResult(logger, result, item.via);
+            logResult(logger, result, item.via, item.traceId);
+            record(metrics, item.event, result, item.via);
             item.resolve(result);
           }
         });
@@ -99,23 +114,43 @@ export function createIngest(options: IngestOptions): Ingest {
   }
 
   return {
-    async submit(inputs, via = 'api') {
+    async submit(inputs, via = 'api', trace) {
       if (closed) throw new Error('ingest is closed');
+      const stopTimer = metrics.timeIngest();
+      const receivedAt = clock?.().toISOString();
       const results: Promise<IngestResult>[] = inputs.map((raw) => {
         const validation = validateInbound(raw);
+        const span = startStageSpan('tickets.ingest', readTraceContext(raw) ?? trace, { 'tickets.via': via });
         if (!validation.ok) {
           const result: IngestResult = { status: 'rejected', ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons };
-          logger.warn({ eventId: validation.id, via, reasons: validation.reasons.map((r) => r.path) }, 'inbound event rejected');
+          logger.warn({ eventId: validation.id, via, traceId: span.traceId, reasons: validation.reasons.map((r) => r.path) }, 'inbound event rejected');
+          metrics.inboundEvent(typeLabel(raw), 'rejected', via);
+          for (const reason of validation.reasons) metrics.rejection(reason.code);
+          span.end();
           return Promise.resolve(result);
         }
         // The whole event at debug, for tracing a sender's payload: the logger redacts its personal fields.
         logger.debug({ correlationId: validation.event.id, via, event: validation.event }, 'inbound event validated');
         return new Promise<IngestResult>((resolve, reject) => {
-          queue.push({ event: validation.event, raw: raw as Json, via, resolve, reject });
+          queue.push({
+            event: validation.event,
+            raw: raw as Json,
+            via,
+            ...(receivedAt === undefined ? {} : { receivedAt }),
+            ...(span.trace === undefined ? {} : { trace: span.trace, traceId: span.traceId }),
+            resolve: (result) => {
+              span.end();
+              resolve(result);
+            },
+            reject: (error) => {
+              span.end(error);
+              reject(error);
+            },
+          });
         });
       });
       schedule();
-      return Promise.all(results);
+      return Promise.all(results).finally(stopTimer);
     },
     async close() {
       closed = true;
@@ -124,16 +159,33 @@ export function createIngest(options: IngestOptions): Ingest {
   };
 }
 
-function logResult(logger: Logger, result: IngestResult, via: string): void {
+function logResult(logger: Logger, result: IngestResult, via: string, traceId: string | undefined): void {
   switch (result.status) {
     case 'accepted':
-      logger.info({ ticketId: result.ticketId, correlationId: result.id, routing: result.routing, via }, 'inbound event accepted');
+      logger.info({ ticketId: result.ticketId, correlationId: result.id, routing: result.routing, via, traceId }, 'inbound event accepted');
       return;
     case 'duplicate':
-      logger.info({ correlationId: result.id, via }, 'inbound event duplicate');
+      logger.info({ correlationId: result.id, via, traceId }, 'inbound event duplicate');
       return;
     case 'rejected':
-      logger.warn({ correlationId: result.id, via, reasons: result.reasons.map((r) => r.code) }, 'inbound event rejected');
+      logger.warn({ correlationId: result.id, via, traceId, reasons: result.reasons.map((r) => r.code) }, 'inbound event rejected');
       return;
+  }
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(INBOUND_TYPES);
+
+/** The event's type as a metric label: one of the known types, else `unknown` (labels stay few). */
+const typeLabel = (raw: unknown): string => {
+  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && KNOWN_TYPES.has(type) ? type : 'unknown';
+};
+
+function record(metrics: PipelineMetrics, event: PendingInbound['event'], result: IngestResult, via: string): void {
+  metrics.inboundEvent(event.type, result.status, via);
+  if (result.status === 'rejected') for (const reason of result.reasons) metrics.rejection(reason.code);
+  if (result.status === 'accepted') {
+    if (result.routing !== null) metrics.routing(result.routing);
+    metrics.processed('ingest', event.time);
   }
 }

@@ -1,5 +1,5 @@
 import { createInboundConsumer, type InboundConsumer, type InboundOutcome, type Kafka } from '@tickets/messaging';
-import { DEFAULT_INGEST_LIMITS, type IngestLimits, type Logger } from '@tickets/platform';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { eventLimitViolations } from './event-limits.js';
 import type { Ingest } from './ingest.js';
 
@@ -13,6 +13,7 @@ export interface KafkaInboundOptions {
   readonly fromBeginning?: boolean;
   /** Record size and message body length; over them, a record is dead-lettered with the reason. */
   readonly limits?: IngestLimits;
+  readonly metrics?: PipelineMetrics;
 }
 
 /**
@@ -30,6 +31,7 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
     groupId: options.groupId,
     logger: options.logger,
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     maxRecordBytes: limits.maxEventBytes,
     handle: async (events): Promise<InboundOutcome[]> => {
       const outcomes: (InboundOutcome | undefined)[] = events.map((event) => {

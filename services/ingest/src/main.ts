@@ -10,5 +10,8 @@ await runMain('ingest', async (logger) => {
   announceSecurityMode(security, env.TICKETS_HOST, logger);
   const { policy } = await loadRulesAndPolicy({ policy: env.TICKETS_POLICY });
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runIngestService({ store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security }, shutdownSignal());
+  await runIngestService(
+    { store: env.TICKETS_STORE, policy, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security, ops: env },
+    shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+  );
 });

@@ -9,5 +9,8 @@ await runMain('projector', async (logger) => {
   const security = await loadSecurityConfig(process.env);
   announceSecurityMode(security, env.TICKETS_HOST, logger);
   const kafka = await kafkaFromEnv(process.env, logger);
-  await runProjectorService({ store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security }, shutdownSignal());
+  await runProjectorService(
+    { store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security, ops: env },
+    shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+  );
 });

@@ -1,11 +1,13 @@
 import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, followUntil, installAccessControl, type Logger, type SecurityConfig } from '@tickets/platform';
+import { TICKET_STREAM_PREFIX } from '@tickets/domain';
+import { boundPort, createHttpServer, followUntil, installAccessControl, OpsEnv, serviceMetrics, type Logger, type SecurityConfig } from '@tickets/platform';
+import { lagBelow, storeReachable, subscriberLag } from '@tickets/streams';
 import { customerRoutes } from './http/customer-routes.js';
 import { ticketRoutes } from './http/ticket-routes.js';
 import { openTicketReadModel } from './open-read-model.js';
 import { createProjector } from './projector.js';
 import { createStateRelay } from './state-relay.js';
-import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
+import { createKafkaStatePublisher, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 
 export interface ProjectorServiceOptions {
   readonly store: string;
@@ -18,6 +20,8 @@ export interface ProjectorServiceOptions {
   readonly kafka?: KafkaSetup | null;
   /** Bearer tokens on the reads in secured mode; nothing enforced when absent (development). */
   readonly security?: SecurityConfig;
+  /** Metrics on/off, readiness lag bound (TICKETS_METRICS…); defaults when absent. */
+  readonly ops?: OpsEnv;
 }
 
 /** The projector on its own: follows the store into the read model and serves ticket reads. */
@@ -26,19 +30,27 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
-  const projector = createProjector({ store, readModel, logger });
+  const ops = options.ops ?? OpsEnv.parse({});
+  const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
+  const projector = createProjector({ store, readModel, logger, metrics });
+  const lag = subscriberLag({ store, checkpoint: () => readModel.checkpoint(), streamPrefixes: [TICKET_STREAM_PREFIX] });
+  metrics.lagProbe('projector', lag);
+  const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
+  const readiness = [storeReachable(store), lagBelow('projector', lag, ops.TICKETS_READY_MAX_LAG), ...(kafkaCheck === null ? [] : [kafkaCheck])];
   const followers = [(signal: AbortSignal) => projector.run(signal)];
   const publisher = options.kafka ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state }) : null;
   if (publisher !== null) followers.push((signal) => createStateRelay({ store, readModel, checkpoints, publisher, logger }).run(signal));
-  const app = createHttpServer({ logger });
+  const app = createHttpServer({ logger, ops: { registry, readiness } });
   if (options.security?.mode === 'secured') installAccessControl(app, { tokens: options.security.tokens });
   app.register(ticketRoutes, { readModel, store });
   app.register(customerRoutes, { store });
   try {
     await app.listen({ host: options.host, port: options.port });
     logger.info({ port: boundPort(app, options.port), host: options.host }, 'projector ready');
-    await followUntil(followers, until, () => app.close());
+    // After the loops stop, fold what was committed meanwhile, so the read model is current on exit.
+    await followUntil(followers, until, () => app.close(), async () => void (await projector.catchUp()));
   } finally {
+    await kafkaCheck?.close();
     await publisher?.close();
     await checkpoints.close();
     await readModel.close();

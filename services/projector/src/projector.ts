@@ -1,6 +1,6 @@
 import { evolve, TICKET_STREAM_PREFIX, type TicketState } from '@tickets/domain';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
-import type { Logger } from '@tickets/platform';
+import type { Logger, PipelineMetrics } from '@tickets/platform';
 import { asTicketEvent, subscriberLoop } from '@tickets/streams';
 import type { TicketReadModel } from './ticket-read-model.port.js';
 
@@ -16,6 +16,8 @@ export interface ProjectorOptions {
   readonly commitEvery?: number;
   /** Told the store position reached after each batch (progress of a rebuild). */
   readonly onProgress?: (position: number) => void;
+  /** Last projected event time (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
 }
 
 export interface Projector {
@@ -68,6 +70,7 @@ export function createProjector(options: ProjectorOptions): Projector {
     pending += events.length;
     position = last.position;
     if (!catchingUp || pending >= commitEvery) await commit();
+    options.metrics?.processed('projector', asTicketEvent(last).data.at);
     options.onProgress?.(position);
   }
 

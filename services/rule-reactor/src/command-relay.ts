@@ -1,7 +1,7 @@
 import type { Command } from '@tickets/domain';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import type { CheckpointStore, EventStore, RecordedEvent } from '@tickets/event-store';
-import type { Logger } from '@tickets/platform';
+import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import type { CommandSink } from './sinks/command-sink.port.js';
 
@@ -13,6 +13,8 @@ export interface CommandRelayOptions {
   readonly sink: CommandSink;
   readonly logger: Logger;
   readonly batchSize?: number;
+  /** Commands by type, event-to-command latency (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
 }
 
 /** catchUp() returns how many events it read (commands are counted by the sink). */
@@ -26,21 +28,44 @@ export type CommandRelay = SubscriberLoop;
 export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
   const { store, checkpoints, sink, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
+  const metrics = options.metrics ?? noopMetrics;
 
   async function handle(batch: readonly RecordedEvent[]): Promise<void> {
     const commands: Command[] = [];
+    const spans: { span: ReturnType<typeof startStageSpan>; receivedAt: string | undefined; count: number }[] = [];
     for (const recorded of batch) {
       const event = asTicketEvent(recorded);
-      if (event.type === 'RulesEvaluated') commands.push(...event.data.commands);
+      if (event.type !== 'RulesEvaluated' || event.data.commands.length === 0) continue;
+      // The decision's recorded trace context goes out on its commands (CloudEvents distributed
+      // tracing): recorded, not this span's, so a re-publish sends the very same command.
+      const decided = readTraceContext(recorded.metadata);
+      const span = startStageSpan('tickets.command-relay', decided);
+      const trace = traceFields(decided);
+      for (const command of event.data.commands) commands.push({ ...command, ...trace });
+      const { receivedAt } = recorded.metadata;
+      spans.push({ span, receivedAt: typeof receivedAt === 'string' ? receivedAt : undefined, count: event.data.commands.length });
     }
     if (commands.length > 0) {
-      await sink.publish(commands);
-      for (const command of commands) {
-        logger.info(
-          { ticketId: command.subject, correlationId: command.data.correlationId, commandId: command.id, type: command.type, ruleId: command.data.ruleId },
-          'command published',
-        );
+      try {
+        await sink.publish(commands);
+      } catch (error) {
+        for (const { span } of spans) span.end(error);
+        throw error;
       }
+      let next = 0;
+      for (const { span, receivedAt, count } of spans) {
+        for (const command of commands.slice(next, next + count)) {
+          logger.info(
+            { ticketId: command.subject, correlationId: command.data.correlationId, traceId: span.traceId, commandId: command.id, type: command.type, ruleId: command.data.ruleId },
+            'command published',
+          );
+          metrics.commandPublished(command.type);
+          if (receivedAt !== undefined) metrics.eventToCommand(receivedAt);
+        }
+        next += count;
+        span.end();
+      }
+      metrics.processed('command-relay', commands.at(-1)!.time);
     }
     const last = batch.at(-1);
     if (last !== undefined) await checkpoints.save(RELAY_SUBSCRIBER, last.position);

@@ -8,11 +8,12 @@ import {
   triggerOf,
   triggersListenedTo,
   type ReopenPolicy,
+  type RuleEvaluation,
   type RulesFile,
   type Trigger,
 } from '@tickets/domain';
 import { isConcurrencyError, retryOnConflict, type CheckpointStore, type EventStore, type Json, type NewEvent, type RecordedEvent } from '@tickets/event-store';
-import type { Logger } from '@tickets/platform';
+import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import { PendingStreams } from './pending-streams.js';
 import { StreamRecordsCache } from './stream-records-cache.js';
@@ -29,9 +30,28 @@ export interface ReactorOptions {
   readonly batchSize?: number;
   /** Stream records kept in memory between batches (default 100,000). */
   readonly maxCachedRecords?: number;
+  /** Rule firings, suppressions, append latency (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
 }
 
 export type Reactor = SubscriberLoop;
+
+/** A ticket event some rule listens to, with its ticket. */
+interface TriggerIn {
+  readonly recorded: RecordedEvent;
+  readonly trigger: Trigger;
+  readonly ticketId: string;
+}
+
+/** What one decision did, for metrics and logs once recorded. */
+interface Decided {
+  readonly ticketId: string;
+  readonly correlationId: string;
+  readonly traceId: string | undefined;
+  readonly trigger: Trigger;
+  readonly at: string;
+  readonly evaluations: readonly RuleEvaluation[];
+}
 
 /**
  * Evaluates the rules on each triggering ticket event, in global order, and records the decision
@@ -44,9 +64,10 @@ export function createReactor(options: ReactorOptions): Reactor {
   const batchSize = options.batchSize ?? 1_000;
   const triggersInUse = triggersListenedTo(rules);
   const committed = new StreamRecordsCache(store, options.maxCachedRecords);
+  const metrics = options.metrics ?? noopMetrics;
 
   /** A ticket event some rule listens to, with its ticket; null for every other event. */
-  function triggerIn(recorded: RecordedEvent): { recorded: RecordedEvent; trigger: Trigger; ticketId: string } | null {
+  function triggerIn(recorded: RecordedEvent): TriggerIn | null {
     if (!recorded.stream.startsWith(TICKET_STREAM_PREFIX)) return null;
     const trigger = triggerOf(asTicketEvent(recorded));
     // No rule listens to this trigger: nothing to decide or record.
@@ -55,36 +76,52 @@ export function createReactor(options: ReactorOptions): Reactor {
   }
 
   /** Decides one trigger on the batch's streams; its events join them, not the store yet. */
-  async function decide(streams: PendingStreams, { recorded, trigger, ticketId }: NonNullable<ReturnType<typeof triggerIn>>): Promise<void> {
+  async function decide(streams: PendingStreams, { recorded, trigger, ticketId }: TriggerIn): Promise<Decided | null> {
     const records = await streams.records(ticketStream(ticketId));
     const context = ticketContext(records, recorded);
-    if (context === null || context.alreadyDecided) return;
+    if (context === null || context.alreadyDecided) return null;
     const customerId = context.ticket.customer.id;
     const customerRecords = await streams.records(customerStream(customerId));
     const correlationId = recorded.metadata.correlationId ?? recorded.id;
     const at = asTicketEvent(recorded).data.at;
-    const decision = evaluateRules({
-      trigger,
-      event: { id: recorded.id, version: recorded.version, at, correlationId },
-      previous: context.previous,
-      ticket: context.ticket,
-      message: context.message,
-      customer: customerAsOf(customerId, customerRecords.map(asCustomerEvent), at),
-      rules,
-      policy,
-    });
-    const metadata = { correlationId, causationId: recorded.id };
-    let index = 0;
-    const toNew = (e: { type: string; data: unknown }): NewEvent => ({ id: domainEventId(recorded.id, index++), type: e.type, data: e.data as Json, metadata });
-    streams.add(ticketStream(ticketId), [{ type: 'RulesEvaluated', data: decision.evaluated }, ...decision.ticketEvents].map(toNew));
-    if (decision.customerEvents.length > 0) streams.add(customerStream(customerId), decision.customerEvents.map(toNew));
-    for (const evaluation of decision.evaluated.evaluations) {
+    // The trace the inbound event came with, handed on to the decision and so to its commands.
+    const span = startStageSpan('tickets.rule-reactor', readTraceContext(recorded.metadata), { 'tickets.trigger': trigger });
+    try {
+      const decision = evaluateRules({
+        trigger,
+        event: { id: recorded.id, version: recorded.version, at, correlationId },
+        previous: context.previous,
+        ticket: context.ticket,
+        message: context.message,
+        customer: customerAsOf(customerId, customerRecords.map(asCustomerEvent), at),
+        rules,
+        policy,
+      });
+      const { receivedAt } = recorded.metadata;
+      const metadata = { correlationId, causationId: recorded.id, ...(receivedAt === undefined ? {} : { receivedAt }), ...traceFields(span.trace) };
+      let index = 0;
+      const toNew = (e: { type: string; data: unknown }): NewEvent => ({ id: domainEventId(recorded.id, index++), type: e.type, data: e.data as Json, metadata });
+      streams.add(ticketStream(ticketId), [{ type: 'RulesEvaluated', data: decision.evaluated }, ...decision.ticketEvents].map(toNew));
+      if (decision.customerEvents.length > 0) streams.add(customerStream(customerId), decision.customerEvents.map(toNew));
+      return { ticketId, correlationId, traceId: span.traceId, trigger, at, evaluations: decision.evaluated.evaluations };
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Metrics and log lines of decisions once they are recorded (a retried batch counts once). */
+  function recorded(decided: Decided): void {
+    metrics.processed('rule-reactor', decided.at);
+    for (const evaluation of decided.evaluations) {
+      if (evaluation.outcome === 'fired') metrics.ruleFired(evaluation.ruleId);
+      for (const action of evaluation.actions) if (action.status === 'suppressed') metrics.actionSuppressed(evaluation.ruleId, action.reason ?? 'unknown');
       if (evaluation.outcome === 'fired' || evaluation.outcome === 'skipped_once') {
         logger.info(
           {
-            ticketId,
-            correlationId,
-            trigger,
+            ticketId: decided.ticketId,
+            correlationId: decided.correlationId,
+            traceId: decided.traceId,
+            trigger: decided.trigger,
             ruleId: evaluation.ruleId,
             outcome: evaluation.outcome,
             suppressed: evaluation.actions.filter((a) => a.status === 'suppressed').map((a) => `${a.type}:${a.reason}`),
@@ -96,16 +133,26 @@ export function createReactor(options: ReactorOptions): Reactor {
   }
 
   /** Decides the triggers in order and records every decision in one transaction; re-reads and decides again on a conflict. */
-  async function decideAll(triggers: readonly NonNullable<ReturnType<typeof triggerIn>>[], maxAttempts: number): Promise<void> {
-    await retryOnConflict(
+  async function decideAll(triggers: readonly TriggerIn[], maxAttempts: number): Promise<void> {
+    const decisions = await retryOnConflict(
       async () => {
         const streams = new PendingStreams(committed);
-        for (const trigger of triggers) await decide(streams, trigger);
+        const decided: Decided[] = [];
+        for (const trigger of triggers) {
+          const decision = await decide(streams, trigger);
+          if (decision !== null) decided.push(decision);
+        }
         const appends = streams.appends();
-        if (appends.length > 0) await store.appendMany(appends);
+        if (appends.length > 0) {
+          const stop = metrics.timeAppend('rule-reactor');
+          await store.appendMany(appends);
+          stop();
+        }
+        return decided;
       },
       { maxAttempts },
     );
+    for (const decided of decisions) recorded(decided);
   }
 
   async function handle(batch: readonly RecordedEvent[]): Promise<void> {

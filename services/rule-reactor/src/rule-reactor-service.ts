@@ -1,10 +1,12 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { followUntil, type Logger } from '@tickets/platform';
-import { createCommandRelay } from './command-relay.js';
-import { createReactor } from './reactor.js';
+import { TICKET_STREAM_PREFIX } from '@tickets/domain';
+import { boundPort, createHttpServer, followUntil, OpsEnv, serviceMetrics, type Logger } from '@tickets/platform';
+import { storeReachable, subscriberLag } from '@tickets/streams';
+import { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
+import { createReactor, REACTOR_SUBSCRIBER } from './reactor.js';
 import { openCommandSink } from './open-command-sink.js';
-import type { KafkaSetup } from '@tickets/messaging';
+import { kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 
 export interface RuleReactorServiceOptions {
   readonly store: string;
@@ -14,6 +16,11 @@ export interface RuleReactorServiceOptions {
   readonly commands?: string | undefined;
   readonly kafka: KafkaSetup | null;
   readonly logger: Logger;
+  /** Where /healthz, /readyz and /metrics are served; none when absent. */
+  readonly host?: string;
+  readonly port?: number;
+  /** Metrics on/off (TICKETS_METRICS…); defaults when absent. */
+  readonly ops?: OpsEnv;
 }
 
 /** The rule-reactor and its command relay on their own, following the store. */
@@ -21,12 +28,34 @@ export async function runRuleReactorService(options: RuleReactorServiceOptions, 
   const { logger } = options;
   const sink = openCommandSink(options.commands, options.kafka);
   const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
-  const reactor = createReactor({ store, checkpoints, rules: options.rules, policy: options.policy, logger });
-  const relay = createCommandRelay({ store, checkpoints, sink, logger });
-  logger.info({ rules: options.rules.rules.length, commands: options.commands ?? 'default' }, 'rule-reactor ready');
+  const ops = options.ops ?? OpsEnv.parse({});
+  const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
+  const reactor = createReactor({ store, checkpoints, rules: options.rules, policy: options.policy, logger, metrics });
+  const relay = createCommandRelay({ store, checkpoints, sink, logger, metrics });
+  const lag = (subscriber: string) => subscriberLag({ store, checkpoint: () => checkpoints.load(subscriber), streamPrefixes: [TICKET_STREAM_PREFIX] });
+  metrics.lagProbe('rule-reactor', lag(REACTOR_SUBSCRIBER));
+  metrics.lagProbe('command-relay', lag(RELAY_SUBSCRIBER));
+  const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
+  // The reactor serves no API; this server is for probes and scrapes only.
+  const app = options.port === undefined ? null : createHttpServer({ logger, ops: { registry, readiness: [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck])] } });
   try {
-    await followUntil([(signal) => reactor.run(signal), (signal) => relay.run(signal)], until);
+    if (app !== null) await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    logger.info(
+      { rules: options.rules.rules.length, commands: options.commands ?? 'default', ...(app === null ? {} : { port: boundPort(app, options.port ?? 0) }) },
+      'rule-reactor ready',
+    );
+    // On a requested stop: decide what was committed meanwhile, then flush the outbox (the relay).
+    await followUntil(
+      [(signal) => reactor.run(signal), (signal) => relay.run(signal)],
+      until,
+      async () => void (await app?.close()),
+      async () => {
+        await reactor.catchUp();
+        await relay.catchUp();
+      },
+    );
   } finally {
+    await kafkaCheck?.close();
     await sink.close();
     await checkpoints.close();
     await store.close();

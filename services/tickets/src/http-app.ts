@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
-import { createHttpServer, developmentSecurity, installAccessControl, type Clock, type Logger, type SecurityConfig } from '@tickets/platform';
+import { createHttpServer, developmentSecurity, installAccessControl, type Clock, type Logger, type OpsRoutesOptions, type SecurityConfig } from '@tickets/platform';
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
 import { uiRoutes } from './ui/ui-routes.js';
@@ -14,13 +14,20 @@ export interface HttpAppOptions {
   readonly security?: SecurityConfig;
   /** For signature timestamps and rate limits. */
   readonly clock?: Clock;
+  /** Readiness checks and the metrics registry for /readyz and /metrics (see commands/serve.ts). */
+  readonly ops?: OpsRoutesOptions;
 }
 
 /** The HTTP API of `tickets serve`: ingest, ticket reads and timelines, the timeline pages, health — one server. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { runtime } = options;
   const security = options.security ?? developmentSecurity();
-  const app = createHttpServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? security.limits.maxBodyBytes, timeouts: security.timeouts });
+  const app = createHttpServer({
+    logger: options.logger,
+    bodyLimit: options.bodyLimit ?? security.limits.maxBodyBytes,
+    timeouts: security.timeouts,
+    ...(options.ops === undefined ? {} : { ops: options.ops }),
+  });
   if (security.mode === 'secured') installAccessControl(app, { tokens: security.tokens });
   app.register(ingestRoutes, { ingest: runtime.ingest, security, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });

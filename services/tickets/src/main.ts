@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, shutdownSignal, type Logger } from '@tickets/platform';
+import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, OpsEnv, readEnvConfig, shutdownSignal, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
@@ -31,6 +31,10 @@ const cliLogger = (level: string): Logger => createLogger({ level, name: 'ticket
 const kafkaOption = (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
   kafkaFromEnv(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers }, logger);
 
+/** TICKETS_METRICS, TICKETS_READY_MAX_LAG, TICKETS_SHUTDOWN_TIMEOUT_MS, with `--shutdown-timeout` winning; zod-validated. */
+const opsSettings = (shutdownTimeout: string | undefined): OpsEnv =>
+  readEnvConfig(OpsEnv, shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout });
+
 const port = (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number 0-65535');
@@ -60,11 +64,12 @@ export function buildProgram(): Command {
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers host:port[,…] (or KAFKA_BROKERS): consume the inbound topic, publish commands and states')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .option('--shutdown-timeout <ms>', 'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)')
     .action(async (options) => {
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
-      await serve({ ...options, security, kafka: await kafkaOption(options.kafka, logger) }, logger);
+      await serve({ ...options, security, kafka: await kafkaOption(options.kafka, logger), ops: opsSettings(options.shutdownTimeout) }, logger);
     });
 
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
@@ -83,7 +88,11 @@ export function buildProgram(): Command {
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
-      await runIngestService({ store: options.store, policy, host: options.host, port: options.port, logger, kafka, security }, shutdownSignal());
+      const ops = opsSettings(undefined);
+      await runIngestService(
+        { store: options.store, policy, host: options.host, port: options.port, logger, kafka, security, ops },
+        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+      );
     });
 
   program
@@ -100,7 +109,11 @@ export function buildProgram(): Command {
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
-      await runProjectorService({ store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka, security }, shutdownSignal());
+      const ops = opsSettings(undefined);
+      await runProjectorService(
+        { store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka, security, ops },
+        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+      );
     });
 
   program
@@ -111,12 +124,18 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
+    .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
-      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, kafka, logger }, shutdownSignal());
+      const ops = opsSettings(undefined);
+      await runRuleReactorService(
+        { store: options.store, rules, policy, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops },
+        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+      );
     });
 
   program

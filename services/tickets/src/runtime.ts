@@ -1,9 +1,11 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { openStore, parseStoreUrl, type CheckpointStore, type EventStore } from '@tickets/event-store';
 import { createIngest, type Ingest } from '@tickets/ingest';
-import type { Logger } from '@tickets/platform';
+import { noopMetrics, type Clock, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
-import { createCommandRelay, createReactor, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
+import { createCommandRelay, createReactor, RELAY_SUBSCRIBER, REACTOR_SUBSCRIBER, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
+import { TICKET_STREAM_PREFIX } from '@tickets/domain';
+import { subscriberLag } from '@tickets/streams';
 
 export interface RuntimeOptions {
   readonly store: string;
@@ -13,6 +15,10 @@ export interface RuntimeOptions {
   readonly policy: ReopenPolicy;
   readonly sink: CommandSink;
   readonly logger: Logger;
+  /** Where the pipeline's metrics go (no-op when absent). */
+  readonly metrics?: PipelineMetrics;
+  /** Stamps when inbound events were received (see IngestOptions.clock); serve passes the wall clock. */
+  readonly clock?: Clock;
 }
 
 /** The whole pipeline on one store: the same pieces `serve`, `simulate`, `import` and `rebuild` use. */
@@ -24,6 +30,8 @@ export interface Runtime {
   readonly projector: Projector;
   readonly reactor: Reactor;
   readonly relay: CommandRelay;
+  /** How many ticket events the projector has not folded yet (readiness, metrics). */
+  readonly projectorLag: () => Promise<number>;
   /**
    * Lets the reactor and the projector catch up with everything committed so far. The command relay
    * is left to the caller: publishing moves its checkpoint, which only a real sink should do.
@@ -34,19 +42,26 @@ export interface Runtime {
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
+  const metrics = options.metrics ?? noopMetrics;
   const location = parseStoreUrl(options.store);
   const { store, checkpoints } = await openStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
-  const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
-  const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
+  const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }), metrics, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), metrics });
   const reactor = createReactor({
     store,
     checkpoints,
     rules: options.rules,
     policy: options.policy,
     logger: logger.child({ component: 'rule-reactor' }),
+    metrics,
   });
-  const relay = createCommandRelay({ store, checkpoints, sink: options.sink, logger: logger.child({ component: 'command-relay' }) });
+  const relay = createCommandRelay({ store, checkpoints, sink: options.sink, logger: logger.child({ component: 'command-relay' }), metrics });
+  const ticketLag = (checkpoint: () => Promise<number>) => subscriberLag({ store, checkpoint, streamPrefixes: [TICKET_STREAM_PREFIX] });
+  const projectorLag = ticketLag(() => readModel.checkpoint());
+  metrics.lagProbe('projector', projectorLag);
+  metrics.lagProbe('rule-reactor', ticketLag(() => checkpoints.load(REACTOR_SUBSCRIBER)));
+  metrics.lagProbe('command-relay', ticketLag(() => checkpoints.load(RELAY_SUBSCRIBER)));
 
   return {
     store,
@@ -56,6 +71,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     projector,
     reactor,
     relay,
+    projectorLag,
     async settle() {
       // The reactor's own records never trigger rules, so one catch-up leaves nothing undecided.
       await reactor.catchUp();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseStoreUrl } from '@tickets/event-store';
 import { KafkaEnv } from '@tickets/messaging';
-import { serviceEnv } from '@tickets/platform';
+import { createPrometheusMetrics, serviceEnv } from '@tickets/platform';
 
 // docker-compose.yml cannot be run on machines without Docker: these checks keep it honest.
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -16,6 +16,7 @@ interface ComposeService {
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
 }
 
 // `merge: true` resolves the YAML merge keys (<<) the file uses for shared settings.
@@ -26,12 +27,13 @@ const asEnv = (environment: ComposeService['environment']): Record<string, strin
   Object.fromEntries(Object.entries(environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 describe('docker-compose.yml', () => {
-  it('has Kafka, KurrentDB and the three services', () => {
-    expect(Object.keys(services).sort()).toEqual(['ingest', 'kafka', 'kurrentdb', 'projector', 'rule-reactor']);
+  it('has Kafka, KurrentDB, the three services, Prometheus and Grafana', () => {
+    expect(Object.keys(services).sort()).toEqual(['grafana', 'ingest', 'kafka', 'kurrentdb', 'projector', 'prometheus', 'rule-reactor']);
   });
 
   it('pins every image to a version', () => {
-    for (const name of ['kafka', 'kurrentdb']) expect(services[name]?.image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
+    for (const name of ['kafka', 'kurrentdb', 'grafana']) expect(services[name]?.image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
+    expect(services['prometheus']?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
   });
 
   it('publishes ports on the loopback address only', () => {
@@ -59,7 +61,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the HTTP ports the services listen on', () => {
-    for (const name of ['ingest', 'projector']) {
+    for (const name of APP_SERVICES) {
       const env = asEnv(services[name]!.environment);
       expect(services[name]!.ports).toEqual([`127.0.0.1:${env['TICKETS_PORT']}:${env['TICKETS_PORT']}`]);
       expect(env['TICKETS_HOST']).toBe('0.0.0.0');
@@ -81,5 +83,39 @@ describe('docker-compose.yml', () => {
     expect(env['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR']).toBe('1');
     expect(env['KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR']).toBe('1');
     expect(env['KAFKA_ADVERTISED_LISTENERS']).toContain('PLAINTEXT://kafka:9092');
+  });
+
+  describe('Prometheus and Grafana', () => {
+    const mounted = (service: string, target: string): string => {
+      const volume = services[service]?.volumes?.find((v) => v.split(':')[1] === target);
+      expect(volume, `${service} mounts ${target}`).toBeDefined();
+      return join(REPO, volume!.split(':')[0]!);
+    };
+    const prometheus = parse(readFileSync(mounted('prometheus', '/etc/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    };
+    const dashboard = JSON.parse(readFileSync(join(mounted('grafana', '/var/lib/grafana/dashboards'), 'tickets.json'), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+
+    it('Prometheus scrapes GET /metrics of each service on the port it listens on, with metrics on', () => {
+      const targets = prometheus.scrape_configs.flatMap((job) => {
+        expect(job.metrics_path ?? '/metrics').toBe('/metrics');
+        return job.static_configs.flatMap((c) => c.targets);
+      });
+      expect(targets.sort()).toEqual(APP_SERVICES.map((name) => `${name}:${asEnv(services[name]!.environment)['TICKETS_PORT']}`).sort());
+      for (const name of APP_SERVICES) expect(serviceEnv(0).parse(asEnv(services[name]!.environment)).TICKETS_METRICS).toBe('on');
+    });
+
+    it('the dashboard only charts metrics the services export', async () => {
+      const { registry } = createPrometheusMetrics();
+      const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+      // Histograms are queried through their series; `up` is Prometheus's own.
+      const known = (name: string) => exported.has(name.replace(/_(bucket|sum|count)$/, '')) || name === 'up';
+      const referenced = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\b(?:tickets|process|nodejs)_\w+|\bup\b/g) ?? []));
+      expect(referenced.length).toBeGreaterThan(15);
+      expect(referenced.filter((name) => !known(name))).toEqual([]);
+      for (const name of [...exported].filter((n) => n.startsWith('tickets_'))) expect(referenced, `a panel for ${name}`).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${name}`))]));
+    });
   });
 });

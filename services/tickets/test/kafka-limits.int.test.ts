@@ -33,7 +33,7 @@ describe('Kafka inbound limits (real broker)', () => {
     if (setup === null) throw new Error('Kafka settings missing');
     const dir = tempDir();
     const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
-    const consumer = inboundConsumerFor(setup, runtime.ingest, logger, DEFAULT_INGEST_LIMITS);
+    const consumer = inboundConsumerFor(setup, runtime.ingest, logger, { limits: DEFAULT_INGEST_LIMITS });
     const producer = setup.kafka.producer();
     const reader = setup.kafka.consumer({ groupId: `limits-reader-${run}`, maxWaitTimeInMs: 100 });
     const letters: { value: string; headers: Record<string, string> }[] = [];

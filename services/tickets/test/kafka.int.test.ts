@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, type Command, type TicketState } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { createKafkaCommandSink, createKafkaStatePublisher, kafkaFromEnv, type Kafka, type KafkaSetup } from '@tickets/messaging';
-import { createLogger, followUntil } from '@tickets/platform';
+import { consumerConnected, createKafkaCommandSink, createKafkaStatePublisher, kafkaFromEnv, kafkaReadiness, type Kafka, type KafkaSetup } from '@tickets/messaging';
+import { createLogger, createPrometheusMetrics, followUntil, noopMetrics, type PipelineMetrics } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { tempDir, waitFor } from '@tickets/testing';
@@ -48,7 +48,7 @@ async function readTopic(kafka: Kafka, topic: string, enough: (records: Received
 }
 
 /** A whole `tickets serve` pipeline wired to Kafka, in this process, on a throw-away store. */
-async function startPipeline(setup: KafkaSetup) {
+async function startPipeline(setup: KafkaSetup, metrics: PipelineMetrics = noopMetrics) {
   const dir = tempDir();
   const runtime: Runtime = await openRuntime({
     store: `sqlite:${join(dir.path, 'tickets.db')}`,
@@ -56,8 +56,9 @@ async function startPipeline(setup: KafkaSetup) {
     policy: DEFAULT_REOPEN_POLICY,
     sink: createKafkaCommandSink({ kafka: setup.kafka, topic: setup.topics.commands }),
     logger,
+    metrics,
   });
-  const consumer = inboundConsumerFor(setup, runtime.ingest, logger);
+  const consumer = inboundConsumerFor(setup, runtime.ingest, logger, { metrics });
   const publisher = createKafkaStatePublisher({ kafka: setup.kafka, topic: setup.topics.state });
   const relay = createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger, pollIntervalMs: 20 });
   let stop!: () => void;
@@ -70,6 +71,7 @@ async function startPipeline(setup: KafkaSetup) {
   );
   return {
     runtime,
+    consumer,
     /** Waits until everything appended so far went through the reactor, the relay and the projector. */
     async settled(): Promise<void> {
       await waitFor(
@@ -157,7 +159,8 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
   });
 
   it('poison and malformed records go to the dead-letter topic with their reasons; the consumer keeps going', async () => {
-    const pipeline = await startPipeline(setup);
+    const { metrics, registry } = createPrometheusMetrics({ processMetrics: false });
+    const pipeline = await startPipeline(setup, metrics);
     const producer = setup.kafka.producer();
     await producer.connect();
     const valid = {
@@ -190,6 +193,7 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
               ce_type: 'message.received',
               ce_time: '2026-04-01T10:05:00Z',
               ce_subject: 'cus_dlq',
+              ce_traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
             },
           },
         ],
@@ -213,10 +217,33 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
         return found[0]?.messageCount === 2 ? found : undefined;
       });
       expect(tickets).toHaveLength(1);
+
+      // Counted: the dead letters, the rejections by reason, what came in by Kafka; the consumer is
+      // connected and has read its partitions up to the end.
+      const text = await registry.metrics();
+      expect(text).toContain('tickets_dead_letter_records_total 4');
+      expect(text).toContain('tickets_inbound_events_total{type="message.received",outcome="accepted",via="kafka"} 2');
+      expect(text).toContain('tickets_inbound_events_total{type="ticket.closed",outcome="rejected",via="kafka"} 1');
+      expect(text).toContain('tickets_inbound_rejections_total{reason="TICKET.NOT_FOUND"} 1');
+      expect(text).toMatch(new RegExp(`tickets_kafka_consumer_lag_records\\{topic="${setup.topics.inbound.replace('.', '\\.')}",partition="\\d"\\} 0`));
+      expect(await consumerConnected(pipeline.consumer).check()).toBeNull();
+      const brokers = kafkaReadiness(setup.kafka);
+      try {
+        expect(await brokers.check()).toBeNull();
+      } finally {
+        await brokers.close();
+      }
+      // The binary-mode record's ce_traceparent header is the event's trace context.
+      const [ticket] = tickets;
+      const stored = await pipeline.runtime.store.readStream(`ticket-${ticket?.ticketId}`);
+      const binary = stored.find((e) => e.type === 'MessageReceived' && e.metadata.correlationId?.startsWith('binary-'));
+      expect(binary?.metadata['traceparent']).toBe('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
     } finally {
       await producer.disconnect();
       await pipeline.close();
     }
+    // Stopped, the consumer no longer counts as connected: /readyz would say so.
+    expect(await consumerConnected(pipeline.consumer).check()).toBe('the inbound Kafka consumer is not connected');
   });
 });
 

@@ -145,7 +145,7 @@ describe('no personal data in the logs at debug level', () => {
     const dir = tempDir();
     const sink = createMemorySink();
     const runtime = await open(dir.path, logger, sink);
-    const consumer = inboundConsumerFor(setup, runtime.ingest, logger, securedConfig().limits);
+    const consumer = inboundConsumerFor(setup, runtime.ingest, logger, { limits: securedConfig().limits });
     const producer = setup.kafka.producer();
     await producer.connect();
     await consumer.start();

@@ -21,6 +21,9 @@ const envelope = {
   subject: z.string().describe('The ticket id'),
   time: UtcTime.describe('Event time of the triggering event'),
   datacontenttype: z.literal('application/json'),
+  // CloudEvents distributed-tracing extension: the W3C trace context of the inbound event, when it had one.
+  traceparent: z.string().optional().describe('W3C traceparent of the work that caused the command'),
+  tracestate: z.string().optional().describe('W3C tracestate, with traceparent'),
 };
 
 const command = <T extends string, P extends z.ZodRawShape>(type: T, payload: P) =>

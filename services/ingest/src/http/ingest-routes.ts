@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { createRateLimiter, DEFAULT_INGEST_LIMITS, systemClock, type Clock, type IngestLimits, type SecurityConfig } from '@tickets/platform';
+import { createRateLimiter, DEFAULT_INGEST_LIMITS, readTraceContext, systemClock, type Clock, type IngestLimits, type SecurityConfig } from '@tickets/platform';
 import { eventLimitViolations, serializedBytes } from '../event-limits.js';
 import type { Ingest } from '../ingest.js';
 import type { IngestResult } from '../ingest-results.js';
@@ -112,7 +112,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         invalid,
       });
     }
-    const results: IngestResult[] = await options.ingest.submit(events, 'http');
+    // W3C trace context of the request; an event's own traceparent attribute wins inside the ingest.
+    const results: IngestResult[] = await options.ingest.submit(events, 'http', readTraceContext(request.headers));
     if (!batch && results[0]?.status === 'rejected') {
       return reply.code(422).send({ error: { code: 'REQUEST.REJECTED', message: 'the event was rejected' }, results });
     }

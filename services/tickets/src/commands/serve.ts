@@ -1,6 +1,7 @@
-import { boundPort, followUntil, loadRulesAndPolicy, shutdownSignal, type Logger, type SecurityConfig } from '@tickets/platform';
+import { boundPort, followUntil, loadRulesAndPolicy, OpsEnv, serviceMetrics, shutdownSignal, systemClock, type Logger, type SecurityConfig } from '@tickets/platform';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
+import { consumerConnected, createKafkaStatePublisher, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
+import { lagBelow, storeReachable } from '@tickets/streams';
 import { createStateRelay } from '@tickets/projector';
 import { openCommandSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http-app.js';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   readonly kafka: KafkaSetup | null;
   /** Loaded and announced by the caller (its first log line). */
   readonly security: SecurityConfig;
+  /** Metrics on/off, readiness lag bound, shutdown time (TICKETS_METRICS…); defaults when absent. */
+  readonly ops?: OpsEnv;
 }
 
 /**
@@ -26,14 +29,24 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions, logger: Logger): Promise<void> {
   const { rules, policy } = await loadRulesAndPolicy(options);
   const { kafka } = options;
-  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger });
-  const app = createHttpApp({ runtime, logger, security: options.security });
+  const ops = options.ops ?? OpsEnv.parse({});
+  const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
+  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger, metrics, clock: systemClock });
+  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, { limits: options.security.limits, metrics });
+  const kafkaCheck = kafka === null ? null : kafkaReadiness(kafka.kafka);
+  const readiness = [
+    storeReachable(runtime.store),
+    lagBelow('projector', runtime.projectorLag, ops.TICKETS_READY_MAX_LAG),
+    ...(kafkaCheck === null ? [] : [kafkaCheck]),
+    ...(consumer === null ? [] : [consumerConnected(consumer)]),
+  ];
+  const app = createHttpApp({ runtime, logger, security: options.security, ops: { registry, readiness } });
   const followers = [
     (signal: AbortSignal) => runtime.projector.run(signal),
     (signal: AbortSignal) => runtime.reactor.run(signal),
     (signal: AbortSignal) => runtime.relay.run(signal),
   ];
-  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, options.security.limits);
+
   const publisher = kafka === null ? null : createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });
   if (publisher !== null) {
     followers.push((signal) =>
@@ -51,7 +64,7 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   try {
     await followUntil(
       followers,
-      shutdownSignal().then((signal) => logger.info({ signal }, 'shutting down')),
+      shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }).then((signal) => logger.info({ signal }, 'shutting down')),
       // Stop taking work (HTTP, then Kafka, which commits its offsets) and let in-flight appends
       // commit before the followers stop.
       async () => {
@@ -59,8 +72,16 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
         await consumer?.stop();
         await runtime.ingest.close();
       },
+      // Then drain: decide what was committed while stopping, flush the outbox (the relay) and
+      // bring the read model up to date, so nothing waits for the next start.
+      async () => {
+        await runtime.settle();
+        await runtime.relay.catchUp();
+        logger.info('drained');
+      },
     );
   } finally {
+    await kafkaCheck?.close();
     await publisher?.close();
     await runtime.close();
     logger.info('stopped');
