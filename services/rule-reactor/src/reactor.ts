@@ -17,6 +17,7 @@ import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger
 import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import { PendingStreams } from './pending-streams.js';
 import { StreamRecordsCache } from './stream-records-cache.js';
+import { TicketCache } from './ticket-cache.js';
 import { ticketContext } from './trigger-context.js';
 
 export const REACTOR_SUBSCRIBER = 'rule-reactor';
@@ -28,8 +29,10 @@ export interface ReactorOptions {
   readonly policy: ReopenPolicy;
   readonly logger: Logger;
   readonly batchSize?: number;
-  /** Stream records kept in memory between batches (default 100,000). */
+  /** Customer stream records kept in memory between batches (default 100,000). */
   readonly maxCachedRecords?: number;
+  /** Tickets whose folded state is kept between batches (default 50,000). */
+  readonly maxCachedTickets?: number;
   /** Rule firings, suppressions, append latency (no-op when absent). */
   readonly metrics?: PipelineMetrics;
 }
@@ -63,7 +66,8 @@ export function createReactor(options: ReactorOptions): Reactor {
   const { store, checkpoints, rules, policy, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
   const triggersInUse = triggersListenedTo(rules);
-  const committed = new StreamRecordsCache(store, options.maxCachedRecords);
+  const customers = new StreamRecordsCache(store, options.maxCachedRecords);
+  const tickets = new TicketCache(options.maxCachedTickets);
   const metrics = options.metrics ?? noopMetrics;
 
   /** A ticket event some rule listens to, with its ticket; null for every other event. */
@@ -77,11 +81,13 @@ export function createReactor(options: ReactorOptions): Reactor {
 
   /** Decides one trigger on the batch's streams; its events join them, not the store yet. */
   async function decide(streams: PendingStreams, { recorded, trigger, ticketId }: TriggerIn): Promise<Decided | null> {
-    const records = await streams.records(ticketStream(ticketId));
-    const context = ticketContext(records, recorded);
-    if (context === null || context.alreadyDecided) return null;
+    const stream = ticketStream(ticketId);
+    const context = ticketContext(await streams.ticket(stream, recorded), recorded);
+    if (context === null) return null;
+    tickets.setPrefix(stream, context.before);
+    if (context.alreadyDecided) return null;
     const customerId = context.ticket.customer.id;
-    const customerRecords = await streams.records(customerStream(customerId));
+    const customerRecords = await streams.customer(customerStream(customerId));
     const correlationId = recorded.metadata.correlationId ?? recorded.id;
     const at = asTicketEvent(recorded).data.at;
     // The trace the inbound event came with, handed on to the decision and so to its commands.
@@ -136,7 +142,7 @@ export function createReactor(options: ReactorOptions): Reactor {
   async function decideAll(triggers: readonly TriggerIn[], maxAttempts: number): Promise<void> {
     const decisions = await retryOnConflict(
       async () => {
-        const streams = new PendingStreams(committed);
+        const streams = new PendingStreams(store, customers, tickets);
         const decided: Decided[] = [];
         for (const trigger of triggers) {
           const decision = await decide(streams, trigger);

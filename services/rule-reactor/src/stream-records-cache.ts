@@ -1,11 +1,10 @@
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
 
 /**
- * The committed records of the streams the reactor read lately, so that each trigger reads only the
- * events appended since (one indexed head lookup when there are none) instead of its whole ticket
- * and customer streams again: rule decisions make ticket streams long, and re-reading and decoding
- * them per trigger dominated the reactor's time. Our own appends are read back once, like anyone
- * else's: what the cache holds is always what the store returns. Bounded by records kept (LRU by stream).
+ * The committed records of the customer streams the reactor read lately, so that each trigger reads
+ * only the events appended since (one indexed head lookup when there are none) instead of the whole
+ * stream again. Our own appends are read back once, like anyone else's: what the cache holds is
+ * always what the store returns. Bounded by the number of records kept (LRU by stream).
  */
 export class StreamRecordsCache {
   private readonly streams = new Map<string, RecordedEvent[]>();
