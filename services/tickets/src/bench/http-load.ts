@@ -14,7 +14,7 @@ import { INBOUND_STREAM_PREFIX, inboundStream } from '@tickets/streams';
 
 const BIN = fileURLToPath(new URL('../../bin/tickets.mjs', import.meta.url));
 const SOURCE = 'https://load.example/sms';
-const CUSTOMERS = 10_000;
+const CUSTOMERS = 1_000;
 
 export interface LoadPhase {
   readonly name: string;
@@ -75,28 +75,31 @@ export interface RunningServe {
   stop(): Promise<void>;
 }
 
-/** `tickets serve` in a child process on `storePath`, without Kafka, commands dropped, warnings only. */
-export async function startServe(storePath: string, nodeFlags: readonly string[] = []): Promise<RunningServe> {
+/**
+ * `tickets serve` (or `tickets ingest` alone, to see what the followers cost) in a child process on
+ * `storePath`, without Kafka, commands dropped, warnings only.
+ */
+export async function startServe(storePath: string, nodeFlags: readonly string[] = [], verb: 'serve' | 'ingest' = 'serve'): Promise<RunningServe> {
   const port = await freePort();
   const env = { ...process.env };
   // The embedded pipeline only, whatever the shell says.
   delete env['KAFKA_BROKERS'];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeFlags, BIN, 'serve', '--store', `sqlite:${storePath}`, '--host', '127.0.0.1', '--port', String(port), '--commands', 'none', '--log-level', 'warn'],
+    [...nodeFlags, BIN, verb, '--store', `sqlite:${storePath}`, '--host', '127.0.0.1', '--port', String(port), ...(verb === 'serve' ? ['--commands', 'none'] : []), '--log-level', 'warn'],
     { env, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = once(child, 'exit');
   const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`tickets serve exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`tickets ${verb} exited with ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
     } catch {
       // Not listening yet.
     }
-    if (performance.now() > deadline) throw new Error('tickets serve did not start in 30 s');
+    if (performance.now() > deadline) throw new Error(`tickets ${verb} did not start in 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -175,9 +178,14 @@ export async function checkStore(storePath: string, acknowledged: ReadonlySet<st
 }
 
 /** The whole load test on a fresh store in `dir`: the phases one after the other, then the check. */
-export async function httpLoad(dir: string, phases: readonly LoadPhase[], nodeFlags: readonly string[] = []): Promise<{ results: LoadResult[]; check: LoadCheck }> {
-  const storePath = join(dir, 'load.db');
-  const serve = await startServe(storePath, nodeFlags);
+export async function httpLoad(
+  dir: string,
+  phases: readonly LoadPhase[],
+  nodeFlags: readonly string[] = [],
+  verb: 'serve' | 'ingest' = 'serve',
+): Promise<{ results: LoadResult[]; check: LoadCheck }> {
+  const storePath = join(dir, `load-${verb}.db`);
+  const serve = await startServe(storePath, nodeFlags, verb);
   const acknowledged = new Set<string>();
   const sent = new Set<string>();
   const results: LoadResult[] = [];
