@@ -243,6 +243,9 @@ describe('fuzzing the Kafka boundary (invariant 6, real broker)', () => {
       expect(byOffset.size, `one dead letter per refused record ${where}`).toBe(letters.length);
 
       const stored = new Set<string>();
+      // Mutated ids repeat (the same hostile value twice): a refused record may share its (source, id)
+      // with an accepted one, whose copy is then rightly in the store.
+      const keysNotRefused = new Set(produced.filter((r) => !byOffset.has(r.offset)).map((r) => r.key));
       for (const record of produced) {
         const letter = byOffset.get(record.offset);
         const what = `offset ${record.offset}, ${record.what} ${where}`;
@@ -252,7 +255,7 @@ describe('fuzzing the Kafka boundary (invariant 6, real broker)', () => {
           expect(letter.reasons.length, what).toBeGreaterThan(0);
           for (const reason of letter.reasons) expect(reason, what).toEqual({ path: expect.any(String), message: expect.any(String), code: expect.any(String) });
           expect(letter.value?.toString('base64') ?? null, what).toBe(record.message.value === null ? null : Buffer.from(record.message.value as Buffer).toString('base64'));
-          expect(inLog, what).toBe(false);
+          if (!keysNotRefused.has(record.key)) expect(inLog, what).toBe(false);
         } else {
           // Not refused: stored (accepted, or a duplicate of an event stored before).
           expect(inLog, `${what}: neither stored nor dead-lettered`).toBe(true);
