@@ -22,6 +22,8 @@ export interface LoadPhase {
   readonly batch: number;
   readonly seconds: number;
   readonly connections: number;
+  /** A request unanswered this long counts as an error (autocannon's default: 10 s). */
+  readonly timeoutSeconds?: number;
 }
 
 export interface LoadResult {
@@ -118,6 +120,7 @@ export async function loadPhase(url: string, phase: LoadPhase, acknowledged: Set
     url,
     connections: phase.connections,
     duration: phase.seconds,
+    timeout: phase.timeoutSeconds ?? 10,
     requests: [
       {
         method: 'POST',
