@@ -2,6 +2,7 @@ import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { noopMetrics, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { deadLetter, type DeadLetterReason } from './dead-letter.js';
 import { decodeCloudEvent, type DecodedRecord } from './decode-cloudevent.js';
+import { sizeLimitedGroups } from './size-limited-groups.js';
 
 /** What the ingest made of one event; resolved only once accepted events are durably stored. */
 export type InboundOutcome =
@@ -90,7 +91,8 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
       );
     }
     if (letters.length > 0) {
-      await producer.send({ topic: deadLetterTopic, acks: -1, messages: letters });
+      // In order, in sends the broker accepts: a chunk's letters together may exceed its batch limit.
+      for (const group of sizeLimitedGroups(letters)) await producer.send({ topic: deadLetterTopic, acks: -1, messages: group });
       metrics.deadLetters(letters.length);
       logger.warn({ topic, partition, deadLetters: letters.length }, 'inbound records dead-lettered');
     }

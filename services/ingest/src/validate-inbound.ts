@@ -1,5 +1,6 @@
 import { InboundEvent } from '@tickets/domain';
 import type { z } from 'zod';
+import { jsonShapeProblem } from './json-shape.js';
 
 /** One reason an inbound event was refused: the field at fault and what is wrong with it. */
 export interface RejectionReason {
@@ -20,6 +21,12 @@ export const reasonsFromZod = (issues: readonly z.core.$ZodIssue[]): RejectionRe
 
 /** Validates one inbound CloudEvent with the domain's zod schema; never throws. */
 export function validateInbound(raw: unknown): Validation {
+  // Before the schema: a value the store cannot hold is refused here, never at append time.
+  const shape = jsonShapeProblem(raw);
+  if (shape !== null) {
+    const id = readableId(raw);
+    return id === undefined ? { ok: false, reasons: [shape] } : { ok: false, id, reasons: [shape] };
+  }
   const parsed = InboundEvent.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
   const id = readableId(raw);

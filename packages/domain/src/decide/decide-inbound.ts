@@ -236,9 +236,12 @@ function decideAgentAction(event: AgentAction, ctx: DecisionContext): InboundDec
       }
       break;
     case 'ticket.tagged': {
+      // Removals first, then additions: a tag both removed and added ends present, whatever it was before.
       const has = new Set(ticket.tags);
-      const added = [...new Set(event.data.add ?? [])].filter((t) => !has.has(t));
-      const removed = [...new Set(event.data.remove ?? [])].filter((t) => has.has(t));
+      const after = new Set(ticket.tags.filter((t) => !(event.data.remove ?? []).includes(t)));
+      for (const t of event.data.add ?? []) after.add(t);
+      const added = [...after].filter((t) => !has.has(t));
+      const removed = [...new Set(event.data.remove ?? [])].filter((t) => has.has(t) && !after.has(t));
       if (added.length + removed.length > 0) {
         events.push({ type: 'TagsChanged', data: { ticketId, at, added, removed, by: { type: 'agent' } } });
       }

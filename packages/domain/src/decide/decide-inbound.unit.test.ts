@@ -147,4 +147,27 @@ describe('decider: agent actions', () => {
   it("another customer's ticket is rejected", () => {
     expect(given([first]).when(close(C, T1, 'cus_other'))).toMatchObject({ outcome: 'rejected', error: { code: 'TICKET.WRONG_CUSTOMER' } });
   });
+
+  describe('a tag both removed and added in one ticket.tagged ends present, whatever it was before (removals, then additions)', () => {
+    const tagged = (id: string, data: { add?: string[]; remove?: string[] }) => ({
+      specversion: '1.0' as const,
+      id,
+      source: 'https://helpdesk.example/agents',
+      type: 'ticket.tagged' as const,
+      time: C,
+      subject: MARIE.id,
+      data: { ticketId: T1, ...data },
+    });
+
+    it('absent before: it is added', () => {
+      expect(given([first]).when(tagged('t1', { add: ['vip'], remove: ['vip'] }))).toMatchObject({
+        writes: [{ events: [{ type: 'TagsChanged', data: { added: ['vip'], removed: [] } }] }],
+      });
+    });
+
+    it('present before: nothing changes (it used to be removed: the outcome depended on the state)', () => {
+      const decision = given([first, tagged('t1', { add: ['vip'] })]).when(tagged('t2', { add: ['vip'], remove: ['vip', 'billing'] }));
+      expect(decision).toMatchObject({ outcome: 'accepted', writes: [] });
+    });
+  });
 });

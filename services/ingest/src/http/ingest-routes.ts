@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createRateLimiter, DEFAULT_INGEST_LIMITS, readTraceContext, systemClock, type Clock, type IngestLimits, type SecurityConfig } from '@tickets/platform';
 import { eventLimitViolations, serializedBytes } from '../event-limits.js';
+import { jsonShapeProblem } from '../json-shape.js';
 import type { Ingest } from '../ingest.js';
 import type { IngestResult } from '../ingest-results.js';
 import { validateInbound, type RejectionReason } from '../validate-inbound.js';
@@ -79,6 +80,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     }
     const rawSize = rawBodies.get(request)?.length;
     const oversized: Invalid[] = events.flatMap((event, index) => {
+      // Too deep to serialise safely: validation refuses it below, with its reason.
+      if (batch && jsonShapeProblem(event) !== null) return [];
       const bytes = !batch && rawSize !== undefined ? rawSize : serializedBytes(event);
       const reasons = eventLimitViolations(event, bytes, limits);
       return reasons.length === 0 ? [] : [{ index, ...idOf(event), reasons }];
