@@ -1,9 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, shutdownSignal, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
-import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
+import { REACTOR_PARTS, runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
@@ -111,12 +111,13 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
+    .addOption(new Option('--only <part>', 'run only the reactor (decisions into the store) or only the command relay (outbox → sink)').choices(REACTOR_PARTS))
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const { rules, policy } = await loadRulesAndPolicy(options);
-      const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
+      const logger = createLogger({ level: options.logLevel, name: options.only === 'relay' ? 'command-relay' : 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
-      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, kafka, logger }, shutdownSignal());
+      await runRuleReactorService({ store: options.store, rules, policy, commands: options.commands, kafka, logger, only: options.only }, shutdownSignal());
     });
 
   program
