@@ -46,7 +46,7 @@ describe('bounce: services stopped at random while 20k events flow end where sim
   });
 
   it('SIGTERM: the same, and not one duplicate command (a graceful stop checkpoints what it published)', { timeout: 10 * MINUTE }, async () => {
-    const report = await runBounce(options({ mode: 'term', events: 5_000, customers: 1_000, seed: 7 }));
+    const report = await runBounce(options({ mode: 'term', events: 10_000, customers: 2_000, intervalSeconds: 2, seed: 7 }));
     expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
     expect(report.quiet).toBe(true);
     expect(report.comparison.equal).toBe(true);
