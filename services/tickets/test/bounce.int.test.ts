@@ -32,7 +32,7 @@ const options = (overrides: Partial<BounceOptions>): BounceOptions => ({
 
 describe('bounce: services stopped at random while 20k events flow end where simulate ends', () => {
   it('SIGKILL: no event lost, the same ticket states, the same commands (repeats only with identical content)', { timeout: 15 * MINUTE }, async () => {
-    const report = await runBounce(options({ mode: 'kill' }));
+    const report = await runBounce(options({ mode: 'kill', intervalSeconds: 2 }));
     // A failure keeps the run's directory (events, store, each service's log) and names it here.
     expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
     expect(report.quiet).toBe(true);

@@ -114,6 +114,9 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
   const unexpectedExits = Object.fromEntries(SERVICE_NAMES.map((name) => [name, 0])) as Record<ServiceName, number>;
   let forcedStops = 0;
   let keepDir = options.keep;
+  // Set when the run ends, however it ends: the supervisor then starts nothing again.
+  let finished = false;
+  let supervising: Promise<boolean> = Promise.resolve(false);
   try {
     services.startAll();
     const watch = new StoreWatch(store);
@@ -126,11 +129,12 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     let producing = true;
     const random = prng(options.seed ^ 0x5eed);
     const nextStop = (): number => performance.now() + options.intervalSeconds * 1000 * (0.5 + random());
-    const supervisor = (async () => {
+    const supervisor = (supervising = (async () => {
       const deadline = performance.now() + options.timeoutSeconds * 1000;
       let stopAt = nextStop();
       for (;;) {
         await delay(1_000);
+        if (finished) return false;
         for (const name of services.exitedByItself()) {
           unexpectedExits[name]++;
           say(`${name} exited by itself (see ${join(dir, `${name}.log`)}); restarting it`);
@@ -146,7 +150,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
         services.start(name);
         stopAt = nextStop();
       }
-    })();
+    })());
 
     mark = performance.now();
     let waves = 0;
@@ -199,6 +203,8 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       dir: keepDir ? dir : null,
     };
   } finally {
+    finished = true;
+    await supervising.catch(() => false);
     await services.stopAll();
     await commands.stop();
     await deadLetters.stop();
@@ -208,6 +214,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     const admin = kafka.kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: Object.values(kafka.topics) }).catch(() => {});
+    await admin.deleteGroups([`bounce-${run}-ingest`, `bounce-${run}-commands-reader`, `bounce-${run}-dlq-reader`]).catch(() => {});
     await admin.disconnect();
     if (options.store === 'postgres' && !keepDir) await dropSchema(options.postgresUrl, schema);
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
