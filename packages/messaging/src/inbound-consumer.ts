@@ -22,6 +22,8 @@ export interface InboundConsumerOptions {
   readonly partitionsConcurrently?: number;
   /** Records handed to the ingest per call, and committed together. */
   readonly chunkSize?: number;
+  /** How long the group waits for a silent member (a crashed process) before rebalancing (default 30 s). */
+  readonly sessionTimeoutMs?: number;
   /** Read the topic from the start when the group has no committed offset. */
   readonly fromBeginning?: boolean;
   /** Larger record values go to the dead-letter topic unread (default 64 KiB, as on HTTP). */
@@ -58,7 +60,10 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
   let connected = false;
   // A short fetch wait: an idle partition answers quickly, so stopping (which waits for the fetch in
   // flight) takes a fraction of a second, not kafkajs's default 5 s.
-  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  // Heartbeats at most a third of the session apart, as Kafka recommends (kafkajs's default is 3 s).
+  const heartbeatInterval = Math.min(3_000, Math.floor(sessionTimeout / 3));
+  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout, heartbeatInterval });
   // Idempotent: a retried send of dead letters never writes them twice.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 

@@ -24,6 +24,9 @@ export const KafkaEnv = z
     KAFKA_TOPIC_COMMANDS: z.string().min(1).default('tickets.commands'),
     KAFKA_TOPIC_STATE: z.string().min(1).default('tickets.state'),
     KAFKA_GROUP_INGEST: z.string().min(1).default('tickets-ingest'),
+    // How long the broker waits for a silent ingest (e.g. killed) before giving its partitions to
+    // another member; 6 s is the broker's default minimum. A graceful stop leaves the group at once.
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(6),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
   })

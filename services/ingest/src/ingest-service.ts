@@ -62,5 +62,6 @@ export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Lo
     topic: setup.topics.inbound,
     deadLetterTopic: setup.topics.deadLetters,
     groupId: setup.env.KAFKA_GROUP_INGEST,
+    sessionTimeoutMs: setup.env.KAFKA_SESSION_TIMEOUT_MS,
     logger,
   });

@@ -11,6 +11,8 @@ export interface KafkaInboundOptions {
   readonly groupId: string;
   readonly logger: Logger;
   readonly fromBeginning?: boolean;
+  /** See InboundConsumerOptions.sessionTimeoutMs. */
+  readonly sessionTimeoutMs?: number;
   /** Record size and message body length; over them, a record is dead-lettered with the reason. */
   readonly limits?: IngestLimits;
   readonly metrics?: PipelineMetrics;
@@ -32,6 +34,7 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
     logger: options.logger,
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     maxRecordBytes: limits.maxEventBytes,
     handle: async (events): Promise<InboundOutcome[]> => {
       const outcomes: (InboundOutcome | undefined)[] = events.map((event) => {

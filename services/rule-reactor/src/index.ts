@@ -13,5 +13,6 @@ export { createStdoutSink } from './sinks/stdout-sink.js';
 export { createWebhookSink } from './sinks/webhook-sink.js';
 export { createSink, parseSinkSpec, SinkSpecError } from './sinks/parse-sink-url.js';
 export { runRuleReactorService } from './rule-reactor-service.js';
-export type { RuleReactorServiceOptions } from './rule-reactor-service.js';
+export type { ReactorPart, RuleReactorServiceOptions } from './rule-reactor-service.js';
+export { REACTOR_PARTS } from './rule-reactor-service.js';
 export { openCommandSink } from './open-command-sink.js';

@@ -1,9 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, OpsEnv, readEnvConfig, shutdownSignal, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
-import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
+import { REACTOR_PARTS, runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
@@ -126,14 +126,15 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
     .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
+    .addOption(new Option('--only <part>', 'run only the reactor (decisions into the store) or only the command relay (outbox → sink)').choices(REACTOR_PARTS))
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
       const { rules, policy } = await loadRulesAndPolicy(options);
-      const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
+      const logger = createLogger({ level: options.logLevel, name: options.only === 'relay' ? 'command-relay' : 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
       const ops = opsSettings(undefined);
       await runRuleReactorService(
-        { store: options.store, rules, policy, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops },
+        { store: options.store, rules, policy, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops, only: options.only },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
       );
     });

@@ -13,7 +13,7 @@ const BODIES = [
 ];
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same workload every run. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
