@@ -24,9 +24,7 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
   // The busy timeout is set at open, before the journal mode change, which itself may need a lock.
   const database = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
-    // A 64 MiB page cache (SQLite's default is 2 MiB): readers jump between many short streams, and
-    // every page missed is a system call.
-    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;');
+    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   } catch (error) {
     database.close();
     throw error;
