@@ -15,3 +15,6 @@ export { diffStates, ticketTimeline } from './ticket-timeline.js';
 export type { FieldChange, TicketTimeline, TimelineEntry } from './ticket-timeline.js';
 export { customerTimeline } from './customer-timeline.js';
 export type { CustomerTicket, CustomerTimeline, RoutingDecision, TicketClose } from './customer-timeline.js';
+export { PII_FIELDS, domainPiiPolicy } from './pii-fields.js';
+export { openDomainStore, piiSettingsFromEnv } from './open-domain-store.js';
+export type { OpenedDomainStore, PiiSettings } from './open-domain-store.js';

@@ -1,10 +1,11 @@
 import type { ReopenPolicy } from '@tickets/domain';
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { boundPort, createHttpServer, developmentSecurity, type IngestLimits, type Logger, type SecurityConfig } from '@tickets/platform';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { consumeInbound } from './kafka-inbound.js';
 import type { KafkaSetup } from '@tickets/messaging';
+import { openDomainStore } from '@tickets/streams';
 
 export interface IngestServiceOptions {
   readonly store: string;
@@ -21,7 +22,7 @@ export interface IngestServiceOptions {
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
 export async function runIngestService(options: IngestServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
-  const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
   await checkpoints.close(); // ingest keeps no checkpoint
   const ingest = createIngest({ store, policy: options.policy, logger });
   const security = options.security ?? developmentSecurity();

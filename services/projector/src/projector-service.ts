@@ -1,4 +1,4 @@
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { boundPort, createHttpServer, followUntil, installAccessControl, type Logger, type SecurityConfig } from '@tickets/platform';
 import { customerRoutes } from './http/customer-routes.js';
 import { ticketRoutes } from './http/ticket-routes.js';
@@ -6,6 +6,7 @@ import { openTicketReadModel } from './open-read-model.js';
 import { createProjector } from './projector.js';
 import { createStateRelay } from './state-relay.js';
 import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
+import { openDomainStore } from '@tickets/streams';
 
 export interface ProjectorServiceOptions {
   readonly store: string;
@@ -24,7 +25,7 @@ export interface ProjectorServiceOptions {
 export async function runProjectorService(options: ProjectorServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints } = await openDomainStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
   const projector = createProjector({ store, readModel, logger });
   const followers = [(signal: AbortSignal) => projector.run(signal)];

@@ -1,10 +1,11 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { followUntil, type Logger } from '@tickets/platform';
 import { createCommandRelay } from './command-relay.js';
 import { createReactor } from './reactor.js';
 import { openCommandSink } from './open-command-sink.js';
 import type { KafkaSetup } from '@tickets/messaging';
+import { openDomainStore } from '@tickets/streams';
 
 export interface RuleReactorServiceOptions {
   readonly store: string;
@@ -20,7 +21,7 @@ export interface RuleReactorServiceOptions {
 export async function runRuleReactorService(options: RuleReactorServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
   const sink = openCommandSink(options.commands, options.kafka);
-  const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
   const reactor = createReactor({ store, checkpoints, rules: options.rules, policy: options.policy, logger });
   const relay = createCommandRelay({ store, checkpoints, sink, logger });
   logger.info({ rules: options.rules.rules.length, commands: options.commands ?? 'default' }, 'rule-reactor ready');

@@ -1,9 +1,10 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
-import { openStore, parseStoreUrl, type CheckpointStore, type EventStore } from '@tickets/event-store';
+import { parseStoreUrl, type CheckpointStore, type EventStore } from '@tickets/event-store';
 import { createIngest, type Ingest } from '@tickets/ingest';
 import type { Logger } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
 import { createCommandRelay, createReactor, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
+import { openDomainStore } from '@tickets/streams';
 
 export interface RuntimeOptions {
   readonly store: string;
@@ -35,7 +36,7 @@ export interface Runtime {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints } = await openDomainStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
