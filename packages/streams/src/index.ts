@@ -18,3 +18,5 @@ export type { CustomerTicket, CustomerTimeline, RoutingDecision, TicketClose } f
 export { PII_FIELDS, domainPiiPolicy } from './pii-fields.js';
 export { openDomainStore, piiSettingsFromEnv } from './open-domain-store.js';
 export type { OpenedDomainStore, PiiSettings } from './open-domain-store.js';
+export { ErasureRequest, ErasureUnavailableError, eraseCustomer } from './erase-customer.js';
+export type { ErasureResult } from './erase-customer.js';

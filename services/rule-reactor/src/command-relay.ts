@@ -1,5 +1,5 @@
 import type { Command } from '@tickets/domain';
-import { TICKET_STREAM_PREFIX } from '@tickets/domain';
+import { isErased, TICKET_STREAM_PREFIX } from '@tickets/domain';
 import type { CheckpointStore, EventStore, RecordedEvent } from '@tickets/event-store';
 import type { Logger } from '@tickets/platform';
 import { asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
@@ -31,7 +31,16 @@ export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
     const commands: Command[] = [];
     for (const recorded of batch) {
       const event = asTicketEvent(recorded);
-      if (event.type === 'RulesEvaluated') commands.push(...event.data.commands);
+      if (event.type !== 'RulesEvaluated') continue;
+      for (const command of event.data.commands) {
+        // The customer was erased before this command went out: its recipient or body is gone, and a
+        // message to "[erased]" must not reach a gateway.
+        if (carriesErasedData(command)) {
+          logger.warn({ ticketId: command.subject, correlationId: command.data.correlationId, commandId: command.id, type: command.type }, 'command dropped: its customer was erased');
+          continue;
+        }
+        commands.push(command);
+      }
     }
     if (commands.length > 0) {
       await sink.publish(commands);
@@ -56,3 +65,6 @@ export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
     batchSize,
   });
 }
+
+const carriesErasedData = (command: Command): boolean =>
+  ('to' in command.data && isErased(command.data.to)) || ('body' in command.data && isErased(command.data.body));

@@ -1,5 +1,5 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
-import { parseStoreUrl, type CheckpointStore, type EventStore } from '@tickets/event-store';
+import { parseStoreUrl, type CheckpointStore, type EventStore, type PiiEventStore } from '@tickets/event-store';
 import { createIngest, type Ingest } from '@tickets/ingest';
 import type { Logger } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
@@ -19,6 +19,8 @@ export interface RuntimeOptions {
 /** The whole pipeline on one store: the same pieces `serve`, `simulate`, `import` and `rebuild` use. */
 export interface Runtime {
   readonly store: EventStore;
+  /** The same store as its PII codec, when personal data is encrypted: what erasure goes through. */
+  readonly pii: PiiEventStore | undefined;
   readonly checkpoints: CheckpointStore;
   readonly readModel: TicketReadModel;
   readonly ingest: Ingest;
@@ -36,7 +38,7 @@ export interface Runtime {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openDomainStore(location);
+  const { store, checkpoints, pii } = await openDomainStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
@@ -51,6 +53,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   return {
     store,
+    pii,
     checkpoints,
     readModel,
     ingest,
