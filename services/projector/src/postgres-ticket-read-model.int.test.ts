@@ -173,7 +173,7 @@ describe('ticket read model on PostgreSQL', () => {
         messageCount: 1,
         version: 4,
       });
-      // The last event here is a ticket event: the checkpoint is its position.
+      // The projector reads ticket streams only: its checkpoint is the last ticket event's position.
       expect(await readModel.checkpoint()).toBe((await store.readAll({ streamPrefixes: ['ticket-'] })).at(-1)!.position);
       const live = await readModel.all();
 
@@ -182,8 +182,7 @@ describe('ticket read model on PostgreSQL', () => {
       await createProjector({ store, readModel, logger }).catchUp();
       expect(await readModel.all()).toEqual(live);
 
-      // The projector reads ticket streams and customer streams (for erasures).
-      expect(await projector.rebuild()).toBe((await store.readAll({ streamPrefixes: ['ticket-', 'customer-'] })).length);
+      expect(await projector.rebuild()).toBe((await store.readStream(`ticket-${T}`)).length);
       expect(await readModel.all()).toEqual(live);
     } finally {
       await readModel.close();

@@ -19,7 +19,7 @@ export interface ProjectorOptions {
 }
 
 export interface Projector {
-  /** Folds every event committed so far; returns how many events it read. */
+  /** Folds every event committed so far; returns how many ticket events (and erasures) it read. */
   catchUp(): Promise<number>;
   /** Catches up, then follows new events until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
@@ -52,6 +52,8 @@ export function createProjector(options: ProjectorOptions): Projector {
 
   const isTicketEvent = (recorded: RecordedEvent): boolean => recorded.stream.startsWith(TICKET_STREAM_PREFIX);
   let erasedSinceCommit = 0;
+  /** Ticket events and erasures handled: what catch-up and rebuild report (other customer events are skipped unread). */
+  let folded = 0;
 
   /**
    * An erased customer's rows, folded again from their streams: the store now reads their personal
@@ -79,9 +81,13 @@ export function createProjector(options: ProjectorOptions): Projector {
     for (const recorded of events) {
       if (!isTicketEvent(recorded)) {
         // Customer streams are followed for one event only: an erasure.
-        if (recorded.type === 'CustomerErased') await purge(recorded.stream.slice(CUSTOMER_STREAM_PREFIX.length));
+        if (recorded.type === 'CustomerErased') {
+          await purge(recorded.stream.slice(CUSTOMER_STREAM_PREFIX.length));
+          folded++;
+        }
         continue;
       }
+      folded++;
       const id = recorded.stream.slice(TICKET_STREAM_PREFIX.length);
       const current = rows.get(id) ?? null;
       // A replayed event the row already holds changes nothing (restart after a crash).
@@ -132,9 +138,10 @@ export function createProjector(options: ProjectorOptions): Projector {
   async function catchUp(): Promise<number> {
     catchingUp = true;
     try {
-      const read = await loop.catchUp();
+      const before = folded;
+      await loop.catchUp();
       if (pending > 0) await commit();
-      return read;
+      return folded - before;
     } finally {
       catchingUp = false;
     }

@@ -4,7 +4,7 @@ import { createIngest, type Ingest } from '@tickets/ingest';
 import type { Logger } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
 import { createCommandRelay, createReactor, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
-import { openDomainStore } from '@tickets/streams';
+import { openDomainStore, piiSettingsFromEnv, type PiiSettings } from '@tickets/streams';
 
 export interface RuntimeOptions {
   readonly store: string;
@@ -14,6 +14,8 @@ export interface RuntimeOptions {
   readonly policy: ReopenPolicy;
   readonly sink: CommandSink;
   readonly logger: Logger;
+  /** Personal-data encryption; default: from the environment (`TICKETS_PII_ENCRYPTION`, `TICKETS_KEY_STORE`). */
+  readonly pii?: PiiSettings;
 }
 
 /** The whole pipeline on one store: the same pieces `serve`, `simulate`, `import` and `rebuild` use. */
@@ -38,7 +40,7 @@ export interface Runtime {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints, pii } = await openDomainStore(location);
+  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? piiSettingsFromEnv());
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) });
