@@ -1,59 +1,20 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERASED, ticketIdFor } from '@tickets/domain';
+import { ERASED } from '@tickets/domain';
 import { tempDir } from '@tickets/testing';
 import { json } from './cli-json.js';
 import { runTickets, type CliRun } from './cli-runner.js';
+import { found, MARIE_SECRETS, MARIE_TICKET, PAUL, PAUL_TICKET, twoCustomers } from './two-customers.js';
 
 // GDPR erasure by crypto-shredding, end to end through the CLI: two customers go through the seed
 // story, one is forgotten, and then no byte of her name, phone number or message texts may be found
 // in the store's files (database, WAL, shared memory), the read model or the logs, while the other
 // customer's history replays exactly as before.
 
-const SEED = resolve(import.meta.dirname, '../../../examples/seed-sms-story.ndjson');
-const MARIE_TICKET = 'tk_sliajvihenz6piuibdygjmqqg4';
-
-type Line = { id: string; subject: string; data: Record<string, unknown> & { ticketId?: string; customer?: Record<string, string>; message?: { id: string; body: string } } };
-const seed = readFileSync(SEED, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line & Record<string, unknown>);
-
-// Paul lives the same story with his own words (nothing of Marie's text in his events).
-const PAUL = { id: 'cus_paul', name: 'Paul Martin', phone: '+33698765432' };
-const paulBodies = [
-  'Hello, my order #9876 has not arrived',
-  'Hello Paul, it shipped this morning, you will get it tomorrow.',
-  undefined,
-  'Still nothing here, could you check?',
-  'The courier delivers it this afternoon.',
-  undefined,
-  'Thanks!',
-  'Hello, another question about my invoice',
-];
-const PAUL_TICKET = ticketIdFor('https://postscript.example/sms', 'paul-sms-1');
-const paulStory = seed.map((event, i) => {
-  const copy = structuredClone(event);
-  copy.id = `paul-${event.id}`;
-  copy.subject = PAUL.id;
-  if (copy.data.customer !== undefined) copy.data.customer = { ...PAUL };
-  if (copy.data.ticketId === MARIE_TICKET) copy.data.ticketId = PAUL_TICKET;
-  if (copy.data.message !== undefined) copy.data.message = { id: `paul-${copy.data.message.id}`, body: paulBodies[i]! };
-  return copy;
-});
-
-const MARIE_SECRETS = [
-  'Marie Dupont',
-  'Marie',
-  'Dupont',
-  '+33612345678',
-  '33612345678',
-  ...seed.flatMap((event) => (event.data.message === undefined ? [] : [event.data.message.body])),
-];
-
 /** Every file of the store's directory (SQLite database, -wal, -shm), as bytes. */
 const storeFiles = (directory: string): { name: string; bytes: Buffer }[] =>
   readdirSync(directory).map((name) => ({ name, bytes: readFileSync(join(directory, name)) }));
-const found = (haystacks: readonly { name: string; bytes: Buffer }[], secrets: readonly string[]): string[] =>
-  haystacks.flatMap(({ name, bytes }) => secrets.filter((secret) => bytes.includes(Buffer.from(secret, 'utf8'))).map((secret) => `${JSON.stringify(secret)} in ${name}`));
 
 describe('tickets forget --customer (crypto-shredding)', () => {
   const work = tempDir('erasure-');
@@ -72,7 +33,7 @@ describe('tickets forget --customer (crypto-shredding)', () => {
   let plaintextBefore: string[];
 
   beforeAll(async () => {
-    writeFileSync(events, [...seed, ...paulStory].map((event) => JSON.stringify(event)).join('\n'));
+    writeFileSync(events, twoCustomers());
     writeFileSync(rules, (await runTickets(['defaults', 'rules'])).stdout);
     const imported = await run('import', ['import', '--events', events, '--store', store, '--log-level', 'debug']);
     expect(imported.code, imported.stderr).toBe(0);

@@ -49,3 +49,59 @@ export function slotsAt(data: Json, paths: readonly JsonPath[]): Slot[] {
   for (const path of paths) walk(data, parse(path), 0);
   return slots;
 }
+
+/**
+ * A copy of `data` with the value of every slot the paths reach replaced by `placeholder`, and those
+ * values in slot order (the order `slotsAt` finds them in). Only the objects and arrays on the way
+ * to a slot are copied; `data` itself is never changed (callers keep what they appended).
+ */
+export function sealedCopy(data: Json, paths: readonly JsonPath[], placeholder: Json): { data: Json; values: Json[] } {
+  const values: Json[] = [];
+  if (!isObject(data)) return { data, values };
+  const owned = new Set<object>();
+  const copies = new Map<object, object>();
+  const own = <T extends object>(node: T): T => {
+    if (owned.has(node)) return node;
+    let copy = copies.get(node);
+    if (copy === undefined) {
+      copy = Array.isArray(node) ? node.slice() : { ...node };
+      copies.set(node, copy);
+      owned.add(copy);
+    }
+    return copy as T;
+  };
+  const walk = (node: Record<string, Json>, segments: readonly { key: string; each: boolean }[], at: number): void => {
+    const segment = segments[at]!;
+    const value = node[segment.key];
+    if (value === undefined) return;
+    const last = at === segments.length - 1;
+    if (segment.each) {
+      if (!Array.isArray(value)) return;
+      const array = own(value);
+      node[segment.key] = array;
+      for (let i = 0; i < array.length; i++) {
+        const element = array[i]!;
+        if (last) {
+          values.push(element);
+          array[i] = placeholder;
+        } else if (isObject(element)) {
+          const child = own(element);
+          array[i] = child;
+          walk(child, segments, at + 1);
+        }
+      }
+      return;
+    }
+    if (last) {
+      values.push(value);
+      node[segment.key] = placeholder;
+    } else if (isObject(value)) {
+      const child = own(value);
+      node[segment.key] = child;
+      walk(child, segments, at + 1);
+    }
+  };
+  const root = own(data);
+  for (const path of paths) walk(root, parse(path), 0);
+  return { data: root, values };
+}

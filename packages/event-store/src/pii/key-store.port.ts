@@ -1,9 +1,11 @@
+import type { KeyObject } from 'node:crypto';
+
 /** One customer's data key: `keyId` goes into every envelope it sealed. */
 export interface CustomerKey {
   readonly keyId: string;
   readonly customerId: string;
-  /** 32 bytes (AES-256). */
-  readonly key: Buffer;
+  /** 32 bytes (AES-256), as a KeyObject made once (the key material stays inside it). */
+  readonly key: KeyObject;
 }
 
 /**
@@ -12,8 +14,11 @@ export interface CustomerKey {
  * stays, unreadable by anyone.
  */
 export interface KeyStore {
-  /** The customer's current key, created on first use. A customer erased earlier gets a new key. */
-  currentKey(customerId: string): Promise<CustomerKey>;
+  /**
+   * The customers' current keys, created on first use (all of a call's new keys in one transaction).
+   * A customer erased earlier gets a new key.
+   */
+  currentKeys(customerIds: readonly string[]): Promise<Map<string, CustomerKey>>;
   /** A key by id; undefined when it was deleted (erased) or never existed. */
   keyById(keyId: string): Promise<CustomerKey | undefined>;
   /** Deletes every key of the customer and overwrites the freed bytes; returns how many were deleted. */

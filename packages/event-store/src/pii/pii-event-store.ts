@@ -12,7 +12,7 @@ import type {
   SubscribeOptions,
 } from '../event-store.port.js';
 import { EventStoreError } from '../errors.js';
-import { slotsAt } from './json-paths.js';
+import { sealedCopy, slotsAt } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
 import { isPiiEnvelope, open, seal } from './pii-cipher.js';
 import type { PiiPolicy } from './pii-policy.js';
@@ -49,6 +49,8 @@ class PiiCodecStore implements PiiEventStore {
   /** Key id → key, or null when the key store no longer has it (erased: keys never come back). */
   readonly #keysById = new Map<string, CustomerKey | null>();
   readonly #ticketOwners = new Map<string, string>();
+  /** Values this process sealed lately, by event id: reading them back needs no decryption. */
+  readonly #recent = new Map<string, { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }>();
 
   constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy) {
     this.#inner = inner;
@@ -105,27 +107,31 @@ class PiiCodecStore implements PiiEventStore {
     }
   }
 
+  /**
+   * Seals a batch: owners first (ticket owners may need a read), then every new customer's key in one
+   * key-store call, then each event. Events without personal data are passed on as they are.
+   */
   async #sealAll(stream: string, events: readonly NewEvent[]): Promise<readonly NewEvent[]> {
-    let out: NewEvent[] | undefined;
-    for (let i = 0; i < events.length; i++) {
-      const sealed = await this.#seal(stream, events[i]!);
-      if (sealed !== events[i]) (out ??= events.slice())[i] = sealed;
+    const owners: (string | undefined)[] = [];
+    for (const event of events) {
+      const paths = this.#policy.pathsOf(event.type);
+      owners.push(paths === undefined || slotsAt(event.data, paths).length === 0 ? undefined : await this.#customerOf(stream, event));
     }
+    const missing = [...new Set(owners.filter((owner): owner is string => owner !== undefined && !this.#currentKeys.has(owner)))];
+    if (missing.length > 0) for (const [customerId, key] of await this.#keys.currentKeys(missing)) remember(this.#currentKeys, customerId, key);
+    let out: NewEvent[] | undefined;
+    owners.forEach((customerId, i) => {
+      if (customerId === undefined) return;
+      (out ??= events.slice())[i] = this.#seal(events[i]!, this.#currentKeys.get(customerId)!);
+    });
     return out ?? events;
   }
 
-  async #seal(stream: string, event: NewEvent): Promise<NewEvent> {
-    const paths = this.#policy.pathsOf(event.type);
-    if (paths === undefined) return event;
-    const slots = slotsAt(event.data, paths);
-    if (slots.length === 0) return event;
-    const customerId = await this.#customerOf(stream, event);
-    const key = this.#currentKeys.get(customerId) ?? remember(this.#currentKeys, customerId, await this.#keys.currentKey(customerId));
-    const values = slots.map((slot) => slot.holder[slot.key]!);
-    // The caller's event stays untouched (services keep what they appended in their caches).
-    const data = structuredClone(event.data);
-    for (const slot of slotsAt(data, paths)) slot.holder[slot.key] = SEALED;
-    const pii = seal(values, key.key, key.keyId, customerId, event.id) as unknown as Json;
+  #seal(event: NewEvent, key: CustomerKey): NewEvent {
+    const { data, values } = sealedCopy(event.data, this.#policy.pathsOf(event.type)!, SEALED);
+    const pii = seal(values, key.key, key.keyId, key.customerId, event.id) as unknown as Json;
+    // The writer's own subscribers read these events again at once: keep the values for them.
+    remember(this.#recent, event.id, { keyId: key.keyId, customerId: key.customerId, values });
     return { ...event, data, metadata: { ...event.metadata, pii } };
   }
 
@@ -155,10 +161,15 @@ class PiiCodecStore implements PiiEventStore {
   async #open(event: RecordedEvent, envelope: Parameters<typeof open>[0]): Promise<RecordedEvent> {
     const { pii: _sealed, ...rest } = event.metadata;
     const paths = this.#policy.pathsOf(event.type) ?? [];
-    let key = this.#keysById.get(envelope.k);
-    if (key === undefined) key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = slotsAt(event.data, paths);
+    const recent = this.#recent.get(event.id);
+    let key = this.#keysById.get(envelope.k);
+    if (recent !== undefined && recent.keyId === envelope.k && key !== null) {
+      slots.forEach((slot, index) => (slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!)));
+      return { ...event, metadata: rest as EventMetadata };
+    }
+    if (key === undefined) key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
     if (key === null) {
       for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
@@ -170,9 +181,13 @@ class PiiCodecStore implements PiiEventStore {
 
   #forget(customerId: string): void {
     this.#currentKeys.delete(customerId);
+    for (const [eventId, recent] of this.#recent) if (recent.customerId === customerId) this.#recent.delete(eventId);
     for (const [keyId, key] of this.#keysById) if (key !== null && key.customerId === customerId) this.#keysById.set(keyId, null);
   }
 }
+
+// Each read hands out its own objects, as a store read would; strings and numbers need no copy.
+const structuredCloneIfObject = (value: Json): Json => (typeof value === 'object' && value !== null ? structuredClone(value) : value);
 
 const unowned = (stream: string, event: NewEvent, why: string): EventStoreError =>
   new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `personal data of ${event.type} ${event.id} on ${stream} has no customer to encrypt for (${why})`, false);

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_SCHEMA, quotedSchema } from '../postgres/postgres-identifiers.js';
 import { openPostgresPool, uniqueApplicationName } from '../postgres/postgres-pool.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
@@ -20,20 +20,23 @@ export async function createPostgresKeyStore(options: { url: string; schema?: st
     throw error;
   }
   type Row = { key_id: string; customer_id: string; key: Buffer };
-  const toKey = (row: Row): CustomerKey => ({ keyId: row.key_id, customerId: row.customer_id, key: row.key });
-  const byCustomer = async (customerId: string) => (await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE customer_id = $1`, [customerId])).rows[0];
+  const toKey = (row: Row): CustomerKey => ({ keyId: row.key_id, customerId: row.customer_id, key: createSecretKey(row.key) });
+  const byCustomers = async (customerIds: readonly string[]) =>
+    (await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE customer_id = ANY($1::text[])`, [customerIds])).rows;
 
   let closed = false;
   return {
-    async currentKey(customerId) {
-      const found = await byCustomer(customerId);
-      if (found !== undefined) return toKey(found);
-      await pool.query(`INSERT INTO ${table} (key_id, customer_id, key) VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO NOTHING`, [
-        randomUUID(),
-        customerId,
-        randomBytes(32),
-      ]);
-      return toKey((await byCustomer(customerId))!);
+    async currentKeys(customerIds) {
+      const keys = new Map((await byCustomers(customerIds)).map((row) => [row.customer_id, toKey(row)]));
+      const missing = [...new Set(customerIds.filter((id) => !keys.has(id)))];
+      if (missing.length === 0) return keys;
+      // One statement for all new customers; a key another process created first wins and is read back.
+      await pool.query(
+        `INSERT INTO ${table} (key_id, customer_id, key) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (customer_id) DO NOTHING`,
+        [missing.map(() => randomUUID()), missing, missing.map(() => randomBytes(32))],
+      );
+      for (const row of await byCustomers(missing)) keys.set(row.customer_id, toKey(row));
+      return keys;
     },
     async keyById(keyId) {
       const { rows } = await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE key_id = $1`, [keyId]);
@@ -41,6 +44,9 @@ export async function createPostgresKeyStore(options: { url: string; schema?: st
     },
     async eraseCustomer(customerId) {
       const { rowCount } = await pool.query(`DELETE FROM ${table} WHERE customer_id = $1`, [customerId]);
+      // A deleted row stays in the table's pages as a dead tuple until vacuumed: rewrite the (small)
+      // table now so the key leaves the database files. Its WAL and archives are the operators' part.
+      await pool.query(`VACUUM FULL ${table}`);
       return rowCount ?? 0;
     },
     async close() {

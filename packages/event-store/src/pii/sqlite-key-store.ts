@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { openSqlite } from '../sqlite/open-sqlite.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
 
@@ -24,15 +24,31 @@ export function createSqliteKeyStore(options: { path: string }): KeyStore {
   const erase = db.prepare('DELETE FROM pii_keys WHERE customer_id = ?');
 
   type Row = { key_id: string; customer_id: string; key: Uint8Array };
-  const toKey = (row: Row): CustomerKey => ({ keyId: row.key_id, customerId: row.customer_id, key: Buffer.from(row.key) });
+  const toKey = (row: Row): CustomerKey => ({ keyId: row.key_id, customerId: row.customer_id, key: createSecretKey(Buffer.from(row.key)) });
 
   return {
-    async currentKey(customerId) {
-      const found = byCustomer.get(customerId) as Row | undefined;
-      if (found !== undefined) return toKey(found);
-      // ON CONFLICT DO NOTHING: when another process created one first, its key wins and is read back.
-      insert.run(randomUUID(), customerId, randomBytes(32), new Date().toISOString());
-      return toKey(byCustomer.get(customerId) as Row);
+    async currentKeys(customerIds) {
+      const keys = new Map<string, CustomerKey>();
+      const missing: string[] = [];
+      for (const id of customerIds) {
+        const found = byCustomer.get(id) as Row | undefined;
+        if (found === undefined) missing.push(id);
+        else keys.set(id, toKey(found));
+      }
+      if (missing.length === 0) return keys;
+      // One transaction for all new customers of a batch. ON CONFLICT DO NOTHING: when another
+      // process created a key first, its key wins and is read back.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const now = new Date().toISOString();
+        for (const id of missing) insert.run(randomUUID(), id, randomBytes(32), now);
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+      for (const id of missing) keys.set(id, toKey(byCustomer.get(id) as Row));
+      return keys;
     },
     async keyById(keyId) {
       const found = byId.get(keyId) as Row | undefined;
