@@ -9,7 +9,7 @@ import { openDomainStore } from './open-domain-store.js';
 // The PII codec on PostgreSQL: keys in `<schema>.pii_keys`, next to the events.
 
 const url = process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const admin = openPostgresPool({ url, maxConnections: 1 });
+const admin = openPostgresPool({ url, maxConnections: 1, applicationName: 'tickets-pii-test' });
 const schemas: string[] = [];
 const newSchema = (): string => {
   const schema = `t_pii_${randomBytes(6).toString('hex')}`;
