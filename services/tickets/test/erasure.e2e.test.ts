@@ -94,4 +94,21 @@ describe('tickets forget --customer (crypto-shredding)', () => {
     expect(report.summary).toMatchObject({ erased: 8, events: 8, decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, rejected: 0 });
     expect(new Set(report.erased.map((e) => e.customerId))).toEqual(new Set(['cus_marie']));
   });
+
+  it('keeps routing by customer id: her next message goes to her open ticket, under a new key', async () => {
+    const next = join(work.path, 'next.ndjson');
+    const message = {
+      specversion: '1.0', id: 'sms-5', source: 'https://postscript.example/sms', type: 'message.received', time: '2026-03-05T11:00:00+01:00', subject: 'cus_marie',
+      data: { channel: 'sms', integration: 'postscript', customer: { id: 'cus_marie', phone: '+33600000000' }, message: { id: 'msg-5', body: 'Une nouvelle question' } },
+    };
+    writeFileSync(next, JSON.stringify(message));
+    const imported = json(await runTickets(['import', '--events', next, '--store', store])) as { accepted: number };
+    expect(imported.accepted).toBe(1);
+    const customer = json(await runTickets(['replay', '--customer', 'cus_marie', '--store', store, '--json'])) as { tickets: { ticketId: string }[] };
+    expect(customer.tickets).toHaveLength(2);
+    const followUp = json(await runTickets(['replay', '--ticket', customer.tickets[1]!.ticketId, '--store', store, '--json']));
+    const text = JSON.stringify(followUp);
+    expect(text).toContain('Une nouvelle question');
+    expect(found([{ name: 'follow-up replay', bytes: Buffer.from(text) }], MARIE_SECRETS)).toEqual([]);
+  });
 });

@@ -9,8 +9,11 @@ import type { CustomerKey, KeyStore } from './key-store.port.js';
  */
 export function createSqliteKeyStore(options: { path: string }): KeyStore {
   const db = openSqlite(options.path);
+  // No automatic checkpoints from this connection: its small commits would otherwise now and then
+  // pay for checkpointing the events' WAL, which the event store's connection does anyway.
   db.exec(`
     PRAGMA secure_delete = ON;
+    PRAGMA wal_autocheckpoint = 0;
     CREATE TABLE IF NOT EXISTS pii_keys (
       key_id      TEXT PRIMARY KEY,
       customer_id TEXT NOT NULL UNIQUE,
