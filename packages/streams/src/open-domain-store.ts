@@ -1,3 +1,4 @@
+import { ConfigError } from '@tickets/platform';
 import { openKeyStore, openStore, parseStoreUrl, type OpenedStore, type PiiEventStore, type StoreLocation, withPiiCodec } from '@tickets/event-store';
 import { domainPiiPolicy } from './pii-fields.js';
 
@@ -11,7 +12,7 @@ export interface PiiSettings {
 export function piiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PiiSettings {
   const flag = (env['TICKETS_PII_ENCRYPTION'] ?? 'on').trim().toLowerCase();
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(flag)) {
-    throw new Error(`TICKETS_PII_ENCRYPTION: expected on or off, got ${JSON.stringify(env['TICKETS_PII_ENCRYPTION'])}`);
+    throw new ConfigError(`TICKETS_PII_ENCRYPTION: expected on or off, got ${JSON.stringify(env['TICKETS_PII_ENCRYPTION'])}`);
   }
   const keyStore = env['TICKETS_KEY_STORE']?.trim();
   return { encryption: ['on', 'true', '1'].includes(flag), keyStore: keyStore === '' ? undefined : keyStore };

@@ -101,3 +101,24 @@ describe('the PII codec', () => {
     }
   });
 });
+
+describe('personal-data settings from the environment', () => {
+  it('default to encryption on, accept off, and name the variable on anything else', async () => {
+    const { piiSettingsFromEnv } = await import('./open-domain-store.js');
+    expect(piiSettingsFromEnv({})).toEqual({ encryption: true, keyStore: undefined });
+    expect(piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'off', TICKETS_KEY_STORE: 'sqlite:/tmp/keys.db' })).toEqual({ encryption: false, keyStore: 'sqlite:/tmp/keys.db' });
+    expect(() => piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'maybe' })).toThrow(/TICKETS_PII_ENCRYPTION/);
+  });
+
+  it('leave an EventStoreDB store in clear without a key store, and refuse erasure there', async () => {
+    const opened = await openDomainStore('esdb://127.0.0.1:1?tls=false', { encryption: true });
+    try {
+      expect(opened.pii).toBeUndefined();
+      const { eraseCustomer, ErasureUnavailableError } = await import('./erase-customer.js');
+      await expect(eraseCustomer(opened.pii, { customerId: 'cus_marie', requestedBy: 'test' }, new Date())).rejects.toBeInstanceOf(ErasureUnavailableError);
+    } finally {
+      await opened.checkpoints.close();
+      await opened.store.close();
+    }
+  });
+});
