@@ -34,6 +34,7 @@ export { DEFAULT_REOPEN_POLICY, ReopenPolicy, ReopenWindow, reopenWindowFor } fr
 
 // Customers
 export {
+  CustomerErased,
   CustomerEvent,
   CUSTOMER_EVENT_TYPES,
   CUSTOMER_STREAM_PREFIX,
@@ -91,3 +92,4 @@ export { commandId, deriveId, domainEventId, inboundKey, ticketIdFor } from './s
 export { domainError } from './shared/domain-error.js';
 export type { DomainError, DomainErrorCode } from './shared/domain-error.js';
 export { jsonSchemas } from './json-schemas.js';
+export { ERASED, isErased } from './shared/erased.js';

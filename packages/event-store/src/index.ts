@@ -20,3 +20,5 @@ export { DEFAULT_STORE_URL, parseStoreUrl } from './store-location.js';
 export type { StoreLocation } from './store-location.js';
 export { openStore } from './open-store.js';
 export type { OpenedStore } from './open-store.js';
+export { openKeyStore, SEALED, withPiiCodec } from './pii/index.js';
+export type { CustomerKey, EventView, JsonPath, KeyStore, PiiEnvelope, PiiEventStore, PiiOwner, PiiPolicy } from './pii/index.js';

@@ -17,3 +17,8 @@ export { customerTimeline } from './customer-timeline.js';
 export type { CustomerTicket, CustomerTimeline, RoutingDecision, TicketClose } from './customer-timeline.js';
 export { lagBelow, storeReachable, subscriberLag } from './subscriber-lag.js';
 export type { SubscriberLagOptions } from './subscriber-lag.js';
+export { PII_FIELDS, domainPiiPolicy } from './pii-fields.js';
+export { openDomainStore, piiSettingsFromEnv } from './open-domain-store.js';
+export type { OpenedDomainStore, PiiSettings } from './open-domain-store.js';
+export { ErasureRequest, ErasureUnavailableError, eraseCustomer } from './erase-customer.js';
+export type { ErasureResult } from './erase-customer.js';

@@ -69,6 +69,8 @@ export class StreamStateCache {
     const cached = this.customers.get(stream);
     const newer = await this.newerEvents(stream, cached?.revision);
     if (cached !== undefined && newer.length === 0) return cached;
+    // The customer's tickets cached here still hold their personal data in clear: read them afresh.
+    if (newer.some((record) => record.type === 'CustomerErased')) this.dropTicketsOf(customerId);
     const loaded = {
       stream,
       revision: (cached?.revision ?? -1) + newer.length,
@@ -98,6 +100,10 @@ export class StreamStateCache {
   invalidate(stream: string): void {
     this.tickets.delete(stream);
     this.customers.delete(stream);
+  }
+
+  private dropTicketsOf(customerId: string): void {
+    for (const [stream, loaded] of this.tickets) if (loaded.state?.customer.id === customerId) this.tickets.delete(stream);
   }
 
   clear(): void {

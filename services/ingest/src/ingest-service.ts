@@ -1,7 +1,7 @@
 import type { ReopenPolicy } from '@tickets/domain';
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { boundPort, createHttpServer, developmentSecurity, OpsEnv, serviceMetrics, systemClock, type IngestLimits, type Logger, type PipelineMetrics, type SecurityConfig } from '@tickets/platform';
-import { storeReachable } from '@tickets/streams';
+import { openDomainStore, storeReachable } from '@tickets/streams';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
 import { consumeInbound } from './kafka-inbound.js';
@@ -24,7 +24,7 @@ export interface IngestServiceOptions {
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
 export async function runIngestService(options: IngestServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
-  const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
   await checkpoints.close(); // ingest keeps no checkpoint
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');

@@ -159,6 +159,10 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     async all() {
       return (await query<[string]>('all tickets', sql.selectAll, [])).map(parse);
     },
+    async scrub() {
+      // Updated rows leave dead tuples until VACUUM reuses their space; VACUUM FULL rewrites the table
+      // but locks it, so it is left to operators (README, Security: erasure).
+    },
     async reset() {
       await transaction('reset read model', async (client) => {
         await client.query(`TRUNCATE ${s}.ticket_states, ${s}.projection_checkpoints`);

@@ -1,7 +1,7 @@
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { boundPort, createHttpServer, followUntil, installAccessControl, OpsEnv, serviceMetrics, type Logger, type SecurityConfig } from '@tickets/platform';
-import { lagBelow, storeReachable, subscriberLag } from '@tickets/streams';
+import { lagBelow, openDomainStore, storeReachable, subscriberLag } from '@tickets/streams';
 import { customerRoutes } from './http/customer-routes.js';
 import { ticketRoutes } from './http/ticket-routes.js';
 import { openTicketReadModel } from './open-read-model.js';
@@ -28,7 +28,7 @@ export interface ProjectorServiceOptions {
 export async function runProjectorService(options: ProjectorServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints } = await openDomainStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');

@@ -1,7 +1,7 @@
-import { evolve, TICKET_STREAM_PREFIX, type TicketState } from '@tickets/domain';
+import { CUSTOMER_STREAM_PREFIX, evolve, TICKET_STREAM_PREFIX, ticketStream, type TicketState } from '@tickets/domain';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
 import type { Logger, PipelineMetrics } from '@tickets/platform';
-import { asTicketEvent, subscriberLoop } from '@tickets/streams';
+import { asTicketEvent, foldTicketRecords, subscriberLoop } from '@tickets/streams';
 import type { TicketReadModel } from './ticket-read-model.port.js';
 
 export interface ProjectorOptions {
@@ -21,7 +21,7 @@ export interface ProjectorOptions {
 }
 
 export interface Projector {
-  /** Folds every event committed so far; returns how many events it read. */
+  /** Folds every event committed so far; returns how many ticket events (and erasures) it read. */
   catchUp(): Promise<number>;
   /** Catches up, then follows new events until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
@@ -52,12 +52,44 @@ export function createProjector(options: ProjectorOptions): Projector {
   let catchingUp = false;
   const commitEvery = options.commitEvery ?? 500_000;
 
+  const isTicketEvent = (recorded: RecordedEvent): boolean => recorded.stream.startsWith(TICKET_STREAM_PREFIX);
+  let erasedSinceCommit = 0;
+  /** Ticket events and erasures handled: what catch-up and rebuild report (other customer events are skipped unread). */
+  let folded = 0;
+
+  /**
+   * An erased customer's rows, folded again from their streams: the store now reads their personal
+   * data as `[erased]`, so the rows (and, through the state relay, the published states) are
+   * overwritten with the erased view — what a rebuild from zero gives too.
+   */
+  async function purge(customerId: string): Promise<void> {
+    const ids = new Set([...rows.values()].filter((row) => row.customer.id === customerId).map((row) => row.ticketId));
+    for (const row of await readModel.byCustomer(customerId)) ids.add(row.ticketId);
+    for (const id of ids) {
+      const state = foldTicketRecords(await store.readStream(ticketStream(id)));
+      if (state === null) continue;
+      rows.set(id, state);
+      changed.set(id, state);
+    }
+    erasedSinceCommit++;
+    logger.info({ customerId, tickets: ids.size }, 'erased customer purged from the read model');
+  }
+
   /** Folds one batch into the read model; the rows and the checkpoint commit together. */
   async function project(events: readonly RecordedEvent[]): Promise<void> {
     const last = events.at(-1);
     if (last === undefined) return;
-    await load([...new Set(events.map((e) => e.stream.slice(TICKET_STREAM_PREFIX.length)))]);
+    await load([...new Set(events.filter(isTicketEvent).map((e) => e.stream.slice(TICKET_STREAM_PREFIX.length)))]);
     for (const recorded of events) {
+      if (!isTicketEvent(recorded)) {
+        // Customer streams are followed for one event only: an erasure.
+        if (recorded.type === 'CustomerErased') {
+          await purge(recorded.stream.slice(CUSTOMER_STREAM_PREFIX.length));
+          folded++;
+        }
+        continue;
+      }
+      folded++;
       const id = recorded.stream.slice(TICKET_STREAM_PREFIX.length);
       const current = rows.get(id) ?? null;
       // A replayed event the row already holds changes nothing (restart after a crash).
@@ -85,6 +117,10 @@ export function createProjector(options: ProjectorOptions): Projector {
     } finally {
       pending = 0;
     }
+    if (erasedSinceCommit > 0) {
+      erasedSinceCommit = 0;
+      await readModel.scrub();
+    }
     for (const state of changed.values()) {
       logger.debug({ ticketId: state.ticketId, status: state.status, version: state.version }, 'ticket projected');
     }
@@ -98,16 +134,17 @@ export function createProjector(options: ProjectorOptions): Projector {
     logger,
     checkpoint: () => readModel.checkpoint(),
     handle: project,
-    streamPrefixes: [TICKET_STREAM_PREFIX],
+    streamPrefixes: [TICKET_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX],
     batchSize,
   });
 
   async function catchUp(): Promise<number> {
     catchingUp = true;
     try {
-      const read = await loop.catchUp();
+      const before = folded;
+      await loop.catchUp();
       if (pending > 0) await commit();
-      return read;
+      return folded - before;
     } finally {
       catchingUp = false;
     }

@@ -7,7 +7,10 @@ const SUBSCRIBER = 'projector';
 /** The ticket read model in SQLite, in the same file as the events by default. */
 export function createSqliteTicketReadModel(options: { path: string }): TicketReadModel {
   const db = openSqlite(options.path);
+  // Overwritten or deleted rows are zeroed on disk, not just unlinked: an erased customer's plaintext
+  // must not survive in free pages of the file.
   db.exec(`
+    PRAGMA secure_delete = ON;
     CREATE TABLE IF NOT EXISTS ticket_states (
       ticket_id   TEXT PRIMARY KEY,
       customer_id TEXT NOT NULL,
@@ -68,6 +71,9 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
     },
     async reset() {
       db.exec('BEGIN IMMEDIATE; DELETE FROM ticket_states; DELETE FROM projection_checkpoints; COMMIT');
+    },
+    async scrub() {
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     },
     async close() {
       db.close();

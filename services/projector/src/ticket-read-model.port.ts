@@ -14,5 +14,10 @@ export interface TicketReadModel {
   all(): Promise<TicketState[]>;
   /** Drops every row and the checkpoint: the next catch-up rebuilds from the first event. */
   reset(): Promise<void>;
+  /**
+   * Makes rows overwritten since (an erased customer's) unrecoverable from the storage files: SQLite
+   * zeroes freed space as it goes (`secure_delete`) and here moves its WAL into the file and truncates it.
+   */
+  scrub(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Command } from '@tickets/domain';
-import { TICKET_STREAM_PREFIX } from '@tickets/domain';
+import { isErased, TICKET_STREAM_PREFIX } from '@tickets/domain';
 import type { CheckpointStore, EventStore, RecordedEvent } from '@tickets/event-store';
 import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
@@ -41,9 +41,19 @@ export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
       const decided = readTraceContext(recorded.metadata);
       const span = startStageSpan('tickets.command-relay', decided);
       const trace = traceFields(decided);
-      for (const command of event.data.commands) commands.push({ ...command, ...trace });
+      let count = 0;
+      for (const command of event.data.commands) {
+        // The customer was erased before this command went out: its recipient or body is gone, and a
+        // message to "[erased]" must not reach a gateway.
+        if (carriesErasedData(command)) {
+          logger.warn({ ticketId: command.subject, correlationId: command.data.correlationId, commandId: command.id, type: command.type }, 'command dropped: its customer was erased');
+          continue;
+        }
+        commands.push({ ...command, ...trace });
+        count++;
+      }
       const { receivedAt } = recorded.metadata;
-      spans.push({ span, receivedAt: typeof receivedAt === 'string' ? receivedAt : undefined, count: event.data.commands.length });
+      spans.push({ span, receivedAt: typeof receivedAt === 'string' ? receivedAt : undefined, count });
     }
     if (commands.length > 0) {
       try {
@@ -81,3 +91,6 @@ export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
     batchSize,
   });
 }
+
+const carriesErasedData = (command: Command): boolean =>
+  ('to' in command.data && isErased(command.data.to)) || ('body' in command.data && isErased(command.data.body));

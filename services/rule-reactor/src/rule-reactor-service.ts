@@ -1,8 +1,8 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { boundPort, createHttpServer, followUntil, OpsEnv, serviceMetrics, type Logger } from '@tickets/platform';
-import { storeReachable, subscriberLag } from '@tickets/streams';
+import { openDomainStore, storeReachable, subscriberLag } from '@tickets/streams';
 import { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
 import { createReactor, REACTOR_SUBSCRIBER } from './reactor.js';
 import { openCommandSink } from './open-command-sink.js';
@@ -37,7 +37,7 @@ export async function runRuleReactorService(options: RuleReactorServiceOptions, 
   const { logger, only } = options;
   // The reactor alone publishes nothing: it opens no sink (no Kafka producer, no file).
   const sink = only === 'reactor' ? null : openCommandSink(options.commands, options.kafka);
-  const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const reactor = only === 'relay' ? null : createReactor({ store, checkpoints, rules: options.rules, policy: options.policy, logger, metrics });

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
-import { createHttpServer, developmentSecurity, installAccessControl, type Clock, type Logger, type OpsRoutesOptions, type SecurityConfig } from '@tickets/platform';
+import { createHttpServer, developmentSecurity, installAccessControl, systemClock, type Clock, type Logger, type OpsRoutesOptions, type SecurityConfig } from '@tickets/platform';
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
+import { erasureRoutes } from './erasure-routes.js';
 import { uiRoutes } from './ui/ui-routes.js';
 
 export interface HttpAppOptions {
@@ -33,5 +34,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
   app.register(customerRoutes, { store: runtime.store });
   app.register(uiRoutes, { store: runtime.store });
+  app.register(erasureRoutes, { pii: runtime.pii, secured: security.mode === 'secured', clock: options.clock ?? systemClock });
   return app;
 }

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, OpsEnv, readEnvConfig, shutdownSignal, type Logger } from '@tickets/platform';
+import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, OpsEnv, readEnvConfig, shutdownSignal, systemClock, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
@@ -7,6 +7,7 @@ import { REACTOR_PARTS, runRuleReactorService, SinkSpecError } from '@tickets/ru
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
+import { forget } from './commands/forget.js';
 import { replay } from './commands/replay.js';
 import { runVerify } from './commands/verify.js';
 import { runWhatIf } from './commands/what-if.js';
@@ -18,6 +19,7 @@ import { serve } from './commands/serve.js';
 import { headerLines, sign } from './commands/sign.js';
 import { simulate } from './commands/simulate.js';
 import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
+import { ErasureUnavailableError } from '@tickets/streams';
 import { UsageError } from './usage-error.js';
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
@@ -221,6 +223,20 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('forget')
+    .description("erase a customer's personal data (crypto-shredding): delete their key, record customer.erased, purge the read model (and republish their ticket states with Kafka)")
+    .requiredOption('--customer <id>', 'customer id')
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://… (with TICKETS_KEY_STORE)', storeDefault())
+    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .option('--kafka <brokers>', 'republish the erased ticket states on the state topic (default: KAFKA_BROKERS)')
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .action(async (options) => {
+      const logger = cliLogger(options.logLevel);
+      const kafka = await kafkaOption(options.kafka, logger);
+      printJson(await forget({ ...options, kafka }, logger, systemClock));
+    });
+
+  program
     .command('sign')
     .description('print the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) for a request body, to test an integration')
     .option('--secret <whsec>', 'the integration\'s secret, whsec_… (repeat during a rotation; default TICKETS_SIGN_SECRET)', (value: string, previous: string[]) => [...previous, value], [] as string[])
@@ -265,6 +281,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       error instanceof UsageError ||
       error instanceof SinkSpecError ||
       error instanceof ConfigError ||
+      error instanceof ErasureUnavailableError ||
       (error instanceof EventStoreError && error.code === 'EVENT_STORE.INVALID_ARGUMENT');
     if (usage) {
       process.stderr.write(`tickets: ${error.message}\n`);

@@ -1,11 +1,11 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
-import { openStore, parseStoreUrl, type CheckpointStore, type EventStore } from '@tickets/event-store';
+import { parseStoreUrl, type CheckpointStore, type EventStore, type PiiEventStore } from '@tickets/event-store';
 import { createIngest, type Ingest } from '@tickets/ingest';
 import { noopMetrics, type Clock, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
 import { createCommandRelay, createReactor, RELAY_SUBSCRIBER, REACTOR_SUBSCRIBER, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
-import { subscriberLag } from '@tickets/streams';
+import { openDomainStore, piiSettingsFromEnv, subscriberLag, type PiiSettings } from '@tickets/streams';
 
 export interface RuntimeOptions {
   readonly store: string;
@@ -19,11 +19,15 @@ export interface RuntimeOptions {
   readonly metrics?: PipelineMetrics;
   /** Stamps when inbound events were received (see IngestOptions.clock); serve passes the wall clock. */
   readonly clock?: Clock;
+  /** Personal-data encryption; default: from the environment (`TICKETS_PII_ENCRYPTION`, `TICKETS_KEY_STORE`). */
+  readonly pii?: PiiSettings;
 }
 
 /** The whole pipeline on one store: the same pieces `serve`, `simulate`, `import` and `rebuild` use. */
 export interface Runtime {
   readonly store: EventStore;
+  /** The same store as its PII codec, when personal data is encrypted: what erasure goes through. */
+  readonly pii: PiiEventStore | undefined;
   readonly checkpoints: CheckpointStore;
   readonly readModel: TicketReadModel;
   readonly ingest: Ingest;
@@ -44,7 +48,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const metrics = options.metrics ?? noopMetrics;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? piiSettingsFromEnv());
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }), metrics, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), metrics });
@@ -65,6 +69,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   return {
     store,
+    pii,
     checkpoints,
     readModel,
     ingest,

@@ -145,7 +145,7 @@ describe('tickets what-if on the seed story', () => {
 
   it('with the rules and the policy it was recorded with: no difference at all', async () => {
     const report = await whatIf('--rules', rulesFile);
-    expect(report.summary).toEqual({ events: 8, decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, commandsUnchanged: 7, rejected: 0, replayed: 8 });
+    expect(report.summary).toEqual({ events: 8, decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, commandsUnchanged: 7, rejected: 0, erased: 0, replayed: 8 });
   });
 
   it('Postscript window 48 h instead of 24 h: the follow-up becomes a reopen, and exactly the commands that follow change', async () => {

@@ -52,4 +52,17 @@ describe.each(stores)('the CLI on $name', ({ url }) => {
     // Importing the same file again changes nothing: every event is a duplicate.
     expect(json((await runTickets(['import', '--events', SEED, '--store', url])).stdout)).toEqual({ accepted: 0, duplicates: 8, rejected: [] });
   });
+
+  it('forget erases the customer: her tickets read as erased, and verify still passes', async () => {
+    const forgotten = await runTickets(['forget', '--customer', 'cus_marie', '--store', url]);
+    expect(forgotten.code, forgotten.stderr).toBe(0);
+    expect(json(forgotten.stdout)).toMatchObject({ customerId: 'cus_marie', keysDeleted: 1, ticketsPurged: 2 });
+    const replayed = await runTickets(['replay', '--customer', 'cus_marie', '--store', url, '--json']);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).not.toContain('Marie Dupont');
+    expect(replayed.stdout).not.toContain('+33612345678');
+    expect(replayed.stdout).toContain('[erased]');
+    const verified = await runTickets(['verify', '--store', url, '--json']);
+    expect(verified.code, verified.stdout).toBe(0);
+  });
 });

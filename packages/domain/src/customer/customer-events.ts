@@ -29,7 +29,16 @@ export const AutoReplyRecorded = z.object({
   data: z.object({ ...customerRef, channel: Channel, ticketId: z.string(), commandId: z.string() }),
 });
 
-export const CustomerEvent = z.discriminatedUnion('type', [CustomerRouted, CustomerOptedOut, CustomerOptedIn, AutoReplyRecorded]);
+/**
+ * The customer's personal data was erased (crypto-shredding): their keys are deleted, every value
+ * sealed with them reads as `[erased]`. Routing by customer id goes on: ids are pseudonymous.
+ */
+export const CustomerErased = z.object({
+  type: z.literal('CustomerErased'),
+  data: z.object({ ...customerRef, requestedBy: z.string(), keysDeleted: z.number().int().nonnegative() }),
+});
+
+export const CustomerEvent = z.discriminatedUnion('type', [CustomerRouted, CustomerOptedOut, CustomerOptedIn, AutoReplyRecorded, CustomerErased]);
 export type CustomerEvent = z.infer<typeof CustomerEvent>;
 export const CUSTOMER_EVENT_TYPES = CustomerEvent.options.map((o) => o.shape.type.value);
 

@@ -27,6 +27,9 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return { ...state, optedOutAt: null };
     case 'AutoReplyRecorded':
       return { ...state, lastAutoReplyAt: event.data.at };
+    case 'CustomerErased':
+      // Erasure removes personal data, not the routing: the customer's next message finds their ticket.
+      return state;
     default: {
       const unexpected: never = event;
       throw new Error(`unknown customer event ${JSON.stringify(unexpected)}`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventTime } from '../shared/time.js';
 import { Channel } from './channel.js';
+import { ERASED } from '../shared/erased.js';
 
 // Limits that keep one event small enough for every store and broker; the HTTP layer adds body limits.
 const Id = z.string().trim().min(1).max(256);
@@ -17,6 +18,14 @@ export const Customer = z
   })
   .describe('The customer; `id` equals the CloudEvent subject');
 export type Customer = z.infer<typeof Customer>;
+
+/**
+ * The customer as recorded in events and ticket states: after an erasure each personal field reads
+ * as `[erased]` (no longer an e-mail address, hence the union).
+ */
+export const RecordedCustomer = Customer.extend({
+  email: z.union([z.email().max(320), z.literal(ERASED)]).optional(),
+}).describe('The customer; `name`, `phone`, `email` read "[erased]" once the customer was erased');
 
 export const Actor = z.object({
   type: z.enum(['agent', 'automation', 'system']),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UtcTime } from '../shared/time.js';
 import { Channel } from '../inbound/channel.js';
-import { Customer } from '../inbound/inbound-event.js';
+import { RecordedCustomer } from '../inbound/inbound-event.js';
 import { ReopenWindow } from './reopen-policy.js';
 import { RuleEvaluation } from '../rules/rule-evaluation.js';
 import { Command } from '../commands/command.js';
@@ -42,7 +42,7 @@ export const TicketCreated = z.object({
     ...ticketRef,
     channel: Channel,
     integration: z.string().nullable(),
-    customer: Customer,
+    customer: RecordedCustomer,
     subject: z.string(),
     origin: z.enum(['customer', 'agent']),
     followUpOf: z.string().nullable(),
@@ -56,7 +56,7 @@ export const MessageReceived = z.object({
     messageId: z.string(),
     body: z.string(),
     intent: z.enum(['gratitude', 'opt_out', 'opt_in', 'other']),
-    customer: Customer,
+    customer: RecordedCustomer,
     routing: Routing,
   }),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UtcTime } from '../shared/time.js';
 import { Channel } from '../inbound/channel.js';
-import { Customer } from '../inbound/inbound-event.js';
+import { RecordedCustomer } from '../inbound/inbound-event.js';
 import { ReopenWindow } from './reopen-policy.js';
 
 /** How often a rule fired on this ticket, and at which reopen count last: what `once` needs. */
@@ -14,8 +14,8 @@ export const TicketState = z
     status: z.enum(['open', 'closed']),
     channel: Channel,
     integration: z.string().nullable(),
-    customer: Customer,
-    subject: z.string(),
+    customer: RecordedCustomer,
+    subject: z.string().describe('"[erased]" once the customer was erased (it may contain their name)'),
     tags: z.array(z.string()).describe('Sorted'),
     team: z.string().nullable(),
     agent: z.string().nullable(),

@@ -39,6 +39,7 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
       ['commands changed', summary.commandsChanged],
       ['commands unchanged', summary.commandsUnchanged],
       ['events that would be rejected', summary.rejected],
+      ...(summary.erased === 0 ? [] : [['events of erased customers (not re-decided)', summary.erased] as const]),
     ]),
   ];
   const transitions = Object.entries(report.transitions);
@@ -65,6 +66,13 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
     out.push(
       ...list('recorded events the what-if run would reject', report.rejected, max, (r) => [
         `${r.time}  ${r.type} ${printable(r.inboundId)} on ${printable(r.recordedTicketId)}: ${printable(r.error.message)}`,
+      ]),
+    );
+  }
+  if (report.erased.length > 0) {
+    out.push(
+      ...list('events of erased customers, set aside (their content is gone; their tickets\' commands are not compared)', report.erased, max, (e) => [
+        `${printable(e.inboundId)} of customer ${printable(e.customerId)} on ${printable(e.recordedTicketId)}`,
       ]),
     );
   }

@@ -1,16 +1,19 @@
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import type { RecordedHistory } from './recorded-history.js';
 import { sqliteHistory } from './sqlite-history.js';
 import { storeHistory } from './store-history.js';
+import { openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
 
 /** The recorded history of a store: straight from the file for SQLite, through the port otherwise. */
 export async function openHistory(storeUrl: string): Promise<RecordedHistory> {
   const location = parseStoreUrl(storeUrl);
-  if (location.kind === 'sqlite') {
+  const settings = piiSettingsFromEnv();
+  // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
+  if (location.kind === 'sqlite' && !settings.encryption) {
     const fast = sqliteHistory(location.path);
     if (fast !== null) return fast;
   }
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints } = await openDomainStore(location, settings);
   await checkpoints.close();
   return storeHistory(store, { close: () => store.close() });
 }

@@ -27,6 +27,18 @@ export interface RejectedReplay {
   readonly error: DomainError;
 }
 
+/**
+ * A recorded event of an erased customer: its content is gone, so it cannot be decided again. Every
+ * event of that customer is set aside (and the commands recorded on their tickets with it) rather
+ * than guessed at; ids are kept, they are pseudonymous.
+ */
+export interface ErasedReplay {
+  readonly position: number;
+  readonly inboundId: string;
+  readonly customerId: string;
+  readonly recordedTicketId: string;
+}
+
 export interface RuleCounts {
   added: number;
   removed: number;
@@ -43,6 +55,8 @@ export interface WhatIfReport {
     readonly commandsChanged: number;
     readonly commandsUnchanged: number;
     readonly rejected: number;
+    /** Recorded events of erased customers, not re-decided (see `erased`). */
+    readonly erased: number;
     /** Every inbound event replayed, including those before `since` replayed only to build state. */
     readonly replayed: number;
   };
@@ -58,4 +72,5 @@ export interface WhatIfReport {
     readonly changed: { readonly before: Command; readonly after: Command }[];
   };
   readonly rejected: RejectedReplay[];
+  readonly erased: ErasedReplay[];
 }

@@ -2,7 +2,8 @@ import { toMillis, type Command, type ReopenPolicy, type RulesFile } from '@tick
 import { CommandDiff, commandSeq } from './command-diff.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { ShardPool } from './shard-pool.js';
-import type { DecisionChange, RuleCounts, WhatIfReport } from './what-if-report.js';
+import { setAsideErased } from './erased-history.js';
+import type { DecisionChange, ErasedReplay, RuleCounts, WhatIfReport } from './what-if-report.js';
 
 export interface WhatIfOptions {
   readonly rules: RulesFile;
@@ -35,12 +36,17 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
   const pool = new ShardPool({ rules: options.rules, policy: options.policy, sinceMs, untilMs }, options.threads, (commands) => {
     for (const command of commands) diff.redecided(command);
   });
+  const erased: ErasedReplay[] = [];
+  const erasedTickets = new Set<string>();
   try {
     for await (const page of history.pages()) {
+      const decidable = setAsideErased(page.inbound, erased, erasedTickets);
       for (const recorded of page.commands) {
-        recorded.commands.forEach((command, index) => inRange(command.time) && diff.recorded({ seq: commandSeq(recorded.position, index), command }));
+        recorded.commands.forEach(
+          (command, index) => inRange(command.time) && !erasedTickets.has(command.subject) && diff.recorded({ seq: commandSeq(recorded.position, index), command }),
+        );
       }
-      await pool.push(page.inbound);
+      await pool.push(decidable);
       options.onProgress?.(page.lastPosition);
     }
   } catch (error) {
@@ -59,6 +65,7 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
       commandsChanged: commands.changed.length,
       commandsUnchanged: commands.unchanged,
       rejected: totals.rejected.length,
+      erased: erased.length,
       replayed: totals.replayed,
     },
     range: { since: options.since ?? null, until: options.until ?? null },
@@ -67,6 +74,7 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
     decisions: totals.decisions,
     commands: { added: commands.added, removed: commands.removed, changed: commands.changed },
     rejected: totals.rejected,
+    erased,
   };
 }
 

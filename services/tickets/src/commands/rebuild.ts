@@ -1,12 +1,13 @@
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { createProgress, type Logger } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
+import { openDomainStore } from '@tickets/streams';
 
 /** Drops the ticket projection and folds every event again from the first. */
 export async function rebuild(options: { store: string; readModel?: string | undefined }, logger: Logger) {
   // Rules and policy play no part in a rebuild: decisions are read from the events.
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints } = await openDomainStore(location);
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   const progress = createProgress({ label: 'rebuild', total: await store.headPosition(), unit: 'store events' });

@@ -1,5 +1,5 @@
-import { openStore, parseStoreUrl } from '@tickets/event-store';
-import { customerTimeline, ticketTimeline, type CustomerTimeline, type TicketTimeline } from '@tickets/streams';
+import { parseStoreUrl } from '@tickets/event-store';
+import { customerTimeline, ticketTimeline, type CustomerTimeline, type TicketTimeline, openDomainStore } from '@tickets/streams';
 import { assertStoreExists } from '../existing-store.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
@@ -19,7 +19,7 @@ export async function replay(options: ReplayOptions): Promise<Replay> {
   const at = timeOption('--at', options.at);
   const bound = at === undefined ? {} : { at };
   assertStoreExists(options.store);
-  const { store, checkpoints } = await openStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
   await checkpoints.close();
   try {
     if (options.ticket !== undefined) {

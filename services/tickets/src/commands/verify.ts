@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl } from '@tickets/event-store';
 import { createProgress } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
 import { isKnownSqliteStore } from '../audit/sqlite-partition.js';
 import { verify } from '../audit/verify.js';
 import type { VerifyReport } from '../audit/verify-report.js';
 import { assertStoreExists } from '../existing-store.js';
+import { openDomainStore } from '@tickets/streams';
 
 export interface VerifyCommandOptions {
   readonly store: string;
@@ -21,11 +22,12 @@ const PARALLEL_FROM = 200_000;
 export async function runVerify(options: VerifyCommandOptions): Promise<VerifyReport> {
   assertStoreExists(options.store);
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openStore(location);
+  const { store, checkpoints, pii } = await openDomainStore(location);
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   const head = await store.headPosition();
-  const sqlitePath = location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path) ? location.path : undefined;
+  // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
+  const sqlitePath = pii === undefined && location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path) ? location.path : undefined;
   const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
   const progress = createProgress({ label: 'verify', total: head, unit: 'store events' });
   try {

@@ -1,0 +1,107 @@
+import type { Json } from '../event-store.port.js';
+
+/**
+ * A path into an event's `data`: dot-separated keys, `[]` after a key for every element of an array,
+ * e.g. `customer.phone`, `commands[].data.to`, `evaluations[].conditions[].actual`.
+ */
+export type JsonPath = string;
+
+type Slot = { readonly holder: Record<string, Json>; readonly key: string };
+
+const segmentsOf = new Map<JsonPath, readonly { key: string; each: boolean }[]>();
+const parse = (path: JsonPath) => {
+  let segments = segmentsOf.get(path);
+  if (segments === undefined) {
+    segments = path.split('.').map((part) => (part.endsWith('[]') ? { key: part.slice(0, -2), each: true } : { key: part, each: false }));
+    segmentsOf.set(path, segments);
+  }
+  return segments;
+};
+
+const isObject = (value: Json | undefined): value is Record<string, Json> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Every place the paths reach that holds a value (absent keys are skipped), in a fixed order: the
+ * paths in the order given, array elements in index order. Sealing and opening walk the same paths
+ * over the same structure, so the n-th value sealed is the n-th slot found when opening.
+ */
+export function slotsAt(data: Json, paths: readonly JsonPath[]): Slot[] {
+  const slots: Slot[] = [];
+  const walk = (node: Json | undefined, segments: readonly { key: string; each: boolean }[], at: number): void => {
+    if (!isObject(node)) return;
+    const segment = segments[at]!;
+    const value = node[segment.key];
+    if (value === undefined) return;
+    const last = at === segments.length - 1;
+    if (segment.each) {
+      if (!Array.isArray(value)) return;
+      if (last) {
+        // Each element is a slot of its own: the array (a JSON object key) is the holder.
+        value.forEach((_, index) => slots.push({ holder: value as unknown as Record<string, Json>, key: String(index) }));
+      } else {
+        for (const element of value) walk(element, segments, at + 1);
+      }
+      return;
+    }
+    if (last) slots.push({ holder: node, key: segment.key });
+    else walk(value, segments, at + 1);
+  };
+  for (const path of paths) walk(data, parse(path), 0);
+  return slots;
+}
+
+/**
+ * A copy of `data` with the value of every slot the paths reach replaced by `placeholder`, and those
+ * values in slot order (the order `slotsAt` finds them in). Only the objects and arrays on the way
+ * to a slot are copied; `data` itself is never changed (callers keep what they appended).
+ */
+export function sealedCopy(data: Json, paths: readonly JsonPath[], placeholder: Json): { data: Json; values: Json[] } {
+  const values: Json[] = [];
+  if (!isObject(data)) return { data, values };
+  const owned = new Set<object>();
+  const copies = new Map<object, object>();
+  const own = <T extends object>(node: T): T => {
+    if (owned.has(node)) return node;
+    let copy = copies.get(node);
+    if (copy === undefined) {
+      copy = Array.isArray(node) ? node.slice() : { ...node };
+      copies.set(node, copy);
+      owned.add(copy);
+    }
+    return copy as T;
+  };
+  const walk = (node: Record<string, Json>, segments: readonly { key: string; each: boolean }[], at: number): void => {
+    const segment = segments[at]!;
+    const value = node[segment.key];
+    if (value === undefined) return;
+    const last = at === segments.length - 1;
+    if (segment.each) {
+      if (!Array.isArray(value)) return;
+      const array = own(value);
+      node[segment.key] = array;
+      for (let i = 0; i < array.length; i++) {
+        const element = array[i]!;
+        if (last) {
+          values.push(element);
+          array[i] = placeholder;
+        } else if (isObject(element)) {
+          const child = own(element);
+          array[i] = child;
+          walk(child, segments, at + 1);
+        }
+      }
+      return;
+    }
+    if (last) {
+      values.push(value);
+      node[segment.key] = placeholder;
+    } else if (isObject(value)) {
+      const child = own(value);
+      node[segment.key] = child;
+      walk(child, segments, at + 1);
+    }
+  };
+  const root = own(data);
+  for (const path of paths) walk(root, parse(path), 0);
+  return { data: root, values };
+}

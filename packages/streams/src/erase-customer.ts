@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { customerStream, type CustomerEvent } from '@tickets/domain';
+import type { Json, PiiEventStore } from '@tickets/event-store';
+
+/** Erasure needs the PII codec (encryption on, and a key store: EventStoreDB needs `TICKETS_KEY_STORE`). */
+export class ErasureUnavailableError extends Error {
+  override readonly name = 'ErasureUnavailableError';
+  readonly code = 'ERASURE.UNAVAILABLE';
+}
+
+export const ErasureRequest = z.object({
+  customerId: z.string().trim().min(1).max(256),
+  /** Who asked (a token name, `cli`): kept in the event for the audit trail. */
+  requestedBy: z.string().min(1).max(200),
+});
+export type ErasureRequest = z.infer<typeof ErasureRequest>;
+
+export interface ErasureResult {
+  readonly customerId: string;
+  readonly erasedAt: string;
+  readonly keysDeleted: number;
+  /** The `CustomerErased` event recorded on the customer's stream. */
+  readonly eventId: string;
+}
+
+/**
+ * Crypto-shredding: deletes the customer's keys first, then records `CustomerErased` on their stream.
+ * In that order, whoever reads the event (the projector purging its rows, another process dropping
+ * its cached keys) already finds the keys gone. A crash in between leaves the keys deleted and no
+ * event: asking again records it.
+ */
+export async function eraseCustomer(store: PiiEventStore | undefined, request: ErasureRequest, now: Date): Promise<ErasureResult> {
+  const { customerId, requestedBy } = ErasureRequest.parse(request);
+  if (store === undefined) {
+    throw new ErasureUnavailableError('erasure needs personal-data encryption (TICKETS_PII_ENCRYPTION=on) and a key store (TICKETS_KEY_STORE for EventStoreDB)');
+  }
+  const keysDeleted = await store.eraseCustomerKeys(customerId);
+  const erasedAt = now.toISOString();
+  const event: Extract<CustomerEvent, { type: 'CustomerErased' }> = { type: 'CustomerErased', data: { customerId, at: erasedAt, requestedBy, keysDeleted } };
+  const eventId = `customer-erased:${customerId}:${erasedAt}`;
+  await store.append(customerStream(customerId), [{ id: eventId, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: eventId } }]);
+  return { customerId, erasedAt, keysDeleted, eventId };
+}
