@@ -15,17 +15,9 @@ import { createSink } from '@tickets/rule-reactor';
 import { runVerify } from '../commands/verify.js';
 import { runWhatIf } from '../commands/what-if.js';
 import { openRuntime } from '../runtime.js';
+import { submitInBatches, timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from './synthetic-events.js';
 
-interface PhaseResult {
-  readonly phase: string;
-  /** Inbound events (load, what-if) or store events (verify) the phase went through. */
-  readonly events: number;
-  readonly seconds: number;
-  readonly perSecond: number;
-  readonly peakRssMb: number;
-  readonly note: string;
-}
 
 // This benchmark tracks the direct SQLite readers of what-if and verify, which read clear stores: the
 // store is written without personal-data encryption (child processes inherit the setting). With
@@ -37,33 +29,12 @@ type Phase = (typeof PHASES)[number];
 const TARGET_SECONDS = 10;
 const silent = createLogger({ level: 'silent' });
 
-async function timed(phase: Phase, run: () => Promise<{ events: number; note: string }>): Promise<PhaseResult> {
-  const started = performance.now();
-  const { events, note } = await run();
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    phase,
-    events,
-    seconds: Number(seconds.toFixed(2)),
-    perSecond: Math.round(events / seconds),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    note,
-  };
-}
 
 /** Group commit as HTTP clients posting batches of 500 would get it, a few requests in flight; then the followers catch up. */
 async function load(path: string, count: number, customers: number): Promise<{ events: number; note: string }> {
   const runtime = await openRuntime({ store: `sqlite:${path}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createSink('none'), logger: silent });
   try {
-    const events = syntheticEvents(count, customers);
-    const inFlight = new Set<Promise<unknown>>();
-    for (let i = 0; i < events.length; i += 500) {
-      const submit = runtime.ingest.submit(events.slice(i, i + 500), 'bench');
-      inFlight.add(submit);
-      void submit.finally(() => inFlight.delete(submit));
-      if (inFlight.size >= 4) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+    await submitInBatches(runtime.ingest, syntheticEvents(count, customers));
     await runtime.settle();
     return { events: count, note: `${await runtime.store.headPosition()} store events, ${(await runtime.readModel.all()).length} tickets` };
   } finally {

@@ -13,6 +13,7 @@ import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { createLogger, createPrometheusMetrics, noopMetrics, type PipelineMetrics } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { openRuntime } from '../runtime.js';
+import { submitInBatches } from './bench-phase.js';
 import { syntheticEvents } from './synthetic-events.js';
 
 /** off: no-op port, no SDK, no trace context; metrics / tracing: one of them; on: both. */
@@ -69,15 +70,7 @@ async function run(mode: Mode, events: readonly object[], dir: string, round: nu
   });
   try {
     const started = performance.now();
-    // Like HTTP clients posting batches of 500: a few requests in flight at any time.
-    const inFlight = new Set<Promise<unknown>>();
-    for (let i = 0; i < events.length; i += 500) {
-      const submit = runtime.ingest.submit(events.slice(i, i + 500), 'bench');
-      inFlight.add(submit);
-      void submit.finally(() => inFlight.delete(submit));
-      if (inFlight.size >= 4) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+    await submitInBatches(runtime.ingest, events);
     const ingested = performance.now();
     await runtime.settle();
     await runtime.relay.catchUp();

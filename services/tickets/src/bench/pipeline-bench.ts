@@ -17,16 +17,9 @@ import { createProjector, openTicketReadModel } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { openRuntime } from '../runtime.js';
+import { timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from './synthetic-events.js';
 
-interface PhaseResult {
-  readonly phase: string;
-  readonly events: number;
-  readonly seconds: number;
-  readonly perSecond: number;
-  readonly peakRssMb: number;
-  readonly note?: string;
-}
 
 const PHASES = ['raw-append', 'ingest', 'rebuild', 'simulate'] as const;
 type Phase = (typeof PHASES)[number];
@@ -41,20 +34,6 @@ const silent = createLogger({ level: 'silent' });
 type StoreUrl = (name: string) => string;
 
 /** Times `run`; `describe` (not timed) adds a note about what was produced. */
-async function timed(phase: string, run: () => Promise<{ events: number }>, describe?: () => Promise<string>): Promise<PhaseResult> {
-  const started = performance.now();
-  const { events } = await run();
-  const seconds = (performance.now() - started) / 1000;
-  const note = await describe?.();
-  return {
-    phase,
-    events,
-    seconds: Number(seconds.toFixed(2)),
-    perSecond: Math.round(events / seconds),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    ...(note === undefined ? {} : { note }),
-  };
-}
 
 /** The input, streamed: the phases' peak RSS is the pipeline's, not the size of the input file. */
 async function* readEvents(file: string): AsyncGenerator<unknown> {

@@ -1,0 +1,40 @@
+import type { Ingest } from '@tickets/ingest';
+
+/** One measured phase of a benchmark, as a child process prints it (one JSON line). */
+export interface PhaseResult {
+  readonly phase: string;
+  readonly events: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  /** This process's peak RSS: each phase runs in a fresh process, so it is the phase's own. */
+  readonly peakRssMb: number;
+  readonly note?: string;
+}
+
+/** Runs `run` and times it; `note` describes the outcome, outside the timing. */
+export async function timed(phase: string, run: () => Promise<{ events: number; note?: string }>, describe?: () => Promise<string>): Promise<PhaseResult> {
+  const started = performance.now();
+  const outcome = await run();
+  const seconds = (performance.now() - started) / 1000;
+  const note = outcome.note ?? (await describe?.());
+  return {
+    phase,
+    events: outcome.events,
+    seconds: Number(seconds.toFixed(2)),
+    perSecond: Math.round(outcome.events / seconds),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+/** Submits events as HTTP clients posting batches of 500 would, a few requests in flight (group commit). */
+export async function submitInBatches(ingest: Ingest, events: readonly unknown[], batch = 500, inFlight = 4): Promise<void> {
+  const pending = new Set<Promise<unknown>>();
+  for (let i = 0; i < events.length; i += batch) {
+    const submit = ingest.submit(events.slice(i, i + batch), 'bench');
+    pending.add(submit);
+    void submit.finally(() => pending.delete(submit));
+    if (pending.size >= inFlight) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+}
