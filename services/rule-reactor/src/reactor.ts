@@ -14,7 +14,7 @@ import {
 } from '@tickets/domain';
 import { isConcurrencyError, retryOnConflict, type CheckpointStore, type EventStore, type Json, type NewEvent, type RecordedEvent } from '@tickets/event-store';
 import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger, type PipelineMetrics } from '@tickets/platform';
-import { asCustomerEvent, asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
+import { asCustomerEvent, asTicketEvent, customerIdOf, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import { PendingStreams } from './pending-streams.js';
 import { StreamRecordsCache } from './stream-records-cache.js';
 import { TicketCache } from './ticket-cache.js';
@@ -66,8 +66,8 @@ export function createReactor(options: ReactorOptions): Reactor {
   const { store, checkpoints, rules, policy, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
   const triggersInUse = triggersListenedTo(rules);
-  const customers = new StreamRecordsCache(store, options.maxCachedRecords);
   const tickets = new TicketCache(options.maxCachedTickets);
+  const customers = new StreamRecordsCache(store, options.maxCachedRecords, (stream) => tickets.forgetCustomer(customerIdOf(stream)));
   const metrics = options.metrics ?? noopMetrics;
 
   /** A ticket event some rule listens to, with its ticket; null for every other event. */
@@ -82,6 +82,10 @@ export function createReactor(options: ReactorOptions): Reactor {
   /** Decides one trigger on the batch's streams; its events join them, not the store yet. */
   async function decide(streams: PendingStreams, { recorded, trigger, ticketId }: TriggerIn): Promise<Decided | null> {
     const stream = ticketStream(ticketId);
+    // A cached ticket's customer stream is read first: if the customer was erased since, the cached
+    // (decrypted) ticket is dropped before anything is decided on it.
+    const knownCustomer = tickets.customerOf(stream);
+    if (knownCustomer !== undefined) await streams.customer(customerStream(knownCustomer));
     const context = ticketContext(await streams.ticket(stream, recorded), recorded);
     if (context === null) return null;
     tickets.setPrefix(stream, context.before);

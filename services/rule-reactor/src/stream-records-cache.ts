@@ -13,6 +13,8 @@ export class StreamRecordsCache {
   constructor(
     private readonly store: EventStore,
     private readonly maxRecords = 100_000,
+    /** Told when a stream's newly read events hold an erasure (`CustomerErased`). */
+    private readonly onErasure: (stream: string) => void = () => {},
   ) {}
 
   /** The stream's committed records, oldest first. The array is the cache's own: copy before changing it. */
@@ -26,6 +28,12 @@ export class StreamRecordsCache {
       return this.remember(stream, await this.store.readStream(stream));
     }
     const newer = head >= cached.length ? await this.store.readStream(stream, { fromVersion: cached.length }) : [];
+    if (newer.some((record) => record.type === 'CustomerErased')) {
+      // What we hold was decrypted before the erasure: read the stream afresh, as it reads now.
+      this.forget(stream);
+      this.onErasure(stream);
+      return this.remember(stream, await this.store.readStream(stream));
+    }
     return this.remember(stream, newer.length === 0 ? cached : [...cached, ...newer]);
   }
 

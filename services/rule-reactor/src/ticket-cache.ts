@@ -60,6 +60,18 @@ export class TicketCache {
     this.remember(stream, { prefix, head: this.get(stream).head });
   }
 
+  /** Forgets a customer's tickets (after their erasure: what is kept here was decrypted before it). */
+  forgetCustomer(customerId: string): void {
+    for (const [stream, entry] of this.tickets) {
+      if (entry.head.state?.customer.id === customerId || entry.prefix.state?.customer.id === customerId) this.tickets.delete(stream);
+    }
+  }
+
+  /** The ticket's customer, when the ticket is cached. */
+  customerOf(stream: string): string | undefined {
+    return this.tickets.get(stream)?.head.state?.customer.id;
+  }
+
   private remember(stream: string, entry: CachedTicket): void {
     // Map keeps insertion order: delete + set makes the entry the youngest.
     this.tickets.delete(stream);
