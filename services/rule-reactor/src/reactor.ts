@@ -29,9 +29,9 @@ export interface ReactorOptions {
   readonly policy: ReopenPolicy;
   readonly logger: Logger;
   readonly batchSize?: number;
-  /** Customer stream records kept in memory between batches (default 100,000). */
+  /** Customer stream records kept in memory between batches (default 20,000). */
   readonly maxCachedRecords?: number;
-  /** Tickets whose folded state is kept between batches (default 50,000). */
+  /** Tickets whose folded state is kept between batches (default 10,000). */
   readonly maxCachedTickets?: number;
   /** Rule firings, suppressions, append latency (no-op when absent). */
   readonly metrics?: PipelineMetrics;

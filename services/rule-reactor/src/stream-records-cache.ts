@@ -12,7 +12,7 @@ export class StreamRecordsCache {
 
   constructor(
     private readonly store: EventStore,
-    private readonly maxRecords = 100_000,
+    private readonly maxRecords = 20_000,
     /** Told when a stream's newly read events hold an erasure (`CustomerErased`). */
     private readonly onErasure: (stream: string) => void = () => {},
   ) {}

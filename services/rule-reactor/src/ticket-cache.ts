@@ -46,7 +46,7 @@ export interface CachedTicket {
 export class TicketCache {
   private readonly tickets = new Map<string, CachedTicket>();
 
-  constructor(private readonly maxEntries = 50_000) {}
+  constructor(private readonly maxEntries = 10_000) {}
 
   get(stream: string): CachedTicket {
     return this.tickets.get(stream) ?? { prefix: EMPTY_PREFIX, head: EMPTY_HEAD };
