@@ -2,8 +2,6 @@ export { createReactor, REACTOR_SUBSCRIBER } from './reactor.js';
 export type { Reactor, ReactorOptions } from './reactor.js';
 export { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
 export type { CommandRelay, CommandRelayOptions } from './command-relay.js';
-// Kept for existing importers; the function now lives in the domain (shared with what-if).
-export { triggerOf } from '@tickets/domain';
 export type { CommandSink } from './sinks/command-sink.port.js';
 export { CommandSinkError } from './sinks/command-sink.port.js';
 export { createMemorySink } from './sinks/memory-sink.js';

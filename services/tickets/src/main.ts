@@ -23,6 +23,12 @@ import { ErasureUnavailableError } from '@tickets/streams';
 import { UsageError } from './usage-error.js';
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
+// The options most verbs share, defined once.
+const storeOption = (): Option => new Option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…').default(storeDefault());
+const readModelOption = (): Option =>
+  new Option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)').default(
+    process.env['TICKETS_READ_MODEL'],
+  );
 const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
@@ -57,8 +63,8 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run ingest, projector, rule-reactor and the HTTP API in one process')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
-    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .addOption(storeOption())
+    .addOption(readModelOption())
     .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
     .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
@@ -78,7 +84,7 @@ export function buildProgram(): Command {
   program
     .command('ingest')
     .description('run only the ingest service: POST /v1/events into the store')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .addOption(storeOption())
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8081)
@@ -100,8 +106,8 @@ export function buildProgram(): Command {
   program
     .command('projector')
     .description('run only the projector: the ticket read model and GET /v1/tickets…')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
-    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .addOption(storeOption())
+    .addOption(readModelOption())
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8082)
     .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)')
@@ -121,7 +127,7 @@ export function buildProgram(): Command {
   program
     .command('rule-reactor')
     .description('run only the rule-reactor and its command relay')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .addOption(storeOption())
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
@@ -156,8 +162,8 @@ export function buildProgram(): Command {
     .command('import')
     .description('feed events into a store through the real pipeline and wait until it has caught up')
     .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
-    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .addOption(storeOption())
+    .addOption(readModelOption())
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'also publish the commands now: stdout, file:PATH, http(s)://URL')
@@ -172,7 +178,7 @@ export function buildProgram(): Command {
     .option('--ticket <id>', 'ticket id')
     .option('--customer <id>', "customer id: all the customer's tickets, with the reopen / new-ticket decisions and the windows used")
     .option('--at <time>', 'stop at this event time (RFC 3339): the state at that moment')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .addOption(storeOption())
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const result = await replay(options);
@@ -187,7 +193,7 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy to try (YAML or JSON); default: the shipped policy')
     .option('--since <time>', 'compare only events from this event time on (RFC 3339, inclusive); earlier ones are still replayed to build state')
     .option('--until <time>', 'compare only events before this event time (RFC 3339, exclusive)')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
+    .addOption(storeOption())
     .option('--examples <n>', 'examples per list in the text report', exampleCount, 10)
     .option('--threads <n>', 'worker threads deciding in parallel (default: one per core on large stores, none on small ones)', exampleCount)
     .option('--json', 'print JSON instead of text')
@@ -200,8 +206,8 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('rebuild every projection in memory and check it, and every recorded decision, against the store; exit 1 on a mismatch')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
-    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .addOption(storeOption())
+    .addOption(readModelOption())
     .option('--examples <n>', 'mismatches shown per list in the text report', exampleCount, 20)
     .option('--threads <n>', 'worker threads reading a SQLite store in parallel (default: one per core on large stores, none on small ones)', exampleCount)
     .option('--json', 'print JSON instead of text')
@@ -215,8 +221,8 @@ export function buildProgram(): Command {
   program
     .command('rebuild')
     .description('rebuild the ticket projection from the first event')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…', storeDefault())
-    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .addOption(storeOption())
+    .addOption(readModelOption())
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       printJson(await rebuild(options, cliLogger(options.logLevel)));
@@ -227,7 +233,7 @@ export function buildProgram(): Command {
     .description("erase a customer's personal data (crypto-shredding): delete their key, record customer.erased, purge the read model (and republish their ticket states with Kafka)")
     .requiredOption('--customer <id>', 'customer id')
     .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://… (with TICKETS_KEY_STORE)', storeDefault())
-    .option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)', process.env['TICKETS_READ_MODEL'])
+    .addOption(readModelOption())
     .option('--kafka <brokers>', 'republish the erased ticket states on the state topic (default: KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
