@@ -84,7 +84,7 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
         return await timed(
           phase,
           async () => {
-            const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger: silent });
+            const ingest = createIngest({ store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger: silent });
             // Like many HTTP clients posting batches of 500: a few requests in flight at any time.
             const inFlight = new Set<Promise<unknown>>();
             let chunk: unknown[] = [];
