@@ -433,7 +433,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
       collect(this.#client.readAll({ fromPosition: { commit: last, prepare: last }, direction: BACKWARDS, maxCount: records.length - 1 })),
     );
     const before = page.map(({ event }) => event).reverse();
-    if (before.length !== records.length - 1 || before.some((event, i) => event?.id !== records[i]!.record.id)) return [undefined];
+    if (before.length !== records.length - 1 || before.some((event, i) => event?.id.toLowerCase() !== records[i]!.record.id?.toLowerCase())) return [undefined];
     before.forEach((event, i) => (positions[i] = eventPosition(event?.position)));
     return positions;
   }
