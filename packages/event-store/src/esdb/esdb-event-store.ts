@@ -33,7 +33,7 @@ import { toExpectedRevision } from './expected-revision.js';
 import { assertSupportedServer } from './server-version.js';
 import { storedEventId, toEventData, toRecordedEvent } from './event-mapping.js';
 import { mapConcurrently } from './map-concurrently.js';
-import { matchStream } from './stream-filter.js';
+import { clientStreamFilter, matchStream } from './stream-filter.js';
 import { streamNaming, type StreamNaming } from './stream-naming.js';
 import { DEFAULT_RETRY_POLICY, retryTransient, type RetryPolicy } from './transient-retry.js';
 
@@ -60,7 +60,7 @@ const DEFAULT_RECONNECT_POLICY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 10
 const DEFAULT_READ_ALL_COUNT = 1000;
 /** The most events one page of a `$all` scan asks for; pages start small and double. */
 const MAX_SCAN_PAGE = 4096;
-const FIRST_HEAD_SCAN_PAGE = 32;
+const FIRST_HEAD_SCAN_PAGE = 4;
 /** Stream heads read at once when checking a batch of appends or `streamVersions`. */
 const HEAD_READ_CONCURRENCY = 16;
 /** Times one appendMany checks the streams and writes, when other writers keep getting in between. */
@@ -221,15 +221,16 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
     if (maxCount === 0) return [];
     const prefixes = streamPrefixesOption(options.streamPrefixes);
-    // The client reads `$all` without a server-side filter, so this scans and filters here:
-    // pages start at what was asked for and double while they bring too little (other streams, other
-    // namespaces, system events). Subscriptions do use the server's filter.
+    // The server filters by stream name (system streams, other namespaces, other prefixes), so pages
+    // are mostly ours; what its filter cannot tell apart (a prefix `c` also matches `checkpoint-`) is
+    // dropped here, and pages double while they bring too little.
+    const filter = clientStreamFilter(this.#naming, prefixes);
     const found: RecordedEvent[] = [];
     let scanned = after;
     let from = readPositionAfter(after);
     let pageSize = Math.min(MAX_SCAN_PAGE, maxCount + 1);
     for (;;) {
-      const page = await this.#retrying('readAll', () => collect(this.#client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: pageSize })));
+      const page = await this.#retrying('readAll', () => collect(this.#client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: pageSize, filter })));
       let progressed = false;
       for (const { event } of page) {
         const position = eventPosition(event?.position);
@@ -252,14 +253,15 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     return followAll({ client: this.#client, naming: this.#naming, closing: this.#closing.signal, reconnect: this.#reconnect, supported: () => this.#supported() }, options);
   }
 
-  /** Reads `$all` backwards to the newest event of ours, past system events and other namespaces. */
+  /** Reads `$all` backwards to the newest event of ours; the server's filter skips system events and other namespaces. */
   async headPosition(): Promise<number> {
     this.#assertOpen();
     await this.#supported();
+    const filter = clientStreamFilter(this.#naming, undefined);
     let from: ReadPosition = END;
     let pageSize = FIRST_HEAD_SCAN_PAGE;
     for (;;) {
-      const page = await this.#retrying('headPosition', () => collect(this.#client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: pageSize })));
+      const page = await this.#retrying('headPosition', () => collect(this.#client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: pageSize, filter })));
       let oldest: bigint | undefined;
       for (const { event } of page) {
         if (event === undefined) continue;

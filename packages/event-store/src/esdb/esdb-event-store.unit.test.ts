@@ -325,6 +325,21 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       expectIncreasing(paged);
     });
 
+    it('lets the server filter: the head and a page of one category are one read each, past thousands of other events', async () => {
+      const server = new InMemoryEsdbServer();
+      const { store } = open(server, { namespace: 'a_' });
+      const other = open(server, { namespace: 'b_' }).store;
+      await store.append('ticket-1', [event('t0')]);
+      for (let i = 0; i < 3000; i++) server.writeSystemEvent('$stats-node', '$statsCollected');
+      await other.append('ticket-1', [event('theirs')]);
+      const reads = (): number => server.calls.filter((call) => call.operation === 'readAll').length;
+      const before = reads();
+      const head = await store.headPosition();
+      expect(ids(await store.readAll({ streamPrefixes: ['ticket-'] }))).toEqual(['t0']);
+      expect(reads() - before).toBe(2);
+      expect(head).toBe((await store.readStream('ticket-1'))[0]!.position);
+    });
+
     it('refuses to read from an offset inside a record, as the server does', async () => {
       const { store } = open();
       const { position } = await store.append('ticket-1', [event('a')]);

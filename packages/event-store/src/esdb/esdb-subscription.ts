@@ -1,4 +1,4 @@
-import { streamNameFilter, type Filter, type Position, type ReadPosition } from '@kurrent/kurrentdb-client';
+import { type Filter, type Position, type ReadPosition } from '@kurrent/kurrentdb-client';
 import { EventStoreError } from '../errors.js';
 import type { RecordedEvent, SubscribeOptions } from '../event-store.port.js';
 import { countOption, invalidArgument, positionOption, streamPrefixesOption } from '../validate-arguments.js';
@@ -6,7 +6,7 @@ import type { EventStoreDBClientLike } from './esdb-client.port.js';
 import { isTransientEsdbError, translateEsdbError } from './esdb-error.js';
 import { checkpointPosition, eventPosition, readPositionAfter } from './esdb-position.js';
 import { toRecordedEvent } from './event-mapping.js';
-import { matchStream, serverStreamFilter } from './stream-filter.js';
+import { clientStreamFilter, matchStream } from './stream-filter.js';
 import type { StreamNaming } from './stream-naming.js';
 import { SubscriptionFeed } from './subscription-feed.js';
 import { backoffDelay, pause, type RetryPolicy } from './transient-retry.js';
@@ -42,11 +42,8 @@ const CHECKPOINT_RECHECK_MS = 25;
 /** Idle wait; any event, checkpoint, end or abort ends it sooner. */
 const IDLE_WAIT_MS = 60_000;
 
-const filterFor = (context: FollowAllContext, prefixes: readonly string[] | undefined, feed: SubscriptionFeed): Filter => {
-  const spec = serverStreamFilter(context.naming, prefixes);
-  const checkpointReached = feed.onCheckpoint;
-  return 'prefixes' in spec ? streamNameFilter({ prefixes: spec.prefixes, checkpointReached }) : streamNameFilter({ regex: spec.regex, checkpointReached });
-};
+const filterFor = (context: FollowAllContext, prefixes: readonly string[] | undefined, feed: SubscriptionFeed): Filter =>
+  clientStreamFilter(context.naming, prefixes, feed.onCheckpoint);
 
 /**
  * `subscribeToAll` over a server catch-up subscription. The server catches up and then follows live

@@ -53,7 +53,7 @@ import type { AllSubscriptionLike, EventStoreDBClientLike } from './esdb-client.
  * the going-live checkpoint sent before the event at it (22.6 to 22.10.3, 23.6).
  *
  * It is not the server: no scavenging, no clusters, no ACLs, no explicit transactions, no link
- * resolution, no `$all` filters on reads. Faults are injected on request.
+ * resolution, no event-type filters. Faults are injected on request.
  */
 
 export type FakeOperation = 'appendToStream' | 'appendRecords' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata';
@@ -575,17 +575,14 @@ export class InMemoryEsdbClient implements EventStoreDBClientLike {
       if (fault !== undefined) throw fault.error;
       const backwards = options.direction === BACKWARDS;
       const from = options.fromPosition ?? (backwards ? END : START);
+      // With a filter the server pages on until it has `maxCount` matching events or reaches the end.
       let remaining = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-      if (backwards) {
-        // A backward read stops before the record at its start.
-        for (let index = from === END ? server.recordCount - 1 : server.indexFrom(from) - 1; index >= 0 && remaining > 0; index--, remaining--) {
-          const record = server.recordAt(index)!;
-          yield { event: toRecordedEvent(record), commitPosition: record.position };
-        }
-        return;
-      }
-      for (let index = server.indexFrom(from); index < server.recordCount && remaining > 0; index++, remaining--) {
+      const start = backwards ? (from === END ? server.recordCount - 1 : server.indexFrom(from) - 1) : server.indexFrom(from);
+      // A backward read stops before the record at its start.
+      for (let index = start; index >= 0 && index < server.recordCount && remaining > 0; index += backwards ? -1 : 1) {
         const record = server.recordAt(index)!;
+        if (!matchesFilter(options.filter, record)) continue;
+        remaining--;
         yield { event: toRecordedEvent(record), commitPosition: record.position };
       }
     })();
