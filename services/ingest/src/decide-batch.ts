@@ -133,9 +133,9 @@ export async function decideBatch(pending: readonly PendingInbound[], deps: Deci
     if (customerWritten) {
       customers.set(event.subject, { stream: customerStream(event.subject), revision: customerLoaded.revision + events.length, state: decision.customer.history });
     }
-    // The inbound log comes last: it marks the event as done. Where appends to several streams are
-    // not atomic (EventStoreDB), a crash before it means the event is decided again on redelivery
-    // (at least once) instead of being taken for a duplicate with its decision half written.
+    // The inbound log comes last: it marks the event as done. Every store commits a batch's appends
+    // all or nothing (KurrentDB through one multi-stream append), so a crash leaves either the whole
+    // decision or none of it, and a redelivery finds the event logged or decides it afresh.
     appends.push({
       stream: inboundStream(key),
       expectedVersion: 'no_stream',
