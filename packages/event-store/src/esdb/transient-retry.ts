@@ -1,3 +1,4 @@
+import { retry } from '@tickets/retry';
 import { isTransientEsdbError } from './esdb-error.js';
 
 export interface RetryPolicy {
@@ -36,14 +37,6 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * whose event ids and expected revision make a repeat a no-op on the server. Stops retrying once
  * `signal` aborts (the store is closing) and reports the last failure.
  */
-export async function retryTransient<T>(operation: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!isTransientEsdbError(error) || attempt >= policy.maxAttempts || signal?.aborted) throw error;
-      await pause(backoffDelay(policy, attempt), signal);
-      if (signal?.aborted) throw error;
-    }
-  }
+export function retryTransient<T>(operation: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
+  return retry(() => operation(), { attempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs, jitter: false, retriable: isTransientEsdbError, signal });
 }
