@@ -9,7 +9,8 @@ import { toRecordedEvent } from './event-mapping.js';
 import { clientStreamFilter, matchStream } from './stream-filter.js';
 import type { StreamNaming } from './stream-naming.js';
 import { SubscriptionFeed } from './subscription-feed.js';
-import { backoffDelay, pause, type RetryPolicy } from './transient-retry.js';
+import { backoffDelayMs, delay } from '@tickets/retry';
+import type { RetryPolicy } from './transient-retry.js';
 
 /**
  * A filtered subscription is sparse: it may pass millions of other streams' events without a batch
@@ -129,6 +130,6 @@ export async function* followAll(context: FollowAllContext, options: EsdbSubscri
       if (lastFailure !== undefined) throw translateEsdbError(lastFailure, 'subscribeToAll');
       throw new EventStoreError('EVENT_STORE.UNAVAILABLE', 'subscribeToAll: the server keeps ending the subscription', true);
     }
-    await pause(backoffDelay(context.reconnect, failures), signal);
+    await delay(backoffDelayMs(failures, { ...context.reconnect, jitter: false }), signal);
   }
 }

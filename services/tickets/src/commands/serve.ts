@@ -22,6 +22,12 @@ export interface ServeOptions {
   readonly ops?: OpsEnv;
 }
 
+/** The timeline pages' address for a browser on this machine: a wildcard listen address is not one to open. */
+export function pageAddress(host: string, port: number): string {
+  const local = host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}/ui/`;
+}
+
 /**
  * All services in one process: HTTP ingest (routing and rules decided together), reads, the
  * projector and the command relay, following the store. Stops cleanly on SIGINT/SIGTERM.
@@ -57,7 +63,7 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const port = boundPort(app, options.port);
   await consumer?.start();
   logger.info(
-    { store: options.store, host: options.host, port, commands: options.commands ?? 'default', kafka: kafka !== null, rules: rules.rules.length },
+    { store: options.store, host: options.host, port, ui: pageAddress(options.host, port), commands: options.commands ?? 'default', kafka: kafka !== null, rules: rules.rules.length },
     'tickets serve ready',
   );
   try {
