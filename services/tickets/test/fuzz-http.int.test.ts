@@ -14,10 +14,11 @@ import { createHttpApp, openRuntime, type Runtime } from '../src/index.js';
 import { asBinaryMode, headerMutation, hostileShape, render, type HostileInput } from './hostile-inputs.js';
 
 // Invariant 6 at the HTTP boundary, by fuzzing: 10 000 generated hostile bodies through the real
-// app (fastify inject), about a third of them as CloudEvents binary-mode requests (the attributes in
-// percent-encoded `ce-*` headers, some dropped, garbled or added), then truncated bodies and invalid UTF-8 through a real socket. Every input
-// is either refused with a 4xx and a reason, the store untouched, or answered 202 with one result per
-// event and exactly the accepted events stored. Never a 5xx, never a crash, never a polluted prototype.
+// app (fastify inject), over a quarter of them as CloudEvents binary-mode requests (the attributes
+// in percent-encoded `ce-*` headers, some dropped, garbled or added), then binary-mode requests,
+// truncated bodies and invalid UTF-8 through a real socket. Every input is either refused with a
+// 4xx and a reason, the store untouched, or answered 202 with one result per event and exactly the
+// accepted events stored. Never a 5xx, never a crash, never a polluted prototype.
 
 const logger = createLogger({ level: 'silent' });
 const CONTENT_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/json; charset=utf-8', 'text/plain', undefined];
