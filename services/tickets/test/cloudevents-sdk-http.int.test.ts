@@ -158,6 +158,11 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
     const asArray = await post({ ...array, body: JSON.stringify([JSON.parse(array.body as string)]) });
     expect(asArray.status).toBe(400);
     expect(asArray.answer.invalid?.[0]?.reasons.map((reason) => reason.path)).toContain('data');
+    // Data nested too deep to serialise again: refused with its reason, like a structured event.
+    const deep = HTTP.binary(smsEvent('deep-data', '2026-03-02T08:00:00Z', 'x'));
+    const tooDeep = await post({ ...deep, body: `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}` });
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.answer.invalid?.[0]?.reasons).toEqual([expect.objectContaining({ code: 'too_deep' })]);
   });
 
   describe('signed (Standard Webhooks over the body, which in binary mode is the data)', () => {

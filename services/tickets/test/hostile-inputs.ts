@@ -10,6 +10,8 @@ export interface HostileInput {
   /** What was done, for the failure message. */
   readonly what: string;
   readonly bytes: Buffer;
+  /** The generated event before deep values were spliced in (single events only). */
+  readonly event?: unknown;
 }
 
 const CUSTOMERS = ['cus_fz1', 'cus_fz2', 'cus_fz3'];
@@ -174,7 +176,7 @@ export function render(shape: Shape, known: KnownTickets): HostileInput {
   switch (shape.shape) {
     case 'event': {
       const { what, value } = buildEvent(shape.spec, known);
-      return { what, bytes: Buffer.from(expandDeep(JSON.stringify(value))) };
+      return { what, bytes: Buffer.from(expandDeep(JSON.stringify(value))), event: value };
     }
     case 'batch': {
       const events = shape.specs.map((spec) => buildEvent(spec, known));
@@ -233,10 +235,11 @@ export function asBinaryMode(input: HostileInput, mutation: HeaderMutation, enco
 }
 
 function binaryRequest(input: HostileInput, mutation: HeaderMutation, encode: (value: string) => string): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
-  const event: unknown = JSON.parse(input.bytes.toString('utf8'));
+  // The generated event when there is one, so deep values are spliced into the body and headers too.
+  const event: unknown = input.event ?? JSON.parse(input.bytes.toString('utf8'));
   if (typeof event !== 'object' || event === null || Array.isArray(event) || !Object.hasOwn(event, 'data')) return null;
   const { data, ...attributes } = event as Record<string, unknown>;
-  const text = (value: unknown) => encode(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
+  const text = (value: unknown) => encode(typeof value === 'string' ? value : expandDeep(JSON.stringify(value) ?? ''));
   // A name HTTP cannot carry (not a token) has no header: such an attribute is not sent.
   const headers: Record<string, string> = Object.fromEntries(
     Object.entries(attributes)
@@ -257,5 +260,5 @@ function binaryRequest(input: HostileInput, mutation: HeaderMutation, encode: (v
     headers[`ce-${mutation.name}`] = text(mutation.value);
     what += `, ce-${mutation.name}: ${describe(mutation.value)}`;
   }
-  return { what, headers, bytes: Buffer.from(JSON.stringify(data) ?? 'null') };
+  return { what, headers, bytes: Buffer.from(expandDeep(JSON.stringify(data) ?? 'null')) };
 }

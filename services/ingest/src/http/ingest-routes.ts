@@ -92,8 +92,9 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     }
     const rawSize = rawBodies.get(request)?.length;
     const oversized: Invalid[] = events.flatMap((event, index) => {
-      // Too deep to serialise safely: validation refuses it below, with its reason.
-      if (batch && jsonShapeProblem(event) !== null) return [];
+      // Too deep to serialise safely (a batch's event, a binary-mode event built from headers and
+      // data): validation refuses it below, with its reason.
+      if ((batch || binary !== null) && jsonShapeProblem(event) !== null) return [];
       // A binary-mode body is the data only: the event's size is that of its structured form.
       const bytes = !batch && binary === null && rawSize !== undefined ? rawSize : serializedBytes(event);
       const reasons = eventLimitViolations(event, bytes, limits);
