@@ -349,7 +349,7 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
 
   it('with the follower loops running, as in serve, a reopen shows up in the projection and its auto-reply reaches the sink', async () => {
     const stop = new AbortController();
-    const loops = [runtime.projector.run(stop.signal), runtime.reactor.run(stop.signal), runtime.relay.run(stop.signal)];
+    const loops = [runtime.projector.run(stop.signal), runtime.relay.run(stop.signal)];
     try {
       const ticketId = ticketIdFor(SMS_SOURCE, 'f-1');
       const response = await post([

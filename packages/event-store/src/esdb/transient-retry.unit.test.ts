@@ -1,4 +1,4 @@
-import { UnavailableError, WrongExpectedVersionError } from '@eventstore/db-client';
+import { UnavailableError, WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
 import { describe, expect, it, vi } from 'vitest';
 import { backoffDelay, retryTransient } from './transient-retry.js';
 

@@ -102,7 +102,7 @@ async function serveRole(settings: Record<string, string>, dir: string, logLevel
   tell({ ready: true });
   try {
     await followUntil(
-      [(s) => runtime.projector.run(s), (s) => runtime.reactor.run(s), (s) => runtime.relay.run(s), (s) => stateRelay.run(s)],
+      [(s) => runtime.projector.run(s), (s) => runtime.relay.run(s), (s) => stateRelay.run(s)],
       shutdownSignal(),
       async () => {
         await consumer.stop();

@@ -23,8 +23,8 @@ export interface ServeOptions {
 }
 
 /**
- * All services in one process: HTTP ingest and reads, the projector, the rule-reactor and the
- * command relay, following the store. Stops cleanly on SIGINT/SIGTERM.
+ * All services in one process: HTTP ingest (routing and rules decided together), reads, the
+ * projector and the command relay, following the store. Stops cleanly on SIGINT/SIGTERM.
  */
 export async function serve(options: ServeOptions, logger: Logger): Promise<void> {
   const { rules, policy } = await loadRulesAndPolicy(options);
@@ -43,7 +43,6 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const app = createHttpApp({ runtime, logger, security: options.security, ops: { registry, readiness } });
   const followers = [
     (signal: AbortSignal) => runtime.projector.run(signal),
-    (signal: AbortSignal) => runtime.reactor.run(signal),
     (signal: AbortSignal) => runtime.relay.run(signal),
   ];
 
@@ -72,8 +71,8 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
         await consumer?.stop();
         await runtime.ingest.close();
       },
-      // Then drain: decide what was committed while stopping, flush the outbox (the relay) and
-      // bring the read model up to date, so nothing waits for the next start.
+      // Then drain: flush the outbox (the relay) and bring the read model up to date, so nothing
+      // waits for the next start.
       async () => {
         await runtime.settle();
         await runtime.relay.catchUp();
