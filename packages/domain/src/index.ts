@@ -20,6 +20,7 @@ export { restoreInbound } from './inbound/restore-inbound.js';
 // Tickets
 export {
   ChangeAuthor,
+  PendingTimer,
   Routing,
   RoutingKind,
   TicketEvent,
@@ -51,8 +52,10 @@ export { decideInbound, defaultSubject, ticketsToLoad } from './decide/decide-in
 export type { DecisionContext, DomainEvent, InboundDecision, StreamWrite } from './decide/decide-inbound.js';
 
 // The one decision for an inbound event: routing and rules, typed per stream, with its commands
-export { decide } from './decide/decide.js';
-export type { DecideContext, Decided, Decision, RuleDecision } from './decide/decide.js';
+export { decide, decideTimers, timersToLoad } from './decide/decide.js';
+export type { CustomerWrite, DecideContext, Decided, Decision, RuleDecision, TicketWrite, TimersDecision } from './decide/decide.js';
+export type { TicketLookup } from './decide/decide-inbound.js';
+export { hasTimerRules, timerBookkeeping } from './timers/timer-bookkeeping.js';
 
 // The same decision over Maps (what-if)
 export { InMemoryPipeline } from './pipeline/in-memory-pipeline.js';
@@ -64,16 +67,23 @@ export {
   Condition,
   ConditionGroup,
   OPERATORS,
+  DEFAULT_UNLESS,
+  isTimerRule,
   Rule,
   RulesFile,
+  TIMER_ANCHORS,
+  TIMER_CANCELS,
+  TimerAnchor,
+  TimerCancel,
+  TimerTrigger,
   Trigger,
   TRIGGERS,
 } from './rules/rules-file.js';
-export type { RuleInput, RulesFileInput } from './rules/rules-file.js';
+export type { RuleInput, RulesFileInput, TimerRule } from './rules/rules-file.js';
 export { DEFAULT_RULES, DEFAULT_RULES_SOURCE } from './rules/default-rules.js';
 export { ActionOutcome, ConditionOutcome, RuleEvaluation, SuppressionReason } from './rules/rule-evaluation.js';
 export { evaluateRules } from './rules/evaluate-rules.js';
-export type { RuleTriggerDecision, RuleTriggerInput } from './rules/evaluate-rules.js';
+export type { RuleTrigger, RuleTriggerDecision, RuleTriggerInput } from './rules/evaluate-rules.js';
 export { evaluateConditions } from './rules/evaluate-conditions.js';
 export { readField } from './rules/rule-context.js';
 export type { RuleContext, RuleMessage } from './rules/rule-context.js';

@@ -30,6 +30,16 @@ export const AutoReplyRecorded = z.object({
 });
 
 /**
+ * The earliest pending timer of one of the customer's tickets changed (null: it has none left): the
+ * customer's due-time index, so a decision for any of their tickets fires every due timer of all of
+ * them first (SPEC invariant 7), loading only the tickets that have one due.
+ */
+export const CustomerTimersChanged = z.object({
+  type: z.literal('CustomerTimersChanged'),
+  data: z.object({ ...customerRef, ticketId: z.string(), nextDueAt: UtcTime.nullable() }),
+});
+
+/**
  * The customer's personal data was erased (crypto-shredding): their keys are deleted, every value
  * sealed with them reads as `[erased]`. Routing by customer id goes on: ids are pseudonymous.
  */
@@ -38,7 +48,7 @@ export const CustomerErased = z.object({
   data: z.object({ ...customerRef, requestedBy: z.string(), keysDeleted: z.number().int().nonnegative() }),
 });
 
-export const CustomerEvent = z.discriminatedUnion('type', [CustomerRouted, CustomerOptedOut, CustomerOptedIn, AutoReplyRecorded, CustomerErased]);
+export const CustomerEvent = z.discriminatedUnion('type', [CustomerRouted, CustomerOptedOut, CustomerOptedIn, AutoReplyRecorded, CustomerErased, CustomerTimersChanged]);
 export type CustomerEvent = z.infer<typeof CustomerEvent>;
 export const CUSTOMER_EVENT_TYPES = CustomerEvent.options.map((o) => o.shape.type.value);
 

@@ -8,6 +8,8 @@ export interface CustomerState {
   /** Opted out of SMS (and WhatsApp: same number) since this event time. */
   readonly optedOutAt: string | null;
   readonly lastAutoReplyAt: string | null;
+  /** The next due time of each of the customer's tickets that has a pending timer. */
+  readonly timers: Readonly<Record<string, string>>;
 }
 
 export const initialCustomerState = (customerId: string): CustomerState => ({
@@ -15,6 +17,7 @@ export const initialCustomerState = (customerId: string): CustomerState => ({
   routes: {},
   optedOutAt: null,
   lastAutoReplyAt: null,
+  timers: {},
 });
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
@@ -27,6 +30,10 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return { ...state, optedOutAt: null };
     case 'AutoReplyRecorded':
       return { ...state, lastAutoReplyAt: event.data.at };
+    case 'CustomerTimersChanged': {
+      const { [event.data.ticketId]: _, ...others } = state.timers;
+      return { ...state, timers: event.data.nextDueAt === null ? others : { ...others, [event.data.ticketId]: event.data.nextDueAt } };
+    }
     case 'CustomerErased':
       // Erasure removes personal data, not the routing: the customer's next message finds their ticket.
       return state;

@@ -7,7 +7,7 @@ import { ticketStream, type Routing, type TicketEvent, type TicketEventOf } from
 import { reopenWindowFor, type ReopenPolicy, type ReopenWindow } from '../ticket/reopen-policy.js';
 import { classifyIntent } from '../intent/classify-intent.js';
 import { ticketIdFor } from '../shared/ids.js';
-import { fromMillis, toMillis } from '../shared/time.js';
+import { fromMillis, toMillis, toUtc } from '../shared/time.js';
 import { domainError, type DomainError } from '../shared/domain-error.js';
 
 export type DomainEvent = TicketEvent | CustomerEvent;
@@ -28,18 +28,27 @@ export type InboundDecision =
     }
   | { readonly outcome: 'rejected'; readonly error: DomainError };
 
+/** Tickets by id: a Map, or a decision's tickets over the ones it read. */
+export type TicketLookup = Pick<ReadonlyMap<string, TicketState>, 'get' | 'has'>;
+
 /** What the decider needs to know, loaded by the caller (see `ticketsToLoad`). */
 export interface DecisionContext {
   readonly customer: CustomerState;
   /** The tickets named by `ticketsToLoad`; an id missing here is unknown to the store. */
-  readonly tickets: ReadonlyMap<string, TicketState>;
+  readonly tickets: TicketLookup;
   readonly policy: ReopenPolicy;
 }
 
-/** The tickets whose state `decideInbound` needs: named by the event, or the customer's current one. */
+/**
+ * The tickets whose state `decide` needs: named by the event, or the customer's current one, and
+ * those with a timer due at or before the event's time (they fire first).
+ */
 export function ticketsToLoad(event: InboundEvent, customer: CustomerState): string[] {
-  if (event.type !== 'message.received') return [event.data.ticketId];
-  const ids = [event.data.ticketId, customer.routes[event.data.channel]];
+  const due = Object.entries(customer.timers)
+    .filter(([, dueAt]) => dueAt <= toUtc(event.time))
+    .map(([ticketId]) => ticketId);
+  if (event.type !== 'message.received') return [...new Set([event.data.ticketId, ...due])];
+  const ids = [event.data.ticketId, customer.routes[event.data.channel], ...due];
   return [...new Set(ids.filter((id): id is string => id !== undefined))];
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from '../commands/command.js';
 import { emptyCustomerHistory, type CustomerHistory } from '../customer/customer-history.js';
-import { decide } from '../decide/decide.js';
+import { decide, decideTimers, timersToLoad } from '../decide/decide.js';
 import type { InboundEvent } from '../inbound/inbound-event.js';
 import type { RulesFile } from '../rules/rules-file.js';
 import type { DomainError } from '../shared/domain-error.js';
@@ -38,9 +38,27 @@ export class InMemoryPipeline {
     // Every ticket is at hand: the decider looks up exactly those `ticketsToLoad` names, as the ingest loads them.
     const decision = decide(key, event, { customer, tickets: this.tickets, rules: this.rules, policy: this.policy });
     if (decision.outcome === 'rejected') return decision;
-    if (decision.ticket !== null) this.tickets.set(decision.ticket.ticketId, decision.ticket.state);
+    for (const write of decision.tickets) this.tickets.set(write.ticketId, write.state);
     this.customers.set(event.subject, decision.customer.history);
     return { outcome: 'accepted', ticketId: decision.ticketId, routing: decision.routing, commands: decision.commands };
+  }
+
+  /**
+   * Runs the clock on to `until` (event time): fires every customer's timers due by then, in
+   * due-time order per customer, as the scheduler would. Returns the commands they emitted.
+   */
+  advanceTo(until: string): Command[] {
+    const commands: Command[] = [];
+    // Customers in id order, so the commands' order never depends on the order they were first seen.
+    for (const customerId of [...this.customers.keys()].sort()) {
+      const customer = this.customers.get(customerId)!;
+      if (timersToLoad(customer.state, until).length === 0) continue;
+      const decision = decideTimers(until, { customer, tickets: this.tickets, rules: this.rules, policy: this.policy });
+      for (const write of decision.tickets) this.tickets.set(write.ticketId, write.state);
+      this.customers.set(customerId, decision.customer.history);
+      commands.push(...decision.commands);
+    }
+    return commands;
   }
 
   /** The ticket's state after everything handled so far. */

@@ -16,8 +16,13 @@ import type { RuleContext, RuleMessage } from './rule-context.js';
 import type { ActionOutcome, RuleEvaluation } from './rule-evaluation.js';
 import type { Action, Rule, RulesFile, Trigger } from './rules-file.js';
 
+/** What runs rules: a ticket event's trigger, or a fired timer (its own rule only). */
+export type RuleTrigger = Trigger | 'timer.fired';
+
 export interface RuleTriggerInput {
-  trigger: Trigger;
+  trigger: RuleTrigger;
+  /** For a fired timer: the one rule that runs (the timer's own), whatever its `when`. */
+  only?: Rule;
   /** The domain event that triggers the rules; its time is the time of every decision. */
   event: { id: string; version: number; at: string; correlationId: string };
   /** The ticket before the inbound event's group of events (null: that event created it). */
@@ -196,8 +201,8 @@ export function evaluateRules(input: RuleTriggerInput): RuleTriggerDecision {
     }
   };
 
-  for (const rule of rules.rules) {
-    if (rule.when !== trigger) continue;
+  for (const rule of input.only === undefined ? rules.rules : [input.only]) {
+    if (input.only === undefined && rule.when !== trigger) continue;
     const skipped = (outcome: RuleEvaluation['outcome']): RuleEvaluation => ({ ruleId: rule.id, outcome, conditions: [], actions: [] });
     if (!rule.enabled) {
       evaluations.push(skipped('disabled'));

@@ -75,6 +75,46 @@ export const Action = z.discriminatedUnion('type', [
 ]);
 export type Action = z.infer<typeof Action>;
 
+/**
+ * What starts a timer rule's clock (`since`), at the event time of the ticket event that happened:
+ * an agent's reply (`MessageSent` by an agent), a customer's message, the ticket's creation or its close.
+ */
+export const TIMER_ANCHORS = ['agent_reply', 'customer_message', 'ticket_created', 'ticket_closed'] as const;
+export const TimerAnchor = z.enum(TIMER_ANCHORS);
+export type TimerAnchor = z.infer<typeof TimerAnchor>;
+
+/** Ticket happenings that cancel a pending timer (`unless`). */
+export const TIMER_CANCELS = ['agent_reply', 'customer_message', 'ticket_closed', 'ticket_reopened'] as const;
+export const TimerCancel = z.enum(TIMER_CANCELS);
+export type TimerCancel = z.infer<typeof TimerCancel>;
+
+/** What cancels a timer when the rule does not say: what its waiting is about (docs/timers.md). */
+export const DEFAULT_UNLESS: Readonly<Record<TimerAnchor | 'reopen_deadline', readonly TimerCancel[]>> = {
+  agent_reply: ['customer_message', 'ticket_closed'],
+  customer_message: ['agent_reply', 'ticket_closed'],
+  ticket_created: ['ticket_closed'],
+  ticket_closed: ['ticket_reopened'],
+  reopen_deadline: ['ticket_reopened'],
+};
+
+/**
+ * A time trigger: the rule runs when its timer fires, at event time = due time. `after` + `since`:
+ * a duration after an anchor event; `at: reopen_deadline`: when a closed ticket's reopen window ends.
+ */
+export const TimerTrigger = z.union([
+  z
+    .object({ after: Duration, since: TimerAnchor, unless: z.array(TimerCancel).optional() })
+    .strict()
+    .superRefine((t, ctx) => {
+      const anchorAsCancel: string = t.since;
+      if (t.unless?.includes(anchorAsCancel as TimerCancel) === true) {
+        ctx.addIssue({ code: 'custom', path: ['unless'], message: `\`unless\` cannot name the anchor ${t.since} itself (it restarts the timer)` });
+      }
+    }),
+  z.object({ at: z.literal('reopen_deadline'), unless: z.array(TimerCancel).optional() }).strict(),
+]);
+export type TimerTrigger = z.infer<typeof TimerTrigger>;
+
 export const Once = z.enum(['per_event', 'per_reopen', 'per_ticket']);
 export type Once = z.infer<typeof Once>;
 
@@ -83,7 +123,8 @@ export const Rule = z
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lower-case letters, digits, dot, dash, underscore'),
     name: z.string().min(1).max(200),
     enabled: z.boolean().default(true),
-    when: Trigger,
+    /** An event trigger, or a time trigger (docs/timers.md). */
+    when: z.union([Trigger, TimerTrigger]),
     if: ConditionGroup.optional(),
     then: z.array(Action).min(1),
     stop: z.boolean().default(false),
@@ -92,6 +133,23 @@ export const Rule = z
   .strict();
 export type Rule = z.infer<typeof Rule>;
 export type RuleInput = z.input<typeof Rule>;
+export type TimerRule = Rule & { when: TimerTrigger };
+
+export const isTimerRule = (rule: Rule): rule is TimerRule => typeof rule.when !== 'string';
+
+/** Every field a condition tree reads (`field` and `valueFrom`), with where it sits. */
+function conditionFields(node: ConditionNode | undefined, path: (string | number)[]): { path: (string | number)[]; field: string }[] {
+  if (node === undefined) return [];
+  if ('field' in node) {
+    const found = [{ path: [...path, 'field'], field: node.field }];
+    if (node.valueFrom !== undefined) found.push({ path: [...path, 'valueFrom'], field: node.valueFrom });
+    return found;
+  }
+  return [
+    ...(node.all ?? []).flatMap((n, i) => conditionFields(n, [...path, 'all', i])),
+    ...(node.any ?? []).flatMap((n, i) => conditionFields(n, [...path, 'any', i])),
+  ];
+}
 
 export const RulesFile = z
   .object({
@@ -100,6 +158,15 @@ export const RulesFile = z
       rules.forEach((rule, i) => {
         if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id ${rule.id}` });
         seen.add(rule.id);
+        // A timer fires with no message: a condition on one could never hold, so it is refused here,
+        // at start-up, rather than found never firing.
+        if (isTimerRule(rule)) {
+          for (const { path, field } of conditionFields(rule.if, ['if'])) {
+            if (field.startsWith('message.')) {
+              ctx.addIssue({ code: 'custom', path: [i, ...path], message: `rule ${rule.id}: field ${field} does not exist when a timer fires (no message)` });
+            }
+          }
+        }
       });
     }),
     /** At most one auto-reply per customer in this window of event time. */

@@ -22,6 +22,10 @@ export function triggerOf(event: TicketEvent): Trigger | null {
       // Our own auto-replies come back as automation messages: not an update worth reacting to.
       return event.data.author.type === 'agent' ? 'ticket.updated' : null;
     case 'RulesEvaluated':
+    case 'TimerSet':
+    case 'TimerCancelled':
+    case 'TimerFired':
+      // Timer bookkeeping raises no event trigger; a fired timer runs its own rule only.
       return null;
     default: {
       const unexpected: never = event;
@@ -31,4 +35,4 @@ export function triggerOf(event: TicketEvent): Trigger | null {
 }
 
 /** The triggers at least one rule listens to: the others are never evaluated nor recorded. */
-export const triggersListenedTo = (rules: RulesFile): ReadonlySet<Trigger> => new Set(rules.rules.map((rule) => rule.when));
+export const triggersListenedTo = (rules: RulesFile): ReadonlySet<Trigger> => new Set(rules.rules.flatMap((rule) => (typeof rule.when === 'string' ? [rule.when] : [])));

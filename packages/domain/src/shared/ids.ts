@@ -46,3 +46,9 @@ export const domainEventId = (causeKey: string, index: number): string => derive
 /** A command is identified by its rule, the triggering domain event and the action's position. */
 export const commandId = (ruleId: string, triggerEventId: string, actionIndex: number): string =>
   deriveId('cmd', ruleId, triggerEventId, actionIndex);
+
+/** A timer is identified by its rule and the domain event that set it. */
+export const timerId = (ruleId: string, setByEventId: string): string => deriveId('tm', ruleId, setByEventId);
+
+/** Timer bookkeeping events (set, cancel, the customer's index) of one decision, in order. */
+export const timerEventId = (causeId: string, index: number): string => deriveId('ev', causeId, 'timer', index);

@@ -1,6 +1,10 @@
 import type { TicketEvent } from './ticket-events.js';
 import type { TicketState } from './ticket-state.js';
 
+/** Due time, then id: the order timers fire in (times are canonical UTC, so they sort as text). */
+export const byDue = (a: { dueAt: string; timerId: string }, b: { dueAt: string; timerId: string }): number =>
+  a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.timerId < b.timerId ? -1 : a.timerId > b.timerId ? 1 : 0;
+
 const sortedUnique = (tags: Iterable<string>): string[] => [...new Set(tags)].sort();
 
 /**
@@ -29,6 +33,7 @@ export function evolve(state: TicketState | null, event: TicketEvent): TicketSta
       messageCount: 0,
       lastMessageAt: null,
       ruleFirings: {},
+      timers: [],
       version: 1,
     };
   }
@@ -76,6 +81,15 @@ export function evolve(state: TicketState | null, event: TicketEvent): TicketSta
       next.ruleFirings = firings;
       return next;
     }
+    case 'TimerSet': {
+      const { ticketId: _t, at: _a, ...timer } = event.data;
+      next.timers = [...state.timers.filter((t) => t.timerId !== timer.timerId), timer].sort(byDue);
+      return next;
+    }
+    case 'TimerCancelled':
+    case 'TimerFired':
+      next.timers = state.timers.filter((t) => t.timerId !== event.data.timerId);
+      return next;
     default: {
       const unexpected: never = event;
       throw new Error(`unknown ticket event ${JSON.stringify(unexpected)}`);

@@ -109,6 +109,47 @@ export const RulesEvaluated = z.object({
   }),
 });
 
+/** A pending timer as the ticket shows it (and as TimerSet records it). */
+export const PendingTimer = z.object({
+  timerId: z.string().describe('Derived from the rule and the event that set it'),
+  ruleId: z.string(),
+  /** What started the clock: an anchor (`agent_reply`, …) or `reopen_deadline`. */
+  kind: z.string(),
+  dueAt: UtcTime,
+  /** The event time of what set it. */
+  setAt: UtcTime,
+  /** The domain event that set it. */
+  setBy: z.string(),
+});
+export type PendingTimer = z.infer<typeof PendingTimer>;
+
+/** A decision started a timer (its due time from the event time of what set it, never the clock). */
+export const TimerSet = z.object({
+  type: z.literal('TimerSet'),
+  data: z.object({ ...ticketRef, ...PendingTimer.shape }),
+});
+
+/** A pending timer will not fire: what it waited for happened, or the same anchor restarted it. */
+export const TimerCancelled = z.object({
+  type: z.literal('TimerCancelled'),
+  data: z.object({
+    ...ticketRef,
+    timerId: z.string(),
+    ruleId: z.string(),
+    reason: z.string().describe('The happening that cancelled it (`customer_message`, …) or `restarted`'),
+    causedBy: z.string().describe('The domain event that cancelled it'),
+  }),
+});
+
+/**
+ * A timer fired: a decision at event time `at` = its due time, made before any later event of the
+ * ticket's customer. Its rule's decision (RulesEvaluated) follows it.
+ */
+export const TimerFired = z.object({
+  type: z.literal('TimerFired'),
+  data: z.object({ ...ticketRef, timerId: z.string(), ruleId: z.string(), kind: z.string(), dueAt: UtcTime, setAt: UtcTime }),
+});
+
 export const TicketEvent = z.discriminatedUnion('type', [
   TicketCreated,
   MessageReceived,
@@ -118,6 +159,9 @@ export const TicketEvent = z.discriminatedUnion('type', [
   TagsChanged,
   TicketAssigned,
   RulesEvaluated,
+  TimerSet,
+  TimerCancelled,
+  TimerFired,
 ]);
 export type TicketEvent = z.infer<typeof TicketEvent>;
 export type TicketEventType = TicketEvent['type'];

@@ -21,6 +21,7 @@ export function aTicketState(overrides: Partial<TicketState> = {}): TicketState 
     messageCount: 3,
     lastMessageAt: '2025-03-01T10:00:00.000Z',
     ruleFirings: {},
+    timers: [],
     version: 5,
     ...overrides,
   };

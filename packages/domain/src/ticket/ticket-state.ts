@@ -3,6 +3,7 @@ import { UtcTime } from '../shared/time.js';
 import { Channel } from '../inbound/channel.js';
 import { RecordedCustomer } from '../inbound/inbound-event.js';
 import { ReopenWindow } from './reopen-policy.js';
+import { PendingTimer } from './ticket-events.js';
 
 /** How often a rule fired on this ticket, and at which reopen count last: what `once` needs. */
 export const RuleFirings = z.record(z.string(), z.object({ count: z.number().int(), lastReopenCount: z.number().int() }));
@@ -28,6 +29,7 @@ export const TicketState = z
     messageCount: z.number().int().nonnegative(),
     lastMessageAt: UtcTime.nullable(),
     ruleFirings: RuleFirings,
+    timers: z.array(PendingTimer).describe('Pending timers, by due time then id (docs/timers.md)'),
     /** Number of events in the ticket's stream folded into this state. */
     version: z.number().int().nonnegative(),
   })
