@@ -2,7 +2,7 @@ import { INBOUND_TYPES, type ReopenPolicy, type RulesFile } from '@tickets/domai
 import { isConcurrencyError, retryOnConflict, type EventStore, type Json } from '@tickets/event-store';
 import { noopMetrics, readTraceContext, startStageSpan, type Clock, type Logger, type PipelineMetrics, type TraceContext } from '@tickets/platform';
 import { StreamStateCache } from '@tickets/streams';
-import { decideBatch, type PendingInbound, type RulesDecided } from './decide-batch.js';
+import { decideBatch, type ClockResult, type PendingClock, type PendingInbound, type RulesDecided } from './decide-batch.js';
 import type { IngestResult } from './ingest-results.js';
 import { validateInbound } from './validate-inbound.js';
 
@@ -30,14 +30,19 @@ export interface Ingest {
    * (HTTP headers); an event's own `traceparent` attribute (CloudEvents distributed tracing) wins.
    */
   submit(inputs: readonly unknown[], via?: string, trace?: TraceContext): Promise<IngestResult[]>;
+  /**
+   * The clock passed `until` (event time) for these customers: fires their timers due by then, in
+   * the same queue and through the same decision path as inbound events (the scheduler and
+   * `simulate --until` call it). Resolves with how many timers fired, once stored.
+   */
+  fireTimers(customerIds: readonly string[], until: string): Promise<number>;
   /** Waits for what is in flight, then refuses new work. */
   close(): Promise<void>;
 }
 
-interface Waiting extends PendingInbound {
-  readonly resolve: (result: IngestResult) => void;
-  readonly reject: (error: unknown) => void;
-}
+type Waiting =
+  | (PendingInbound & { readonly resolve: (result: IngestResult) => void; readonly reject: (error: unknown) => void })
+  | (PendingClock & { readonly resolve: (result: ClockResult) => void; readonly reject: (error: unknown) => void });
 
 export function createIngest(options: IngestOptions): Ingest {
   const { store, rules, policy, logger } = options;
@@ -49,7 +54,7 @@ export function createIngest(options: IngestOptions): Ingest {
   let flushing: Promise<void> | null = null;
   let closed = false;
 
-  async function commit(batch: readonly PendingInbound[]): Promise<IngestResult[]> {
+  async function commit(batch: readonly (PendingInbound | PendingClock)[]): Promise<(IngestResult | ClockResult)[]> {
     const decided = await decideBatch(batch, { store, cache, rules, policy });
     if (decided.appends.length > 0) {
       const stop = metrics.timeAppend('ingest');
@@ -68,7 +73,7 @@ export function createIngest(options: IngestOptions): Ingest {
     if (isConcurrencyError(error)) cache.invalidate(error.stream);
   };
 
-  async function commitBatch(batch: readonly Waiting[]): Promise<IngestResult[]> {
+  async function commitBatch(batch: readonly Waiting[]): Promise<(IngestResult | ClockResult)[]> {
     try {
       // Another writer (another ingest instance, an erasure) may have moved a stream the batch read:
       // nothing was written then; decide the batch again on fresh state a few times.
@@ -78,7 +83,7 @@ export function createIngest(options: IngestOptions): Ingest {
       // Still conflicting: one event at a time, so a hot stream costs its own events retries only.
       logger.debug({ err: error, batchSize: batch.length }, 'batch conflicted, retrying one by one');
       forgetConflicted(error);
-      const results: IngestResult[] = [];
+      const results: (IngestResult | ClockResult)[] = [];
       for (const item of batch) {
         const [result] = await retryOnConflict(() => commit([item]), { maxAttempts: 20, onRetry: forgetConflicted });
         if (result !== undefined) results.push(result);
@@ -95,6 +100,12 @@ export function createIngest(options: IngestOptions): Ingest {
         batch.forEach((item, i) => {
           const result = results[i];
           if (result === undefined) item.reject(new Error('ingest produced no result'));
+          else if ('kind' in item) {
+            if (result.status === 'clock') {
+              if (result.fired > 0) logger.info({ fired: result.fired, until: item.until }, 'timers fired');
+              item.resolve(result);
+            } else item.reject(new Error('ingest produced no clock result'));
+          } else if (result.status === 'clock') item.reject(new Error('ingest produced a clock result for an event'));
           else {
             logResult(logger, result, item.via, item.traceId);
             record(metrics, item.event, result, item.via);
@@ -142,11 +153,11 @@ export function createIngest(options: IngestOptions): Ingest {
             via,
             ...(receivedAt === undefined ? {} : { receivedAt }),
             ...(span.trace === undefined ? {} : { trace: span.trace, traceId: span.traceId }),
-            resolve: (result) => {
+            resolve: (result: IngestResult) => {
               span.end();
               resolve(result);
             },
-            reject: (error) => {
+            reject: (error: unknown) => {
               span.end(error);
               reject(error);
             },
@@ -155,6 +166,17 @@ export function createIngest(options: IngestOptions): Ingest {
       });
       schedule();
       return Promise.all(results).finally(stopTimer);
+    },
+    async fireTimers(customerIds, until) {
+      if (closed) throw new Error('ingest is closed');
+      const fired = customerIds.map(
+        (customerId) =>
+          new Promise<ClockResult>((resolve, reject) => {
+            queue.push({ kind: 'clock', customerId, until, resolve, reject });
+          }),
+      );
+      schedule();
+      return (await Promise.all(fired)).reduce((sum, result) => sum + result.fired, 0);
     },
     async close() {
       closed = true;
