@@ -44,6 +44,15 @@ const steps = (schema: string): readonly (readonly string[])[] => {
       `CREATE INDEX ticket_states_customer ON ${s}.ticket_states (customer_id, created_at, ticket_id)`,
       `CREATE TABLE ${s}.projection_checkpoints (name text COLLATE "C" PRIMARY KEY, position bigint NOT NULL)`,
     ],
+    // Step 2. The timers' due-time index: one row per ticket with a pending timer (docs/timers.md).
+    [
+      `CREATE TABLE ${s}.ticket_timers (
+         ticket_id   text COLLATE "C" PRIMARY KEY,
+         customer_id text COLLATE "C" NOT NULL,
+         next_due_at timestamptz NOT NULL
+       )`,
+      `CREATE INDEX ticket_timers_due ON ${s}.ticket_timers (next_due_at)`,
+    ],
   ];
 };
 
@@ -74,6 +83,18 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
       `INSERT INTO ${s}.ticket_states (ticket_id, customer_id, created_at, state)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
        ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, state = excluded.state`,
+    ),
+    upsertDue: named(
+      'ud',
+      `INSERT INTO ${s}.ticket_timers (ticket_id, customer_id, next_due_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+       ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, next_due_at = excluded.next_due_at`,
+    ),
+    deleteDue: named('dd', `DELETE FROM ${s}.ticket_timers WHERE ticket_id = ANY($1::text[])`),
+    selectDue: named(
+      'sd',
+      `SELECT customer_id, MIN(next_due_at) AS due FROM ${s}.ticket_timers WHERE next_due_at <= $1
+       GROUP BY customer_id ORDER BY due, customer_id LIMIT $2`,
     ),
     saveCheckpoint: named(
       'sc',
@@ -137,6 +158,12 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
             ...sql.upsert,
             values: [chunk.map((row) => row.ticketId), chunk.map((row) => row.customer.id), chunk.map((row) => row.createdAt), chunk.map((row) => JSON.stringify(row))],
           });
+          const due = chunk.filter((row) => (row.timers?.length ?? 0) > 0);
+          const none = chunk.filter((row) => (row.timers?.length ?? 0) === 0);
+          if (due.length > 0) {
+            await client.query({ ...sql.upsertDue, values: [due.map((row) => row.ticketId), due.map((row) => row.customer.id), due.map((row) => row.timers[0]!.dueAt)] });
+          }
+          if (none.length > 0) await client.query({ ...sql.deleteDue, values: [none.map((row) => row.ticketId)] });
         }
         await client.query({ ...sql.saveCheckpoint, values: [SUBSCRIBER, checkpoint] });
       });
@@ -159,13 +186,16 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     async all() {
       return (await query<[string]>('all tickets', sql.selectAll, [])).map(parse);
     },
+    async dueCustomers(until, limit) {
+      return (await query<[string, unknown]>('due timers', sql.selectDue, [until, limit])).map((row) => row[0]);
+    },
     async scrub() {
       // Updated rows leave dead tuples until VACUUM reuses their space; VACUUM FULL rewrites the table
       // but locks it, so it is left to operators (README, Security: erasure).
     },
     async reset() {
       await transaction('reset read model', async (client) => {
-        await client.query(`TRUNCATE ${s}.ticket_states, ${s}.projection_checkpoints`);
+        await client.query(`TRUNCATE ${s}.ticket_states, ${s}.ticket_timers, ${s}.projection_checkpoints`);
       });
     },
     async close() {

@@ -18,11 +18,27 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
       state       TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS ticket_states_customer ON ticket_states (customer_id, created_at);
+    CREATE TABLE IF NOT EXISTS ticket_timers (
+      ticket_id   TEXT PRIMARY KEY,
+      customer_id TEXT NOT NULL,
+      next_due_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS ticket_timers_due ON ticket_timers (next_due_at);
     CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
   `);
   const upsert = db.prepare(
     `INSERT INTO ticket_states (ticket_id, customer_id, created_at, state) VALUES (?, ?, ?, ?)
      ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, state = excluded.state`,
+  );
+  // The due-time index: one row per ticket with a pending timer, its next due time (UTC text sorts as time).
+  const upsertDue = db.prepare(
+    `INSERT INTO ticket_timers (ticket_id, customer_id, next_due_at) VALUES (?, ?, ?)
+     ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, next_due_at = excluded.next_due_at`,
+  );
+  const deleteDue = db.prepare('DELETE FROM ticket_timers WHERE ticket_id = ?');
+  const selectDue = db.prepare(
+    `SELECT customer_id, MIN(next_due_at) AS due FROM ticket_timers WHERE next_due_at <= ?
+     GROUP BY customer_id ORDER BY due, customer_id LIMIT ?`,
   );
   const saveCheckpoint = db.prepare(
     `INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)
@@ -43,7 +59,12 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
     async commit(rows, checkpoint) {
       db.exec('BEGIN IMMEDIATE');
       try {
-        for (const row of rows) upsert.run(row.ticketId, row.customer.id, row.createdAt, JSON.stringify(row));
+        for (const row of rows) {
+          upsert.run(row.ticketId, row.customer.id, row.createdAt, JSON.stringify(row));
+          const next = row.timers?.[0]?.dueAt;
+          if (next === undefined) deleteDue.run(row.ticketId);
+          else upsertDue.run(row.ticketId, row.customer.id, next);
+        }
         saveCheckpoint.run(SUBSCRIBER, checkpoint);
         db.exec('COMMIT');
       } catch (error) {
@@ -69,8 +90,11 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
     async all() {
       return selectAll.all().map(parse);
     },
+    async dueCustomers(until, limit) {
+      return selectDue.all(until, limit).map((row) => (row as { customer_id: string }).customer_id);
+    },
     async reset() {
-      db.exec('BEGIN IMMEDIATE; DELETE FROM ticket_states; DELETE FROM projection_checkpoints; COMMIT');
+      db.exec('BEGIN IMMEDIATE; DELETE FROM ticket_states; DELETE FROM ticket_timers; DELETE FROM projection_checkpoints; COMMIT');
     },
     async scrub() {
       db.exec('PRAGMA wal_checkpoint(TRUNCATE)');

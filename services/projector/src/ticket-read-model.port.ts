@@ -12,6 +12,11 @@ export interface TicketReadModel {
   byCustomer(customerId: string): Promise<TicketState[]>;
   /** Every ticket, oldest first (createdAt, then id): for exports and simulate. */
   all(): Promise<TicketState[]>;
+  /**
+   * The due-time index the timer scheduler reads: customers with a ticket whose next timer is due at
+   * or before `until`, earliest first, at most `limit` (kept by `commit` from each row's `timers`).
+   */
+  dueCustomers(until: string, limit: number): Promise<string[]>;
   /** Drops every row and the checkpoint: the next catch-up rebuilds from the first event. */
   reset(): Promise<void>;
   /**

@@ -11,3 +11,5 @@ export { createSink, parseSinkSpec, SinkSpecError } from './sinks/parse-sink-url
 export { runRuleReactorService } from './rule-reactor-service.js';
 export type { RuleReactorServiceOptions } from './rule-reactor-service.js';
 export { openCommandSink } from './open-command-sink.js';
+export { createTimerScheduler } from './timer-scheduler.js';
+export type { TimerScheduler, TimerSchedulerOptions } from './timer-scheduler.js';

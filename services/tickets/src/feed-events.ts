@@ -13,6 +13,8 @@ export interface FeedSummary {
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: RejectedLine[];
+  /** The latest event time among the accepted events (null: none): where `--until` defaults to. */
+  readonly latestTime: string | null;
 }
 
 /** Lines submitted together: the ingest's group commit decides them in order, as it does a batch POST. */
@@ -28,6 +30,7 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
   let events = 0;
   let accepted = 0;
   let duplicates = 0;
+  let latestTime: string | null = null;
   const rejected: RejectedLine[] = [];
   let batch: (NdjsonLine & { ok: true })[] = [];
 
@@ -35,7 +38,12 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
     const results = await runtime.ingest.submit(batch.map((parsed) => parsed.value), via);
     results.forEach((result, i) => {
       const { line } = batch[i]!;
-      if (result.status === 'accepted') accepted++;
+      if (result.status === 'accepted') {
+        accepted++;
+        // Accepted, so its time is a valid RFC 3339 date-time.
+        const time = new Date((batch[i]!.value as { time: string }).time).toISOString();
+        if (latestTime === null || time > latestTime) latestTime = time;
+      }
       else if (result.status === 'duplicate') duplicates++;
       else rejected.push({ line, ...(result.id === undefined ? {} : { id: result.id }), reasons: result.reasons });
     });
@@ -56,5 +64,5 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
   // Rejections in line order, whatever batch found them.
   rejected.sort((a, b) => a.line - b.line);
   await runtime.settle();
-  return { events, accepted, duplicates, rejected };
+  return { events, accepted, duplicates, rejected, latestTime };
 }

@@ -150,6 +150,7 @@ export function buildProgram(): Command {
     .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--until <time>', "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)")
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       printJson(await simulate(options, cliLogger(options.logLevel)));
@@ -164,6 +165,7 @@ export function buildProgram(): Command {
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'also publish the commands now: stdout, file:PATH, http(s)://URL')
+    .option('--until <time>', "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)")
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       printJson(await importEvents(options, cliLogger(options.logLevel)));

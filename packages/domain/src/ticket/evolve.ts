@@ -83,12 +83,13 @@ export function evolve(state: TicketState | null, event: TicketEvent): TicketSta
     }
     case 'TimerSet': {
       const { ticketId: _t, at: _a, ...timer } = event.data;
-      next.timers = [...state.timers.filter((t) => t.timerId !== timer.timerId), timer].sort(byDue);
+      // `?? []`: a state stored before timers existed (a read model row) has no list yet.
+      next.timers = [...(state.timers ?? []).filter((t) => t.timerId !== timer.timerId), timer].sort(byDue);
       return next;
     }
     case 'TimerCancelled':
     case 'TimerFired':
-      next.timers = state.timers.filter((t) => t.timerId !== event.data.timerId);
+      next.timers = (state.timers ?? []).filter((t) => t.timerId !== event.data.timerId);
       return next;
     default: {
       const unexpected: never = event;

@@ -3,7 +3,7 @@ import { inboundConsumerFor } from '@tickets/ingest';
 import { consumerConnected, createKafkaStatePublisher, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 import { lagBelow, storeReachable } from '@tickets/streams';
 import { createStateRelay } from '@tickets/projector';
-import { openCommandSink } from '@tickets/rule-reactor';
+import { createTimerScheduler, openCommandSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http-app.js';
 import { openRuntime } from '../runtime.js';
 
@@ -50,6 +50,14 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const followers = [
     (signal: AbortSignal) => runtime.projector.run(signal),
     (signal: AbortSignal) => runtime.relay.run(signal),
+    // Timers fire when the wall clock passes them (or earlier, with the customer's next event).
+    (signal: AbortSignal) =>
+      createTimerScheduler({
+        due: (until, limit) => runtime.readModel.dueCustomers(until, limit),
+        fire: (customers, until) => runtime.ingest.fireTimers(customers, until),
+        clock: systemClock,
+        logger: logger.child({ component: 'timer-scheduler' }),
+      }).run(signal),
   ];
 
   const publisher = kafka === null ? null : createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });

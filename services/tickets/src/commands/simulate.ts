@@ -5,29 +5,35 @@ import { loadRulesAndPolicy, type Logger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { assertReadable } from '../read-ndjson.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, runClock } from '../runtime.js';
+import { timeOption } from '../time-option.js';
 
 export interface SimulateOptions {
   readonly events: string;
   readonly rules?: string;
   readonly policy?: string;
+  /** How far the clock runs after the last event (event time); default: the last event's time. */
+  readonly until?: string;
 }
 
 /** Runs the real pipeline on a throw-away SQLite store and returns what it produced. */
 export async function simulate(options: SimulateOptions, logger: Logger) {
   await assertReadable(options.events, '--events');
+  const until = timeOption('--until', options.until);
   const { rules, policy } = await loadRulesAndPolicy(options);
   const dir = await mkdtemp(join(tmpdir(), 'tickets-simulate-'));
   const sink = createMemorySink();
   const runtime = await openRuntime({ store: `sqlite:${join(dir, 'simulate.db')}`, rules, policy, sink, logger });
   try {
     const summary = await feedEvents(runtime, options.events, 'simulate');
+    const clock = await runClock(runtime, until ?? summary.latestTime);
     await runtime.relay.catchUp();
     return {
       tickets: await runtime.readModel.all(),
       commands: [...sink.commands],
       rejected: summary.rejected,
       stats: { events: summary.events, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length },
+      clock,
     };
   } finally {
     await runtime.close();
