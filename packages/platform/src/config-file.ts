@@ -32,13 +32,17 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 
 // A union reports every branch it tried. The branch with the fewest problems is almost always
 // the one the author meant (a condition with a misspelt field, not a malformed group), so only
-// its problems are shown, under the union's path.
+// its problems are shown, under the union's path — except that a branch refused whole (the input
+// is not even of its kind: an object where a trigger name was expected) ranks after any branch
+// that got inside the input (a time trigger with a bad duration).
 function flattenIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[]): { path: PropertyKey[]; message: string }[] {
   return issues.flatMap((issue) => {
     const path = [...base, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const branches = issue.errors.map((branch) => flattenIssues(branch, path));
-      const closest = branches.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      const refusedWhole = (branch: { path: PropertyKey[] }[]): boolean => branch.every((found) => found.path.length === path.length);
+      const rank = (branch: { path: PropertyKey[] }[]): number => (refusedWhole(branch) ? 1_000_000 : 0) + branch.length;
+      const closest = branches.reduce((best, branch) => (rank(branch) < rank(best) ? branch : best));
       if (closest.length > 0) return closest;
     }
     return [{ path, message: issue.message }];
