@@ -1,11 +1,13 @@
-import { commandId, triggerOf, type RoutingKind, type TicketEvent, type TicketEventOf, type Trigger } from '@tickets/domain';
+import { commandId, triggerOf, type RoutingKind, type RuleTrigger, type TicketEvent, type TicketEventOf } from '@tickets/domain';
 import type { RecordedEvent } from '@tickets/event-store';
 import { eventRef } from './event-ref.js';
 import type { DecisionMismatch } from './verify-report.js';
 
 /** A ticket's trigger events not decided yet, oldest first: the reactor decides them in stream order. */
 export interface PendingTriggers {
-  readonly pending: { readonly id: string; readonly version: number; readonly trigger: Trigger }[];
+  readonly pending: { readonly id: string; readonly version: number; readonly trigger: RuleTrigger }[];
+  /** The ticket's pending timers by id, with their due time (created on the first TimerSet). */
+  timers?: Map<string, string>;
 }
 
 /** The part of an inbound log record verify reads. */
@@ -17,7 +19,9 @@ export type InboundRecordData = { readonly ticketId: string; readonly routing: R
  *   was not made by a rule, and is decided once;
  * - its commands are exactly its emitted actions, with the deterministic ids
  *   commandId(rule, trigger, action index) and the trigger as causation;
- * - each inbound log record says what the MessageReceived recorded for it says (ticket, routing).
+ * - each inbound log record says what the MessageReceived recorded for it says (ticket, routing);
+ * - each timer fires or is cancelled at most once, only after it was set, and fires at its due time
+ *   (its decision then names the TimerFired as its trigger).
  */
 export class DecisionAudit {
   /** MessageReceived routings waiting for their inbound log record (appended after them). */
@@ -37,8 +41,34 @@ export class DecisionAudit {
       const key = recorded.metadata.causationId;
       if (key !== undefined) this.routings.set(key, { ticketId, kind: event.data.routing.kind, recorded });
     }
+    if (event.type === 'TimerSet' || event.type === 'TimerCancelled' || event.type === 'TimerFired') {
+      this.timerEvent(recorded, event, ticketId, ticket);
+      return;
+    }
     const trigger = triggerOf(event);
     if (trigger !== null) ticket.pending.push({ id: recorded.id, version: recorded.version, trigger });
+  }
+
+  private timerEvent(recorded: RecordedEvent, event: TicketEventOf<'TimerSet' | 'TimerCancelled' | 'TimerFired'>, ticketId: string, ticket: PendingTriggers): void {
+    const timers = (ticket.timers ??= new Map());
+    const { timerId } = event.data;
+    if (event.type === 'TimerSet') {
+      if (timers.has(timerId)) this.fail(ticketId, 'timer', `timer ${timerId} is set again while pending`, recorded);
+      timers.set(timerId, event.data.dueAt);
+      return;
+    }
+    const dueAt = timers.get(timerId);
+    if (dueAt === undefined) {
+      this.fail(ticketId, 'timer', `${event.type} names timer ${timerId}, which is not pending on this ticket`, recorded);
+      return;
+    }
+    timers.delete(timerId);
+    if (event.type === 'TimerFired') {
+      if (event.data.at !== dueAt || event.data.dueAt !== dueAt) {
+        this.fail(ticketId, 'timer', `timer ${timerId} fired at ${event.data.at}, but it was due at ${dueAt}`, recorded);
+      }
+      ticket.pending.push({ id: recorded.id, version: recorded.version, trigger: 'timer.fired' });
+    }
   }
 
   inboundRecord(recorded: RecordedEvent, key: string): void {

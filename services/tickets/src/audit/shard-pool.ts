@@ -86,18 +86,38 @@ export class ShardPool {
     }
   }
 
-  /** Waits for every batch, collects the totals of all shards and stops the threads. */
-  async finish(): Promise<ShardTotals> {
-    if (this.inline !== null) return this.inline.totals();
+  /**
+   * Waits for every batch, collects the totals of all shards, runs every shard's clock to the same
+   * time (`clock`, else the latest event time of all shards or `floor`, whichever is later) so the timers due by then fire, and
+   * stops the threads. `position` numbers the commands the clock emits after every recorded one.
+   */
+  async finish(clock: string | undefined, floor: string | null, position: number): Promise<ShardTotals> {
+    const later = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a > b ? a : b);
+    if (this.inline !== null) {
+      const totals = this.inline.totals();
+      const until = clock ?? later(totals.latestTime, floor);
+      if (until !== null) this.onCommands(this.inline.advance(until, position));
+      return totals;
+    }
     try {
       for (const thread of this.threads) thread.worker.postMessage({ finish: true } satisfies ToShard);
       for (const thread of this.threads) while (thread.totals === null) await this.next(thread);
       const all = this.threads.map((thread) => thread.totals!);
+      const latest = all.reduce<string | null>((max, t) => (t.latestTime !== null && (max === null || t.latestTime > max) ? t.latestTime : max), null);
+      const until = clock ?? later(latest, floor);
+      if (until !== null) {
+        for (const thread of this.threads) {
+          thread.inFlight++;
+          thread.worker.postMessage({ advance: until, position } satisfies ToShard);
+        }
+        for (const thread of this.threads) while (thread.inFlight > 0) await this.next(thread);
+      }
       return {
         events: all.reduce((sum, t) => sum + t.events, 0),
         replayed: all.reduce((sum, t) => sum + t.replayed, 0),
         decisions: all.flatMap((t) => t.decisions).sort((a, b) => a.position - b.position),
         rejected: all.flatMap((t) => t.rejected).sort((a, b) => a.position - b.position),
+        latestTime: latest,
       };
     } finally {
       await this.close();

@@ -26,7 +26,7 @@ export interface ReadModelMismatch {
 /** A recorded decision that contradicts itself or the events it refers to. */
 export interface DecisionMismatch {
   readonly ticketId: string | null;
-  readonly kind: 'rule_decision' | 'inbound_log';
+  readonly kind: 'rule_decision' | 'inbound_log' | 'timer';
   readonly message: string;
   readonly event: EventRef;
 }

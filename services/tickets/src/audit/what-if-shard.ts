@@ -17,6 +17,8 @@ export interface ShardTotals {
   readonly replayed: number;
   readonly decisions: DecisionChange[];
   readonly rejected: RejectedReplay[];
+  /** The latest event time among the events handled (null: none): where the clock runs to. */
+  readonly latestTime: string | null;
 }
 
 /**
@@ -31,6 +33,7 @@ export class WhatIfShard {
   private readonly rejected: RejectedReplay[] = [];
   private events = 0;
   private replayed = 0;
+  private latestTime: string | null = null;
 
   constructor(private readonly settings: ShardSettings) {
     this.pipeline = new InMemoryPipeline(settings.rules, settings.policy);
@@ -42,6 +45,7 @@ export class WhatIfShard {
     const event = restoreInbound(record.event);
     const outcome = this.pipeline.handle(key, event);
     this.replayed++;
+    if (this.latestTime === null || event.time > this.latestTime) this.latestTime = event.time;
     if (!this.inRange(event.time)) return [];
     this.events++;
     if (outcome.outcome === 'rejected') {
@@ -80,7 +84,20 @@ export class WhatIfShard {
   }
 
   totals(): ShardTotals {
-    return { events: this.events, replayed: this.replayed, decisions: this.decisions, rejected: this.rejected };
+    return { events: this.events, replayed: this.replayed, decisions: this.decisions, rejected: this.rejected, latestTime: this.latestTime };
+  }
+
+  /**
+   * Runs the clock to `until` after the last event: fires the timers due by then (those the recorded
+   * history's scheduler fired, with the new rules); returns their commands inside the compared range,
+   * numbered after every recorded position.
+   */
+  advance(until: string, position: number): SequencedCommand[] {
+    const commands: SequencedCommand[] = [];
+    this.pipeline.advanceTo(until).forEach((command, index) => {
+      if (this.inRange(command.time)) commands.push({ seq: commandSeq(position, index), command });
+    });
+    return commands;
   }
 
   private inRange(time: string): boolean {

@@ -38,22 +38,29 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
   });
   const erased: ErasedReplay[] = [];
   const erasedTickets = new Set<string>();
+  let lastPosition = 0;
+  let latestRecorded: string | null = null;
   try {
     for await (const page of history.pages()) {
       const decidable = setAsideErased(page.inbound, erased, erasedTickets);
       for (const recorded of page.commands) {
+        for (const command of recorded.commands) if (latestRecorded === null || command.time > latestRecorded) latestRecorded = command.time;
         recorded.commands.forEach(
           (command, index) => inRange(command.time) && !erasedTickets.has(command.subject) && diff.recorded({ seq: commandSeq(recorded.position, index), command }),
         );
       }
       await pool.push(decidable);
       options.onProgress?.(page.lastPosition);
+      lastPosition = Math.max(lastPosition, page.lastPosition);
     }
   } catch (error) {
     await pool.close();
     throw error;
   }
-  const totals = await pool.finish();
+  // The clock runs to --until (exclusive: commands at it are outside the range anyway), else to the
+  // latest event time replayed or recorded command time, whichever is later, so the timers the
+  // recorded scheduler fired after a customer's last event fire here too.
+  const totals = await pool.finish(options.until, latestRecorded, lastPosition + 1);
 
   const commands = diff.result();
   return {
