@@ -147,6 +147,8 @@ describe('ticket read model on PostgreSQL', () => {
     expect(rows).toEqual([
       { component: 'event-store', version: 1 },
       { component: 'ticket-read-model', version: 1 },
+      // Step 2: the timers' due-time index.
+      { component: 'ticket-read-model', version: 2 },
     ]);
   });
 
