@@ -10,6 +10,7 @@ import {
 } from '@tickets/event-store/postgres';
 import type { Connection, PostgresPool } from '@tickets/event-store/postgres';
 import type { TicketReadModel } from './ticket-read-model.port.js';
+import { upgradeState } from './upgrade-state.js';
 
 export interface PostgresTicketReadModelOptions {
   readonly url: string;
@@ -56,7 +57,7 @@ const steps = (schema: string): readonly (readonly string[])[] => {
   ];
 };
 
-const parse = (row: [string]): TicketState => JSON.parse(row[0]) as TicketState;
+const parse = (row: [string]): TicketState => upgradeState(JSON.parse(row[0]) as TicketState);
 
 /**
  * The ticket read model in PostgreSQL, beside the events by default. The rows of a batch and the
@@ -176,7 +177,7 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
       const found = new Map<string, TicketState>();
       if (ticketIds.length === 0) return found;
       for (const [state, ticketId] of await query<[string, string]>('get tickets', sql.selectMany, [[...new Set(ticketIds)]])) {
-        found.set(ticketId, JSON.parse(state) as TicketState);
+        found.set(ticketId, upgradeState(JSON.parse(state) as TicketState));
       }
       return found;
     },

@@ -1,6 +1,7 @@
 import type { TicketState } from '@tickets/domain';
 import { openSqlite } from '@tickets/event-store/sqlite';
 import type { TicketReadModel } from './ticket-read-model.port.js';
+import { upgradeState } from './upgrade-state.js';
 
 const SUBSCRIBER = 'projector';
 
@@ -49,7 +50,7 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
   const selectByCustomer = db.prepare('SELECT state FROM ticket_states WHERE customer_id = ? ORDER BY created_at, ticket_id');
   const selectAll = db.prepare('SELECT state FROM ticket_states ORDER BY created_at, ticket_id');
 
-  const parse = (row: unknown): TicketState => JSON.parse((row as { state: string }).state) as TicketState;
+  const parse = (row: unknown): TicketState => upgradeState(JSON.parse((row as { state: string }).state) as TicketState);
 
   return {
     async checkpoint() {

@@ -13,7 +13,7 @@ export interface FeedSummary {
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: RejectedLine[];
-  /** The latest event time among the accepted events (null: none): where `--until` defaults to. */
+  /** The latest event time among the valid events, duplicates included (null: none): where `--until` defaults to. */
   readonly latestTime: string | null;
 }
 
@@ -38,12 +38,12 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
     const results = await runtime.ingest.submit(batch.map((parsed) => parsed.value), via);
     results.forEach((result, i) => {
       const { line } = batch[i]!;
-      if (result.status === 'accepted') {
-        accepted++;
-        // Accepted, so its time is a valid RFC 3339 date-time.
+      if (result.status !== 'rejected') {
+        // Accepted or a duplicate, so its time is a valid RFC 3339 date-time.
         const time = new Date((batch[i]!.value as { time: string }).time).toISOString();
         if (latestTime === null || time > latestTime) latestTime = time;
       }
+      if (result.status === 'accepted') accepted++;
       else if (result.status === 'duplicate') duplicates++;
       else rejected.push({ line, ...(result.id === undefined ? {} : { id: result.id }), reasons: result.reasons });
     });

@@ -37,6 +37,7 @@ interface ImportOutput {
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: RejectedLine[];
+  readonly clock: { readonly until: string | null; readonly timersFired: number };
 }
 interface RebuildOutput {
   readonly events: number;
@@ -187,7 +188,13 @@ describe('determinism and arrival order', () => {
     using dir = tempDir();
     const store = `sqlite:${join(dir.path, 'tickets.db')}`;
     const simulated = await simulate(SEED);
-    expect(json<ImportOutput>(await tickets(['import', '--events', SEED, '--store', store]))).toEqual({ accepted: 8, duplicates: 0, rejected: [] });
+    expect(json<ImportOutput>(await tickets(['import', '--events', SEED, '--store', store]))).toEqual({
+      accepted: 8,
+      duplicates: 0,
+      rejected: [],
+      // The clock ran to the file's last event time; the shipped rules have no timer.
+      clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 },
+    });
     for (const ticket of simulated.tickets) {
       const timeline = json<TicketTimeline>(await tickets(['replay', '--ticket', ticket.ticketId, '--store', store, '--json']));
       expect(timeline.state).toEqual(ticket);
@@ -223,6 +230,7 @@ describe('determinism and arrival order', () => {
       accepted: 0,
       duplicates: 8,
       rejected: [],
+      clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 },
     });
     expect(await head()).toBe(before);
   });
@@ -438,6 +446,49 @@ describe('bad input', () => {
     expect(run.stderr).toContain(option);
     expect(run.stderr).toContain(path);
     for (const name of names) expect(run.stderr).toContain(name);
+  });
+});
+
+describe('time-based rules: the worked example of docs/timers.md', () => {
+  const EVENTS = join(REPO, 'examples/timers/events.ndjson');
+  const RULES = join(REPO, 'examples/timers/rules.json');
+  const marie = (out: SimulateOutput): TicketState => out.tickets.find((t) => t.customer.id === 'cus_marie')!;
+
+  it('simulate runs the clock to --until in event time: the nudge at 48 h, the close at 72 h, the reopen window’s end', async () => {
+    const out = await simulate(EVENTS, '--rules', RULES, '--until', '2026-03-07T00:00:00Z');
+    expect(out.commands.map((c) => [c.time, c.type, c.type === 'message.send' ? c.data.body : c.type === 'ticket.tag.add' ? c.data.tag : ''])).toEqual([
+      ['2026-03-04T08:30:00.000Z', 'message.send', "Avez-vous encore besoin d'aide ? Répondez simplement à ce message, sinon nous clôturerons votre demande dans 24 h."],
+      ['2026-03-05T08:30:00.000Z', 'ticket.close', ''],
+      ['2026-03-05T08:30:00.000Z', 'ticket.tag.add', 'auto-closed-no-reply'],
+      ['2026-03-06T08:30:00.000Z', 'ticket.tag.add', 'reopen-window-ended'],
+    ]);
+    expect(marie(out)).toMatchObject({ status: 'closed', tags: ['auto-closed-no-reply', 'reopen-window-ended'], timers: [] });
+    // Paul answered in time (both timers cancelled), then reopened inside his window (its end cancelled).
+    expect(out.tickets.find((t) => t.customer.id === 'cus_paul')).toMatchObject({ status: 'open', reopenCount: 1, timers: [] });
+  });
+
+  it('without --until the clock stops at the last event: the ticket shows its pending timers and nothing fired', async () => {
+    const out = await simulate(EVENTS, '--rules', RULES);
+    expect(out.commands).toEqual([]);
+    expect(marie(out).timers.map((t) => [t.ruleId, t.dueAt])).toEqual([
+      ['waiting-nudge-48h', '2026-03-04T08:30:00.000Z'],
+      ['waiting-autoclose-72h', '2026-03-05T08:30:00.000Z'],
+    ]);
+  });
+
+  it('gives byte-identical output run after run', async () => {
+    const args = ['simulate', '--events', EVENTS, '--rules', RULES, '--until', '2026-03-07T00:00:00Z'];
+    const [a, b] = await Promise.all([tickets(args), tickets(args)]);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('a timer rule on the message, which a firing timer does not have, exits 2 naming the file, the rule and the field', async () => {
+    using dir = tempDir();
+    const rules = join(dir.path, 'rules.json');
+    writeFileSync(rules, JSON.stringify({ rules: [{ id: 'late', name: 'Late', when: { after: '1h', since: 'agent_reply' }, if: { all: [{ field: 'message.body', op: 'contains', value: 'x' }] }, then: [{ type: 'close_ticket' }] }] }));
+    const run = await tickets(['simulate', '--events', EVENTS, '--rules', rules]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${rules}: rules[0].if.all[0].field: rule late: field message.body does not exist when a timer fires`);
   });
 });
 
