@@ -109,3 +109,7 @@ export { domainError } from './shared/domain-error.js';
 export type { DomainError, DomainErrorCode } from './shared/domain-error.js';
 export { jsonSchemas } from './json-schemas.js';
 export { ERASED, isErased } from './shared/erased.js';
+
+// Business hours
+export { Calendar, isOpen, localTime, WEEKDAYS } from './shared/business-hours.js';
+export type { Weekday } from './shared/business-hours.js';

@@ -217,7 +217,8 @@ export function evaluateRules(input: RuleTriggerInput): RuleTriggerDecision {
       continue;
     }
 
-    const conditionCtx: RuleContext = { previous, ticket: working, customer: working.customer, message };
+    const clock = { at, calendars: rules.calendars };
+    const conditionCtx: RuleContext = { previous, ticket: working, customer: working.customer, message, clock };
     const { passed, outcomes } = evaluateConditions(rule.if, conditionCtx);
     if (!passed) {
       evaluations.push({ ruleId: rule.id, outcome: 'not_matched', conditions: outcomes, actions: [] });
@@ -225,7 +226,7 @@ export function evaluateRules(input: RuleTriggerInput): RuleTriggerDecision {
     }
     // Each action sees the ticket as the previous actions left it (a note after add_tag lists the tag).
     const actions = rule.then.map((action, index) =>
-      runAction(rule, action, index, { previous, ticket: working, customer: working.customer, message }),
+      runAction(rule, action, index, { previous, ticket: working, customer: working.customer, message, clock }),
     );
     // Fired even when every action was suppressed: the suppressions are the decision worth recording.
     evaluations.push({ ruleId: rule.id, outcome: 'fired', conditions: outcomes, actions });

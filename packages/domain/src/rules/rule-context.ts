@@ -1,6 +1,8 @@
 import type { Channel } from '../inbound/channel.js';
 import type { Intent } from '../intent/classify-intent.js';
 import type { TicketState } from '../ticket/ticket-state.js';
+import { isOpen, type Calendar } from '../shared/business-hours.js';
+import { toMillis } from '../shared/time.js';
 
 /** The customer message that caused the trigger, when there is one. */
 export interface RuleMessage {
@@ -17,6 +19,8 @@ export interface RuleContext {
   ticket: TicketState;
   customer: TicketState['customer'];
   message: RuleMessage | null;
+  /** The trigger's event time and the rules file's calendars, for `calendar.<name>.open`. */
+  clock?: { readonly at: string; readonly calendars: Readonly<Record<string, Calendar>> };
 }
 
 // Whitelists, not property lookups by name: a field such as `ticket.constructor` must read nothing.
@@ -85,6 +89,12 @@ export function readField(ctx: RuleContext, field: string): unknown {
       const [name, ...rest] = path;
       if (ctx.message === null || name === undefined || rest.length > 0 || !isMessageField(name)) return undefined;
       return ctx.message[name];
+    }
+    case 'calendar': {
+      // Own keys only: a calendar named `constructor` must read nothing.
+      const [name, what, ...rest] = path;
+      if (ctx.clock === undefined || name === undefined || what !== 'open' || rest.length > 0 || !Object.hasOwn(ctx.clock.calendars, name)) return undefined;
+      return isOpen(ctx.clock.calendars[name]!, toMillis(ctx.clock.at));
     }
     default:
       return undefined;

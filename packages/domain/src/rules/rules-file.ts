@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Calendar } from '../shared/business-hours.js';
 import { Duration } from '../shared/duration.js';
 
 export const TRIGGERS = ['ticket.created', 'message.received', 'ticket.reopened', 'ticket.closed', 'ticket.updated'] as const;
@@ -9,12 +10,15 @@ export const OPERATORS = ['eq', 'neq', 'in', 'contains', 'not_contains', 'matche
 export const Operator = z.enum(OPERATORS);
 export type Operator = z.infer<typeof Operator>;
 
-/** Fields a condition may read: the ticket before and after the event, the customer and the message. */
+/**
+ * Fields a condition may read: the ticket before and after the event, the customer, the message, and
+ * whether the trigger's event time falls inside a calendar's business hours (`calendar.<name>.open`).
+ */
 export const FIELD_PATTERN =
-  /^(previous|ticket)\.(status|channel|integration|tags|subject|team|followUpOf|reopenCount|messageCount|customer\.(id|name|phone|email))$|^customer\.(id|name|phone|email)$|^message\.(body|intent|channel)$/;
+  /^(previous|ticket)\.(status|channel|integration|tags|subject|team|followUpOf|reopenCount|messageCount|customer\.(id|name|phone|email))$|^customer\.(id|name|phone|email)$|^message\.(body|intent|channel)$|^calendar\.[A-Za-z0-9_-]+\.open$/;
 export const Field = z.string().regex(FIELD_PATTERN, {
   message:
-    'unknown field: use previous.<f> or ticket.<f> (status, channel, integration, tags, subject, team, followUpOf, reopenCount, messageCount), customer.<id|name|phone|email>, message.<body|intent|channel>',
+    'unknown field: use previous.<f> or ticket.<f> (status, channel, integration, tags, subject, team, followUpOf, reopenCount, messageCount), customer.<id|name|phone|email>, message.<body|intent|channel>, calendar.<name>.open',
 });
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -173,8 +177,22 @@ export const RulesFile = z
     autoReplyRateLimit: Duration.default('5m'),
     /** Replace non-GSM characters with GSM look-alikes in SMS auto-replies to save segments. */
     smsGsmLookalikes: z.boolean().default(false),
+    /** Business-hours calendars by name, read by `calendar.<name>.open` conditions (docs/timers.md). */
+    calendars: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash, underscore'), Calendar).default({}),
   })
   .strict()
+  .superRefine((file, ctx) => {
+    // A condition naming a calendar the file does not define is refused now, not when it is read.
+    file.rules.forEach((rule, i) => {
+      for (const { path, field } of conditionFields(rule.if, ['if'])) {
+        const calendar = /^calendar\.(.+)\.open$/.exec(field)?.[1];
+        if (calendar !== undefined && !Object.hasOwn(file.calendars, calendar)) {
+          const known = Object.keys(file.calendars).join(', ');
+          ctx.addIssue({ code: 'custom', path: ['rules', i, ...path], message: `rule ${rule.id}: unknown calendar ${calendar} (calendars: ${known === '' ? 'none' : known})` });
+        }
+      }
+    });
+  })
   .describe('Automation rules, run in file order');
 export type RulesFile = z.infer<typeof RulesFile>;
 export type RulesFileInput = z.input<typeof RulesFile>;
