@@ -111,5 +111,5 @@ export { jsonSchemas } from './json-schemas.js';
 export { ERASED, isErased } from './shared/erased.js';
 
 // Business hours
-export { Calendar, isOpen, localTime, WEEKDAYS } from './shared/business-hours.js';
+export { addBusinessTime, businessTimeBetween, Calendar, hasHours, isOpen, localTime, WEEKDAYS } from './shared/business-hours.js';
 export type { Weekday } from './shared/business-hours.js';

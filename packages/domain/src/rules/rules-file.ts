@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Calendar } from '../shared/business-hours.js';
+import { Calendar, hasHours } from '../shared/business-hours.js';
 import { Duration } from '../shared/duration.js';
 
 export const TRIGGERS = ['ticket.created', 'message.received', 'ticket.reopened', 'ticket.closed', 'ticket.updated'] as const;
@@ -107,7 +107,13 @@ export const DEFAULT_UNLESS: Readonly<Record<TimerAnchor | 'reopen_deadline', re
  */
 export const TimerTrigger = z.union([
   z
-    .object({ after: Duration, since: TimerAnchor, unless: z.array(TimerCancel).optional() })
+    .object({
+      after: Duration,
+      since: TimerAnchor,
+      unless: z.array(TimerCancel).optional(),
+      /** Count `after` in this calendar's business hours only (a name from `calendars`). */
+      calendar: z.string().optional(),
+    })
     .strict()
     .superRefine((t, ctx) => {
       const anchorAsCancel: string = t.since;
@@ -184,6 +190,14 @@ export const RulesFile = z
   .superRefine((file, ctx) => {
     // A condition naming a calendar the file does not define is refused now, not when it is read.
     file.rules.forEach((rule, i) => {
+      if (typeof rule.when !== 'string' && 'calendar' in rule.when && rule.when.calendar !== undefined) {
+        const calendar = file.calendars[rule.when.calendar];
+        if (calendar === undefined || !Object.hasOwn(file.calendars, rule.when.calendar)) {
+          ctx.addIssue({ code: 'custom', path: ['rules', i, 'when', 'calendar'], message: `rule ${rule.id}: unknown calendar ${rule.when.calendar}` });
+        } else if (!hasHours(calendar)) {
+          ctx.addIssue({ code: 'custom', path: ['rules', i, 'when', 'calendar'], message: `rule ${rule.id}: calendar ${rule.when.calendar} has no opening hours: the timer could never fall due` });
+        }
+      }
       for (const { path, field } of conditionFields(rule.if, ['if'])) {
         const calendar = /^calendar\.(.+)\.open$/.exec(field)?.[1];
         if (calendar !== undefined && !Object.hasOwn(file.calendars, calendar)) {

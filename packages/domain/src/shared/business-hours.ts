@@ -81,3 +81,75 @@ export function isOpen(calendar: Calendar, ms: number): boolean {
   }
   return false;
 }
+
+const DAY_MS = 86_400_000;
+/** How far a business duration may reach: beyond it the calendar is as good as never open. */
+const MAX_DAYS = 3_660;
+
+/** The zone's offset from UTC at an instant (local wall time minus UTC), in milliseconds. */
+function offsetAt(zone: string, ms: number): number {
+  const parts: Record<string, string> = {};
+  for (const part of formatter(zone).formatToParts(ms)) parts[part.type] = part.value;
+  const wall = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']));
+  // Seconds are not formatted: compare whole minutes of the instant.
+  return wall - Math.floor(ms / 60_000) * 60_000;
+}
+
+/** The instant of a local wall time (`dayMs`: the local date as a UTC midnight; `minute` of that day). */
+function instantOf(zone: string, dayMs: number, minute: number): number {
+  const naive = dayMs + minute * 60_000;
+  // Twice: the offset at the first guess may be the other side of a change.
+  const first = naive - offsetAt(zone, naive);
+  return naive - offsetAt(zone, first);
+}
+
+/** The open intervals of a local date as instants, in order (none on a holiday). */
+function openIntervals(calendar: Calendar, dayMs: number): [number, number][] {
+  const date = new Date(dayMs).toISOString().slice(0, 10);
+  if (calendar.holidays.includes(date)) return [];
+  const weekday = WEEKDAYS[(new Date(dayMs).getUTCDay() + 6) % 7]!;
+  const intervals: [number, number][] = [];
+  for (const text of calendar.hours[weekday] ?? []) {
+    const interval = parseInterval(text);
+    if (interval !== null) intervals.push([instantOf(calendar.zone, dayMs, interval.from), instantOf(calendar.zone, dayMs, interval.to)]);
+  }
+  return intervals.sort((a, b) => a[0] - b[0]);
+}
+
+/** Whether the calendar has any opening hour at all (a timer counted in it could never fall due otherwise). */
+export const hasHours = (calendar: Calendar): boolean => Object.values(calendar.hours).some((list) => (list ?? []).length > 0);
+
+/**
+ * The instant `durationMs` of open time after `fromMs`: time counts only inside the calendar's hours,
+ * in its zone, DST and holidays included. The result is inside open hours or at the very end of an
+ * interval (the last millisecond counted was open), never in closed time.
+ */
+export function addBusinessTime(calendar: Calendar, fromMs: number, durationMs: number): number {
+  let remaining = durationMs;
+  const local = localTime(calendar.zone, fromMs);
+  const firstDay = Date.parse(`${local.date}T00:00:00.000Z`);
+  for (let day = -1; day < MAX_DAYS; day++) {
+    for (const [start, end] of openIntervals(calendar, firstDay + day * DAY_MS)) {
+      const from = Math.max(start, fromMs);
+      if (from >= end) continue;
+      if (end - from >= remaining) return from + remaining;
+      remaining -= end - from;
+    }
+  }
+  throw new Error(`calendar in ${calendar.zone} has no open time within ${MAX_DAYS} days`);
+}
+
+/** The open time between two instants (`fromMs` ≤ `toMs`), counted in the calendar's hours. */
+export function businessTimeBetween(calendar: Calendar, fromMs: number, toMs: number): number {
+  let total = 0;
+  const local = localTime(calendar.zone, fromMs);
+  const firstDay = Date.parse(`${local.date}T00:00:00.000Z`);
+  for (let day = -1; firstDay + (day - 1) * DAY_MS <= toMs && day < MAX_DAYS; day++) {
+    for (const [start, end] of openIntervals(calendar, firstDay + day * DAY_MS)) {
+      const from = Math.max(start, fromMs);
+      const to = Math.min(end, toMs);
+      if (to > from) total += to - from;
+    }
+  }
+  return total;
+}

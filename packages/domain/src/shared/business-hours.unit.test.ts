@@ -6,7 +6,7 @@ import { MARIE, message } from '../decide/decider.test-support.js';
 import { InboundEvent } from '../inbound/inbound-event.js';
 import { RulesFile } from '../rules/rules-file.js';
 import { DEFAULT_REOPEN_POLICY } from '../ticket/reopen-policy.js';
-import { Calendar, isOpen } from './business-hours.js';
+import { addBusinessTime, businessTimeBetween, Calendar, isOpen } from './business-hours.js';
 import { inboundKey } from './ids.js';
 
 const HOUR = 3_600_000;
@@ -103,5 +103,58 @@ describe('the condition calendar.<name>.open', () => {
     expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
       'rules.0.if.all.0.field: rule ooo: unknown calendar weekend (calendars: none)',
     ]);
+  });
+});
+
+describe('durations counted in business hours (Europe/Paris, DST changes, holidays)', () => {
+  const instants = fc.integer({ min: Date.parse('2026-02-01T00:00:00Z'), max: Date.parse('2026-11-30T00:00:00Z') });
+  const durations = fc.integer({ min: 1, max: 60 * HOUR });
+
+  it('a business duration added to an instant is counted back exactly between the two', () => {
+    fc.assert(
+      fc.property(instants, durations, (from, duration) => {
+        const due = addBusinessTime(PARIS, from, duration);
+        expect(due).toBeGreaterThan(from);
+        expect(businessTimeBetween(PARIS, from, due)).toBe(duration);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a due time is never inside closed hours: the last millisecond counted was open', () => {
+    fc.assert(
+      fc.property(instants, durations, (from, duration) => {
+        expect(isOpen(PARIS, addBusinessTime(PARIS, from, duration) - 1)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('4 business hours from Friday 17:00 across a change: 1 h Friday, 2 h Saturday morning, 1 h Monday at the new offset', () => {
+    // March: Saturday 10:00-12:00 is 09:00-11:00 UTC (winter), Monday 09:00-10:00 is 07:00-08:00 UTC (summer).
+    expect(new Date(addBusinessTime(PARIS, Date.parse('2026-03-27T16:00:00Z'), 4 * HOUR)).toISOString()).toBe('2026-03-30T08:00:00.000Z');
+    // October: Saturday 10:00-12:00 is 08:00-10:00 UTC (summer), Monday 09:00-10:00 is 08:00-09:00 UTC (winter).
+    expect(new Date(addBusinessTime(PARIS, Date.parse('2026-10-23T15:00:00Z'), 4 * HOUR)).toISOString()).toBe('2026-10-26T09:00:00.000Z');
+  });
+});
+
+describe('a timer counted in business hours', () => {
+  it('is due after `after` of open time in its calendar, not of wall time', () => {
+    const rules = RulesFile.parse({
+      calendars: { support: PARIS },
+      rules: [{ id: 'sla-first-response', name: 'First response within 4 business hours', when: { after: '4h', since: 'customer_message', calendar: 'support' }, then: [{ type: 'add_tag', tag: 'sla-breached' }] }],
+    });
+    const event = InboundEvent.parse(message('2026-03-27T16:00:00Z', 'Bonjour'));
+    const decision = decide(inboundKey(event.source, event.id), event, { customer: emptyCustomerHistory(MARIE.id), tickets: new Map(), rules, policy: DEFAULT_REOPEN_POLICY });
+    expect(decision.outcome === 'accepted' ? decision.ticket?.state.timers.map((t) => t.dueAt) : null).toEqual(['2026-03-30T08:00:00.000Z']);
+  });
+
+  it('an unknown or never-open calendar is refused when the rules are read, naming the rule and the field', () => {
+    const issues = (calendars: Record<string, unknown>): string[] => {
+      const parsed = RulesFile.safeParse({ calendars, rules: [{ id: 'sla', name: 'SLA', when: { after: '4h', since: 'customer_message', calendar: 'support' }, then: [{ type: 'add_tag', tag: 'x' }] }] });
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(issues({})).toEqual(['rules.0.when.calendar: rule sla: unknown calendar support']);
+    expect(issues({ support: { zone: 'Europe/Paris', hours: {} } })).toEqual(['rules.0.when.calendar: rule sla: calendar support has no opening hours: the timer could never fall due']);
   });
 });

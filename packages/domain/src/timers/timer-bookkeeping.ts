@@ -1,4 +1,5 @@
 import { DEFAULT_UNLESS, isTimerRule, type RulesFile, type TimerCancel, type TimerRule } from '../rules/rules-file.js';
+import { addBusinessTime } from '../shared/business-hours.js';
 import { parseDuration } from '../shared/duration.js';
 import { timerId } from '../shared/ids.js';
 import { fromMillis, toMillis } from '../shared/time.js';
@@ -99,7 +100,7 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
         if (!RESTARTS.has(happening)) continue;
         cancel(pending, 'restarted');
       }
-      const dueAt = dueFor(rule, event);
+      const dueAt = dueFor(rule, event, rules);
       if (dueAt === null) continue;
       record({
         type: 'TimerSet',
@@ -110,7 +111,7 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
   return out;
 }
 
-function dueFor(rule: TimerRule, event: TicketEvent): string | null {
+function dueFor(rule: TimerRule, event: TicketEvent, rules: RulesFile): string | null {
   if ('at' in rule.when) {
     // The deadline the close recorded: a later policy change never moves it.
     return event.type === 'TicketClosed' ? (event as TicketEventOf<'TicketClosed'>).data.reopenDeadline : null;
@@ -118,5 +119,12 @@ function dueFor(rule: TimerRule, event: TicketEvent): string | null {
   const ms = parseDuration(rule.when.after);
   // The rules schema validates durations; a bad one here is a programming error.
   if (ms === null) throw new Error(`invalid timer duration ${JSON.stringify(rule.when.after)}`);
+  const calendarName = rule.when.calendar;
+  if (calendarName !== undefined) {
+    // The rules schema refuses an unknown or never-open calendar.
+    const calendar = rules.calendars[calendarName];
+    if (calendar === undefined) throw new Error(`unknown calendar ${calendarName}`);
+    return fromMillis(addBusinessTime(calendar, toMillis(event.data.at), ms));
+  }
   return fromMillis(toMillis(event.data.at) + ms);
 }
