@@ -50,6 +50,7 @@ function ticket(overrides: Partial<TicketState> & Pick<TicketState, 'ticketId'>)
     messageCount: 1,
     lastMessageAt: '2025-03-01T09:00:00.000Z',
     ruleFirings: {},
+    timers: [],
     version: 1,
     ...overrides,
   };

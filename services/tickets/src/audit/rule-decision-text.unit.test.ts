@@ -7,7 +7,7 @@ const ticket: TicketState = {
   customer: { id: 'cus_1', name: 'Ana "the \\"quoted\\"" Lopez', phone: '+34600000001' },
   subject: 'SMS from Ana', tags: [], team: null, agent: null, createdAt: '2026-03-01T09:00:00.000Z', closedAt: null,
   reopenDeadline: null, reopenWindow: null, reopenCount: 1, followUpOf: null, messageCount: 2, lastMessageAt: '2026-03-01T10:00:00.000Z',
-  ruleFirings: {}, version: 4,
+  ruleFirings: {}, timers: [], version: 4,
 };
 
 // A rule that reads the body, so that the body ends up in the recorded condition outcomes.

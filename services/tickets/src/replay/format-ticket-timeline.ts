@@ -73,6 +73,19 @@ function rulesLines(entry: TimelineEntry, all: readonly TimelineEntry[]): string
   return lines;
 }
 
+/** A timer event in words: which rule's timer, why it was set, cancelled or fired (docs/timers.md). */
+export function timerLine(type: 'TimerSet' | 'TimerCancelled' | 'TimerFired', d: Data): string {
+  const timer = `timer ${printable(String(d['timerId']))} of rule ${printable(String(d['ruleId']))}`;
+  switch (type) {
+    case 'TimerSet':
+      return `${timer} set: ${printable(String(d['kind']))} at ${String(d['setAt'])}, due ${String(d['dueAt'])}`;
+    case 'TimerCancelled':
+      return `${timer} cancelled: ${String(d['reason']) === 'restarted' ? 'restarted by the same anchor' : `${printable(String(d['reason']))} happened`} (${printable(String(d['causedBy']))})`;
+    case 'TimerFired':
+      return `${timer} fired at its due time ${String(d['dueAt'])} (${printable(String(d['kind']))} at ${String(d['setAt'])})`;
+  }
+}
+
 function entryLines(entry: TimelineEntry, all: readonly TimelineEntry[]): string[] {
   const head = `#${entry.version} ${entry.time} ${entry.type}  (correlation ${printable(entry.correlationId ?? '-')}, source ${printable(sourceOf(entry))}, position ${entry.position})`;
   const body: string[] = [];
@@ -93,6 +106,11 @@ function entryLines(entry: TimelineEntry, all: readonly TimelineEntry[]): string
       break;
     case 'RulesEvaluated':
       body.push(...rulesLines(entry, all));
+      break;
+    case 'TimerSet':
+    case 'TimerCancelled':
+    case 'TimerFired':
+      body.push(timerLine(entry.type, entry.event as Data));
       break;
     default:
       break;

@@ -1,7 +1,7 @@
 import type { Command, RuleEvaluation, TicketState } from '@tickets/domain';
 import type { FieldChange, TicketTimeline, TimelineEntry } from '@tickets/streams';
 import { actionDetail, conditionWords, ruleOutcomeReason } from '../explain/decision-words.js';
-import { sourceOf } from '../replay/format-ticket-timeline.js';
+import { sourceOf, timerLine } from '../replay/format-ticket-timeline.js';
 import { html, query, type Html } from './html.js';
 import { pageLayout } from './page-layout.js';
 
@@ -81,6 +81,10 @@ function details(entry: TimelineEntry, all: readonly TimelineEntry[]): Html | nu
     }
     case 'RulesEvaluated':
       return rules(entry, all);
+    case 'TimerSet':
+    case 'TimerCancelled':
+    case 'TimerFired':
+      return html`<p class="decision">${timerLine(entry.type, d)}</p>`;
     default:
       return null;
   }
