@@ -4,6 +4,7 @@ import { boundPort, createHttpServer, followUntil, OpsEnv, serviceMetrics, type 
 import { openDomainStore, storeReachable, subscriberLag } from '@tickets/streams';
 import { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
 import { openCommandSink } from './open-command-sink.js';
+import { createTimerScheduler, type TimerSchedulerOptions } from './timer-scheduler.js';
 import { kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 
 export interface RuleReactorServiceOptions {
@@ -17,12 +18,18 @@ export interface RuleReactorServiceOptions {
   readonly port?: number;
   /** Metrics on/off (TICKETS_METRICS…); defaults when absent. */
   readonly ops?: OpsEnv;
+  /**
+   * The timer scheduler's ends, when this service also fires due timers: the due-time index (the
+   * read model's) and the ingest's firing (its decision path). The caller owns and closes them.
+   */
+  readonly timers?: Pick<TimerSchedulerOptions, 'due' | 'fire' | 'clock'>;
 }
 
 /**
  * The rule-reactor service: the ingest decides the rules with each event's routing and records the
  * commands in the same transaction (the outbox); this service publishes them to the sink, at least
- * once, in store order, with their deterministic ids.
+ * once, in store order, with their deterministic ids; and, given `timers`, fires the timers whose due
+ * time the wall clock has passed, through the ingest's decision path.
  */
 export async function runRuleReactorService(options: RuleReactorServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
@@ -38,12 +45,13 @@ export async function runRuleReactorService(options: RuleReactorServiceOptions, 
   try {
     if (app !== null) await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     logger.info(
-      { commands: options.commands ?? 'default', ...(app === null ? {} : { port: boundPort(app, options.port ?? 0) }) },
+      { commands: options.commands ?? 'default', timers: options.timers !== undefined, ...(app === null ? {} : { port: boundPort(app, options.port ?? 0) }) },
       'rule-reactor ready',
     );
     // On a requested stop: publish what was committed meanwhile (flush the outbox).
+    const scheduler = options.timers === undefined ? null : createTimerScheduler({ ...options.timers, logger: logger.child({ component: 'timer-scheduler' }) });
     await followUntil(
-      [(signal) => relay.run(signal)],
+      [(signal) => relay.run(signal), ...(scheduler === null ? [] : [(signal: AbortSignal) => scheduler.run(signal)])],
       until,
       async () => void (await app?.close()),
       async () => void (await relay.catchUp()),

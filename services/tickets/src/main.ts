@@ -21,6 +21,7 @@ import { simulate } from './commands/simulate.js';
 import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
 import { ErasureUnavailableError } from '@tickets/streams';
 import { UsageError } from './usage-error.js';
+import { openTimerEnds } from './timer-ends.js';
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
 // The options most verbs share, defined once.
@@ -127,8 +128,12 @@ export function buildProgram(): Command {
 
   program
     .command('rule-reactor')
-    .description('run only the rule-reactor: publishes the commands the ingest recorded (the outbox) to the sink')
+    .description('run only the rule-reactor: publishes the commands the ingest recorded (the outbox) to the sink, and fires due timers')
     .addOption(storeOption())
+    .addOption(readModelOption())
+    .option('--rules <file>', 'rules file (YAML or JSON): the timers fire with the same rules as the ingest; default: the shipped rules')
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--no-timers', 'publish commands only: leave due timers to the ingest (they fire with the customer’s next event)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
     .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
@@ -138,10 +143,15 @@ export function buildProgram(): Command {
       const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
       const ops = opsSettings(undefined);
-      await runRuleReactorService(
-        { store: options.store, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops },
-        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
-      );
+      const timers = options.timers === false ? null : await openTimerEnds(options, logger);
+      try {
+        await runRuleReactorService(
+          { store: options.store, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops, ...(timers === null ? {} : { timers: timers.ends }) },
+          shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+        );
+      } finally {
+        await timers?.close();
+      }
     });
 
   program

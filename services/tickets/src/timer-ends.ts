@@ -1,0 +1,35 @@
+import { parseStoreUrl } from '@tickets/event-store';
+import { createIngest } from '@tickets/ingest';
+import { loadRulesAndPolicy, systemClock, type Logger } from '@tickets/platform';
+import { openTicketReadModel } from '@tickets/projector';
+import { openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
+
+/**
+ * What the standalone rule-reactor needs to fire timers: the due-time index of the read model the
+ * projector keeps, and an ingest on the same store with the same rules and policy (a firing is a
+ * decision like any other: the same appends, idempotent by timer id).
+ */
+export async function openTimerEnds(
+  options: { readonly store: string; readonly readModel?: string | undefined; readonly rules?: string; readonly policy?: string },
+  logger: Logger,
+) {
+  const { rules, policy } = await loadRulesAndPolicy(options);
+  const location = parseStoreUrl(options.store);
+  // The same personal-data encryption as the other services: a firing writes customer data too.
+  const { store, checkpoints } = await openDomainStore(location, piiSettingsFromEnv());
+  const readModel = await openTicketReadModel(location, options.readModel);
+  const ingest = createIngest({ store, rules, policy, logger: logger.child({ component: 'ingest' }) });
+  return {
+    ends: {
+      due: (until: string, limit: number) => readModel.dueCustomers(until, limit),
+      fire: (customerIds: readonly string[], until: string) => ingest.fireTimers(customerIds, until),
+      clock: systemClock,
+    },
+    async close(): Promise<void> {
+      await ingest.close();
+      await readModel.close();
+      await checkpoints.close();
+      await store.close();
+    },
+  };
+}
