@@ -260,8 +260,8 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schemas of the public contracts (all, or one by name)')
-    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules')
+    .description('print the JSON Schemas of the public contracts (all, or one by name), or the OpenAPI / AsyncAPI document')
+    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules; openapi (HTTP API), asyncapi (Kafka topics)')
     .action((name?: string) => printJson(schemas(name)));
 
   program
