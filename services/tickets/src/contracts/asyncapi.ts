@@ -14,7 +14,7 @@ import { DEFAULT_INGEST_LIMITS } from '@tickets/platform';
 import { KafkaEnv } from '@tickets/messaging';
 import { componentSchemas, ref, type JsonSchema } from './component-schemas.js';
 import { CONTRACT_VERSIONS } from './contract-versions.js';
-import { EXAMPLE_TICKET_ID, exampleTicketState, firstMessage, invalidMessage, secondMessage } from './examples.js';
+import { agentBatch, EXAMPLE_TICKET_ID, exampleTicketState, firstMessage, invalidMessage, secondMessage } from './examples.js';
 import { RejectionReasonBody } from './http-bodies.js';
 
 // AsyncAPI 3.0's default schema format is its own Schema Object, a superset of JSON Schema draft-07.
@@ -59,6 +59,8 @@ function binaryHeaders(): JsonSchema {
     },
   };
 }
+
+const closeEvent = agentBatch[1]!;
 
 /**
  * The AsyncAPI 3.0 document of the Kafka interface, assembled from the zod schemas the ingest
@@ -163,7 +165,10 @@ export function asyncApiDocument(): JsonSchema {
           headers: { type: 'object', properties: { 'content-type': stringHeader('`application/cloudevents+json` (optional)') } },
           payload: ref('InboundEvent'),
           bindings: kafkaKey('The customer id (= `subject`)'),
-          examples: [{ name: 'message', summary: `Key ${firstMessage.subject}`, headers: { 'content-type': 'application/cloudevents+json' }, payload: firstMessage }],
+          examples: [
+            { name: 'message', summary: `Key ${firstMessage.subject}`, headers: { 'content-type': 'application/cloudevents+json' }, payload: firstMessage },
+            { name: 'close', summary: `Key ${closeEvent.subject}: an agent closes the ticket`, headers: { 'content-type': 'application/cloudevents+json' }, payload: closeEvent },
+          ],
         },
         InboundBinary: {
           name: 'inbound-binary',
@@ -175,8 +180,8 @@ export function asyncApiDocument(): JsonSchema {
           bindings: kafkaKey('The customer id (= `ce_subject`)'),
           examples: [
             {
-              name: 'message',
-              summary: `Key ${secondMessage.subject}`,
+              name: 'reply',
+              summary: `Key ${secondMessage.subject}: the customer writes again within the window, the ticket reopens`,
               headers: {
                 ce_specversion: '1.0',
                 ce_id: secondMessage.id,
@@ -232,7 +237,7 @@ export function asyncApiDocument(): JsonSchema {
           headers: { type: 'object', required: ['content-type'], properties: { 'content-type': stringHeader('`application/json`', { const: 'application/json' }) } },
           payload: ref('TicketState'),
           bindings: kafkaKey('The ticket id'),
-          examples: [{ name: 'opened', summary: `Key ${EXAMPLE_TICKET_ID}`, headers: { 'content-type': 'application/json' }, payload: exampleTicketState }],
+          examples: [{ name: 'closed', summary: `Key ${EXAMPLE_TICKET_ID}`, headers: { 'content-type': 'application/json' }, payload: exampleTicketState }],
         },
       },
     },

@@ -51,24 +51,25 @@ export const secondMessage = {
   data: { ...firstMessage.data, message: { id: 'msg-2', body: 'Toujours rien reçu, pouvez-vous vérifier ?' } },
 };
 
+/** The ticket once the agent closed it (after `firstMessage` and `agentBatch`). */
 export const exampleTicketState = {
   ticketId: EXAMPLE_TICKET_ID,
-  status: 'open',
+  status: 'closed',
   channel: 'sms',
   integration: 'postscript',
   customer: marie,
-  subject: "Bonjour, ma commande #1234 n'est pas arrivée",
+  subject: 'SMS from Marie Dupont',
   tags: [],
   team: null,
   agent: null,
   createdAt: '2026-03-02T08:00:00.000Z',
-  closedAt: null,
-  reopenDeadline: null,
-  reopenWindow: null,
+  closedAt: '2026-03-02T09:00:00.000Z',
+  reopenDeadline: '2026-03-03T09:00:00.000Z',
+  reopenWindow: { duration: '24h', ms: 86_400_000, source: 'integration', key: 'postscript' },
   reopenCount: 0,
   followUpOf: null,
-  messageCount: 1,
-  lastMessageAt: '2026-03-02T08:00:00.000Z',
+  messageCount: 2,
+  lastMessageAt: '2026-03-02T08:30:00.000Z',
   ruleFirings: {},
-  version: 3,
+  version: 6,
 };

@@ -40,7 +40,10 @@ const PUBLIC: never[] = [];
 const PAGE_READ = [{ bearerAuth: ['read'] }, { basicAuth: ['read'] }];
 
 const html = (description: string) => ({ description, content: { 'text/html; charset=utf-8': { schema: { type: 'string' } } } });
-const readErrors = { '401': { $ref: '#/components/responses/Unauthorized' }, '403': { $ref: '#/components/responses/Forbidden' } };
+const readErrors = { '401': { $ref: '#/components/responses/Unauthorized' } };
+const adminErrors = { ...readErrors, '403': { $ref: '#/components/responses/Forbidden' } };
+// Sent on every answer to a signed request that reached the rate limiter (secured mode).
+const rateLimitHeaders = { headers: { RateLimit: { $ref: '#/components/headers/RateLimit' }, 'RateLimit-Policy': { $ref: '#/components/headers/RateLimitPolicy' } } };
 
 /**
  * The OpenAPI 3.1 document of the HTTP API of `tickets serve`, assembled from the zod schemas the
@@ -125,7 +128,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             '202': {
               description: 'Stored: one result per event, `accepted` (with its ticket), `duplicate` or `rejected` (with reasons; in a batch only)',
-              headers: { RateLimit: { $ref: '#/components/headers/RateLimit' }, 'RateLimit-Policy': { $ref: '#/components/headers/RateLimitPolicy' } },
+              ...rateLimitHeaders,
               ...json(ref('IngestResults'), {
                 message: { results: [{ status: 'accepted', id: 'sms-1', source: SMS_SOURCE, ticketId: EXAMPLE_TICKET_ID, routing: 'new_ticket' }] },
                 batch: {
@@ -135,7 +138,8 @@ export function openApiDocument(): JsonSchema {
               }),
             },
             '400': {
-              description: 'Malformed JSON, an empty batch (`{ error }`), or invalid events (`{ error, invalid }`, every zod issue of every event)',
+              description: 'Malformed JSON, an empty batch (`{ error }`), or invalid events (`{ error, invalid }`, every zod issue of every event; with the rate-limit headers)',
+              ...rateLimitHeaders,
               ...json({ oneOf: [ref('InvalidEvents'), ref('Error')] }, {
                 invalid: {
                   error: { code: 'REQUEST.INVALID_EVENTS', message: '1 of 1 events are invalid; nothing was stored' },
@@ -151,7 +155,7 @@ export function openApiDocument(): JsonSchema {
               ...json({ oneOf: [ref('InvalidEvents'), ref('Error')] }),
             },
             '415': errorResponse('Not one of the JSON media types'),
-            '422': { description: 'A single event, valid but rejected by the decision (e.g. a `ticketId` of another customer)', ...json(ref('IngestRejected')) },
+            '422': { description: 'A single event, valid but rejected by the decision (e.g. an unknown `ticketId`)', ...rateLimitHeaders, ...json(ref('IngestRejected')) },
             '429': {
               description: '`REQUEST.RATE_LIMITED`: the integration\'s rate (in events) is exceeded; nothing was stored',
               headers: {
@@ -199,11 +203,11 @@ export function openApiDocument(): JsonSchema {
           tags: ['tickets'],
           summary: "A ticket's history: each event, the state after it and what changed",
           security: READ,
-          parameters: [ticketIdParameter({ asOf: EXAMPLE_TICKET_ID }), atParameter()],
+          parameters: [ticketIdParameter({ known: EXAMPLE_TICKET_ID, unknown: 'tk_unknown', asOf: EXAMPLE_TICKET_ID }), atParameter()],
           responses: {
             '200': { description: 'The timeline', ...json(ref('TicketTimeline')) },
             '400': errorResponse('`REQUEST.INVALID_PARAMETER`: `at` is not an RFC 3339 date-time'),
-            '404': errorResponse('`TICKET.NOT_FOUND`'),
+            '404': errorResponse('`TICKET.NOT_FOUND`', { unknown: error('TICKET.NOT_FOUND', 'unknown ticket tk_unknown') }),
             ...readErrors,
           },
         },
@@ -218,7 +222,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             '200': { description: 'The timeline', ...json(ref('CustomerTimeline')) },
             '400': errorResponse('`REQUEST.INVALID_PARAMETER`'),
-            '404': errorResponse('`CUSTOMER.NOT_FOUND`'),
+            '404': errorResponse('`CUSTOMER.NOT_FOUND`', { unknown: error('CUSTOMER.NOT_FOUND', 'unknown customer cus_unknown') }),
             ...readErrors,
           },
         },
@@ -234,7 +238,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             '200': { description: 'Erased', ...json(ref('ErasureResult')) },
             '400': { description: '`ERASURE.INVALID`', ...json(ref('ErasureInvalid')) },
-            ...readErrors,
+            ...adminErrors,
             '501': errorResponse('`ERASURE.UNAVAILABLE`: personal-data encryption is off'),
           },
         },
@@ -277,7 +281,7 @@ export function openApiDocument(): JsonSchema {
           tags: ['pages'],
           summary: "A ticket's timeline page",
           security: PAGE_READ,
-          parameters: [ticketIdParameter(), atParameter()],
+          parameters: [ticketIdParameter({ known: EXAMPLE_TICKET_ID }), atParameter()],
           responses: { '200': html('The page'), '400': html('`at` is not a date-time'), '404': html('No such ticket'), ...readErrors },
         },
       },
@@ -331,8 +335,8 @@ export function openApiDocument(): JsonSchema {
   };
 }
 
-function ticketIdParameter(more: Record<string, string> = {}): JsonSchema {
-  return { name: 'id', in: 'path', required: true, schema: { type: 'string' }, examples: exampleValues({ known: EXAMPLE_TICKET_ID, unknown: 'tk_unknown', ...more }) };
+function ticketIdParameter(examples: Record<string, string> = { known: EXAMPLE_TICKET_ID, unknown: 'tk_unknown' }): JsonSchema {
+  return { name: 'id', in: 'path', required: true, schema: { type: 'string' }, examples: exampleValues(examples) };
 }
 
 function customerIdParameter(examples: Record<string, string>): JsonSchema {
