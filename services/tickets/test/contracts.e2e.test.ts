@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { createLogger, hashToken } from '@tickets/platform';
@@ -17,6 +20,14 @@ import { ADMIN_TOKEN, HELPDESK_SECRET, POSTSCRIPT_NEW, READ_TOKEN, signedHeaders
 type Json = Record<string, unknown>;
 const entries = (value: unknown): [string, Json][] => Object.entries((value ?? {}) as Record<string, Json>);
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const WORKED_EXAMPLES = join(resolve(import.meta.dirname, '../../..'), 'examples/integrators');
+const run = promisify(execFile);
+/** Runs a worked example as an integrator would, and returns its last output line as JSON. */
+async function runExample(script: string, args: readonly string[], env: Record<string, string>): Promise<Record<string, number>[]> {
+  const { stdout } = await run(process.execPath, [join(WORKED_EXAMPLES, script), ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+}
 
 const THROTTLED_SECRET = `whsec_${Buffer.alloc(32, 14).toString('base64')}`;
 const SECRETS: [prefix: string, secret: string][] = [
@@ -255,6 +266,29 @@ describe('the HTTP API against its OpenAPI document', () => {
     expect((await call('get', '/ui/customers/{id}', { path: '/ui/customers/cus_x', query: { at: 'yesterday' }, headers: read })).status).toBe(400);
   });
 
+  it('lets the worked example post signed events, and post them again with nothing stored twice', async () => {
+    const events = ['w-1', 'w-2', 'w-3'].map((id, i) => ({
+      specversion: '1.0',
+      id,
+      source: 'https://postscript.example/sms',
+      type: 'message.received',
+      time: `2026-03-05T09:0${i}:00Z`,
+      subject: 'cus_worked',
+      data: { channel: 'sms', customer: { id: 'cus_worked' }, message: { id: `m-${id}`, body: 'Bonjour' } },
+    }));
+    const file = join(dir.path, 'events.ndjson');
+    writeFileSync(file, events.map((event) => JSON.stringify(event)).join('\n'));
+    const env = { TICKETS_URL: server.base, TICKETS_SIGN_SECRET: POSTSCRIPT_NEW, BATCH_SIZE: '2' };
+    expect(await runExample('post-signed-events.mjs', [file], env)).toEqual([
+      { events: 2, accepted: 2, duplicate: 0, rejected: 0 },
+      { events: 1, accepted: 1, duplicate: 0, rejected: 0 },
+    ]);
+    expect(await runExample('post-signed-events.mjs', [file], env)).toEqual([
+      { events: 2, accepted: 0, duplicate: 2, rejected: 0 },
+      { events: 1, accepted: 0, duplicate: 1, rejected: 0 },
+    ]);
+  });
+
   it('has exercised every documented answer but the ones a healthy test server cannot give', () => {
     // 500 (a bug), 503 (not ready), 501 (encryption off) and 404 on /metrics (metrics off) need a broken or differently configured server.
     const unreachable = new Set(['post /v1/events 500', 'get /readyz 503', 'post /v1/customers/{id}/erase 501', 'get /metrics 404']);
@@ -382,12 +416,20 @@ describe('the Kafka topics against their AsyncAPI document', () => {
       expect(record.key).toBe((JSON.parse(record.value!.toString('utf8')) as { ticketId: string }).ticketId);
     }
 
-    const commands = await readTopic(topics.commands, (records) => records.length >= 1);
+    // The reopen fires the default rule's three commands: a tag, a team, an acknowledgment.
+    const commands = await readTopic(topics.commands, (records) => records.length >= 3);
     for (const record of commands) {
       const command = JSON.parse(record.value!.toString('utf8')) as { type: string; subject: string };
       const message = expectDocumentedRecord('commands', record);
       expect(((document['components'] as Json)['messages'] as Record<string, Json>)[message]!['name']).toBe(command.type);
       expect(record.key).toBe(command.subject);
     }
-  }, 90_000);
+
+    // The worked consumer applies each command once; a second group reading them all again applies none.
+    const consume = (group: string) =>
+      runExample('apply-commands.mjs', ['--db', join(dir.path, 'applied.db'), '--group', `${group}-${suffix}`, '--topic', topics.commands, '--idle-ms', '1500'], { KAFKA_BROKERS: brokers });
+    const ids = new Set(commands.map((record) => (JSON.parse(record.value!.toString('utf8')) as { id: string }).id));
+    expect(await consume('first')).toEqual([{ applied: ids.size, alreadyApplied: commands.length - ids.size }]);
+    expect(await consume('again')).toEqual([{ applied: 0, alreadyApplied: commands.length }]);
+  }, 120_000);
 });
