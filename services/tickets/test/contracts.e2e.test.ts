@@ -9,7 +9,9 @@ import { createLogger, hashToken } from '@tickets/platform';
 import { tempDir, waitFor } from '@tickets/testing';
 import { asyncApiDocument } from '../src/contracts/asyncapi.js';
 import { openApiDocument } from '../src/contracts/openapi.js';
+import { runTickets } from './cli-runner.js';
 import { documentValidator, pointerOf } from './contract-documents.js';
+import { contractReference } from '../src/contracts/reference-markdown.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 import { ADMIN_TOKEN, HELPDESK_SECRET, POSTSCRIPT_NEW, READ_TOKEN, signedHeaders } from './signed-requests.js';
 
@@ -70,6 +72,16 @@ interface Answer {
 
 // Headers that are part of the contract wherever they appear: each must be documented on the response that carries it.
 const CONTRACT_HEADERS = ['ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'];
+
+describe('tickets schema openapi | asyncapi | reference', () => {
+  it('prints the documents and the reference page', async () => {
+    const [openapi, asyncapi, reference] = await Promise.all([runTickets(['schema', 'openapi']), runTickets(['schema', 'asyncapi']), runTickets(['schema', 'reference'])]);
+    expect(JSON.parse(openapi.stdout)).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    expect(JSON.parse(asyncapi.stdout)).toEqual(JSON.parse(JSON.stringify(asyncApiDocument())));
+    expect(reference.stdout).toBe(contractReference(openApiDocument(), asyncApiDocument()));
+    expect([openapi.code, asyncapi.code, reference.code]).toEqual([0, 0, 0]);
+  });
+});
 
 describe('the HTTP API against its OpenAPI document', () => {
   const document = openApiDocument();

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import { Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +7,8 @@ import { asyncApiDocument } from '../src/contracts/asyncapi.js';
 import { asyncApiBreakingChanges, majorOf, openApiBreakingChanges } from '../src/contracts/breaking-changes.js';
 import { CONTRACT_VERSIONS } from '../src/contracts/contract-versions.js';
 import { openApiDocument } from '../src/contracts/openapi.js';
-import { documentValidator, pointerOf, publishedDocuments } from './contract-documents.js';
+import { contractReference } from '../src/contracts/reference-markdown.js';
+import { CONTRACTS_DIR, documentValidator, pointerOf, publishedDocuments } from './contract-documents.js';
 
 type Json = Record<string, unknown>;
 const entries = (value: unknown): [string, Json][] => Object.entries((value ?? {}) as Record<string, Json>);
@@ -104,6 +107,13 @@ describe.each([
       if (majorOf(after.version) > majorOf(before.version)) continue;
       expect(breaking(before.document, after.document), `${before.file} → ${after.file}`).toEqual([]);
     }
+  });
+});
+
+describe('the integrators\' reference page', () => {
+  it('says what the documents say: docs/contracts/reference.md is generated from them', () => {
+    const committed = readFileSync(join(CONTRACTS_DIR, 'reference.md'), 'utf8');
+    expect(committed, 'regenerate it: npm run -s tickets -- schema reference > docs/contracts/reference.md').toBe(contractReference(openApiDocument(), asyncApiDocument()));
   });
 });
 
