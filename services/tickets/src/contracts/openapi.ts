@@ -39,6 +39,7 @@ const ADMIN = [{ bearerAuth: ['admin'] }];
 const PUBLIC: never[] = [];
 const PAGE_READ = [{ bearerAuth: ['read'] }, { basicAuth: ['read'] }];
 
+const redirect = (description: string) => ({ description, headers: { Location: { description: 'Where to', required: true, schema: { type: 'string' } } } });
 const html = (description: string) => ({ description, content: { 'text/html; charset=utf-8': { schema: { type: 'string' } } } });
 const readErrors = { '401': { $ref: '#/components/responses/Unauthorized' } };
 const adminErrors = { ...readErrors, '403': { $ref: '#/components/responses/Forbidden' } };
@@ -274,7 +275,31 @@ export function openApiDocument(): JsonSchema {
           responses: { '200': { description: 'OpenAPI 3.1', content: { [JSON_TYPE]: { schema: { type: 'object' } } } } },
         },
       },
+      '/ui': { get: { operationId: 'pagesHome', tags: ['pages'], summary: 'To the search page', security: PAGE_READ, responses: { '302': redirect('To `/ui/`'), ...readErrors } } },
       '/ui/': { get: { operationId: 'searchPage', tags: ['pages'], summary: 'Find a ticket or a customer', security: PAGE_READ, responses: { '200': html('The page'), ...readErrors } } },
+      '/ui/find': {
+        get: {
+          operationId: 'findPage',
+          tags: ['pages'],
+          summary: 'The search form\'s target: to the ticket\'s or the customer\'s page',
+          security: PAGE_READ,
+          parameters: [
+            { name: 'q', in: 'query', required: false, description: 'A ticket id, else a customer id', schema: { type: 'string' }, examples: exampleValues({ known: EXAMPLE_TICKET_ID }) },
+            { name: 'ticket', in: 'query', required: false, description: 'A ticket id', schema: { type: 'string' } },
+            { name: 'customer', in: 'query', required: false, description: 'A customer id', schema: { type: 'string' } },
+          ],
+          responses: { '303': redirect('To `/ui/tickets/{id}` or `/ui/customers/{id}`'), '400': html('Nothing to look for'), '404': html('No such ticket or customer'), ...readErrors },
+        },
+      },
+      '/ui/assets/timeline.css': {
+        get: {
+          operationId: 'pagesStyle',
+          tags: ['pages'],
+          summary: 'The pages\' style sheet',
+          security: PAGE_READ,
+          responses: { '200': { description: 'CSS', content: { 'text/css; charset=utf-8': { schema: { type: 'string' } } } }, ...readErrors },
+        },
+      },
       '/ui/tickets/{id}': {
         get: {
           operationId: 'ticketPage',
