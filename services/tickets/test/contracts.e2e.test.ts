@@ -39,11 +39,13 @@ const SECRETS: [prefix: string, secret: string][] = [
 ];
 const MAX_BATCH = 5;
 
-const secretFor = (events: unknown): string => {
+/** The secret of the integration owning the events' source (binary mode: the `ce-source` header). */
+const secretFor = (events: unknown, headers: Record<string, string> = {}): string => {
   // An empty batch is refused before any signature is read: any integration's will do.
   const first = (Array.isArray(events) ? (events[0] ?? { source: SECRETS[0]![0] }) : events) as { source?: string } | undefined;
-  const found = SECRETS.find(([prefix]) => first?.source?.startsWith(prefix) === true);
-  if (found === undefined) throw new Error(`no integration owns ${JSON.stringify(first?.source)}`);
+  const source = headers['ce-source'] ?? first?.source;
+  const found = SECRETS.find(([prefix]) => source?.startsWith(prefix) === true);
+  if (found === undefined) throw new Error(`no integration owns ${JSON.stringify(source)}`);
   return found[1];
 };
 
@@ -157,9 +159,10 @@ describe('the HTTP API against its OpenAPI document', () => {
     return { authorization: `Bearer ${roles.includes('admin') ? ADMIN_TOKEN : READ_TOKEN}` };
   };
 
-  const signed = (body: string, events: unknown, more: { id?: string; contentType?: string } = {}): Record<string, string> => ({
-    ...signedHeaders(body, secretFor(events), { nowMs: Date.now(), ...(more.id === undefined ? {} : { id: more.id }) }),
+  const signed = (body: string, events: unknown, more: { id?: string; contentType?: string; headers?: Record<string, string> } = {}): Record<string, string> => ({
+    ...signedHeaders(body, secretFor(events, more.headers), { nowMs: Date.now(), ...(more.id === undefined ? {} : { id: more.id }) }),
     ...(more.contentType === undefined ? {} : { 'content-type': more.contentType }),
+    ...more.headers,
   });
 
   it('serves the document it is checked against at /openapi.json', async () => {
@@ -186,17 +189,19 @@ describe('the HTTP API against its OpenAPI document', () => {
           if (required.some((parameter) => value(parameter) === undefined)) continue;
           let path = route;
           const query: Record<string, string> = {};
+          const given: Record<string, string> = {};
           for (const parameter of resolvedParameters) {
-            const given = value(parameter);
-            if (given === undefined || parameter['in'] === 'header') continue;
-            if (parameter['in'] === 'path') path = path.replace(`{${String(parameter['name'])}}`, encodeURIComponent(given));
-            else query[String(parameter['name'])] = given;
+            const example = value(parameter);
+            if (example === undefined) continue;
+            if (parameter['in'] === 'path') path = path.replace(`{${String(parameter['name'])}}`, encodeURIComponent(example));
+            else if (parameter['in'] === 'header') given[String(parameter['name'])] = example;
+            else query[String(parameter['name'])] = example;
           }
           const body = bodies.get(name);
           const text = body === undefined ? undefined : JSON.stringify(body.value);
           const headers = {
             ...tokenFor(op['security']),
-            ...(body === undefined || text === undefined ? {} : signed(text, body.value, { contentType: body.mediaType })),
+            ...(body === undefined || text === undefined ? given : signed(text, body.value, { contentType: body.mediaType, headers: given })),
           };
           // The documented answer to this example: the response holding an example of the same name.
           const expected = entries(op['responses']).flatMap(([status, response]) =>
@@ -252,6 +257,9 @@ describe('the HTTP API against its OpenAPI document', () => {
     expect((await post([], { contentType: 'application/json' })).status).toBe(400);
     expect((await call('post', '/v1/events', { body: '{"specversion":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await call('post', '/v1/events', { body: '<event/>', headers: { 'content-type': 'application/xml' } })).status).toBe(415);
+    const data = JSON.stringify(sms('c-bin').data);
+    const binaryHeaders = { 'ce-specversion': '1.0', 'ce-id': 'c-bin', 'ce-source': 'https://postscript.example/sms', 'ce-type': 'message.received', 'ce-time': '2026-03-04T09:00:00Z' };
+    expect((await call('post', '/v1/events', { body: data, headers: signed(data, [], { contentType: 'application/json', headers: binaryHeaders }) })).status).toBe(400);
     const unknownTicket = { ...sms('c-7', 'https://helpdesk.example/agents'), type: 'message.sent', data: { ticketId: 'tk_nobody', message: { id: 'm-7', body: 'Hello' }, author: { type: 'agent' } } };
     expect((await post(unknownTicket)).status).toBe(422);
     const throttled = Array.from({ length: MAX_BATCH }, (_, i) => sms(`t-${i}`, 'https://throttled.example/sms', 'cus_throttled'));

@@ -11,7 +11,7 @@ import {
   TicketTaggedEvent,
 } from '@tickets/domain';
 import { DEFAULT_INGEST_LIMITS } from '@tickets/platform';
-import { KafkaEnv } from '@tickets/messaging';
+import { KafkaEnv, STATE_SOURCE, STATE_TYPE, stateEventHeaders } from '@tickets/messaging';
 import { componentSchemas, ref, type JsonSchema } from './component-schemas.js';
 import { CONTRACT_VERSIONS } from './contract-versions.js';
 import { agentBatch, EXAMPLE_TICKET_ID, exampleTicketState, firstMessage, invalidMessage, secondMessage } from './examples.js';
@@ -234,10 +234,29 @@ export function asyncApiDocument(): JsonSchema {
           name: 'ticket-state',
           title: 'A ticket\'s state',
           contentType: 'application/json',
-          headers: { type: 'object', required: ['content-type'], properties: { 'content-type': stringHeader('`application/json`', { const: 'application/json' }) } },
+          description: 'A CloudEvent in binary mode: the value is the plain state, the attributes are in `ce_` headers. No `ce_time`: a state is not one occurrence.',
+          headers: {
+            type: 'object',
+            required: ['content-type', 'ce_specversion', 'ce_id', 'ce_source', 'ce_type', 'ce_subject'],
+            properties: {
+              'content-type': stringHeader('`application/json`', { const: 'application/json' }),
+              ce_specversion: stringHeader('`1.0`', { const: '1.0' }),
+              ce_id: stringHeader('`<ticketId>:v<version>:<digest of the state>`: the same state republished has the same id'),
+              ce_source: stringHeader(`\`${STATE_SOURCE}\``, { const: STATE_SOURCE }),
+              ce_type: stringHeader(`\`${STATE_TYPE}\``, { const: STATE_TYPE }),
+              ce_subject: stringHeader('The ticket id'),
+            },
+          },
           payload: ref('TicketState'),
           bindings: kafkaKey('The ticket id'),
-          examples: [{ name: 'closed', summary: `Key ${EXAMPLE_TICKET_ID}`, headers: { 'content-type': 'application/json' }, payload: exampleTicketState }],
+          examples: [
+            {
+              name: 'state',
+              summary: `Key ${EXAMPLE_TICKET_ID}`,
+              headers: { 'content-type': 'application/json', ...stateEventHeaders(exampleTicketState as Parameters<typeof stateEventHeaders>[0]) },
+              payload: exampleTicketState,
+            },
+          ],
         },
       },
     },

@@ -43,7 +43,7 @@ export const agentBatch = [
 /** `customer.id` must equal the subject. */
 export const invalidMessage = { ...firstMessage, id: 'sms-bad', data: { ...firstMessage.data, customer: { ...marie, id: 'cus_other' } } };
 
-/** The same message sent again in binary mode on Kafka: the attributes in `ce_` headers, the data as the value. */
+/** Marie writes again the next morning: the documents send this one in binary mode (attributes in headers, the data as the body). */
 export const secondMessage = {
   ...firstMessage,
   id: 'sms-2',
@@ -51,25 +51,28 @@ export const secondMessage = {
   data: { ...firstMessage.data, message: { id: 'msg-2', body: 'Toujours rien reçu, pouvez-vous vérifier ?' } },
 };
 
-/** The ticket once the agent closed it (after `firstMessage` and `agentBatch`). */
+/**
+ * The ticket after `firstMessage`, `agentBatch` (a reply, a close) and `secondMessage` (in binary
+ * mode, within the 24-hour window): reopened, and the reopen rule's tag and team applied.
+ */
 export const exampleTicketState = {
   ticketId: EXAMPLE_TICKET_ID,
-  status: 'closed',
+  status: 'open',
   channel: 'sms',
   integration: 'postscript',
   customer: marie,
   subject: 'SMS from Marie Dupont',
-  tags: [],
-  team: null,
+  tags: ['reopened-sms'],
+  team: 'SMS Support',
   agent: null,
   createdAt: '2026-03-02T08:00:00.000Z',
-  closedAt: '2026-03-02T09:00:00.000Z',
-  reopenDeadline: '2026-03-03T09:00:00.000Z',
-  reopenWindow: { duration: '24h', ms: 86_400_000, source: 'integration', key: 'postscript' },
-  reopenCount: 0,
+  closedAt: null,
+  reopenDeadline: null,
+  reopenWindow: null,
+  reopenCount: 1,
   followUpOf: null,
-  messageCount: 2,
-  lastMessageAt: '2026-03-02T08:30:00.000Z',
-  ruleFirings: {},
-  version: 6,
+  messageCount: 3,
+  lastMessageAt: '2026-03-03T07:00:00.000Z',
+  ruleFirings: { 'sms-reopened': { count: 1, lastReopenCount: 1 } },
+  version: 11,
 };

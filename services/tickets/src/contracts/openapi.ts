@@ -3,7 +3,7 @@ import { DEFAULT_INGEST_LIMITS } from '@tickets/platform';
 import { ErasureRequest } from '@tickets/streams';
 import { componentSchemas, inlineSchema, ref, type JsonSchema } from './component-schemas.js';
 import { CONTRACT_VERSIONS } from './contract-versions.js';
-import { agentBatch, EXAMPLE_CUSTOMER_ID, EXAMPLE_TICKET_ID, exampleTicketState, firstMessage, invalidMessage, SMS_SOURCE } from './examples.js';
+import { agentBatch, EXAMPLE_CUSTOMER_ID, EXAMPLE_TICKET_ID, exampleTicketState, firstMessage, invalidMessage, secondMessage, SMS_SOURCE } from './examples.js';
 import {
   CustomerTimelineBody,
   ErasureInvalidBody,
@@ -51,10 +51,13 @@ const rateLimitHeaders = { headers: { RateLimit: { $ref: '#/components/headers/R
  * routes validate with and answer with. Served at `/openapi.json`; `tickets schema openapi`.
  */
 export function openApiDocument(): JsonSchema {
-  const requests = componentSchemas(
-    { InboundEvent, MessageReceivedEvent, MessageSentEvent, TicketCreatedEvent, TicketClosedEvent, TicketTaggedEvent, TicketAssignedEvent },
-    { io: 'input', target: TARGET },
+  const eventTypes = { MessageReceivedEvent, MessageSentEvent, TicketCreatedEvent, TicketClosedEvent, TicketTaggedEvent, TicketAssignedEvent };
+  const requests = componentSchemas({ InboundEvent, ...eventTypes }, { io: 'input', target: TARGET });
+  // Binary mode's body: the `data` of the type `ce-type` names.
+  const binaryData = Object.fromEntries(
+    Object.entries(eventTypes).map(([name, schema]) => [`${name}Data`, componentSchemas({ data: schema.shape.data }, { io: 'input', target: TARGET })['data']!]),
   );
+  const eventTypeNames = Object.values(eventTypes).map((schema) => schema.shape.type.value);
   const responses = componentSchemas(
     {
       Error: ErrorBody,
@@ -89,7 +92,8 @@ export function openApiDocument(): JsonSchema {
         'every other route but `/healthz`, `/readyz`, `/metrics` and `/openapi.json` needs a bearer token with the role shown in its `security`.',
         '**Development** (nothing configured, loopback only): nothing is checked and no rate-limit header is sent.',
         '',
-        'Every error has the body `{ "error": { "code", "message" } }`; branch on `code`. CloudEvents HTTP binary mode (`ce-*` headers) is to come: send structured mode.',
+        'Every error has the body `{ "error": { "code", "message" } }`; branch on `code`.',
+        'Events come in either mode of the CloudEvents HTTP binding: structured (the event as the body; a batch as a JSON array) or binary (one event: its attributes in `ce-*` headers, percent-encoded, its `data` as the `application/json` body).',
         `Default limits: ${maxBatchEvents} events per request, ${maxBodyBytes} bytes per body, ${maxEventBytes} bytes per event, ${maxMessageChars} characters per message body.`,
       ].join('\n'),
     },
@@ -117,13 +121,20 @@ export function openApiDocument(): JsonSchema {
             { $ref: '#/components/parameters/WebhookId' },
             { $ref: '#/components/parameters/WebhookTimestamp' },
             { $ref: '#/components/parameters/Traceparent' },
+            ...binaryHeaders(eventTypeNames),
           ],
           requestBody: {
             required: true,
             content: {
               [SINGLE]: { schema: ref('InboundEvent'), examples: exampleValues({ message: firstMessage, retry: firstMessage, invalid: invalidMessage }) },
               [BATCH]: { schema: { type: 'array', items: ref('InboundEvent'), minItems: 1, maxItems: maxBatchEvents }, examples: exampleValues({ batch: agentBatch }) },
-              [JSON_TYPE]: { schema: { oneOf: [ref('InboundEvent'), { type: 'array', items: ref('InboundEvent'), minItems: 1, maxItems: maxBatchEvents }] } },
+              [JSON_TYPE]: {
+                schema: {
+                  description: 'Structured mode (an event, or a batch), or binary mode (with `ce-*` headers: the `data` of the type `ce-type` names)',
+                  anyOf: [ref('InboundEvent'), { type: 'array', items: ref('InboundEvent'), minItems: 1, maxItems: maxBatchEvents }, ...Object.keys(binaryData).map((name) => ref(name))],
+                },
+                examples: exampleValues({ binary: secondMessage.data }),
+              },
             },
           },
           responses: {
@@ -136,10 +147,12 @@ export function openApiDocument(): JsonSchema {
                   results: agentBatch.map((event) => ({ status: 'accepted', id: event.id, source: event.source, ticketId: EXAMPLE_TICKET_ID, routing: null })),
                 },
                 retry: { results: [{ status: 'duplicate', id: 'sms-1', source: SMS_SOURCE }] },
+                binary: { results: [{ status: 'accepted', id: secondMessage.id, source: SMS_SOURCE, ticketId: EXAMPLE_TICKET_ID, routing: 'reopen' }] },
               }),
             },
             '400': {
-              description: 'Malformed JSON, an empty batch (`{ error }`), or invalid events (`{ error, invalid }`, every zod issue of every event; with the rate-limit headers)',
+              description:
+                'Malformed JSON, an empty batch (`{ error }`), binary-mode headers missing or not decodable (`REQUEST.INVALID_HEADERS`, each header in `invalid`), or invalid events (`{ error, invalid }`, every zod issue of every event; with the rate-limit headers)',
               ...rateLimitHeaders,
               ...json({ oneOf: [ref('InvalidEvents'), ref('Error')] }, {
                 invalid: {
@@ -275,6 +288,7 @@ export function openApiDocument(): JsonSchema {
           responses: { '200': { description: 'OpenAPI 3.1', content: { [JSON_TYPE]: { schema: { type: 'object' } } } } },
         },
       },
+      '/': { get: { operationId: 'home', tags: ['pages'], summary: 'To the pages', security: PUBLIC, responses: { '302': redirect('To `/ui/`') } } },
       '/ui': { get: { operationId: 'pagesHome', tags: ['pages'], summary: 'To the search page', security: PAGE_READ, responses: { '302': redirect('To `/ui/`'), ...readErrors } } },
       '/ui/': { get: { operationId: 'searchPage', tags: ['pages'], summary: 'Find a ticket or a customer', security: PAGE_READ, responses: { '200': html('The page'), ...readErrors } } },
       '/ui/find': {
@@ -322,7 +336,7 @@ export function openApiDocument(): JsonSchema {
       },
     },
     components: {
-      schemas: { ...requests, ...responses },
+      schemas: { ...requests, ...binaryData, ...responses },
       parameters: {
         WebhookId: { name: 'webhook-id', in: 'header', required: false, description: 'Standard Webhooks: unique per message; reuse it only to retry the same body. Required in secured mode.', schema: { type: 'string', minLength: 1 } },
         WebhookTimestamp: {
@@ -366,6 +380,26 @@ function ticketIdParameter(examples: Record<string, string> = { known: EXAMPLE_T
 
 function customerIdParameter(examples: Record<string, string>): JsonSchema {
   return { name: 'id', in: 'path', required: true, schema: { type: 'string' }, examples: exampleValues(examples) };
+}
+
+/** CloudEvents HTTP binding, binary mode: one header per attribute, the value percent-encoded. */
+function binaryHeaders(types: readonly string[]): JsonSchema[] {
+  const header = (attribute: string, description: string, schema: JsonSchema = { type: 'string', minLength: 1 }, example?: string) => ({
+    name: `ce-${attribute}`,
+    in: 'header',
+    required: false,
+    description: `Binary mode: ${description}`,
+    schema,
+    ...(example === undefined ? {} : { examples: exampleValues({ binary: example }) }),
+  });
+  return [
+    header('specversion', '`1.0`', { type: 'string', const: '1.0' }, secondMessage.specversion),
+    header('id', 'the event id; (source, id) deduplicates', undefined, secondMessage.id),
+    header('source', 'the integration that produced the event', undefined, secondMessage.source),
+    header('type', 'the event type', { type: 'string', enum: [...types] }, secondMessage.type),
+    header('time', 'RFC 3339 event time', undefined, secondMessage.time),
+    header('subject', 'the customer id', undefined, secondMessage.subject),
+  ];
 }
 
 function atParameter(): JsonSchema {
