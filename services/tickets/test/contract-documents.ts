@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { compareVersions } from '../src/contracts/breaking-changes.js';
 
 export const CONTRACTS_DIR = join(resolve(import.meta.dirname, '../../..'), 'docs/contracts');
 
@@ -39,9 +40,5 @@ export function publishedDocuments(kind: 'openapi' | 'asyncapi'): { version: str
       const match = pattern.exec(file);
       return match === null ? [] : [{ version: match[1]!, file, document: JSON.parse(readFileSync(join(CONTRACTS_DIR, file), 'utf8')) as Json }];
     })
-    .sort((a, b) => {
-      const x = a.version.split('.').map(Number);
-      const y = b.version.split('.').map(Number);
-      return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
-    });
+    .sort((a, b) => compareVersions(a.version, b.version));
 }
