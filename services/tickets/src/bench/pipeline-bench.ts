@@ -118,7 +118,7 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
       // stored, projected and its commands published (to a sink that only counts them).
       let published = 0;
       const sink: CommandSink = { publish: async (commands) => void (published += commands.length), close: async () => undefined };
-      const runtime = await openRuntime({ store: storeUrl('end-to-end'), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: silent, pii: { encryption: false } });
+      const runtime = await openRuntime({ store: storeUrl('end_to_end'), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: silent, pii: { encryption: false } });
       try {
         return await timed(
           phase,
