@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite with what it needs. The Kafka tests run against a real broker: a local
-# one is started from the Apache Kafka jars (infra/kafka/kafka.sh; needs Java 17 and Maven) unless
-# TICKETS_TEST_KAFKA_BROKERS names one. PostgreSQL tests use TICKETS_TEST_POSTGRES_URL
-# (default postgres://postgres@127.0.0.1:5432/test).
+# `npm test`: the whole suite with what it needs, mutation testing included (see the end). The Kafka
+# tests run against a real broker: a local one is started from the Apache Kafka jars
+# (infra/kafka/kafka.sh; needs Java 17 and Maven) unless TICKETS_TEST_KAFKA_BROKERS names one.
+# PostgreSQL tests use TICKETS_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +16,10 @@ if [ -z "${TICKETS_TEST_KAFKA_BROKERS:-}" ]; then
 fi
 export TURBO_TELEMETRY_DISABLED=1
 npx turbo run test --concurrency=1 "$@"
+
+# The whole suite (no arguments) also runs the mutation testing of the decision core, incrementally:
+# only the mutants whose code or covering tests changed since the committed
+# packages/domain/stryker-incremental.json run again. A score below 90% fails (docs/mutation-testing.md).
+if [ "$#" -eq 0 ]; then
+  npm run mutation
+fi

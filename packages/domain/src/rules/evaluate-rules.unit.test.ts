@@ -119,6 +119,26 @@ describe('evaluateRules', () => {
         ['second', 'fired'],
       ]);
     });
+    it('a rule that does not match records every condition it evaluated, and no action', () => {
+      const rules = rulesOf([
+        aRule({
+          id: 'email-vip',
+          if: { all: [{ field: 'ticket.channel', op: 'eq', value: 'email' }, { field: 'ticket.tags', op: 'contains', value: 'vip' }] },
+          then: [{ type: 'add_tag', tag: 'x' }],
+        }),
+      ]);
+      expect(evaluateRules(anInput({ rules })).evaluated.evaluations).toStrictEqual([
+        {
+          ruleId: 'email-vip',
+          outcome: 'not_matched',
+          conditions: [
+            { path: 'all[0]', field: 'ticket.channel', op: 'eq', expected: 'email', actual: 'sms', passed: false },
+            { path: 'all[1]', field: 'ticket.tags', op: 'contains', expected: 'vip', actual: [], passed: false },
+          ],
+          actions: [],
+        },
+      ]);
+    });
   });
 
   describe('once', () => {
