@@ -15,6 +15,7 @@ const isPresent = (value: unknown): boolean => value !== undefined && value !== 
 const fold = (text: string): string => text.normalize('NFC').toLowerCase();
 
 // A strict ISO 8601 / RFC 3339 date-time: only such strings compare as times, never free text.
+// Stryker disable next-line Regex: without ^ or $ it is equivalent (Date.parse gives NaN for text around a time)
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
 /**
@@ -110,8 +111,9 @@ function evaluateCondition(condition: Condition, ctx: RuleContext, path: string)
   const expected = condition.valueFrom !== undefined ? readField(ctx, condition.valueFrom) : condition.value;
   // A comparison with an absent reference fails whatever the operator (even neq / not_contains):
   // "subject contains the customer's name" must not pass for a customer without a name. A null
-  // reference is a value (no team, not a follow-up) and is compared like any other.
-  const referenceMissing = usesValue && condition.valueFrom !== undefined && expected === undefined;
+  // reference is a value (no team, not a follow-up) and is compared like any other. (The rules
+  // schema gives every comparison a `value` or a `valueFrom`: only a `valueFrom` can be absent.)
+  const referenceMissing = usesValue && expected === undefined;
   const passed = !referenceMissing && apply(condition.op, actual, expected);
 
   // Absent values are left out rather than stored as undefined, so a recorded outcome reads back

@@ -214,6 +214,12 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'ticket.reopenCount', op: 'gt', value: '0' })).toBe(false);
     });
 
+    it('a time without seconds, or with a fraction of a second, is a time too', () => {
+      const ctx = aContext({ ticket: aTicket({ subject: '2025-03-01T10:00Z' }) });
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-01T10:00:00.001Z' }, ctx)).toBe(true);
+      expect(holds({ field: 'ticket.subject', op: 'gt', value: '2025-03-01T09:59:59.999+00:00' }, ctx)).toBe(true);
+    });
+
     it('only full ISO date-times are times: a date alone, a time Date cannot place, or a list holding a time is not ordered', () => {
       const subject = (text: string) => aContext({ ticket: aTicket({ subject: text }) });
       expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-03-01'))).toBe(false);
