@@ -392,6 +392,47 @@ describe('decider: agent actions record what changed, and only that', () => {
   });
 });
 
+describe('decider: a message naming its ticket', () => {
+  // Marie's SMS ticket T1, then an agent opens another SMS ticket for her: her SMS now route there.
+  const agentTicket = agentEvent('ticket.created', 'c1', { ticketId: 'tk_agent', channel: 'sms', customer: MARIE });
+
+  it('goes to the ticket it names, not to the one the channel routes to, and records the request', () => {
+    const decision = given([first, agentTicket]).when(message('2026-03-02T09:30:00.000Z', 'suite', { ticketId: T1 }));
+    expect(decision).toMatchObject({ outcome: 'accepted', ticketId: T1 });
+    expect(decision.outcome === 'accepted' && decision.routing).toStrictEqual({ kind: 'open_ticket', reason: 'the ticket is open', requestedTicketId: T1 });
+  });
+
+  it('without a ticket id, the channel decides', () => {
+    expect(given([first, agentTicket]).when(message('2026-03-02T09:30:00.000Z', 'suite'))).toMatchObject({ ticketId: 'tk_agent' });
+  });
+});
+
+describe('decider: an agent reply', () => {
+  it('is recorded on its ticket with its author', () => {
+    const sent = {
+      ...agentEvent('ticket.tagged', 's1', {}),
+      type: 'message.sent',
+      data: { ticketId: T1, message: { id: 'out-1', body: 'Votre colis arrive demain' }, author: { type: 'agent', id: 'agent-lea' } },
+    } as InboundEventInput;
+    expect(given([first]).when(sent)).toStrictEqual({
+      outcome: 'accepted',
+      ticketId: T1,
+      routing: null,
+      writes: [
+        {
+          stream: `ticket-${T1}`,
+          events: [
+            {
+              type: 'MessageSent',
+              data: { ticketId: T1, at: C, messageId: 'out-1', body: 'Votre colis arrive demain', author: { type: 'agent', id: 'agent-lea' } },
+            },
+          ],
+        },
+      ],
+    });
+  });
+});
+
 describe('decider: an event type it does not know', () => {
   it('is a programming error (the inbound schema lets none through), named in the message', () => {
     const bogus = { ...InboundEvent.parse(first), type: 'ticket.teleported' } as unknown as Parameters<typeof decideInbound>[0];

@@ -33,6 +33,11 @@ describe('reopen policy: which window applies to a ticket', () => {
     });
   });
 
+  it('a ticket without an integration never takes an integration window, even one named "null"', () => {
+    const odd = ReopenPolicy.parse({ default: '7d', integrations: { null: '1h' } });
+    expect(reopenWindowFor(odd, { channel: 'sms', integration: null })).toMatchObject({ source: 'default' });
+  });
+
   it('a policy with only a default applies it everywhere', () => {
     const only = ReopenPolicy.parse({ default: '12h' });
     expect(reopenWindowFor(only, { channel: 'chat', integration: 'postscript' })).toMatchObject({ duration: '12h', source: 'default', key: null });
