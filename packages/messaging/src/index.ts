@@ -2,7 +2,8 @@
 export { KafkaEnv, topicsOf } from './kafka-config.js';
 export type { KafkaTopics } from './kafka-config.js';
 export { createKafka } from './kafka-client.js';
-export { ensureTopics } from './ensure-topics.js';
+export { createTopics, ensureTopics } from './ensure-topics.js';
+export type { TopicSpec } from './ensure-topics.js';
 export { decodeCloudEvent } from './decode-cloudevent.js';
 export type { DecodedRecord } from './decode-cloudevent.js';
 export { deadLetter } from './dead-letter.js';

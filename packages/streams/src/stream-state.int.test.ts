@@ -41,7 +41,7 @@ describe('StreamStateCache', () => {
   it('an unknown ticket is null at revision -1, and a new customer starts with no routes', async () => {
     const cache = new StreamStateCache(store);
     expect(await cache.ticket('tk_nope')).toMatchObject({ revision: -1, state: null });
-    expect(await cache.customer('cus_new')).toMatchObject({ stream: customerStream('cus_new'), revision: -1, state: { routes: {}, optedOutAt: null } });
+    expect(await cache.customer('cus_new')).toMatchObject({ stream: customerStream('cus_new'), revision: -1, state: { state: { routes: {}, optedOutAt: null }, timed: [] } });
   });
 
   it('setTicket remembers our own writes; invalidate forgets them', async () => {

@@ -1,11 +1,13 @@
 import {
   CUSTOMER_STREAM_PREFIX,
   customerStream,
+  emptyCustomerHistory,
   evolve,
   evolveCustomer,
-  initialCustomerState,
+  extendCustomerHistory,
   ticketStream,
   type CustomerEvent,
+  type CustomerHistory,
   type CustomerState,
   type TicketEvent,
   type TicketState,
@@ -41,13 +43,13 @@ export function foldCustomerRecords(records: readonly RecordedEvent[], from: Cus
 /**
  * Folded ticket and customer streams, cached. A cached entry is checked against the stream's head
  * (one indexed lookup, no events decoded) and brought up to date by folding only the newer events:
- * other writers, the rule-reactor first, append to the same streams. Whoever decides on an entry
+ * other writers (another ingest instance, an erasure) may append to the same streams. Whoever decides on an entry
  * still appends with its revision as the expected version, so a write that lands between this
  * check and the commit shows up as a ConcurrencyError, and the writer `invalidate`s and decides again.
  */
 export class StreamStateCache {
   private readonly tickets = new Map<string, Loaded<TicketState | null>>();
-  private readonly customers = new Map<string, Loaded<CustomerState>>();
+  private readonly customers = new Map<string, Loaded<CustomerHistory>>();
 
   constructor(
     private readonly store: EventStore,
@@ -64,7 +66,8 @@ export class StreamStateCache {
     return loaded;
   }
 
-  async customer(customerId: string): Promise<Loaded<CustomerState>> {
+  /** The customer's history: rules read the customer as of an event time, so the events are kept too. */
+  async customer(customerId: string): Promise<Loaded<CustomerHistory>> {
     const stream = customerStream(customerId);
     const cached = this.customers.get(stream);
     const newer = await this.newerEvents(stream, cached?.revision);
@@ -74,7 +77,7 @@ export class StreamStateCache {
     const loaded = {
       stream,
       revision: (cached?.revision ?? -1) + newer.length,
-      state: foldCustomerRecords(newer, cached?.state ?? initialCustomerState(customerId)),
+      state: extendCustomerHistory(cached?.state ?? emptyCustomerHistory(customerId), newer.map(asCustomerEvent)),
     };
     this.remember(this.customers, stream, loaded);
     return loaded;
@@ -92,7 +95,7 @@ export class StreamStateCache {
     this.remember(this.tickets, loaded.stream, loaded);
   }
 
-  setCustomer(loaded: Loaded<CustomerState>): void {
+  setCustomer(loaded: Loaded<CustomerHistory>): void {
     this.remember(this.customers, loaded.stream, loaded);
   }
 

@@ -65,14 +65,14 @@ async function startPipeline(setup: KafkaSetup, metrics: PipelineMetrics = noopM
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   await consumer.start();
   const running = followUntil(
-    [(s) => runtime.projector.run(s), (s) => runtime.reactor.run(s), (s) => runtime.relay.run(s), (s) => relay.run(s)],
+    [(s) => runtime.projector.run(s), (s) => runtime.relay.run(s), (s) => relay.run(s)],
     stopped,
     () => consumer.stop(),
   );
   return {
     runtime,
     consumer,
-    /** Waits until everything appended so far went through the reactor, the relay and the projector. */
+    /** Waits until everything appended so far went through the relay and the projector. */
     async settled(): Promise<void> {
       await waitFor(
         async () => {
@@ -80,7 +80,6 @@ async function startPipeline(setup: KafkaSetup, metrics: PipelineMetrics = noopM
           const pendingAfter = async (position: number) =>
             (await runtime.store.readAll({ after: position, maxCount: 1, streamPrefixes: ['ticket-'] })).length > 0;
           const behind =
-            (await pendingAfter(await runtime.checkpoints.load('rule-reactor'))) ||
             (await pendingAfter(await runtime.checkpoints.load('command-relay'))) ||
             (await pendingAfter(await runtime.readModel.checkpoint()));
           return behind ? undefined : true;

@@ -280,6 +280,7 @@ describe('decider: an agent opens a ticket', () => {
       routing: null,
       writes: [
         {
+          kind: 'ticket',
           stream: 'ticket-tk_agent',
           events: [
             {
@@ -297,7 +298,11 @@ describe('decider: an agent opens a ticket', () => {
             },
           ],
         },
-        { stream: `customer-${MARIE.id}`, events: [{ type: 'CustomerRouted', data: { customerId: MARIE.id, at: C, channel: 'email', ticketId: 'tk_agent' } }] },
+        {
+          kind: 'customer',
+          stream: `customer-${MARIE.id}`,
+          events: [{ type: 'CustomerRouted', data: { customerId: MARIE.id, at: C, channel: 'email', ticketId: 'tk_agent' } }],
+        },
       ],
     });
   });
@@ -420,6 +425,7 @@ describe('decider: an agent reply', () => {
       routing: null,
       writes: [
         {
+          kind: 'ticket',
           stream: `ticket-${T1}`,
           events: [
             {
