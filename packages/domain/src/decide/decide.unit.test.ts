@@ -58,6 +58,14 @@ describe('decide: the one decision for an inbound event, routing then rules', ()
     expect(decision.rules).toEqual([]);
   });
 
+  it("every routing event has an id of its own: a first SMS that says STOP routes and opts out", () => {
+    const { last } = decideAll([message(T0, 'STOP', { id: 'first' })]);
+    expect(accepted(last.decision).customer.events.map((d) => [d.id, d.event.type])).toEqual([
+      [domainEventId(last.key, 2), 'CustomerRouted'],
+      [domainEventId(last.key, 3), 'CustomerOptedOut'],
+    ]);
+  });
+
   it('an event that changes no ticket has no ticket part, and keeps the customer as it was', () => {
     const first = message(T0, 'Bonjour', { id: 'first' });
     const { decisions } = decideAll([first]);
