@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCustomerHistory, extendCustomerHistory, type CustomerHistory } from '../customer/customer-history.js';
+import { emptyCustomerHistory, type CustomerHistory } from '../customer/customer-history.js';
 import { InboundEvent, type InboundEventInput } from '../inbound/inbound-event.js';
 import { RulesFile, type RuleInput } from '../rules/rules-file.js';
 import { commandId, domainEventId, inboundKey } from '../shared/ids.js';
@@ -41,7 +41,8 @@ const accepted = (decision: Decision) => {
   return decision;
 };
 
-describe('decide: the one decision for an inbound event, routing then rules', () => {
+// Complements decide.unit.test.ts: how the decision numbers, orders and versions what it makes.
+describe('decide: ids, order and revisions of what the decision makes', () => {
   it('without rules, it is the routing: its events numbered from the inbound key and caused by it', () => {
     const { last } = decideAll([message(T0, 'Bonjour', { id: 'first' })]);
     const decision = accepted(last.decision);
@@ -75,10 +76,6 @@ describe('decide: the one decision for an inbound event, routing then rules', ()
     expect(decision.ticket).toBeNull();
     expect(decision.customer.events).toEqual([]);
     expect(decision.ticketId).toBe(ticketId);
-  });
-
-  it('a rejected routing is the decision', () => {
-    expect(decideAll([close(C, 'tk_unknown')]).last.decision).toMatchObject({ outcome: 'rejected', error: { code: 'TICKET.NOT_FOUND' } });
   });
 
   it('the rules of each trigger the routing raised run in stream order, their records caused by the trigger', () => {
@@ -148,17 +145,5 @@ describe('decide: the one decision for an inbound event, routing then rules', ()
     expect(decision.rules[1]?.evaluations[0]?.actions[0]).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
     expect(decision.commands.map((c) => c.type)).toEqual(['message.send']);
     expect(decision.customer.history.state.lastAutoReplyAt).toBe(T0);
-  });
-
-  it('rules read the customer as of the trigger time: an opt-out recorded later does not apply to an earlier message', () => {
-    const rules = rulesOf([{ id: 'reply', then: [{ type: 'send_auto_reply', body: 'Bien reçu' }] }]);
-    const first = message(T0, 'Bonjour', { id: 'first' });
-    const { tickets, customer } = decideAll([first]);
-    const optedOutLater = extendCustomerHistory(customer, [
-      { type: 'CustomerOptedOut', data: { customerId: MARIE.id, at: '2026-03-02T12:00:00.000Z', channel: 'sms', ticketId: 'tk_x', messageId: 'm' } },
-    ]);
-    const late = InboundEvent.parse(message('2026-03-02T08:30:00.000Z', 'encore', { id: 'late' }));
-    const decision = accepted(decide('in_late', late, { customer: optedOutLater, tickets, rules, policy: DEFAULT_REOPEN_POLICY }));
-    expect(decision.commands.map((c) => c.type)).toEqual(['message.send']);
   });
 });
