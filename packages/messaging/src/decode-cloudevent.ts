@@ -1,12 +1,14 @@
 import type { IHeaders } from 'kafkajs';
+import { decodeUtf8 } from '@tickets/platform';
 
 export type DecodedRecord =
   | { readonly ok: true; readonly event: unknown }
   | { readonly ok: false; readonly reason: { readonly path: string; readonly message: string; readonly code: string } };
 
-const headerText = (value: IHeaders[string]): string | undefined => {
+// null: not UTF-8. Bytes are never replaced by U+FFFD: two different ids would become one.
+const headerText = (value: IHeaders[string]): string | null | undefined => {
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString('utf8');
+  return first === undefined ? undefined : typeof first === 'string' ? first : decodeUtf8(first);
 };
 
 /**
@@ -16,17 +18,20 @@ const headerText = (value: IHeaders[string]): string | undefined => {
  */
 export function decodeCloudEvent(value: Buffer | null, headers: IHeaders | undefined): DecodedRecord {
   if (value === null) return fail('(value)', 'empty record (tombstone)', 'empty_record');
+  const text = decodeUtf8(value);
+  if (text === null) return fail('(value)', 'the record is not valid UTF-8', 'invalid_utf8');
   let body: unknown;
   try {
-    body = JSON.parse(value.toString('utf8'));
+    body = JSON.parse(text);
   } catch (error) {
     return fail('(value)', `not JSON: ${(error as Error).message}`, 'invalid_json');
   }
   const attributes: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers ?? {})) {
     if (!name.startsWith('ce_')) continue;
-    const text = headerText(raw);
-    if (text !== undefined) attributes[name.slice(3)] = text;
+    const attribute = headerText(raw);
+    if (attribute === null) return fail(`(header ${name})`, `the header ${name} is not valid UTF-8`, 'invalid_utf8');
+    if (attribute !== undefined) attributes[name.slice(3)] = attribute;
   }
   if (Object.keys(attributes).length === 0) return { ok: true, event: body };
   return { ok: true, event: { ...attributes, data: body } };

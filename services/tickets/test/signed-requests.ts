@@ -14,14 +14,15 @@ export function securedConfig(overrides: Partial<SecurityConfig> = {}): Security
     mode: 'secured',
     integrations: [
       { name: 'postscript', sources: [new URL(SMS_SOURCE).origin], secrets: [POSTSCRIPT_OLD, POSTSCRIPT_NEW] },
-      { name: 'helpdesk', sources: [new URL(AGENT_SOURCE).origin + '/'], secrets: [HELPDESK_SECRET] },
+      // The helpdesk's agents work on Postscript's tickets.
+      { name: 'helpdesk', sources: [new URL(AGENT_SOURCE).origin + '/'], secrets: [HELPDESK_SECRET], scope: { tickets: ['postscript'] } },
     ],
     tokens: [
       { name: 'dashboard', role: 'read', sha256: hashToken(READ_TOKEN) },
       { name: 'ops', role: 'admin', sha256: hashToken(ADMIN_TOKEN) },
     ],
     toleranceSeconds: 300,
-    limits: { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384 },
+    limits: { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 },
     rateLimit: { perSecond: 1_000, burst: 5_000 },
     timeouts: { requestMs: 30_000, idleMs: 10_000 },
     ...overrides,

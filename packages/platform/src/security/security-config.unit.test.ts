@@ -15,7 +15,7 @@ describe('loadSecurityConfig', () => {
   it('is development mode when nothing is configured, with the default limits', async () => {
     const config = await loadSecurityConfig({});
     expect(config).toMatchObject({ mode: 'development', integrations: [], tokens: [], toleranceSeconds: 300 });
-    expect(config.limits).toEqual({ maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384 });
+    expect(config.limits).toEqual({ maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 });
   });
 
   it('reads `prefix=whsec_…` pairs, one prefix twice being a rotation, and `role=sha256` tokens', async () => {

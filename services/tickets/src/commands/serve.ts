@@ -32,7 +32,11 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger, metrics, clock: systemClock });
-  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, { limits: options.security.limits, metrics });
+  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, {
+        limits: options.security.limits,
+        metrics,
+        scope: { integrations: options.security.integrations, store: runtime.store },
+      });
   const kafkaCheck = kafka === null ? null : kafkaReadiness(kafka.kafka);
   const readiness = [
     storeReachable(runtime.store),
