@@ -34,7 +34,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // few seconds kept a request open for 73 s. Headers get the request's deadline, checked each second.
     http: { requestTimeout: requestMs, headersTimeout: requestMs, connectionsCheckingInterval: Math.min(1_000, requestMs) },
     // Ids in paths are up to 256 characters (the schema's limit), percent-encoded up to three times longer.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   // Reads and pages show tickets and customers' data: never kept by a browser or a shared cache.
   app.addHook('onSend', async (_request, reply, payload) => {
