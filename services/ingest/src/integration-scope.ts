@@ -2,6 +2,7 @@ import { ticketIdFor, ticketStream, type Channel, type InboundEvent } from '@tic
 import type { EventStore } from '@tickets/event-store';
 import { ANY_INTEGRATION, type Integration } from '@tickets/platform';
 import { StreamStateCache } from '@tickets/streams';
+import { integrationOwning } from './http/webhook-auth.js';
 import type { RejectionReason } from './validate-inbound.js';
 
 /** An integration's scope with its defaults filled in (see IntegrationScope in the secrets file). */
@@ -23,7 +24,10 @@ export function resolveScope(integration: Integration): ResolvedScope {
   };
 }
 
-/** What a ticket's first event fixed for good: whose it is. */
+/**
+ * What a ticket's first event fixed for good: whose it is. Its `integration` when the opening event
+ * named one, else the integration owning the opening event's source (null: none configured does).
+ */
 interface TicketOwner {
   readonly integration: string | null;
   readonly customerId: string;
@@ -48,7 +52,7 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
  * Ticket owners are read from the store: a ticket's integration never changes once it is opened, so
  * they are cached; a customer's routes are brought up to date on each use.
  */
-export function createScopeCheck(store: EventStore, maxCached = 10_000): ScopeCheck {
+export function createScopeCheck(store: EventStore, integrations: readonly Integration[], maxCached = 10_000): ScopeCheck {
   const customers = new StreamStateCache(store, maxCached);
   const owners = new Map<string, TicketOwner>();
 
@@ -58,7 +62,8 @@ export function createScopeCheck(store: EventStore, maxCached = 10_000): ScopeCh
     const [first] = await store.readStream(ticketStream(ticketId), { maxCount: 1 });
     if (first?.type !== 'TicketCreated') return undefined;
     const data = first.data as { integration?: string | null; customer?: { id?: string } };
-    const owner = { integration: data.integration ?? null, customerId: data.customer?.id ?? '' };
+    const opener = integrationOwning(integrations, first.metadata['source'])?.name ?? null;
+    const owner = { integration: data.integration ?? opener, customerId: data.customer?.id ?? '' };
     owners.set(ticketId, owner);
     if (owners.size > maxCached) owners.delete(owners.keys().next().value!);
     return owner;
@@ -87,11 +92,9 @@ export function createScopeCheck(store: EventStore, maxCached = 10_000): ScopeCh
 
       async function checkOne(event: InboundEvent): Promise<RejectionReason | null> {
         if (event.type === 'message.received' || event.type === 'ticket.created') {
-          const named = event.data.integration;
-          if (named === undefined) {
-            return outOfScope('data.integration', `required from a signed integration: ${integration.name} may send ${list(scope.integrations)}`);
-          }
-          if (!scope.integrations.has(named)) {
+          // Unnamed, the ticket is the sender's (the integration owning the source that opened it).
+          const named = event.data.integration ?? integration.name;
+          if (event.data.integration !== undefined && !scope.integrations.has(named)) {
             return outOfScope('data.integration', `${integration.name} may not send for integration ${JSON.stringify(named)} (only ${list(scope.integrations)})`);
           }
           if (scope.channels !== 'any' && !scope.channels.has(event.data.channel)) {

@@ -43,7 +43,7 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
   const limits = options.limits ?? DEFAULT_INGEST_LIMITS;
   const clock = options.clock ?? systemClock;
   const integrations = options.scope?.integrations ?? [];
-  const scope = options.scope === undefined || integrations.length === 0 ? undefined : createScopeCheck(options.scope.store);
+  const scope = options.scope === undefined || integrations.length === 0 ? undefined : createScopeCheck(options.scope.store, integrations);
 
   /** Reasons beyond validation, per event (validation itself is the ingest's, which reports it). */
   async function liveReasons(events: readonly unknown[]): Promise<(readonly RejectionReason[] | undefined)[]> {

@@ -50,7 +50,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
   const webhooks = createWebhookAuth({ integrations: security?.integrations ?? [], toleranceSeconds: security?.toleranceSeconds ?? 300, clock });
   const limiter = createRateLimiter(clock);
   if (signed && options.store === undefined) throw new Error('ingestRoutes: secured mode needs the store, to check integration scopes');
-  const scope = signed && options.store !== undefined ? createScopeCheck(options.store) : undefined;
+  const scope = signed && options.store !== undefined ? createScopeCheck(options.store, security?.integrations ?? []) : undefined;
 
   // The signature covers the exact bytes received: keep them beside the parsed body. This parser
   // replaces the default JSON one inside this plugin only.
