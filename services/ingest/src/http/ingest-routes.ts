@@ -38,7 +38,8 @@ const idOf = (event: unknown): { id?: string } => {
 /**
  * `POST /v1/events`: one CloudEvent or a batch (JSON array). In secured mode the request must be
  * signed (Standard Webhooks) by the integration owning every event's source, and is counted against
- * that integration's rate limit. A request with any event over a limit (413) or invalid (400) is
+ * that integration's rate limit, and its events must stay within the integration's scope (403, see
+ * integration-scope.ts). A request with any event over a limit (413) or invalid (400) is
  * refused whole, so nothing of it is stored; otherwise 202 with one result per event, once the
  * accepted ones are durably appended.
  */
