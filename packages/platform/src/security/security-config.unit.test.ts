@@ -43,6 +43,18 @@ describe('loadSecurityConfig', () => {
     expect(config.tokens).toEqual([{ name: 'ops', role: 'admin', sha256: TOKEN_HASH }]);
   });
 
+  it("reads an integration's scope from the secrets file, and refuses an unknown channel or key in it", async () => {
+    const file = join(dir, 'scoped.yaml');
+    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [sms, chat], tickets: ['*'] }\n`);
+    const config = await loadSecurityConfig({ TICKETS_SECRETS_FILE: file, TICKETS_MAX_FUTURE_SECONDS: '60' });
+    expect(config.integrations[0]?.scope).toEqual({ channels: ['sms', 'chat'], tickets: ['*'] });
+    expect(config.limits.maxFutureSeconds).toBe(60);
+    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [pigeon], ticket: [x] }\n`);
+    const message = ((await loadSecurityConfig({ TICKETS_SECRETS_FILE: file }).catch((caught: unknown) => caught)) as Error).message;
+    expect(message).toContain('integrations[0].scope.channels[0]');
+    expect(message).toContain('ticket');
+  });
+
   it('lists every problem, naming the setting and never echoing a secret', async () => {
     const error = await loadSecurityConfig({
       TICKETS_WEBHOOK_SECRETS: 'https://postscript.example/=whsec_c2hvcnQ=',
