@@ -43,12 +43,18 @@ export {
 export { evolveCustomer, foldCustomer, initialCustomerState } from './customer/customer-state.js';
 export type { CustomerState } from './customer/customer-state.js';
 export { customerAsOf } from './customer/customer-as-of.js';
+export { customerAt, emptyCustomerHistory, extendCustomerHistory } from './customer/customer-history.js';
+export type { CustomerHistory } from './customer/customer-history.js';
 
 // Deciding what an inbound event does
 export { decideInbound, defaultSubject, ticketsToLoad } from './decide/decide-inbound.js';
 export type { DecisionContext, DomainEvent, InboundDecision, StreamWrite } from './decide/decide-inbound.js';
 
-// Deciding and reacting in memory (what-if)
+// The one decision for an inbound event: routing and rules, typed per stream, with its commands
+export { decide } from './decide/decide.js';
+export type { DecideContext, Decided, Decision, RuleDecision } from './decide/decide.js';
+
+// The same decision over Maps (what-if)
 export { InMemoryPipeline } from './pipeline/in-memory-pipeline.js';
 export type { PipelineOutcome } from './pipeline/in-memory-pipeline.js';
 

@@ -77,15 +77,16 @@ export interface SubscribeOptions extends Omit<ReadAllOptions, 'maxCount'> {
 }
 
 /**
- * The event store port. Adapters: SQLite (embedded default); PostgreSQL and EventStoreDB follow.
+ * The event store port. Adapters: SQLite (embedded default), PostgreSQL, KurrentDB.
  * Every adapter passes the contract suite in `@tickets/event-store/testing`.
  */
 export interface EventStore {
   /** Appends to one stream; throws ConcurrencyError when `expectedVersion` does not hold. */
   append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
   /**
-   * Appends to several streams. Atomic where the store allows it (SQLite, PostgreSQL): one commit
-   * for all, or nothing and a ConcurrencyError. Results are in the order of `appends`.
+   * Appends to several streams, atomically on every adapter (SQLite, PostgreSQL, KurrentDB 26.1+):
+   * one commit for all, or nothing and a ConcurrencyError. An append with no events checks its
+   * expected version in the same commit. Results are in the order of `appends`.
    */
   appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Reads one stream; an unknown stream reads as empty. */

@@ -1,3 +1,4 @@
+import { retry } from '@tickets/retry';
 import { isConcurrencyError } from './errors.js';
 
 export interface RetryOptions {
@@ -9,16 +10,9 @@ export interface RetryOptions {
 
 /**
  * Runs read → decide → append again when another writer got there first. Only concurrency
- * conflicts are retried: any other error is not ours to hide.
+ * conflicts are retried: any other error is not ours to hide. The retry is immediate: a conflict
+ * means the other writer has committed, so reading again sees what it wrote.
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 10;
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isConcurrencyError(error) || n >= maxAttempts) throw error;
-      options.onRetry?.(error, n);
-    }
-  }
+export function retryOnConflict<T>(attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  return retry(() => attempt(), { attempts: options.maxAttempts ?? 10, retriable: isConcurrencyError, onRetry: options.onRetry });
 }

@@ -1,17 +1,25 @@
 import type { Kafka } from 'kafkajs';
-import { delay, type Logger } from '@tickets/platform';
+import type { Logger } from '@tickets/platform';
+import { retry } from '@tickets/retry';
 import type { KafkaTopics } from './kafka-config.js';
 
-const ATTEMPTS = 8;
 const isRetriable = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 
+export interface TopicSpec {
+  readonly topic: string;
+  /** Log compaction: consumers want each key's latest record only. */
+  readonly compacted?: boolean;
+}
+
 /**
- * Creates our topics when they are missing (existing ones are left as they are). The state topic is
- * compacted: consumers want each ticket's latest state, keyed by ticket id.
+ * Creates the topics that are missing (existing ones are left as they are) and waits for their
+ * leaders. Right after a broker starts, that wait can see the new topics unknown yet
+ * (UNKNOWN_TOPIC_OR_PARTITION, retriable) and kafkajs gives up at once: we ask again, for up to
+ * nine seconds. Every program that creates topics goes through here.
  */
-export async function ensureTopics(
+export async function createTopics(
   kafka: Kafka,
-  topics: KafkaTopics,
+  specs: readonly TopicSpec[],
   options: { partitions: number; replicationFactor: number },
   logger: Logger,
 ): Promise<void> {
@@ -19,31 +27,36 @@ export async function ensureTopics(
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = [
-      { topic: topics.inbound },
-      { topic: topics.deadLetters },
-      { topic: topics.commands },
-      { topic: topics.state, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ].filter(({ topic }) => !existing.has(topic));
+    const wanted = specs.filter(({ topic }) => !existing.has(topic));
     if (wanted.length === 0) return;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // Topics that exist by now (an earlier attempt, another instance) are left as they are.
-        await admin.createTopics({
+    await retry(
+      // Topics that exist by now (an earlier attempt, another instance) are left as they are.
+      () =>
+        admin.createTopics({
           waitForLeaders: true,
-          topics: wanted.map((t) => ({ ...t, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
-        });
-        break;
-      } catch (error) {
-        // Right after a broker starts, waiting for the new topics' leaders can see them unknown yet
-        // (UNKNOWN_TOPIC_OR_PARTITION, retriable), and kafkajs gives up at once: ask again.
-        if (!isRetriable(error) || attempt >= ATTEMPTS) throw error;
-        logger.warn({ attempt, reason: (error as Error).message }, 'kafka topics not ready yet, retrying');
-        await delay(200 * attempt);
-      }
-    }
+          topics: wanted.map(({ topic, compacted }) => ({
+            topic,
+            numPartitions: options.partitions,
+            replicationFactor: options.replicationFactor,
+            ...(compacted === true ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
+          })),
+        }),
+      {
+        attempts: 8,
+        baseDelayMs: 200,
+        maxDelayMs: 2000,
+        retriable: isRetriable,
+        onRetry: (error, attempt, delayMs) => logger.warn({ attempt, delayMs, reason: (error as Error).message }, 'kafka topics not ready yet, retrying'),
+      },
+    );
     logger.info({ topics: wanted.map((t) => t.topic) }, 'kafka topics created');
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Creates our topics when they are missing. The state topic is compacted, keyed by ticket id. */
+export function ensureTopics(kafka: Kafka, topics: KafkaTopics, options: { partitions: number; replicationFactor: number }, logger: Logger): Promise<void> {
+  const specs: TopicSpec[] = [{ topic: topics.inbound }, { topic: topics.deadLetters }, { topic: topics.commands }, { topic: topics.state, compacted: true }];
+  return createTopics(kafka, specs, options, logger);
 }

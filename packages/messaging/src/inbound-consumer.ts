@@ -54,7 +54,7 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
   // Measured before parsing: an oversized record costs no JSON parse and no memory beyond its bytes.
   const decode = (message: KafkaMessage): DecodedRecord =>
     message.value !== null && message.value.length > maxRecordBytes
-      ? { ok: false, reason: { path: '(value)', code: 'too_big', message: `the record is ${message.value.length} bytes, over the limit of ${maxRecordBytes}` } }
+      ? { ok: false, reasons: [{ path: '(value)', code: 'too_big', message: `the record is ${message.value.length} bytes, over the limit of ${maxRecordBytes}` }] }
       : decodeCloudEvent(message.value, message.headers);
   const metrics = options.metrics ?? noopMetrics;
   let connected = false;
@@ -80,7 +80,7 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
     const outcomes = events.length === 0 ? [] : await handle(events);
     const reasonsByIndex = new Map<number, readonly DeadLetterReason[]>();
     decoded.forEach((d, i) => {
-      if (!d.ok) reasonsByIndex.set(i, [d.reason]);
+      if (!d.ok) reasonsByIndex.set(i, d.reasons);
     });
     outcomes.forEach((outcome, j) => {
       if (outcome.status === 'rejected') reasonsByIndex.set(eventIndex[j]!, outcome.reasons);

@@ -3,6 +3,8 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 export interface KeyedRecord {
   readonly key: string;
   readonly value: unknown;
+  /** Headers beside the content type (e.g. CloudEvents binary-mode attributes). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface KafkaPublisher {
@@ -27,7 +29,7 @@ export function createKafkaPublisher(options: { kafka: Kafka; topic: string; con
         const messages: Message[] = records.slice(i, i + maxPerSend).map((r) => ({
           key: r.key,
           value: JSON.stringify(r.value),
-          headers: { 'content-type': options.contentType },
+          headers: { ...r.headers, 'content-type': options.contentType },
         }));
         await producer.send({ topic: options.topic, acks: -1, messages });
       }

@@ -31,7 +31,8 @@ export type { ServiceEnv } from './service-env.js';
 export { runMain } from './run-main.js';
 export { loadRulesAndPolicy } from './rules-and-policy.js';
 export { followUntil } from './follow-until.js';
-export { delay } from './delay.js';
+// The one abortable delay lives with the retry helper, which the event store may use too.
+export { delay } from '@tickets/retry';
 export { createProgress } from './progress.js';
 export type { Progress, ProgressOptions, ProgressStream } from './progress.js';
 // Signed ingest, API tokens, limits and development mode.

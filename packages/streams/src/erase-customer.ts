@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customerStream, type CustomerEvent } from '@tickets/domain';
-import type { Json, PiiEventStore } from '@tickets/event-store';
+import { retryOnConflict, type Json, type PiiEventStore } from '@tickets/event-store';
 
 /** Erasure needs the PII codec (encryption on, and a key store: EventStoreDB needs `TICKETS_KEY_STORE`). */
 export class ErasureUnavailableError extends Error {
@@ -49,6 +49,13 @@ export async function eraseCustomer(store: PiiEventStore | undefined, request: E
   const erasedAt = now.toISOString();
   const event: Extract<CustomerEvent, { type: 'CustomerErased' }> = { type: 'CustomerErased', data: { customerId, at: erasedAt, requestedBy, keysDeleted } };
   const eventId = `customer-erased:${customerId}:${erasedAt}`;
-  await store.append(stream, [{ id: eventId, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: eventId } }]);
+  const erased = { id: eventId, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: eventId } };
+  // An exact expected revision, not `any`: a store retrying this append after a lost reply then
+  // recognises it by revision and id, where `any` would rely on the server remembering the id
+  // (KurrentDB forgets on restart or leader change, and writes it twice).
+  await retryOnConflict(async () => {
+    const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    await store.append(stream, [erased], { expectedVersion: last === undefined ? 'no_stream' : last.version });
+  });
   return { customerId, erasedAt, keysDeleted, eventId };
 }

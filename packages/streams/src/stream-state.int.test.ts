@@ -30,18 +30,23 @@ describe('StreamStateCache', () => {
   });
   afterEach(() => store.close());
 
-  it('folds a stream once, then follows what other writers append after the cached revision', async () => {
+  it('folds a stream once and trusts it: another writer shows as a conflict on commit, and after invalidate the stream is read again', async () => {
     await store.append(ticketStream(T), [asNew(created, 'e1')]);
     const cache = new StreamStateCache(store);
-    expect(await cache.ticket(T)).toMatchObject({ revision: 0, state: { status: 'open' } });
+    const first = await cache.ticket(T);
+    expect(first).toMatchObject({ revision: 0, state: { status: 'open' } });
     await store.append(ticketStream(T), [asNew(closed, 'e2')], { expectedVersion: 0 });
+    // Still the cached revision: a decision on it appends with expected version 0 and is refused.
+    expect(await cache.ticket(T)).toBe(first);
+    await expect(store.append(ticketStream(T), [asNew(tagged, 'e3')], { expectedVersion: first.revision })).rejects.toMatchObject({ code: 'EVENT_STORE.CONCURRENCY' });
+    cache.invalidate(ticketStream(T));
     expect(await cache.ticket(T)).toMatchObject({ revision: 1, state: { status: 'closed', reopenDeadline: '2026-03-03T09:00:00.000Z' } });
   });
 
   it('an unknown ticket is null at revision -1, and a new customer starts with no routes', async () => {
     const cache = new StreamStateCache(store);
     expect(await cache.ticket('tk_nope')).toMatchObject({ revision: -1, state: null });
-    expect(await cache.customer('cus_new')).toMatchObject({ stream: customerStream('cus_new'), revision: -1, state: { routes: {}, optedOutAt: null } });
+    expect(await cache.customer('cus_new')).toMatchObject({ stream: customerStream('cus_new'), revision: -1, state: { state: { routes: {}, optedOutAt: null }, timed: [] } });
   });
 
   it('setTicket remembers our own writes; invalidate forgets them', async () => {

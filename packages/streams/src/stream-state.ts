@@ -1,11 +1,13 @@
 import {
   CUSTOMER_STREAM_PREFIX,
   customerStream,
+  emptyCustomerHistory,
   evolve,
   evolveCustomer,
-  initialCustomerState,
+  extendCustomerHistory,
   ticketStream,
   type CustomerEvent,
+  type CustomerHistory,
   type CustomerState,
   type TicketEvent,
   type TicketState,
@@ -39,15 +41,17 @@ export function foldCustomerRecords(records: readonly RecordedEvent[], from: Cus
 }
 
 /**
- * Folded ticket and customer streams, cached. A cached entry is checked against the stream's head
- * (one indexed lookup, no events decoded) and brought up to date by folding only the newer events:
- * other writers, the rule-reactor first, append to the same streams. Whoever decides on an entry
- * still appends with its revision as the expected version, so a write that lands between this
- * check and the commit shows up as a ConcurrencyError, and the writer `invalidate`s and decides again.
+ * Folded ticket and customer streams, cached, trusted until an append says otherwise. The ingest is
+ * the only writer of ticket streams and, erasures aside, of customer streams; whoever decides on an
+ * entry appends with its revision as the expected version (to every stream the decision read, with
+ * no events where it writes none), so a write by anyone else — another ingest instance, an erasure —
+ * shows up as a ConcurrencyError on commit: the writer `invalidate`s that stream and decides again on
+ * what the store holds. Checking each stream's head before every decision would cost a query per
+ * stream per event for the rare case the commit catches anyway.
  */
 export class StreamStateCache {
   private readonly tickets = new Map<string, Loaded<TicketState | null>>();
-  private readonly customers = new Map<string, Loaded<CustomerState>>();
+  private readonly customers = new Map<string, Loaded<CustomerHistory>>();
 
   constructor(
     private readonly store: EventStore,
@@ -57,34 +61,24 @@ export class StreamStateCache {
   async ticket(ticketId: string): Promise<Loaded<TicketState | null>> {
     const stream = ticketStream(ticketId);
     const cached = this.tickets.get(stream);
-    const newer = await this.newerEvents(stream, cached?.revision);
-    if (cached !== undefined && newer.length === 0) return cached;
-    const loaded = { stream, revision: (cached?.revision ?? -1) + newer.length, state: foldTicketRecords(newer, cached?.state ?? null) };
+    if (cached !== undefined) return cached;
+    const records = await this.store.readStream(stream);
+    const loaded = { stream, revision: records.length - 1, state: foldTicketRecords(records) };
     this.remember(this.tickets, stream, loaded);
     return loaded;
   }
 
-  async customer(customerId: string): Promise<Loaded<CustomerState>> {
+  /** The customer's history: rules read the customer as of an event time, so the events are kept too. */
+  async customer(customerId: string): Promise<Loaded<CustomerHistory>> {
     const stream = customerStream(customerId);
     const cached = this.customers.get(stream);
-    const newer = await this.newerEvents(stream, cached?.revision);
-    if (cached !== undefined && newer.length === 0) return cached;
+    if (cached !== undefined) return cached;
+    const records = await this.store.readStream(stream);
     // The customer's tickets cached here still hold their personal data in clear: read them afresh.
-    if (newer.some((record) => record.type === 'CustomerErased')) this.dropTicketsOf(customerId);
-    const loaded = {
-      stream,
-      revision: (cached?.revision ?? -1) + newer.length,
-      state: foldCustomerRecords(newer, cached?.state ?? initialCustomerState(customerId)),
-    };
+    if (records.some((record) => record.type === 'CustomerErased')) this.dropTicketsOf(customerId);
+    const loaded = { stream, revision: records.length - 1, state: extendCustomerHistory(emptyCustomerHistory(customerId), records.map(asCustomerEvent)) };
     this.remember(this.customers, stream, loaded);
     return loaded;
-  }
-
-  /** The events after `revision` (all of them for a stream not cached), reading only when there are some. */
-  private async newerEvents(stream: string, revision: number | undefined): Promise<readonly RecordedEvent[]> {
-    if (revision === undefined) return this.store.readStream(stream);
-    const head = (await this.store.streamVersions([stream])).get(stream) ?? -1;
-    return head > revision ? this.store.readStream(stream, { fromVersion: revision + 1 }) : [];
   }
 
   /** After our own successful append: the new state, without reading it back. */
@@ -92,7 +86,7 @@ export class StreamStateCache {
     this.remember(this.tickets, loaded.stream, loaded);
   }
 
-  setCustomer(loaded: Loaded<CustomerState>): void {
+  setCustomer(loaded: Loaded<CustomerHistory>): void {
     this.remember(this.customers, loaded.stream, loaded);
   }
 

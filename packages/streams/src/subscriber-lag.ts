@@ -7,7 +7,7 @@ export interface SubscriberLagOptions {
   readonly checkpoint: () => Promise<number>;
   /** The streams the subscriber follows; events of other streams are not behind it. */
   readonly streamPrefixes: readonly string[];
-  /** Lags up to this many events are counted exactly; beyond, the gap in positions is reported. */
+  /** Lags up to this many events are counted exactly; a longer one reads as this plus one (default 1000). */
   readonly exactUpTo?: number;
 }
 
@@ -15,15 +15,18 @@ export interface SubscriberLagOptions {
  * How many events of the streams a subscriber follows were committed after its checkpoint: 0 when
  * it has caught up. Counting only its streams matters: the head of the store is usually an event of
  * the inbound log, which the projector and the reactor never read.
+ *
+ * Cheap and in one unit: it reads at most `exactUpTo + 1` of those events after the checkpoint, so a
+ * caught-up subscriber costs one short read, and a lag past `exactUpTo` reads as `exactUpTo + 1`
+ * ("more than"). It never reports a gap in store positions: on KurrentDB those are twice a byte
+ * offset in the log, not events.
  */
 export function subscriberLag(options: SubscriberLagOptions): () => Promise<number> {
-  const exactUpTo = options.exactUpTo ?? 10_000;
+  const exactUpTo = options.exactUpTo ?? 1_000;
   return async () => {
     const after = await options.checkpoint();
-    const page = await options.store.readAll({ after, maxCount: exactUpTo, streamPrefixes: options.streamPrefixes });
-    if (page.length < exactUpTo) return page.length;
-    // Far behind: the gap in positions (an upper bound) without reading it all.
-    return (await options.store.headPosition()) - after;
+    const page = await options.store.readAll({ after, maxCount: exactUpTo + 1, streamPrefixes: options.streamPrefixes });
+    return page.length;
   };
 }
 

@@ -1,4 +1,4 @@
-import type { InboundEventInput } from '@tickets/domain';
+import { RulesFile, type InboundEventInput } from '@tickets/domain';
 
 // Builders of inbound CloudEvents for tests: every field has a sensible default, so a test names
 // only what it is about.
@@ -95,3 +95,6 @@ export function ticketCreated(options: {
     },
   };
 }
+
+/** A rules file without rules: the ingest then writes the routing only (tests about routing and storage). */
+export const NO_RULES = RulesFile.parse({ rules: [] });

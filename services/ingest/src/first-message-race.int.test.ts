@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, ticketStream } from '@tickets/domain';
+import { DEFAULT_REOPEN_POLICY, ticketStream, DEFAULT_RULES } from '@tickets/domain';
 import { isConcurrencyError, type EventStore } from '@tickets/event-store';
 import { createSqliteEventStore } from '@tickets/event-store/sqlite';
 import { createLogger } from '@tickets/platform';
@@ -67,7 +67,7 @@ describe('property: concurrent first messages from one customer on one channel â
           // Either nothing yet (first contact), or a ticket closed long ago (the race is for the follow-up).
           let previous: string | null = null;
           if (afterExpiredTicket) {
-            const seeding = createIngest({ store: setup, policy: DEFAULT_REOPEN_POLICY, logger });
+            const seeding = createIngest({ store: setup, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
             const [opened] = await seeding.submit([messageReceived({ id: `old-${run}`, time: new Date(T0 - 10 * DAY).toISOString(), body: 'Bonjour', customer: LUC })]);
             if (opened?.status !== 'accepted') throw new Error('seed message refused');
             previous = opened.ticketId;
@@ -75,7 +75,7 @@ describe('property: concurrent first messages from one customer on one channel â
             await seeding.close();
           }
           const connections = [0, 1, 2].map(() => createSqliteEventStore({ path }));
-          const ingests = connections.map((c, i) => createIngest({ store: scheduled(c, s, `writer${i}`, () => conflicts++), policy: DEFAULT_REOPEN_POLICY, logger }));
+          const ingests = connections.map((c, i) => createIngest({ store: scheduled(c, s, `writer${i}`, () => conflicts++), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger }));
           try {
             const submits = writerOf.map((w, i) =>
               ingests[w]!.submit([messageReceived({ id: `race-${run}-${i}`, time: new Date(T0 + i * 1000).toISOString(), body: `Bonjour ${i}`, customer: LUC })]),

@@ -1,4 +1,4 @@
-import type { ReopenPolicy } from '@tickets/domain';
+import type { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { parseStoreUrl } from '@tickets/event-store';
 import { boundPort, createHttpServer, developmentSecurity, OpsEnv, serviceMetrics, systemClock, type Clock, type IngestLimits, type Logger, type PipelineMetrics, type SecurityConfig } from '@tickets/platform';
 import { openDomainStore, storeReachable } from '@tickets/streams';
@@ -9,6 +9,8 @@ import { consumerConnected, kafkaReadiness, type KafkaSetup } from '@tickets/mes
 
 export interface IngestServiceOptions {
   readonly store: string;
+  /** The automation rules, decided with each event's routing. */
+  readonly rules: RulesFile;
   readonly policy: ReopenPolicy;
   readonly host: string;
   readonly port: number;
@@ -28,7 +30,7 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   await checkpoints.close(); // ingest keeps no checkpoint
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
-  const ingest = createIngest({ store, policy: options.policy, logger, metrics, clock: systemClock });
+  const ingest = createIngest({ store, rules: options.rules, policy: options.policy, logger, metrics, clock: systemClock });
   const security = options.security ?? developmentSecurity();
   const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, { limits: security.limits, metrics, scope: { integrations: security.integrations, store } }) : null;
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;

@@ -6,7 +6,7 @@ import { isConcurrencyError, type EventStore, type RecordedEvent } from '@ticket
 import { createSqliteEventStore, type SqliteEventStore } from '@tickets/event-store/sqlite';
 import { createLogger } from '@tickets/platform';
 import { foldTicketRecords, INBOUND_STREAM_PREFIX, inboundStream } from '@tickets/streams';
-import { AGENT_SOURCE, agentEvent, messageReceived, SMS_SOURCE, tempDir, type CustomerFixture } from '@tickets/testing';
+import { AGENT_SOURCE, agentEvent, messageReceived, SMS_SOURCE, tempDir, type CustomerFixture, NO_RULES } from '@tickets/testing';
 import { createIngest, type Ingest } from './ingest.js';
 import type { IngestResult } from './ingest-results.js';
 
@@ -76,7 +76,7 @@ describe('ingest on a SQLite file', () => {
   /** A second process on the same file: its own connection (a second writer) and its own ingest. */
   const anotherWriter = () => {
     const connection = conflictCounting(createSqliteEventStore({ path: path() }));
-    const other = createIngest({ store: connection.store, policy: DEFAULT_REOPEN_POLICY, logger });
+    const other = createIngest({ store: connection.store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
     opened.push(other, connection.store);
     return { ingest: other, conflicts: connection.conflicts };
   };
@@ -84,7 +84,7 @@ describe('ingest on a SQLite file', () => {
   beforeEach(() => {
     dir = tempDir();
     store = createSqliteEventStore({ path: path() });
-    ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+    ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
     opened.push(ingest, store);
   });
   afterEach(async () => {
@@ -121,7 +121,7 @@ describe('ingest on a SQLite file', () => {
     it('a fresh ingest (restart) still knows it: dedupe lives in the store, not in memory', async () => {
       await ingest.submit([first()]);
       const head = await store.headPosition();
-      const restarted = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+      const restarted = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
       opened.unshift(restarted);
       expect(statuses(await restarted.submit([first()]))).toEqual(['duplicate']);
       expect(await store.headPosition()).toBe(head);
@@ -191,7 +191,7 @@ describe('ingest on a SQLite file', () => {
       const customers = [1, 2, 3, 4, 5].map(customer);
       const other = anotherWriter();
       const mine = conflictCounting(store);
-      const myIngest = createIngest({ store: mine.store, policy: DEFAULT_REOPEN_POLICY, logger });
+      const myIngest = createIngest({ store: mine.store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
       opened.unshift(myIngest);
       const messagesOf = (writer: string) =>
         customers.flatMap((c) =>
@@ -463,7 +463,7 @@ describe('property: routing matches a reference model of the reopen window', () 
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 40, size: 'max' }), async (steps) => {
         const store = createSqliteEventStore({ path: join(dir.path, `run-${++run}.db`) });
-        const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+        const ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
         try {
           const model = new ReferenceModel();
           const submitted: { input: InboundEventInput; expected: Expected }[] = [];

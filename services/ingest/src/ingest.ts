@@ -1,13 +1,15 @@
-import { INBOUND_TYPES, type ReopenPolicy } from '@tickets/domain';
+import { INBOUND_TYPES, type ReopenPolicy, type RulesFile } from '@tickets/domain';
 import { isConcurrencyError, retryOnConflict, type EventStore, type Json } from '@tickets/event-store';
 import { noopMetrics, readTraceContext, startStageSpan, type Clock, type Logger, type PipelineMetrics, type TraceContext } from '@tickets/platform';
 import { StreamStateCache } from '@tickets/streams';
-import { decideBatch, type PendingInbound } from './decide-batch.js';
+import { decideBatch, type PendingInbound, type RulesDecided } from './decide-batch.js';
 import type { IngestResult } from './ingest-results.js';
 import { validateInbound } from './validate-inbound.js';
 
 export interface IngestOptions {
   readonly store: EventStore;
+  /** The automation rules: decided with the routing, in the same transaction. */
+  readonly rules: RulesFile;
   readonly policy: ReopenPolicy;
   readonly logger: Logger;
   /** Most events decided and committed together (group commit). */
@@ -38,7 +40,7 @@ interface Waiting extends PendingInbound {
 }
 
 export function createIngest(options: IngestOptions): Ingest {
-  const { store, policy, logger } = options;
+  const { store, rules, policy, logger } = options;
   const metrics = options.metrics ?? noopMetrics;
   const { clock } = options;
   const maxBatchSize = options.maxBatchSize ?? 500;
@@ -48,7 +50,7 @@ export function createIngest(options: IngestOptions): Ingest {
   let closed = false;
 
   async function commit(batch: readonly PendingInbound[]): Promise<IngestResult[]> {
-    const decided = await decideBatch(batch, { store, cache, policy });
+    const decided = await decideBatch(batch, { store, cache, rules, policy });
     if (decided.appends.length > 0) {
       const stop = metrics.timeAppend('ingest');
       await store.appendMany(decided.appends);
@@ -56,6 +58,8 @@ export function createIngest(options: IngestOptions): Ingest {
     }
     for (const loaded of decided.tickets) cache.setTicket(loaded);
     for (const loaded of decided.customers) cache.setCustomer(loaded);
+    // Counted once committed: a batch decided again after a conflict counts once.
+    for (const made of decided.rules) recordRules(logger, metrics, made);
     return decided.results;
   }
 
@@ -66,7 +70,7 @@ export function createIngest(options: IngestOptions): Ingest {
 
   async function commitBatch(batch: readonly Waiting[]): Promise<IngestResult[]> {
     try {
-      // Another writer (the rule-reactor, another ingest) may have moved a stream the batch read:
+      // Another writer (another ingest instance, an erasure) may have moved a stream the batch read:
       // nothing was written then; decide the batch again on fresh state a few times.
       return await retryOnConflict(() => commit(batch), { maxAttempts: 3, onRetry: forgetConflicted });
     } catch (error) {
@@ -170,6 +174,30 @@ function logResult(logger: Logger, result: IngestResult, via: string, traceId: s
     case 'rejected':
       logger.warn({ correlationId: result.id, via, traceId, reasons: result.reasons.map((r) => r.code) }, 'inbound event rejected');
       return;
+  }
+}
+
+/** A metric per rule fired and per suppressed action; a log line per rule that fired or was held by `once`. */
+function recordRules(logger: Logger, metrics: PipelineMetrics, made: RulesDecided): void {
+  for (const decision of made.rules) {
+    for (const evaluation of decision.evaluations) {
+      if (evaluation.outcome === 'fired') metrics.ruleFired(evaluation.ruleId);
+      for (const action of evaluation.actions) if (action.status === 'suppressed') metrics.actionSuppressed(evaluation.ruleId, action.reason ?? 'unknown');
+      if (evaluation.outcome === 'fired' || evaluation.outcome === 'skipped_once') {
+        logger.info(
+          {
+            ticketId: made.ticketId,
+            correlationId: made.correlationId,
+            traceId: made.traceId,
+            trigger: decision.trigger,
+            ruleId: evaluation.ruleId,
+            outcome: evaluation.outcome,
+            suppressed: evaluation.actions.filter((a) => a.status === 'suppressed').map((a) => `${a.type}:${a.reason}`),
+          },
+          'rule evaluated',
+        );
+      }
+    }
   }
 }
 

@@ -1,7 +1,6 @@
-import { ticketIdFor, ticketStream, type Channel, type InboundEvent } from '@tickets/domain';
+import { customerStream, ticketIdFor, ticketStream, type Channel, type InboundEvent } from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
 import { ANY_INTEGRATION, type Integration } from '@tickets/platform';
-import { StreamStateCache } from '@tickets/streams';
 import { integrationOwning } from './http/webhook-auth.js';
 import type { RejectionReason } from './validate-inbound.js';
 
@@ -50,11 +49,32 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
  * The integration scope: which integration names and channels an integration's events may carry,
  * and whose tickets they may act on (an agent event's ticket, the ticket a message would land on).
  * Ticket owners are read from the store: a ticket's integration never changes once it is opened, so
- * they are cached; a customer's routes are brought up to date on each use.
+ * they are cached; a customer's routes are checked against the stream's head on each use (one
+ * indexed lookup) and only newer events are read. Other writers (another ingest, the rule-reactor)
+ * append to the same streams, so nothing here trusts what it read before without that check.
  */
 export function createScopeCheck(store: EventStore, integrations: readonly Integration[], maxCached = 10_000): ScopeCheck {
-  const customers = new StreamStateCache(store, maxCached);
   const owners = new Map<string, TicketOwner>();
+  const routesOf = new Map<string, { revision: number; routes: Partial<Record<Channel, string>> }>();
+
+  /** Where the customer's next message on each channel goes, as the store has it now. */
+  async function routes(customerId: string): Promise<Partial<Record<Channel, string>>> {
+    const stream = customerStream(customerId);
+    const head = (await store.streamVersions([stream])).get(stream) ?? -1;
+    const cached = routesOf.get(customerId);
+    if (cached !== undefined && cached.revision === head) return cached.routes;
+    const from = cached !== undefined && cached.revision < head ? cached.revision + 1 : 0;
+    const known = from === 0 ? {} : { ...cached!.routes };
+    for (const record of await store.readStream(stream, { fromVersion: from })) {
+      if (record.type !== 'CustomerRouted') continue;
+      const routed = record.data as { channel: Channel; ticketId: string };
+      known[routed.channel] = routed.ticketId;
+    }
+    routesOf.delete(customerId);
+    routesOf.set(customerId, { revision: head, routes: known });
+    if (routesOf.size > maxCached) routesOf.delete(routesOf.keys().next().value!);
+    return known;
+  }
 
   async function ownerOf(ticketId: string): Promise<TicketOwner | undefined> {
     const cached = owners.get(ticketId);
@@ -111,7 +131,7 @@ export function createScopeCheck(store: EventStore, integrations: readonly Integ
           if (requestedId !== undefined && requested !== undefined && requested.customerId === event.subject) {
             return mayTouch(requested) ? null : refuseTicket('data.ticketId', requestedId, requested);
           }
-          const routedId = (await customers.customer(event.subject)).state.routes[event.data.channel];
+          const routedId = (await routes(event.subject))[event.data.channel];
           const routed = routedId === undefined ? undefined : await known(routedId);
           if (routedId !== undefined && routed !== undefined && !mayTouch(routed)) return refuseTicket('data.channel', routedId, routed);
           // A new ticket, if the decider opens one: followers in this request find it.

@@ -5,7 +5,7 @@ import type { TicketState } from '@tickets/domain';
 import { createPostgresEventStore, openPostgresPool } from '@tickets/event-store/postgres';
 import { createIngest } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
-import { agentEvent, messageReceived, SMS_SOURCE } from '@tickets/testing';
+import { agentEvent, messageReceived, SMS_SOURCE, NO_RULES } from '@tickets/testing';
 import { createPostgresTicketReadModel } from './postgres-ticket-read-model.js';
 import { createProjector } from './projector.js';
 
@@ -155,7 +155,7 @@ describe('ticket read model on PostgreSQL', () => {
     const store = await createPostgresEventStore({ url, schema });
     const readModel = await createPostgresTicketReadModel({ url, schema });
     try {
-      const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+      const ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
       const T = ticketIdFor(SMS_SOURCE, 'p-1');
       await ingest.submit([
         messageReceived({ id: 'p-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' }),

@@ -33,7 +33,8 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const projector = createProjector({ store, readModel, logger, metrics });
-  const lag = subscriberLag({ store, checkpoint: () => readModel.checkpoint(), streamPrefixes: [TICKET_STREAM_PREFIX] });
+  // Counted exactly past the readiness bound, so "more than the bound" is told apart from "at it".
+  const lag = subscriberLag({ store, checkpoint: () => readModel.checkpoint(), streamPrefixes: [TICKET_STREAM_PREFIX], exactUpTo: Math.max(1_000, ops.TICKETS_READY_MAX_LAG) });
   metrics.lagProbe('projector', lag);
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
   const readiness = [storeReachable(store), lagBelow('projector', lag, ops.TICKETS_READY_MAX_LAG), ...(kafkaCheck === null ? [] : [kafkaCheck])];

@@ -5,7 +5,7 @@ import type { EventStore } from '@tickets/event-store';
 import { createSqliteEventStore } from '@tickets/event-store/sqlite';
 import { createIngest } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
-import { agentEvent, messageReceived, SMS_SOURCE, tempDir } from '@tickets/testing';
+import { agentEvent, messageReceived, SMS_SOURCE, tempDir, NO_RULES } from '@tickets/testing';
 import { createProjector } from './projector.js';
 import { createSqliteTicketReadModel } from './sqlite-ticket-read-model.js';
 import type { TicketReadModel } from './ticket-read-model.port.js';
@@ -30,7 +30,7 @@ describe('projector on SQLite', () => {
   });
 
   async function seed(): Promise<string> {
-    const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+    const ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
     const T = ticketIdFor(SMS_SOURCE, 'p-1');
     await ingest.submit([
       messageReceived({ id: 'p-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' }),

@@ -1,5 +1,3 @@
-export { createReactor, REACTOR_SUBSCRIBER } from './reactor.js';
-export type { Reactor, ReactorOptions } from './reactor.js';
 export { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
 export type { CommandRelay, CommandRelayOptions } from './command-relay.js';
 export type { CommandSink } from './sinks/command-sink.port.js';
@@ -11,6 +9,5 @@ export { createStdoutSink } from './sinks/stdout-sink.js';
 export { createWebhookSink } from './sinks/webhook-sink.js';
 export { createSink, parseSinkSpec, SinkSpecError } from './sinks/parse-sink-url.js';
 export { runRuleReactorService } from './rule-reactor-service.js';
-export type { ReactorPart, RuleReactorServiceOptions } from './rule-reactor-service.js';
-export { REACTOR_PARTS } from './rule-reactor-service.js';
+export type { RuleReactorServiceOptions } from './rule-reactor-service.js';
 export { openCommandSink } from './open-command-sink.js';

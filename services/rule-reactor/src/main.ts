@@ -1,15 +1,14 @@
 #!/usr/bin/env node
-// The rule-reactor alone, configured from the environment (see README: TICKETS_*).
-import { loadRulesAndPolicy, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+// The rule-reactor alone (the command relay: the store's outbox to the sink), configured from the environment (see README: TICKETS_*).
+import { readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runRuleReactorService } from './rule-reactor-service.js';
 
 await runMain('rule-reactor', async (logger) => {
   const env = readEnvConfig(serviceEnv(8083));
-  const { rules, policy } = await loadRulesAndPolicy({ rules: env.TICKETS_RULES, policy: env.TICKETS_POLICY });
   const kafka = await kafkaFromEnv(process.env, logger);
   await runRuleReactorService(
-    { store: env.TICKETS_STORE, rules, policy, commands: env.TICKETS_COMMANDS, kafka, logger, host: env.TICKETS_HOST, port: env.TICKETS_PORT, ops: env },
+    { store: env.TICKETS_STORE, commands: env.TICKETS_COMMANDS, kafka, logger, host: env.TICKETS_HOST, port: env.TICKETS_PORT, ops: env },
     shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
   );
 });

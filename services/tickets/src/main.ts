@@ -3,7 +3,7 @@ import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, lo
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
-import { REACTOR_PARTS, runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
+import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
@@ -86,22 +86,23 @@ export function buildProgram(): Command {
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
   program
     .command('ingest')
-    .description('run only the ingest service: POST /v1/events into the store')
+    .description('run only the ingest service: POST /v1/events into the store, each event routed and its rules decided in one transaction')
     .addOption(storeOption())
+    .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, 8081)
     .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
-      const { policy } = await loadRulesAndPolicy({ policy: options.policy });
+      const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
       const ops = opsSettings(undefined);
       await runIngestService(
-        { store: options.store, policy, host: options.host, port: options.port, logger, kafka, security, ops },
+        { store: options.store, rules, policy, host: options.host, port: options.port, logger, kafka, security, ops },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
       );
     });
@@ -129,23 +130,19 @@ export function buildProgram(): Command {
 
   program
     .command('rule-reactor')
-    .description('run only the rule-reactor and its command relay')
+    .description('run only the rule-reactor: publishes the commands the ingest recorded (the outbox) to the sink')
     .addOption(storeOption())
-    .option('--rules <file>', 'rules file (YAML or JSON)')
-    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
     .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
-    .addOption(new Option('--only <part>', 'run only the reactor (decisions into the store) or only the command relay (outbox → sink)').choices(REACTOR_PARTS))
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
-      const { rules, policy } = await loadRulesAndPolicy(options);
-      const logger = createLogger({ level: options.logLevel, name: options.only === 'relay' ? 'command-relay' : 'rule-reactor' });
+      const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
       const ops = opsSettings(undefined);
       await runRuleReactorService(
-        { store: options.store, rules, policy, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops, only: options.only },
+        { store: options.store, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
       );
     });

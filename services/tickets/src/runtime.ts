@@ -3,7 +3,7 @@ import { parseStoreUrl, type CheckpointStore, type EventStore, type PiiEventStor
 import { createIngest, type Ingest } from '@tickets/ingest';
 import { noopMetrics, type Clock, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
-import { createCommandRelay, createReactor, RELAY_SUBSCRIBER, REACTOR_SUBSCRIBER, type CommandRelay, type CommandSink, type Reactor } from '@tickets/rule-reactor';
+import { createCommandRelay, RELAY_SUBSCRIBER, type CommandRelay, type CommandSink } from '@tickets/rule-reactor';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { openDomainStore, piiSettingsFromEnv, subscriberLag, type PiiSettings } from '@tickets/streams';
 
@@ -32,13 +32,12 @@ export interface Runtime {
   readonly readModel: TicketReadModel;
   readonly ingest: Ingest;
   readonly projector: Projector;
-  readonly reactor: Reactor;
   readonly relay: CommandRelay;
   /** How many ticket events the projector has not folded yet (readiness, metrics). */
   readonly projectorLag: () => Promise<number>;
   /**
-   * Lets the reactor and the projector catch up with everything committed so far. The command relay
-   * is left to the caller: publishing moves its checkpoint, which only a real sink should do.
+   * Lets the projector catch up with everything committed so far. The command relay is left to the
+   * caller: publishing moves its checkpoint, which only a real sink should do.
    */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -50,21 +49,12 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const location = parseStoreUrl(options.store);
   const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? piiSettingsFromEnv());
   const readModel = await openTicketReadModel(location, options.readModel);
-  const ingest = createIngest({ store, policy: options.policy, logger: logger.child({ component: 'ingest' }), metrics, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const ingest = createIngest({ store, rules: options.rules, policy: options.policy, logger: logger.child({ component: 'ingest' }), metrics, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), metrics });
-  const reactor = createReactor({
-    store,
-    checkpoints,
-    rules: options.rules,
-    policy: options.policy,
-    logger: logger.child({ component: 'rule-reactor' }),
-    metrics,
-  });
   const relay = createCommandRelay({ store, checkpoints, sink: options.sink, logger: logger.child({ component: 'command-relay' }), metrics });
   const ticketLag = (checkpoint: () => Promise<number>) => subscriberLag({ store, checkpoint, streamPrefixes: [TICKET_STREAM_PREFIX] });
   const projectorLag = ticketLag(() => readModel.checkpoint());
   metrics.lagProbe('projector', projectorLag);
-  metrics.lagProbe('rule-reactor', ticketLag(() => checkpoints.load(REACTOR_SUBSCRIBER)));
   metrics.lagProbe('command-relay', ticketLag(() => checkpoints.load(RELAY_SUBSCRIBER)));
 
   return {
@@ -74,12 +64,10 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     readModel,
     ingest,
     projector,
-    reactor,
     relay,
     projectorLag,
     async settle() {
-      // The reactor's own records never trigger rules, so one catch-up leaves nothing undecided.
-      await reactor.catchUp();
+      // Every decision is complete once the ingest answered (rules included): only the projection follows.
       await projector.catchUp();
     },
     async close() {

@@ -10,6 +10,8 @@ export interface HostileInput {
   /** What was done, for the failure message. */
   readonly what: string;
   readonly bytes: Buffer;
+  /** The generated event before deep values were spliced in (single events only). */
+  readonly event?: unknown;
 }
 
 const CUSTOMERS = ['cus_fz1', 'cus_fz2', 'cus_fz3'];
@@ -174,7 +176,7 @@ export function render(shape: Shape, known: KnownTickets): HostileInput {
   switch (shape.shape) {
     case 'event': {
       const { what, value } = buildEvent(shape.spec, known);
-      return { what, bytes: Buffer.from(expandDeep(JSON.stringify(value))) };
+      return { what, bytes: Buffer.from(expandDeep(JSON.stringify(value))), event: value };
     }
     case 'batch': {
       const events = shape.specs.map((spec) => buildEvent(spec, known));
@@ -198,4 +200,65 @@ export function render(shape: Shape, known: KnownTickets): HostileInput {
       return { what: `invalid UTF-8 ${Buffer.from(shape.bad).toString('hex')} at byte ${at}`, bytes: Buffer.concat([text.subarray(0, at), shape.bad, text.subarray(at)]) };
     }
   }
+}
+
+/** What is done to the `ce-*` headers of a request turned into binary mode. */
+export type HeaderMutation =
+  | { kind: 'none' }
+  | { kind: 'drop'; pick: number }
+  | { kind: 'garble'; pick: number; value: string }
+  | { kind: 'extra'; name: string; value: unknown };
+
+export const headerMutation: fc.Arbitrary<HeaderMutation> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), pick: fc.nat() }) },
+  // Not the binding's percent-encoding: an overlong form, an encoded surrogate, a lone or bad escape.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('garble' as const), pick: fc.nat(), value: fc.constantFrom('%C0%A0', '%ED%A0%80', '%', '%zz', 'a%2', '%FF%FE') }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('extra' as const), name: fc.constantFrom('__proto__', 'constructor', 'traceparent', 'datacontenttype', 'data', 'x1'), value: hostileValue }),
+  },
+);
+
+/**
+ * A generated input as a binary-mode request: each attribute of the event (a JSON object with
+ * `data`) in a percent-encoded `ce-*` header, the data as the body; then the mutation. Null when
+ * the input is not such an object (it is then sent as it is).
+ */
+export function asBinaryMode(input: HostileInput, mutation: HeaderMutation, encode: (value: string) => string): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
+  try {
+    return binaryRequest(input, mutation, encode);
+  } catch {
+    // Not JSON, or nested too deep to serialise again: sent as it is.
+    return null;
+  }
+}
+
+function binaryRequest(input: HostileInput, mutation: HeaderMutation, encode: (value: string) => string): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
+  // The generated event when there is one, so deep values are spliced into the body and headers too.
+  const event: unknown = input.event ?? JSON.parse(input.bytes.toString('utf8'));
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || !Object.hasOwn(event, 'data')) return null;
+  const { data, ...attributes } = event as Record<string, unknown>;
+  const text = (value: unknown) => encode(typeof value === 'string' ? value : expandDeep(JSON.stringify(value) ?? ''));
+  // A name HTTP cannot carry (not a token) has no header: such an attribute is not sent.
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(attributes)
+      .filter(([name]) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name))
+      .map(([name, value]) => [`ce-${name.toLowerCase()}`, text(value)]),
+  );
+  const names = Object.keys(headers);
+  let what = `binary mode: ${input.what}`;
+  if (mutation.kind === 'drop' && names.length > 0) {
+    const name = names[mutation.pick % names.length]!;
+    delete headers[name];
+    what += `, without ${name}`;
+  } else if (mutation.kind === 'garble' && names.length > 0) {
+    const name = names[mutation.pick % names.length]!;
+    headers[name] = mutation.value;
+    what += `, ${name}: ${mutation.value}`;
+  } else if (mutation.kind === 'extra') {
+    headers[`ce-${mutation.name}`] = text(mutation.value);
+    what += `, ce-${mutation.name}: ${describe(mutation.value)}`;
+  }
+  return { what, headers, bytes: Buffer.from(expandDeep(JSON.stringify(data) ?? 'null')) };
 }

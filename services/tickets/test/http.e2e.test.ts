@@ -106,6 +106,15 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     expect((await get(`/v1/tickets/${ticketId}`)).json()).toMatchObject({ messageCount: 1 });
   });
 
+  it('GET / sends the browser to the timeline pages at /ui/', async () => {
+    const root = await get('/');
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe('/ui/');
+    const page = await get('/ui/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+  });
+
   it.each([
     { what: 'truncated JSON', body: '{"specversion": "1.0", "id": ' },
     { what: 'a bare word', body: 'hello' },
@@ -349,7 +358,7 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
 
   it('with the follower loops running, as in serve, a reopen shows up in the projection and its auto-reply reaches the sink', async () => {
     const stop = new AbortController();
-    const loops = [runtime.projector.run(stop.signal), runtime.reactor.run(stop.signal), runtime.relay.run(stop.signal)];
+    const loops = [runtime.projector.run(stop.signal), runtime.relay.run(stop.signal)];
     try {
       const ticketId = ticketIdFor(SMS_SOURCE, 'f-1');
       const response = await post([
@@ -417,6 +426,11 @@ describe('tickets serve as a real process', () => {
       { timeoutMs: 15_000, what: 'the "tickets serve ready" log line' },
     );
     const base = `http://127.0.0.1:${port}`;
+    // The ready line names the pages' address, and the site's root leads there.
+    const ready = JSON.parse(stdout.split('\n').find((line) => line.includes('tickets serve ready')) ?? '{}') as { ui?: unknown };
+    expect(ready.ui).toBe(`${base}/ui/`);
+    const root = await fetch(`${base}/`);
+    expect({ status: root.status, url: root.url, redirected: root.redirected }).toEqual({ status: 200, url: `${base}/ui/`, redirected: true });
     const postEvents = (body: unknown) =>
       fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, RulesFile, type Command, type InboundEventInput, type RulesFileInput, type TicketEvent } from '@tickets/domain';
+import { DEFAULT_REOPEN_POLICY, RulesFile, type Command, type InboundEventInput, type RulesFileInput } from '@tickets/domain';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
 import { createSqliteEventStore } from '@tickets/event-store/sqlite';
 import { createIngest, inboundConsumerFor, type Ingest } from '@tickets/ingest';
@@ -12,7 +12,7 @@ import { createKafkaCommandSink, kafkaFromEnv, type Kafka, type KafkaSetup } fro
 import { createLogger, followUntil } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { foldTicketRecords, isInboundRecord } from '@tickets/streams';
-import { tempDir, waitFor } from '@tickets/testing';
+import { tempDir, waitFor, NO_RULES } from '@tickets/testing';
 import { syntheticEvents } from '../src/bench/synthetic-events.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 
@@ -208,21 +208,6 @@ const byStream = (records: readonly RecordedEvent[]): Map<string, RecordedEvent[
 const withoutPositions = (streams: Map<string, RecordedEvent[]>) =>
   new Map([...streams].map(([stream, records]) => [stream, records.map(({ position: _position, ...rest }) => rest)]));
 
-/**
- * What of a ticket or customer stream must not depend on timing: the ingest's decisions in order,
- * and the reactor's decisions by id with the commands they emitted. Where the reactor's records sit
- * between the ingest's events (and so their versions) depends on who appended first, in any run.
- */
-function decisionsOf(records: readonly RecordedEvent[]) {
-  const ingest = records.filter((r) => r.type !== 'RulesEvaluated').map(({ id, type, data, metadata }) => ({ id, type, data, metadata }));
-  const reactor = new Map(
-    records
-      .map((r) => r as unknown as TicketEvent & { id: string })
-      .flatMap((e) => (e.type === 'RulesEvaluated' ? [[e.id, { trigger: e.data.trigger.eventId, commands: e.data.commands }] as const] : [])),
-  );
-  return { ingest, reactor };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Ingest and pipeline compositions.
 
@@ -269,7 +254,7 @@ function counting(ingest: Ingest, outcomes: Outcomes, hold: () => ReturnType<typ
 /** One ingest service instance: its own connection to the SQLite file, its own ingest, its own consumer. */
 function ingestInstance(setup: TestKafka, path: string) {
   const store = createSqliteEventStore({ path });
-  const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+  const ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
   const outcomes: Outcomes = { accepted: 0, duplicate: 0, rejected: 0 };
   let held: ReturnType<typeof gate> | null = null;
   const consumer = inboundConsumerFor(setup, counting(ingest, outcomes, () => held), logger);
@@ -296,7 +281,7 @@ function ingestInstance(setup: TestKafka, path: string) {
   };
 }
 
-/** `tickets serve` with Kafka, in this process: inbound consumer → store → projector, reactor → relay → commands topic. */
+/** `tickets serve` with Kafka, in this process: inbound consumer → ingest (routing + rules) → store → projector, relay → commands topic. */
 async function startPipeline(setup: TestKafka, path: string, rules: RulesFile) {
   const runtime: Runtime = await openRuntime({
     store: `sqlite:${path}`,
@@ -317,7 +302,7 @@ async function startPipeline(setup: TestKafka, path: string, rules: RulesFile) {
   });
   await consumer.start();
   running = followUntil(
-    [(s) => runtime.projector.run(s), (s) => runtime.reactor.run(s), (s) => runtime.relay.run(s)],
+    [(s) => runtime.projector.run(s), (s) => runtime.relay.run(s)],
     stopping,
     async () => {
       await consumer.stop();
@@ -327,13 +312,13 @@ async function startPipeline(setup: TestKafka, path: string, rules: RulesFile) {
   return {
     runtime,
     outcomes,
-    /** Until the reactor and the relay have handled every ticket event appended so far. */
+    /** Until the relay has handled every ticket event appended so far. */
     async settled(): Promise<void> {
       const behind = async (subscriber: string) =>
         (await runtime.store.readAll({ after: await runtime.checkpoints.load(subscriber), maxCount: 1, streamPrefixes: ['ticket-'] })).length > 0;
-      await waitFor(async () => ((await behind('rule-reactor')) || (await behind('command-relay')) ? undefined : true), {
+      await waitFor(async () => ((await behind('command-relay')) ? undefined : true), {
         timeoutMs: 20_000,
-        what: 'the reactor and the relay to catch up',
+        what: 'the relay to catch up',
       });
     },
   };
@@ -370,7 +355,7 @@ const ingest = {
   close: () => runtime.ingest.close(),
 };
 await inboundConsumerFor(setup, ingest, logger).start();
-await followUntil([(signal) => runtime.reactor.run(signal), (signal) => runtime.relay.run(signal)], never);
+await followUntil([(signal) => runtime.relay.run(signal)], never);
 `;
 
 /** Runs CRASHING_PIPELINE until it has appended and published, then SIGKILLs it. */
@@ -463,11 +448,12 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
     expect(inbound.toSorted()).toEqual(events.map((e) => e.id).toSorted());
     expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
 
-    // The ticket and customer streams hold the decisions a clean run makes.
+    // The ticket and customer streams hold what a clean run holds, event for event: routing and
+    // rule decisions are made together, so a crash and a redelivery cannot reorder them.
     const clean = await cleanRun(events, rules);
     const streams = byStream(all.filter((r) => !r.stream.startsWith('inbound-')));
     expect([...streams.keys()].toSorted()).toEqual([...clean.streams.keys()].toSorted());
-    for (const [stream, records] of streams) expect(decisionsOf(records), stream).toEqual(decisionsOf(clean.streams.get(stream) ?? []));
+    expect(withoutPositions(streams)).toEqual(withoutPositions(clean.streams));
 
     // The commands topic: the relay published the crashed run's batch again (same ids), and a
     // command id never comes with another content. The ids are exactly the clean run's.
@@ -622,7 +608,7 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
 async function cleanIngest(events: readonly Inbound[]): Promise<Map<string, RecordedEvent[]>> {
   using dir = tempDir();
   const store = createSqliteEventStore({ path: join(dir.path, 'clean.db') });
-  const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger });
+  const ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
   try {
     await ingest.submit(events, 'kafka');
     return byStream(await readAllOf(store, ['ticket-', 'customer-']));

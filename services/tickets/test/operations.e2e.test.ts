@@ -34,7 +34,7 @@ describe('tickets serve: metrics, readiness and trace context over the seed stor
     // The pipeline has settled when no subscriber is behind: the lag gauges say so.
     const settled = async () => {
       const text = await metricsText();
-      const lags = ['projector', 'rule-reactor', 'command-relay'].map((subscriber) => sample(text, 'tickets_subscriber_lag_events', { subscriber }));
+      const lags = ['projector', 'command-relay'].map((subscriber) => sample(text, 'tickets_subscriber_lag_events', { subscriber }));
       return lags.every((lag) => lag === 0) ? text : undefined;
     };
 

@@ -45,7 +45,7 @@ describe('property: replay from zero reproduces the live pipeline (invariants 1,
         using dir = tempDir();
         const store = `sqlite:${join(dir.path, 'live.db')}`;
 
-        // Live: one event at a time, the reactor and the relay keeping up as under `tickets serve`.
+        // Live: one event at a time, the relay keeping up as under `tickets serve`.
         const sink = createMemorySink();
         const live = await openRuntime({ store, rules, policy, sink, logger });
         const routes = new Map<string, string>();
@@ -56,7 +56,6 @@ describe('property: replay from zero reproduces the live pipeline (invariants 1,
           for (const event of inboundEvents(traffic, (customerId, channel) => routes.get(`${customerId}/${channel}`))) {
             sent.push(event);
             const [result] = await live.ingest.submit([event]);
-            await live.reactor.catchUp();
             await live.relay.catchUp();
             if (result?.status !== 'accepted') continue;
             const routed = event.type === 'ticket.created' || result.routing === 'new_ticket' || result.routing === 'follow_up';
@@ -89,7 +88,7 @@ describe('property: replay from zero reproduces the live pipeline (invariants 1,
         const replaySink = createMemorySink();
         const replay = await openRuntime({ store, readModel: `sqlite:${join(dir.path, 'rebuilt.db')}`, rules: OTHER_RULES, policy: OTHER_POLICY, sink: replaySink, logger });
         try {
-          // The reactor has decided everything already: the other rules decide nothing new.
+          // Decisions are read from the store, never made again: the other rules change nothing.
           await replay.settle();
           expect(await replay.store.headPosition()).toBe(head);
           expect(byId(await replay.readModel.all())).toEqual(byId(liveTickets));

@@ -295,6 +295,13 @@ describe('secured HTTP API', () => {
       expect((await get('/ui/', basic)).statusCode).toBe(200);
     });
 
+    it('answers GET / without a token: a redirect to /ui/, whose Basic challenge a browser can answer', async () => {
+      const root = await get('/');
+      expect(root.statusCode).toBe(302);
+      expect(root.headers.location).toBe('/ui/');
+      expect((await get('/ui/')).headers['www-authenticate']).toMatch(/^Basic /);
+    });
+
     it('keeps admin routes for the admin role (403 for read)', async () => {
       expect((await get('/v1/admin/ping', `Bearer ${READ_TOKEN}`)).statusCode).toBe(403);
       expect((await get('/v1/admin/ping', `Bearer ${ADMIN_TOKEN}`)).statusCode).toBe(200);

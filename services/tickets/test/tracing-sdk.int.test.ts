@@ -35,7 +35,7 @@ describe('spans with an OpenTelemetry SDK', () => {
     dir[Symbol.dispose]();
   });
 
-  it('ingest, rule-reactor and command-relay spans form one trace under the incoming span', async () => {
+  it('ingest (routing and rules) and command-relay spans form one trace under the incoming span', async () => {
     const ticketId = ticketIdFor(SMS_SOURCE, 't-1');
     await runtime.ingest.submit([messageReceived({ id: 't-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' })]);
     await runtime.ingest.submit([agentEvent('ticket.closed', { id: 't-close', time: '2026-03-02T09:00:00Z', ticketId })]);
@@ -50,18 +50,21 @@ describe('spans with an OpenTelemetry SDK', () => {
     const spans = exporter.getFinishedSpans();
     const named = (name: string) => spans.filter((s) => s.name === name);
     const [ingest] = named('tickets.ingest');
-    const [reactor] = named('tickets.rule-reactor');
     const [relay] = named('tickets.command-relay');
-    for (const span of [ingest, reactor, relay]) expect(span?.spanContext().traceId).toBe(INCOMING.traceId);
+    for (const span of [ingest, relay]) expect(span?.spanContext().traceId).toBe(INCOMING.traceId);
     expect(ingest?.parentSpanContext?.spanId).toBe(INCOMING.spanId);
-    expect(reactor?.parentSpanContext?.spanId).toBe(ingest?.spanContext().spanId);
-    expect(relay?.parentSpanContext?.spanId).toBe(reactor?.spanContext().spanId);
+    expect(relay?.parentSpanContext?.spanId).toBe(ingest?.spanContext().spanId);
+    // The rules are decided inside the ingest's decision: no span of their own.
+    expect(named('tickets.rule-reactor')).toEqual([]);
 
-    // The stored trigger names the ingest span; the commands name the reactor's decision.
+    // Every event of the decision — the routing and the rule decision — and every command it caused
+    // names the ingest span.
+    const traceparent = `00-${INCOMING.traceId}-${ingest?.spanContext().spanId}-01`;
     const stored = (await runtime.store.readStream(`ticket-${ticketId}`)).filter((e) => e.metadata.correlationId === 't-2');
-    expect(stored.find((e) => e.type === 'MessageReceived')?.metadata['traceparent']).toBe(`00-${INCOMING.traceId}-${ingest?.spanContext().spanId}-01`);
+    expect(stored.map((e) => e.type)).toEqual(expect.arrayContaining(['MessageReceived', 'RulesEvaluated']));
+    for (const event of stored) expect(event.metadata['traceparent']).toBe(traceparent);
     const commands = sink.commands.filter((c) => c.data.correlationId === 't-2');
     expect(commands.length).toBeGreaterThan(0);
-    for (const command of commands) expect(command.traceparent).toBe(`00-${INCOMING.traceId}-${reactor?.spanContext().spanId}-01`);
+    for (const command of commands) expect(command.traceparent).toBe(traceparent);
   });
 });

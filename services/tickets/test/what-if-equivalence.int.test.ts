@@ -48,8 +48,8 @@ async function record(dir: string, events: readonly object[], rules: RulesFile, 
 }
 
 /**
- * Posts random traffic through the real pipeline one event at a time, letting the reactor catch up
- * after each (as `tickets import` does); agents act on the tickets the pipeline actually routed to.
+ * Posts random traffic through the real pipeline one event at a time; agents act on the tickets the
+ * pipeline actually routed to.
  */
 async function recordTraffic(dir: string, traffic: Traffic, rules: RulesFile, policy: ReopenPolicy): Promise<Recorded> {
   const path = join(dir, 'recorded.db');
@@ -59,7 +59,6 @@ async function recordTraffic(dir: string, traffic: Traffic, rules: RulesFile, po
     for (const event of inboundEvents(traffic, (customerId, channel) => routes.get(`${customerId}/${channel}`))) {
       const [result] = await runtime.ingest.submit([event], 'import');
       if (result?.status !== 'accepted') continue;
-      await runtime.reactor.catchUp();
       // Where the customer's next messages on the channel go: changed by new tickets only.
       const routed = event.type === 'ticket.created' || result.routing === 'new_ticket' || result.routing === 'follow_up';
       if (routed && 'channel' in event.data) routes.set(`${event.subject}/${event.data.channel}`, result.ticketId);

@@ -12,11 +12,10 @@ import { domainError, type DomainError } from '../shared/domain-error.js';
 
 export type DomainEvent = TicketEvent | CustomerEvent;
 
-/** Events for one stream, in order. The caller adds ids, metadata and the expected version. */
-export interface StreamWrite {
-  readonly stream: string;
-  readonly events: readonly DomainEvent[];
-}
+/** Events for one stream, in order, typed by the stream's kind. The caller adds ids, metadata and the expected version. */
+export type StreamWrite =
+  | { readonly kind: 'ticket'; readonly stream: string; readonly events: readonly TicketEvent[] }
+  | { readonly kind: 'customer'; readonly stream: string; readonly events: readonly CustomerEvent[] };
 
 export type InboundDecision =
   | {
@@ -274,8 +273,8 @@ function decideAgentAction(event: AgentAction, ctx: DecisionContext): InboundDec
 
 function writesFor(ticketId: string, ticketEvents: TicketEvent[], customerId: string, customerEvents: CustomerEvent[]): StreamWrite[] {
   const writes: StreamWrite[] = [];
-  if (ticketEvents.length > 0) writes.push({ stream: ticketStream(ticketId), events: ticketEvents });
-  if (customerEvents.length > 0) writes.push({ stream: customerStream(customerId), events: customerEvents });
+  if (ticketEvents.length > 0) writes.push({ kind: 'ticket', stream: ticketStream(ticketId), events: ticketEvents });
+  if (customerEvents.length > 0) writes.push({ kind: 'customer', stream: customerStream(customerId), events: customerEvents });
   return writes;
 }
 

@@ -1,12 +1,13 @@
 import { invalidArgument } from '../validate-arguments.js';
 
 /**
- * The 6.x client knows only the `esdb://` and `esdb+discover://` schemes; KurrentDB's documentation
- * writes `kurrentdb://` (and `kurrent://`) for the same thing. `parseStoreUrl` accepts all of them.
+ * `parseStoreUrl` accepts `esdb://`, `kurrentdb://` and `kurrent://` (with `+discover`) for the same
+ * thing. The KurrentDB client reads all of them but prints a deprecation warning for `esdb`, so
+ * they are all handed over as `kurrentdb`.
  */
 export function toClientConnectionString(url: string): string {
   const match = /^(esdb|kurrentdb|kurrent)(\+discover)?:\/\//.exec(url);
   // The URL is not echoed: it may hold a password.
-  if (match === null) throw invalidArgument('not an EventStoreDB connection string; use esdb://host:2113?tls=false');
-  return `esdb${match[2] ?? ''}://${url.slice(match[0].length)}`;
+  if (match === null) throw invalidArgument('not a KurrentDB connection string; use kurrentdb://host:2113?tls=false');
+  return `kurrentdb${match[2] ?? ''}://${url.slice(match[0].length)}`;
 }

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { toClientConnectionString } from './connection-string.js';
 
 describe('connection strings', () => {
-  it('passes esdb:// through and spells kurrentdb:// the way the 6.x client reads it', () => {
-    expect(toClientConnectionString('esdb://localhost:2113?tls=false')).toBe('esdb://localhost:2113?tls=false');
-    expect(toClientConnectionString('kurrentdb://admin:changeit@db:2113?tls=false')).toBe('esdb://admin:changeit@db:2113?tls=false');
-    expect(toClientConnectionString('kurrent://db:2113')).toBe('esdb://db:2113');
-    expect(toClientConnectionString('kurrentdb+discover://a:2113,b:2113')).toBe('esdb+discover://a:2113,b:2113');
+  it('hands esdb://, kurrent:// and kurrentdb:// to the client as kurrentdb://, the scheme it reads without a warning', () => {
+    expect(toClientConnectionString('esdb://localhost:2113?tls=false')).toBe('kurrentdb://localhost:2113?tls=false');
+    expect(toClientConnectionString('kurrentdb://admin:changeit@db:2113?tls=false')).toBe('kurrentdb://admin:changeit@db:2113?tls=false');
+    expect(toClientConnectionString('kurrent://db:2113')).toBe('kurrentdb://db:2113');
+    expect(toClientConnectionString('esdb+discover://a:2113,b:2113')).toBe('kurrentdb+discover://a:2113,b:2113');
   });
 
   it('refuses anything else without echoing it (it may hold a password)', () => {

@@ -1,4 +1,4 @@
-import { ANY, BACKWARDS, END, EventStoreDBClient, jsonEvent, NO_STREAM } from '@eventstore/db-client';
+import { ANY, BACKWARDS, END, KurrentDBClient, jsonEvent, NO_STREAM } from '@kurrent/kurrentdb-client';
 import type { CheckpointStore } from '../checkpoint-store.port.js';
 import { EventStoreError } from '../errors.js';
 import { invalidArgument } from '../validate-arguments.js';
@@ -75,7 +75,7 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
     await this.#limitToLastEvent(stream);
     // A fresh UUID per save: saving the same position twice is two events, and harmless.
     const event = jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } });
-    await this.#retrying('save checkpoint', () => this.#client.appendToStream(stream, [event], { expectedRevision: ANY }));
+    await this.#retrying('save checkpoint', () => this.#client.appendToStream(stream, [event], { streamState: ANY }));
   }
 
   async close(): Promise<void> {
@@ -112,6 +112,6 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
 }
 
 export function createEsdbCheckpointStore(options: EsdbCheckpointStoreOptions): EsdbCheckpointStore {
-  const client = options.client ?? EventStoreDBClient.connectionString(toClientConnectionString(options.connectionString));
+  const client = options.client ?? KurrentDBClient.connectionString(toClientConnectionString(options.connectionString));
   return new EsdbCheckpoints(client, options.client === undefined, streamNaming(options.namespace), options.retry ?? DEFAULT_RETRY_POLICY);
 }

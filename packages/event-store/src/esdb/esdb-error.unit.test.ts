@@ -7,10 +7,10 @@ import {
   UnavailableError,
   UnknownError,
   WrongExpectedVersionError,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreError } from '../errors.js';
-import { concurrencyErrorFrom, isStreamNotFound, isTransientEsdbError, isWrongExpectedVersion, translateEsdbError } from './esdb-error.js';
+import { concurrencyErrorFrom, isConsistencyViolation, isStreamNotFound, isTransientEsdbError, isWrongExpectedVersion, translateEsdbError } from './esdb-error.js';
 
 const wrongVersion = (current: bigint | typeof NO_STREAM) => new WrongExpectedVersionError(undefined, { streamName: 'ticket-1', expected: 0n, current });
 
@@ -43,6 +43,21 @@ describe('EventStoreDB error mapping', () => {
     }
     // NotLeaderError needs a gRPC error to construct: its type is what counts.
     expect(isTransientEsdbError({ type: 'not-leader' })).toBe(true);
+  });
+
+  it('treats INTERNAL (13) and DATA_LOSS (15) as transient, also as the UnknownError older clients made of them', () => {
+    for (const code of [13, 15]) {
+      expect(isTransientEsdbError(Object.assign(new UnknownError(undefined, `${code} failover`), { code }))).toBe(true);
+      expect(isTransientEsdbError(Object.assign(new Error('raw'), { code }))).toBe(true);
+    }
+    // Other codes stay what they are: a bad request is not retried.
+    expect(isTransientEsdbError(Object.assign(new UnknownError(undefined, '3 INVALID_ARGUMENT'), { code: 3 }))).toBe(false);
+  });
+
+  it('recognises a refused multi-stream append by its type and violations', () => {
+    expect(isConsistencyViolation({ type: 'append-consistency-violation', violations: [] })).toBe(true);
+    expect(isConsistencyViolation({ type: 'append-consistency-violation' })).toBe(false);
+    expect(isConsistencyViolation(wrongVersion(1n))).toBe(false);
   });
 
   it('maps a refused environment to a final UNAVAILABLE, an oversized append to INVALID_ARGUMENT, and passes the rest through', () => {

@@ -1,4 +1,16 @@
-import { BACKWARDS, END, EventStoreDBClient, FORWARDS, type EventData, type ReadPosition, type RecordedEvent as ClientRecordedEvent, type WrongExpectedVersionError } from '@eventstore/db-client';
+import {
+  BACKWARDS,
+  END,
+  FORWARDS,
+  KurrentDBClient,
+  NO_STREAM,
+  STREAM_STATE,
+  type AppendRecordsResult,
+  type ConsistencyCheck,
+  type EventData,
+  type ReadPosition,
+  type RecordedEvent as ClientRecordedEvent,
+} from '@kurrent/kurrentdb-client';
 import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
 import type {
   AppendResult,
@@ -14,13 +26,14 @@ import { assertExpectedVersion, assertNewEvents, assertStreamName, countOption, 
 import { checkExpectedVersion, compareRun } from './append-decision.js';
 import { toClientConnectionString } from './connection-string.js';
 import type { EventStoreDBClientLike } from './esdb-client.port.js';
-import { concurrencyErrorFrom, isStreamNotFound, isWrongExpectedVersion, translateEsdbError } from './esdb-error.js';
+import { isConsistencyViolation, isStreamNotFound, translateEsdbError, type ConsistencyViolationLike } from './esdb-error.js';
 import { eventPosition, readPositionAfter } from './esdb-position.js';
 import { followAll, type EsdbSubscribeOptions } from './esdb-subscription.js';
-import { fromCurrentRevision, toExpectedRevision } from './expected-revision.js';
+import { toExpectedRevision } from './expected-revision.js';
+import { assertSupportedServer } from './server-version.js';
 import { storedEventId, toEventData, toRecordedEvent } from './event-mapping.js';
 import { mapConcurrently } from './map-concurrently.js';
-import { matchStream } from './stream-filter.js';
+import { clientStreamFilter, matchStream } from './stream-filter.js';
 import { streamNaming, type StreamNaming } from './stream-naming.js';
 import { DEFAULT_RETRY_POLICY, retryTransient, type RetryPolicy } from './transient-retry.js';
 
@@ -47,9 +60,11 @@ const DEFAULT_RECONNECT_POLICY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 10
 const DEFAULT_READ_ALL_COUNT = 1000;
 /** The most events one page of a `$all` scan asks for; pages start small and double. */
 const MAX_SCAN_PAGE = 4096;
-const FIRST_HEAD_SCAN_PAGE = 32;
+const FIRST_HEAD_SCAN_PAGE = 4;
 /** Stream heads read at once when checking a batch of appends or `streamVersions`. */
 const HEAD_READ_CONCURRENCY = 16;
+/** Times one appendMany checks the streams and writes, when other writers keep getting in between. */
+const MAX_WRITE_CHECKS = 3;
 
 /** The last event of a stream: what expected versions are checked against. */
 interface StreamHead {
@@ -70,15 +85,28 @@ interface PreparedAppend {
  * What the check before writing decided for one append:
  * - `check`: no events, the expected version held; the result is the stream's head;
  * - `repeat`: the same events are already stored at these revisions; nothing to write;
- * - `write`: append (the server checks the expected version again, atomically);
+ * - `write`: append (the server checks the stream again, atomically with every other append);
  * - `recheck`: the stream moved past the expected version through an earlier append of this call:
  *   look for a repeat once that one is written.
  */
 type Step =
-  | { readonly kind: 'check'; readonly append: PreparedAppend }
+  | CheckStep
   | { readonly kind: 'repeat'; readonly append: PreparedAppend; readonly result: AppendResult }
-  | { readonly kind: 'write'; readonly append: PreparedAppend }
+  | WriteStep
   | { readonly kind: 'recheck'; readonly append: PreparedAppend };
+/** `version`: the stream's revision before the step, counting the call's earlier appends. */
+interface CheckStep {
+  readonly kind: 'check';
+  readonly append: PreparedAppend;
+  readonly version: number;
+}
+interface WriteStep {
+  readonly kind: 'write';
+  readonly append: PreparedAppend;
+  readonly version: number;
+}
+
+const isExact = (expected: ExpectedVersion): boolean => typeof expected === 'number' || expected === 'no_stream';
 
 /** A stream during the check: the revision it will have after this call's earlier appends, and whether they write to it. */
 interface SimulatedStream {
@@ -104,7 +132,7 @@ const prepareAppend = (naming: StreamNaming, append: StreamAppend): PreparedAppe
 };
 
 const unknownPosition = (): EventStoreError =>
-  new EventStoreError('EVENT_STORE.UNAVAILABLE', 'the server reports no event positions on stream reads: EventStoreDB/KurrentDB 22.6 or later is required', false);
+  new EventStoreError('EVENT_STORE.UNAVAILABLE', 'the server reports no event positions on stream reads: KurrentDB 26.1 or later is required', false);
 
 class EsdbEventStoreAdapter implements EsdbEventStore {
   readonly #client: EventStoreDBClientLike;
@@ -113,6 +141,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   readonly #retry: RetryPolicy;
   readonly #reconnect: RetryPolicy;
   readonly #closing = new AbortController();
+  #supportedCheck: Promise<void> | undefined;
 
   constructor(client: EventStoreDBClientLike, ownsClient: boolean, naming: StreamNaming, retry: RetryPolicy, reconnect: RetryPolicy) {
     this.#client = client;
@@ -132,57 +161,45 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   /**
-   * EventStoreDB has no transaction across streams, so this is NOT atomic across streams. First every
-   * append is checked against the streams as they are (expected versions, repeats), and nothing is
-   * written when one fails: the common conflict (a stale decision) writes nothing, as with SQLite.
-   * Then the appends are written one by one, in the order given, each with its expected version, which
-   * the server checks atomically per stream. A writer that gets in between the check and the writes,
-   * or a crash or outage part-way, leaves the earlier appends written and the later ones not.
+   * One atomic write, as on SQLite and PostgreSQL: every append is committed or none is. The appends
+   * are first checked against the streams' heads (expected versions, repeats of earlier calls), so
+   * the common conflict costs no write; then everything left to write goes to the server in ONE
+   * `appendRecords` call (KurrentDB 26.1+), which checks every stream again — read-only checks
+   * included — and commits all records in order, or nothing. Another writer that got in between the
+   * check and the write makes the server refuse the whole call; it is then checked again (a stale
+   * decision becomes the caller's ConcurrencyError, a repeat is found as such).
    *
-   * What makes that recoverable: every event's UUID is derived from its id, so repeating the same call
-   * finds the written appends as repeats (`duplicate: true`) and writes the rest. Transient failures are
-   * retried here, per append, for the same reason. What callers must do is order the appends so that a
-   * prefix of them is a safe state: write the marker that says "done" LAST. The ingest writes the
-   * inbound-log append (its deduplication marker) before the ticket and customer appends; on this
-   * store a crash in between would make the redelivered event a "duplicate" whose ticket events were
-   * never written: lost. With the inbound-log append last, a crash leaves the inbound event unlogged,
-   * so it is decided again when redelivered: at least once instead of at most once (the new decision
-   * sees the ticket events already written and may add to them, but nothing is lost). The ingest is
-   * not changed here: that order is the lead's call (see the adapter's report).
+   * Retries after a transient failure (lost reply, leader change) send exact revisions for every
+   * stream, so the server recognises the committed write by revision and ids. `any` is sent only on a
+   * first attempt, where the server's recent-ids cache may recognise a repeat: that cache is bounded
+   * and lost on restart or failover, so nothing depends on it for a retry.
    */
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.#assertOpen();
     if (!Array.isArray(appends)) throw invalidArgument('appends must be an array');
     const prepared = appends.map((append) => prepareAppend(this.#naming, append));
     if (prepared.length === 0) return [];
-    const { steps, heads } = await this.#check(prepared);
-    const results: AppendResult[] = [];
-    for (const step of steps) {
-      const { append } = step;
-      const head = heads.get(append.serverStream);
-      switch (step.kind) {
-        case 'check':
-          results.push({ stream: append.stream, nextExpectedVersion: head?.version ?? -1, position: head?.position ?? 0, duplicate: false });
-          break;
-        case 'repeat':
-          results.push(step.result);
-          break;
-        case 'recheck':
-          results.push(await this.#findRepeat(append, head?.version ?? -1));
-          break;
-        case 'write': {
-          const result = await this.#write(append, head);
-          if (!result.duplicate) heads.set(append.serverStream, { version: result.nextExpectedVersion, position: result.position });
-          results.push(result);
-          break;
-        }
+    await this.#supported();
+    /** Loose appends (any, stream_exists) the server found written already, by its recent-ids cache. */
+    const found = new Map<PreparedAppend, AppendResult>();
+    for (let attempt = 1; ; attempt++) {
+      const { steps, heads } = await this.#check(prepared, found);
+      try {
+        return await this.#commit(steps, heads);
+      } catch (error) {
+        if (!isConsistencyViolation(error)) throw translateEsdbError(error, 'append');
+        // Nothing was written. Loose appends refused on a stream nobody else moved are the server's
+        // idempotency answer: find where they are (or that only part of them is there).
+        const refused = await this.#locateRefusedLoose(error, steps, heads);
+        for (const [append, result] of refused) found.set(append, result);
+        if (attempt >= MAX_WRITE_CHECKS) throw this.#concurrencyErrorFrom(error, prepared);
       }
     }
-    return results;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
+    await this.#supported();
     assertStreamName(stream);
     const serverStream = this.#naming.toServer(stream);
     const backwards = options.direction === 'backwards';
@@ -199,19 +216,21 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
+    await this.#supported();
     const after = positionOption('after', options.after);
     const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
     if (maxCount === 0) return [];
     const prefixes = streamPrefixesOption(options.streamPrefixes);
-    // The 6.x client reads `$all` without a server-side filter, so this scans and filters here:
-    // pages start at what was asked for and double while they bring too little (other streams, other
-    // namespaces, system events). Subscriptions do use the server's filter.
+    // The server filters by stream name (system streams, other namespaces, other prefixes), so pages
+    // are mostly ours; what its filter cannot tell apart (a prefix `c` also matches `checkpoint-`) is
+    // dropped here, and pages double while they bring too little.
+    const filter = clientStreamFilter(this.#naming, prefixes);
     const found: RecordedEvent[] = [];
     let scanned = after;
     let from = readPositionAfter(after);
     let pageSize = Math.min(MAX_SCAN_PAGE, maxCount + 1);
     for (;;) {
-      const page = await this.#retrying('readAll', () => collect(this.#client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: pageSize })));
+      const page = await this.#retrying('readAll', () => collect(this.#client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: pageSize, filter })));
       let progressed = false;
       for (const { event } of page) {
         const position = eventPosition(event?.position);
@@ -231,16 +250,18 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   subscribeToAll(options: EsdbSubscribeOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
-    return followAll({ client: this.#client, naming: this.#naming, closing: this.#closing.signal, reconnect: this.#reconnect }, options);
+    return followAll({ client: this.#client, naming: this.#naming, closing: this.#closing.signal, reconnect: this.#reconnect, supported: () => this.#supported() }, options);
   }
 
-  /** Reads `$all` backwards to the newest event of ours, past system events and other namespaces. */
+  /** Reads `$all` backwards to the newest event of ours; the server's filter skips system events and other namespaces. */
   async headPosition(): Promise<number> {
     this.#assertOpen();
+    await this.#supported();
+    const filter = clientStreamFilter(this.#naming, undefined);
     let from: ReadPosition = END;
     let pageSize = FIRST_HEAD_SCAN_PAGE;
     for (;;) {
-      const page = await this.#retrying('headPosition', () => collect(this.#client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: pageSize })));
+      const page = await this.#retrying('headPosition', () => collect(this.#client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: pageSize, filter })));
       let oldest: bigint | undefined;
       for (const { event } of page) {
         if (event === undefined) continue;
@@ -256,6 +277,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
 
   async streamVersions(streams: readonly string[]): Promise<Map<string, number>> {
     this.#assertOpen();
+    await this.#supported();
     const serverStreams = streams.map((stream) => {
       assertStreamName(stream);
       return this.#naming.toServer(stream);
@@ -279,7 +301,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
    * Checks every append against the streams' current heads, as if the earlier appends of the call were
    * already written, and throws before anything is written when one cannot succeed.
    */
-  async #check(appends: readonly PreparedAppend[]): Promise<{ steps: Step[]; heads: Map<string, StreamHead | undefined> }> {
+  async #check(appends: readonly PreparedAppend[], found: ReadonlyMap<PreparedAppend, AppendResult>): Promise<{ steps: Step[]; heads: Map<string, StreamHead | undefined> }> {
     const serverStreams = [...new Set(appends.map((append) => append.serverStream))];
     const stored = await mapConcurrently(serverStreams, HEAD_READ_CONCURRENCY, (serverStream) => this.#readHead(serverStream, 'append'));
     const heads = new Map(serverStreams.map((serverStream, i) => [serverStream, stored[i]]));
@@ -289,12 +311,17 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     const steps: Step[] = [];
     for (const append of appends) {
       const state = simulated.get(append.serverStream)!;
+      const known = found.get(append);
+      if (known !== undefined) {
+        steps.push({ kind: 'repeat', append, result: known });
+        continue;
+      }
       const check = checkExpectedVersion(append.expected, state.version);
       if (append.events.length === 0) {
         if (check !== 'matches') throw new ConcurrencyError(append.stream, String(append.expected), state.version);
-        steps.push({ kind: 'check', append });
+        steps.push({ kind: 'check', append, version: state.version });
       } else if (check === 'matches') {
-        steps.push({ kind: 'write', append });
+        steps.push({ kind: 'write', append, version: state.version });
         state.version += append.events.length;
         state.pendingWrites = true;
       } else if (check === 'moved-on') {
@@ -307,11 +334,169 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   /**
+   * Writes what the check left to write in one `appendRecords` call and builds the results. Every
+   * stream a check or write step names is checked by the server at the revision this call started
+   * from: exact where any append of the call on it is exact, and on retries everywhere.
+   */
+  async #commit(steps: readonly Step[], heads: ReadonlyMap<string, StreamHead | undefined>): Promise<AppendResult[]> {
+    const writes = steps.filter((step): step is WriteStep => step.kind === 'write');
+    if (writes.length > 0) {
+      const records = writes.flatMap((step) => step.append.data.map((record) => ({ streamName: step.append.serverStream, record })));
+      const exact = new Map<string, ConsistencyCheck>();
+      const firstAttempt = new Map<string, ConsistencyCheck>();
+      const checked = steps.filter((step): step is WriteStep | CheckStep => step.kind === 'write' || step.kind === 'check');
+      for (const { append } of checked) {
+        const streamName = append.serverStream;
+        if (exact.has(streamName)) continue;
+        const head = heads.get(streamName)?.version ?? -1;
+        const atHead: ConsistencyCheck = { type: STREAM_STATE, streamName, expectedState: head < 0 ? NO_STREAM : BigInt(head) };
+        exact.set(streamName, atHead);
+        const loose = checked.every((step) => step.append.serverStream !== streamName || !isExact(step.append.expected));
+        firstAttempt.set(streamName, loose ? { ...atHead, expectedState: toExpectedRevision(append.expected) } : atHead);
+      }
+      let attempts = 0;
+      const written = await retryTransient(
+        () => this.#client.appendRecords(records, [...(attempts++ === 0 ? firstAttempt : exact).values()]),
+        this.#retry,
+        this.#closing.signal,
+      );
+      return this.#results(steps, heads, records, written);
+    }
+    return this.#results(steps, heads, [], undefined);
+  }
+
+  async #results(
+    steps: readonly Step[],
+    heads: ReadonlyMap<string, StreamHead | undefined>,
+    records: readonly { streamName: string; record: EventData }[],
+    written: AppendRecordsResult | undefined,
+  ): Promise<AppendResult[]> {
+    const revisions = new Map((written?.responses ?? []).map((response) => [response.streamName, Number(response.revision)]));
+    const positions = written === undefined ? [] : await this.#recordPositions(records, written.position);
+    const results: AppendResult[] = [];
+    let recordIndex = 0;
+    const current = new Map<string, StreamHead | undefined>(heads);
+    for (const step of steps) {
+      const { append } = step;
+      switch (step.kind) {
+        case 'check': {
+          const head = current.get(append.serverStream);
+          results.push({ stream: append.stream, nextExpectedVersion: head?.version ?? -1, position: head?.position ?? 0, duplicate: false });
+          break;
+        }
+        case 'repeat':
+          results.push(step.result);
+          break;
+        case 'recheck':
+          results.push(await this.#findRepeat(append, current.get(append.serverStream)?.version ?? -1));
+          break;
+        case 'write': {
+          recordIndex += append.events.length;
+          const planned = step.version + append.events.length;
+          // What the server says, which differs from the plan for loose appends only: later, when
+          // another writer got in first (`any` lets it), earlier when it found them written already.
+          const streamLast = revisions.get(append.serverStream);
+          const version = streamLast === undefined ? planned : streamLast - this.#eventsAfter(steps, step);
+          if (version < planned) {
+            // Its recent-ids cache recognised these `any` events: nothing new was written.
+            results.push(await this.#repeatAt(append, version));
+            break;
+          }
+          const position = positions[recordIndex - 1] ?? (await this.#positionOf(append.serverStream, version));
+          current.set(append.serverStream, { version, position });
+          results.push({ stream: append.stream, nextExpectedVersion: version, position, duplicate: false });
+          break;
+        }
+      }
+    }
+    return results;
+  }
+
+  /** Events the call writes to the step's stream after the step: how far the stream's last revision is past the step's. */
+  #eventsAfter(steps: readonly Step[], step: WriteStep): number {
+    let after = 0;
+    for (const later of steps.slice(steps.indexOf(step) + 1)) if (later.kind === 'write' && later.append.serverStream === step.append.serverStream) after += later.append.events.length;
+    return after;
+  }
+
+  /**
+   * The position of every record of a committed `appendRecords`: the server answers with the last
+   * one's, and a transaction's records sit next to each other in the log, in request order. So one
+   * backward read of `$all` from that position brings the others. Where the log does not show them
+   * as expected, undefined entries make the caller read each stream's head instead.
+   */
+  async #recordPositions(records: readonly { record: EventData }[], last: bigint): Promise<(number | undefined)[]> {
+    const lastPosition = eventPosition({ commit: last, prepare: last });
+    const positions: (number | undefined)[] = new Array<number | undefined>(records.length).fill(undefined);
+    if (lastPosition === undefined) return positions;
+    positions[records.length - 1] = lastPosition;
+    if (records.length === 1) return positions;
+    const page = await this.#retrying('append', () =>
+      collect(this.#client.readAll({ fromPosition: { commit: last, prepare: last }, direction: BACKWARDS, maxCount: records.length - 1 })),
+    );
+    const before = page.map(({ event }) => event).reverse();
+    if (before.length !== records.length - 1 || before.some((event, i) => event?.id.toLowerCase() !== records[i]!.record.id?.toLowerCase())) return [undefined];
+    before.forEach((event, i) => (positions[i] = eventPosition(event?.position)));
+    return positions;
+  }
+
+  /** The result of an append whose events the server says end at `lastRevision`. */
+  async #repeatAt(append: PreparedAppend, lastRevision: number): Promise<AppendResult> {
+    const first = lastRevision - append.events.length + 1;
+    const stored = first < 0 ? [] : await this.#readServerStream(append.serverStream, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length }, 'append');
+    const comparison = compareRun(
+      append.events.map((event) => event.id),
+      stored.map((event) => storedEventId(event)),
+    );
+    if (comparison.kind === 'partial') throw new IdempotencyError(append.stream, comparison.eventId);
+    if (comparison.kind === 'different') throw new EventStoreError('EVENT_STORE.UNAVAILABLE', `append to ${append.stream}: the server reported events that are not there`, true);
+    const position = eventPosition(stored.at(-1)!.position);
+    if (position === undefined) throw unknownPosition();
+    return { stream: append.stream, nextExpectedVersion: lastRevision, position, duplicate: true };
+  }
+
+  /**
+   * After a refused `appendRecords`: loose appends on streams that have not moved since the check were
+   * refused by the server's id check (all of their events written already, in a call that writes
+   * others too, or only some). Looks for them in the stream: a repeat becomes a duplicate result,
+   * part of one an IdempotencyError.
+   */
+  async #locateRefusedLoose(error: ConsistencyViolationLike, steps: readonly Step[], heads: ReadonlyMap<string, StreamHead | undefined>): Promise<Map<PreparedAppend, AppendResult>> {
+    const located = new Map<PreparedAppend, AppendResult>();
+    for (const violation of error.violations) {
+      const actual = violation.actualState === NO_STREAM ? -1 : Number(violation.actualState);
+      if (actual !== (heads.get(violation.streamName)?.version ?? -1)) continue;
+      for (const step of steps) {
+        if (step.kind !== 'write' || step.append.serverStream !== violation.streamName || isExact(step.append.expected)) continue;
+        const stored = await this.#readServerStream(step.append.serverStream, { direction: FORWARDS, fromRevision: 0n }, 'append');
+        const ids = stored.map((event) => storedEventId(event));
+        const start = ids.indexOf(step.append.events[0]!.id);
+        if (start < 0) continue;
+        const comparison = compareRun(
+          step.append.events.map((event) => event.id),
+          ids.slice(start, start + step.append.events.length),
+        );
+        if (comparison.kind !== 'repeat') throw new IdempotencyError(step.append.stream, step.append.events[0]!.id);
+        located.set(step.append, await this.#repeatAt(step.append, start + step.append.events.length - 1));
+      }
+    }
+    return located;
+  }
+
+  /** A refusal that checking again did not resolve: the first refused stream, as the caller named it. */
+  #concurrencyErrorFrom(error: ConsistencyViolationLike, appends: readonly PreparedAppend[]): ConcurrencyError {
+    const [violation] = error.violations;
+    const append = appends.find((candidate) => candidate.serverStream === violation?.streamName) ?? appends[0]!;
+    const actual = violation === undefined || violation.actualState === NO_STREAM ? -1 : Number(violation.actualState);
+    return new ConcurrencyError(append.stream, String(append.expected), actual, { cause: error });
+  }
+
+  /**
    * The stream is past the expected revision: the same events may be there already (a retried call).
    * Returns the duplicate result when they are; throws IdempotencyError when only some are, else a
    * ConcurrencyError with the stream's revision.
    */
-  async #findRepeat(append: PreparedAppend, actual: number, cause?: WrongExpectedVersionError): Promise<AppendResult> {
+  async #findRepeat(append: PreparedAppend, actual: number): Promise<AppendResult> {
     const first = append.expected === 'no_stream' ? 0 : (append.expected as number) + 1;
     const stored = await this.#readServerStream(append.serverStream, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length }, 'append');
     const comparison = compareRun(
@@ -319,43 +504,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
       stored.map((event) => storedEventId(event)),
     );
     if (comparison.kind === 'partial') throw new IdempotencyError(append.stream, comparison.eventId);
-    if (comparison.kind === 'different') throw new ConcurrencyError(append.stream, String(append.expected), actual, cause === undefined ? undefined : { cause });
+    if (comparison.kind === 'different') throw new ConcurrencyError(append.stream, String(append.expected), actual);
     const last = stored[stored.length - 1]!;
     const position = eventPosition(last.position);
     if (position === undefined) throw unknownPosition();
     return { stream: append.stream, nextExpectedVersion: Number(last.revision), position, duplicate: true };
-  }
-
-  /** Writes one append; retried on transient failures, which the derived event UUIDs make safe. */
-  async #write(append: PreparedAppend, before: StreamHead | undefined): Promise<AppendResult> {
-    let written;
-    try {
-      written = await retryTransient(
-        () => this.#client.appendToStream(append.serverStream, append.data, { expectedRevision: toExpectedRevision(append.expected) }),
-        this.#retry,
-        this.#closing.signal,
-      );
-    } catch (error) {
-      if (isWrongExpectedVersion(error)) return this.#afterRefusal(append, error);
-      throw translateEsdbError(error, `append to ${append.stream}`);
-    }
-    const version = Number(written.nextExpectedRevision);
-    const position = eventPosition(written.position) ?? (await this.#positionOf(append.serverStream, version));
-    // The server answers a repeated append as a success with the stored events' revision and position,
-    // without saying so: older than the head we read before writing means nothing new was written.
-    return { stream: append.stream, nextExpectedVersion: version, position, duplicate: before !== undefined && position <= before.position };
-  }
-
-  /** The server refused the expected version, though the check before writing had passed: another writer got in between. */
-  async #afterRefusal(append: PreparedAppend, error: WrongExpectedVersionError): Promise<AppendResult> {
-    const actual = fromCurrentRevision(error.actualVersion);
-    if (append.expected === 'any' || (append.expected === 'stream_exists' && actual >= 0)) {
-      // Without an expected revision, the server refuses only an append whose first event is stored
-      // and the others not.
-      throw new IdempotencyError(append.stream, append.events[0]!.id);
-    }
-    if (checkExpectedVersion(append.expected, actual) === 'moved-on') return this.#findRepeat(append, actual, error);
-    throw concurrencyErrorFrom(error, append.stream, String(append.expected));
   }
 
   async #positionOf(serverStream: string, version: number): Promise<number> {
@@ -363,6 +516,20 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     const position = eventPosition(event?.position);
     if (position === undefined) throw unknownPosition();
     return position;
+  }
+
+  /** Refuses, once per store, a server this adapter cannot run on (see server-version.ts). */
+  #supported(): Promise<void> {
+    this.#supportedCheck ??= (async () => {
+      try {
+        await this.#retrying('connect', () => assertSupportedServer(this.#client));
+      } catch (error) {
+        // A transient failure is asked again next time; a refusal stays.
+        if (error instanceof EventStoreError && error.retriable) this.#supportedCheck = undefined;
+        throw error;
+      }
+    })();
+    return this.#supportedCheck;
   }
 
   async #readHead(serverStream: string, operation: string): Promise<StreamHead | undefined> {
@@ -406,12 +573,12 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
 }
 
 /**
- * The EventStoreDB (KurrentDB) event store. Appends are atomic per stream only: see `appendMany`.
+ * The KurrentDB event store (26.1 and later). Appends are atomic across streams: see `appendMany`.
  * Event ids become name-based UUIDs, so retried appends are recognised by the server; positions are
  * derived from the log's commit positions (see esdb-position.ts).
  */
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {
   const naming = streamNaming(options.namespace);
-  const client = options.client ?? EventStoreDBClient.connectionString(toClientConnectionString(options.connectionString));
+  const client = options.client ?? KurrentDBClient.connectionString(toClientConnectionString(options.connectionString));
   return new EsdbEventStoreAdapter(client, options.client === undefined, naming, options.retry ?? DEFAULT_RETRY_POLICY, options.reconnect ?? DEFAULT_RECONNECT_POLICY);
 }

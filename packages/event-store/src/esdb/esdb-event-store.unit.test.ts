@@ -1,10 +1,10 @@
-import { EventStoreDBClient, UnknownError } from '@eventstore/db-client';
+import { KurrentDBClient, UnavailableError, UnknownError } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
 import type { NewEvent, RecordedEvent } from '../event-store.port.js';
 import type { EventStoreDBClientLike } from './esdb-client.port.js';
 import { createEsdbEventStore, type EsdbEventStore } from './esdb-event-store.js';
-import { EVENT_ID_METADATA_KEY } from './event-mapping.js';
+import { EVENT_ID_METADATA_KEY, toEventData } from './event-mapping.js';
 import { eventUuid } from './event-uuid.js';
 import { InMemoryEsdbServer } from './in-memory-esdb-client.js';
 
@@ -13,6 +13,8 @@ const DEADLINE_MS = 3000;
 
 const event = (id: string, data: NewEvent['data'] = { id }): NewEvent => ({ id, type: 'ThingHappened', data });
 const ids = (events: readonly RecordedEvent[]): string[] => events.map((e) => e.id);
+const writes = (server: InMemoryEsdbServer): string[] =>
+  server.calls.filter((call) => call.operation === 'appendToStream' || call.operation === 'appendRecords').map((call) => call.operation);
 
 function open(server = new InMemoryEsdbServer(), options: { namespace?: string; client?: EventStoreDBClientLike } = {}): { server: InMemoryEsdbServer; store: EsdbEventStore } {
   const store = createEsdbEventStore({
@@ -51,7 +53,7 @@ const expectIncreasing = (events: readonly RecordedEvent[]): void => {
 
 describe('EventStoreDB event store over the in-memory fake client', () => {
   describe('appends', () => {
-    it('sends UUIDs derived from our ids, our id in the metadata, and the expected revision', async () => {
+    it('sends UUIDs derived from our ids and our id in the properties, in one appendRecords call', async () => {
       const { server, store } = open();
       await store.append('ticket-1', [event('in-1:0'), event('in-1:1')], { expectedVersion: 'no_stream' });
       const raw = [];
@@ -59,116 +61,132 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       expect(raw.map((e) => e.id)).toEqual([eventUuid('in-1:0'), eventUuid('in-1:1')]);
       expect(raw.map((e) => (e.metadata as Record<string, unknown>)[EVENT_ID_METADATA_KEY])).toEqual(['in-1:0', 'in-1:1']);
       expect(ids(await store.readStream('ticket-1'))).toEqual(['in-1:0', 'in-1:1']);
+      expect(writes(server)).toEqual(['appendRecords']);
     });
 
     it('a repeated append is reported as duplicate, by the check before writing or by the server', async () => {
       const { server, store } = open();
       const original = await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'no_stream' });
       await store.append('inbound-1', [event('c')], { expectedVersion: 1 });
-      const writes = (): number => server.calls.filter((call) => call.operation === 'appendToStream').length;
-      const before = writes();
+      const before = writes(server).length;
 
       // An exact revision behind the head: the stored run is read and compared; nothing is sent.
       expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'no_stream' })).toEqual({ ...original, duplicate: true });
-      expect(writes()).toBe(before);
-      // `any`: the server recognises the first id and answers with the stored events' revision and position.
+      expect(writes(server)).toHaveLength(before);
+      // `any`: the server recognises the first id (its recent-ids cache) and answers with the stored revision.
       expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'any' })).toEqual({ ...original, duplicate: true });
-      expect(writes()).toBe(before + 1);
+      expect(writes(server)).toHaveLength(before + 1);
       expect(ids(await store.readStream('inbound-1'))).toEqual(['a', 'b', 'c']);
     });
 
     it('retries a transient failure; a lost reply does not write the events twice and is no duplicate', async () => {
       const { server, store } = open();
-      server.failNext('appendToStream', { afterEffect: true });
+      server.failNext('appendRecords', { afterEffect: true });
       const result = await store.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
       expect(result).toMatchObject({ nextExpectedVersion: 0, duplicate: false });
       expect(ids(await store.readStream('ticket-1'))).toEqual(['a']);
-      expect(server.calls.filter((call) => call.operation === 'appendToStream')).toHaveLength(2);
+      expect(writes(server)).toHaveLength(2);
+    });
+
+    it('retries an `any` append after a lost reply and a leader change with the exact revision: no duplicate though the server forgot the ids', async () => {
+      const { server, store } = open();
+      await store.append('customer-1', [event('c0')]);
+      // The write happens, the reply is lost, and the node that answers next never saw the ids.
+      const failover = new UnavailableError(undefined, '14 UNAVAILABLE: leader lost');
+      for (const operation of ['appendRecords', 'appendToStream'] as const) server.failNext(operation, { afterEffect: true, error: failover, then: () => server.restart() });
+      const result = await store.append('customer-1', [event('erased')], { expectedVersion: 'any' });
+      expect(ids(await store.readStream('customer-1'))).toEqual(['c0', 'erased']);
+      expect(result).toMatchObject({ nextExpectedVersion: 1, duplicate: false });
+    });
+
+    it('retries INTERNAL (13) and DATA_LOSS (15), which a node answers while it loses leadership', async () => {
+      const { server, store } = open();
+      // The shape older clients give them: an UnknownError carrying the gRPC code.
+      const internal = Object.assign(new UnknownError(undefined, '13 INTERNAL: leader lost'), { code: 13 });
+      const dataLoss = Object.assign(new UnknownError(undefined, '15 DATA_LOSS'), { code: 15 });
+      server.failNext('appendRecords', { afterEffect: true, error: internal });
+      server.failNext('readStream', { error: dataLoss });
+      await store.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['a']);
     });
 
     it('reports a lasting outage as a retriable UNAVAILABLE after the retry policy', async () => {
       const { server, store } = open();
-      server.failNext('appendToStream', { times: FAST.maxAttempts });
+      await store.headPosition();
+      server.failNext('appendRecords', { times: FAST.maxAttempts });
       const error = await store.append('ticket-1', [event('a')]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventStoreError);
       expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
       expect(await store.readStream('ticket-1')).toEqual([]);
     });
 
-    it('maps a refusal by the server (another writer got in after the check) to ConcurrencyError or IdempotencyError', async () => {
+    it('another writer between the check and the write: the server refuses, the call is checked again', async () => {
       const server = new InMemoryEsdbServer();
-      const other = open(server).store;
-      await other.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
-      // A client that lets another writer in between our check and our write, once.
-      const real = server.connect();
-      let interfere: (() => Promise<unknown>) | undefined;
-      const racing: EventStoreDBClientLike = {
-        appendToStream: async (...args) => {
-          const before = interfere;
-          interfere = undefined;
-          await before?.();
-          return real.appendToStream(...args);
-        },
-        readStream: (...args) => real.readStream(...args),
-        readAll: (...args) => real.readAll(...args),
-        subscribeToAll: (...args) => real.subscribeToAll(...args),
-        setStreamMetadata: (...args) => real.setStreamMetadata(...args),
-        dispose: () => real.dispose(),
-      };
-      const { store } = open(server, { client: racing });
+      const { store } = open(server);
+      await store.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
+      const theirs = (id: string) => toEventData('ticket-1', event(id));
 
-      interfere = () => other.append('ticket-1', [event('theirs')], { expectedVersion: 0 });
+      // Our decision was made at revision 0: a stale decision is the caller's ConcurrencyError.
+      server.beforeNextWrite(() => void server.append('ticket-1', [theirs('theirs')], 0n));
       const conflict = await store.append('ticket-1', [event('mine')], { expectedVersion: 0 }).catch((e: unknown) => e);
       expect(conflict).toBeInstanceOf(ConcurrencyError);
       expect(conflict).toMatchObject({ stream: 'ticket-1', expected: '0', actual: 1 });
 
       // The other writer stores our exact events first: the server takes ours as a repeat and writes
-      // nothing. Its answer looks like a fresh write, newer than the head we read: known limitation,
-      // such a race is reported as `duplicate: false`.
-      interfere = () => other.append('ticket-1', [event('x'), event('y')], { expectedVersion: 1 });
+      // nothing. Its answer is the one a lost reply's retry gets: known limitation, such a race is
+      // reported as `duplicate: false`.
+      server.beforeNextWrite(() => void server.append('ticket-1', [theirs('x'), theirs('y')], 1n));
       expect(await store.append('ticket-1', [event('x'), event('y')], { expectedVersion: 1 })).toMatchObject({ nextExpectedVersion: 3, duplicate: false });
 
-      // Only the first of ours is there: neither a repeat nor a plain conflict.
-      interfere = () => other.append('ticket-1', [event('p')], { expectedVersion: 3 });
-      const partial = await store.append('ticket-1', [event('p'), event('q')], { expectedVersion: 3 }).catch((e: unknown) => e);
+      // `any`: nothing for the caller to decide again; written after the other writer's event.
+      server.beforeNextWrite(() => void server.append('ticket-1', [theirs('z')], 3n));
+      expect(await store.append('ticket-1', [event('p')], { expectedVersion: 'any' })).toMatchObject({ nextExpectedVersion: 5, duplicate: false });
+      expect(ids(await store.readStream('ticket-1'))).toEqual(['a', 'theirs', 'x', 'y', 'z', 'p']);
+    });
+
+    it('an `any` append whose first event is stored and the others not is an IdempotencyError', async () => {
+      const { store } = open();
+      await store.append('ticket-1', [event('p')]);
+      const partial = await store.append('ticket-1', [event('p'), event('q')], { expectedVersion: 'any' }).catch((e: unknown) => e);
       expect(partial).toBeInstanceOf(IdempotencyError);
       expect(partial).toMatchObject({ eventId: 'p' });
-      expect(ids(await store.readStream('ticket-1'))).toEqual(['a', 'theirs', 'x', 'y', 'p']);
     });
   });
 
   describe('appendMany', () => {
-    it('checks every stream first, then writes in the order given, stream by stream', async () => {
+    it('checks every stream, then writes everything in one atomic call that checks the read-only streams too', async () => {
       const { server, store } = open();
       await store.append('customer-1', [event('c0')]);
+      await store.append('customer-2', [event('d0')]);
       server.calls.length = 0;
       const results = await store.appendMany([
         { stream: 'ticket-1', events: [event('t0')], expectedVersion: 'no_stream' },
+        { stream: 'customer-2', events: [], expectedVersion: 0 },
         { stream: 'customer-1', events: [], expectedVersion: 0 },
         { stream: 'customer-1', events: [event('c1')], expectedVersion: 0 },
         { stream: 'inbound-1', events: [event('i0')], expectedVersion: 'no_stream' },
       ]);
-      const reads = server.calls.filter((call) => call.operation === 'readStream');
-      const writes = server.calls.filter((call) => call.operation === 'appendToStream');
-      expect(new Set(reads.map((call) => call.stream))).toEqual(new Set(['ticket-1', 'customer-1', 'inbound-1']));
-      expect(writes.map((call) => call.stream)).toEqual(['ticket-1', 'customer-1', 'inbound-1']);
-      expect(server.calls.findIndex((call) => call.operation === 'appendToStream')).toBeGreaterThan(
-        server.calls.findLastIndex((call) => call.operation === 'readStream'),
-      );
+      expect(writes(server)).toEqual(['appendRecords']);
       expect(results.map((r) => [r.stream, r.nextExpectedVersion, r.duplicate])).toEqual([
         ['ticket-1', 0, false],
+        ['customer-2', 0, false],
         ['customer-1', 0, false],
         ['customer-1', 1, false],
         ['inbound-1', 0, false],
       ]);
-      expect(results[3]!.position).toBeGreaterThan(results[2]!.position);
-      expect(results[2]!.position).toBeGreaterThan(results[0]!.position);
+      expect(results[4]!.position).toBeGreaterThan(results[3]!.position);
+      expect(results[3]!.position).toBeGreaterThan(results[0]!.position);
+      const all = await store.readAll();
+      expect(results[0]!.position).toBe(all.find((e) => e.id === 't0')!.position);
+      expect(results[3]!.position).toBe(all.find((e) => e.id === 'c1')!.position);
+      expect(results[1]!.position).toBe(all.find((e) => e.id === 'd0')!.position);
     });
 
     it('writes nothing when the check finds a conflict, even in the last append', async () => {
       const { server, store } = open();
-      await store.append('inbound-1', [event('i0')], { expectedVersion: 'no_stream' });
+      await store.append('inbound-1', [event('i0')]);
       const head = await store.headPosition();
+      const before = writes(server).length;
       const error = await store
         .appendMany([
           { stream: 'ticket-1', events: [event('t0')], expectedVersion: 'no_stream' },
@@ -177,25 +195,46 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'EVENT_STORE.CONCURRENCY', stream: 'inbound-1', actual: 0 });
       expect(await store.headPosition()).toBe(head);
-      expect(server.calls.filter((call) => call.operation === 'appendToStream')).toHaveLength(1);
+      expect(writes(server)).toHaveLength(before);
     });
 
-    it('is not atomic across streams: a failure part-way keeps the earlier appends, and repeating the call completes it', async () => {
+    it('is atomic: a stream read but not written that another writer moved before the write stops every append', async () => {
+      const server = new InMemoryEsdbServer();
+      const { store } = open(server);
+      await store.append('customer-1', [event('c0')]);
+      const head = await store.headPosition();
+      // The decision read customer-1 at revision 0; the rule reactor appends to it before the commit.
+      server.beforeNextWrite(() => void server.append('customer-1', [{ id: crypto.randomUUID(), contentType: 'application/json', type: 'T', data: {}, metadata: undefined }], 0n));
+      const error = await store
+        .appendMany([
+          { stream: 'ticket-1', events: [event('t0'), event('t1')], expectedVersion: 'no_stream' },
+          { stream: 'customer-1', events: [], expectedVersion: 0 },
+          { stream: 'inbound-1', events: [event('i0')], expectedVersion: 'no_stream' },
+        ])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ stream: 'customer-1', expected: '0', actual: 1 });
+      expect(await store.readStream('ticket-1')).toEqual([]);
+      expect(await store.readStream('inbound-1')).toEqual([]);
+      expect((await store.readAll({ after: head })).map((e) => e.stream)).toEqual(['customer-1']);
+    });
+
+    it('a lasting outage writes nothing at all; repeating the call writes everything once', async () => {
       const { server, store } = open();
       const appends = [
         { stream: 'ticket-1', events: [event('t0'), event('t1')], expectedVersion: 'no_stream' as const },
         { stream: 'customer-1', events: [event('c0')], expectedVersion: 'no_stream' as const },
         { stream: 'inbound-1', events: [event('i0')], expectedVersion: 'no_stream' as const },
       ];
-      server.failNext('appendToStream', { stream: 'customer-1', times: FAST.maxAttempts });
+      await store.headPosition();
+      server.failNext('appendRecords', { times: FAST.maxAttempts });
       await expect(store.appendMany(appends)).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
-      expect(ids(await store.readStream('ticket-1'))).toEqual(['t0', 't1']);
-      expect(await store.readStream('customer-1')).toEqual([]);
-      expect(await store.readStream('inbound-1')).toEqual([]);
+      expect(await store.readAll()).toEqual([]);
 
       const results = await store.appendMany(appends);
-      expect(results.map((r) => r.duplicate)).toEqual([true, false, false]);
+      expect(results.map((r) => r.duplicate)).toEqual([false, false, false]);
       expect(ids(await store.readAll())).toEqual(['t0', 't1', 'c0', 'i0']);
+      expect((await store.appendMany(appends)).map((r) => r.duplicate)).toEqual([true, true, true]);
     });
 
     it('compares a repeat against appends of the same call once they are written', async () => {
@@ -212,6 +251,23 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
           { stream: 'ticket-2', events: [event('c')], expectedVersion: 'no_stream' },
         ]),
       ).rejects.toBeInstanceOf(ConcurrencyError);
+    });
+  });
+
+  describe('server versions', () => {
+    it('refuses, on first use, a server older than 26.1, naming its version and the minimum', async () => {
+      for (const version of ['22.10.3', '23.6.0', '24.10.4', '25.1.4', '26.0.3', 'unknown']) {
+        const { store } = open(new InMemoryEsdbServer({ version }));
+        const error = await store.headPosition().catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: false });
+        expect((error as Error).message).toContain(`KurrentDB ${version}`);
+        expect((error as Error).message).toContain('26.1.0 or later');
+        await expect(collectEvents(store, 1)).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: false });
+      }
+      for (const version of ['26.1.0', '26.2.0-alpha.1', '27.0.0']) {
+        const { store } = open(new InMemoryEsdbServer({ version }));
+        expect(await store.headPosition()).toBe(0);
+      }
     });
   });
 
@@ -269,6 +325,21 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       expectIncreasing(paged);
     });
 
+    it('lets the server filter: the head and a page of one category are one read each, past thousands of other events', async () => {
+      const server = new InMemoryEsdbServer();
+      const { store } = open(server, { namespace: 'a_' });
+      const other = open(server, { namespace: 'b_' }).store;
+      await store.append('ticket-1', [event('t0')]);
+      for (let i = 0; i < 3000; i++) server.writeSystemEvent('$stats-node', '$statsCollected');
+      await other.append('ticket-1', [event('theirs')]);
+      const reads = (): number => server.calls.filter((call) => call.operation === 'readAll').length;
+      const before = reads();
+      const head = await store.headPosition();
+      expect(ids(await store.readAll({ streamPrefixes: ['ticket-'] }))).toEqual(['t0']);
+      expect(reads() - before).toBe(2);
+      expect(head).toBe((await store.readStream('ticket-1'))[0]!.position);
+    });
+
     it('refuses to read from an offset inside a record, as the server does', async () => {
       const { store } = open();
       const { position } = await store.append('ticket-1', [event('a')]);
@@ -304,6 +375,30 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       expectIncreasing(events);
       expect(server.calls.filter((call) => call.operation === 'subscribeToAll')).toHaveLength(3);
       expect(server.openSubscriptions).toBe(0);
+    });
+
+    it('survives the (2^64-1) checkpoint that servers 24.2 to 24.10.4 send a filtered subscription from the start (KDB-710)', async () => {
+      const { store } = open(new InMemoryEsdbServer({ maxPositionCheckpoint: true }));
+      // A fresh database: the follower subscribes before anything is written.
+      const following = collectEvents(store, 1, { streamPrefixes: ['ticket-'] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await store.append('ticket-1', [event('t0')]);
+      expect(ids((await following).events)).toEqual(['t0']);
+    });
+
+    it('hands over the event a going-live checkpoint named before sending it (servers 22.6 to 22.10.3, 23.6)', async () => {
+      const { store } = open(new InMemoryEsdbServer({ earlyLiveCheckpoint: true }));
+      for (let i = 0; i < 3; i++) await store.append(`ticket-${i}`, [event(`t${i}`)]);
+      const checkpoints: number[] = [];
+      const stop = new AbortController();
+      const seen: RecordedEvent[] = [];
+      const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
+      for await (const batch of store.subscribeToAll({ streamPrefixes: ['ticket-'], signal, onCheckpoint: (position) => void checkpoints.push(position) })) {
+        seen.push(...batch);
+        if (seen.length >= 3) stop.abort();
+      }
+      expect(ids(seen)).toEqual(['t0', 't1', 't2']);
+      expect(checkpoints).toEqual([seen[2]!.position]);
     });
 
     it('gives up with a retriable UNAVAILABLE when resubscribing keeps failing', async () => {
@@ -411,7 +506,7 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
 
     it('the real client satisfies the narrow interface as it is', () => {
       // Compile-time: this assignment fails the typecheck if the client's signatures drift.
-      const asPort = (client: EventStoreDBClient): EventStoreDBClientLike => client;
+      const asPort = (client: KurrentDBClient): EventStoreDBClientLike => client;
       expect(typeof asPort).toBe('function');
     });
   });

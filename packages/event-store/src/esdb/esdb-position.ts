@@ -1,4 +1,4 @@
-import { START, type Position, type ReadPosition } from '@eventstore/db-client';
+import { START, type Position, type ReadPosition } from '@kurrent/kurrentdb-client';
 import { EventStoreError } from '../errors.js';
 
 /*
@@ -33,8 +33,14 @@ export function eventPosition(position: Position | undefined): number | undefine
   return 2 * commitNumber(position.commit);
 }
 
-/** A filtered subscription's checkpoint: every record before it, and the record at it when prepare ≥ commit, was considered. */
-export function checkpointPosition(position: Position): number {
+/**
+ * A filtered subscription's checkpoint: every record before it, and the record at it when prepare ≥
+ * commit, was considered. Undefined for "no position" (-1, read as 2^64-1): servers 24.2 to 24.10.4
+ * send such a checkpoint to filtered subscriptions from the start (KDB-710); it says nothing, and
+ * taking it for a position would end the subscription on every fresh database.
+ */
+export function checkpointPosition(position: Position): number | undefined {
+  if (position.commit >= 1n << 63n || position.prepare >= 1n << 63n) return undefined;
   if (position.commit === 0n) return 0;
   const doubled = 2 * commitNumber(position.commit);
   return position.prepare >= position.commit ? doubled : doubled - 1;

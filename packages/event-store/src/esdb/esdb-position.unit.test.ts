@@ -1,4 +1,4 @@
-import { START } from '@eventstore/db-client';
+import { START } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { checkpointPosition, eventPosition, readPositionAfter } from './esdb-position.js';
 
@@ -30,6 +30,11 @@ describe('positions', () => {
     expect(checkpointPosition(at(0n, 0n))).toBe(0);
   });
 
+  it('takes the (2^64-1, 2^64-1) checkpoint of servers 24.2 to 24.10.4 (KDB-710) for no position rather than failing', () => {
+    expect(checkpointPosition(at(2n ** 64n - 1n))).toBeUndefined();
+    expect(checkpointPosition(at(2n ** 64n - 1n, 0n))).toBeUndefined();
+  });
+
   it('resumes after an event exactly at it, after a page boundary exactly at the record there', () => {
     expect(readPositionAfter(0)).toBe(START);
     // Even: just after the event at offset 500; reads include their start, subscriptions exclude it.
@@ -42,8 +47,8 @@ describe('positions', () => {
     for (const offset of [1n, 77n, 123_456n]) {
       const position = eventPosition(at(offset))!;
       expect(readPositionAfter(position - 1)).toEqual(at(offset, 0n));
-      expect(readPositionAfter(checkpointPosition(at(offset, 0n)))).toEqual(at(offset, 0n));
-      expect(readPositionAfter(checkpointPosition(at(offset)))).toEqual(at(offset));
+      expect(readPositionAfter(checkpointPosition(at(offset, 0n))!)).toEqual(at(offset, 0n));
+      expect(readPositionAfter(checkpointPosition(at(offset))!)).toEqual(at(offset));
     }
   });
 });

@@ -1,4 +1,4 @@
-import { streamNameFilter, type Filter, type Position, type ReadPosition } from '@eventstore/db-client';
+import { type Filter, type Position, type ReadPosition } from '@kurrent/kurrentdb-client';
 import { EventStoreError } from '../errors.js';
 import type { RecordedEvent, SubscribeOptions } from '../event-store.port.js';
 import { countOption, invalidArgument, positionOption, streamPrefixesOption } from '../validate-arguments.js';
@@ -6,10 +6,11 @@ import type { EventStoreDBClientLike } from './esdb-client.port.js';
 import { isTransientEsdbError, translateEsdbError } from './esdb-error.js';
 import { checkpointPosition, eventPosition, readPositionAfter } from './esdb-position.js';
 import { toRecordedEvent } from './event-mapping.js';
-import { matchStream, serverStreamFilter } from './stream-filter.js';
+import { clientStreamFilter, matchStream } from './stream-filter.js';
 import type { StreamNaming } from './stream-naming.js';
 import { SubscriptionFeed } from './subscription-feed.js';
-import { backoffDelay, pause, type RetryPolicy } from './transient-retry.js';
+import { backoffDelayMs, delay } from '@tickets/retry';
+import type { RetryPolicy } from './transient-retry.js';
 
 /**
  * A filtered subscription is sparse: it may pass millions of other streams' events without a batch
@@ -30,6 +31,8 @@ export interface FollowAllContext {
   readonly closing: AbortSignal;
   /** Resubscribing after a drop: attempts without progress in between, and the waits. */
   readonly reconnect: RetryPolicy;
+  /** Refuses a server the adapter cannot run on, before subscribing. */
+  readonly supported?: () => Promise<void>;
 }
 
 const DEFAULT_BATCH_SIZE = 1000;
@@ -40,11 +43,8 @@ const CHECKPOINT_RECHECK_MS = 25;
 /** Idle wait; any event, checkpoint, end or abort ends it sooner. */
 const IDLE_WAIT_MS = 60_000;
 
-const filterFor = (context: FollowAllContext, prefixes: readonly string[] | undefined, feed: SubscriptionFeed): Filter => {
-  const spec = serverStreamFilter(context.naming, prefixes);
-  const checkpointReached = feed.onCheckpoint;
-  return 'prefixes' in spec ? streamNameFilter({ prefixes: spec.prefixes, checkpointReached }) : streamNameFilter({ regex: spec.regex, checkpointReached });
-};
+const filterFor = (context: FollowAllContext, prefixes: readonly string[] | undefined, feed: SubscriptionFeed): Filter =>
+  clientStreamFilter(context.naming, prefixes, feed.onCheckpoint);
 
 /**
  * `subscribeToAll` over a server catch-up subscription. The server catches up and then follows live
@@ -58,10 +58,22 @@ export async function* followAll(context: FollowAllContext, options: EsdbSubscri
   if (batchSize === 0) throw invalidArgument('batchSize must be at least 1');
   const prefixes = streamPrefixesOption(options.streamPrefixes);
   let after = positionOption('after', options.after);
+  /**
+   * The last event handed over: what a repeat is recognised by. Not moved by checkpoints: servers
+   * 22.6 to 22.10.3 and 23.6 send the going-live checkpoint at an event they send only afterwards,
+   * and that event must not be taken for one already handed over (those versions are refused at
+   * connect; this keeps the loop from losing an event should another server do the same).
+   */
+  let delivered = after;
   const signal = options.signal === undefined ? context.closing : AbortSignal.any([context.closing, options.signal]);
   let resume: ReadPosition = readPositionAfter(after);
   let failures = 0;
   let lastFailure: unknown;
+  try {
+    await context.supported?.();
+  } catch (error) {
+    throw translateEsdbError(error, 'subscribeToAll');
+  }
 
   while (!signal.aborted) {
     const feed = new SubscriptionFeed(Math.max(batchSize, MIN_HIGH_WATER_MARK));
@@ -75,8 +87,9 @@ export async function* followAll(context: FollowAllContext, options: EsdbSubscri
             const position = eventPosition(event?.position);
             // The server starts after `resume`; should anything older come anyway, handing it over
             // again would repeat it: positions only grow.
-            if (event === undefined || position === undefined || position <= after) continue;
-            after = position;
+            if (event === undefined || position === undefined || position <= delivered) continue;
+            delivered = position;
+            after = Math.max(after, position);
             resume = { commit: event.position.commit, prepare: event.position.commit };
             const stream = matchStream(context.naming, prefixes, event.streamId, event.type);
             if (stream !== undefined) batch.push(toRecordedEvent(event, stream));
@@ -92,7 +105,7 @@ export async function* followAll(context: FollowAllContext, options: EsdbSubscri
           if (checkpoint !== undefined) {
             failures = 0;
             const position = checkpointPosition(checkpoint);
-            if (position > after) {
+            if (position !== undefined && position > after) {
               after = position;
               resume = checkpoint;
               await options.onCheckpoint?.(position);
@@ -117,6 +130,6 @@ export async function* followAll(context: FollowAllContext, options: EsdbSubscri
       if (lastFailure !== undefined) throw translateEsdbError(lastFailure, 'subscribeToAll');
       throw new EventStoreError('EVENT_STORE.UNAVAILABLE', 'subscribeToAll: the server keeps ending the subscription', true);
     }
-    await pause(backoffDelay(context.reconnect, failures), signal);
+    await delay(backoffDelayMs(failures, { ...context.reconnect, jitter: false }), signal);
   }
 }

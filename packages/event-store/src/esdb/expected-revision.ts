@@ -1,8 +1,8 @@
-import { ANY, NO_STREAM, STREAM_EXISTS, type AppendExpectedRevision } from '@eventstore/db-client';
+import { ANY, NO_STREAM, STREAM_EXISTS, type AppendStreamState } from '@kurrent/kurrentdb-client';
 import type { ExpectedVersion } from '../event-store.port.js';
 
 /** Our expected versions name the same checks the server makes; only the spelling differs. */
-export function toExpectedRevision(expected: ExpectedVersion): AppendExpectedRevision {
+export function toExpectedRevision(expected: ExpectedVersion): AppendStreamState {
   switch (expected) {
     case 'any':
       return ANY;

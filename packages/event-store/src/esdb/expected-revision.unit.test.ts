@@ -1,4 +1,4 @@
-import { ANY, NO_STREAM, STREAM_EXISTS } from '@eventstore/db-client';
+import { ANY, NO_STREAM, STREAM_EXISTS } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { fromCurrentRevision, toExpectedRevision } from './expected-revision.js';
 

@@ -1,3 +1,4 @@
+import { streamNameFilter, type Filter } from '@kurrent/kurrentdb-client';
 import { CHECKPOINT_CATEGORY, type StreamNaming } from './stream-naming.js';
 
 /** What the server filters a subscription on: stream name prefixes, or a .NET regular expression. */
@@ -13,6 +14,13 @@ export function serverStreamFilter(naming: StreamNaming, prefixes: readonly stri
   if (prefixes !== undefined) return { prefixes: prefixes.map((prefix) => naming.namespace + prefix) };
   if (naming.namespace !== '') return { prefixes: [naming.namespace] };
   return { regex: `^(?!\\$|${CHECKPOINT_CATEGORY}-)` };
+}
+
+/** The server filter as the client takes it, for reads and subscriptions (`checkpointReached` for the latter). */
+export function clientStreamFilter(naming: StreamNaming, prefixes: readonly string[] | undefined, checkpointReached?: Filter['checkpointReached']): Filter {
+  const spec = serverStreamFilter(naming, prefixes);
+  const callback = checkpointReached === undefined ? {} : { checkpointReached };
+  return 'prefixes' in spec ? streamNameFilter({ prefixes: spec.prefixes, ...callback }) : streamNameFilter({ regex: spec.regex, ...callback });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { streamNameFilter } from '@eventstore/db-client';
+import { streamNameFilter } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { matchStream, serverStreamFilter } from './stream-filter.js';
 import { streamNaming } from './stream-naming.js';

@@ -1,5 +1,5 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { AllStreamResolvedEvent, Position } from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, Position } from '@kurrent/kurrentdb-client';
 import type { AllSubscriptionLike } from './esdb-client.port.js';
 
 /**

@@ -1,3 +1,4 @@
+import { retry } from '@tickets/retry';
 import { isTransientEsdbError } from './esdb-error.js';
 
 export interface RetryPolicy {
@@ -11,39 +12,12 @@ export interface RetryPolicy {
 /** About six seconds of waiting in all: long enough for a leader election or a node restart. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2000 };
 
-/** The wait before retry `attempt` (1 for the first retry): exponential, capped. */
-export function backoffDelay(policy: RetryPolicy, attempt: number): number {
-  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; never rejects. */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Runs `operation` again after a transient failure (server unavailable, deadline exceeded), within
  * the policy's attempts. Callers pass only operations that are safe to repeat: reads, and appends
  * whose event ids and expected revision make a repeat a no-op on the server. Stops retrying once
  * `signal` aborts (the store is closing) and reports the last failure.
  */
-export async function retryTransient<T>(operation: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!isTransientEsdbError(error) || attempt >= policy.maxAttempts || signal?.aborted) throw error;
-      await pause(backoffDelay(policy, attempt), signal);
-      if (signal?.aborted) throw error;
-    }
-  }
+export function retryTransient<T>(operation: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
+  return retry(() => operation(), { attempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs, jitter: false, retriable: isTransientEsdbError, signal });
 }

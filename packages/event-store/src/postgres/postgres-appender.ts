@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { retry } from '@tickets/retry';
 import type { AppendResult } from '../event-store.port.js';
 import type { AppendLocks } from './postgres-append-locks.js';
 import { needsStoredIds, planAppends } from './postgres-append-plan.js';
@@ -55,32 +56,37 @@ export class PostgresAppender {
     let short = appends.every(
       (append) => append.events.length > 0 && (append.expected === 'no_stream' || (typeof append.expected === 'number' && append.expected < INT32_MAX)),
     );
-    for (let attempt = 1; ; attempt++) {
-      const connection = await checkOut(this.#options.pool);
-      // The position lock is session state: a connection that may hold it is unlocked (or closed) before it is pooled again.
-      const state = { mayHoldPositionLock: false, maybeCommitted: false };
-      try {
-        if (short) {
-          const results = await this.#appendShort(connection.client, appends, streams, state);
-          short = false;
-          if (results !== undefined) {
-            connection.release(false);
-            this.#options.onCommitted();
-            return results;
+    // Set by a failed attempt: whether running it again is safe and may help.
+    let again = false;
+    return retry(
+      async (attempt) => {
+        again = false;
+        const connection = await checkOut(this.#options.pool);
+        // The position lock is session state: a connection that may hold it is unlocked (or closed) before it is pooled again.
+        const state = { mayHoldPositionLock: false, maybeCommitted: false };
+        try {
+          if (short) {
+            const results = await this.#appendShort(connection.client, appends, streams, state);
+            short = false;
+            if (results !== undefined) {
+              connection.release(false);
+              this.#options.onCommitted();
+              return results;
+            }
           }
+          const { results, wrote } = await this.#appendLong(connection.client, appends, streams, state);
+          connection.release(false);
+          if (wrote) this.#options.onCommitted();
+          return results;
+        } catch (error) {
+          short = false;
+          await this.#cleanUp(connection, error, state);
+          again = isConnectionFailure(error) ? !state.maybeCommitted && attempt === 1 : isRetriableTransactionFailure(error);
+          throw error;
         }
-        const { results, wrote } = await this.#appendLong(connection.client, appends, streams, state);
-        connection.release(false);
-        if (wrote) this.#options.onCommitted();
-        return results;
-      } catch (error) {
-        short = false;
-        await this.#cleanUp(connection, error, state);
-        const lost = isConnectionFailure(error);
-        const again = lost ? !state.maybeCommitted && attempt === 1 : isRetriableTransactionFailure(error) && attempt < MAX_TRANSACTION_ATTEMPTS;
-        if (!again || this.#options.isClosed()) throw error;
-      }
-    }
+      },
+      { attempts: MAX_TRANSACTION_ATTEMPTS, retriable: () => again && !this.#options.isClosed() },
+    );
   }
 
   /** The short way; undefined when the guess that every head is the expected one was wrong. */

@@ -1,3 +1,4 @@
+import { retry } from '@tickets/retry';
 import { CommitSignal } from '../commit-signal.js';
 import { EventStoreError } from '../errors.js';
 import type {
@@ -381,14 +382,14 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
 
   /** A read through the pool; a connection found dead is replaced once, since reading again is harmless. */
   async #query<Row extends unknown[]>(operation: string, statement: Statement, values: unknown[]): Promise<Row[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.#pool.query<Row>({ ...statement, values, rowMode: 'array' });
-        return result.rows;
-      } catch (error) {
-        if (attempt === 1 && isConnectionFailure(error) && !this.#closed) continue;
-        throw this.#translate(error, operation);
-      }
+    try {
+      const result = await retry(() => this.#pool.query<Row>({ ...statement, values, rowMode: 'array' }), {
+        attempts: 2,
+        retriable: (error) => isConnectionFailure(error) && !this.#closed,
+      });
+      return result.rows;
+    } catch (error) {
+      throw this.#translate(error, operation);
     }
   }
 

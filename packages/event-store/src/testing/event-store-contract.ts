@@ -191,6 +191,24 @@ export function describeEventStoreContract(
         expect(await store.headPosition()).toBe(head);
       });
 
+      it('writes nothing when a stream the call only checks (no events) has moved: a decision on stale state', async () => {
+        const [fresh, read] = [uniqueName('ticket-'), uniqueName('customer-')];
+        await store.append(read, [newEvent(`${read}0`)], { expectedVersion: 'no_stream' });
+        await store.append(read, [newEvent(`${read}1`)], { expectedVersion: 0 });
+        const head = await store.headPosition();
+
+        const error = await rejectionOf(
+          store.appendMany([
+            { stream: fresh, events: newEvents(fresh, 2), expectedVersion: 'no_stream' },
+            { stream: read, events: [], expectedVersion: 0 },
+          ]),
+        );
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ stream: read, expected: '0', actual: 1 });
+        expect(await store.readStream(fresh)).toEqual([]);
+        expect(await store.headPosition()).toBe(head);
+      });
+
       it('lets later appends of the same call build on earlier ones to the same stream', async () => {
         const stream = uniqueName('ticket-');
         const results = await store.appendMany([

@@ -8,6 +8,7 @@ import { createScopeCheck } from '../integration-scope.js';
 import { futureTimeReasons } from '../live-checks.js';
 import type { IngestResult } from '../ingest-results.js';
 import { validateInbound, type RejectionReason } from '../validate-inbound.js';
+import { readBinaryMode } from './binary-mode.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import { createWebhookAuth } from './webhook-auth.js';
 
@@ -69,8 +70,14 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
   });
 
   app.post('/v1/events', { config: { access: 'signed' } }, async (request, reply) => {
-    const body = request.body;
-    const batch = Array.isArray(body);
+    // CloudEvents binary mode: the same event as structured mode, its attributes read from headers.
+    const binary = readBinaryMode(request.headers, request.body);
+    if (binary?.ok === false) {
+      request.log.warn({ headers: binary.answer.invalid[0].reasons.map((reason) => reason.path) }, 'request refused: binary-mode headers');
+      return reply.code(400).send(binary.answer);
+    }
+    const body = binary === null ? request.body : binary.event;
+    const batch = binary === null && Array.isArray(body);
     const events: unknown[] = batch ? body : [body];
     if (events.length === 0) {
       return reply.code(400).send({ error: { code: 'REQUEST.EMPTY_BATCH', message: 'the batch holds no event' } });
@@ -84,7 +91,12 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     let integration: string | undefined;
     let sender: Integration | undefined;
     if (signed) {
-      const auth = webhooks.authenticate({ headers: request.headers, body: rawBodies.get(request) ?? Buffer.alloc(0), events });
+      const auth = webhooks.authenticate({
+        headers: request.headers,
+        body: rawBodies.get(request) ?? Buffer.alloc(0),
+        events,
+        ...(binary === null ? {} : { unsignedParts: binary.unsignedParts }),
+      });
       if (!auth.ok) {
         request.log.warn({ reason: auth.reason, integration: auth.integration, status: auth.status }, 'ingest refused: authentication');
         return reply.code(auth.status).send({ error: { code: auth.code, message: auth.message } });
@@ -99,9 +111,11 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     }
     const rawSize = rawBodies.get(request)?.length;
     const oversized: Invalid[] = events.flatMap((event, index) => {
-      // Too deep to serialise safely: validation refuses it below, with its reason.
-      if (batch && jsonShapeProblem(event) !== null) return [];
-      const bytes = !batch && rawSize !== undefined ? rawSize : serializedBytes(event);
+      // Too deep to serialise safely (a batch's event, a binary-mode event built from headers and
+      // data): validation refuses it below, with its reason.
+      if ((batch || binary !== null) && jsonShapeProblem(event) !== null) return [];
+      // A binary-mode body is the data only: the event's size is that of its structured form.
+      const bytes = !batch && binary === null && rawSize !== undefined ? rawSize : serializedBytes(event);
       const reasons = eventLimitViolations(event, bytes, limits);
       return reasons.length === 0 ? [] : [{ index, ...idOf(event), reasons }];
     });

@@ -13,6 +13,11 @@ export interface WebhookRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Buffer;
   readonly events: readonly unknown[];
+  /**
+   * What the request carries beside the signed body (binary mode's `ce-*` headers): not signed, but
+   * part of the replay fingerprint, so a retry must repeat it exactly.
+   */
+  readonly unsignedParts?: string;
 }
 
 export type WebhookRefusal = {
@@ -143,14 +148,16 @@ export function createWebhookAuth(options: WebhookAuthOptions): WebhookAuth {
           integration: integration.name,
         };
       }
-      const digest = createHash('sha256').update(request.body).digest('base64');
+      const fingerprint = createHash('sha256').update(request.body);
+      if (request.unsignedParts !== undefined) fingerprint.update('\0').update(request.unsignedParts);
+      const digest = fingerprint.digest('base64');
       const seenBefore = seen.check(integration.name, check.id, digest, (check.timestamp + toleranceSeconds) * 1000);
       if (seenBefore === 'different_request') {
         return {
           ok: false,
           status: 409,
           code: 'AUTH.WEBHOOK_ID_REUSED',
-          message: 'this webhook-id was already used for another body; each message needs its own id',
+          message: 'this webhook-id was already used for another body (or, in binary mode, other ce-* headers); each message needs its own id',
           reason: 'webhook_id_reused',
           integration: integration.name,
         };

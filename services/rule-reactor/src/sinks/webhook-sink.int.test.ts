@@ -90,6 +90,23 @@ describe('webhook sink', () => {
     expect((error as Error).message).toBe(`webhook http://127.0.0.1:${server.port} failed 3 times, last: HTTP 503`);
   });
 
+  it('waits what Retry-After asks for, within maxBackoffMs, without jitter', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    await using server = await webhookServer((call, response) => (call === 1 ? response.writeHead(429, { 'retry-after': '1' }).end() : response.writeHead(200).end()));
+    const sink = createWebhookSink({ url: server.url, logger: createLogger({ destination }), maxAttempts: 2, backoffMs: 5, maxBackoffMs: 40, timeoutMs: 2_000 });
+    await sink.publish(batch(1, 1));
+    await sink.close();
+
+    expect(server.received).toHaveLength(2);
+    expect(lines.map((line) => (JSON.parse(line) as { delayMs?: number }).delayMs)).toEqual([40]);
+  });
+
   it('does not retry a 4xx refusal', async () => {
     await using server = await webhookServer(status(422));
     const sink = createWebhookSink({ url: server.url, maxAttempts: 3, ...fast });
@@ -160,9 +177,11 @@ describe('webhook sink', () => {
       target: `http://127.0.0.1:${server.port}`,
       attempt: 1,
       status: 503,
-      delayMs: 60_000,
       commandIds: ['cmd_webhook_1'],
     });
+    // Jittered: between half and all of the backoff.
+    expect(record['delayMs']).toBeGreaterThanOrEqual(30_000);
+    expect(record['delayMs']).toBeLessThanOrEqual(60_000);
     expect(lines[0]).not.toContain('secret-token');
     await expect(sink.publish(batch(2, 1))).rejects.toMatchObject({ code: 'SINK.CLOSED' });
   });

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from '@tickets/domain';
 import type { Logger } from '@tickets/platform';
+import { retry } from '@tickets/retry';
 import { CommandSinkError, sinkClosedError, type CommandSink } from './command-sink.port.js';
 
 export const CLOUDEVENTS_BATCH = 'application/cloudevents-batch+json';
@@ -11,7 +11,10 @@ export interface WebhookSinkOptions {
   readonly timeoutMs?: number;
   /** Attempts per batch, the first included. */
   readonly maxAttempts?: number;
-  /** Delay before the first retry; doubles on each further retry up to `maxBackoffMs`. */
+  /**
+   * Delay before the first retry; doubles on each further retry up to `maxBackoffMs`. Each wait is
+   * drawn between half and all of that, so relays that failed together do not retry together.
+   */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
   /** Commands per POST; a larger publish is sent as several POSTs, in order. */
@@ -35,7 +38,18 @@ export class WebhookDeliveryError extends CommandSinkError {
   }
 }
 
-type Attempt = { readonly ok: true } | { readonly ok: false; readonly retriable: boolean; readonly status: number | null; readonly reason: string; readonly cause?: unknown; readonly retryAfterMs?: number };
+/** One failed POST; `deliver` turns the last one into a `WebhookDeliveryError`. */
+class FailedAttempt extends Error {
+  constructor(
+    readonly retriable: boolean,
+    readonly status: number | null,
+    readonly reason: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+  }
+}
 
 // Server trouble, throttling and request timeouts may pass; other 4xx mean the request is wrong.
 const isRetriableStatus = (status: number): boolean => status >= 500 || status === 408 || status === 429;
@@ -77,9 +91,11 @@ export function createWebhookSink(options: WebhookSinkOptions): CommandSink {
   // Aborted by close(): stops in-flight requests and backoff waits so shutdown is prompt.
   const closing = new AbortController();
 
-  async function attempt(body: string): Promise<Attempt> {
+  /** One POST; throws a `FailedAttempt` unless the receiver took the batch. */
+  async function attempt(body: string): Promise<void> {
+    let response: Response;
     try {
-      const response = await fetch(endpoint, {
+      response = await fetch(endpoint, {
         method: 'POST',
         headers,
         body,
@@ -89,51 +105,46 @@ export function createWebhookSink(options: WebhookSinkOptions): CommandSink {
       });
       // The body is not needed (it may echo personal data); cancelling frees the connection.
       await response.body?.cancel();
-      if (response.ok) return { ok: true };
-      const wait = retryAfterMs(response.headers.get('retry-after'));
-      return {
-        ok: false,
-        retriable: isRetriableStatus(response.status),
-        status: response.status,
-        reason: `HTTP ${response.status}`,
-        ...(wait === undefined ? {} : { retryAfterMs: wait }),
-      };
     } catch (error) {
       if (closing.signal.aborted) throw sinkClosedError('webhook');
       const timedOut = (error as Error).name === 'TimeoutError';
-      return { ok: false, retriable: true, status: null, reason: timedOut ? `no answer within ${timeoutMs} ms` : 'network error', cause: error };
+      throw new FailedAttempt(true, null, timedOut ? `no answer within ${timeoutMs} ms` : 'network error', undefined, { cause: error });
+    }
+    if (!response.ok) {
+      throw new FailedAttempt(isRetriableStatus(response.status), response.status, `HTTP ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
     }
   }
 
   async function deliver(batch: readonly Command[]): Promise<void> {
     const body = JSON.stringify(batch);
-    for (let attempts = 1; ; attempts++) {
-      const outcome = await attempt(body);
-      if (outcome.ok) return;
-      const cause = outcome.cause === undefined ? {} : { cause: outcome.cause };
-      if (!outcome.retriable) {
-        throw new WebhookDeliveryError('SINK.REJECTED', `webhook ${target} refused ${batch.length} commands (${outcome.reason})`, false, attempts, outcome.status, cause);
-      }
-      if (attempts >= maxAttempts) {
-        throw new WebhookDeliveryError(
-          'SINK.UNAVAILABLE',
-          `webhook ${target} failed ${attempts} times, last: ${outcome.reason}`,
-          true,
-          attempts,
-          outcome.status,
-          cause,
-        );
-      }
-      const delayMs = Math.min(maxBackoffMs, outcome.retryAfterMs ?? backoffMs * 2 ** (attempts - 1));
-      logger?.warn(
-        { target, attempt: attempts, maxAttempts, delayMs, status: outcome.status, reason: outcome.reason, commandIds: batch.map((command) => command.id), err: outcome.cause },
-        'webhook delivery failed, retrying',
+    let attempts = 0;
+    try {
+      await retry(
+        (n) => {
+          attempts = n;
+          return attempt(body);
+        },
+        {
+          attempts: maxAttempts,
+          baseDelayMs: backoffMs,
+          maxDelayMs: maxBackoffMs,
+          retriable: (error) => error instanceof FailedAttempt && error.retriable,
+          requestedDelayMs: (error) => (error as FailedAttempt).retryAfterMs,
+          onRetry: (error, failed, delayMs) => {
+            const { status, reason, cause } = error as FailedAttempt;
+            logger?.warn({ target, attempt: failed, maxAttempts, delayMs, status, reason, commandIds: batch.map((command) => command.id), err: cause }, 'webhook delivery failed, retrying');
+          },
+          signal: closing.signal,
+        },
       );
-      try {
-        await sleep(delayMs, undefined, { signal: closing.signal });
-      } catch {
-        throw sinkClosedError('webhook');
+    } catch (error) {
+      if (closing.signal.aborted) throw sinkClosedError('webhook');
+      if (!(error instanceof FailedAttempt)) throw error;
+      const cause = error.cause === undefined ? {} : { cause: error.cause };
+      if (!error.retriable) {
+        throw new WebhookDeliveryError('SINK.REJECTED', `webhook ${target} refused ${batch.length} commands (${error.reason})`, false, attempts, error.status, cause);
       }
+      throw new WebhookDeliveryError('SINK.UNAVAILABLE', `webhook ${target} failed ${attempts} times, last: ${error.reason}`, true, attempts, error.status, cause);
     }
   }
 

@@ -7,7 +7,7 @@ import { openStore, parseStoreUrl, type CheckpointStore, type EventStore } from 
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { delay, type Logger } from '@tickets/platform';
 import { openTicketReadModel, STATE_RELAY_SUBSCRIBER, type TicketReadModel } from '@tickets/projector';
-import { REACTOR_SUBSCRIBER, RELAY_SUBSCRIBER } from '@tickets/rule-reactor';
+import { RELAY_SUBSCRIBER } from '@tickets/rule-reactor';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { simulate } from '../commands/simulate.js';
@@ -23,12 +23,9 @@ export interface BounceOptions {
   /** Mean seconds between two stops (each wait is drawn between half and one and a half of it). */
   readonly intervalSeconds: number;
   /**
-   * waves: each customer's next event is produced only once the reactor has decided the previous
-   * one, as simulate feeds them (see producePaced); none: everything at `rate`, so the ingest may
-   * decide an event before the reactor has acted on the one before it (README: "Bounce test").
+   * Events per second produced to the inbound topic (0: as fast as the broker takes them). Nothing
+   * waits for the pipeline: each customer's events are only kept in order (the topic's key).
    */
-  readonly pacing: 'waves' | 'none';
-  /** pacing none: events per second produced to the inbound topic (0: as fast as the broker takes them). */
   readonly rate: number;
   readonly seed: number;
   readonly brokers: string;
@@ -47,7 +44,7 @@ export interface BounceOptions {
 }
 
 export interface BounceReport {
-  readonly options: { events: number; customers: number; mode: string; intervalSeconds: number; pacing: string; rate: number; seed: number; store: string; partitions: number };
+  readonly options: { events: number; customers: number; mode: string; intervalSeconds: number; rate: number; seed: number; store: string; partitions: number };
   /** Stops made by the supervisor, per service. */
   readonly stops: Record<ServiceName, number>;
   readonly stopsTotal: number;
@@ -58,8 +55,6 @@ export interface BounceReport {
   readonly quiet: boolean;
   readonly comparison: BounceComparison;
   readonly seconds: { simulate: number; produce: number; pipeline: number; total: number };
-  /** pacing waves: how many waves the events were produced in. */
-  readonly waves: number;
   /** The run's directory when kept (--keep or a failed comparison), else null. */
   readonly dir: string | null;
 }
@@ -153,17 +148,8 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     })());
 
     mark = performance.now();
-    let waves = 0;
     try {
-      if (options.pacing === 'none') await produce(kafka, events, options.rate);
-      else
-        waves = await producePaced(kafka, events, async (produced) => {
-          // A wave is done when all its events are stored (or dead-lettered) and the reactor has decided them.
-          while ((await watch.inboundStored()) + deadLetters.records.length < produced || (await checkpoints.load(REACTOR_SUBSCRIBER)) < (await watch.lastTicketPosition())) {
-            if (performance.now() - pipelineBegan > options.timeoutSeconds * 1000) throw new Error('timed out waiting for a wave');
-            await delay(100);
-          }
-        });
+      await produce(kafka, events, options.rate);
     } finally {
       producing = false;
     }
@@ -186,7 +172,6 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
         customers: options.customers,
         mode: options.mode,
         intervalSeconds: options.intervalSeconds,
-        pacing: options.pacing,
         rate: options.rate,
         seed: options.seed,
         store: options.store,
@@ -199,7 +184,6 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       quiet: wasQuiet,
       comparison,
       seconds: { simulate: round(simulateSeconds), produce: round(produceSeconds), pipeline: round(pipelineSeconds), total: round((performance.now() - began) / 1000) },
-      waves,
       dir: keepDir ? dir : null,
     };
   } finally {
@@ -271,38 +255,6 @@ async function produce(kafka: KafkaSetup, events: readonly object[], rate: numbe
   }
 }
 
-/**
- * Produces the events in waves: a wave holds each customer's next event (file order within each
- * customer), and the next wave goes out once `waveDone(producedSoFar)` resolves — once the reactor has
- * decided the wave. Each customer's event is then decided against a ticket the reactor has already
- * acted on, as simulate does, while thousands of customers are in flight at once.
- */
-async function producePaced(kafka: KafkaSetup, events: readonly object[], waveDone: (produced: number) => Promise<void>): Promise<number> {
-  const byCustomer = new Map<string, object[]>();
-  for (const event of events) {
-    const customer = (event as { subject: string }).subject;
-    const queue = byCustomer.get(customer);
-    if (queue === undefined) byCustomer.set(customer, [event]);
-    else queue.push(event);
-  }
-  const producer = kafka.kafka.producer();
-  await producer.connect();
-  let produced = 0;
-  let waves = 0;
-  try {
-    for (let round = 0; ; round++) {
-      const wave = [...byCustomer.values()].flatMap((queue) => (round < queue.length ? [queue[round]!] : []));
-      if (wave.length === 0) return waves;
-      await sendInOrder(producer, kafka.topics.inbound, wave);
-      produced += wave.length;
-      waves++;
-      await waveDone(produced);
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
 interface TopicReader {
   readonly records: ReceivedCommand[];
   /** The offset after the last record read, per partition. */
@@ -358,7 +310,7 @@ class StoreWatch {
 
 /**
  * The pipeline is quiet when the ingest group has committed every inbound record, the projector,
- * the reactor, the command relay and the state relay have all reached the last ticket event, the
+ * the command relay and the state relay have all reached the last ticket event, the
  * commands reader has read every published command, and none of that moved for one more look.
  */
 class Quietness {
@@ -401,7 +353,6 @@ class Quietness {
       const lastTicket = await this.watch.lastTicketPosition();
       const positions = [
         await this.readModel.checkpoint(),
-        await this.checkpoints.load(REACTOR_SUBSCRIBER),
         await this.checkpoints.load(RELAY_SUBSCRIBER),
         await this.checkpoints.load(STATE_RELAY_SUBSCRIBER),
       ];

@@ -4,7 +4,7 @@
 // expects one at --brokers (default KAFKA_BROKERS, else 127.0.0.1:9092).
 //
 // Options: --events 20000  --customers 3000  --mode kill|term  --interval 3 (mean seconds between
-// stops)  --pacing waves|none (see bounce-run.ts)  --rate 1000 (pacing none: events/s; 0 = unthrottled)  --seed 42  --store sqlite|postgres
+// stops)  --rate 1000 (events/s produced, nothing waits for the pipeline; 0 = unthrottled)  --seed 42  --store sqlite|postgres
 // --postgres-url URL  --partitions 6  --log-level warn (the services')  --timeout 900 (seconds)
 // --keep (keep the run's directory: events, store, service logs)  --json
 import { parseArgs } from 'node:util';
@@ -17,7 +17,6 @@ const Options = z.object({
   customers: z.coerce.number().int().positive(),
   mode: z.enum(['kill', 'term']),
   interval: z.coerce.number().positive(),
-  pacing: z.enum(['waves', 'none']),
   rate: z.coerce.number().min(0),
   seed: z.coerce.number().int(),
   store: z.enum(['sqlite', 'postgres']),
@@ -36,7 +35,6 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '3000' },
     mode: { type: 'string', default: 'kill' },
     interval: { type: 'string', default: '3' },
-    pacing: { type: 'string', default: 'waves' },
     rate: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '42' },
     store: { type: 'string', default: 'sqlite' },
@@ -61,7 +59,6 @@ const report = await runBounce({
   customers: options.customers,
   mode: options.mode,
   intervalSeconds: options.interval,
-  pacing: options.pacing,
   rate: options.rate,
   seed: options.seed,
   store: options.store,
@@ -85,7 +82,7 @@ function describe(r: BounceReport): string {
   const unexpected = Object.entries(r.unexpectedExits).filter(([, count]) => count > 0);
   const lines = [
     `bounce (${r.options.mode === 'kill' ? 'SIGKILL' : 'SIGTERM'}): ${r.options.events} events, ${r.options.customers} customers, ${r.options.store} store, ` +
-      `${r.options.partitions} partitions, a stop every ~${r.options.intervalSeconds} s, ${r.options.pacing === 'waves' ? `produced in ${r.waves} waves` : `produced at ${r.options.rate === 0 ? 'full speed' : `${r.options.rate}/s`}`}, seed ${r.options.seed}`,
+      `${r.options.partitions} partitions, a stop every ~${r.options.intervalSeconds} s, produced at ${r.options.rate === 0 ? 'full speed' : `${r.options.rate}/s`}, seed ${r.options.seed}`,
     `stops survived: ${r.stopsTotal} (${stops})${r.forcedStops > 0 ? `, ${r.forcedStops} SIGTERM not honoured in 30 s` : ''}`,
     `unexpected exits: ${unexpected.length === 0 ? 'none' : unexpected.map(([name, count]) => `${name} ${count}`).join(', ')}`,
     `quiet: ${r.quiet ? 'yes' : 'NO (timeout)'}; seconds: simulate ${r.seconds.simulate}, produce ${r.seconds.produce}, pipeline until quiet ${r.seconds.pipeline}, total ${r.seconds.total}`,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REOPEN_POLICY } from '@tickets/domain';
+import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { createIngest } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
@@ -14,7 +14,7 @@ import { httpLoad, uniqueEvent, type LoadResult } from './http-load.js';
 /** The ingest alone in this process: batches of `batch` submitted by `concurrency` callers for `seconds`. */
 async function inProcessRate(dir: string, seconds: number, batch: number, concurrency: number): Promise<number> {
   const { store, checkpoints } = await openStore(parseStoreUrl(`sqlite:${join(dir, 'in-process.db')}`));
-  const ingest = createIngest({ store, policy: DEFAULT_REOPEN_POLICY, logger: createLogger({ level: 'silent' }) });
+  const ingest = createIngest({ store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger: createLogger({ level: 'silent' }) });
   let accepted = 0;
   const until = performance.now() + seconds * 1000;
   const caller = async () => {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, RulesFile } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { createKafka, createKafkaStatePublisher, KafkaEnv, kafkaFromEnv, type Kafka } from '@tickets/messaging';
+import { createKafka, createKafkaStatePublisher, createTopics, KafkaEnv, kafkaFromEnv, type Kafka } from '@tickets/messaging';
 import { createLogger, delay, followUntil, shutdownSignal } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { openCommandSink } from '@tickets/rule-reactor';
@@ -102,7 +102,7 @@ async function serveRole(settings: Record<string, string>, dir: string, logLevel
   tell({ ready: true });
   try {
     await followUntil(
-      [(s) => runtime.projector.run(s), (s) => runtime.reactor.run(s), (s) => runtime.relay.run(s), (s) => stateRelay.run(s)],
+      [(s) => runtime.projector.run(s), (s) => runtime.relay.run(s), (s) => stateRelay.run(s)],
       shutdownSignal(),
       async () => {
         await consumer.stop();
@@ -420,11 +420,13 @@ async function main(): Promise<void> {
     KAFKA_PARTITIONS: String(partitions),
   };
   const raw = { rates: `bench-${run}.raw`, pipeIn: `bench-${run}.pipe-in`, pipeOut: `bench-${run}.pipe-out` };
-  const setup = await kafkaFromEnv(settings, createLogger({ level: 'silent' }));
+  const quiet = createLogger({ level: 'silent' });
+  const setup = await kafkaFromEnv(settings, quiet);
   if (setup === null) throw new Error('KAFKA_BROKERS missing');
+  // Through the shared retry: a broker just started may not know the new topics' leaders yet.
+  await createTopics(setup.kafka, Object.values(raw).map((topic) => ({ topic })), { partitions, replicationFactor: 1 }, quiet);
   const admin = setup.kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: Object.values(raw).map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
   const dir = mkdtempSync(join(tmpdir(), 'tickets-kafka-bench-'));
   const figures: Figures = {};
   // The broker, this process and the service share the machine: what else runs there shows in p99.

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 export const SERVICES = {
   ingest: ['ingest', '--port', '0'],
   projector: ['projector', '--port', '0'],
-  reactor: ['rule-reactor', '--only', 'reactor', '--port', '0'],
-  relay: ['rule-reactor', '--only', 'relay', '--commands', 'kafka', '--port', '0'],
+  relay: ['rule-reactor', '--commands', 'kafka', '--port', '0'],
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];

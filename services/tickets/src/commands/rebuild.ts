@@ -10,7 +10,9 @@ export async function rebuild(options: { store: string; readModel?: string | und
   const { store, checkpoints } = await openDomainStore(location);
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
-  const progress = createProgress({ label: 'rebuild', total: await store.headPosition(), unit: 'store events' });
+  // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
+  // offset on KurrentDB, so they are not called events.
+  const progress = createProgress({ label: 'rebuild', total: await store.headPosition(), unit: 'store positions' });
   try {
     const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), onProgress: (position) => progress.update(position) });
     const started = process.hrtime.bigint();

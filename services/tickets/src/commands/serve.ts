@@ -23,9 +23,15 @@ export interface ServeOptions {
   readonly ops?: OpsEnv;
 }
 
+/** The timeline pages' address for a browser on this machine: a wildcard listen address is not one to open. */
+export function pageAddress(host: string, port: number): string {
+  const local = host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}/ui/`;
+}
+
 /**
- * All services in one process: HTTP ingest and reads, the projector, the rule-reactor and the
- * command relay, following the store. Stops cleanly on SIGINT/SIGTERM.
+ * All services in one process: HTTP ingest (routing and rules decided together), reads, the
+ * projector and the command relay, following the store. Stops cleanly on SIGINT/SIGTERM.
  */
 export async function serve(options: ServeOptions, logger: Logger): Promise<void> {
   const { rules, policy } = await loadRulesAndPolicy(options);
@@ -50,7 +56,6 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const app = createHttpApp({ runtime, logger, security: options.security, ops: { registry, readiness } });
   const followers = [
     (signal: AbortSignal) => runtime.projector.run(signal),
-    (signal: AbortSignal) => runtime.reactor.run(signal),
     (signal: AbortSignal) => runtime.relay.run(signal),
   ];
 
@@ -72,7 +77,7 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const port = boundPort(app, options.port);
   await consumer?.start();
   logger.info(
-    { store: options.store, host: options.host, port, commands: options.commands ?? 'default', kafka: kafka !== null, rules: rules.rules.length },
+    { store: options.store, host: options.host, port, ui: pageAddress(options.host, port), commands: options.commands ?? 'default', kafka: kafka !== null, rules: rules.rules.length },
     'tickets serve ready',
   );
   try {
@@ -86,8 +91,8 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
         await consumer?.stop();
         await runtime.ingest.close();
       },
-      // Then drain: decide what was committed while stopping, flush the outbox (the relay) and
-      // bring the read model up to date, so nothing waits for the next start.
+      // Then drain: flush the outbox (the relay) and bring the read model up to date, so nothing
+      // waits for the next start.
       async () => {
         await runtime.settle();
         await runtime.relay.catchUp();

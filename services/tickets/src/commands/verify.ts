@@ -29,7 +29,9 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
   // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
   const sqlitePath = pii === undefined && location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path) ? location.path : undefined;
   const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
-  const progress = createProgress({ label: 'verify', total: head, unit: 'store events' });
+  // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
+  // offset on KurrentDB, so they are not called events.
+  const progress = createProgress({ label: 'verify', total: head, unit: 'store positions' });
   try {
     return await verify({ store, readModel, sqlitePath, threads, onProgress: (position) => progress.update(position) });
   } finally {

@@ -31,7 +31,9 @@ export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfRe
   const { rules, policy } = await loadRulesAndPolicy(options);
   assertStoreExists(options.store);
   const history = await openHistory(options.store);
-  const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store events' });
+  // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
+  // offset on KurrentDB, so they are not called events.
+  const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store positions' });
   try {
     const threads = options.threads ?? (history.head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
     return await whatIf(history, { rules, policy, since, until, threads, onProgress: (position) => progress.update(position) });

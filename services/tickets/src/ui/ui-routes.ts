@@ -37,6 +37,9 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app: Fastify
   const { store } = options;
   const exists = async (stream: string): Promise<boolean> => (await store.streamVersions([stream])).has(stream);
 
+  // The site's root is where a person types the address: send them to the pages. Public, so that a
+  // secured server's browser gets to /ui/, whose Basic challenge it can answer.
+  app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.redirect('/ui/'));
   app.get('/ui', async (_request, reply) => reply.redirect('/ui/'));
   app.get('/ui/', async (_request, reply) => page(reply, 200, searchPage()));
   app.get('/ui/assets/timeline.css', async (_request, reply) => reply.headers(SECURITY_HEADERS).type('text/css; charset=utf-8').send(TIMELINE_CSS));

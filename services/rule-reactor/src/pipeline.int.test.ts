@@ -29,12 +29,12 @@ import { createProjector, createSqliteTicketReadModel, type Projector, type Tick
 import { foldCustomerRecords } from '@tickets/streams';
 import { agentEvent, messageReceived, SMS_SOURCE, tempDir, waitFor, type CustomerFixture } from '@tickets/testing';
 import { createCommandRelay, RELAY_SUBSCRIBER, type CommandRelay } from './command-relay.js';
-import { createReactor, REACTOR_SUBSCRIBER, type Reactor } from './reactor.js';
 import type { CommandSink } from './sinks/command-sink.port.js';
 import { createMemorySink, type MemorySink } from './sinks/memory-sink.js';
 
-// Integration specification of the automation side on a real SQLite file: ingest, rule-reactor,
-// command relay and projector composed as the `tickets` runtime composes them, with a memory sink.
+// Integration specification of the automation side on a real SQLite file: the ingest (which decides
+// routing and rules in one transaction), the command relay and the projector composed as the
+// `tickets` runtime composes them, with a memory sink.
 
 const logger = createLogger({ level: 'silent' });
 const SEED_FILE = fileURLToPath(new URL('../../../examples/seed-sms-story.ndjson', import.meta.url));
@@ -56,12 +56,11 @@ interface Pipeline {
   readonly readModel: TicketReadModel;
   readonly ingest: Ingest;
   readonly projector: Projector;
-  readonly reactor: Reactor;
   readonly relay: CommandRelay;
   readonly sink: MemorySink;
-  /** Reactor until it reads nothing new, then relay and projector: everything committed is handled. */
+  /** Relay and projector: everything committed is published and projected. */
   settle(): Promise<void>;
-  /** One submit per event, in order, settling after each accepted one: as if POSTed one by one. */
+  /** One submit per event, in order: as if POSTed one by one. */
   feed(events: readonly unknown[]): Promise<IngestResult[]>;
   close(): Promise<void>;
 }
@@ -81,12 +80,10 @@ function openPipeline(path: string, options: PipelineOptions = {}): Pipeline {
   const checkpoints = createSqliteCheckpointStore({ path });
   const readModel = createSqliteTicketReadModel({ path });
   const sink = createMemorySink();
-  const ingest = createIngest({ store, policy, logger });
+  const ingest = createIngest({ store, rules, policy, logger });
   const projector = createProjector({ store, readModel, logger });
-  const reactor = createReactor({ store, checkpoints, rules, policy, logger });
   const relay = createCommandRelay({ store, checkpoints, sink, logger });
   const settle = async (): Promise<void> => {
-    while ((await reactor.catchUp()) > 0);
     await relay.catchUp();
     await projector.catchUp();
   };
@@ -96,7 +93,6 @@ function openPipeline(path: string, options: PipelineOptions = {}): Pipeline {
     readModel,
     ingest,
     projector,
-    reactor,
     relay,
     sink,
     settle,
@@ -106,7 +102,6 @@ function openPipeline(path: string, options: PipelineOptions = {}): Pipeline {
         const [result] = await ingest.submit([event]);
         if (result === undefined) throw new Error('ingest returned no result');
         results.push(result);
-        if (result.status === 'accepted') await settle();
       }
       await settle();
       return results;
@@ -147,7 +142,7 @@ async function decisionFor(store: EventStore, ticketId: string, triggerType: Tic
 const rulesFile = (input: RulesFileInput): RulesFile => RulesFile.parse(input);
 const byId = (commands: readonly Command[]): Map<string, Command> => new Map(commands.map((c) => [c.id, c]));
 
-describe('rule-reactor on SQLite, composed with ingest, relay and projector', () => {
+describe('rules decided by the ingest on SQLite, composed with relay and projector', () => {
   let dir: ReturnType<typeof tempDir>;
   let pipeline: Pipeline;
   const path = () => join(dir.path, 'tickets.db');
@@ -231,7 +226,36 @@ describe('rule-reactor on SQLite, composed with ingest, relay and projector', ()
     expect(customer.filter((e) => e.type === 'AutoReplyRecorded')).toHaveLength(1);
   });
 
-  it('invariant 5: a redelivery never produces a second, different command; a re-run decides nothing twice', async () => {
+  it('the seed story posted as one batch ends as when posted one by one', async () => {
+    const oneByOne = await pipeline.feed(seedStory());
+    const expected = { commands: [...pipeline.sink.commands], states: await pipeline.readModel.all(), events: await allEvents(pipeline.store) };
+    await pipeline.close();
+    pipeline = openPipeline(join(dir.path, 'batch.db'));
+    const batched = await pipeline.ingest.submit(seedStory());
+    await pipeline.settle();
+    expect(batched).toEqual(oneByOne);
+    expect(pipeline.sink.commands).toEqual(expected.commands);
+    expect(await pipeline.readModel.all()).toEqual(expected.states);
+    // Event for event, ids and metadata included (positions aside: one commit instead of eight).
+    const strip = (events: RecordedEvent[]) => events.map(({ position: _position, ...rest }) => rest);
+    expect(strip(await allEvents(pipeline.store))).toEqual(strip(expected.events));
+  });
+
+  it('"Merci !" then a question a second later, posted back to back: the question opens a follow-up only when it is one', async () => {
+    // The reply closes the ticket (thanks rule) in the same decision as its routing, so the
+    // question that follows it finds the ticket closed — and inside the 24 h window, reopens it.
+    const story = seedStory();
+    const merci = story.find((e) => (e as { data?: { message?: { body?: string } } }).data?.message?.body === 'Merci !') as InboundEventInput & { time: string };
+    const question = messageReceived({ id: 'sms-right-after', time: new Date(Date.parse(merci.time) + 1_000).toISOString(), body: 'Et ma commande 4521 ?' });
+    const results = await Promise.all([pipeline.ingest.submit(story.slice(0, story.indexOf(merci) + 1)), pipeline.ingest.submit([question])]);
+    await pipeline.settle();
+    expect(results.flat().map((r) => r.status)).toEqual(Array(results.flat().length).fill('accepted'));
+    const last = results[1]![0]!;
+    expect(last).toMatchObject({ status: 'accepted', ticketId: T, routing: 'reopen' });
+    expect(await pipeline.readModel.get(T)).toMatchObject({ status: 'open', reopenCount: 3 });
+  });
+
+  it('invariant 5: a redelivery never produces a second, different command and changes nothing', async () => {
     await pipeline.feed(seedStory());
     const published = [...pipeline.sink.commands];
     const head = await pipeline.store.headPosition();
@@ -250,13 +274,12 @@ describe('rule-reactor on SQLite, composed with ingest, relay and projector', ()
       expect(sink.commands, `replay ${attempt}`).toEqual(published);
     }
 
-    // The reactor starts over from 0, with the shipped rules or another policy: all already decided.
-    for (const policy of [DEFAULT_REOPEN_POLICY, { default: '1h' }]) {
-      await pipeline.checkpoints.save(REACTOR_SUBSCRIBER, 0);
-      const reactor = createReactor({ store: pipeline.store, checkpoints: pipeline.checkpoints, rules: DEFAULT_RULES, policy, logger, batchSize: 2 });
-      expect(await reactor.catchUp()).toBeGreaterThan(0);
-      expect(await pipeline.store.headPosition()).toBe(head);
-    }
+    // The whole story delivered again, one by one and as a batch: duplicates, nothing written.
+    expect((await pipeline.feed(seedStory())).map((r) => r.status)).toEqual(Array(8).fill('duplicate'));
+    expect((await pipeline.ingest.submit(seedStory())).map((r) => r.status)).toEqual(Array(8).fill('duplicate'));
+    await pipeline.settle();
+    expect(pipeline.sink.commands).toEqual(published);
+    expect(await pipeline.store.headPosition()).toBe(head);
     expect(await allEvents(pipeline.store)).toEqual(stored);
   });
 
@@ -534,8 +557,8 @@ interface Settled {
 }
 
 /**
- * Settles like the runtime, but each "process" dies after a few side effects (a decision recorded,
- * a checkpoint saved, commands published, a projection committed) and a fresh one, with new
+ * Settles like the runtime, but each "process" dies after a few side effects (a checkpoint saved,
+ * commands published, a projection committed) and a fresh one, with new
  * connections and small random batch sizes, takes over from what the file says. A process either
  * catches up in turn (`catchUp`, as `settle` does) or runs the three loops side by side (`run`, as
  * `serve` does) until they are all idle, then stops them.
@@ -546,19 +569,11 @@ async function settleThroughCrashes(path: string, random: () => number, delivere
     const stop = new AbortController();
     const randomFuse = () => new Fuse(random() < 0.15 ? Number.POSITIVE_INFINITY : Math.floor(random() * 6), () => stop.abort());
     // One fuse per component, so each of them gets to die at any of its steps, not only the first.
-    const [reactorFuse, relayFuse, projectorFuse] = [randomFuse(), randomFuse(), randomFuse()];
+    const [relayFuse, projectorFuse] = [randomFuse(), randomFuse()];
     const batchSize = 1 + Math.floor(random() * 4);
     const store = createSqliteEventStore({ path, pollIntervalMs: 10 });
     const checkpoints = createSqliteCheckpointStore({ path });
     const readModel = createSqliteTicketReadModel({ path });
-    const reactor = createReactor({
-      store: fusedStore(store, reactorFuse),
-      checkpoints: fusedCheckpoints(checkpoints, reactorFuse),
-      rules: DEFAULT_RULES,
-      policy: DEFAULT_REOPEN_POLICY,
-      logger,
-      batchSize,
-    });
     const relay = createCommandRelay({
       store,
       checkpoints: fusedCheckpoints(checkpoints, relayFuse),
@@ -569,9 +584,8 @@ async function settleThroughCrashes(path: string, random: () => number, delivere
     const projector = createProjector({ store, readModel: fusedReadModel(readModel, projectorFuse), logger, batchSize });
     try {
       if (live) {
-        if (await followUntilIdle({ store, checkpoints, readModel, stop, runs: [reactor, relay, projector] })) return { crashes, live };
+        if (await followUntilIdle({ store, checkpoints, readModel, stop, runs: [relay, projector] })) return { crashes, live };
       } else {
-        while ((await reactor.catchUp()) > 0);
         await relay.catchUp();
         await projector.catchUp();
         return { crashes, live };
@@ -608,7 +622,6 @@ async function followUntilIdle(process: {
   for (const run of runs) run.then(markEnded, markEnded);
   const handledAll = async (position: number) => (await store.readAll({ after: position, streamPrefixes: ['ticket-'], maxCount: 1 })).length === 0;
   const idle = async () =>
-    (await handledAll(await checkpoints.load(REACTOR_SUBSCRIBER))) &&
     (await handledAll(await checkpoints.load(RELAY_SUBSCRIBER))) &&
     (await handledAll(await readModel.checkpoint()));
   await waitFor(async () => (stop.signal.aborted || ended || (await idle()) ? true : undefined), { intervalMs: 5, what: 'the live loops to go idle' });
@@ -644,27 +657,50 @@ describe('a longer history: the seed story and 200 generated events', () => {
     expect(clean.states.filter((s) => s.followUpOf !== null).length).toBeGreaterThan(0);
   });
 
-  it('killed and restarted at arbitrary points, the reactor, relay and projector end where a clean run ends', async () => {
+  it('killed and restarted at arbitrary points, the ingest, relay and projector end where a clean run ends', async () => {
     const path = join(dir.path, 'crashy.db');
     const random = prng(SEED + 1);
     const delivered = createMemorySink();
-    // The ingest is its own process, never killed: only the subscribers die. It routes on what the
-    // reactor recorded (a rule's close), so the same chunks are submitted and settled at the same points.
-    const ingestStore = createSqliteEventStore({ path });
-    const ingest = createIngest({ store: ingestStore, policy: DEFAULT_REOPEN_POLICY, logger });
+    // The ingest dies before some of its commits, and the event is delivered again to a fresh one
+    // (at least once); the relay and the projector die at any of their steps.
+    const openIngest = () => {
+      const store = createSqliteEventStore({ path });
+      const fuse = new Fuse(random() < 0.3 ? Number.POSITIVE_INFINITY : Math.floor(random() * 4));
+      return { store, ingest: createIngest({ store: fusedStore(store, fuse), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger }) };
+    };
+    let current = openIngest();
     let crashes = 0;
+    let ingestCrashes = 0;
     let liveSettles = 0;
     try {
       for (const chunk of clean.chunks) {
-        for (const event of chunk) await ingest.submit([event]);
+        // A new ingest process per chunk as well (a deployment): it starts with nothing cached.
+        await current.ingest.close();
+        await current.store.close();
+        current = openIngest();
+        for (const event of chunk) {
+          for (;;) {
+            try {
+              await current.ingest.submit([event]);
+              break;
+            } catch (error) {
+              if (!(error instanceof SimulatedCrash)) throw error;
+              ingestCrashes++;
+              await current.ingest.close();
+              await current.store.close();
+              current = openIngest();
+            }
+          }
+        }
         const settled = await settleThroughCrashes(path, random, delivered);
         crashes += settled.crashes;
         if (settled.live) liveSettles++;
       }
     } finally {
-      await ingest.close();
-      await ingestStore.close();
+      await current.ingest.close();
+      await current.store.close();
     }
+    expect(ingestCrashes).toBeGreaterThan(10);
 
     const store = createSqliteEventStore({ path });
     const readModel = createSqliteTicketReadModel({ path });
@@ -704,20 +740,7 @@ describe('a longer history: the seed story and 200 generated events', () => {
     try {
       const head = await replay.store.headPosition();
 
-      // The reactor with other rules, at its checkpoint: nothing new, so nothing changes.
-      expect(await replay.reactor.catchUp()).toBe(0);
-      // Even from 0: every trigger these rules listen to was decided, and decisions are not redone.
-      await replay.checkpoints.save(REACTOR_SUBSCRIBER, 0);
-      expect(await replay.reactor.catchUp()).toBeGreaterThan(0);
-      const withoutRules = createReactor({
-        store: replay.store,
-        checkpoints: replay.checkpoints,
-        rules: rulesFile({ rules: [] }),
-        policy: { default: '1h' },
-        logger,
-      });
-      await replay.checkpoints.save(REACTOR_SUBSCRIBER, 0);
-      await withoutRules.catchUp();
+      // Other rules and another policy now decide new events only: the recorded ones stay as they were.
       expect(await replay.store.headPosition()).toBe(head);
 
       // The projection rebuilt from zero.
