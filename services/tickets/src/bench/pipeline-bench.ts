@@ -25,7 +25,7 @@ const PHASES = ['raw-append', 'ingest', 'end-to-end', 'rebuild', 'simulate'] as 
 type Phase = (typeof PHASES)[number];
 // Node 24 sizes the young generation from the machine's memory (up to 3 × 64 MiB semi-spaces here):
 // garbage, not live data, then decides the peak RSS. The services are meant to run with this flag
-// (README: NODE_OPTIONS); `--node-flags ""` measures Node's defaults.
+// (docs/operations.md: memory, NODE_OPTIONS); `--node-flags ""` measures Node's defaults.
 const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16';
 const POSTGRES_URL = process.env['TICKETS_BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const silent = createLogger({ level: 'silent' });
