@@ -21,7 +21,7 @@ import { HELPDESK_SECRET, movableClock, POSTSCRIPT_NEW, securedConfig, signedHea
 const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
 const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const seedLines = readFileSync(SEED, 'utf8').split('\n').filter((line) => line !== '');
-const seed = seedLines.map((line) => JSON.parse(line) as { id: string; source: string; subject: string; data: Record<string, unknown> });
+const seed = seedLines.map((line) => JSON.parse(line) as { id: string; source: string; time: string; subject: string; data: Record<string, unknown> });
 
 // An e-mail customer too: the seed is SMS only.
 const EMAIL_CUSTOMER = { id: 'cus_jeanne', name: 'Jeanne Lefèvre', email: 'jeanne.lefevre@example.org', phone: '+33 7 81 22 33 44' };
