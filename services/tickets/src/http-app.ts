@@ -4,6 +4,7 @@ import { createHttpServer, developmentSecurity, installAccessControl, systemCloc
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
 import { erasureRoutes } from './erasure-routes.js';
+import { openApiRoute } from './contracts/openapi-route.js';
 import { uiRoutes } from './ui/ui-routes.js';
 
 export interface HttpAppOptions {
@@ -35,5 +36,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.register(customerRoutes, { store: runtime.store });
   app.register(uiRoutes, { store: runtime.store });
   app.register(erasureRoutes, { pii: runtime.pii, secured: security.mode === 'secured', clock: options.clock ?? systemClock });
+  app.register(openApiRoute);
   return app;
 }

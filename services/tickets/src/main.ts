@@ -5,6 +5,9 @@ import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
 import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
+import { asyncApiDocument } from './contracts/asyncapi.js';
+import { openApiDocument } from './contracts/openapi.js';
+import { contractReference } from './contracts/reference-markdown.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
 import { forget } from './commands/forget.js';
@@ -260,9 +263,12 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schemas of the public contracts (all, or one by name)')
-    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules')
-    .action((name?: string) => printJson(schemas(name)));
+    .description('print the JSON Schemas of the public contracts (all, or one by name), or the OpenAPI / AsyncAPI document')
+    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules; openapi (HTTP API), asyncapi (Kafka topics), reference (both as Markdown)')
+    .action((name?: string) => {
+      if (name === 'reference') process.stdout.write(contractReference(openApiDocument(), asyncApiDocument()));
+      else printJson(schemas(name));
+    });
 
   program
     .command('defaults')
