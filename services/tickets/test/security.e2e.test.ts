@@ -319,6 +319,7 @@ describe('secured HTTP API', () => {
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     const asChatco = (payload: unknown) => signedPost(payload, CHATCO_SECRET);
     const fromChat = (options: Parameters<typeof messageReceived>[0]) => ({ ...messageReceived(options), source: CHAT_SOURCE });
+    const messageOf = (answer: LightMyRequestResponse) => answer.json<{ error: { message: string } }>().error.message;
     const reasonsOf = (answer: LightMyRequestResponse) => answer.json<{ invalid: { reasons: { path: string; code: string }[] }[] }>().invalid.map((item) => item.reasons[0]);
 
     async function victimTicket(): Promise<string> {
@@ -338,7 +339,7 @@ describe('secured HTTP API', () => {
       ];
       for (const [what, payload, path] of attacks) {
         const answer = await expectRefused(asChatco(payload), 403, 'AUTH.OUT_OF_SCOPE');
-        expect(reasonsOf(answer), what).toEqual([expect.objectContaining({ path, code: 'out_of_scope' })]);
+        expect(messageOf(answer), what).toContain(`event 0 (${(payload as { id: string }).id}): ${path}: `);
       }
       // A batch with one such event is refused whole.
       await expectRefused(asChatco([fromChat({ id: 'c-ok', time: TIME, body: 'x', customer: ATTACKER, channel: 'chat', integration: 'chatco' }), attacks[0]![1]]), 403, 'AUTH.OUT_OF_SCOPE');
@@ -375,7 +376,7 @@ describe('secured HTTP API', () => {
       );
       fixture = await open(securedConfig({ integrations }));
       const answer = await expectRefused(asChatco(fromChat({ id: 'e-1', time: TIME, body: 'x', customer: ATTACKER, channel: 'email', integration: 'chatco' })), 403, 'AUTH.OUT_OF_SCOPE');
-      expect(reasonsOf(answer)).toEqual([expect.objectContaining({ path: 'data.channel' })]);
+      expect(messageOf(answer)).toContain('event 0 (e-1): data.channel: chatco may not send on channel "email" (only "chat")');
       expect((await asChatco(fromChat({ id: 'e-2', time: TIME, body: 'x', customer: ATTACKER, channel: 'chat', integration: 'chatco-eu' }))).statusCode).toBe(202);
       expect((await signedPost(agentEvent('ticket.tagged', { id: 'h-3', time: TIME, ticketId: ticketIdFor(CHAT_SOURCE, 'e-2'), customerId: VICTIM.id }), HELPDESK_SECRET)).statusCode).toBe(202);
       // The helpdesk opens tickets in its own name.

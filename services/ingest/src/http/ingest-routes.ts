@@ -159,9 +159,10 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
       const outOfScope: Invalid[] = refusals.flatMap((reason, index) => (reason === null ? [] : [{ index, id: valid[index]!.id, reasons: [reason] }]));
       if (outOfScope.length > 0) {
         request.log.warn({ integration, outOfScope: outOfScope.length, events: events.length, reasons: outOfScope.map((item) => item.reasons[0]!.path) }, 'ingest refused: out of scope');
+        // `{ error }` only, as the 403 of the published contract: the reasons are in the message.
+        const why = outOfScope.slice(0, 5).map((item) => `event ${item.index} (${item.id}): ${item.reasons[0]!.path}: ${item.reasons[0]!.message}`);
         return reply.code(403).send({
-          error: { code: 'AUTH.OUT_OF_SCOPE', message: `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored` },
-          invalid: outOfScope,
+          error: { code: 'AUTH.OUT_OF_SCOPE', message: `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored. ${why.join('; ')}` },
         });
       }
     }
