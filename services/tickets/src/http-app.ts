@@ -31,7 +31,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     ...(options.ops === undefined ? {} : { ops: options.ops }),
   });
   if (security.mode === 'secured') installAccessControl(app, { tokens: security.tokens });
-  app.register(ingestRoutes, { ingest: runtime.ingest, security, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  app.register(ingestRoutes, { ingest: runtime.ingest, security, store: runtime.store, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
   app.register(customerRoutes, { store: runtime.store });
   app.register(uiRoutes, { store: runtime.store });

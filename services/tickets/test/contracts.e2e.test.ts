@@ -54,7 +54,8 @@ function securedEnv(): Record<string, string> {
   return {
     TICKETS_WEBHOOK_SECRETS: JSON.stringify([
       { name: 'postscript', sources: [SECRETS[0]![0]], secrets: [POSTSCRIPT_NEW] },
-      { name: 'helpdesk', sources: [SECRETS[1]![0]], secrets: [HELPDESK_SECRET] },
+      // Its agents act on Postscript's tickets (the integration scope).
+      { name: 'helpdesk', sources: [SECRETS[1]![0]], secrets: [HELPDESK_SECRET], scope: { tickets: ['postscript'] } },
       { name: 'throttled', sources: [SECRETS[2]![0]], secrets: [THROTTLED_SECRET], rateLimit: { perSecond: 0.001, burst: MAX_BATCH } },
     ]),
     TICKETS_API_TOKENS: JSON.stringify([
@@ -250,6 +251,8 @@ describe('the HTTP API against its OpenAPI document', () => {
 
     expect((await post(sms('c-1'), { unsigned: true })).status).toBe(401);
     expect((await post([sms('c-2'), sms('c-3', 'https://helpdesk.example/agents')], { contentType: 'application/cloudevents-batch+json' })).status).toBe(403);
+    const posing = { ...sms('c-scope'), data: { ...sms('c-scope').data, integration: 'helpdesk' } };
+    expect((await post(posing)).status).toBe(403);
     expect((await post(sms('c-4'), { id: 'msg_contract_reused' })).status).toBe(202);
     expect((await post(sms('c-5'), { id: 'msg_contract_reused' })).status).toBe(409);
     expect((await post(Array.from({ length: MAX_BATCH + 1 }, (_, i) => sms(`c-big-${i}`)), { contentType: 'application/json' })).status).toBe(413);
@@ -279,6 +282,7 @@ describe('the HTTP API against its OpenAPI document', () => {
     expect((await call('get', '/v1/customers/{id}/timeline', { path: '/v1/customers/cus_x/timeline', query: { at: 'yesterday' }, headers: read })).status).toBe(400);
     expect((await call('post', '/v1/customers/{id}/erase', { path: '/v1/customers/cus_contract/erase', headers: read })).status).toBe(403);
     expect((await call('post', '/v1/customers/{id}/erase', { path: `/v1/customers/${encodeURIComponent(' ')}/erase`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(400);
+    expect((await call('post', '/v1/customers/{id}/erase', { path: '/v1/customers/cus_never_seen/erase', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(404);
     expect((await call('get', '/ui/', {})).status).toBe(401);
     expect((await call('get', '/ui/tickets/{id}', { path: '/ui/tickets/tk_x', query: { at: 'yesterday' }, headers: read })).status).toBe(400);
     expect((await call('get', '/ui/tickets/{id}', { path: '/ui/tickets/tk_x', headers: read })).status).toBe(404);

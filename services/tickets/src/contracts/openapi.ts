@@ -89,7 +89,7 @@ export function openApiDocument(): JsonSchema {
         'Channel integrations post CloudEvents 1.0 (structured mode, JSON) to `POST /v1/events`; dashboards read tickets and timelines.',
         '',
         'Two modes. **Secured** (an integration or a token configured): `POST /v1/events` must be signed (Standard Webhooks) by the integration owning every event\'s `source`,',
-        'every other route but `/healthz`, `/readyz`, `/metrics` and `/openapi.json` needs a bearer token with the role shown in its `security`.',
+        'every other route but `/healthz`, `/livez`, `/readyz`, `/metrics` and `/openapi.json` needs a bearer token with the role shown in its `security`.',
         '**Development** (nothing configured, loopback only): nothing is checked and no rate-limit header is sent.',
         '',
         'Every error has the body `{ "error": { "code", "message" } }`; branch on `code`.',
@@ -114,7 +114,7 @@ export function openApiDocument(): JsonSchema {
           description: [
             'Answered once the accepted events are durably stored. A request with an invalid event (400) or an event over a limit (413) is refused whole: nothing of it is stored.',
             'An event whose `(source, id)` was already stored is a `duplicate` and changes nothing, however long after: retry freely with the same ids.',
-            'The integration is the one owning the first event\'s `source`; every event must have a source it owns (else 403).',
+            'The integration is the one owning the first event\'s `source`; every event must have a source it owns, and stay within the integration\'s scope (else 403).',
           ].join(' '),
           security: [{ standardWebhooks: [] }],
           parameters: [
@@ -152,7 +152,7 @@ export function openApiDocument(): JsonSchema {
             },
             '400': {
               description:
-                'Malformed JSON, an empty batch (`{ error }`), binary-mode headers missing or not decodable (`REQUEST.INVALID_HEADERS`, each header in `invalid`), or invalid events (`{ error, invalid }`, every zod issue of every event; with the rate-limit headers)',
+                'Malformed JSON, a body that is not UTF-8 (`REQUEST.INVALID_UTF8`), not an object or an array of objects (`REQUEST.NOT_AN_EVENT`), an empty batch (`{ error }`), binary-mode headers missing or not decodable (`REQUEST.INVALID_HEADERS`, each header in `invalid`), or invalid events (`{ error, invalid }`, every zod issue of every event, an event `time` too far ahead of its receipt (`too_far_ahead`); with the rate-limit headers)',
               ...rateLimitHeaders,
               ...json({ oneOf: [ref('InvalidEvents'), ref('Error')] }, {
                 invalid: {
@@ -162,7 +162,12 @@ export function openApiDocument(): JsonSchema {
               }),
             },
             '401': errorResponse('`AUTH.INVALID_SIGNATURE`: not signed with a current secret of the integration owning the source, or the timestamp is not within the tolerance (one answer for all)'),
-            '403': errorResponse('`AUTH.FOREIGN_SOURCE`: an event\'s source belongs to no or another integration'),
+            '403': {
+              description:
+                '`AUTH.FOREIGN_SOURCE`: an event\'s source belongs to no or another integration; `AUTH.OUT_OF_SCOPE`: an event names an integration or channel outside the integration\'s scope, or acts on a ticket of another integration (the message names each event, the field and why; with the rate-limit headers)',
+              ...rateLimitHeaders,
+              ...json(ref('Error')),
+            },
             '409': errorResponse('`AUTH.WEBHOOK_ID_REUSED`: this `webhook-id` was used for another body'),
             '413': {
               description: 'The body, the batch or an event is over a limit (`REQUEST.EVENT_TOO_LARGE` names each event and field in `invalid`)',
@@ -246,18 +251,20 @@ export function openApiDocument(): JsonSchema {
           operationId: 'eraseCustomer',
           tags: ['customers'],
           summary: "Erase a customer's personal data (crypto-shredding)",
-          description: 'Deletes the customer\'s keys and records `CustomerErased`; their personal fields then read `"[erased]"` everywhere. Refused (403) in development mode.',
+          description: 'Deletes the customer\'s keys and records `CustomerErased`; their personal fields then read `"[erased]"` everywhere. Refused (403) in development mode, and (404) for a customer the store never saw.',
           security: ADMIN,
           parameters: [{ name: 'id', in: 'path', required: true, schema: inlineSchema(ErasureRequest.shape.customerId, { io: 'input', target: TARGET }), examples: exampleValues({ marie: EXAMPLE_CUSTOMER_ID }) }],
           responses: {
             '200': { description: 'Erased', ...json(ref('ErasureResult')) },
             '400': { description: '`ERASURE.INVALID`', ...json(ref('ErasureInvalid')) },
+            '404': errorResponse('`ERASURE.UNKNOWN_CUSTOMER`: the store never saw this customer; nothing is recorded'),
             ...adminErrors,
             '501': errorResponse('`ERASURE.UNAVAILABLE`: personal-data encryption is off'),
           },
         },
       },
       '/healthz': { get: { operationId: 'health', tags: ['operations'], summary: 'Liveness', security: PUBLIC, responses: { '200': { description: 'Up', ...json(ref('Health')) } } } },
+      '/livez': { get: { operationId: 'liveness', tags: ['operations'], summary: 'Liveness, under the name orchestrators expect', security: PUBLIC, responses: { '200': { description: 'Up', ...json(ref('Health')) } } } },
       '/readyz': {
         get: {
           operationId: 'readiness',
