@@ -260,8 +260,9 @@ describe('the official CloudEvents SDK as the receiver of the webhook sink', () 
 
       const commands: Command[] = [...memory.commands];
       expect(commands.map((command) => command.type).sort()).toEqual(['message.send', 'ticket.assign', 'ticket.tag.add']);
-      const received = requests.flatMap((request) => {
-        const parsed = HTTP.toEvent({ headers: request.headers as Record<string, string>, body: request.body });
+      const received = requests.flatMap((request): CloudEvent<unknown>[] => {
+        // Typed as the CloudEventV1 interface; at run time the SDK hands back CloudEvent instances.
+        const parsed = HTTP.toEvent<unknown>({ headers: request.headers as Record<string, string>, body: request.body }) as CloudEvent<unknown> | CloudEvent<unknown>[];
         return Array.isArray(parsed) ? parsed : [parsed];
       });
       expect(received).toHaveLength(commands.length);

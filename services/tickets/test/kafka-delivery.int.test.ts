@@ -247,6 +247,7 @@ function counting(ingest: Ingest, outcomes: Outcomes, hold: () => ReturnType<typ
       await hold()?.enter();
       return results;
     },
+    fireTimers: (customerIds, until) => ingest.fireTimers(customerIds, until),
     close: () => ingest.close(),
   };
 }

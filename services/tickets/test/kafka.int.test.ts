@@ -290,7 +290,7 @@ describe('Kafka with the official CloudEvents SDK as producer and consumer (real
     headers: Object.fromEntries(Object.entries(message.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
   });
   /** A record read back, as the SDK's Kafka binding takes it. */
-  const toSdkMessage = (record: Received): KafkaMessage<string> => ({ key: record.key ?? '', value: record.value ?? '', headers: record.headers });
+  const toSdkMessage = (record: Received): KafkaMessage<string> => ({ key: record.key ?? '', value: record.value ?? '', body: record.value ?? '', headers: record.headers });
 
   it('ingests what the SDK writes in binary and structured mode; its Kafka binding reads the commands and state records without loss', async () => {
     const pipeline = await startPipeline(setup);

@@ -114,7 +114,7 @@ class PiiCodecStore implements PiiEventStore {
   async #sealAll(stream: string, events: readonly NewEvent[]): Promise<readonly NewEvent[]> {
     const owners: (string | undefined)[] = [];
     for (const event of events) {
-      const paths = this.#policy.pathsOf(event.type);
+      const paths = this.#policy.pathsOf(event.type, event.data);
       owners.push(paths === undefined || slotsAt(event.data, paths).length === 0 ? undefined : await this.#customerOf(stream, event));
     }
     const missing = [...new Set(owners.filter((owner): owner is string => owner !== undefined && !this.#currentKeys.has(owner)))];
@@ -128,7 +128,7 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   #seal(event: NewEvent, key: CustomerKey): NewEvent {
-    const { data, values } = sealedCopy(event.data, this.#policy.pathsOf(event.type)!, SEALED);
+    const { data, values } = sealedCopy(event.data, this.#policy.pathsOf(event.type, event.data)!, SEALED);
     const pii = seal(values, key.key, key.keyId, key.customerId, event.id) as unknown as Json;
     // The writer's own subscribers read these events again at once: keep the values for them.
     remember(this.#recent, event.id, { keyId: key.keyId, customerId: key.customerId, values });
@@ -160,13 +160,15 @@ class PiiCodecStore implements PiiEventStore {
 
   async #open(event: RecordedEvent, envelope: Parameters<typeof open>[0]): Promise<RecordedEvent> {
     const { pii: _sealed, ...rest } = event.metadata;
-    const paths = this.#policy.pathsOf(event.type) ?? [];
+    const paths = this.#policy.pathsOf(event.type, event.data) ?? [];
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = slotsAt(event.data, paths);
     const recent = this.#recent.get(event.id);
     let key = this.#keysById.get(envelope.k);
     if (recent !== undefined && recent.keyId === envelope.k && key !== null) {
-      slots.forEach((slot, index) => (slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!)));
+      slots.forEach((slot, index) => {
+        if (index < recent.values.length) slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!);
+      });
       return { ...event, metadata: rest as EventMetadata };
     }
     if (key === undefined) key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
@@ -175,7 +177,12 @@ class PiiCodecStore implements PiiEventStore {
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
     }
     const values = open(envelope, key.key, event.id);
-    slots.forEach((slot, index) => (slot.holder[slot.key] = values[index]!));
+    // Slots past the sealed values were stored in clear, before their paths were declared (the
+    // inbound log's extension attributes): they read as stored. Declared paths are only ever added
+    // after the existing ones, so the first slots are the sealed ones.
+    slots.forEach((slot, index) => {
+      if (index < values.length) slot.holder[slot.key] = values[index]!;
+    });
     return { ...event, metadata: rest as EventMetadata };
   }
 

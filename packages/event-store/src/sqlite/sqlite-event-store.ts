@@ -261,8 +261,11 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     try {
       const recordedAt = this.#clock().toISOString();
       const results = new Array<AppendResult>(appends.length);
+      // Heads this transaction already looked up or moved: a batch names the same streams again and
+      // again (the guard and the record of an inbound stream, a customer writing twice in one batch).
+      const heads = new Map<string, HeadRow | undefined>();
       for (let i = 0; i < appends.length; i++) {
-        const result = this.#appendInTransaction(appends[i]!, recordedAt);
+        const result = this.#appendInTransaction(appends[i]!, recordedAt, heads);
         wrote ||= !result.duplicate && appends[i]!.events.length > 0;
         results[i] = result;
       }
@@ -275,9 +278,21 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     }
   }
 
-  #appendInTransaction(append: PreparedAppend, recordedAt: string): AppendResult {
-    const { stream, expected, events } = append;
+  #appendInTransaction(append: PreparedAppend, recordedAt: string, heads: Map<string, HeadRow | undefined>): AppendResult {
+    const result = this.#checkAndInsert(append, recordedAt, heads.has(append.stream) ? heads.get(append.stream) : this.#readHead(append.stream));
+    // A duplicate matched events somewhere in the stream, not necessarily at its head: look again next time.
+    if (result.duplicate) heads.delete(append.stream);
+    else heads.set(append.stream, result.nextExpectedVersion < 0 ? undefined : [result.nextExpectedVersion, result.position]);
+    return result;
+  }
+
+  #readHead(stream: string): HeadRow | undefined {
     const [head] = this.#streamHead.all(stream) as unknown as HeadRow[];
+    return head;
+  }
+
+  #checkAndInsert(append: PreparedAppend, recordedAt: string, head: HeadRow | undefined): AppendResult {
+    const { stream, expected, events } = append;
     const actual = head === undefined ? -1 : head[0];
     const unchanged = (): AppendResult => ({ stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false });
 
