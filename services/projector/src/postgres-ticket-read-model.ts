@@ -162,7 +162,7 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
           const due = chunk.filter((row) => (row.timers?.length ?? 0) > 0);
           const none = chunk.filter((row) => (row.timers?.length ?? 0) === 0);
           if (due.length > 0) {
-            await client.query({ ...sql.upsertDue, values: [due.map((row) => row.ticketId), due.map((row) => row.customer.id), due.map((row) => row.timers[0]!.dueAt)] });
+            await client.query({ ...sql.upsertDue, values: [due.map((row) => row.ticketId), due.map((row) => row.customer.id), due.map((row) => row.timers![0]!.dueAt)] });
           }
           if (none.length > 0) await client.query({ ...sql.deleteDue, values: [none.map((row) => row.ticketId)] });
         }

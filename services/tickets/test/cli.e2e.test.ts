@@ -470,7 +470,7 @@ describe('time-based rules: the worked example of docs/timers.md', () => {
   it('without --until the clock stops at the last event: the ticket shows its pending timers and nothing fired', async () => {
     const out = await simulate(EVENTS, '--rules', RULES);
     expect(out.commands).toEqual([]);
-    expect(marie(out).timers.map((t) => [t.ruleId, t.dueAt])).toEqual([
+    expect(marie(out).timers?.map((t) => [t.ruleId, t.dueAt])).toEqual([
       ['waiting-nudge-48h', '2026-03-04T08:30:00.000Z'],
       ['waiting-autoclose-72h', '2026-03-05T08:30:00.000Z'],
     ]);

@@ -9,7 +9,7 @@ export interface CustomerState {
   readonly optedOutAt: string | null;
   readonly lastAutoReplyAt: string | null;
   /** The next due time of each of the customer's tickets that has a pending timer. */
-  readonly timers: Readonly<Record<string, string>>;
+  readonly timers?: Readonly<Record<string, string>>;
 }
 
 export const initialCustomerState = (customerId: string): CustomerState => ({
@@ -31,7 +31,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'AutoReplyRecorded':
       return { ...state, lastAutoReplyAt: event.data.at };
     case 'CustomerTimersChanged': {
-      const { [event.data.ticketId]: _, ...others } = state.timers;
+      const { [event.data.ticketId]: _, ...others } = state.timers ?? {};
       return { ...state, timers: event.data.nextDueAt === null ? others : { ...others, [event.data.ticketId]: event.data.nextDueAt } };
     }
     case 'CustomerErased':

@@ -44,7 +44,7 @@ export interface DecisionContext {
  * those with a timer due at or before the event's time (they fire first).
  */
 export function ticketsToLoad(event: InboundEvent, customer: CustomerState): string[] {
-  const due = Object.entries(customer.timers)
+  const due = Object.entries(customer.timers ?? {})
     .filter(([, dueAt]) => dueAt <= toUtc(event.time))
     .map(([ticketId]) => ticketId);
   if (event.type !== 'message.received') return [...new Set([event.data.ticketId, ...due])];

@@ -152,8 +152,8 @@ class Work implements TicketLookup {
   /** The customer's due-time index entry for a ticket, brought up to date with the ticket's timers. */
   indexTicket(ticketId: string, causeId: string, at: string, next: () => number): void {
     const state = this.get(ticketId);
-    const nextDueAt = state?.timers[0]?.dueAt ?? null;
-    if ((this.customer.state.timers[ticketId] ?? null) === nextDueAt) return;
+    const nextDueAt = state?.timers?.[0]?.dueAt ?? null;
+    if ((this.customer.state.timers?.[ticketId] ?? null) === nextDueAt) return;
     const event: CustomerEvent = { type: 'CustomerTimersChanged', data: { customerId: this.customer.state.customerId, at, ticketId, nextDueAt } };
     this.writeCustomer([{ id: timerEventId(causeId, next()), causationId: causeId, event }]);
   }
@@ -281,11 +281,11 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
  */
 function fireDue(work: Work, until: string, ctx: DecideContext): void {
   for (;;) {
-    const due = nextDueTicket(work.customer.state.timers, until);
+    const due = nextDueTicket(work.customer.state.timers ?? {}, until);
     if (due === null) return;
     const ticket = work.get(due);
-    const timer = ticket?.timers[0];
-    const indexed = work.customer.state.timers[due]!;
+    const timer = ticket?.timers?.[0];
+    const indexed = work.customer.state.timers?.[due] ?? until;
     if (ticket === undefined || timer === undefined || timer.dueAt !== indexed) {
       // The index disagrees with the ticket (a decision outside this path changed its timers): bring
       // it up to date; the next turn fires what is really due.
@@ -312,7 +312,7 @@ function nextDueTicket(index: Readonly<Record<string, string>>, until: string): 
 
 /** The customer's tickets with a timer due at or before `until`: what a decision at `until` must load. */
 export function timersToLoad(customer: CustomerState, until: string): string[] {
-  return Object.entries(customer.timers)
+  return Object.entries(customer.timers ?? {})
     .filter(([, dueAt]) => dueAt <= until)
     .map(([ticketId]) => ticketId);
 }

@@ -146,7 +146,7 @@ describe('a timer counted in business hours', () => {
     });
     const event = InboundEvent.parse(message('2026-03-27T16:00:00Z', 'Bonjour'));
     const decision = decide(inboundKey(event.source, event.id), event, { customer: emptyCustomerHistory(MARIE.id), tickets: new Map(), rules, policy: DEFAULT_REOPEN_POLICY });
-    expect(decision.outcome === 'accepted' ? decision.ticket?.state.timers.map((t) => t.dueAt) : null).toEqual(['2026-03-30T08:00:00.000Z']);
+    expect(decision.outcome === 'accepted' ? decision.ticket?.state.timers?.map((t) => t.dueAt) : null).toEqual(['2026-03-30T08:00:00.000Z']);
   });
 
   it('an unknown or never-open calendar is refused when the rules are read, naming the rule and the field', () => {

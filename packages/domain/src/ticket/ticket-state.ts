@@ -29,7 +29,9 @@ export const TicketState = z
     messageCount: z.number().int().nonnegative(),
     lastMessageAt: UtcTime.nullable(),
     ruleFirings: RuleFirings,
-    timers: z.array(PendingTimer).describe('Pending timers, by due time then id (docs/timers.md)'),
+    // Optional in the contract (added in HTTP 1.2.0 / Kafka 1.1.0, and absent from states stored before
+    // timers existed); every state folded today has it.
+    timers: z.array(PendingTimer).optional().describe('Pending timers, by due time then id (docs/timers.md); absent: none'),
     /** Number of events in the ticket's stream folded into this state. */
     version: z.number().int().nonnegative(),
   })

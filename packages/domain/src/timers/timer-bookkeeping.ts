@@ -65,7 +65,7 @@ export const hasTimerRules = (rules: RulesFile): boolean => timerRules(rules).le
  */
 export function timerBookkeeping(before: TicketState | null, decided: readonly WithId[], rules: RulesFile): TicketEvent[] {
   const timed = timerRules(rules);
-  if (timed.length === 0 && (before === null || before.timers.length === 0)) return [];
+  if (timed.length === 0 && (before?.timers ?? []).length === 0) return [];
   const byId = new Map(rules.rules.filter(isTimerRule).map((rule) => [rule.id, rule]));
   const out: TicketEvent[] = [];
   let working = before;
@@ -85,7 +85,7 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
       record({ type: 'TimerCancelled', data: { ticketId, at, timerId: timer.timerId, ruleId: timer.ruleId, reason, causedBy: id } });
 
     if (happening !== 'ticket_created') {
-      for (const timer of working.timers) {
+      for (const timer of working.timers ?? []) {
         const rule = byId.get(timer.ruleId);
         const unless = rule === undefined ? (DEFAULT_UNLESS[timer.kind as keyof typeof DEFAULT_UNLESS] ?? []) : unlessOf(rule);
         if (unless.includes(happening)) cancel(timer, happening);
@@ -95,7 +95,7 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
       if (anchorOf(rule) !== happening) continue;
       const state: TicketState = working;
       if (NEEDS_OPEN.has(happening) && state.status !== 'open') continue;
-      const pending = state.timers.find((t) => t.ruleId === rule.id);
+      const pending = (state.timers ?? []).find((t) => t.ruleId === rule.id);
       if (pending !== undefined) {
         if (!RESTARTS.has(happening)) continue;
         cancel(pending, 'restarted');

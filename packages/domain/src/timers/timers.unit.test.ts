@@ -71,7 +71,7 @@ describe('timers set by a decision', () => {
     const { ticket } = run([first]);
     const ticketId = ticket().ticketId;
     const { ticket: after } = run([first, reply('2026-03-02T09:30:00.000Z', ticketId)]);
-    expect(after().timers.map((t) => [t.ruleId, t.kind, t.dueAt, t.setAt])).toEqual([
+    expect(after().timers?.map((t) => [t.ruleId, t.kind, t.dueAt, t.setAt])).toEqual([
       ['nudge-48h', 'agent_reply', '2026-03-04T09:30:00.000Z', '2026-03-02T09:30:00.000Z'],
       ['autoclose-72h', 'agent_reply', '2026-03-05T09:30:00.000Z', '2026-03-02T09:30:00.000Z'],
     ]);
@@ -141,7 +141,7 @@ describe('timers fired on event time', () => {
     const events = [...replied, reply('2026-03-03T09:30:00.000Z', ticketId)];
     const { pipeline, commands } = run(events, { until: '2026-03-05T10:00:00.000Z' });
     expect(commands.map((c) => [c.type, c.time])).toEqual([['message.send', '2026-03-05T09:30:00.000Z']]);
-    expect(pipeline.ticket(ticketId)!.timers.map((t) => t.dueAt)).toEqual(['2026-03-06T09:30:00.000Z']);
+    expect(pipeline.ticket(ticketId)!.timers?.map((t) => t.dueAt)).toEqual(['2026-03-06T09:30:00.000Z']);
   });
 
   it('the reopen window’s end is a recorded firing on the closed ticket; a reopen before it cancels it', () => {

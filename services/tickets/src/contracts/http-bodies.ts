@@ -129,7 +129,7 @@ const CustomerStateBody = z.object({
   routes: z.partialRecord(Channel, z.string()).describe('The ticket new messages on each channel go to'),
   optedOutAt: UtcTime.nullable(),
   lastAutoReplyAt: UtcTime.nullable(),
-  timers: z.record(z.string(), UtcTime).describe('The next due time of each of the customer\'s tickets with a pending timer (docs/timers.md)'),
+  timers: z.record(z.string(), UtcTime).optional().describe('The next due time of each of the customer\'s tickets with a pending timer (docs/timers.md); absent: none'),
 });
 
 export const CustomerTimelineBody = z.object({
