@@ -42,6 +42,8 @@ describe('stores written by the rule-reactor era stay readable', () => {
     expect(verify.stderr).toBe('');
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain('verify: OK');
+    // Nothing says which rules made these decisions: they are checked for consistency, not made again.
+    expect(verify.stdout).toContain('re-decision: no configuration recorded in this store');
 
     const timeline = json<TicketTimeline>(await tickets(['replay', '--ticket', FIRST, '--store', store, '--json'], env));
     expect(timeline.entries.filter((e) => e.type === 'RulesEvaluated').length).toBeGreaterThan(0);
