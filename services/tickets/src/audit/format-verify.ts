@@ -8,7 +8,7 @@ function redecisionLine({ redecision: r }: VerifyReport): string {
   if (r.configurations.length === 0) return '  re-decision: no configuration recorded in this store (written before configurations were recorded): decisions checked for consistency only';
   const erased = r.erased > 0 ? `, ${r.erased} of erased customers not re-decided` : '';
   const unrecorded = r.unrecorded > 0 ? `, ${r.unrecorded} earlier ones recorded without configuration (checked for consistency only)` : '';
-  return `  re-decision: ${r.decisions} decisions made again under ${r.configurations.length} recorded configuration${r.configurations.length === 1 ? '' : 's'}, ${r.events} stored events compared${erased}${unrecorded}, ${r.mismatches.length} differing`;
+  return `  re-decision: ${r.decisions} decision${r.decisions === 1 ? '' : 's'} made again under ${r.configurations.length} recorded configuration${r.configurations.length === 1 ? '' : 's'}, ${r.events} stored events compared${erased}${unrecorded}, ${r.mismatches.length} differing`;
 }
 
 /** A verdict first, then every mismatch with its ticket and the event it points at. */

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ticketIdFor } from '@tickets/domain';
+import { SMS_SOURCE, tempDir } from '@tickets/testing';
+import type { VerifyReport } from '../src/audit/verify-report.js';
+import type { ConfigHistory } from '../src/commands/config-history.js';
+import { json } from './cli-json.js';
+import { REPO, runTickets } from './cli-runner.js';
+
+// An auditor's view: a store made by `tickets import` of the seed story is edited behind the
+// service's back with SQL, as in issue 19; `verify` makes every decision again under the
+// configuration it names and must point at the edit — the event, the field, both values — and exit
+// 1, while an untouched store, an erased customer and a rebuilt store pass. On SQLite and PostgreSQL.
+
+const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
+const POSTGRES = process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const dir = tempDir();
+const schemas: string[] = [];
+const CLEAR = { TICKETS_PII_ENCRYPTION: 'off' };
+
+/** The seed story told by a second customer, Paul: decisions erasing Marie must leave to be made again. */
+const TWO_CUSTOMERS = join(dir.path, 'two-customers.ndjson');
+const seed = readFileSync(SEED, 'utf8');
+writeFileSync(
+  TWO_CUSTOMERS,
+  seed +
+    seed
+      .replaceAll('"id": "sms-', '"id": "paul-sms-')
+      .replaceAll('"id": "agent-', '"id": "paul-agent-')
+      .replaceAll('cus_marie', 'cus_paul')
+      .replaceAll(ticketIdFor(SMS_SOURCE, 'sms-1'), ticketIdFor(SMS_SOURCE, 'paul-sms-1')),
+);
+
+afterAll(async () => {
+  dir[Symbol.dispose]();
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+interface Store {
+  readonly url: string;
+  /** Runs `UPDATE events SET data = replace(data, from, to) WHERE <where>` straight on the store's table. */
+  edit(from: string, to: string, where: string): Promise<number>;
+}
+
+const kinds = [
+  {
+    name: 'SQLite',
+    fresh: (): Store => {
+      const path = join(dir.path, `${randomUUID()}.db`);
+      return {
+        url: `sqlite:${path}`,
+        async edit(from, to, where) {
+          const db = new DatabaseSync(path);
+          try {
+            return Number(db.prepare(`UPDATE events SET data = replace(data, ?, ?) WHERE ${where}`).run(from, to).changes);
+          } finally {
+            db.close();
+          }
+        },
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    fresh: (): Store => {
+      const schema = `provable_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      schemas.push(schema);
+      return {
+        url: `${POSTGRES}?schema=${schema}`,
+        async edit(from, to, where) {
+          const client = new pg.Client({ connectionString: POSTGRES });
+          await client.connect();
+          try {
+            return (await client.query(`UPDATE ${schema}.events SET data = replace(data, $1, $2) WHERE ${where}`, [from, to])).rowCount ?? 0;
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    },
+  },
+];
+
+async function imported(fresh: () => Store, env: Record<string, string> = CLEAR, events = SEED): Promise<Store> {
+  const store = fresh();
+  const run = await runTickets(['import', '--events', events, '--store', store.url], env);
+  expect(run.stderr).toBe('');
+  expect(json(run)).toEqual({ accepted: events === SEED ? 8 : 16, duplicates: 0, rejected: [] });
+  return store;
+}
+
+describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) => {
+  it('passes an untouched store, having made all 8 decisions again under the one configuration recorded', async () => {
+    const store = await imported(fresh);
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('verify: OK');
+    expect(run.stdout).toMatch(/re-decision: 8 decisions made again under 1 recorded configuration, \d+ stored events compared, 0 differing/);
+
+    const history = json<ConfigHistory>(await runTickets(['config', 'history', '--store', store.url, '--json'], CLEAR));
+    expect(history.configurations).toHaveLength(1);
+    expect(history.configurations[0]).toMatchObject({ decisions: 8, invalid: null });
+    expect(history.periods).toEqual([expect.objectContaining({ config: history.configurations[0]!.hash, decisions: 8 })]);
+  });
+
+  it('names the auto-reply body changed inside a recorded rule decision, with both values, and exits 1', async () => {
+    const store = await imported(fresh);
+    expect(await store.edit('Merci pour votre suivi', 'Payez maintenant', "type = 'RulesEvaluated' AND data LIKE '%Merci pour votre suivi%'")).toBe(1);
+
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('verify: MISMATCH');
+    expect(run.stdout).toMatch(/at #\d+ RulesEvaluated at 2026-03-03T07:00:00\.000Z/);
+    expect(run.stdout).toMatch(/data\.commands\[\d\]\.data\.body: stored Payez maintenant ! .*, re-decided Merci pour votre suivi ! /);
+
+    const report = JSON.parse((await runTickets(['verify', '--store', store.url, '--json'], CLEAR)).stdout) as VerifyReport;
+    expect(report.redecision.mismatches).toEqual([
+      expect.objectContaining({ kind: 'differs', field: expect.stringMatching(/^data\.commands\[\d\]\.data\.body$/), stored: expect.stringMatching(/^Payez maintenant/), redecided: expect.stringMatching(/^Merci pour votre suivi/) }),
+    ]);
+  });
+
+  it('names the reopen window changed on a TicketClosed (24h → 48h), and only that event, and exits 1', async () => {
+    const store = await imported(fresh);
+    expect(await store.edit('"duration":"24h","ms":86400000', '"duration":"48h","ms":172800000', "type = 'TicketClosed' AND data LIKE '%\"at\":\"2026-03-02T09:00:00.000Z\"%'")).toBe(1);
+
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/at #\d+ TicketClosed at 2026-03-02T09:00:00\.000Z/);
+    expect(run.stdout).toContain('data.window.duration: stored 48h, re-decided 24h');
+    expect(run.stdout).toContain('data.window.ms: stored 172800000, re-decided 86400000');
+    const report = JSON.parse((await runTickets(['verify', '--store', store.url, '--json'], CLEAR)).stdout) as VerifyReport;
+    // Later decisions stand on what the edited one made again: the edit is reported where it is, once.
+    expect(new Set(report.redecision.mismatches.map((m) => m.event.type))).toEqual(new Set(['TicketClosed']));
+  });
+
+  it('passes once the customer is erased (her decisions cannot be made again, and say so) and after a rebuild', async () => {
+    // Encryption on (the default): erasure deletes the customer's key.
+    const store = await imported(fresh, {}, TWO_CUSTOMERS);
+    const forgotten = await runTickets(['forget', '--customer', 'cus_marie', '--store', store.url]);
+    expect(forgotten.code, forgotten.stderr).toBe(0);
+    const erased = await runTickets(['verify', '--store', store.url]);
+    expect(erased.code, erased.stdout).toBe(0);
+    expect(erased.stdout).toMatch(/re-decision: 8 decisions made again under 1 recorded configuration, \d+ stored events compared, 8 of erased customers not re-decided, 0 differing/);
+
+    const rebuilt = await runTickets(['rebuild', '--store', store.url]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const after = await runTickets(['verify', '--store', store.url]);
+    expect(after.code, after.stdout).toBe(0);
+    expect(after.stdout).toContain('verify: OK');
+    expect(after.stdout).toContain('8 of erased customers not re-decided, 0 differing');
+  });
+});
