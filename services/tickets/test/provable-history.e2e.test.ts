@@ -43,10 +43,27 @@ afterAll(async () => {
   await client.end();
 });
 
+type Row = Record<string, unknown>;
+
 interface Store {
   readonly url: string;
-  /** Runs `UPDATE events SET data = replace(data, from, to) WHERE <where>` straight on the store's table. */
-  edit(from: string, to: string, where: string): Promise<number>;
+  /** Runs SQL straight on the store's table, named `events`; parameters are written `?`. */
+  sql(statement: string, params?: readonly (string | number)[]): Promise<{ rows: Row[]; changes: number }>;
+}
+
+/** `UPDATE events SET data = replace(data, from, to) WHERE <where>`: how many rows changed. */
+const edit = async (store: Store, from: string, to: string, where: string): Promise<number> =>
+  (await store.sql(`UPDATE events SET data = replace(data, ?, ?) WHERE ${where}`, [from, to])).changes;
+
+/** Two stored events trade places in their stream (content moves, positions and versions stay). */
+async function swap(store: Store, first: number, second: number): Promise<void> {
+  const { rows } = await store.sql('SELECT position, id, type, data, metadata FROM events WHERE position IN (?, ?)', [first, second]);
+  expect(rows).toHaveLength(2);
+  // Ids are unique per stream on some stores: park one out of the way first.
+  await store.sql("UPDATE events SET id = 'parked' WHERE position = ?", [first]);
+  for (const [at, from] of [[second, rows.find((r) => Number(r['position']) === first)!], [first, rows.find((r) => Number(r['position']) === second)!]] as const) {
+    await store.sql('UPDATE events SET id = ?, type = ?, data = ?, metadata = ? WHERE position = ?', [String(from['id']), String(from['type']), String(from['data']), String(from['metadata']), at]);
+  }
 }
 
 const kinds = [
@@ -56,10 +73,12 @@ const kinds = [
       const path = join(dir.path, `${randomUUID()}.db`);
       return {
         url: `sqlite:${path}`,
-        async edit(from, to, where) {
+        async sql(statement, params = []) {
           const db = new DatabaseSync(path);
           try {
-            return Number(db.prepare(`UPDATE events SET data = replace(data, ?, ?) WHERE ${where}`).run(from, to).changes);
+            const prepared = db.prepare(statement);
+            if (/^\s*SELECT/i.test(statement)) return { rows: prepared.all(...params) as Row[], changes: 0 };
+            return { rows: [], changes: Number(prepared.run(...params).changes) };
           } finally {
             db.close();
           }
@@ -74,11 +93,14 @@ const kinds = [
       schemas.push(schema);
       return {
         url: `${POSTGRES}?schema=${schema}`,
-        async edit(from, to, where) {
+        async sql(statement, params = []) {
           const client = new pg.Client({ connectionString: POSTGRES });
           await client.connect();
           try {
-            return (await client.query(`UPDATE ${schema}.events SET data = replace(data, $1, $2) WHERE ${where}`, [from, to])).rowCount ?? 0;
+            let n = 0;
+            const text = statement.replaceAll('?', () => `$${++n}`).replace(/\bevents\b/, `${schema}.events`);
+            const result = await client.query(text, [...params]);
+            return { rows: result.rows as Row[], changes: result.rowCount ?? 0 };
           } finally {
             await client.end();
           }
@@ -112,7 +134,7 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
 
   it('names the auto-reply body changed inside a recorded rule decision, with both values, and exits 1', async () => {
     const store = await imported(fresh);
-    expect(await store.edit('Merci pour votre suivi', 'Payez maintenant', "type = 'RulesEvaluated' AND data LIKE '%Merci pour votre suivi%'")).toBe(1);
+    expect(await edit(store, 'Merci pour votre suivi', 'Payez maintenant', "type = 'RulesEvaluated' AND data LIKE '%Merci pour votre suivi%'")).toBe(1);
 
     const run = await runTickets(['verify', '--store', store.url], CLEAR);
     expect(run.code).toBe(1);
@@ -128,7 +150,7 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
 
   it('names the reopen window changed on a TicketClosed (24h → 48h), and only that event, and exits 1', async () => {
     const store = await imported(fresh);
-    expect(await store.edit('"duration":"24h","ms":86400000', '"duration":"48h","ms":172800000', "type = 'TicketClosed' AND data LIKE '%\"at\":\"2026-03-02T09:00:00.000Z\"%'")).toBe(1);
+    expect(await edit(store, '"duration":"24h","ms":86400000', '"duration":"48h","ms":172800000', "type = 'TicketClosed' AND data LIKE '%\"at\":\"2026-03-02T09:00:00.000Z\"%'")).toBe(1);
 
     const run = await runTickets(['verify', '--store', store.url], CLEAR);
     expect(run.code).toBe(1);
@@ -138,6 +160,43 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     const report = JSON.parse((await runTickets(['verify', '--store', store.url, '--json'], CLEAR)).stdout) as VerifyReport;
     // Later decisions stand on what the edited one made again: the edit is reported where it is, once.
     expect(new Set(report.redecision.mismatches.map((m) => m.event.type))).toEqual(new Set(['TicketClosed']));
+  });
+
+  it('names an inbound record edited after its decision (the message as received)', async () => {
+    const store = await imported(fresh);
+    expect(await edit(store, 'Merci !', 'Merci, annulez tout', "type = 'InboundAccepted' AND data LIKE '%Merci !%'")).toBe(1);
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/at #\d+ MessageReceived at 2026-03-03T11:00:00\.000Z[^\n]*\n {2}data\.body: stored Merci !, re-decided Merci, annulez tout/);
+  });
+
+  it('names a decision event deleted, and two events of a decision swapped', async () => {
+    const deleted = await imported(fresh);
+    const [tags] = (await deleted.sql("SELECT position, id FROM events WHERE type = 'TagsChanged' ORDER BY position")).rows;
+    await deleted.sql('DELETE FROM events WHERE position = ?', [Number(tags!['position'])]);
+    const afterDelete = await runTickets(['verify', '--store', deleted.url], CLEAR);
+    expect(afterDelete.code).toBe(1);
+    expect(afterDelete.stdout).toContain(`re-decision: missing event`);
+    expect(afterDelete.stdout).toContain(`the decision makes TagsChanged ${String(tags!['id'])}`);
+
+    const swapped = await imported(fresh);
+    // The rules' auto-close of the "Merci !" decision and the tag it adds, in that order.
+    const { rows } = await swapped.sql("SELECT position FROM events WHERE type IN ('TicketClosed', 'TagsChanged') AND data LIKE '%2026-03-03T11:00:00.000Z%' ORDER BY position");
+    expect(rows).toHaveLength(2);
+    await swap(swapped, Number(rows[0]!['position']), Number(rows[1]!['position']));
+    const afterSwap = await runTickets(['verify', '--store', swapped.url], CLEAR);
+    expect(afterSwap.code).toBe(1);
+    expect(afterSwap.stdout).toContain('re-decision: order in ticket-');
+  });
+
+  it('refuses a configuration whose recorded content no longer hashes to its name, and every decision made under it', async () => {
+    const store = await imported(fresh);
+    expect(await edit(store, '"postscript":"24h"', '"postscript":"48h"', "type = 'ConfigurationRecorded'")).toBe(1);
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/re-decision: configuration in config-[0-9a-f]{64}: its content hashes to [0-9a-f]{64}, but it is recorded as/);
+    const report = JSON.parse((await runTickets(['verify', '--store', store.url, '--json'], CLEAR)).stdout) as VerifyReport;
+    expect(report.redecision.mismatches.filter((m) => m.kind === 'configuration')).toHaveLength(1 + 8);
   });
 
   it('passes once the customer is erased (her decisions cannot be made again, and say so) and after a rebuild', async () => {

@@ -68,7 +68,7 @@ export class Redecision {
       if (read.ok) this.configurations.set(hash, read.value.configuration);
       else {
         this.configurations.set(hash, { invalid: read.reason });
-        this.fail('configuration', null, recorded, null, null, null, `configuration ${hash}: ${read.reason}`);
+        this.fail('configuration', null, recorded, null, null, null, read.reason);
       }
     } else if (configOf(recorded) === null) this.fold(recorded);
     else this.wait(recorded);
