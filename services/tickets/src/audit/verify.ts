@@ -9,6 +9,7 @@ import type { FromVerifyWorker } from './verify-worker.js';
 import { VerifyPartition, type PartitionResult } from './verify-partition.js';
 import type { RedecisionReport, VerifyReport } from './verify-report.js';
 import { REDECISION_PREFIXES, Redecision } from './redecision.js';
+import { sqliteStored } from './sqlite-stored.js';
 
 export interface VerifyOptions {
   readonly store: EventStore;
@@ -75,9 +76,13 @@ function inWorkers(path: string, head: number, checkpoint: number, threads: numb
   );
 }
 
-/** Every recorded decision made again, through the port (the codec opens sealed personal data). */
-async function redecideAll(store: EventStore, head: number): Promise<RedecisionReport> {
+/** Every recorded decision made again: straight from a clear SQLite file, else through the port (the codec opens sealed personal data). */
+async function redecideAll(store: EventStore, head: number, sqlitePath: string | undefined): Promise<RedecisionReport> {
   const redecision = new Redecision();
+  if (sqlitePath !== undefined) {
+    for (const recorded of sqliteStored(sqlitePath, head, REDECISION_PREFIXES)) redecision.accept(recorded);
+    return redecision.finish();
+  }
   let after = 0;
   while (after < head) {
     const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: REDECISION_PREFIXES });
@@ -122,7 +127,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
           : inWorkers(sqlitePath, head, checkpoint, threads, onProgress).then(merged);
     const rows = await readModel.all();
     const found = await rebuilding;
-    const redecision = await redecideAll(store, head);
+    const redecision = await redecideAll(store, head, sqlitePath);
     if ((await readModel.checkpoint()) !== checkpoint) continue;
 
     const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));
