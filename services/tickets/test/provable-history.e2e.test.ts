@@ -132,6 +132,31 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     expect(history.periods).toEqual([expect.objectContaining({ config: history.configurations[0]!.hash, decisions: 8 })]);
   });
 
+  it('decisions made under two configurations in turn: each is made again under its own, and config history says which was in force when', async () => {
+    const store = await imported(fresh);
+    // Paul's story then arrives under rules without the thanks auto-close.
+    const paul = join(dir.path, `paul-${randomUUID()}.ndjson`);
+    writeFileSync(paul, readFileSync(TWO_CUSTOMERS, 'utf8').split('\n').slice(8).join('\n'));
+    const rules = join(dir.path, `no-thanks-${randomUUID()}.json`);
+    const shipped = JSON.parse((await runTickets(['defaults', 'rules'])).stdout) as { rules: { id: string }[] };
+    writeFileSync(rules, JSON.stringify({ ...shipped, rules: shipped.rules.filter((r) => r.id !== 'sms-thanks-autoclose') }));
+    expect(json(await runTickets(['import', '--events', paul, '--rules', rules, '--store', store.url], CLEAR))).toMatchObject({ accepted: 8 });
+
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/re-decision: 16 decisions made again under 2 recorded configurations, \d+ stored events compared, 0 differing/);
+
+    const history = json<ConfigHistory>(await runTickets(['config', 'history', '--store', store.url, '--json'], CLEAR));
+    const [first, second] = history.configurations;
+    expect(history.configurations.map((c) => c.decisions)).toEqual([8, 8]);
+    expect(history.periods.map((p) => [p.config, p.decisions])).toEqual([[first!.hash, 8], [second!.hash, 8]]);
+    const text = await runTickets(['config', 'history', '--store', store.url], CLEAR);
+    expect(text.stdout).toContain('2 configurations recorded');
+    expect(text.stdout).toContain(`${second!.hash.slice(0, 12)}  from 2026-03-02T08:00:00.000Z`);
+    const shown = json<{ rules: { rules: { id: string }[] } }>(await runTickets(['config', 'show', second!.hash.slice(0, 10), '--store', store.url], CLEAR));
+    expect(shown.rules.rules.map((r) => r.id)).not.toContain('sms-thanks-autoclose');
+  });
+
   it('names the auto-reply body changed inside a recorded rule decision, with both values, and exits 1', async () => {
     const store = await imported(fresh);
     expect(await edit(store, 'Merci pour votre suivi', 'Payez maintenant', "type = 'RulesEvaluated' AND data LIKE '%Merci pour votre suivi%'")).toBe(1);
