@@ -126,8 +126,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
           ? inline(sqlitePath, head, checkpoint, onProgress)
           : inWorkers(sqlitePath, head, checkpoint, threads, onProgress).then(merged);
     const rows = await readModel.all();
-    const found = await rebuilding;
+    // Made again here while the worker threads (if any) read their partitions: the cores share the work.
     const redecision = await redecideAll(store, head, sqlitePath);
+    const found = await rebuilding;
     if ((await readModel.checkpoint()) !== checkpoint) continue;
 
     const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));
