@@ -172,6 +172,14 @@ describe('breaking changes between two versions of a contract', () => {
     expect(changes).toMatch(/dataschema: now required/);
   });
 
+  it('takes a new field always present in a response as an addition, not a narrowing (readers get more)', () => {
+    const after = edited((d) => {
+      properties(d, 'TicketState')['slaDue'] = { type: 'string' };
+      (schemas(d)['TicketState']!['required'] as string[]).push('slaDue');
+    });
+    expect(openApiBreakingChanges(base, after)).toEqual([]);
+  });
+
   it('finds a removed operation and a removed event type', () => {
     const after = edited((d) => {
       delete (d['paths'] as Json)['/v1/tickets'];

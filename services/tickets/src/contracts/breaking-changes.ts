@@ -67,8 +67,12 @@ interface Side {
   readonly schema: unknown;
 }
 
-function compareSchemas(before: Side, after: Side, path: string, out: string[], seen: Set<string>): void {
-  const visit = `${JSON.stringify(before.schema)}→${JSON.stringify(after.schema)}@${path}`;
+/**
+ * `reading`: the schema describes what a consumer reads (a response, a record we publish). A property
+ * that becomes required there is one more guarantee, not a narrowing; for what a client sends it is.
+ */
+function compareSchemas(before: Side, after: Side, path: string, out: string[], seen: Set<string>, reading = false): void {
+  const visit = `${JSON.stringify(before.schema)}→${JSON.stringify(after.schema)}@${path}:${reading}`;
   if (seen.has(visit) || seen.size > 20_000) return;
   seen.add(visit);
   const a = resolve(before.doc, before.schema);
@@ -112,11 +116,11 @@ function compareSchemas(before: Side, after: Side, path: string, out: string[], 
   const requiredB = new Set(Array.isArray(b['required']) ? (b['required'] as string[]) : []);
   for (const [name, schema] of Object.entries(propsA)) {
     if (!(name in propsB)) out.push(`${path}.${name}: removed`);
-    else compareSchemas({ doc: before.doc, schema }, { doc: after.doc, schema: propsB[name] }, `${path}.${name}`, out, seen);
+    else compareSchemas({ doc: before.doc, schema }, { doc: after.doc, schema: propsB[name] }, `${path}.${name}`, out, seen, reading);
   }
-  for (const name of requiredB) if (!requiredA.has(name)) out.push(`${path}.${name}: now required`);
+  if (!reading) for (const name of requiredB) if (!requiredA.has(name)) out.push(`${path}.${name}: now required`);
   for (const name of requiredA) if (!requiredB.has(name) && name in propsB) out.push(`${path}.${name}: no longer always present`);
-  if (a['items'] !== undefined && b['items'] !== undefined) compareSchemas({ doc: before.doc, schema: a['items'] }, { doc: after.doc, schema: b['items'] }, `${path}[]`, out, seen);
+  if (a['items'] !== undefined && b['items'] !== undefined) compareSchemas({ doc: before.doc, schema: a['items'] }, { doc: after.doc, schema: b['items'] }, `${path}[]`, out, seen, reading);
   for (const union of ['anyOf', 'oneOf']) {
     const variantsA = Array.isArray(a[union]) ? (a[union] as unknown[]) : null;
     const variantsB = Array.isArray(b[union]) ? (b[union] as unknown[]) : null;
@@ -128,7 +132,7 @@ function compareSchemas(before: Side, after: Side, path: string, out: string[], 
       const key = keysA[index]!;
       const match = byKey.get(key);
       if (match === undefined) out.push(`${path}: variant ${key} removed`);
-      else compareSchemas({ doc: before.doc, schema: variant }, { doc: after.doc, schema: match }, `${path}<${key}>`, out, seen);
+      else compareSchemas({ doc: before.doc, schema: variant }, { doc: after.doc, schema: match }, `${path}<${key}>`, out, seen, reading);
     });
   }
 }
@@ -139,7 +143,7 @@ const entries = (value: unknown): [string, unknown][] => (isObject(value) ? Obje
 export function openApiBreakingChanges(before: Json, after: Json): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  const compare = (x: unknown, y: unknown, path: string) => compareSchemas({ doc: before, schema: x }, { doc: after, schema: y }, path, out, seen);
+  const compare = (x: unknown, y: unknown, path: string, reading = false) => compareSchemas({ doc: before, schema: x }, { doc: after, schema: y }, path, out, seen, reading);
   for (const [route, itemA] of entries(before['paths'])) {
     const itemB = resolve(after, (after['paths'] as Json | undefined)?.[route]);
     for (const [method, operationA] of entries(itemA)) {
@@ -182,7 +186,7 @@ export function openApiBreakingChanges(before: Json, after: Json): string[] {
         for (const [mediaType, contentA] of entries(resolvedA['content'])) {
           const contentB = isObject(responseB['content']) ? responseB['content'][mediaType] : undefined;
           if (!isObject(contentB)) out.push(`${where} ${status} ${mediaType}: no longer sent`);
-          else compare((contentA as Json)['schema'], contentB['schema'], `${where} ${status}`);
+          else compare((contentA as Json)['schema'], contentB['schema'], `${where} ${status}`, true);
         }
         for (const [name] of entries(resolvedA['headers'])) {
           if (!isObject(responseB['headers']) || !(name in responseB['headers'])) out.push(`${where} ${status} header ${name}: removed`);
