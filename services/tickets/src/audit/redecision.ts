@@ -58,9 +58,20 @@ export class Redecision {
   private compared = 0;
   private erased = 0;
   private unrecorded = 0;
+  /** Timers seen set: what a fired timer's decision is correlated with (docs/timers.md). */
+  private readonly timers = new Set<string>();
 
   accept(recorded: RecordedEvent): void {
     const { stream } = recorded;
+    if (recorded.type === 'TimerSet') this.timers.add(String((recorded.data as { timerId?: unknown }).timerId));
+    // A fired timer's decision has no inbound record (the clock or the customer's next event fired
+    // it): it is folded as it comes, so a decision made again after it finds it fired, as the
+    // ingest did. verify's timer checks (decision-audit) hold it to its due time.
+    const correlation = recorded.metadata.correlationId;
+    if (correlation !== undefined && this.timers.has(correlation) && !stream.startsWith(INBOUND_STREAM_PREFIX)) {
+      this.fold(recorded);
+      return;
+    }
     if (stream.startsWith(INBOUND_STREAM_PREFIX)) {
       if (recorded.type === 'InboundAccepted') this.inboundRecord(recorded, stream.slice(INBOUND_STREAM_PREFIX.length));
     } else if (stream.startsWith(CONFIG_STREAM_PREFIX)) {
