@@ -61,17 +61,14 @@ export function slotsAt(data: Json, paths: readonly JsonPath[] | CompiledPaths):
 export function sealedCopy(data: Json, paths: readonly JsonPath[] | CompiledPaths, placeholder: Json): { data: Json; values: Json[] } {
   const values: Json[] = [];
   if (!isObject(data)) return { data, values };
-  const owned = new Set<object>();
-  const copies = new Map<object, object>();
+  // The copies made so far: a copy is put in place of its original at once, so a later path through
+  // the same object meets the copy. A handful per event: a list beats a Set and a Map here.
+  const owned: object[] = [];
   const own = <T extends object>(node: T): T => {
-    if (owned.has(node)) return node;
-    let copy = copies.get(node);
-    if (copy === undefined) {
-      copy = Array.isArray(node) ? node.slice() : { ...node };
-      copies.set(node, copy);
-      owned.add(copy);
-    }
-    return copy as T;
+    if (owned.includes(node)) return node;
+    const copy = (Array.isArray(node) ? node.slice() : { ...node }) as T;
+    owned.push(copy);
+    return copy;
   };
   const walk = (node: Record<string, Json>, segments: readonly Segment[], at: number): void => {
     const segment = segments[at]!;

@@ -31,7 +31,7 @@ export interface PiiEnvelope {
 }
 
 /** Most events, and most plaintext characters, one version-2 envelope covers. */
-export const GROUP_LIMITS = { events: 8, chars: 4096 } as const;
+export const GROUP_LIMITS = { events: 4, chars: 2048 } as const;
 
 /** What one sealed event of a version-2 envelope holds, in the plaintext: its id and its values. */
 export type SealedPart = readonly [eventId: string, values: readonly Json[]];
