@@ -51,7 +51,8 @@ export function diffStates(before: TicketState | null, after: TicketState | null
     if (field === 'version') continue;
     const a = before === null ? undefined : before[field];
     const b = after[field];
-    if (JSON.stringify(a) !== JSON.stringify(b)) changes.push({ field, before: a ?? null, after: b });
+    // `evolve` keeps what it does not change (same value, same object): only the rest is serialised.
+    if (a !== b && JSON.stringify(a) !== JSON.stringify(b)) changes.push({ field, before: a ?? null, after: b });
   }
   return changes;
 }
