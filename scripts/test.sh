@@ -7,6 +7,7 @@
 #   default, a Debian cluster that is installed but stopped is started.
 # - Chromium for the web page's browser tests: scripts/ensure-chromium.sh finds one or installs
 #   Debian's package (see there; CHROMIUM_PATH picks one).
+# - Mutation testing of the decision core, at the end, when no argument narrows the run (see there).
 # Arguments go to turbo, e.g. `npm test -- --filter=@tickets/domain`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,10 @@ if [ -z "${TICKETS_TEST_KAFKA_BROKERS:-}" ]; then
 fi
 export TURBO_TELEMETRY_DISABLED=1
 npx turbo run test --concurrency=1 "$@"
+
+# The whole suite (no arguments) also runs the mutation testing of the decision core, incrementally:
+# only the mutants whose code or covering tests changed since the committed
+# packages/domain/stryker-incremental.json run again. A score below 90% fails (docs/mutation-testing.md).
+if [ "$#" -eq 0 ]; then
+  npm run mutation
+fi

@@ -1,4 +1,5 @@
 import type { IHeaders } from 'kafkajs';
+import { decodeUtf8 } from '@tickets/platform';
 import { binaryModeEvent, isBinaryMode, KAFKA_BINARY } from './cloudevent-binding.js';
 
 type Reason = { readonly path: string; readonly message: string; readonly code: string };
@@ -26,9 +27,12 @@ const headerText = (value: IHeaders[string]): string | undefined => {
  */
 export function decodeCloudEvent(value: Buffer | null, headers: IHeaders | undefined): DecodedRecord {
   if (value === null) return fail('(value)', 'empty record (tombstone)', 'empty_record');
+  // Bytes are never replaced by U+FFFD: two different ids would become one.
+  const text = decodeUtf8(value);
+  if (text === null) return fail('(value)', 'the record is not valid UTF-8', 'invalid_utf8');
   let body: unknown;
   try {
-    body = JSON.parse(value.toString('utf8'));
+    body = JSON.parse(text);
   } catch (error) {
     return fail('(value)', `not JSON: ${(error as Error).message}`, 'invalid_json');
   }

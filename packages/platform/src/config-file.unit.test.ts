@@ -185,6 +185,26 @@ describe('loadConfigFile', () => {
     expect(error.message.split('\n')).toHaveLength(1);
   });
 
+  // Issue 14, point 10: the group branch of the condition union hid these behind "Unrecognized keys".
+  it.each([
+    [{ field: 'ticket.channel', op: 'like', value: 'sms' }, 'rules[0].if.all[0].op: unknown operator "like" in `op`: use one of eq, neq'],
+    [{ op: 'eq', value: 'sms' }, 'rules[0].if.all[0].field: a condition needs `field`'],
+    [{ field: 'ticket.channel', value: 'sms' }, 'rules[0].if.all[0].op: a condition needs `op`'],
+    [{ any: [{ field: 'ticket.tags', op: 'like', value: 'x' }] }, 'rules[0].if.all[0].any[0].op: unknown operator "like"'],
+  ])('names the problem of the condition %j', async (condition, expected) => {
+    const rules = { rules: [{ id: 'a', name: 'A', when: 'message.received', if: { all: [condition] }, then: [{ type: 'close_ticket' }] }] };
+    const error = failure(await loadConfigFile(await file('rules.json', JSON.stringify(rules)), RulesFile, 'rules'));
+    expect(error.message.split('\n')).toHaveLength(1);
+    expect(error.message).toContain(expected);
+    expect(error.message).not.toContain('Unrecognized keys');
+  });
+
+  it('still says a condition group needs `all` or `any`', async () => {
+    const rules = { rules: [{ id: 'a', name: 'A', when: 'message.received', if: {}, then: [{ type: 'close_ticket' }] }] };
+    const error = failure(await loadConfigFile(await file('rules.json', JSON.stringify(rules)), RulesFile, 'rules'));
+    expect(error.message).toContain('rules[0].if.all: a condition group needs `all` or `any`');
+  });
+
   it('refuses an empty file', async () => {
     const error = failure(await loadConfigFile(await file('rules.yaml', ''), RulesFile, 'rules'));
     expect(error.code).toBe('CONFIG.INVALID');

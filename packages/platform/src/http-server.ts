@@ -3,6 +3,9 @@ import type { Logger } from './logger.js';
 import { opsRoutes, type OpsRoutesOptions } from './http/ops-routes.js';
 import { traceLogging } from './http/trace-logging.js';
 
+/** Longest path parameter (Fastify's default, 100, answered 414 for valid 101-256 character ids). */
+export const MAX_PARAM_LENGTH = 1_024;
+
 export interface HttpServerOptions {
   readonly logger: Logger;
   /** Largest request body in bytes (default 1 MiB). */
@@ -15,15 +18,28 @@ export interface HttpServerOptions {
 
 /**
  * The Fastify base every service's HTTP API shares: our logger, body and time limits, one error
- * shape `{ error: { code, message } }` with a 4xx for what the client sent, and `GET /healthz`.
+ * shape `{ error: { code, message } }` with a 4xx for what the client sent, `GET /healthz` and `/livez`,
+ * and `Cache-Control: no-store` on every answer that sets no other.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const requestMs = options.timeouts?.requestMs ?? 30_000;
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Slow clients must not hold connections for ever.
-    requestTimeout: options.timeouts?.requestMs ?? 30_000,
+    requestTimeout: requestMs,
     connectionTimeout: options.timeouts?.idleMs ?? 10_000,
+    // Node checks the request and header deadlines only every `connectionsCheckingInterval` (30 s by
+    // default) and gives headers 60 s whatever the request timeout: a client dripping a byte every
+    // few seconds kept a request open for 73 s. Headers get the request's deadline, checked each second.
+    http: { requestTimeout: requestMs, headersTimeout: requestMs, connectionsCheckingInterval: Math.min(1_000, requestMs) },
+    // Ids in paths are up to 256 characters (the schema's limit), percent-encoded up to three times longer.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  });
+  // Reads and pages show tickets and customers' data: never kept by a browser or a shared cache.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
   });
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -36,6 +52,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     reply.code(404).send({ error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Liveness: the process answers; readiness (its dependencies) is /readyz.
+  app.get('/livez', async () => ({ status: 'ok' }));
   // Operations: trace ids on request log lines, readiness and metrics (unauthenticated, like /healthz).
   app.register(traceLogging);
   if (options.ops !== undefined) app.register(opsRoutes, options.ops);

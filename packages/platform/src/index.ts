@@ -1,12 +1,12 @@
 // Shared runtime pieces for every service: the wall clock, the redacting logger, config files.
 export { fixedClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { createLogger, REDACT_PATHS, REDACTED, redactPii, scrubPii } from './logger.js';
+export { createLogger, REDACT_PATHS, REDACTED, redactPii, redactQuery, scrubPii } from './logger.js';
 export type { CreateLoggerOptions, DestinationStream, Logger } from './logger.js';
 export { formatIssuePath, formatZodIssues, loadConfigFile, loadPolicy, loadRules, zodIssueLines } from './config-file.js';
 export type { ConfigFileError, ConfigFileErrorCode, ConfigFileResult } from './config-file.js';
 export { ConfigError, readEnvConfig } from './env-config.js';
-export { boundPort, createHttpServer } from './http-server.js';
+export { boundPort, createHttpServer, MAX_PARAM_LENGTH } from './http-server.js';
 export type { HttpServerOptions } from './http-server.js';
 export { shutdownSignal } from './shutdown-signal.js';
 export type { ShutdownOptions } from './shutdown-signal.js';
@@ -44,12 +44,14 @@ export type { RateLimiter, TakeResult, TokenBucketLimits } from './security/toke
 export { createSeenWebhookIds } from './security/seen-webhook-ids.js';
 export type { SeenResult, SeenWebhookIds } from './security/seen-webhook-ids.js';
 export {
+  ANY_INTEGRATION,
   ApiRole,
   ApiToken,
   DEFAULT_INGEST_LIMITS,
   developmentSecurity,
   hashToken,
   Integration,
+  IntegrationScope,
   loadSecurityConfig,
   SecretsFile,
   WebhookSecret,
@@ -57,3 +59,4 @@ export {
 export type { IngestLimits, SecurityConfig, ServerTimeouts } from './security/security-config.js';
 export { MIN_SECRET_BYTES, SIGNATURE_HEADERS, signWebhook, verifyWebhookSignature, WEBHOOK_SECRET_PATTERN } from './security/webhook-signature.js';
 export type { SignatureCheck, SignatureFailure, SignedRequest } from './security/webhook-signature.js';
+export { decodeUtf8 } from './utf8.js';

@@ -72,7 +72,11 @@ const isPiiKey = (parent: string, key: string): boolean => PII_KEYS.has(key) || 
 
 // An absent or null value reveals nothing and stays as it is, so logs still show the field unset.
 const redactField = (parent: string, key: string, value: unknown, depth: number): unknown =>
-  value !== undefined && value !== null && isPiiKey(parent, key) ? REDACTED : redactPii(value, key, depth + 1);
+  value !== undefined && value !== null && isPiiKey(parent, key)
+    ? REDACTED
+    : key === 'url' && typeof value === 'string'
+      ? redactQuery(value)
+      : redactPii(value, key, depth + 1);
 
 /**
  * Returns `value` with every personal field replaced by `[redacted]`, at any depth and inside
@@ -144,13 +148,40 @@ function scrubSerializedError(serialized: unknown, depth: number): unknown {
 
 const serializeError = (err: unknown): unknown => scrubSerializedError(pino.stdSerializers.err(err as Error), 0);
 
+/**
+ * A URL as logged: the path, and `?[redacted]` for any query. Query strings carry search terms
+ * (`/ui/find?q=<a name>`) and, from careless clients, tokens (`?token=…`).
+ */
+export function redactQuery(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? url : `${url.slice(0, at)}?${REDACTED}`;
+}
+
+interface RequestLike {
+  readonly method?: string;
+  readonly url?: string;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly socket?: { readonly remotePort?: number };
+}
+
+// Replaces Fastify's `req` serializer (ours wins: it is the logger's own): the same fields, the
+// URL without its query string.
+const serializeRequest = (req: RequestLike): Record<string, unknown> => ({
+  method: req.method,
+  url: typeof req.url === 'string' ? redactQuery(req.url) : req.url,
+  host: req.host,
+  remoteAddress: req.ip,
+  remotePort: req.socket?.remotePort,
+});
+
 export function createLogger(options: CreateLoggerOptions = {}): pino.Logger {
   const clock = options.clock ?? systemClock;
   const loggerOptions: pino.LoggerOptions = {
     level: options.level ?? 'info',
     ...(options.name === undefined ? {} : { name: options.name }),
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
-    serializers: { err: serializeError },
+    serializers: { err: serializeError, req: serializeRequest },
     formatters: {
       // Level names read better than numbers in JSON consumers and greps.
       level: (label) => ({ level: label }),

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from './clock.js';
-import { createLogger, REDACTED, redactPii, scrubPii } from './logger.js';
+import { createLogger, REDACTED, redactPii, redactQuery, scrubPii } from './logger.js';
 
 // Log into memory and assert on the JSON, the way pino's own tests do.
 function memoryLogger(options: { level?: string; name?: string } = {}) {
@@ -220,5 +220,21 @@ describe('scrubPii', () => {
     'id 123e4567-e89b-12d3-a456-426614174000',
   ])('keeps %j', (input) => {
     expect(scrubPii(input)).toBe(input);
+  });
+});
+
+describe('query strings in logged URLs (issue 14, point 8)', () => {
+  it('keeps the path and redacts the query', () => {
+    expect(redactQuery('/v1/tickets?token=admin-secret')).toBe(`/v1/tickets?${REDACTED}`);
+    expect(redactQuery('/ui/find')).toBe('/ui/find');
+  });
+
+  it("redacts the query of a request logged through the req serializer, and of any `url` field", () => {
+    const { logger, lines } = memoryLogger();
+    logger.info({ req: { method: 'GET', url: '/ui/find?q=Jeanne', host: 'h', ip: '127.0.0.1' } }, 'incoming request');
+    logger.info({ url: '/v1/tickets?token=abc123', nested: { url: 'https://x.example/?email=a@b.fr' } }, 'other');
+    const text = lines.join('');
+    expect(text).toContain(`"url":"/ui/find?${REDACTED}"`);
+    for (const secret of ['Jeanne', 'abc123', 'a@b.fr']) expect(text).not.toContain(secret);
   });
 });

@@ -3,6 +3,7 @@ import {
   customerStream,
   foldCustomer,
   type ChangeAuthor,
+  type Channel,
   type CustomerState,
   type ReopenWindow,
   type RoutingKind,
@@ -42,7 +43,7 @@ export interface TicketClose {
 
 export interface CustomerTicket {
   readonly ticketId: string;
-  readonly channel: string;
+  readonly channel: Channel;
   readonly integration: string | null;
   readonly subject: string;
   readonly createdAt: string;

@@ -8,6 +8,12 @@ export class ErasureUnavailableError extends Error {
   readonly code = 'ERASURE.UNAVAILABLE';
 }
 
+/** Nothing was ever stored for this customer: there is nothing to erase, and no erasure is recorded. */
+export class UnknownCustomerError extends Error {
+  override readonly name = 'UnknownCustomerError';
+  readonly code = 'ERASURE.UNKNOWN_CUSTOMER';
+}
+
 export const ErasureRequest = z.object({
   customerId: z.string().trim().min(1).max(256),
   /** Who asked (a token name, `cli`): kept in the event for the audit trail. */
@@ -27,18 +33,22 @@ export interface ErasureResult {
  * Crypto-shredding: deletes the customer's keys first, then records `CustomerErased` on their stream.
  * In that order, whoever reads the event (the projector purging its rows, another process dropping
  * its cached keys) already finds the keys gone. A crash in between leaves the keys deleted and no
- * event: asking again records it.
+ * event: asking again records it. A customer the store never saw is refused (UnknownCustomerError).
  */
 export async function eraseCustomer(store: PiiEventStore | undefined, request: ErasureRequest, now: Date): Promise<ErasureResult> {
   const { customerId, requestedBy } = ErasureRequest.parse(request);
   if (store === undefined) {
     throw new ErasureUnavailableError('erasure needs personal-data encryption (TICKETS_PII_ENCRYPTION=on) and a key store (TICKETS_KEY_STORE for EventStoreDB)');
   }
+  const stream = customerStream(customerId);
+  const known = (await store.streamVersions([stream])).has(stream);
   const keysDeleted = await store.eraseCustomerKeys(customerId);
+  // Recording an erasure for an id never seen would create the customer it erases (and tell an
+  // admin it worked when the id was mistyped).
+  if (!known && keysDeleted === 0) throw new UnknownCustomerError(`no customer ${JSON.stringify(customerId)} in the store: nothing to erase`);
   const erasedAt = now.toISOString();
   const event: Extract<CustomerEvent, { type: 'CustomerErased' }> = { type: 'CustomerErased', data: { customerId, at: erasedAt, requestedBy, keysDeleted } };
   const eventId = `customer-erased:${customerId}:${erasedAt}`;
-  const stream = customerStream(customerId);
   const erased = { id: eventId, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: eventId } };
   // An exact expected revision, not `any`: a store retrying this append after a lost reply then
   // recognises it by revision and id, where `any` would rely on the server remembering the id

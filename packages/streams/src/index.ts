@@ -21,5 +21,5 @@ export type { SubscriberLagOptions } from './subscriber-lag.js';
 export { PII_FIELDS, domainPiiPolicy } from './pii-fields.js';
 export { openDomainStore, piiSettingsFromEnv } from './open-domain-store.js';
 export type { OpenedDomainStore, PiiSettings } from './open-domain-store.js';
-export { ErasureRequest, ErasureUnavailableError, eraseCustomer } from './erase-customer.js';
+export { ErasureRequest, ErasureUnavailableError, eraseCustomer, UnknownCustomerError } from './erase-customer.js';
 export type { ErasureResult } from './erase-customer.js';

@@ -70,6 +70,25 @@ describe('the PII codec', () => {
     expect(bytes).toContain('cus_marie');
   });
 
+  it('seals the extension attributes of an inbound CloudEvent like its data, and erases them (issue 14, point 3)', async () => {
+    const received = { specversion: '1.0', id: 'in-1', source: 'https://postscript.example/sms', type: 'message.received', time: at, subject: 'cus_paul', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', xcontact: `${paul.email} ${paul.phone}`, data: { channel: 'sms' } };
+    await store.append('inbound-x1', [{ id: 'in-1', type: 'InboundAccepted', data: { event: received, via: 'http', ticketId: 'tk_p', routing: 'new_ticket' } }]);
+    const [read] = await store.readStream('inbound-x1');
+    expect(read!.data).toMatchObject({ event: received });
+    const bytes = fileBytes(directory);
+    expect(bytes).not.toContain(paul.email);
+    expect(bytes).toContain('4bf92f3577b34da6a3ce929d0e0e4736');
+    await store.eraseCustomerKeys('cus_paul');
+    const reopened = await openDomainStore(`sqlite:${join(directory, 'events.db')}`, { encryption: true });
+    try {
+      const [erased] = await reopened.store.readStream('inbound-x1');
+      expect(erased!.data).toMatchObject({ event: { xcontact: ERASED, data: ERASED, traceparent: received.traceparent } });
+    } finally {
+      await reopened.checkpoints.close();
+      await reopened.store.close();
+    }
+  });
+
   it('leaves the appended event objects untouched', async () => {
     const event = sent('tk_p', 'Bonjour Paul');
     await store.append(ticketStream('tk_p'), [event]);

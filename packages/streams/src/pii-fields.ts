@@ -22,9 +22,28 @@ export const PII_FIELDS: Readonly<Record<string, readonly JsonPath[]>> = {
     'commands[].data.body',
   ],
   // The inbound log keeps the CloudEvent as received: its whole `data` (it may carry fields the schema
-  // does not know), while the envelope (`id`, `source`, `type`, `time`, `subject`) stays in clear.
+  // does not know) and its extension attributes (see inboundPaths), while the envelope (`id`,
+  // `source`, `type`, `time`, `subject`) stays in clear.
   InboundAccepted: ['event.data'],
 };
+
+/**
+ * CloudEvents attributes that stay in clear: the envelope, and the W3C trace context (random ids).
+ * Any other top-level attribute is an extension an integration may fill with anything, personal data
+ * included (`"xcontact": "<e-mail> <phone>"`): sealed like `data`.
+ */
+const CLEAR_ATTRIBUTES: ReadonlySet<string> = new Set(['specversion', 'id', 'source', 'type', 'time', 'subject', 'datacontenttype', 'dataschema', 'data', 'traceparent', 'tracestate']);
+
+// Extension attribute names are lower-case letters and digits (CloudEvents; the ingest refuses
+// others), so each is a one-segment path.
+const EXTENSION_NAME = /^[a-z0-9]+$/;
+
+function inboundPaths(data: Json | undefined): readonly JsonPath[] {
+  const received = field(data, 'event');
+  if (typeof received !== 'object' || received === null || Array.isArray(received)) return PII_FIELDS['InboundAccepted']!;
+  const extensions = Object.keys(received).filter((name) => !CLEAR_ATTRIBUTES.has(name) && EXTENSION_NAME.test(name));
+  return extensions.length === 0 ? PII_FIELDS['InboundAccepted']! : [...PII_FIELDS['InboundAccepted']!, ...extensions.map((name) => `event.${name}`)];
+}
 
 const field = (value: Json | undefined, key: string): Json | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? value[key] : undefined;
@@ -57,7 +76,7 @@ function ownerOf(_stream: string, event: EventView): PiiOwner | undefined {
 }
 
 export const domainPiiPolicy: PiiPolicy = {
-  pathsOf: (type) => PII_FIELDS[type],
+  pathsOf: (type, data) => (type === 'InboundAccepted' ? inboundPaths(data) : PII_FIELDS[type]),
   ownerOf,
   ticketOwnerOf(event) {
     if (event.type !== 'TicketCreated') return undefined;

@@ -1,10 +1,10 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, developmentSecurity, OpsEnv, serviceMetrics, systemClock, type IngestLimits, type Logger, type PipelineMetrics, type SecurityConfig } from '@tickets/platform';
+import { boundPort, createHttpServer, developmentSecurity, OpsEnv, serviceMetrics, systemClock, type Clock, type IngestLimits, type Logger, type PipelineMetrics, type SecurityConfig } from '@tickets/platform';
 import { openDomainStore, storeReachable } from '@tickets/streams';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
-import { consumeInbound } from './kafka-inbound.js';
+import { consumeInbound, type KafkaInboundOptions } from './kafka-inbound.js';
 import { consumerConnected, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 
 export interface IngestServiceOptions {
@@ -32,11 +32,11 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const ingest = createIngest({ store, rules: options.rules, policy: options.policy, logger, metrics, clock: systemClock });
   const security = options.security ?? developmentSecurity();
-  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, { limits: security.limits, metrics }) : null;
+  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, { limits: security.limits, metrics, scope: { integrations: security.integrations, store } }) : null;
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
   const readiness = [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck]), ...(consumer === null ? [] : [consumerConnected(consumer)])];
   const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes, timeouts: security.timeouts, ops: { registry, readiness } });
-  app.register(ingestRoutes, { ingest, security });
+  app.register(ingestRoutes, { ingest, security, store });
   try {
     await app.listen({ host: options.host, port: options.port });
     await consumer?.start();
@@ -55,9 +55,16 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
 }
 
 /** The inbound topic's consumer feeding this ingest, named by the Kafka settings. */
-export const inboundConsumerFor = (setup: KafkaSetup, ingest: Ingest, logger: Logger, extras: { readonly limits?: IngestLimits; readonly metrics?: PipelineMetrics } = {}) =>
+export const inboundConsumerFor = (
+  setup: KafkaSetup,
+  ingest: Ingest,
+  logger: Logger,
+  extras: { readonly limits?: IngestLimits; readonly metrics?: PipelineMetrics; readonly scope?: KafkaInboundOptions['scope']; readonly clock?: Clock } = {},
+) =>
   consumeInbound({
     ...(extras.limits === undefined ? {} : { limits: extras.limits }),
+    ...(extras.scope === undefined ? {} : { scope: extras.scope }),
+    ...(extras.clock === undefined ? {} : { clock: extras.clock }),
     ...(extras.metrics === undefined ? {} : { metrics: extras.metrics }),
     kafka: setup.kafka,
     ingest,

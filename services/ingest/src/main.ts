@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The ingest service alone, configured from the environment (see README: TICKETS_*).
+// The ingest service alone, configured from the environment (docs/configuration.md: TICKETS_*).
 import { announceSecurityMode, loadRulesAndPolicy, loadSecurityConfig, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runIngestService } from './ingest-service.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The projector alone, configured from the environment (see README: TICKETS_*).
+// The projector alone, configured from the environment (docs/configuration.md: TICKETS_*).
 import { announceSecurityMode, loadSecurityConfig, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runProjectorService } from './projector-service.js';

@@ -161,7 +161,7 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     },
     async scrub() {
       // Updated rows leave dead tuples until VACUUM reuses their space; VACUUM FULL rewrites the table
-      // but locks it, so it is left to operators (README, Security: erasure).
+      // but locks it, so it is left to operators (docs/security.md: erasure).
     },
     async reset() {
       await transaction('reset read model', async (client) => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The rule-reactor alone (the command relay: the store's outbox to the sink), configured from the environment (see README: TICKETS_*).
+// The rule-reactor alone (the command relay: the store's outbox to the sink), configured from the environment (docs/configuration.md: TICKETS_*).
 import { readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runRuleReactorService } from './rule-reactor-service.js';

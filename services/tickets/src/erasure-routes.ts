@@ -1,6 +1,6 @@
 import type { PiiEventStore } from '@tickets/event-store';
 import type { Clock } from '@tickets/platform';
-import { eraseCustomer, ErasureRequest, ErasureUnavailableError } from '@tickets/streams';
+import { eraseCustomer, ErasureRequest, ErasureUnavailableError, UnknownCustomerError } from '@tickets/streams';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 
 export interface ErasureRoutesOptions {
@@ -30,6 +30,7 @@ export const erasureRoutes: FastifyPluginAsync<ErasureRoutesOptions> = async (ap
       return reply.code(200).send(result);
     } catch (error) {
       if (error instanceof ErasureUnavailableError) return reply.code(501).send({ error: { code: error.code, message: error.message } });
+      if (error instanceof UnknownCustomerError) return reply.code(404).send({ error: { code: error.code, message: error.message } });
       throw error;
     }
   });

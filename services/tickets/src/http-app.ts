@@ -4,6 +4,7 @@ import { createHttpServer, developmentSecurity, installAccessControl, systemCloc
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from './runtime.js';
 import { erasureRoutes } from './erasure-routes.js';
+import { openApiRoute } from './contracts/openapi-route.js';
 import { uiRoutes } from './ui/ui-routes.js';
 
 export interface HttpAppOptions {
@@ -30,10 +31,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     ...(options.ops === undefined ? {} : { ops: options.ops }),
   });
   if (security.mode === 'secured') installAccessControl(app, { tokens: security.tokens });
-  app.register(ingestRoutes, { ingest: runtime.ingest, security, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  app.register(ingestRoutes, { ingest: runtime.ingest, security, store: runtime.store, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
   app.register(customerRoutes, { store: runtime.store });
   app.register(uiRoutes, { store: runtime.store });
   app.register(erasureRoutes, { pii: runtime.pii, secured: security.mode === 'secured', clock: options.clock ?? systemClock });
+  app.register(openApiRoute);
   return app;
 }

@@ -1,10 +1,13 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, OpsEnv, readEnvConfig, shutdownSignal, systemClock, type Logger } from '@tickets/platform';
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
 import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
+import { asyncApiDocument } from './contracts/asyncapi.js';
+import { openApiDocument } from './contracts/openapi.js';
+import { contractReference } from './contracts/reference-markdown.js';
 import { importEvents } from './commands/import-events.js';
 import { rebuild } from './commands/rebuild.js';
 import { forget } from './commands/forget.js';
@@ -19,7 +22,8 @@ import { serve } from './commands/serve.js';
 import { headerLines, sign } from './commands/sign.js';
 import { simulate } from './commands/simulate.js';
 import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
-import { ErasureUnavailableError } from '@tickets/streams';
+import { ErasureUnavailableError, UnknownCustomerError } from '@tickets/streams';
+import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
@@ -58,7 +62,9 @@ const exampleCount = (text: string): number => {
 export function buildProgram(): Command {
   const program = new Command('tickets')
     .description('Event-sourced ticket lifecycle: reopen windows, follow-up tickets and audited automation rules')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander prints its own message; the exit code is ours (2 for a bad option, see main).
+    .exitOverride();
 
   program
     .command('serve')
@@ -257,9 +263,12 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schemas of the public contracts (all, or one by name)')
-    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules')
-    .action((name?: string) => printJson(schemas(name)));
+    .description('print the JSON Schemas of the public contracts (all, or one by name), or the OpenAPI / AsyncAPI document')
+    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules; openapi (HTTP API), asyncapi (Kafka topics), reference (both as Markdown)')
+    .action((name?: string) => {
+      if (name === 'reference') process.stdout.write(contractReference(openApiDocument(), asyncApiDocument()));
+      else printJson(schemas(name));
+    });
 
   program
     .command('defaults')
@@ -279,12 +288,19 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
-    // What the user can fix in the command line or its files: a message and exit code 2.
+    if (error instanceof CommanderError) {
+      // Already printed by commander; help and --version end with 0.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    // What the user can fix in the command line, its files or its surroundings: a message and exit code 2.
     const usage =
       error instanceof UsageError ||
+      error instanceof StartupError ||
       error instanceof SinkSpecError ||
       error instanceof ConfigError ||
       error instanceof ErasureUnavailableError ||
+      error instanceof UnknownCustomerError ||
       (error instanceof EventStoreError && error.code === 'EVENT_STORE.INVALID_ARGUMENT');
     if (usage) {
       process.stderr.write(`tickets: ${error.message}\n`);

@@ -206,9 +206,9 @@ describe('tickets what-if on the seed story', () => {
     expect(text).toContain(`sms-4 from customer cus_marie: follow_up on ${FOLLOW_UP} → reopen on ${FIRST}`);
   });
 
-  it('refuses bad input: no --rules (commander: exit 1), a bad time, an empty range, a bad rules file (exit 2)', async () => {
+  it('refuses bad input: no --rules, a bad time, an empty range, a bad rules file (exit 2)', async () => {
     const noRules = await tickets(['what-if', '--store', store]);
-    expect(noRules.code).toBe(1);
+    expect(noRules.code).toBe(2);
     expect(noRules.stderr).toContain("required option '--rules <file>' not specified");
     expect((await tickets(['what-if', '--rules', rulesFile, '--since', 'yesterday', '--store', store])).code).toBe(2);
     expect((await tickets(['what-if', '--rules', rulesFile, '--since', '2026-03-05T00:00:00Z', '--until', '2026-03-01T00:00:00Z', '--store', store])).code).toBe(2);

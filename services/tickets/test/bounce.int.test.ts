@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@tickets/platform';
 import { runBounce, type BounceOptions } from '../src/bench/bounce-run.js';
 
-// The bounce test at CI size (README: "Bounce test"): the four services as separate processes on a
+// The bounce test at CI size (docs/development.md: the bounce test): the services as separate processes on a
 // real broker (`npm test` starts one, or TICKETS_TEST_KAFKA_BROKERS) and one SQLite file, stopped at
 // random every few seconds, must end exactly where `tickets simulate` of the same events ends.
 // The services run from dist: `npm test` builds first.

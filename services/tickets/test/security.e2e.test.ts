@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -8,10 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, ticketIdFor } from '@tickets/domain';
 import { createLogger, type SecurityConfig } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
-import { agentEvent, messageReceived, SMS_SOURCE, tempDir, waitFor } from '@tickets/testing';
+import { agentEvent, AGENT_SOURCE, messageReceived, SMS_SOURCE, ticketCreated, tempDir, waitFor } from '@tickets/testing';
 import { createHttpApp, openRuntime, type Runtime } from '../src/index.js';
 import { runTickets, BIN, REPO } from './cli-runner.js';
-import { ADMIN_TOKEN, HELPDESK_SECRET, movableClock, POSTSCRIPT_NEW, POSTSCRIPT_OLD, READ_TOKEN, securedConfig, signedHeaders } from './signed-requests.js';
+import { ADMIN_TOKEN, CHAT_SOURCE, CHATCO_SECRET, HELPDESK_SECRET, movableClock, POSTSCRIPT_NEW, POSTSCRIPT_OLD, READ_TOKEN, securedConfig, signedHeaders } from './signed-requests.js';
 
 // Signed ingest, tokens on reads, limits and rate limits, through the HTTP API of `tickets serve`
 // (in process, a clock the test moves), plus development mode as a real process.
@@ -29,10 +30,10 @@ describe('secured HTTP API', () => {
   let dir: ReturnType<typeof tempDir>;
   let fixture: Fixture;
 
-  async function open(security: SecurityConfig): Promise<Fixture> {
+  async function open(security: SecurityConfig, log = logger): Promise<Fixture> {
     const time = movableClock(START);
     const runtime = await openRuntime({ store: `sqlite:${join(dir.path, `tickets-${Math.random()}.db`)}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
-    const app = createHttpApp({ runtime, logger, security, clock: time.clock });
+    const app = createHttpApp({ runtime, logger: log, security, clock: time.clock });
     // An admin-only route, as erasure and replays will be.
     app.get('/v1/admin/ping', { config: { access: 'admin' } }, async () => ({ ok: true }));
     return { app, runtime, time };
@@ -49,7 +50,7 @@ describe('secured HTTP API', () => {
   });
 
   const event = (id: string) => messageReceived({ id, time: '2026-03-02T08:00:00Z', body: 'Bonjour, ma commande est en retard' });
-  const post = (body: string, headers: Record<string, string>): Promise<LightMyRequestResponse> =>
+  const post = (body: string | Buffer, headers: Record<string, string>): Promise<LightMyRequestResponse> =>
     fixture.app.inject({ method: 'POST', url: '/v1/events', payload: body, headers });
   const signedPost = (payload: unknown, secret = POSTSCRIPT_NEW, options: { id?: string; timestampSeconds?: number } = {}) => {
     const body = JSON.stringify(payload);
@@ -310,6 +311,202 @@ describe('secured HTTP API', () => {
       expect((await get('/healthz')).statusCode).toBe(200);
     });
   });
+
+  describe('what hostile testing found (issue 14)', () => {
+    const TIME = '2026-03-02T08:30:00Z';
+    const VICTIM = { id: 'cus_victim', name: 'Victor Hugo', phone: '+33677777777' };
+    const ATTACKER = { id: 'cus_victim', phone: '+33688888888' };
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const asChatco = (payload: unknown) => signedPost(payload, CHATCO_SECRET);
+    const fromChat = (options: Parameters<typeof messageReceived>[0]) => ({ ...messageReceived(options), source: CHAT_SOURCE });
+    const messageOf = (answer: LightMyRequestResponse) => answer.json<{ error: { message: string } }>().error.message;
+    const reasonsOf = (answer: LightMyRequestResponse) => answer.json<{ invalid: { reasons: { path: string; code: string }[] }[] }>().invalid.map((item) => item.reasons[0]);
+
+    async function victimTicket(): Promise<string> {
+      expect((await signedPost(messageReceived({ id: 'v-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour', customer: VICTIM }))).statusCode).toBe(202);
+      return ticketIdFor(SMS_SOURCE, 'v-1');
+    }
+
+    it("1: refuses an integration naming another integration, landing on or acting on another's ticket (403 AUTH.OUT_OF_SCOPE, nothing stored)", async () => {
+      const victim = await victimTicket();
+      const attacks: [string, unknown, string][] = [
+        ['posing as postscript', fromChat({ id: 'c-1', time: TIME, body: 'x', customer: ATTACKER, channel: 'sms', integration: 'postscript' }), 'data.integration'],
+        ["its own name, routed to postscript's SMS ticket", fromChat({ id: 'c-2', time: TIME, body: 'x', customer: ATTACKER, channel: 'sms', integration: 'chatco' }), 'data.channel'],
+        ["naming postscript's ticket", fromChat({ id: 'c-3', time: TIME, body: 'x', customer: ATTACKER, channel: 'chat', integration: 'chatco', ticketId: victim }), 'data.ticketId'],
+        ...(['ticket.closed', 'ticket.tagged', 'ticket.assigned', 'message.sent'] as const).map(
+          (type): [string, unknown, string] => [type, { ...agentEvent(type, { id: `c-${type}`, time: TIME, ticketId: victim, customerId: VICTIM.id }), source: CHAT_SOURCE }, 'data.ticketId'],
+        ),
+      ];
+      for (const [what, payload, path] of attacks) {
+        const answer = await expectRefused(asChatco(payload), 403, 'AUTH.OUT_OF_SCOPE');
+        expect(messageOf(answer), what).toContain(`event 0 (${(payload as { id: string }).id}): ${path}: `);
+      }
+      // A batch with one such event is refused whole.
+      await expectRefused(asChatco([fromChat({ id: 'c-ok', time: TIME, body: 'x', customer: ATTACKER, channel: 'chat', integration: 'chatco' }), attacks[0]![1]]), 403, 'AUTH.OUT_OF_SCOPE');
+
+      // Within its scope: its own channel and name, a ticket of its own, which it may then close.
+      const own = await asChatco(fromChat({ id: 'c-own', time: TIME, body: 'hello', customer: ATTACKER, channel: 'chat', integration: 'chatco' }));
+      expect(own.statusCode).toBe(202);
+      const closed = await asChatco({ ...agentEvent('ticket.closed', { id: 'c-close', time: '2026-03-02T08:31:00Z', ticketId: ticketIdFor(CHAT_SOURCE, 'c-own'), customerId: VICTIM.id }), source: CHAT_SOURCE });
+      expect(closed.statusCode).toBe(202);
+      // Naming no integration, the ticket it opens is its own (the integration owning the source).
+      expect((await asChatco(fromChat({ id: 'c-anon', time: TIME, body: 'x', customer: { id: 'cus_anon' }, channel: 'chat', integration: null }))).statusCode).toBe(202);
+      const anonClose = { ...agentEvent('ticket.closed', { id: 'c-anon-close', time: TIME, ticketId: ticketIdFor(CHAT_SOURCE, 'c-anon'), customerId: 'cus_anon' }), source: CHAT_SOURCE };
+      expect((await asChatco(anonClose)).statusCode).toBe(202);
+      const anonTag = agentEvent('ticket.tagged', { id: 'h-anon', time: TIME, ticketId: ticketIdFor(CHAT_SOURCE, 'c-anon'), customerId: 'cus_anon' });
+      await expectRefused(signedPost(anonTag, HELPDESK_SECRET), 403, 'AUTH.OUT_OF_SCOPE');
+      // The helpdesk, scoped to Postscript's tickets, acts on the victim's ticket, and not on chatco's.
+      expect((await signedPost(agentEvent('ticket.tagged', { id: 'h-1', time: TIME, ticketId: victim, customerId: VICTIM.id }), HELPDESK_SECRET)).statusCode).toBe(202);
+      await expectRefused(signedPost(agentEvent('ticket.tagged', { id: 'h-2', time: TIME, ticketId: ticketIdFor(CHAT_SOURCE, 'c-own'), customerId: VICTIM.id }), HELPDESK_SECRET), 403, 'AUTH.OUT_OF_SCOPE');
+
+      await fixture.runtime.settle();
+      const ticket = await fixture.app.inject({ method: 'GET', url: `/v1/tickets/${victim}`, headers: bearer(READ_TOKEN) });
+      expect(ticket.json()).toMatchObject({ status: 'open', customer: { phone: VICTIM.phone } });
+    });
+
+    it('1: takes the scope from the secrets entry: channels, integration names, and `*` for any ticket', async () => {
+      await fixture.app.close();
+      await fixture.runtime.close();
+      const integrations = securedConfig().integrations.map((integration) =>
+        integration.name === 'chatco'
+          ? { ...integration, scope: { integrations: ['chatco', 'chatco-eu'], channels: ['chat' as const] } }
+          : integration.name === 'helpdesk'
+            ? { ...integration, scope: { tickets: ['*'] } }
+            : integration,
+      );
+      fixture = await open(securedConfig({ integrations }));
+      const answer = await expectRefused(asChatco(fromChat({ id: 'e-1', time: TIME, body: 'x', customer: ATTACKER, channel: 'email', integration: 'chatco' })), 403, 'AUTH.OUT_OF_SCOPE');
+      expect(messageOf(answer)).toContain('event 0 (e-1): data.channel: chatco may not send on channel "email" (only "chat")');
+      expect((await asChatco(fromChat({ id: 'e-2', time: TIME, body: 'x', customer: ATTACKER, channel: 'chat', integration: 'chatco-eu' }))).statusCode).toBe(202);
+      expect((await signedPost(agentEvent('ticket.tagged', { id: 'h-3', time: TIME, ticketId: ticketIdFor(CHAT_SOURCE, 'e-2'), customerId: VICTIM.id }), HELPDESK_SECRET)).statusCode).toBe(202);
+      // The helpdesk opens tickets in its own name.
+      const opened = ticketCreated({ id: 'h-4', time: TIME, ticketId: 'tk_helpdesk_1', customer: ATTACKER, channel: 'chat', integration: 'helpdesk' });
+      expect((await signedPost(opened, HELPDESK_SECRET)).statusCode).toBe(202);
+    });
+
+    it('2: refuses a body that is not valid UTF-8 (400 REQUEST.INVALID_UTF8): two ids differing in one bad byte are never taken for the same', async () => {
+      const withByte = (byte: number, id: string) => {
+        const [before, after] = JSON.stringify(event(`${id}-@@`)).split('@@') as [string, string];
+        return Buffer.concat([Buffer.from(before), Buffer.from([byte]), Buffer.from(after)]);
+      };
+      for (const body of [withByte(0xff, 'u'), withByte(0xfe, 'u'), withByte(0xc3, 'u-lone-lead')]) {
+        await expectRefused(post(body, signedHeaders(body, POSTSCRIPT_NEW, { nowMs: fixture.time.nowMs() })), 400, 'REQUEST.INVALID_UTF8');
+      }
+      const text = JSON.stringify(event('u-body')).replace('en retard', 'en retard @@');
+      const [before, after] = text.split('@@') as [string, string];
+      const body = Buffer.concat([Buffer.from(before), Buffer.from([0xe9]), Buffer.from(after)]);
+      await expectRefused(post(body, signedHeaders(body, POSTSCRIPT_NEW, { nowMs: fixture.time.nowMs() })), 400, 'REQUEST.INVALID_UTF8');
+      // Valid UTF-8, accents included, goes through untouched.
+      expect((await signedPost(messageReceived({ id: 'u-é', time: TIME, body: 'Déjà reçu ? 👍' }))).statusCode).toBe(202);
+    });
+
+    it('3: refuses an attribute name CloudEvents does not allow (it could not be sealed by name)', async () => {
+      for (const name of ['x-contact', 'xContact', '']) {
+        const answer = await expectRefused(signedPost({ ...event(`a-${name}`), [name]: 'marie@example.com' }), 400, 'REQUEST.INVALID_EVENTS');
+        expect(reasonsOf(answer)).toEqual([expect.objectContaining({ code: 'invalid_attribute_name' })]);
+      }
+      expect((await signedPost({ ...event('a-ok'), xcontact: 'marie@example.com' })).statusCode).toBe(202);
+    });
+
+    it('4: reads and erases ids of up to 256 characters, as the schema allows (no 414)', async () => {
+      const customer = { id: `cus_${'l'.repeat(252)}`, name: 'Long Id' };
+      expect((await signedPost(messageReceived({ id: 'l-1', time: TIME, body: 'x', customer }))).statusCode).toBe(202);
+      await fixture.runtime.settle();
+      const long = `tk_${'x'.repeat(253)}`;
+      expect((await fixture.app.inject({ method: 'GET', url: `/v1/tickets/${long}`, headers: bearer(READ_TOKEN) })).statusCode).toBe(404);
+      expect((await fixture.app.inject({ method: 'GET', url: `/v1/tickets/${long}/timeline`, headers: bearer(READ_TOKEN) })).statusCode).toBe(404);
+      expect((await fixture.app.inject({ method: 'GET', url: `/v1/customers/${customer.id}/timeline`, headers: bearer(READ_TOKEN) })).statusCode).toBe(200);
+      expect((await fixture.app.inject({ method: 'GET', url: `/ui/customers/${customer.id}`, headers: bearer(READ_TOKEN) })).statusCode).toBe(200);
+      expect((await fixture.app.inject({ method: 'POST', url: `/v1/customers/${customer.id}/erase`, headers: bearer(ADMIN_TOKEN) })).statusCode).toBe(200);
+    });
+
+    it('5: ends a request still arriving when the request timeout is up, body or headers dripped faster than the idle timeout', async () => {
+      await fixture.app.close();
+      await fixture.runtime.close();
+      fixture = await open(securedConfig({ timeouts: { requestMs: 1_000, idleMs: 10_000 } }));
+      await fixture.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = fixture.app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const body = 'POST /v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{';
+      const headers = 'POST /v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ';
+      for (const start of [body, headers]) {
+        const socket = connect(port, '127.0.0.1');
+        await once(socket, 'connect');
+        const started = Date.now();
+        socket.write(start);
+        socket.resume();
+        const drip = setInterval(() => socket.writable && socket.write('a'), 200);
+        const closed = once(socket, 'close').then(() => Date.now() - started);
+        const verdict = await Promise.race([closed, new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 5_000))]);
+        clearInterval(drip);
+        socket.destroy();
+        expect(verdict).not.toBe('still open');
+        expect(verdict).toBeLessThan(3_500);
+      }
+      expect(await head()).toBe(0);
+    });
+
+    it('7: answers a signed text/plain body 415, and a JSON body that is not an event 400, not "not signed"', async () => {
+      const body = JSON.stringify(event('p-1'));
+      await expectRefused(post(body, { ...signedHeaders(body, POSTSCRIPT_NEW, { nowMs: fixture.time.nowMs() }), 'content-type': 'text/plain' }), 415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE');
+      for (const value of ['null', '"x"', '1', 'true', '[1]', '[null]']) {
+        await expectRefused(post(value, signedHeaders(value, POSTSCRIPT_NEW, { nowMs: fixture.time.nowMs() })), 400, 'REQUEST.NOT_AN_EVENT');
+      }
+    });
+
+    it('8: logs no query string: refused tokens and search terms stay out of the log', async () => {
+      await fixture.app.close();
+      await fixture.runtime.close();
+      const lines: string[] = [];
+      const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString('utf8')), done()) });
+      fixture = await open(securedConfig(), createLogger({ level: 'debug', destination: sink }));
+      await fixture.app.inject({ method: 'GET', url: `/v1/tickets?customer=cus_marie&token=${ADMIN_TOKEN}` });
+      await fixture.app.inject({ method: 'GET', url: `/ui/find?q=Marie+Dupont&token=${READ_TOKEN}` });
+      await fixture.app.inject({ method: 'GET', url: '/ui/find?q=%2B33612345678', headers: bearer(READ_TOKEN) });
+      await fixture.app.inject({ method: 'GET', url: `/nowhere?token=${ADMIN_TOKEN}` });
+      const log = lines.join('');
+      expect(log).toContain('"url":"/ui/find?[redacted]"');
+      for (const secret of [ADMIN_TOKEN, READ_TOKEN, 'Marie', '33612345678', 'cus_marie']) expect(log).not.toContain(secret);
+    });
+
+    it('9: serves /livez without a token', async () => {
+      const live = await fixture.app.inject({ method: 'GET', url: '/livez' });
+      expect(live.statusCode).toBe(200);
+      expect(live.json()).toEqual({ status: 'ok' });
+    });
+
+    it('9: sends Cache-Control: no-store on reads and pages', async () => {
+      expect((await signedPost(event('cc-1'))).statusCode).toBe(202);
+      await fixture.runtime.settle();
+      for (const url of ['/v1/tickets?customer=cus_marie', `/v1/tickets/${ticketIdFor(SMS_SOURCE, 'cc-1')}`, '/v1/customers/cus_marie/timeline', '/ui/', '/ui/customers/cus_marie']) {
+        const answer = await fixture.app.inject({ method: 'GET', url, headers: bearer(READ_TOKEN) });
+        expect(answer.statusCode, url).toBe(200);
+        expect(answer.headers['cache-control'], url).toBe('no-store');
+      }
+    });
+
+    it('9: refuses event times further ahead of their receipt than the skew allowed (400 too_far_ahead)', async () => {
+      const at = (seconds: number) => new Date(fixture.time.nowMs() + seconds * 1000).toISOString();
+      for (const time of ['9999-12-31T23:59:59Z', at(301)]) {
+        const answer = await expectRefused(signedPost(messageReceived({ id: `f-${time}`, time, body: 'x' })), 400, 'REQUEST.INVALID_EVENTS');
+        expect(reasonsOf(answer)).toEqual([expect.objectContaining({ path: 'time', code: 'too_far_ahead' })]);
+      }
+      expect((await signedPost(messageReceived({ id: 'f-ok', time: at(299), body: 'x' }))).statusCode).toBe(202);
+    });
+
+    it('9: answers 404 to erasing a customer the store never saw, and records nothing', async () => {
+      const answer = await expectRefused(fixture.app.inject({ method: 'POST', url: '/v1/customers/cus_never/erase', headers: bearer(ADMIN_TOKEN) }), 404, 'ERASURE.UNKNOWN_CUSTOMER');
+      expect(answer.json<{ error: { message: string } }>().error.message).toContain('cus_never');
+    });
+
+    it("9: compares sources parsed: a dot-segment path under Postscript's origin is nobody's", async () => {
+      for (const source of ['https://postscript.example/../../helpdesk.example/agent', 'https://postscript.example/sms/%2e%2e/agents']) {
+        await expectRefused(signedPost({ ...event('dot-1'), source }), 401, 'AUTH.INVALID_SIGNATURE');
+      }
+      expect(AGENT_SOURCE.startsWith('https://helpdesk.example/')).toBe(true);
+    });
+  });
+
 });
 
 describe('development mode (nothing configured), as a real process', () => {
@@ -325,6 +522,35 @@ describe('development mode (nothing configured), as a real process', () => {
       dir[Symbol.dispose]();
     }
   });
+
+  it('6: exits 2 with a message naming the problem, and no stack, when it cannot start', async () => {
+    const dir = tempDir();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = blocker.address();
+      const busy = typeof address === 'object' && address !== null ? address.port : 0;
+      mkdirSync(join(dir.path, 'a-directory'));
+      writeFileSync(join(dir.path, 'not-a-database.db'), 'hello, not SQLite\n'.repeat(100));
+      const store = `sqlite:${join(dir.path, 'ok.db')}`;
+      const cases: [string[], string][] = [
+        [['--store', `sqlite:${join(dir.path, 'a-directory')}`], 'is a directory, not a database file'],
+        [['--store', `sqlite:${join(dir.path, 'not-a-database.db')}`], 'file is not a database'],
+        [['--store', 'sqlite:/proc/nonexistent/x.db'], 'cannot create the directory /proc/nonexistent'],
+        [['--store', store, '--port', String(busy)], `cannot listen on 127.0.0.1:${busy}`],
+        [['--store', store, '--port', '99999'], 'expected a port number 0-65535'],
+      ];
+      for (const [args, message] of cases) {
+        const run = await runTickets(['serve', ...args, '--commands', 'none']);
+        expect(run.code, run.stderr).toBe(2);
+        expect(run.stderr).toContain(message);
+        expect(run.stderr).not.toMatch(/^\s+at /m);
+      }
+    } finally {
+      blocker.close();
+      dir[Symbol.dispose]();
+    }
+  }, 60_000);
 
   it('says so in its first log line, on loopback', async () => {
     const dir = tempDir();

@@ -33,7 +33,11 @@ export const paulStory = seed.map((event, i) => {
   return copy;
 });
 
+/** An extension attribute Marie's first event carries, her contact in it (issue 14, point 3). */
+const MARIE_EXTENSION = { xcontact: 'marie.dupont@example.com +33612345678 Marie Dupont' };
+
 export const MARIE_SECRETS = [
+  'marie.dupont@example.com',
   'Marie Dupont',
   'Marie',
   'Dupont',
@@ -43,7 +47,8 @@ export const MARIE_SECRETS = [
 ];
 
 /** Both stories, Marie's first, as NDJSON. */
-export const twoCustomers = (): string => [...seed, ...paulStory].map((event) => JSON.stringify(event)).join('\n');
+export const twoCustomers = (): string =>
+  [{ ...seed[0]!, ...MARIE_EXTENSION }, ...seed.slice(1), ...paulStory].map((event) => JSON.stringify(event)).join('\n');
 
 /** Every secret of Marie's found in the haystacks, as `"secret" in name`. */
 export const found = (haystacks: readonly { name: string; bytes: Buffer }[], secrets: readonly string[]): string[] =>

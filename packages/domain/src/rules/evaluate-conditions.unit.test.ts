@@ -50,6 +50,25 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'ticket.tags', op: 'eq', valueFrom: 'previous.tags' }, changed)).toBe(false);
     });
 
+    it('two lists are equal when each holds every element of the other, repeats aside', () => {
+      const tags = (ticketTags: string[], previousTags: string[]) =>
+        aContext({ ticket: aTicket({ tags: ticketTags }), previous: aTicket({ tags: previousTags }) });
+      const sameTags = { field: 'ticket.tags', op: 'eq', valueFrom: 'previous.tags' };
+      expect(holds(sameTags, tags(['vip', 'billing'], ['vip']))).toBe(false);
+      expect(holds(sameTags, tags(['vip'], ['vip', 'billing']))).toBe(false);
+      expect(holds(sameTags, tags(['vip', 'urgent'], ['vip', 'billing']))).toBe(false);
+      expect(holds(sameTags, tags(['vip', 'vip'], ['vip']))).toBe(true);
+      expect(holds({ field: 'ticket.tags', op: 'eq', value: ['vip', 'vip', 'billing'] })).toBe(true);
+    });
+
+    it('a list never equals a single value, not even its only element', () => {
+      const ctx = aContext({ ticket: aTicket({ tags: ['v'] }) });
+      expect(holds({ field: 'ticket.tags', op: 'eq', value: 'v' }, ctx)).toBe(false);
+      expect(holds({ field: 'ticket.tags', op: 'neq', value: 'v' }, ctx)).toBe(true);
+      const body = aContext({ message: { body: 'v', intent: 'other', channel: 'sms' } });
+      expect(holds({ field: 'message.body', op: 'eq', value: ['v'] }, body)).toBe(false);
+    });
+
     it('null is a value: an unassigned ticket has team eq null', () => {
       expect(holds({ field: 'ticket.team', op: 'eq', value: null })).toBe(true);
       expect(holds({ field: 'ticket.team', op: 'neq', value: 'SMS Support' })).toBe(true);
@@ -76,6 +95,12 @@ describe('evaluateConditions', () => {
     it('an absent field is in no list; null is in a list that names it', () => {
       expect(holds({ field: 'message.intent', op: 'in', value: ['gratitude'] }, aContext({ message: null }))).toBe(false);
       expect(holds({ field: 'ticket.team', op: 'in', value: [null, 'Billing'] })).toBe(true);
+    });
+
+    it('with valueFrom, a single value is compared like a one-element list', () => {
+      const ctx = aContext({ ticket: aTicket({ team: 'Billing' }), previous: aTicket({ team: 'Billing' }) });
+      expect(holds({ field: 'ticket.team', op: 'in', valueFrom: 'previous.team' }, ctx)).toBe(true);
+      expect(holds({ field: 'ticket.team', op: 'in', valueFrom: 'previous.team' }, aContext({ ticket: aTicket({ team: 'Sales' }), previous: aTicket({ team: 'Billing' }) }))).toBe(false);
     });
   });
 
@@ -104,6 +129,14 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'message.body', op: 'contains', value: 'merci' }, ctx)).toBe(false);
       expect(holds({ field: 'message.body', op: 'not_contains', value: 'merci' }, ctx)).toBe(true);
     });
+
+    it('a text contains a number written in it; true, false and null are not words to look for', () => {
+      const ctx = aContext({ message: { body: 'commande 1234 : null, true', intent: 'other', channel: 'sms' } });
+      expect(holds({ field: 'message.body', op: 'contains', value: 1234 }, ctx)).toBe(true);
+      expect(holds({ field: 'message.body', op: 'contains', value: 999 }, ctx)).toBe(false);
+      expect(holds({ field: 'message.body', op: 'contains', value: null }, ctx)).toBe(false);
+      expect(holds({ field: 'message.body', op: 'contains', value: true }, ctx)).toBe(false);
+    });
   });
 
   describe('matches', () => {
@@ -120,6 +153,14 @@ describe('evaluateConditions', () => {
     it('an absent field matches nothing', () => {
       expect(holds({ field: 'message.body', op: 'matches', value: '.*' }, aContext({ message: null }))).toBe(false);
     });
+
+    it('a pattern that is not text, or not a valid expression, matches nothing (valueFrom can read either)', () => {
+      const ctx = aContext({ ticket: aTicket({ subject: 'SMS 1 from (Élodie' }), customer: { id: 'cus_1', name: '(Élodie' } });
+      expect(holds({ field: 'ticket.subject', op: 'matches', value: 1 }, ctx)).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'matches', valueFrom: 'ticket.reopenCount' }, ctx)).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'matches', valueFrom: 'customer.name' }, ctx)).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name' }, ctx)).toBe(true);
+    });
   });
 
   describe('exists / not_exists', () => {
@@ -133,6 +174,14 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'ticket.followUpOf', op: 'not_exists' })).toBe(true);
       expect(holds({ field: 'customer.email', op: 'not_exists' })).toBe(true);
     });
+
+    it('a value or valueFrom given with exists is ignored: an absent reference does not fail it, and it is not recorded', () => {
+      const nameless = aContext({ customer: { id: 'cus_1' } });
+      expect(holds({ field: 'ticket.subject', op: 'exists', valueFrom: 'customer.name' }, nameless)).toBe(true);
+      expect(holds({ field: 'ticket.followUpOf', op: 'not_exists', valueFrom: 'customer.name' }, nameless)).toBe(true);
+      const result = evaluate({ all: [{ field: 'ticket.subject', op: 'exists', value: 'ignored' }] });
+      expect(result.outcomes).toStrictEqual([{ path: 'all[0]', field: 'ticket.subject', op: 'exists', actual: 'SMS from ÉLODIE DUPONT', passed: true }]);
+    });
   });
 
   describe('gt / lt', () => {
@@ -141,6 +190,16 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'ticket.messageCount', op: 'gt', value: 3 })).toBe(false);
       expect(holds({ field: 'ticket.reopenCount', op: 'lt', value: 2 })).toBe(true);
       expect(holds({ field: 'ticket.reopenCount', op: 'lt', valueFrom: 'previous.reopenCount' })).toBe(false);
+    });
+
+    it('is strict: an equal number or instant is neither greater nor less', () => {
+      expect(holds({ field: 'ticket.reopenCount', op: 'lt', value: 1 })).toBe(false);
+      expect(holds({ field: 'ticket.reopenCount', op: 'gt', value: 1 })).toBe(false);
+      expect(holds({ field: 'ticket.reopenCount', op: 'lt', value: 1.5 })).toBe(true);
+      expect(holds({ field: 'ticket.reopenCount', op: 'gt', value: 0.5 })).toBe(true);
+      const ctx = aContext({ ticket: aTicket({ subject: '2025-03-01T10:00:00.000Z' }) });
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-01T11:00:00+01:00' }, ctx)).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'gt', value: '2025-03-01T11:00:00+01:00' }, ctx)).toBe(false);
     });
 
     it('compares ISO times as instants, whatever their offset', () => {
@@ -153,6 +212,23 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'ticket.subject', op: 'gt', value: 'A' })).toBe(false);
       expect(holds({ field: 'ticket.subject', op: 'lt', value: 'z' })).toBe(false);
       expect(holds({ field: 'ticket.reopenCount', op: 'gt', value: '0' })).toBe(false);
+    });
+
+    it('a time without seconds, or with a fraction of a second, is a time too', () => {
+      const ctx = aContext({ ticket: aTicket({ subject: '2025-03-01T10:00Z' }) });
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-01T10:00:00.001Z' }, ctx)).toBe(true);
+      expect(holds({ field: 'ticket.subject', op: 'gt', value: '2025-03-01T09:59:59.999+00:00' }, ctx)).toBe(true);
+    });
+
+    it('only full ISO date-times are times: a date alone, a time Date cannot place, or a list holding a time is not ordered', () => {
+      const subject = (text: string) => aContext({ ticket: aTicket({ subject: text }) });
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-03-01'))).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('1 March 2025'))).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-13-01T00:00:00Z'))).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'gt', value: '2025-03-02T00:00:00Z' }, subject('2025-13-01T00:00:00Z'))).toBe(false);
+      const listed = aContext({ ticket: aTicket({ tags: ['2025-03-01T00:00:00Z'] }) });
+      expect(holds({ field: 'ticket.tags', op: 'lt', value: '2025-03-02T00:00:00Z' }, listed)).toBe(false);
+      expect(holds({ field: 'ticket.tags', op: 'gt', value: '2025-02-01T00:00:00Z' }, listed)).toBe(false);
     });
   });
 
@@ -250,5 +326,28 @@ describe('evaluateConditions', () => {
       const result = evaluate({ all: [{ field: 'message.body', op: 'exists' }] }, aContext({ message: null }));
       expect(result.outcomes).toEqual([{ path: 'all[0]', field: 'message.body', op: 'exists', passed: false }]);
     });
+
+    it('records the literal compared with and no valueFrom; with valueFrom, the value read and where from', () => {
+      expect(evaluate({ all: [{ field: 'ticket.channel', op: 'eq', value: 'sms' }] }).outcomes).toStrictEqual([
+        { path: 'all[0]', field: 'ticket.channel', op: 'eq', expected: 'sms', actual: 'sms', passed: true },
+      ]);
+      const nameless = aContext({ customer: { id: 'cus_1' } });
+      expect(evaluate({ all: [{ field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name' }] }, nameless).outcomes).toStrictEqual([
+        { path: 'all[0]', field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name', actual: 'SMS from ÉLODIE DUPONT', passed: false },
+      ]);
+    });
+
+    it('records a copy of a list read, never the working ticket\'s own array', () => {
+      const ticket = aTicket({ tags: ['vip'] });
+      const [outcome] = evaluate({ all: [{ field: 'ticket.tags', op: 'eq', valueFrom: 'ticket.tags' }] }, aContext({ ticket })).outcomes;
+      expect(outcome).toMatchObject({ expected: ['vip'], actual: ['vip'], passed: true });
+      expect(outcome?.actual).not.toBe(ticket.tags);
+      expect(outcome?.expected).not.toBe(ticket.tags);
+    });
+  });
+
+  it('an operator the rules schema does not know is a programming error, named in the message', () => {
+    const group = { all: [{ field: 'ticket.channel', op: 'roughly', value: 'sms' }] } as unknown as ConditionGroup;
+    expect(() => evaluateConditions(group, aContext())).toThrow('unknown operator roughly');
   });
 });

@@ -4,10 +4,10 @@ import type { CustomerState } from '../customer/customer-state.js';
 import { PHONE_CHANNELS, type Channel } from '../inbound/channel.js';
 import { parseDuration } from '../shared/duration.js';
 import { commandId } from '../shared/ids.js';
-import { fromMillis, toMillis } from '../shared/time.js';
+import { toMillis } from '../shared/time.js';
 import { countSmsSegments, toGsmLookalikes } from '../sms/sms-segments.js';
 import { evolve } from '../ticket/evolve.js';
-import { reopenWindowFor, type ReopenPolicy } from '../ticket/reopen-policy.js';
+import { closeFacts, type ReopenPolicy } from '../ticket/reopen-policy.js';
 import type { TicketEvent, TicketEventOf } from '../ticket/ticket-events.js';
 import type { TicketState } from '../ticket/ticket-state.js';
 import { evaluateConditions } from './evaluate-conditions.js';
@@ -149,9 +149,7 @@ export function evaluateRules(input: RuleTriggerInput): RuleTriggerDecision {
       }
       case 'close_ticket': {
         if (working.status === 'closed') return suppressed('no_change', 'ticket already closed');
-        // The window is fixed now and recorded, so a later policy change never moves this deadline.
-        const window = reopenWindowFor(policy, working);
-        const reopenDeadline = fromMillis(atMs + window.ms);
+        const { window, reopenDeadline } = closeFacts(policy, working, at);
         change({ type: 'TicketClosed', data: { ticketId, at, closedBy: by, window, reopenDeadline } });
         commands.push({ ...head, type: 'ticket.close', data: { ...trace } });
         return emitted;

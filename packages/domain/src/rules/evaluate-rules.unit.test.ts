@@ -119,6 +119,26 @@ describe('evaluateRules', () => {
         ['second', 'fired'],
       ]);
     });
+    it('a rule that does not match records every condition it evaluated, and no action', () => {
+      const rules = rulesOf([
+        aRule({
+          id: 'email-vip',
+          if: { all: [{ field: 'ticket.channel', op: 'eq', value: 'email' }, { field: 'ticket.tags', op: 'contains', value: 'vip' }] },
+          then: [{ type: 'add_tag', tag: 'x' }],
+        }),
+      ]);
+      expect(evaluateRules(anInput({ rules })).evaluated.evaluations).toStrictEqual([
+        {
+          ruleId: 'email-vip',
+          outcome: 'not_matched',
+          conditions: [
+            { path: 'all[0]', field: 'ticket.channel', op: 'eq', expected: 'email', actual: 'sms', passed: false },
+            { path: 'all[1]', field: 'ticket.tags', op: 'contains', expected: 'vip', actual: [], passed: false },
+          ],
+          actions: [],
+        },
+      ]);
+    });
   });
 
   describe('once', () => {
@@ -237,6 +257,16 @@ describe('evaluateRules', () => {
       expect(decision.ticketEvents).toEqual([]);
       expect(decision.commands).toEqual([]);
     });
+
+    it('each no_change says in words what was already so, for the audit trail', () => {
+      const ticket = aTicket({ status: 'closed', closedAt: AT, tags: ['new'], team: 'SMS Support' });
+      expect(evaluateRules(anInput({ rules: allChanges, ticket })).evaluated.evaluations[0]?.actions.map((a) => a.detail)).toEqual([
+        'tag new already present',
+        'tag old not present',
+        'already assigned to SMS Support',
+        'ticket already closed',
+      ]);
+    });
   });
 
   describe('auto-replies', () => {
@@ -344,6 +374,26 @@ describe('evaluateRules', () => {
         expect(actionOutcomes(decision)).toEqual([['send_auto_reply', 'suppressed', 'no_recipient']]);
         expect(decision.customerEvents).toEqual([]);
       }
+    });
+
+    it('each suppression of a reply says in words why, for the audit trail', () => {
+      const detail = (decision: RuleTriggerDecision) => decision.evaluated.evaluations[0]?.actions[0]?.detail;
+      const noPhone = aTicket({ customer: { id: 'cus_1', name: 'Élodie Dupont' } });
+      expect(detail(evaluateRules(anInput({ rules: LIMIT_5M, ticket: noPhone })))).toBe('customer has no address on sms');
+      expect(detail(replyDecision(aCustomer({ optedOutAt: '2025-03-01T15:00:00.000Z' })))).toBe('customer opted out at 2025-03-01T15:00:00.000Z');
+      expect(detail(replyDecision(aCustomer({ lastAutoReplyAt: '2025-03-02T09:58:00.000Z' })))).toBe(
+        'last auto-reply at 2025-03-02T09:58:00.000Z, limit 5m',
+      );
+    });
+
+    it('an e-mail reply is a message.send too, with the rendered body and no segments', () => {
+      const decision = evaluateRules(anInput({ rules: LIMIT_5M, ticket: aTicket({ channel: 'email' }) }));
+      expect(decision.commands.map((c) => [c.type, c.data])).toEqual([
+        [
+          'message.send',
+          { ruleId: 'reply', causationId: 'ev_msg', correlationId: 'in_msg', channel: 'email', to: 'elodie@example.com', body: 'Bien reçu, Élodie Dupont' },
+        ],
+      ]);
     });
 
     it('reports segments and encoding on sms only', () => {
@@ -499,6 +549,24 @@ describe('evaluateRules', () => {
       const decision = created({ ...followUp, followUpOf: null });
       expect(outcomes(decision)).toEqual([['sms-follow-up-check', 'not_matched']]);
       expect(decision.commands).toEqual([]);
+    });
+  });
+
+  describe('input its schemas rule out is a programming error, named in the message', () => {
+    it('a rate limit that is not a duration', () => {
+      const rules = { ...rulesOf([autoReply('reply')]), autoReplyRateLimit: 'soon' };
+      expect(() => evaluateRules(anInput({ rules }))).toThrow('invalid autoReplyRateLimit "soon"');
+    });
+
+    it('a channel, a once or an action type it does not know', () => {
+      const fax = aTicket({ channel: 'fax' as Channel });
+      expect(() => evaluateRules(anInput({ rules: rulesOf([autoReply('reply')]), ticket: fax }))).toThrow('unknown channel fax');
+      const [rule] = rulesOf([aRule({ id: 'r', then: [{ type: 'add_internal_note', body: 'n' }] })]).rules;
+      const fired = aTicket({ ruleFirings: { r: { count: 1, lastReopenCount: 0 } } });
+      const sometimes = { ...rulesOf([]), rules: [{ ...rule, once: 'sometimes' }] } as unknown as RulesFile;
+      expect(() => evaluateRules(anInput({ rules: sometimes, ticket: fired }))).toThrow('unknown once sometimes');
+      const teleport = { ...rulesOf([]), rules: [{ ...rule, then: [{ type: 'teleport' }] }] } as unknown as RulesFile;
+      expect(() => evaluateRules(anInput({ rules: teleport }))).toThrow(/unknown action .*teleport/);
     });
   });
 });

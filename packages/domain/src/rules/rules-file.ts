@@ -6,13 +6,19 @@ export const Trigger = z.enum(TRIGGERS);
 export type Trigger = z.infer<typeof Trigger>;
 
 export const OPERATORS = ['eq', 'neq', 'in', 'contains', 'not_contains', 'matches', 'exists', 'not_exists', 'gt', 'lt'] as const;
-export const Operator = z.enum(OPERATORS);
+export const Operator = z.enum(OPERATORS, {
+  // Zod's own message lists the options but never says what was written, nor that it was missing.
+  error: (issue) =>
+    issue.input === undefined
+      ? `a condition needs \`op\`: one of ${OPERATORS.join(', ')}`
+      : `unknown operator ${JSON.stringify(issue.input)} in \`op\`: use one of ${OPERATORS.join(', ')}`,
+});
 export type Operator = z.infer<typeof Operator>;
 
 /** Fields a condition may read: the ticket before and after the event, the customer and the message. */
 export const FIELD_PATTERN =
   /^(previous|ticket)\.(status|channel|integration|tags|subject|team|followUpOf|reopenCount|messageCount|customer\.(id|name|phone|email))$|^customer\.(id|name|phone|email)$|^message\.(body|intent|channel)$/;
-export const Field = z.string().regex(FIELD_PATTERN, {
+export const Field = z.string({ error: (issue) => (issue.input === undefined ? 'a condition needs `field`: the value it tests, e.g. ticket.channel' : undefined) }).regex(FIELD_PATTERN, {
   message:
     'unknown field: use previous.<f> or ticket.<f> (status, channel, integration, tags, subject, team, followUpOf, reopenCount, messageCount), customer.<id|name|phone|email>, message.<body|intent|channel>',
 });
@@ -56,11 +62,15 @@ export interface ConditionGroup {
 }
 export type ConditionNode = Condition | ConditionGroup;
 
+// `all` (with `any` or not), or `any` alone: a group without either fails on a missing key, which ends
+// that branch of ConditionNode's union. Were it only refined, Zod would report the group branch
+// alone ("Unrecognized keys: field, op, value") for a condition with an unknown `op` or no `field`.
+const GROUP_NEEDS = 'a condition group needs `all` or `any`';
 export const ConditionGroup: z.ZodType<ConditionGroup> = z.lazy(() =>
-  z
-    .object({ all: z.array(ConditionNode).optional(), any: z.array(ConditionNode).optional() })
-    .strict()
-    .refine((g) => g.all !== undefined || g.any !== undefined, { message: 'a condition group needs `all` or `any`' }),
+  z.union([
+    z.object({ all: z.array(ConditionNode, { error: GROUP_NEEDS }), any: z.array(ConditionNode).optional() }).strict(),
+    z.object({ any: z.array(ConditionNode, { error: GROUP_NEEDS }) }).strict(),
+  ]),
 );
 export const ConditionNode: z.ZodType<ConditionNode> = z.lazy(() => z.union([Condition, ConditionGroup]));
 

@@ -128,8 +128,7 @@ const LOOKALIKES: ReadonlyMap<string, string> = new Map([
   ['\t', ' '],
   ['\u00a0', ' '], // no-break space, common before French punctuation
   ['\u202f', ' '], // narrow no-break space, idem
-  ['\u2000', ' '],
-  ['\u2001', ' '],
+  // U+2000 and U+2001 need no entry: NFC turns them into U+2002 and U+2003.
   ['\u2002', ' '],
   ['\u2003', ' '],
   ['\u2004', ' '],
@@ -146,10 +145,13 @@ const LOOKALIKES: ReadonlyMap<string, string> = new Map([
   ['\ufeff', ''],
 ]);
 
-/** The unaccented base of an accented letter (`ê` → `e`, `Á` → `A`) when that base is GSM. */
+/**
+ * The unaccented base of an accented letter (`ê` → `e`, `Á` → `A`) when that base is GSM. Only
+ * called for a non-GSM character, so a character without accents (base = itself) is never GSM here.
+ */
 function withoutAccents(char: string): string | undefined {
   const base = char.normalize('NFD').replace(/\p{M}/gu, '');
-  return base !== '' && base !== char && isGsm(base) ? base : undefined;
+  return base !== '' && isGsm(base) ? base : undefined;
 }
 
 /**

@@ -166,6 +166,25 @@ describe('toGsmLookalikes', () => {
     ['\u202f', ' '],
     ['\t', ' '],
     ['\u200b', ''],
+    ['‚', "'"],
+    ['‛', "'"],
+    ['′', "'"],
+    ['`', "'"],
+    ['´', "'"],
+    ['‹', "'"],
+    ['›', "'"],
+    ['„', '"'],
+    ['‟', '"'],
+    ['″', '"'],
+    ['‐', '-'],
+    ['‑', '-'],
+    ['‒', '-'],
+    ['―', '-'],
+    ['−', '-'],
+    ...['\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200a', '\u205f', '\u3000'].map(
+      (space) => [space, ' '],
+    ),
+    ['\ufeff', ''],
   ])('%j → %j', (from, to) => {
     expect(toGsmLookalikes(from)).toBe(to);
   });
@@ -187,6 +206,15 @@ describe('toGsmLookalikes', () => {
 
   it('composes decomposed accents into GSM characters first', () => {
     expect(toGsmLookalikes('caf\u0065\u0301')).toBe('café');
+  });
+
+  it('keeps an accented letter whose unaccented base is not GSM either (Greek ά: GSM has no α)', () => {
+    expect(toGsmLookalikes('ά')).toBe('ά');
+    expect(countSmsSegments(toGsmLookalikes('ά')).encoding).toBe('UCS-2');
+  });
+
+  it('keeps a combining mark with no letter before it rather than dropping it', () => {
+    expect(toGsmLookalikes('\u0301')).toBe('\u0301');
   });
 
   it('keeps characters without a look-alike, so the message may stay UCS-2', () => {

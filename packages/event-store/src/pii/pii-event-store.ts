@@ -53,7 +53,7 @@ class PiiCodecStore implements PiiEventStore {
   readonly #recent = new Map<string, { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }>();
   /** Version-2 envelopes opened lately, by key id and IV: the parts not handed out yet. */
   readonly #openedGroups = new Map<string, { readonly customerId: string; readonly parts: (SealedPart | undefined)[]; left: number }>();
-  readonly #compiled = new Map<string, CompiledPaths | null>();
+  readonly #compiled = new WeakMap<readonly string[], CompiledPaths>();
 
   constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy) {
     this.#inner = inner;
@@ -110,22 +110,24 @@ class PiiCodecStore implements PiiEventStore {
     }
   }
 
-  /** The declared paths of an event type, parsed once; null: the type holds no personal data. */
-  #pathsOf(type: string): CompiledPaths | null {
-    let paths = this.#compiled.get(type);
-    if (paths === undefined) {
-      const declared = this.#policy.pathsOf(type);
-      paths = declared === undefined || declared.length === 0 ? null : compilePaths(declared);
-      this.#compiled.set(type, paths);
-    }
+  /**
+   * The declared paths of an event, parsed once per declaration; null: it holds no personal data.
+   * Most types declare one fixed list (the same array every time); the inbound log's list depends on
+   * the event's extension attributes, and a new list is parsed when it comes.
+   */
+  #pathsOf(type: string, data: Json): CompiledPaths | null {
+    const declared = this.#policy.pathsOf(type, data);
+    if (declared === undefined || declared.length === 0) return null;
+    let paths = this.#compiled.get(declared);
+    if (paths === undefined) this.#compiled.set(declared, (paths = compilePaths(declared)));
     return paths;
   }
 
   /**
    * Seals the events of one append call (one transaction): owners first (ticket owners may need a
    * read), then every new customer's key in one key-store call, then one seal per customer over
-   * that customer's events in the call, in groups of bounded size (envelope version 2). Events without personal data are
-   * passed on as they are; an append without any keeps its array.
+   * that customer's events in the call, in groups of bounded size (envelope version 2). Events
+   * without personal data are passed on as they are; an append without any keeps its array.
    */
   async #sealAll(appends: readonly { readonly stream: string; readonly events: readonly NewEvent[] }[]): Promise<(readonly NewEvent[])[]> {
     const groups = new Map<string, Pending[]>();
@@ -133,7 +135,7 @@ class PiiCodecStore implements PiiEventStore {
       const { stream, events } = appends[a]!;
       for (let e = 0; e < events.length; e++) {
         const event = events[e]!;
-        const paths = this.#pathsOf(event.type);
+        const paths = this.#pathsOf(event.type, event.data);
         if (paths === null) continue;
         const { data, values } = sealedCopy(event.data, paths, SEALED);
         if (values.length === 0) continue;
@@ -215,13 +217,15 @@ class PiiCodecStore implements PiiEventStore {
 
   async #open(event: RecordedEvent, envelope: PiiEnvelope): Promise<RecordedEvent> {
     const { pii: _sealed, ...rest } = event.metadata;
-    const paths = this.#pathsOf(event.type);
+    const paths = this.#pathsOf(event.type, event.data);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = paths === null ? [] : slotsAt(event.data, paths);
     const recent = this.#recent.get(event.id);
     let key = this.#keysById.get(envelope.k);
     if (recent !== undefined && recent.keyId === envelope.k && key !== null) {
-      slots.forEach((slot, index) => (slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!)));
+      slots.forEach((slot, index) => {
+        if (index < recent.values.length) slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!);
+      });
       return { ...event, metadata: rest as EventMetadata };
     }
     if (key === undefined) key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
@@ -230,7 +234,12 @@ class PiiCodecStore implements PiiEventStore {
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
     }
     const values = envelope.v === 2 ? this.#openPart(envelope, key, event) : open(envelope, key.key, event.id);
-    slots.forEach((slot, index) => (slot.holder[slot.key] = values[index]!));
+    // Slots past the sealed values were stored in clear, before their paths were declared (the
+    // inbound log's extension attributes): they read as stored. Declared paths are only ever added
+    // after the existing ones, so the first slots are the sealed ones.
+    slots.forEach((slot, index) => {
+      if (index < values.length) slot.holder[slot.key] = values[index]!;
+    });
     return { ...event, metadata: rest as EventMetadata };
   }
 

@@ -14,8 +14,12 @@ export type PiiOwner = { readonly customerId: string } | { readonly ticketId: st
  * streams (`@tickets/streams`, `pii-fields.ts`), so this package stays free of domain types.
  */
 export interface PiiPolicy {
-  /** The paths in `data` that hold personal data for this event type; undefined: none. */
-  pathsOf(type: string): readonly JsonPath[] | undefined;
+  /**
+   * The paths in `data` that hold personal data for this event type; undefined: none. `data` is
+   * given for types whose paths depend on it (the inbound log's extension attributes): the same
+   * keys are there once sealed, so sealing and opening find the same paths.
+   */
+  pathsOf(type: string, data?: Json): readonly JsonPath[] | undefined;
   /** Whose data the event holds (asked only for events with paths); undefined: nobody's. */
   ownerOf(stream: string, event: EventView): PiiOwner | undefined;
   /** For an event that creates a ticket: the ticket and its customer (what ticket owners resolve to). */

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { EventStoreError } from '../errors.js';
 
 export interface OpenSqliteOptions {
   /** How long a writer waits for another connection's write lock before SQLITE_BUSY. */
@@ -20,7 +21,12 @@ const isInMemory = (path: string): boolean => path === ':memory:' || path === ''
  * to the event store's schema: version other tables another way.
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): DatabaseSync {
-  if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true });
+  if (!isInMemory(path)) {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) {
+      throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `${path} is a directory, not a database file`, false);
+    }
+    ensureDirectory(dirname(path));
+  }
   // The busy timeout is set at open, before the journal mode change, which itself may need a lock.
   const database = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
@@ -30,4 +36,24 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
     throw error;
   }
   return database;
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdirSync spins for ever (100% CPU) on a path
+ * under /proc that does not exist; a plain mkdir fails there with ENOENT, which is then reported.
+ */
+function ensureDirectory(directory: string): void {
+  const found = statSync(directory, { throwIfNoEntry: false });
+  if (found !== undefined) {
+    if (!found.isDirectory()) throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `${directory} is not a directory`, false);
+    return;
+  }
+  const parent = dirname(directory);
+  if (parent !== directory) ensureDirectory(parent);
+  try {
+    mkdirSync(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `cannot create the directory ${directory}: ${(error as Error).message}`, false, { cause: error });
+  }
 }

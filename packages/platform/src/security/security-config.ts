@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { Channel } from '@tickets/domain';
 import { loadConfigFile } from '../config-file.js';
 import { ConfigError, readEnvConfig } from '../env-config.js';
 import { MIN_SECRET_BYTES, secretKey, WEBHOOK_SECRET_PATTERN } from './webhook-signature.js';
@@ -14,6 +15,27 @@ export const RateLimitSettings = z.object({
   burst: z.number().int().positive(),
 });
 
+/** `*`: any integration's tickets, including those opened without one. */
+export const ANY_INTEGRATION = '*';
+
+/**
+ * What an integration's events may do, beyond whose `source` they carry. Without it an integration
+ * may name only itself in `data.integration`, on any channel, and touch only tickets opened for it.
+ */
+export const IntegrationScope = z.strictObject({
+  /** Values its `message.received` and `ticket.created` may give `data.integration` (default: its name). */
+  integrations: z.array(z.string().min(1).max(256)).min(1).optional(),
+  /** Channels those events may name (default: any). */
+  channels: z.array(Channel).min(1).optional(),
+  /**
+   * Integrations whose tickets its events may act on: agent events (`message.sent`, `ticket.closed`,
+   * `ticket.tagged`, `ticket.assigned`) and the ticket a message lands on. Always includes the
+   * `integrations` above; `*` = any ticket (a helpdesk serving every channel).
+   */
+  tickets: z.array(z.string().min(1).max(256)).min(1).optional(),
+});
+export type IntegrationScope = z.infer<typeof IntegrationScope>;
+
 /** One sending integration: the CloudEvents `source` prefixes it owns and its current secrets. */
 export const Integration = z.object({
   name: z.string().min(1),
@@ -22,6 +44,7 @@ export const Integration = z.object({
   secrets: z.array(WebhookSecret).min(1),
   /** Overrides the default per-integration rate limit. */
   rateLimit: RateLimitSettings.optional(),
+  scope: IntegrationScope.optional(),
 });
 export type Integration = z.infer<typeof Integration>;
 
@@ -97,6 +120,7 @@ const SecurityEnv = z.object({
   TICKETS_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TICKETS_MAX_BATCH_EVENTS: positiveInt(1_000),
   TICKETS_MAX_MESSAGE_CHARS: positiveInt(16 * 1024),
+  TICKETS_MAX_FUTURE_SECONDS: positiveInt(300),
   TICKETS_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   TICKETS_IDLE_TIMEOUT_MS: positiveInt(10_000),
   TICKETS_RATE_PER_SECOND: z.coerce.number().positive().default(500),
@@ -113,9 +137,14 @@ export interface IngestLimits {
   readonly maxBatchEvents: number;
   /** Longest `data.message.body`, in characters. */
   readonly maxMessageChars: number;
+  /**
+   * How far ahead of its receipt an event's `time` may be, in seconds (live ingest: HTTP and Kafka).
+   * A time far in the future would hold reopen windows and timers open for ever.
+   */
+  readonly maxFutureSeconds: number;
 }
 
-export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384 };
+export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 };
 
 /** How long a client may take: the whole request, and silence on an open connection. */
 export interface ServerTimeouts {
@@ -163,6 +192,7 @@ export async function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): 
       maxBodyBytes: settings.TICKETS_MAX_BODY_BYTES,
       maxBatchEvents: settings.TICKETS_MAX_BATCH_EVENTS,
       maxMessageChars: settings.TICKETS_MAX_MESSAGE_CHARS,
+      maxFutureSeconds: settings.TICKETS_MAX_FUTURE_SECONDS,
     },
     rateLimit,
     timeouts: { requestMs: settings.TICKETS_REQUEST_TIMEOUT_MS, idleMs: settings.TICKETS_IDLE_TIMEOUT_MS },

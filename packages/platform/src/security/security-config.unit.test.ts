@@ -15,7 +15,7 @@ describe('loadSecurityConfig', () => {
   it('is development mode when nothing is configured, with the default limits', async () => {
     const config = await loadSecurityConfig({});
     expect(config).toMatchObject({ mode: 'development', integrations: [], tokens: [], toleranceSeconds: 300 });
-    expect(config.limits).toEqual({ maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384 });
+    expect(config.limits).toEqual({ maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 });
   });
 
   it('reads `prefix=whsec_…` pairs, one prefix twice being a rotation, and `role=sha256` tokens', async () => {
@@ -41,6 +41,18 @@ describe('loadSecurityConfig', () => {
     expect(config.integrations.map((integration) => integration.name)).toEqual(['postscript', 'helpdesk']);
     expect(config.integrations[0]?.rateLimit).toEqual({ perSecond: 50, burst: 1000 });
     expect(config.tokens).toEqual([{ name: 'ops', role: 'admin', sha256: TOKEN_HASH }]);
+  });
+
+  it("reads an integration's scope from the secrets file, and refuses an unknown channel or key in it", async () => {
+    const file = join(dir, 'scoped.yaml');
+    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [sms, chat], tickets: ['*'] }\n`);
+    const config = await loadSecurityConfig({ TICKETS_SECRETS_FILE: file, TICKETS_MAX_FUTURE_SECONDS: '60' });
+    expect(config.integrations[0]?.scope).toEqual({ channels: ['sms', 'chat'], tickets: ['*'] });
+    expect(config.limits.maxFutureSeconds).toBe(60);
+    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [pigeon], ticket: [x] }\n`);
+    const message = ((await loadSecurityConfig({ TICKETS_SECRETS_FILE: file }).catch((caught: unknown) => caught)) as Error).message;
+    expect(message).toContain('integrations[0].scope.channels[0]');
+    expect(message).toContain('ticket');
   });
 
   it('lists every problem, naming the setting and never echoing a secret', async () => {

@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { createRateLimiter, DEFAULT_INGEST_LIMITS, readTraceContext, systemClock, type Clock, type IngestLimits, type SecurityConfig } from '@tickets/platform';
+import type { EventStore } from '@tickets/event-store';
+import { createRateLimiter, decodeUtf8, DEFAULT_INGEST_LIMITS, readTraceContext, systemClock, type Clock, type IngestLimits, type Integration, type SecurityConfig } from '@tickets/platform';
 import { eventLimitViolations, serializedBytes } from '../event-limits.js';
 import { jsonShapeProblem } from '../json-shape.js';
 import type { Ingest } from '../ingest.js';
+import { createScopeCheck } from '../integration-scope.js';
+import { futureTimeReasons } from '../live-checks.js';
 import type { IngestResult } from '../ingest-results.js';
 import { validateInbound, type RejectionReason } from '../validate-inbound.js';
 import { readBinaryMode } from './binary-mode.js';
@@ -16,6 +19,8 @@ export interface IngestRoutesOptions {
   /** Signatures, rate limits and sizes; absent = development mode with the default limits. */
   readonly security?: SecurityConfig;
   readonly clock?: Clock;
+  /** Where the integration scope finds whose tickets are whose; required in secured mode. */
+  readonly store?: EventStore;
 }
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
@@ -34,7 +39,8 @@ const idOf = (event: unknown): { id?: string } => {
 /**
  * `POST /v1/events`: one CloudEvent or a batch (JSON array). In secured mode the request must be
  * signed (Standard Webhooks) by the integration owning every event's source, and is counted against
- * that integration's rate limit. A request with any event over a limit (413) or invalid (400) is
+ * that integration's rate limit, and its events must stay within the integration's scope (403, see
+ * integration-scope.ts). A request with any event over a limit (413) or invalid (400) is
  * refused whole, so nothing of it is stored; otherwise 202 with one result per event, once the
  * accepted ones are durably appended.
  */
@@ -45,16 +51,22 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
   const signed = security?.mode === 'secured';
   const webhooks = createWebhookAuth({ integrations: security?.integrations ?? [], toleranceSeconds: security?.toleranceSeconds ?? 300, clock });
   const limiter = createRateLimiter(clock);
+  if (signed && options.store === undefined) throw new Error('ingestRoutes: secured mode needs the store, to check integration scopes');
+  const scope = signed && options.store !== undefined ? createScopeCheck(options.store, security?.integrations ?? []) : undefined;
 
   // The signature covers the exact bytes received: keep them beside the parsed body. This parser
   // replaces the default JSON one inside this plugin only.
   const rawBodies = new WeakMap<FastifyRequest, Buffer>();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // Only JSON here: a signed `text/plain` body is 415, not a request with no event in it.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
     rawBodies.set(request, raw);
-    parseJson(request, raw.toString('utf8'), done);
+    const text = decodeUtf8(raw);
+    if (text === null) return done(Object.assign(new Error('the body is not valid UTF-8; nothing was stored'), { statusCode: 400, code: 'REQUEST.INVALID_UTF8' }));
+    parseJson(request, text, done);
   });
 
   app.post('/v1/events', { config: { access: 'signed' } }, async (request, reply) => {
@@ -70,8 +82,14 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     if (events.length === 0) {
       return reply.code(400).send({ error: { code: 'REQUEST.EMPTY_BATCH', message: 'the batch holds no event' } });
     }
+    const notEvents = events.flatMap((event, index) => (typeof event === 'object' && event !== null && !Array.isArray(event) ? [] : [index]));
+    if (notEvents.length > 0) {
+      const what = batch ? `elements ${notEvents.join(', ')} of the batch are not JSON objects` : 'the body is not a JSON object';
+      return reply.code(400).send({ error: { code: 'REQUEST.NOT_AN_EVENT', message: `${what}: a CloudEvent or an array of them is expected` } });
+    }
 
     let integration: string | undefined;
+    let sender: Integration | undefined;
     if (signed) {
       const auth = webhooks.authenticate({
         headers: request.headers,
@@ -84,6 +102,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         return reply.code(auth.status).send({ error: { code: auth.code, message: auth.message } });
       }
       integration = auth.integration.name;
+      sender = auth.integration;
       if (auth.replay) request.log.info({ integration, webhookId: auth.webhookId }, 'webhook retried with the same id and body');
     }
 
@@ -118,9 +137,14 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
       }
     }
 
-    const invalid: Invalid[] = events.flatMap((event, index) => {
-      const validation = validateInbound(event);
-      return validation.ok ? [] : [{ index, ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons }];
+    const receivedAt = clock().getTime();
+    const validations = events.map(validateInbound);
+    const invalid: Invalid[] = validations.flatMap((validation, index) => {
+      if (validation.ok) {
+        const reasons = futureTimeReasons(validation.event.time, receivedAt, limits.maxFutureSeconds);
+        return reasons.length === 0 ? [] : [{ index, id: validation.event.id, reasons }];
+      }
+      return [{ index, ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons }];
     });
     if (invalid.length > 0) {
       request.log.warn({ integration, invalid: invalid.length, events: events.length }, 'request refused: invalid events');
@@ -128,6 +152,19 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         error: { code: 'REQUEST.INVALID_EVENTS', message: `${invalid.length} of ${events.length} events are invalid; nothing was stored` },
         invalid,
       });
+    }
+    if (scope !== undefined && sender !== undefined) {
+      const valid = validations.flatMap((validation) => (validation.ok ? [validation.event] : []));
+      const refusals = await scope.check(sender, valid);
+      const outOfScope: Invalid[] = refusals.flatMap((reason, index) => (reason === null ? [] : [{ index, id: valid[index]!.id, reasons: [reason] }]));
+      if (outOfScope.length > 0) {
+        request.log.warn({ integration, outOfScope: outOfScope.length, events: events.length, reasons: outOfScope.map((item) => item.reasons[0]!.path) }, 'ingest refused: out of scope');
+        // `{ error }` only, as the 403 of the published contract: the reasons are in the message.
+        const why = outOfScope.slice(0, 5).map((item) => `event ${item.index} (${item.id}): ${item.reasons[0]!.path}: ${item.reasons[0]!.message}`);
+        return reply.code(403).send({
+          error: { code: 'AUTH.OUT_OF_SCOPE', message: `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored. ${why.join('; ')}` },
+        });
+      }
     }
     // W3C trace context of the request; an event's own traceparent attribute wins inside the ingest.
     const results: IngestResult[] = await options.ingest.submit(events, 'http', readTraceContext(request.headers));

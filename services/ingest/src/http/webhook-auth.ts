@@ -54,16 +54,60 @@ const header = (headers: WebhookRequest['headers'], name: string): string | unde
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** A source belongs to a prefix at a boundary: `https://a.example/` owns `https://a.example/sms`, `https://a.example` does not own `https://a.example.evil`. */
+// `.` and `..` segments, raw or percent-encoded, and backslashes (which URL parsers read as `/`).
+const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
+
+const hierarchical = (text: string): URL | undefined => {
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  // `urn:…`, `mailto:…`: no origin, compared as text below.
+  return url.origin === 'null' ? undefined : url;
+};
+
+const segmentsOf = (url: URL): string[] => {
+  const segments = url.pathname.split('/').slice(1);
+  // `https://a.example/` and `https://a.example` own the same paths.
+  return segments.at(-1) === '' ? segments.slice(0, -1) : segments;
+};
+
+/**
+ * Whether `source` is under the prefix `prefix`. URLs are compared parsed: the same origin (scheme,
+ * host, port, as URL parsing normalises them), then whole path segments — `https://a.example/sms`
+ * owns `https://a.example/sms/fr`, not `https://a.example/smsx`; `https://a.example` does not own
+ * `https://a.example.evil`. A source with `.`/`..` segments or credentials is owned by nobody: it
+ * could read as another integration's to whoever resolves it. Other URI-references (`urn:…`, a
+ * relative path) are compared as text, at a boundary.
+ */
 export function ownsSource(prefix: string, source: string): boolean {
+  const owner = hierarchical(prefix);
+  if (owner !== undefined) {
+    const url = hierarchical(source);
+    if (url === undefined || url.origin !== owner.origin || url.username !== '' || url.password !== '') return false;
+    if (DOT_SEGMENT.test(source.slice(url.protocol.length + 2))) return false;
+    const owned = segmentsOf(owner);
+    const path = segmentsOf(url);
+    return owned.length <= path.length && owned.every((segment, index) => segment === path[index]);
+  }
   if (source === prefix) return true;
   if (!source.startsWith(prefix)) return false;
   return /[/:#?]$/.test(prefix) || /^[/:#?]/.test(source.slice(prefix.length));
 }
 
+/** The integration owning `source`: the one with the longest prefix owning it. */
+export function integrationOwning(integrations: readonly Integration[], source: unknown): Integration | undefined {
+  if (typeof source !== 'string') return undefined;
+  let best: { integration: Integration; length: number } | undefined;
+  for (const integration of integrations) {
+    for (const prefix of integration.sources) {
+      if (ownsSource(prefix, source) && (best === undefined || prefix.length > best.length)) best = { integration, length: prefix.length };
+    }
+  }
+  return best?.integration;
+}
+
 /**
  * Standard Webhooks on `POST /v1/events`: the integration is the one owning the first event's
- * source (longest prefix); the signature must verify with one of its secrets; every event of the
+ * source (longest prefix, see ownsSource); the signature must verify with one of its secrets; every event of the
  * request must have a source it owns. A webhook id seen again within the tolerance window with the
  * same body is a retry, let through (deduplication answers `duplicate`); with another body it is
  * refused (409).
@@ -72,16 +116,7 @@ export function createWebhookAuth(options: WebhookAuthOptions): WebhookAuth {
   const { integrations, toleranceSeconds, clock } = options;
   const seen = options.seen ?? createSeenWebhookIds(clock);
   const UNAUTHENTICATED = unauthenticated(toleranceSeconds);
-  const ownerOf = (source: unknown): Integration | undefined => {
-    if (typeof source !== 'string') return undefined;
-    let best: { integration: Integration; length: number } | undefined;
-    for (const integration of integrations) {
-      for (const prefix of integration.sources) {
-        if (ownsSource(prefix, source) && (best === undefined || prefix.length > best.length)) best = { integration, length: prefix.length };
-      }
-    }
-    return best?.integration;
-  };
+  const ownerOf = (source: unknown): Integration | undefined => integrationOwning(integrations, source);
   const sourceOf = (event: unknown): unknown => (typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined);
 
   return {

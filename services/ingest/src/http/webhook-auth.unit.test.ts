@@ -17,6 +17,17 @@ describe('ownsSource', () => {
     ['https://postscript.example', 'https://postscript.examplex', false],
     ['urn:shop', 'urn:shopping', false],
     ['https://postscript.example/sms', 'https://postscript.example/email', false],
+    // Compared parsed, by origin and whole path segments (issue 14, point 9).
+    ['https://postscript.example', 'https://postscript.example/../../helpdesk.example/agent', false],
+    ['https://postscript.example', 'https://postscript.example/sms/%2E%2e/x', false],
+    ['https://postscript.example', 'https://postscript.example/sms/./x', false],
+    ['https://postscript.example', 'https://postscript.example\\..\\helpdesk.example', false],
+    ['https://postscript.example', 'https://attacker@postscript.example/sms', false],
+    ['https://postscript.example/sms', 'https://postscript.example/smsx', false],
+    ['https://postscript.example/sms', 'https://postscript.example/sms/fr', true],
+    ['https://postscript.example/', 'HTTPS://Postscript.Example:443/sms', true],
+    ['https://postscript.example', 'http://postscript.example/sms', false],
+    ['https://postscript.example', 'https://postscript.example:8443/sms', false],
   ])('%s owns %s: %s', (prefix, source, owned) => {
     expect(ownsSource(prefix, source)).toBe(owned);
   });

@@ -1,5 +1,5 @@
 // The audit verbs at scale: N synthetic inbound events are loaded into a SQLite store the fast way
-// (the ingest's group commit, then the rule-reactor and the projector catch up), then `what-if`
+// (the ingest decides routing and rules with group commit, then the projector catches up), then `what-if`
 // (with a changed policy) and `verify` run over them exactly as the CLI runs them. Each phase runs in
 // a fresh child process, so that its peak RSS is its own.
 //   node services/tickets/dist/bench/audit-bench.js [--events 1000000] [--store PATH to keep / reuse]

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
   const dir = mkdtempSync(join(tmpdir(), 'tickets-http-load-'));
   try {
-    process.stdout.write(`\nHTTP load: tickets serve (SQLite, projector + rule-reactor running), autocannon ${connections} connections, ${seconds} s per phase, node ${process.versions.node}\n`);
+    process.stdout.write(`\nHTTP load: tickets serve (SQLite, projector + command relay running), autocannon ${connections} connections, ${seconds} s per phase, node ${process.versions.node}\n`);
     // In-process first, while nothing else of this run is using the CPU.
     const inProcess = await inProcessRate(dir, seconds, 100, 4);
     const { results, check } = await httpLoad(dir, [

@@ -500,7 +500,7 @@ function report(
     `| raw: consume, eachBatch | ${rate(raw?.consume)} |`,
     `| bare pipe (consume → parse → produce → commit) at 2,000/s: p50 / p99 / max | ${latency(pipe?.at2000)} |`,
     `| bare pipe: highest sustained rate | ${rate(pipe?.ramp.sustained)} |`,
-    `| pipeline (inbound → ingest → store → reactor → relay → commands) at 500/s: p50 / p99 / max | ${latency(pipeline?.at500)} |`,
+    `| pipeline (inbound → ingest: routing + rules → store → relay → commands) at 500/s: p50 / p99 / max | ${latency(pipeline?.at500)} |`,
     `| pipeline at 2,000/s: p50 / p99 / max | ${latency(pipeline?.at2000)} |`,
     `| pipeline: highest sustained rate | ${rate(pipeline?.ramp.sustained)}${ratio === undefined ? '' : ` (${(ratio * 100).toFixed(0)}% of the bare pipe)`} |`,
     '',

@@ -1,5 +1,5 @@
 // `npm run bench`: what metrics and tracing cost. The in-process pipeline (HTTP-less ingest, then the
-// reactor, relay and projector catching up) on a fresh SQLite store per run, with metrics and tracing
+// relay and projector catching up) on a fresh SQLite store per run, with metrics and tracing
 // off (the no-op port, no SDK, no trace context) and on (Prometheus metrics, an OpenTelemetry SDK
 // recording every span through a batch processor, a traceparent on every event), alternating in one
 // process so both see the same machine. Target: at most 5% slower with everything on.

@@ -17,7 +17,7 @@ import { createProjector, openTicketReadModel } from '@tickets/projector';
 import { createMemorySink, type CommandSink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { openRuntime } from '../runtime.js';
-import { submitInBatches, timed, type PhaseResult } from './bench-phase.js';
+import { timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from './synthetic-events.js';
 
 
@@ -25,7 +25,7 @@ const PHASES = ['raw-append', 'ingest', 'end-to-end', 'rebuild', 'simulate'] as 
 type Phase = (typeof PHASES)[number];
 // Node 24 sizes the young generation from the machine's memory (up to 3 × 64 MiB semi-spaces here):
 // garbage, not live data, then decides the peak RSS. The services are meant to run with this flag
-// (README: NODE_OPTIONS); `--node-flags ""` measures Node's defaults.
+// (docs/operations.md: memory, NODE_OPTIONS); `--node-flags ""` measures Node's defaults.
 const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16';
 const POSTGRES_URL = process.env['TICKETS_BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const silent = createLogger({ level: 'silent' });
@@ -118,21 +118,31 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
       // stored, projected and its commands published (to a sink that only counts them).
       let published = 0;
       const sink: CommandSink = { publish: async (commands) => void (published += commands.length), close: async () => undefined };
-      const runtime = await openRuntime({ store: storeUrl('end-to-end'), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: silent, pii: { encryption: false } });
+      const runtime = await openRuntime({ store: storeUrl('end_to_end'), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: silent, pii: { encryption: false } });
       try {
         return await timed(
           phase,
           async () => {
             const stop = new AbortController();
             const followers = [runtime.projector.run(stop.signal), runtime.relay.run(stop.signal)];
+            // Streamed in batches of 500, a few requests in flight, as the ingest phase does.
             let count = 0;
             let chunk: unknown[] = [];
+            const inFlight = new Set<Promise<unknown>>();
+            const send = async (): Promise<void> => {
+              const submit = runtime.ingest.submit(chunk, 'bench');
+              chunk = [];
+              inFlight.add(submit);
+              void submit.finally(() => inFlight.delete(submit));
+              if (inFlight.size >= 4) await Promise.race(inFlight);
+            };
             for await (const input of readEvents(file)) {
               chunk.push(input);
               count++;
+              if (chunk.length === 500) await send();
             }
-            await submitInBatches(runtime.ingest, chunk);
-            chunk = [];
+            if (chunk.length > 0) await send();
+            await Promise.all(inFlight);
             // Caught up: no ticket event past either follower's checkpoint.
             for (;;) {
               const behind = await runtime.projectorLag();

@@ -22,7 +22,10 @@ const silent = createLogger({ level: 'silent' });
 const secured: SecurityConfig = {
   ...developmentSecurity(),
   mode: 'secured',
-  integrations: [{ name: 'bench', sources: ['https://bench.example/'], secrets: [SECRET], rateLimit: { perSecond: 1e9, burst: 1e9 } }],
+  // The synthetic senders name two integrations and close tickets of both: one scope covers them all.
+  integrations: [
+    { name: 'bench', sources: ['https://bench.example/'], secrets: [SECRET], rateLimit: { perSecond: 1e9, burst: 1e9 }, scope: { integrations: ['postscript', 'twilio'], tickets: ['*'] } },
+  ],
   tokens: [{ role: 'read', sha256: hashToken('bench-token') }],
 };
 

@@ -6,6 +6,7 @@ import { createStateRelay } from '@tickets/projector';
 import { openCommandSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http-app.js';
 import { openRuntime } from '../runtime.js';
+import { startupStep, storeLabel } from '../startup-error.js';
 
 export interface ServeOptions {
   readonly store: string;
@@ -37,8 +38,14 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const { kafka } = options;
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
-  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger, metrics, clock: systemClock });
-  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, { limits: options.security.limits, metrics });
+  const runtime = await startupStep(`cannot open the store ${storeLabel(options.store)}`, () =>
+    openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger, metrics, clock: systemClock }),
+  );
+  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, {
+        limits: options.security.limits,
+        metrics,
+        scope: { integrations: options.security.integrations, store: runtime.store },
+      });
   const kafkaCheck = kafka === null ? null : kafkaReadiness(kafka.kafka);
   const readiness = [
     storeReachable(runtime.store),
@@ -58,7 +65,14 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
       createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger }).run(signal),
     );
   }
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await startupStep(`cannot listen on ${options.host}:${options.port}`, () => app.listen({ host: options.host, port: options.port }));
+  } catch (error) {
+    await publisher?.close();
+    await kafkaCheck?.close();
+    await runtime.close();
+    throw error;
+  }
   // The bound port, not the requested one: with --port 0 the OS picks it and scripts read it here.
   const port = boundPort(app, options.port);
   await consumer?.start();

@@ -1,0 +1,8 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { openApiDocument } from './openapi.js';
+
+/** `GET /openapi.json`: the HTTP API's contract, open like `/healthz` (it holds no secret), built once. */
+export const openApiRoute: FastifyPluginAsync = async (app) => {
+  const document = JSON.stringify(openApiDocument());
+  app.get('/openapi.json', { config: { access: 'public' } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(document));
+};
