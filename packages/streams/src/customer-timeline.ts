@@ -18,6 +18,8 @@ export interface RoutingDecision {
   readonly version: number;
   readonly position: number;
   readonly correlationId: string | null;
+  /** The configuration (rules, reopen policy) the routing was decided under; null before they were recorded. */
+  readonly config: string | null;
   readonly messageId: string;
   readonly intent: string;
   readonly kind: RoutingKind;
@@ -82,6 +84,7 @@ function ticketOf(ticketId: string, entries: readonly TimelineEntry[]): Customer
         version: entry.version,
         position: entry.position,
         correlationId: entry.correlationId,
+        config: entry.config,
         messageId: data['messageId'] as string,
         intent: data['intent'] as string,
         kind: r.kind,

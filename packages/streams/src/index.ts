@@ -23,3 +23,15 @@ export { openDomainStore, piiSettingsFromEnv } from './open-domain-store.js';
 export type { OpenedDomainStore, PiiSettings } from './open-domain-store.js';
 export { ErasureRequest, ErasureUnavailableError, eraseCustomer, UnknownCustomerError } from './erase-customer.js';
 export type { ErasureResult } from './erase-customer.js';
+export {
+  canonicalJson,
+  CONFIG_METADATA,
+  CONFIG_STREAM_PREFIX,
+  configOf,
+  Configuration,
+  configurationHash,
+  configurationRecorded,
+  configStream,
+  readConfiguration,
+} from './config-log.js';
+export type { ConfigurationRecordedData } from './config-log.js';

@@ -1,5 +1,6 @@
 import { evolve, ticketStream, toMillis, type TicketEvent, type TicketState } from '@tickets/domain';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
+import { configOf } from './config-log.js';
 import { asTicketEvent } from './stream-state.js';
 
 export interface FieldChange {
@@ -18,6 +19,8 @@ export interface TimelineEntry {
   readonly correlationId: string | null;
   readonly causationId: string | null;
   readonly source: string | null;
+  /** The hash of the configuration (rules, reopen policy) that made the decision; null before they were recorded. */
+  readonly config: string | null;
   readonly event: TicketEvent['data'];
   /** What the event changed in the ticket state (version aside). */
   readonly changes: readonly FieldChange[];
@@ -99,6 +102,7 @@ function entry(record: RecordedEvent, event: TicketEvent, changes: FieldChange[]
     correlationId: meta.correlationId ?? null,
     causationId: meta.causationId ?? null,
     source: typeof meta['source'] === 'string' ? meta['source'] : null,
+    config: configOf(record),
     event: event.data,
     changes,
     state,

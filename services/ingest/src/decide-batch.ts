@@ -14,7 +14,7 @@ import {
 } from '@tickets/domain';
 import type { EventStore, Json, NewEvent, StreamAppend } from '@tickets/event-store';
 import { traceFields, type TraceContext } from '@tickets/platform';
-import { inboundAccepted, inboundStream, type Loaded, type StreamStateCache } from '@tickets/streams';
+import { CONFIG_METADATA, inboundAccepted, inboundStream, type Loaded, type StreamStateCache } from '@tickets/streams';
 import type { IngestResult } from './ingest-results.js';
 
 export interface PendingInbound {
@@ -51,6 +51,8 @@ export interface DecideBatchDeps {
   readonly cache: StreamStateCache;
   readonly rules: RulesFile;
   readonly policy: ReopenPolicy;
+  /** The hash of `rules` and `policy` as recorded in the configuration log: every event names it. */
+  readonly configHash: string;
 }
 
 /**
@@ -97,6 +99,8 @@ export async function decideBatch(pending: readonly PendingInbound[], deps: Deci
     }
     keys.add(key);
     const received = receivedAt === undefined ? {} : { receivedAt };
+    // Which configuration made the decision: an audit decides it again under that one.
+    const config = { [CONFIG_METADATA]: deps.configHash };
     const traced = traceFields(trace);
     // Routing events name the inbound event (and its source) as their cause; rule decisions and
     // their changes name the ticket event that triggered them.
@@ -106,8 +110,8 @@ export async function decideBatch(pending: readonly PendingInbound[], deps: Deci
       data: e.data as Json,
       metadata:
         causationId === key
-          ? { correlationId: event.id, causationId, source: event.source, ...received, ...traced }
-          : { correlationId: event.id, causationId, ...received, ...traced },
+          ? { correlationId: event.id, causationId, source: event.source, ...received, ...traced, ...config }
+          : { correlationId: event.id, causationId, ...received, ...traced, ...config },
     });
 
     // Another writer may log the same event between the lookup above and our commit. The store takes
@@ -136,11 +140,8 @@ export async function decideBatch(pending: readonly PendingInbound[], deps: Deci
     // The inbound log comes last: it marks the event as done. Every store commits a batch's appends
     // all or nothing (KurrentDB through one multi-stream append), so a crash leaves either the whole
     // decision or none of it, and a redelivery finds the event logged or decides it afresh.
-    appends.push({
-      stream: inboundStream(key),
-      expectedVersion: 'no_stream',
-      events: [inboundAccepted(key, event, raw, { via, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null })],
-    });
+    const record = inboundAccepted(key, event, raw, { via, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null });
+    appends.push({ stream: inboundStream(key), expectedVersion: 'no_stream', events: [{ ...record, metadata: { ...record.metadata, ...config } }] });
     results.push({ status: 'accepted', id: event.id, source: event.source, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null });
     if (decision.rules.length > 0) rules.push({ ticketId: decision.ticketId, correlationId: event.id, traceId, rules: decision.rules });
   }

@@ -1,7 +1,7 @@
 import { INBOUND_TYPES, type ReopenPolicy, type RulesFile } from '@tickets/domain';
-import { isConcurrencyError, retryOnConflict, type EventStore, type Json } from '@tickets/event-store';
+import { isConcurrencyError, retryOnConflict, type EventStore, type Json, type StreamAppend } from '@tickets/event-store';
 import { noopMetrics, readTraceContext, startStageSpan, type Clock, type Logger, type PipelineMetrics, type TraceContext } from '@tickets/platform';
-import { StreamStateCache } from '@tickets/streams';
+import { configStream, configurationHash, configurationRecorded, StreamStateCache } from '@tickets/streams';
 import { decideBatch, type PendingInbound, type RulesDecided } from './decide-batch.js';
 import type { IngestResult } from './ingest-results.js';
 import { validateInbound } from './validate-inbound.js';
@@ -45,16 +45,36 @@ export function createIngest(options: IngestOptions): Ingest {
   const { clock } = options;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const cache = new StreamStateCache(store);
+  const configuration = { rules, policy };
+  const configHash = configurationHash(configuration);
+  // Until a commit has recorded it (or found it recorded), every batch checks for the configuration.
+  let configRecorded = false;
+
+  /** The configuration's record, when the store does not hold it yet: committed with the first decisions made under it. */
+  async function configAppend(): Promise<StreamAppend[]> {
+    if (configRecorded) return [];
+    const stream = configStream(configHash);
+    if ((await store.streamVersions([stream])).has(stream)) {
+      configRecorded = true;
+      return [];
+    }
+    // `no_stream`: two instances starting with the same new configuration conflict, and the loser
+    // decides its batch again and finds the record.
+    return [{ stream, expectedVersion: 'no_stream', events: [configurationRecorded(configuration, configHash, clock?.().toISOString())] }];
+  }
   const queue: Waiting[] = [];
   let flushing: Promise<void> | null = null;
   let closed = false;
 
   async function commit(batch: readonly PendingInbound[]): Promise<IngestResult[]> {
-    const decided = await decideBatch(batch, { store, cache, rules, policy });
+    const decided = await decideBatch(batch, { store, cache, rules, policy, configHash });
     if (decided.appends.length > 0) {
+      // First in the transaction: the configuration is in the log before any decision naming it.
+      const appends = [...(await configAppend()), ...decided.appends];
       const stop = metrics.timeAppend('ingest');
-      await store.appendMany(decided.appends);
+      await store.appendMany(appends);
       stop();
+      configRecorded = true;
     }
     for (const loaded of decided.tickets) cache.setTicket(loaded);
     for (const loaded of decided.customers) cache.setCustomer(loaded);

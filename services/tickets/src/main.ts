@@ -13,6 +13,7 @@ import { rebuild } from './commands/rebuild.js';
 import { forget } from './commands/forget.js';
 import { replay } from './commands/replay.js';
 import { runVerify } from './commands/verify.js';
+import { configHistory, configShow, formatConfigHistory } from './commands/config-history.js';
 import { runWhatIf } from './commands/what-if.js';
 import { formatVerify } from './audit/format-verify.js';
 import { formatWhatIf } from './audit/format-what-if.js';
@@ -220,6 +221,24 @@ export function buildProgram(): Command {
       else process.stdout.write(formatVerify(report, { examples: options.examples }));
       if (!report.ok) process.exitCode = 1;
     });
+
+  const config = program.command('config').description('the configurations (rules, reopen policy) decisions were made under');
+  config
+    .command('history')
+    .description('every configuration recorded in the store, and when each was in force (from the decisions that name it)')
+    .addOption(storeOption())
+    .option('--json', 'print JSON instead of text')
+    .action(async (options) => {
+      const history = await configHistory(options);
+      if (options.json) printJson(history);
+      else process.stdout.write(formatConfigHistory(history));
+    });
+  config
+    .command('show')
+    .description('print the rules and reopen policy recorded under a hash (or a unique start of it) as JSON')
+    .argument('<hash>', 'configuration hash, as verify, replay and config history print it')
+    .addOption(storeOption())
+    .action(async (hash: string, options) => printJson(await configShow({ ...options, hash })));
 
   program
     .command('rebuild')

@@ -67,7 +67,8 @@ describe('tickets replay --ticket: why the seed ticket did what it did', () => {
   });
 
   it('shows each event with its time, source and correlation id', () => {
-    expect(text).toContain('#0 2026-03-02T08:00:00.000Z TicketCreated  (correlation sms-1, source https://postscript.example/sms, position 1)');
+    // Position 1 is the record of the configuration the import ran with: the decisions name it.
+    expect(text).toMatch(/#0 2026-03-02T08:00:00\.000Z TicketCreated {2}\(correlation sms-1, source https:\/\/postscript\.example\/sms, position 2, config [0-9a-f]{12}\)/);
     expect(text).toContain('TicketClosed  (correlation agent-2, source https://helpdesk.example/agents');
     expect(text).toContain('RulesEvaluated  (correlation sms-2, source rule-reactor');
     expect(text).toContain('TagsChanged  (correlation sms-2, source rule sms-reopened (rule-reactor)');

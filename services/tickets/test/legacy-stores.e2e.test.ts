@@ -42,6 +42,8 @@ describe('stores written by the rule-reactor era stay readable', () => {
     expect(verify.stderr).toBe('');
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain('verify: OK');
+    // Nothing says which rules made these decisions: they are checked for consistency, not made again.
+    expect(verify.stdout).toContain('re-decision: no configuration recorded in this store');
 
     const timeline = json<TicketTimeline>(await tickets(['replay', '--ticket', FIRST, '--store', store, '--json'], env));
     expect(timeline.entries.filter((e) => e.type === 'RulesEvaluated').length).toBeGreaterThan(0);
@@ -50,6 +52,30 @@ describe('stores written by the rule-reactor era stay readable', () => {
     // The same rules through today's one decision: the reactor, keeping up, had decided the same.
     const report = json<WhatIfReport>(await tickets(['what-if', '--rules', await shippedRules(dir.path), '--store', store, '--json'], env));
     expect(report.summary).toMatchObject({ events: 8, decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, commandsUnchanged: 7 });
+  });
+
+  it('the seed story imported then, continued today: the new decision is made again on what the old ones stored, the old ones are checked as before', async () => {
+    using dir = tempDir();
+    const store = copyOf(dir.path, 'seed-import.db');
+    const env = { TICKETS_PII_ENCRYPTION: 'off' };
+    const next = join(dir.path, 'next.ndjson');
+    writeFileSync(
+      next,
+      `${JSON.stringify({
+        specversion: '1.0',
+        id: 'sms-5',
+        source: SMS_SOURCE,
+        type: 'message.received',
+        time: '2026-03-05T11:00:00+01:00',
+        subject: 'cus_marie',
+        data: { channel: 'sms', integration: 'postscript', customer: { id: 'cus_marie', name: 'Marie Dupont', phone: '+33612345678' }, message: { id: 'msg-5', body: 'Et une autre chose' } },
+      })}\n`,
+    );
+    expect(json(await tickets(['import', '--events', next, '--store', store], env))).toMatchObject({ accepted: 1 });
+
+    const verify = await tickets(['verify', '--store', store], env);
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(verify.stdout).toMatch(/re-decision: 1 decision made again under 1 recorded configuration, \d+ stored events compared, 8 earlier ones recorded without configuration \(checked for consistency only\), 0 differing/);
   });
 
   it('a store the reactor decided behind a batched ingest (encrypted): verify passes; replay and what-if read every record', async () => {

@@ -31,6 +31,35 @@ export interface DecisionMismatch {
   readonly event: EventRef;
 }
 
+/** Where a decision made again under its recorded configuration parts from what is stored. */
+export interface RedecisionMismatch {
+  readonly kind: 'differs' | 'missing_event' | 'unexpected_event' | 'order' | 'rejected' | 'configuration';
+  /** The decision's inbound key, when the finding belongs to one. */
+  readonly inbound: string | null;
+  /** The stored event the finding points at (the inbound record when the event is missing). */
+  readonly event: EventRef;
+  readonly stream: string;
+  /** `data.window.duration`, `data.commands[0].data.body`, …: null when the whole event is in question. */
+  readonly field: string | null;
+  readonly stored: unknown;
+  readonly redecided: unknown;
+  readonly message: string;
+}
+
+export interface RedecisionReport {
+  /** The configurations recorded in the store (hashes), in the order they were recorded. */
+  readonly configurations: readonly string[];
+  /** Decisions made again and compared. */
+  readonly decisions: number;
+  /** Stored events compared with the events the decisions made again. */
+  readonly events: number;
+  /** Decisions not made again: the customer was erased, the input with them. */
+  readonly erased: number;
+  /** Inbound records that name no configuration (written before configurations were recorded): checked as before only. */
+  readonly unrecorded: number;
+  readonly mismatches: readonly RedecisionMismatch[];
+}
+
 export interface VerifyReport {
   readonly ok: boolean;
   /** Events read (ticket streams and the inbound log) up to the head when verify started. */
@@ -50,4 +79,5 @@ export interface VerifyReport {
     readonly inboundRecords: number;
     readonly mismatches: readonly DecisionMismatch[];
   };
+  readonly redecision: RedecisionReport;
 }

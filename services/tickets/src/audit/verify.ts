@@ -7,7 +7,9 @@ import { checkReadModel } from './read-model-check.js';
 import { sqlitePartition } from './sqlite-partition.js';
 import type { FromVerifyWorker } from './verify-worker.js';
 import { VerifyPartition, type PartitionResult } from './verify-partition.js';
-import type { VerifyReport } from './verify-report.js';
+import type { RedecisionReport, VerifyReport } from './verify-report.js';
+import { REDECISION_PREFIXES, Redecision } from './redecision.js';
+import { sqliteStored } from './sqlite-stored.js';
 
 export interface VerifyOptions {
   readonly store: EventStore;
@@ -74,6 +76,23 @@ function inWorkers(path: string, head: number, checkpoint: number, threads: numb
   );
 }
 
+/** Every recorded decision made again: straight from a clear SQLite file, else through the port (the codec opens sealed personal data). */
+async function redecideAll(store: EventStore, head: number, sqlitePath: string | undefined): Promise<RedecisionReport> {
+  const redecision = new Redecision();
+  if (sqlitePath !== undefined) {
+    for (const recorded of sqliteStored(sqlitePath, head, REDECISION_PREFIXES)) redecision.accept(recorded);
+    return redecision.finish();
+  }
+  let after = 0;
+  while (after < head) {
+    const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: REDECISION_PREFIXES });
+    if (page.length === 0) break;
+    for (const recorded of page) if (recorded.position <= head) redecision.accept(recorded);
+    after = page.at(-1)!.position;
+  }
+  return redecision.finish();
+}
+
 function merged(parts: readonly PartitionResult[]): PartitionResult {
   return {
     events: parts.reduce((sum, p) => sum + p.events, 0),
@@ -88,7 +107,8 @@ function merged(parts: readonly PartitionResult[]): PartitionResult {
 
 /**
  * Rebuilds the ticket projection from the first event in memory and compares it with the stored
- * read model, and checks every recorded decision against the events it refers to. Reads only.
+ * read model, checks every recorded decision against the events it refers to, and makes every
+ * decision made under a recorded configuration again to compare it with what is stored. Reads only.
  * The comparison stops at the read model's checkpoint, so a projector a few events behind a live
  * store is not a mismatch; decisions are checked up to the head as it was when verify started.
  */
@@ -106,17 +126,20 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
           ? inline(sqlitePath, head, checkpoint, onProgress)
           : inWorkers(sqlitePath, head, checkpoint, threads, onProgress).then(merged);
     const rows = await readModel.all();
+    // Made again here while the worker threads (if any) read their partitions: the cores share the work.
+    const redecision = await redecideAll(store, head, sqlitePath);
     const found = await rebuilding;
     if ((await readModel.checkpoint()) !== checkpoint) continue;
 
     const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));
     const readModelMismatches = await checkReadModel(rebuilt, rows, store, checkpoint);
     return {
-      ok: readModelMismatches.length === 0 && found.mismatches.length === 0,
+      ok: readModelMismatches.length === 0 && found.mismatches.length === 0 && redecision.mismatches.length === 0,
       events: found.events,
       head,
       readModel: { checkpoint, tickets: rebuilt.size, notYetProjected: found.notYetProjected, mismatches: readModelMismatches },
       decisions: { rulesEvaluated: found.rulesEvaluated, commands: found.commands, inboundRecords: found.inboundRecords, mismatches: found.mismatches },
+      redecision,
     };
   }
   throw new Error('the read model kept changing while verify read it: is a projector catching up? Run verify again once it has');

@@ -73,8 +73,11 @@ function rulesLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntr
   return lines;
 }
 
+/** The configuration that made the decision, by the start of its hash (`tickets config history` lists them in full). */
+export const configWords = (config: string | null): string => (config === null ? '' : `, config ${config.slice(0, 12)}`);
+
 function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): string[] {
-  const head = `#${entry.version} ${entry.time} ${entry.type}  (correlation ${printable(entry.correlationId ?? '-')}, source ${printable(sourceOf(entry))}, position ${entry.position})`;
+  const head = `#${entry.version} ${entry.time} ${entry.type}  (correlation ${printable(entry.correlationId ?? '-')}, source ${printable(sourceOf(entry))}, position ${entry.position}${configWords(entry.config)})`;
   const body: string[] = [];
   switch (entry.type) {
     case 'TicketCreated':
