@@ -31,8 +31,19 @@ export interface TicketTimeline {
   readonly ticketId: string;
   /** The `--at` bound, when one was given. */
   readonly at: string | null;
+  /** Every entry, or with `page` the entries of that page only. */
   readonly entries: readonly TimelineEntry[];
   readonly state: TicketState | null;
+  /** When a page was asked for: which one, and how many events the whole timeline has. */
+  readonly page?: TimelinePage;
+}
+
+/** A window of a timeline: the events from version `from` on, at most `limit` of them. */
+export interface TimelinePage {
+  readonly from: number;
+  readonly limit: number;
+  /** Events in the whole timeline (up to `at`): the versions run from 0 to total − 1. */
+  readonly total: number;
 }
 
 /** Field-by-field differences between two ticket states, ignoring the version counter. */
@@ -43,7 +54,8 @@ export function diffStates(before: TicketState | null, after: TicketState | null
     if (field === 'version') continue;
     const a = before === null ? undefined : before[field];
     const b = after[field];
-    if (JSON.stringify(a) !== JSON.stringify(b)) changes.push({ field, before: a ?? null, after: b });
+    // `evolve` keeps what it does not change (same value, same object): only the rest is serialised.
+    if (a !== b && JSON.stringify(a) !== JSON.stringify(b)) changes.push({ field, before: a ?? null, after: b });
   }
   return changes;
 }
@@ -51,21 +63,32 @@ export function diffStates(before: TicketState | null, after: TicketState | null
 /**
  * The ticket's history: each event with the state after it and what changed. With `at`, the
  * timeline stops before the first event whose event time is later (the state at that moment).
+ * With `page`, every event is still folded (the state and the first entry's changes need them), but
+ * only the page's events become entries: the diffs and the output of a long ticket are what cost.
  */
-export async function ticketTimeline(store: EventStore, ticketId: string, options: { at?: string } = {}): Promise<TicketTimeline | null> {
+export async function ticketTimeline(
+  store: EventStore,
+  ticketId: string,
+  options: { at?: string; page?: { from: number; limit: number } } = {},
+): Promise<TicketTimeline | null> {
   const records = await store.readStream(ticketStream(ticketId));
   if (records.length === 0) return null;
-  const limit = options.at === undefined ? Number.POSITIVE_INFINITY : toMillis(options.at);
+  const until = options.at === undefined ? Number.POSITIVE_INFINITY : toMillis(options.at);
+  const first = options.page?.from ?? 0;
+  const end = options.page === undefined ? Number.POSITIVE_INFINITY : first + options.page.limit;
   const entries: TimelineEntry[] = [];
   let state: TicketState | null = null;
+  let total = 0;
   for (const record of records) {
     const event = asTicketEvent(record);
-    if (toMillis(event.data.at) > limit) break;
+    if (toMillis(event.data.at) > until) break;
     const next = evolve(state, event);
-    entries.push(entry(record, event, diffStates(state, next), next));
+    if (total >= first && total < end) entries.push(entry(record, event, diffStates(state, next), next));
     state = next;
+    total++;
   }
-  return { ticketId, at: options.at ?? null, entries, state };
+  const timeline = { ticketId, at: options.at ?? null, entries, state };
+  return options.page === undefined ? timeline : { ...timeline, page: { ...options.page, total } };
 }
 
 function entry(record: RecordedEvent, event: TicketEvent, changes: FieldChange[], state: TicketState | null): TimelineEntry {

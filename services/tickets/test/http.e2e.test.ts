@@ -268,6 +268,50 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     expect((await get('/v1/tickets/tk_nope/timeline')).statusCode).toBe(404);
   });
 
+  it('GET /v1/tickets/:id/timeline and /ui/tickets/:id: a long timeline comes in pages, with links to the previous and next ones', async () => {
+    const ticketId = await firstMessage();
+    const more = Array.from({ length: 6 }, (_, i) => messageReceived({ id: `p-${i}`, time: `2026-03-02T08:0${i + 1}:00Z`, body: `message ${i}` }));
+    expect((await post(more)).statusCode).toBe(202);
+    await runtime.settle();
+    const whole = (await get(`/v1/tickets/${ticketId}/timeline`)).json<TicketTimeline>();
+    const total = whole.entries.length;
+    expect(total).toBeGreaterThan(6);
+    expect(whole.page).toMatchObject({ from: 0, limit: 500, total, links: { previous: null, next: null } });
+
+    type Paged = TicketTimeline & { page: { from: number; limit: number; total: number; links: { previous: string | null; next: string | null } } };
+    const first = (await get(`/v1/tickets/${ticketId}/timeline?limit=3`)).json<Paged>();
+    expect(first.entries.map((entry) => entry.version)).toEqual([0, 1, 2]);
+    expect(first.page).toEqual({ from: 0, limit: 3, total, links: { previous: null, next: `/v1/tickets/${ticketId}/timeline?from=3&limit=3` } });
+    // The state is the ticket's, whatever the page; each entry's changes are against the event before it.
+    expect(first.state).toEqual(whole.state);
+    const second = (await get(first.page.links.next!)).json<Paged>();
+    expect(second.entries).toEqual(whole.entries.slice(3, 6));
+    expect(second.page.links.previous).toBe(`/v1/tickets/${ticketId}/timeline?from=0&limit=3`);
+    let page: Paged = second;
+    const seen = [...first.entries, ...second.entries];
+    while (page.page.links.next !== null) {
+      page = (await get(page.page.links.next)).json<Paged>();
+      seen.push(...page.entries);
+    }
+    expect(seen).toEqual(whole.entries);
+    const at = (await get(`/v1/tickets/${ticketId}/timeline?at=2026-03-02T08:03:00Z&limit=2&from=2`)).json<Paged>();
+    expect(at.page.links.next).toBe(`/v1/tickets/${ticketId}/timeline?at=2026-03-02T08%3A03%3A00.000Z&from=4&limit=2`);
+
+    for (const bad of ['limit=0', 'limit=1001', 'from=-1', 'limit=abc']) {
+      const refused = await get(`/v1/tickets/${ticketId}/timeline?${bad}`);
+      expect(refused.statusCode, bad).toBe(400);
+      expect(refused.json<ErrorResponse>().error.code).toBe('REQUEST.INVALID_PARAMETER');
+    }
+
+    const ui = await get(`/ui/tickets/${ticketId}?limit=3&from=3`);
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain(`events 4–6 of ${total}`);
+    expect(ui.body).toContain(`rel="prev" href="/ui/tickets/${ticketId}?from=0&amp;limit=3"`);
+    expect(ui.body).toContain(`rel="next" href="/ui/tickets/${ticketId}?from=6&amp;limit=3"`);
+    expect(ui.body.match(/<li class="(event|rules)"/g)).toHaveLength(3);
+    expect((await get(`/ui/tickets/${ticketId}?limit=many`)).statusCode).toBe(400);
+  });
+
   it('GET /v1/tickets/:id/timeline: each rule decision with every rule, its conditions and what became of its actions', async () => {
     const ticketId = await firstMessage();
     await post([

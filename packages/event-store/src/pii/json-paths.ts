@@ -7,16 +7,19 @@ import type { Json } from '../event-store.port.js';
 export type JsonPath = string;
 
 type Slot = { readonly holder: Record<string, Json>; readonly key: string };
+type Segment = { readonly key: string; readonly each: boolean };
 
-const segmentsOf = new Map<JsonPath, readonly { key: string; each: boolean }[]>();
-const parse = (path: JsonPath) => {
-  let segments = segmentsOf.get(path);
-  if (segments === undefined) {
-    segments = path.split('.').map((part) => (part.endsWith('[]') ? { key: part.slice(0, -2), each: true } : { key: part, each: false }));
-    segmentsOf.set(path, segments);
-  }
-  return segments;
-};
+/** Paths parsed once (per event type, by the codec): walking them then splits no strings. */
+export interface CompiledPaths {
+  readonly segments: readonly (readonly Segment[])[];
+}
+
+const parse = (path: JsonPath): readonly Segment[] =>
+  path.split('.').map((part) => (part.endsWith('[]') ? { key: part.slice(0, -2), each: true } : { key: part, each: false }));
+
+export const compilePaths = (paths: readonly JsonPath[]): CompiledPaths => ({ segments: paths.map(parse) });
+
+const compiled = (paths: readonly JsonPath[] | CompiledPaths): CompiledPaths => ('segments' in paths ? paths : compilePaths(paths));
 
 const isObject = (value: Json | undefined): value is Record<string, Json> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -25,9 +28,9 @@ const isObject = (value: Json | undefined): value is Record<string, Json> => typ
  * paths in the order given, array elements in index order. Sealing and opening walk the same paths
  * over the same structure, so the n-th value sealed is the n-th slot found when opening.
  */
-export function slotsAt(data: Json, paths: readonly JsonPath[]): Slot[] {
+export function slotsAt(data: Json, paths: readonly JsonPath[] | CompiledPaths): Slot[] {
   const slots: Slot[] = [];
-  const walk = (node: Json | undefined, segments: readonly { key: string; each: boolean }[], at: number): void => {
+  const walk = (node: Json | undefined, segments: readonly Segment[], at: number): void => {
     if (!isObject(node)) return;
     const segment = segments[at]!;
     const value = node[segment.key];
@@ -46,7 +49,7 @@ export function slotsAt(data: Json, paths: readonly JsonPath[]): Slot[] {
     if (last) slots.push({ holder: node, key: segment.key });
     else walk(value, segments, at + 1);
   };
-  for (const path of paths) walk(data, parse(path), 0);
+  for (const segments of compiled(paths).segments) walk(data, segments, 0);
   return slots;
 }
 
@@ -55,22 +58,19 @@ export function slotsAt(data: Json, paths: readonly JsonPath[]): Slot[] {
  * values in slot order (the order `slotsAt` finds them in). Only the objects and arrays on the way
  * to a slot are copied; `data` itself is never changed (callers keep what they appended).
  */
-export function sealedCopy(data: Json, paths: readonly JsonPath[], placeholder: Json): { data: Json; values: Json[] } {
+export function sealedCopy(data: Json, paths: readonly JsonPath[] | CompiledPaths, placeholder: Json): { data: Json; values: Json[] } {
   const values: Json[] = [];
   if (!isObject(data)) return { data, values };
-  const owned = new Set<object>();
-  const copies = new Map<object, object>();
+  // The copies made so far: a copy is put in place of its original at once, so a later path through
+  // the same object meets the copy. A handful per event: a list beats a Set and a Map here.
+  const owned: object[] = [];
   const own = <T extends object>(node: T): T => {
-    if (owned.has(node)) return node;
-    let copy = copies.get(node);
-    if (copy === undefined) {
-      copy = Array.isArray(node) ? node.slice() : { ...node };
-      copies.set(node, copy);
-      owned.add(copy);
-    }
-    return copy as T;
+    if (owned.includes(node)) return node;
+    const copy = (Array.isArray(node) ? node.slice() : { ...node }) as T;
+    owned.push(copy);
+    return copy;
   };
-  const walk = (node: Record<string, Json>, segments: readonly { key: string; each: boolean }[], at: number): void => {
+  const walk = (node: Record<string, Json>, segments: readonly Segment[], at: number): void => {
     const segment = segments[at]!;
     const value = node[segment.key];
     if (value === undefined) return;
@@ -102,6 +102,6 @@ export function sealedCopy(data: Json, paths: readonly JsonPath[], placeholder: 
     }
   };
   const root = own(data);
-  for (const path of paths) walk(root, parse(path), 0);
+  for (const segments of compiled(paths).segments) walk(root, segments, 0);
   return { data: root, values };
 }

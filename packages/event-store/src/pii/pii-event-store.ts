@@ -12,9 +12,9 @@ import type {
   SubscribeOptions,
 } from '../event-store.port.js';
 import { EventStoreError } from '../errors.js';
-import { sealedCopy, slotsAt } from './json-paths.js';
+import { compilePaths, sealedCopy, slotsAt, type CompiledPaths } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
-import { isPiiEnvelope, open, seal } from './pii-cipher.js';
+import { GROUP_LIMITS, isPiiEnvelope, open, openGroup, sealGroup, type PiiEnvelope, type SealedPart } from './pii-cipher.js';
 import type { PiiPolicy } from './pii-policy.js';
 
 /** What a sealed field holds in the stored `data` (the value itself is in the envelope). */
@@ -51,6 +51,9 @@ class PiiCodecStore implements PiiEventStore {
   readonly #ticketOwners = new Map<string, string>();
   /** Values this process sealed lately, by event id: reading them back needs no decryption. */
   readonly #recent = new Map<string, { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }>();
+  /** Version-2 envelopes opened lately, by key id and IV: the parts not handed out yet. */
+  readonly #openedGroups = new Map<string, { readonly customerId: string; readonly parts: (SealedPart | undefined)[]; left: number }>();
+  readonly #compiled = new WeakMap<readonly string[], CompiledPaths>();
 
   constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy) {
     this.#inner = inner;
@@ -60,14 +63,14 @@ class PiiCodecStore implements PiiEventStore {
 
   async append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
     this.#learnOwners(events);
-    return this.#inner.append(stream, await this.#sealAll(stream, events), options);
+    const [sealed] = await this.#sealAll([{ stream, events }]);
+    return this.#inner.append(stream, sealed!, options);
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     for (const append of appends) this.#learnOwners(append.events);
-    const sealed: StreamAppend[] = [];
-    for (const append of appends) sealed.push({ ...append, events: await this.#sealAll(append.stream, append.events) });
-    return this.#inner.appendMany(sealed);
+    const sealed = await this.#sealAll(appends);
+    return this.#inner.appendMany(appends.map((append, i) => (sealed[i] === append.events ? append : { ...append, events: sealed[i]! })));
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -108,31 +111,85 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   /**
-   * Seals a batch: owners first (ticket owners may need a read), then every new customer's key in one
-   * key-store call, then each event. Events without personal data are passed on as they are.
+   * The declared paths of an event, parsed once per declaration; null: it holds no personal data.
+   * Most types declare one fixed list (the same array every time); the inbound log's list depends on
+   * the event's extension attributes, and a new list is parsed when it comes.
    */
-  async #sealAll(stream: string, events: readonly NewEvent[]): Promise<readonly NewEvent[]> {
-    const owners: (string | undefined)[] = [];
-    for (const event of events) {
-      const paths = this.#policy.pathsOf(event.type, event.data);
-      owners.push(paths === undefined || slotsAt(event.data, paths).length === 0 ? undefined : await this.#customerOf(stream, event));
-    }
-    const missing = [...new Set(owners.filter((owner): owner is string => owner !== undefined && !this.#currentKeys.has(owner)))];
-    if (missing.length > 0) for (const [customerId, key] of await this.#keys.currentKeys(missing)) remember(this.#currentKeys, customerId, key);
-    let out: NewEvent[] | undefined;
-    owners.forEach((customerId, i) => {
-      if (customerId === undefined) return;
-      (out ??= events.slice())[i] = this.#seal(events[i]!, this.#currentKeys.get(customerId)!);
-    });
-    return out ?? events;
+  #pathsOf(type: string, data: Json): CompiledPaths | null {
+    const declared = this.#policy.pathsOf(type, data);
+    if (declared === undefined || declared.length === 0) return null;
+    let paths = this.#compiled.get(declared);
+    if (paths === undefined) this.#compiled.set(declared, (paths = compilePaths(declared)));
+    return paths;
   }
 
-  #seal(event: NewEvent, key: CustomerKey): NewEvent {
-    const { data, values } = sealedCopy(event.data, this.#policy.pathsOf(event.type, event.data)!, SEALED);
-    const pii = seal(values, key.key, key.keyId, key.customerId, event.id) as unknown as Json;
-    // The writer's own subscribers read these events again at once: keep the values for them.
-    remember(this.#recent, event.id, { keyId: key.keyId, customerId: key.customerId, values });
-    return { ...event, data, metadata: { ...event.metadata, pii } };
+  /**
+   * Seals the events of one append call (one transaction): owners first (ticket owners may need a
+   * read), then every new customer's key in one key-store call, then one seal per customer over
+   * that customer's events in the call, in groups of bounded size (envelope version 2). Events
+   * without personal data are passed on as they are; an append without any keeps its array.
+   */
+  async #sealAll(appends: readonly { readonly stream: string; readonly events: readonly NewEvent[] }[]): Promise<(readonly NewEvent[])[]> {
+    const groups = new Map<string, Pending[]>();
+    for (let a = 0; a < appends.length; a++) {
+      const { stream, events } = appends[a]!;
+      for (let e = 0; e < events.length; e++) {
+        const event = events[e]!;
+        const paths = this.#pathsOf(event.type, event.data);
+        if (paths === null) continue;
+        const { data, values } = sealedCopy(event.data, paths, SEALED);
+        if (values.length === 0) continue;
+        // Known without a read almost always: no await (a microtask per event) then.
+        const customerId = this.#knownCustomerOf(stream, event) ?? (await this.#customerOf(stream, event));
+        let group = groups.get(customerId);
+        if (group === undefined) groups.set(customerId, (group = []));
+        group.push({ append: a, index: e, event, data, values });
+      }
+    }
+    const out: (readonly NewEvent[])[] = appends.map((append) => append.events);
+    if (groups.size === 0) return out;
+    const missing = [...groups.keys()].filter((customerId) => !this.#currentKeys.has(customerId));
+    if (missing.length > 0) for (const [customerId, key] of await this.#keys.currentKeys(missing)) remember(this.#currentKeys, customerId, key);
+    const copied = new Set<number>();
+    const seal = (key: CustomerKey, group: readonly Pending[], parts: readonly string[]): void => {
+      const envelope = sealGroup(parts, key.key, key.keyId, key.customerId);
+      group.forEach((pending, i) => {
+        if (!copied.has(pending.append)) {
+          out[pending.append] = out[pending.append]!.slice();
+          copied.add(pending.append);
+        }
+        const { event } = pending;
+        // The writer's own subscribers read these events again at once: keep the values for them.
+        remember(this.#recent, event.id, { keyId: key.keyId, customerId: key.customerId, values: pending.values });
+        (out[pending.append] as NewEvent[])[pending.index] = { ...event, data: pending.data, metadata: { ...event.metadata, pii: { ...envelope, i } as unknown as Json } };
+      });
+    };
+    for (const [customerId, pendings] of groups) {
+      const key = this.#currentKeys.get(customerId)!;
+      let group: Pending[] = [];
+      let parts: string[] = [];
+      let chars = 0;
+      for (const pending of pendings) {
+        const part = JSON.stringify([pending.event.id, pending.values]);
+        if (group.length > 0 && (group.length === GROUP_LIMITS.events || chars + part.length > GROUP_LIMITS.chars)) {
+          seal(key, group, parts);
+          group = [];
+          parts = [];
+          chars = 0;
+        }
+        group.push(pending);
+        parts.push(part);
+        chars += part.length;
+      }
+      seal(key, group, parts);
+    }
+    return out;
+  }
+
+  #knownCustomerOf(stream: string, event: NewEvent): string | undefined {
+    const owner = this.#policy.ownerOf(stream, event);
+    if (owner === undefined) return undefined;
+    return 'customerId' in owner ? owner.customerId : this.#ticketOwners.get(owner.ticketId);
   }
 
   async #customerOf(stream: string, event: NewEvent): Promise<string> {
@@ -158,11 +215,11 @@ class PiiCodecStore implements PiiEventStore {
     return events;
   }
 
-  async #open(event: RecordedEvent, envelope: Parameters<typeof open>[0]): Promise<RecordedEvent> {
+  async #open(event: RecordedEvent, envelope: PiiEnvelope): Promise<RecordedEvent> {
     const { pii: _sealed, ...rest } = event.metadata;
-    const paths = this.#policy.pathsOf(event.type, event.data) ?? [];
+    const paths = this.#pathsOf(event.type, event.data);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
-    const slots = slotsAt(event.data, paths);
+    const slots = paths === null ? [] : slotsAt(event.data, paths);
     const recent = this.#recent.get(event.id);
     let key = this.#keysById.get(envelope.k);
     if (recent !== undefined && recent.keyId === envelope.k && key !== null) {
@@ -176,7 +233,7 @@ class PiiCodecStore implements PiiEventStore {
       for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
     }
-    const values = open(envelope, key.key, event.id);
+    const values = envelope.v === 2 ? this.#openPart(envelope, key, event) : open(envelope, key.key, event.id);
     // Slots past the sealed values were stored in clear, before their paths were declared (the
     // inbound log's extension attributes): they read as stored. Declared paths are only ever added
     // after the existing ones, so the first slots are the sealed ones.
@@ -186,15 +243,48 @@ class PiiCodecStore implements PiiEventStore {
     return { ...event, metadata: rest as EventMetadata };
   }
 
+  /**
+   * Part `i` of a version-2 envelope. The envelope's other events usually follow in the same read
+   * (they were appended together): their parts wait here, each handed out once (readers own what they
+   * get), so one decryption serves the whole group.
+   */
+  #openPart(envelope: PiiEnvelope, key: CustomerKey, event: RecordedEvent): readonly Json[] {
+    const index = envelope.i ?? -1;
+    const cacheKey = `${envelope.k}/${envelope.iv}`;
+    let opened = this.#openedGroups.get(cacheKey);
+    if (opened?.parts[index] === undefined) {
+      const parts = openGroup(envelope, key.key);
+      opened = remember(this.#openedGroups, cacheKey, { customerId: key.customerId, parts, left: parts.length });
+    }
+    const part = opened.parts[index];
+    // The ids are authenticated: an envelope copied onto another event names another id at its index.
+    if (part === undefined || part[0] !== event.id) {
+      throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `the personal data envelope of ${event.type} ${event.id} belongs to another event`, false);
+    }
+    opened.parts[index] = undefined;
+    if (--opened.left === 0) this.#openedGroups.delete(cacheKey);
+    return part[1];
+  }
+
   #forget(customerId: string): void {
     this.#currentKeys.delete(customerId);
     for (const [eventId, recent] of this.#recent) if (recent.customerId === customerId) this.#recent.delete(eventId);
     for (const [keyId, key] of this.#keysById) if (key !== null && key.customerId === customerId) this.#keysById.set(keyId, null);
+    for (const [cacheKey, opened] of this.#openedGroups) if (opened.customerId === customerId) this.#openedGroups.delete(cacheKey);
   }
 }
 
 // Each read hands out its own objects, as a store read would; strings and numbers need no copy.
 const structuredCloneIfObject = (value: Json): Json => (typeof value === 'object' && value !== null ? structuredClone(value) : value);
+
+/** An event of an append call waiting for its customer's seal. */
+interface Pending {
+  readonly append: number;
+  readonly index: number;
+  readonly event: NewEvent;
+  readonly data: Json;
+  readonly values: Json[];
+}
 
 const unowned = (stream: string, event: NewEvent, why: string): EventStoreError =>
   new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `personal data of ${event.type} ${event.id} on ${stream} has no customer to encrypt for (${why})`, false);

@@ -31,26 +31,27 @@ export function createSqliteKeyStore(options: { path: string }): KeyStore {
 
   return {
     async currentKeys(customerIds) {
+      // Asked only for customers the caller has not met yet, mostly new ones: one insert each, and a
+      // read only for those that already had a key (or that another process created meanwhile).
+      // ON CONFLICT DO NOTHING: when another process created a key first, its key wins and is read back.
       const keys = new Map<string, CustomerKey>();
-      const missing: string[] = [];
-      for (const id of customerIds) {
-        const found = byCustomer.get(id) as Row | undefined;
-        if (found === undefined) missing.push(id);
-        else keys.set(id, toKey(found));
-      }
-      if (missing.length === 0) return keys;
-      // One transaction for all new customers of a batch. ON CONFLICT DO NOTHING: when another
-      // process created a key first, its key wins and is read back.
+      if (customerIds.length === 0) return keys;
+      const existing: string[] = [];
+      const now = new Date().toISOString();
       db.exec('BEGIN IMMEDIATE');
       try {
-        const now = new Date().toISOString();
-        for (const id of missing) insert.run(randomUUID(), id, randomBytes(32), now);
+        for (const id of customerIds) {
+          const keyId = randomUUID();
+          const material = randomBytes(32);
+          if (Number(insert.run(keyId, id, material, now).changes) === 1) keys.set(id, { keyId, customerId: id, key: createSecretKey(material) });
+          else existing.push(id);
+        }
         db.exec('COMMIT');
       } catch (error) {
         db.exec('ROLLBACK');
         throw error;
       }
-      for (const id of missing) keys.set(id, toKey(byCustomer.get(id) as Row));
+      for (const id of existing) keys.set(id, toKey(byCustomer.get(id) as Row));
       return keys;
     },
     async keyById(keyId) {

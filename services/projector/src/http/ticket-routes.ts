@@ -1,5 +1,5 @@
 import type { EventStore } from '@tickets/event-store';
-import { ticketTimeline } from '@tickets/streams';
+import { pageNeighbours, ticketTimeline, timelinePageQuery } from '@tickets/streams';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { TicketReadModel } from '../ticket-read-model.port.js';
 import { atQuery } from './at-query.js';
@@ -9,6 +9,9 @@ export interface TicketRoutesOptions {
   /** For timelines, read straight from the ticket's stream. */
   readonly store: EventStore;
 }
+
+/** Events per timeline page when the request names no `limit`. */
+export const TIMELINE_PAGE = 500;
 
 const notFound = (ticketId: string) => ({ error: { code: 'TICKET.NOT_FOUND', message: `unknown ticket ${ticketId}` } });
 
@@ -29,10 +32,22 @@ export const ticketRoutes: FastifyPluginAsync<TicketRoutesOptions> = async (app:
     return { tickets: await readModel.byCustomer(customer) };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/v1/tickets/:id/timeline', async (request, reply) => {
+  // Paginated: a ticket may hold thousands of events, each with its whole state. `page.links` give
+  // the neighbouring pages (same `at`), null at either end.
+  app.get<{ Params: { id: string }; Querystring: { at?: string; from?: string; limit?: string } }>('/v1/tickets/:id/timeline', async (request, reply) => {
     const at = atQuery(request.query.at);
     if (!at.ok) return reply.code(400).send({ error: at.error });
-    const timeline = await ticketTimeline(store, request.params.id, at.bound);
-    return timeline === null ? reply.code(404).send(notFound(request.params.id)) : timeline;
+    const paging = timelinePageQuery(request.query, TIMELINE_PAGE);
+    if (!paging.ok) return reply.code(400).send({ error: { code: 'REQUEST.INVALID_PARAMETER', message: paging.message } });
+    const { id } = request.params;
+    const timeline = await ticketTimeline(store, id, { ...at.bound, page: paging.page });
+    if (timeline === null || timeline.page === undefined) return reply.code(404).send(notFound(id));
+    const { previous, next } = pageNeighbours(timeline.page);
+    const link = (from: number | null): string | null => {
+      if (from === null) return null;
+      const query = new URLSearchParams({ ...(at.bound.at === undefined ? {} : { at: at.bound.at }), from: String(from), limit: String(timeline.page!.limit) });
+      return `/v1/tickets/${encodeURIComponent(id)}/timeline?${query.toString()}`;
+    };
+    return { ...timeline, page: { ...timeline.page, links: { previous: link(previous), next: link(next) } } };
   });
 };

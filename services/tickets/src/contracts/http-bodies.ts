@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ChangeAuthor, Channel, ReopenWindow, RoutingKind, TicketEvent, TicketState, type CustomerState } from '@tickets/domain';
 import type { IngestResult, RejectionReason } from '@tickets/ingest';
 import type { ReadinessReport } from '@tickets/platform';
-import type { CustomerTimeline, ErasureResult, TicketTimeline } from '@tickets/streams';
+import type { CustomerTimeline, ErasureResult, TicketTimeline, TimelinePage } from '@tickets/streams';
 
 // The bodies the HTTP API answers with, as zod schemas for the OpenAPI document. The routes build
 // these values with the TypeScript types named beside each schema; the checks at the end of this
@@ -77,11 +77,25 @@ export const TimelineEntry = z.object({
   state: TicketState.nullable(),
 });
 
+const TimelinePageLinks = z.object({
+  previous: z.string().nullable().describe('The previous page (same `at` and `limit`), null on the first'),
+  next: z.string().nullable().describe('The next page, null on the last'),
+});
+
 export const TicketTimelineBody = z.object({
   ticketId: z.string(),
   at: UtcTime.nullable().describe('The `at` bound, when one was given'),
-  entries: z.array(TimelineEntry),
-  state: TicketState.nullable(),
+  entries: z.array(TimelineEntry).describe("The page's events"),
+  state: TicketState.nullable().describe('The ticket state at `at` (or now), whatever the page'),
+  page: z
+    .object({
+      from: z.number().int().nonnegative().describe("The first event's index (0-based: its version)"),
+      limit: z.number().int().positive(),
+      total: z.number().int().nonnegative().describe('Events in the whole timeline (up to `at`)'),
+      links: TimelinePageLinks,
+    })
+    .optional()
+    .describe('Which page this is; the HTTP API always sends it'),
 });
 
 const RoutingDecision = z.object({
@@ -166,7 +180,8 @@ const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
 export const TYPE_CHECKS = [
   same<z.infer<typeof IngestResultBody>, IngestResult>(true),
   same<z.infer<typeof RejectionReasonBody>, RejectionReason>(true),
-  same<z.infer<typeof TicketTimelineBody>, TicketTimeline>(true),
+  // The route adds the links to the neighbouring pages to the timeline's page.
+  same<z.infer<typeof TicketTimelineBody>, Omit<TicketTimeline, 'page'> & { page?: TimelinePage & { links: { previous: string | null; next: string | null } } }>(true),
   same<z.infer<typeof CustomerTimelineBody>, CustomerTimeline>(true),
   same<z.infer<typeof CustomerStateBody>, CustomerState>(true),
   same<z.infer<typeof ErasureResultBody>, ErasureResult>(true),

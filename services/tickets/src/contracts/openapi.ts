@@ -1,6 +1,6 @@
 import { EventTime, InboundEvent, MessageReceivedEvent, MessageSentEvent, TicketAssignedEvent, TicketClosedEvent, TicketCreatedEvent, TicketState, TicketTaggedEvent } from '@tickets/domain';
 import { DEFAULT_INGEST_LIMITS } from '@tickets/platform';
-import { ErasureRequest } from '@tickets/streams';
+import { ErasureRequest, MAX_TIMELINE_PAGE } from '@tickets/streams';
 import { componentSchemas, inlineSchema, ref, type JsonSchema } from './component-schemas.js';
 import { CONTRACT_VERSIONS } from './contract-versions.js';
 import { agentBatch, EXAMPLE_CUSTOMER_ID, EXAMPLE_TICKET_ID, exampleTicketState, firstMessage, invalidMessage, secondMessage, SMS_SOURCE } from './examples.js';
@@ -222,10 +222,10 @@ export function openApiDocument(): JsonSchema {
           tags: ['tickets'],
           summary: "A ticket's history: each event, the state after it and what changed",
           security: READ,
-          parameters: [ticketIdParameter({ known: EXAMPLE_TICKET_ID, unknown: 'tk_unknown', asOf: EXAMPLE_TICKET_ID }), atParameter()],
+          parameters: [ticketIdParameter({ known: EXAMPLE_TICKET_ID, unknown: 'tk_unknown', asOf: EXAMPLE_TICKET_ID }), atParameter(), ...pageParameters(500)],
           responses: {
-            '200': { description: 'The timeline', ...json(ref('TicketTimeline')) },
-            '400': errorResponse('`REQUEST.INVALID_PARAMETER`: `at` is not an RFC 3339 date-time'),
+            '200': { description: 'One page of the timeline, with links to the neighbouring pages', ...json(ref('TicketTimeline')) },
+            '400': errorResponse('`REQUEST.INVALID_PARAMETER`: `at` is not an RFC 3339 date-time, or `from`/`limit` out of range'),
             '404': errorResponse('`TICKET.NOT_FOUND`', { unknown: error('TICKET.NOT_FOUND', 'unknown ticket tk_unknown') }),
             ...readErrors,
           },
@@ -327,8 +327,8 @@ export function openApiDocument(): JsonSchema {
           tags: ['pages'],
           summary: "A ticket's timeline page",
           security: PAGE_READ,
-          parameters: [ticketIdParameter({ known: EXAMPLE_TICKET_ID }), atParameter()],
-          responses: { '200': html('The page'), '400': html('`at` is not a date-time'), '404': html('No such ticket'), ...readErrors },
+          parameters: [ticketIdParameter({ known: EXAMPLE_TICKET_ID }), atParameter(), ...pageParameters(100)],
+          responses: { '200': html('The page'), '400': html('`at` is not a date-time, or `from`/`limit` out of range'), '404': html('No such ticket'), ...readErrors },
         },
       },
       '/ui/customers/{id}': {
@@ -406,6 +406,14 @@ function binaryHeaders(types: readonly string[]): JsonSchema[] {
     header('type', 'the event type', { type: 'string', enum: [...types] }, secondMessage.type),
     header('time', 'RFC 3339 event time', undefined, secondMessage.time),
     header('subject', 'the customer id', undefined, secondMessage.subject),
+  ];
+}
+
+/** `from` and `limit` of a paginated timeline (`limit` at most MAX_TIMELINE_PAGE). */
+function pageParameters(defaultLimit: number): JsonSchema[] {
+  return [
+    { name: 'from', in: 'query', required: false, description: "The first event of the page, by index (0-based: the event's version)", schema: { type: 'integer', minimum: 0, default: 0 } },
+    { name: 'limit', in: 'query', required: false, description: 'Events per page', schema: { type: 'integer', minimum: 1, maximum: MAX_TIMELINE_PAGE, default: defaultLimit } },
   ];
 }
 

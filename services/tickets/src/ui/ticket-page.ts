@@ -1,5 +1,5 @@
 import type { Command, RuleEvaluation, TicketState } from '@tickets/domain';
-import type { FieldChange, TicketTimeline, TimelineEntry } from '@tickets/streams';
+import { pageNeighbours, type FieldChange, type TicketTimeline, type TimelineEntry } from '@tickets/streams';
 import { actionDetail, conditionWords, ruleOutcomeReason } from '../explain/decision-words.js';
 import { sourceOf, timerLine } from '../replay/format-ticket-timeline.js';
 import { html, query, type Html } from './html.js';
@@ -37,11 +37,12 @@ function routing(entry: TimelineEntry): Html {
   }${r.requestedTicketUnknown === true ? html`; the message named ticket <span class="mono">${r.requestedTicketId ?? ''}</span>, unknown for this customer` : null}. Intent: ${badge(String(d['intent']))}</p>`;
 }
 
-function rules(entry: TimelineEntry, all: readonly TimelineEntry[]): Html {
+function rules(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): Html {
   const d = entry.event as Data;
   const trigger = d['trigger'] as { type: string; eventId: string; version: number };
   const commands = new Map((d['commands'] as Command[]).map((c) => [c.id, c]));
-  const cause = all.find((e) => e.eventId === trigger.eventId);
+  // On another page when the trigger is the first entry of this one: then its type is not shown.
+  const cause = byId.get(trigger.eventId);
   const evaluations = d['evaluations'] as RuleEvaluation[];
   const rows = evaluations.map(
     (e) => html`<tr class="rule" data-rule="${e.ruleId}">
@@ -59,7 +60,7 @@ function rules(entry: TimelineEntry, all: readonly TimelineEntry[]): Html {
 ${evaluations.length === 0 ? html`<p class="muted">No rule listens to this trigger.</p>` : html`<table class="rules"><thead><tr><th>rule</th><th>outcome</th><th>conditions</th><th>actions</th></tr></thead><tbody>${rows}</tbody></table>`}`;
 }
 
-function details(entry: TimelineEntry, all: readonly TimelineEntry[]): Html | null {
+function details(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): Html | null {
   const d = entry.event as Data;
   switch (entry.type) {
     case 'TicketCreated': {
@@ -80,7 +81,7 @@ function details(entry: TimelineEntry, all: readonly TimelineEntry[]): Html | nu
       return html`<p class="decision">Closed by ${by.type}${by.id === undefined ? '' : ` ${by.id}`}; window ${window.duration} (${window.source}${window.key === null ? '' : ` ${window.key}`}), reopen deadline ${String(d['reopenDeadline'])}.</p>`;
     }
     case 'RulesEvaluated':
-      return rules(entry, all);
+      return rules(entry, byId);
     case 'TimerSet':
     case 'TimerCancelled':
     case 'TimerFired':
@@ -90,12 +91,12 @@ function details(entry: TimelineEntry, all: readonly TimelineEntry[]): Html | nu
   }
 }
 
-function entryItem(ticketId: string, entry: TimelineEntry, all: readonly TimelineEntry[]): Html {
+function entryItem(ticketId: string, entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): Html {
   return html`<li class="${entry.type === 'RulesEvaluated' ? 'rules' : 'event'}" data-type="${entry.type}" data-version="${entry.version}">
   <div class="entry-head"><span class="mono">#${entry.version}</span> <span class="type">${entry.type}</span> <time datetime="${entry.time}">${entry.time}</time>
     <a href="/ui/tickets/${encodeURIComponent(ticketId)}${query({ at: entry.time })}">state at this time</a></div>
   <div class="entry-meta">source ${sourceOf(entry)} · correlation <span class="mono">${entry.correlationId ?? '–'}</span> · position ${entry.position}</div>
-  ${details(entry, all)}
+  ${details(entry, byId)}
   ${diff(entry)}
 </li>`;
 }
@@ -113,9 +114,32 @@ function summary(state: TicketState): Html {
 </dl>`;
 }
 
-/** A ticket's timeline: its state, then every event with what it changed and every decision with its reasons. */
+/** Links to the first, previous, next and last pages of the timeline (same `at` and page size). */
+function pager(timeline: TicketTimeline): Html | null {
+  const { page } = timeline;
+  if (page === undefined || page.total <= page.limit) return null;
+  const { previous, next } = pageNeighbours(page);
+  const last = Math.floor((page.total - 1) / page.limit) * page.limit;
+  const href = (from: number): string =>
+    `/ui/tickets/${encodeURIComponent(timeline.ticketId)}${query({ at: timeline.at ?? undefined, from: String(from), limit: String(page.limit) })}`;
+  const to = (label: string, rel: string, from: number | null): Html =>
+    from === null ? html`<span class="muted">${label}</span>` : html`<a rel="${rel}" href="${href(from)}">${label}</a>`;
+  const shown = timeline.entries.length === 0 ? 'no events' : `events ${page.from + 1}–${page.from + timeline.entries.length} of ${page.total}`;
+  return html`<nav class="pages" aria-label="timeline pages">${to('« first', 'first', page.from === 0 ? null : 0)} · ${to('‹ previous', 'prev', previous)} · <span>${shown}</span> · ${to('next ›', 'next', next)} · ${to(
+    'last »',
+    'last',
+    page.from >= last ? null : last,
+  )}</nav>`;
+}
+
+/**
+ * A ticket's timeline: its state, then the events of one page with what each changed and every
+ * decision with its reasons, and links to the other pages.
+ */
 export function ticketPage(timeline: TicketTimeline): Html {
   const { ticketId, state } = timeline;
+  const byId = new Map(timeline.entries.map((entry) => [entry.eventId, entry]));
+  const total = timeline.page?.total ?? timeline.entries.length;
   return pageLayout(
     `Ticket ${ticketId}`,
     html`<h1>Ticket <span class="mono">${ticketId}</span>${timeline.at === null ? null : html` <span class="muted">at ${timeline.at}</span>`}</h1>
@@ -124,7 +148,9 @@ ${state === null ? html`<p class="empty">No event of this ticket happened by the
   <label for="at">State at</label><input id="at" name="at" value="${timeline.at ?? ''}" placeholder="2026-03-03T07:00:00Z">
   <button type="submit">Go</button>${timeline.at === null ? null : html` <a href="/ui/tickets/${encodeURIComponent(ticketId)}">now</a>`}
 </form>
-<h2>Timeline (${timeline.entries.length} events)</h2>
-<ol class="timeline">${timeline.entries.map((entry) => entryItem(ticketId, entry, timeline.entries))}</ol>`,
+<h2>Timeline (${total} events)</h2>
+${pager(timeline)}
+<ol class="timeline" start="${String((timeline.page?.from ?? 0) + 1)}">${timeline.entries.map((entry) => entryItem(ticketId, entry, byId))}</ol>
+${pager(timeline)}`,
   );
 }

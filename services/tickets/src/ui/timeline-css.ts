@@ -24,6 +24,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1re
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 form.at { margin: .8rem 0; display: flex; gap: .4rem; align-items: center; }
+nav.pages { margin: .6rem 0; }
 ol.timeline { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--line); }
 ol.timeline > li { position: relative; margin: 0 0 .9rem 1rem; padding: .6rem .8rem; border: 1px solid var(--line); border-radius: 8px; }
 ol.timeline > li::before { content: ""; position: absolute; left: calc(-1rem - 6px); top: .9rem; width: 10px; height: 10px; border-radius: 50%; background: var(--line); }

@@ -1,6 +1,6 @@
 import { customerStream, EventTime, ticketStream } from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
-import { customerTimeline, ticketTimeline } from '@tickets/streams';
+import { customerTimeline, ticketTimeline, timelinePageQuery } from '@tickets/streams';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { customerPage } from './customer-page.js';
 import type { Html } from './html.js';
@@ -30,6 +30,9 @@ const atOf = (text: string | undefined): At => {
   const parsed = EventTime.safeParse(text.trim());
   return parsed.success ? { ok: true, bound: { at: parsed.data } } : { ok: false };
 };
+/** Events per page of a ticket's timeline: a page a person scrolls, rendered in a few milliseconds. */
+const UI_TIMELINE_PAGE = 100;
+
 const BAD_AT = 'The time must be an RFC 3339 date-time, e.g. 2026-03-03T07:00:00Z.';
 
 /** The timeline pages of `tickets serve`: rendered on the server from the same timelines as the JSON API. */
@@ -56,10 +59,12 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app: Fastify
     return page(reply, q === '' ? 400 : 404, searchPage(q === '' ? 'Type a ticket id or a customer id.' : `No ticket and no customer ${q}.`));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/ui/tickets/:id', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { at?: string; from?: string; limit?: string } }>('/ui/tickets/:id', async (request, reply) => {
     const at = atOf(request.query.at);
     if (!at.ok) return page(reply, 400, searchPage(BAD_AT));
-    const timeline = await ticketTimeline(store, request.params.id, at.bound);
+    const paging = timelinePageQuery(request.query, UI_TIMELINE_PAGE);
+    if (!paging.ok) return page(reply, 400, searchPage(paging.message));
+    const timeline = await ticketTimeline(store, request.params.id, { ...at.bound, page: paging.page });
     return timeline === null ? page(reply, 404, searchPage(`No ticket ${request.params.id}.`)) : page(reply, 200, ticketPage(timeline));
   });
 
