@@ -38,3 +38,28 @@ export async function submitInBatches(ingest: Ingest, events: readonly unknown[]
   }
   await Promise.all(pending);
 }
+
+/**
+ * The same from a stream of events (the input is never held whole: a phase's peak RSS stays the
+ * pipeline's). Returns how many events were submitted.
+ */
+export async function submitStreamed(ingest: Ingest, events: AsyncIterable<unknown>, batch = 500, inFlight = 4): Promise<number> {
+  const pending = new Set<Promise<unknown>>();
+  let chunk: unknown[] = [];
+  let count = 0;
+  const send = async (): Promise<void> => {
+    const submit = ingest.submit(chunk, 'bench');
+    chunk = [];
+    pending.add(submit);
+    void submit.finally(() => pending.delete(submit));
+    if (pending.size >= inFlight) await Promise.race(pending);
+  };
+  for await (const event of events) {
+    chunk.push(event);
+    count++;
+    if (chunk.length === batch) await send();
+  }
+  if (chunk.length > 0) await send();
+  await Promise.all(pending);
+  return count;
+}

@@ -17,7 +17,7 @@ import { createProjector, openTicketReadModel } from '@tickets/projector';
 import { createMemorySink, type CommandSink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { openRuntime } from '../runtime.js';
-import { timed, type PhaseResult } from './bench-phase.js';
+import { submitStreamed, timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from './synthetic-events.js';
 
 
@@ -86,23 +86,7 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
           async () => {
             const ingest = createIngest({ store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger: silent });
             // Like many HTTP clients posting batches of 500: a few requests in flight at any time.
-            const inFlight = new Set<Promise<unknown>>();
-            let chunk: unknown[] = [];
-            let count = 0;
-            const send = async (): Promise<void> => {
-              const submit = ingest.submit(chunk, 'bench');
-              chunk = [];
-              inFlight.add(submit);
-              void submit.finally(() => inFlight.delete(submit));
-              if (inFlight.size >= 4) await Promise.race(inFlight);
-            };
-            for await (const input of readEvents(file)) {
-              chunk.push(input);
-              count++;
-              if (chunk.length === 500) await send();
-            }
-            if (chunk.length > 0) await send();
-            await Promise.all(inFlight);
+            const count = await submitStreamed(ingest, readEvents(file));
             await ingest.close();
             return { events: count };
           },
@@ -126,23 +110,7 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
             const stop = new AbortController();
             const followers = [runtime.projector.run(stop.signal), runtime.relay.run(stop.signal)];
             // Streamed in batches of 500, a few requests in flight, as the ingest phase does.
-            let count = 0;
-            let chunk: unknown[] = [];
-            const inFlight = new Set<Promise<unknown>>();
-            const send = async (): Promise<void> => {
-              const submit = runtime.ingest.submit(chunk, 'bench');
-              chunk = [];
-              inFlight.add(submit);
-              void submit.finally(() => inFlight.delete(submit));
-              if (inFlight.size >= 4) await Promise.race(inFlight);
-            };
-            for await (const input of readEvents(file)) {
-              chunk.push(input);
-              count++;
-              if (chunk.length === 500) await send();
-            }
-            if (chunk.length > 0) await send();
-            await Promise.all(inFlight);
+            const count = await submitStreamed(runtime.ingest, readEvents(file));
             // Caught up: no ticket event past either follower's checkpoint.
             for (;;) {
               const behind = await runtime.projectorLag();
