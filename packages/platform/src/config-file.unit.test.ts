@@ -52,6 +52,7 @@ describe('loadConfigFile', () => {
       value: {
         autoReplyRateLimit: '10m',
         smsGsmLookalikes: false,
+        calendars: {},
         rules: [
           {
             id: 'vip-tag',
