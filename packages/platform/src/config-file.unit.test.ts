@@ -53,6 +53,7 @@ describe('loadConfigFile', () => {
         autoReplyRateLimit: '10m',
         smsGsmLookalikes: false,
         calendars: {},
+        sla: [],
         rules: [
           {
             id: 'vip-tag',

@@ -449,6 +449,38 @@ describe('bad input', () => {
   });
 });
 
+describe('SLA targets: the worked example examples/sla of docs/timers.md', () => {
+  const EVENTS = join(REPO, 'examples/sla/events.ndjson');
+  const RULES = join(REPO, 'examples/sla/rules.json');
+  const of = (out: SimulateOutput, customerId: string): TicketState => out.tickets.find((t) => t.customer.id === customerId)!;
+
+  it('simulate shows warnings and breaches in business hours, the resolution clock paused while Marie was asked', async () => {
+    const out = await simulate(EVENTS, '--rules', RULES, '--until', '2026-03-04T00:00:00Z');
+    const paul = of(out, 'cus_paul').ticketId;
+    const marie = of(out, 'cus_marie').ticketId;
+    const shown = (c: Command): string => (c.type === 'ticket.tag.add' ? c.data.tag : c.type === 'ticket.assign' ? String(c.data.team) : '');
+    expect(out.commands.map((c) => [c.time, c.subject, c.data.ruleId, shown(c)])).toEqual([
+      ['2026-03-02T09:48:00.000Z', paul, 'sla.sms-postscript.first_response.warning', 'sla-warning'],
+      ['2026-03-02T10:00:00.000Z', paul, 'sla.sms-postscript.first_response.breach', 'sla-breached'],
+      ['2026-03-02T10:00:00.000Z', paul, 'sla.sms-postscript.first_response.breach', 'Escalation'],
+      ['2026-03-03T12:12:00.000Z', marie, 'sla.sms-postscript.next_response.warning', 'sla-warning'],
+      ['2026-03-03T13:00:00.000Z', marie, 'sla.sms-postscript.next_response.breach', 'sla-breached'],
+      ['2026-03-03T13:00:00.000Z', marie, 'sla.sms-postscript.next_response.breach', 'Escalation'],
+    ]);
+    // Marie's 8 h resolution: 30 min used before the agent asked, 7 h 30 from her answer (Tuesday 10:00 Paris).
+    expect(of(out, 'cus_marie').sla?.find((s) => s.metric === 'resolution')).toMatchObject({ due: '2026-03-03T16:30:00.000Z', breached: true });
+    expect(of(out, 'cus_paul')).toMatchObject({ team: 'Escalation', tags: ['sla-breached', 'sla-warning'] });
+  });
+
+  it('at the last event the ticket shows its targets: Marie’s resolution clock running again, her next response due', async () => {
+    const out = await simulate(EVENTS, '--rules', RULES);
+    expect(of(out, 'cus_marie').sla).toEqual([
+      { name: 'sms-postscript', metric: 'resolution', due: '2026-03-03T16:30:00.000Z', breached: false, remainingMs: null },
+      { name: 'sms-postscript', metric: 'next_response', due: '2026-03-03T13:00:00.000Z', breached: false, remainingMs: null },
+    ]);
+  });
+});
+
 describe('time-based rules: the worked example of docs/timers.md', () => {
   const EVENTS = join(REPO, 'examples/timers/events.ndjson');
   const RULES = join(REPO, 'examples/timers/rules.json');

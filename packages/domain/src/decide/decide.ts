@@ -8,6 +8,7 @@ import type { RulesFile, Trigger } from '../rules/rules-file.js';
 import type { RuleTrigger } from '../rules/evaluate-rules.js';
 import type { CustomerState } from '../customer/customer-state.js';
 import { timerBookkeeping } from '../timers/timer-bookkeeping.js';
+import { slaRules } from '../sla/sla.js';
 import { toUtc } from '../shared/time.js';
 import { triggerOf, triggersListenedTo } from '../rules/trigger-of.js';
 import { triggerView } from '../rules/trigger-view.js';
@@ -133,8 +134,8 @@ class Work implements TicketLookup {
     return this.written.has(ticketId) || this.base.has(ticketId);
   }
 
+  /** Appends a ticket's events (never none: a decision writes a ticket only with events to write). */
   writeTicket(ticketId: string, events: readonly Decided<TicketEvent>[], state: TicketState): void {
-    if (events.length === 0) return;
     const entry = this.written.get(ticketId);
     if (entry === undefined) this.written.set(ticketId, { ticketId, events: [...events], state });
     else {
@@ -144,7 +145,6 @@ class Work implements TicketLookup {
   }
 
   writeCustomer(events: readonly Decided<CustomerEvent>[]): void {
-    if (events.length === 0) return;
     this.customerEvents.push(...events);
     this.customer = extendCustomerHistory(this.customer, events.map((d) => d.event));
   }
@@ -167,6 +167,7 @@ class Work implements TicketLookup {
 function ruleAndTime(
   work: Work,
   causeId: string,
+  at: string,
   correlationId: string,
   previous: TicketState | null,
   group: readonly Decided<TicketEvent>[],
@@ -174,6 +175,7 @@ function ruleAndTime(
 ): void {
   const groupEvents = group.map((d) => d.event);
   const folded = foldTicket(groupEvents, previous);
+  // Stryker disable next-line ConditionalExpression: unreachable, a routed group creates or follows a ticket (types)
   if (folded === null) return;
   let ticket: TicketState = folded;
   const ticketId = ticket.ticketId;
@@ -182,20 +184,22 @@ function ruleAndTime(
 
   for (const [i, { id, event: ticketEvent }] of group.entries()) {
     const trigger = triggerOf(ticketEvent);
+    // Stryker disable next-line ConditionalExpression: equivalent, the set never holds null (types)
     if (trigger === null || !triggers.has(trigger)) continue;
     // What the rules see: the ticket as the routing left it, with the firings recorded so far (an
     // earlier trigger of the same group may have fired a `once` rule).
     const view = triggerView(previous, groupEvents, ticket.ruleFirings);
+    // Stryker disable next-line ConditionalExpression: unreachable, the group folded above (types)
     if (view === null) continue;
-    const at = ticketEvent.data.at;
+    const triggerAt = ticketEvent.data.at;
     const ruled = evaluateRules({
       trigger,
       // Stream revision of the trigger: the events before the group, then its place in it.
-      event: { id, version: (previous?.version ?? 0) + i, at, correlationId },
+      event: { id, version: (previous?.version ?? 0) + i, at: triggerAt, correlationId },
       previous: view.previous,
       ticket: view.ticket,
       message: view.message,
-      customer: customerAt(work.customer, at),
+      customer: customerAt(work.customer, triggerAt),
       rules: ctx.rules,
       policy: ctx.policy,
     });
@@ -207,7 +211,7 @@ function ruleAndTime(
     work.writeCustomer(ruled.customerEvents.map(made));
     ticket = foldTicket(recorded, ticket) ?? ticket;
     work.commands.push(...ruled.commands);
-    work.rules.push({ trigger, triggerEventId: id, at, evaluations: ruled.evaluated.evaluations });
+    work.rules.push({ trigger, triggerEventId: id, at: triggerAt, evaluations: ruled.evaluated.evaluations });
   }
 
   let timerIndex = 0;
@@ -218,8 +222,7 @@ function ruleAndTime(
   all.push(...timerEvents);
   ticket = foldTicket(timerEvents.map((d) => d.event), ticket) ?? ticket;
   work.writeTicket(ticketId, all, ticket);
-  const last = all.at(-1);
-  work.indexTicket(ticketId, causeId, last?.event.data.at ?? ticket.createdAt, next);
+  work.indexTicket(ticketId, causeId, at, next);
 }
 
 /**
@@ -238,10 +241,11 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
     },
   };
   const afterFired = foldTicket([fired.event], ticket);
+  // Stryker disable next-line ConditionalExpression: unreachable, TimerFired on a ticket folds to one (types)
   if (afterFired === null) return;
   const all: Decided<TicketEvent>[] = [fired];
   let state = afterFired;
-  const rule = ctx.rules.rules.find((r) => r.id === timer.ruleId);
+  const rule = ctx.rules.rules.find((r) => r.id === timer.ruleId) ?? slaRules(ctx.rules).get(timer.ruleId);
   if (rule !== undefined) {
     const ruled = evaluateRules({
       trigger: 'timer.fired',
@@ -281,11 +285,13 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
  */
 function fireDue(work: Work, until: string, ctx: DecideContext): void {
   for (;;) {
-    const due = nextDueTicket(work.customer.state.timers ?? {}, until);
+    const index = work.customer.state.timers ?? {};
+    const due = nextDueTicket(index, until);
     if (due === null) return;
     const ticket = work.get(due);
     const timer = ticket?.timers?.[0];
-    const indexed = work.customer.state.timers?.[due] ?? until;
+    const indexed = index[due]!;
+    // Stryker disable next-line ConditionalExpression: equivalent, no ticket means no timer either (types)
     if (ticket === undefined || timer === undefined || timer.dueAt !== indexed) {
       // The index disagrees with the ticket (a decision outside this path changed its timers): bring
       // it up to date; the next turn fires what is really due.
@@ -298,16 +304,14 @@ function fireDue(work: Work, until: string, ctx: DecideContext): void {
 
 /** The customer's ticket whose next timer is due first, at or before `until` (ties: ticket id). */
 function nextDueTicket(index: Readonly<Record<string, string>>, until: string): string | null {
-  let best: string | null = null;
-  let bestDue = '';
+  let best: { ticketId: string; dueAt: string } | null = null;
   for (const [ticketId, dueAt] of Object.entries(index)) {
     if (dueAt > until) continue;
-    if (best === null || dueAt < bestDue || (dueAt === bestDue && ticketId < best)) {
-      best = ticketId;
-      bestDue = dueAt;
-    }
+    // Stryker disable next-line EqualityOperator: equivalent on ticketId only, an index never names a ticket twice
+    const earlier = best === null || dueAt < best.dueAt || (dueAt === best.dueAt && ticketId < best.ticketId);
+    if (earlier) best = { ticketId, dueAt };
   }
-  return best;
+  return best?.ticketId ?? null;
 }
 
 /** The customer's tickets with a timer due at or before `until`: what a decision at `until` must load. */
@@ -341,7 +345,7 @@ export function decide(key: string, event: InboundEvent, ctx: DecideContext): De
   }
   work.writeCustomer(routedCustomerEvents);
   const previous = work.get(routed.ticketId) ?? null;
-  if (routedTicketEvents.length > 0) ruleAndTime(work, key, event.id, previous, routedTicketEvents, ctx);
+  if (routedTicketEvents.length > 0) ruleAndTime(work, key, event.time, event.id, previous, routedTicketEvents, ctx);
 
   const tickets = [...work.written.values()];
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Calendar, hasHours } from '../shared/business-hours.js';
 import { Duration } from '../shared/duration.js';
+import { Channel } from '../inbound/channel.js';
 
 export const TRIGGERS = ['ticket.created', 'message.received', 'ticket.reopened', 'ticket.closed', 'ticket.updated'] as const;
 export const Trigger = z.enum(TRIGGERS);
@@ -171,6 +172,40 @@ function conditionFields(node: ConditionNode | undefined, path: (string | number
   ];
 }
 
+/** The response and resolution targets an SLA policy may set (docs/timers.md, SLA targets). */
+export const SLA_METRICS = ['first_response', 'next_response', 'resolution'] as const;
+export const SlaMetric = z.enum(SLA_METRICS);
+export type SlaMetric = z.infer<typeof SlaMetric>;
+
+const Share = z
+  .string()
+  .regex(/^(?:[1-9]\d?)%$/, 'a share of the target between 1% and 99%, such as 80%')
+  .describe('A share of the target, 1% to 99%');
+
+/**
+ * An SLA policy: targets per channel and integration, counted in a calendar's business hours, with
+ * a warning at a share of the target and a breach, each running actions as a rule's `then` does.
+ */
+export const SlaPolicy = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,59}$/, 'lower-case letters, digits, dash, underscore'),
+    /** Which tickets it covers (at their creation): absent, any channel / any integration. */
+    match: z
+      .object({ channel: z.array(Channel).min(1).optional(), integration: z.array(z.string().nullable()).min(1).optional() })
+      .strict()
+      .default({}),
+    /** Count targets in this calendar's open hours (a name from `calendars`); absent: round the clock. */
+    calendar: z.string().optional(),
+    targets: z
+      .object({ first_response: Duration.optional(), next_response: Duration.optional(), resolution: Duration.optional() })
+      .strict()
+      .refine((t) => Object.keys(t).length > 0, 'an SLA policy needs at least one target'),
+    warning: z.object({ at: Share, then: z.array(Action).min(1) }).strict().optional(),
+    breach: z.object({ then: z.array(Action).min(1) }).strict(),
+  })
+  .strict();
+export type SlaPolicy = z.infer<typeof SlaPolicy>;
+
 export const RulesFile = z
   .object({
     rules: z.array(Rule).superRefine((rules, ctx) => {
@@ -195,9 +230,26 @@ export const RulesFile = z
     smsGsmLookalikes: z.boolean().default(false),
     /** Business-hours calendars by name, read by `calendar.<name>.open` conditions (docs/timers.md). */
     calendars: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash, underscore'), Calendar).default({}),
+    /** SLA policies, the first whose `match` covers a new ticket applies to it (docs/timers.md). */
+    sla: z.array(SlaPolicy).default([]),
   })
   .strict()
   .superRefine((file, ctx) => {
+    const names = new Set<string>();
+    file.sla.forEach((policy, i) => {
+      if (names.has(policy.name)) ctx.addIssue({ code: 'custom', path: ['sla', i, 'name'], message: `duplicate SLA policy ${policy.name}` });
+      names.add(policy.name);
+      const calendar = policy.calendar === undefined ? undefined : file.calendars[policy.calendar];
+      if (policy.calendar !== undefined && (calendar === undefined || !Object.hasOwn(file.calendars, policy.calendar))) {
+        ctx.addIssue({ code: 'custom', path: ['sla', i, 'calendar'], message: `SLA ${policy.name}: unknown calendar ${policy.calendar}` });
+      } else if (calendar !== undefined && !hasHours(calendar)) {
+        ctx.addIssue({ code: 'custom', path: ['sla', i, 'calendar'], message: `SLA ${policy.name}: calendar ${policy.calendar} has no opening hours` });
+      }
+    });
+    // The SLA's own rule ids (sla.<name>.<metric>.<stage>) are the rules' namespace too.
+    file.rules.forEach((rule, i) => {
+      if (rule.id.startsWith('sla.')) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule ids starting with sla. are the SLA policies' own` });
+    });
     // A condition naming a calendar the file does not define is refused now, not when it is read.
     file.rules.forEach((rule, i) => {
       if (typeof rule.when !== 'string' && 'calendar' in rule.when && rule.when.calendar !== undefined) {

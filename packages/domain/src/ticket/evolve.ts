@@ -1,9 +1,14 @@
+import { foldSla } from '../sla/sla-state.js';
 import type { TicketEvent } from './ticket-events.js';
 import type { TicketState } from './ticket-state.js';
 
 /** Due time, then id: the order timers fire in (times are canonical UTC, so they sort as text). */
-export const byDue = (a: { dueAt: string; timerId: string }, b: { dueAt: string; timerId: string }): number =>
-  a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.timerId < b.timerId ? -1 : a.timerId > b.timerId ? 1 : 0;
+export function byDue(a: { dueAt: string; timerId: string }, b: { dueAt: string; timerId: string }): number {
+  // Stryker disable next-line EqualityOperator: equivalent, the due times differ here
+  if (a.dueAt !== b.dueAt) return a.dueAt < b.dueAt ? -1 : 1;
+  // Stryker disable next-line EqualityOperator: equivalent, a ticket never holds two timers with one id
+  return a.timerId < b.timerId ? -1 : 1;
+}
 
 const sortedUnique = (tags: Iterable<string>): string[] => [...new Set(tags)].sort();
 
@@ -11,6 +16,14 @@ const sortedUnique = (tags: Iterable<string>): string[] => [...new Set(tags)].so
  * The ticket state after one more event. Pure; `null` is the state before the ticket exists.
  * Events before TicketCreated cannot happen (the decider guarantees it), so they leave `null`.
  */
+/** `next` with its SLA targets after a timer event; a ticket no SLA ever covered keeps no `sla` list. */
+function withSla(next: TicketState, state: TicketState, event: Parameters<typeof foldSla>[2]): TicketState {
+  // Stryker disable next-line ArrayDeclaration: equivalent, a list without timers finds no timer either way
+  const sla = foldSla(state.sla ?? [], state.timers ?? [], event);
+  if (sla !== null) next.sla = sla;
+  return next;
+}
+
 export function evolve(state: TicketState | null, event: TicketEvent): TicketState | null {
   if (event.type === 'TicketCreated') {
     const d = event.data;
@@ -85,12 +98,12 @@ export function evolve(state: TicketState | null, event: TicketEvent): TicketSta
       const { ticketId: _t, at: _a, ...timer } = event.data;
       // `?? []`: a state stored before timers existed (a read model row) has no list yet.
       next.timers = [...(state.timers ?? []).filter((t) => t.timerId !== timer.timerId), timer].sort(byDue);
-      return next;
+      return withSla(next, state, event);
     }
     case 'TimerCancelled':
     case 'TimerFired':
       next.timers = (state.timers ?? []).filter((t) => t.timerId !== event.data.timerId);
-      return next;
+      return withSla(next, state, event);
     default: {
       const unexpected: never = event;
       throw new Error(`unknown ticket event ${JSON.stringify(unexpected)}`);

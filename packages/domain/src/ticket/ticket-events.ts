@@ -120,6 +120,10 @@ export const PendingTimer = z.object({
   setAt: UtcTime,
   /** The domain event that set it. */
   setBy: z.string(),
+  /** An SLA policy's timer (docs/timers.md): which policy, which target, warning or breach. */
+  sla: z
+    .object({ name: z.string(), metric: z.enum(['first_response', 'next_response', 'resolution']), stage: z.enum(['warning', 'breach']) })
+    .optional(),
 });
 export type PendingTimer = z.infer<typeof PendingTimer>;
 
@@ -138,6 +142,8 @@ export const TimerCancelled = z.object({
     ruleId: z.string(),
     reason: z.string().describe('The happening that cancelled it (`customer_message`, …) or `restarted`'),
     causedBy: z.string().describe('The domain event that cancelled it'),
+    /** An SLA clock paused (`reason: paused`): the business time it had left, in milliseconds. */
+    remainingMs: z.number().int().nonnegative().optional(),
   }),
 });
 

@@ -8,6 +8,16 @@ import { PendingTimer } from './ticket-events.js';
 /** How often a rule fired on this ticket, and at which reopen count last: what `once` needs. */
 export const RuleFirings = z.record(z.string(), z.object({ count: z.number().int(), lastReopenCount: z.number().int() }));
 
+/** Where one SLA target of the ticket stands (docs/timers.md, SLA targets). */
+export const SlaStatus = z.object({
+  name: z.string().describe('The SLA policy'),
+  metric: z.enum(['first_response', 'next_response', 'resolution']),
+  due: UtcTime.nullable().describe('When the target is breached; null while the clock is paused'),
+  breached: z.boolean(),
+  remainingMs: z.number().int().nonnegative().nullable().describe('Business time left while paused; null while running'),
+});
+export type SlaStatus = z.infer<typeof SlaStatus>;
+
 /** The ticket read model: a pure fold of the ticket's events (binding field names). */
 export const TicketState = z
   .object({
@@ -32,6 +42,8 @@ export const TicketState = z
     // Optional in the contract (added in HTTP 1.2.0 / Kafka 1.1.0, and absent from states stored before
     // timers existed); every state folded today has it.
     timers: z.array(PendingTimer).optional().describe('Pending timers, by due time then id (docs/timers.md); absent: none'),
+    // Optional like `timers`: absent from states stored before SLA policies existed.
+    sla: z.array(SlaStatus).optional().describe('SLA targets running, paused or breached (docs/timers.md); absent: none'),
     /** Number of events in the ticket's stream folded into this state. */
     version: z.number().int().nonnegative(),
   })

@@ -1,6 +1,7 @@
 import { DEFAULT_UNLESS, isTimerRule, type RulesFile, type TimerCancel, type TimerRule } from '../rules/rules-file.js';
 import { addBusinessTime } from '../shared/business-hours.js';
 import { parseDuration } from '../shared/duration.js';
+import { slaBookkeeping } from '../sla/sla.js';
 import { timerId } from '../shared/ids.js';
 import { fromMillis, toMillis } from '../shared/time.js';
 import { evolve } from '../ticket/evolve.js';
@@ -54,7 +55,7 @@ function timerRules(rules: RulesFile): readonly TimerRule[] {
 }
 
 /** Whether the rules have any timer rule: without one, no decision sets a timer. */
-export const hasTimerRules = (rules: RulesFile): boolean => timerRules(rules).length > 0;
+export const hasTimerRules = (rules: RulesFile): boolean => timerRules(rules).length > 0 || rules.sla.length > 0;
 
 /**
  * The timers a decision's new ticket events set and cancel, in order, as TimerSet / TimerCancelled
@@ -65,7 +66,7 @@ export const hasTimerRules = (rules: RulesFile): boolean => timerRules(rules).le
  */
 export function timerBookkeeping(before: TicketState | null, decided: readonly WithId[], rules: RulesFile): TicketEvent[] {
   const timed = timerRules(rules);
-  if (timed.length === 0 && (before?.timers ?? []).length === 0) return [];
+  if (timed.length === 0 && rules.sla.length === 0 && (before?.timers ?? []).length === 0) return [];
   const byId = new Map(rules.rules.filter(isTimerRule).map((rule) => [rule.id, rule]));
   const out: TicketEvent[] = [];
   let working = before;
@@ -86,6 +87,8 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
 
     if (happening !== 'ticket_created') {
       for (const timer of working.timers ?? []) {
+        // SLA timers follow their policy's clock (slaBookkeeping below).
+        if (timer.sla !== undefined) continue;
         const rule = byId.get(timer.ruleId);
         const unless = rule === undefined ? (DEFAULT_UNLESS[timer.kind as keyof typeof DEFAULT_UNLESS] ?? []) : unlessOf(rule);
         if (unless.includes(happening)) cancel(timer, happening);
@@ -107,6 +110,7 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
         data: { ticketId, at, timerId: timerId(rule.id, id), ruleId: rule.id, kind: kindOf(rule), dueAt, setAt: at, setBy: id },
       });
     }
+    if (rules.sla.length > 0) slaBookkeeping(rules, working, happening, at, id, record, () => working!);
   }
   return out;
 }
