@@ -13,3 +13,5 @@ export type { RuleReactorServiceOptions } from './rule-reactor-service.js';
 export { openCommandSink } from './open-command-sink.js';
 export { createTimerScheduler } from './timer-scheduler.js';
 export type { TimerScheduler, TimerSchedulerOptions } from './timer-scheduler.js';
+export { openTimerEnds } from './timer-ends.js';
+export type { TimerEnds } from './timer-ends.js';

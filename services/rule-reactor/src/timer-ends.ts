@@ -3,16 +3,27 @@ import { createIngest } from '@tickets/ingest';
 import { loadRulesAndPolicy, systemClock, type Logger } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
 import { openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
+import type { TimerSchedulerOptions } from './timer-scheduler.js';
 
 /**
  * What the standalone rule-reactor needs to fire timers: the due-time index of the read model the
  * projector keeps, and an ingest on the same store with the same rules and policy (a firing is a
  * decision like any other: the same appends, idempotent by timer id).
  */
+export interface TimerEnds {
+  readonly ends: Pick<TimerSchedulerOptions, 'due' | 'fire' | 'clock'>;
+  close(): Promise<void>;
+}
+
 export async function openTimerEnds(
-  options: { readonly store: string; readonly readModel?: string | undefined; readonly rules?: string; readonly policy?: string },
+  options: {
+    readonly store: string;
+    readonly readModel?: string | undefined;
+    readonly rules?: string | undefined;
+    readonly policy?: string | undefined;
+  },
   logger: Logger,
-) {
+): Promise<TimerEnds> {
   const { rules, policy } = await loadRulesAndPolicy(options);
   const location = parseStoreUrl(options.store);
   // The same personal-data encryption as the other services: a firing writes customer data too.

@@ -3,7 +3,7 @@ import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, lo
 import { runIngestService } from '@tickets/ingest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { runProjectorService } from '@tickets/projector';
-import { runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
+import { openTimerEnds, runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
 import { defaults, schemas } from './commands/defaults.js';
 import { asyncApiDocument } from './contracts/asyncapi.js';
 import { openApiDocument } from './contracts/openapi.js';
@@ -26,7 +26,6 @@ import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
 import { ErasureUnavailableError, UnknownCustomerError } from '@tickets/streams';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
-import { openTimerEnds } from './timer-ends.js';
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
 // The options most verbs share, defined once.

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createSqliteEventStore } from '@tickets/event-store/sqlite';
 import { messageReceived, tempDir, waitFor } from '@tickets/testing';
 import { sample } from './prometheus-text.js';
 
@@ -88,6 +90,57 @@ describe('the services alone', () => {
       }
     } finally {
       for (const service of started) service.kill();
+    }
+  });
+});
+
+describe('the rule-reactor alone fires timers', () => {
+  it('configured from the environment only, it fires a timer the wall clock passed: TimerFired is recorded', async () => {
+    using dir = tempDir();
+    const rules = join(dir.path, 'rules.json');
+    const commands = join(dir.path, 'commands.ndjson');
+    writeFileSync(
+      rules,
+      JSON.stringify({ rules: [{ id: 'remind-1h', name: 'Remind', when: { after: '1h', since: 'customer_message' }, then: [{ type: 'add_tag', tag: 'reminded' }] }] }),
+    );
+    const path = join(dir.path, 'tickets.db');
+    const env = { TICKETS_STORE: `sqlite:${path}`, TICKETS_COMMANDS: `file:${commands}`, TICKETS_RULES: rules };
+    const started: Awaited<ReturnType<typeof startService>>[] = [];
+    try {
+      const ingest = await startService('ingest', env);
+      started.push(ingest);
+      const projector = await startService('projector', env);
+      started.push(projector);
+      const reactor = await startService('rule-reactor', env);
+      started.push(reactor);
+      expect(reactor.lines().find((l) => l['msg'] === 'rule-reactor ready')?.['timers']).toBe(true);
+
+      // Event time long past: the timer (08:00 + 1 h) is due as soon as the index shows it.
+      const event = messageReceived({ id: 'timer-svc-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' });
+      const posted = await fetch(`${ingest.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      expect(posted.status).toBe(202);
+      const published = await waitFor(
+        () => {
+          // The sink's file appears with the first command published.
+          if (!existsSync(commands)) return undefined;
+          const lines = readFileSync(commands, 'utf8').split('\n').filter((l) => l !== '');
+          const found = lines.map((l) => JSON.parse(l) as { type: string; time: string; data: { ruleId: string } }).find((c) => c.data.ruleId === 'remind-1h');
+          return found;
+        },
+        { timeoutMs: 30_000, what: 'the timer’s command to be published' },
+      );
+      expect([published.type, published.time]).toEqual(['ticket.tag.add', '2026-03-02T09:00:00.000Z']);
+      for (const service of started) expect(await service.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      for (const service of started) service.kill();
+    }
+    const store = createSqliteEventStore({ path });
+    try {
+      const fired = (await store.readAll()).filter((e) => e.type === 'TimerFired');
+      expect(fired.map((e) => (e.data as { ruleId: string; dueAt: string }).ruleId)).toEqual(['remind-1h']);
+      expect((fired[0]!.data as { dueAt: string }).dueAt).toBe('2026-03-02T09:00:00.000Z');
+    } finally {
+      await store.close();
     }
   });
 });
