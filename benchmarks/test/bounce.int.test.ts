@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@tickets/platform';
-import { runBounce, type BounceOptions } from '../src/bench/bounce-run.js';
+import { runBounce, type BounceOptions } from '../src/bounce-run.js';
 
 // The bounce test at CI size (docs/development.md: the bounce test): the services as separate processes on a
 // real broker (`npm test` starts one, or TICKETS_TEST_KAFKA_BROKERS) and one SQLite file, stopped at
