@@ -7,12 +7,11 @@ import { createKafkaStatePublisher, kafkaFromEnv, type KafkaSetup } from '@ticke
 import { createLogger, fixedClock } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
-import { tempDir, waitFor } from '@tickets/testing';
+import { tempDir, TEST_KAFKA_BROKERS, waitFor } from '@tickets/testing';
 import { forget } from '../src/commands/forget.js';
 import { feedEvents } from '../src/feed-events.js';
 import { openRuntime } from '../src/runtime.js';
 import { found, MARIE_SECRETS, PAUL, twoCustomers } from './two-customers.js';
-import { TEST_BROKERS } from './kafka-test-topics.js';
 
 // Erasure with Kafka (real broker): `forget` republishes the erased customer's ticket states on the
 // compacted state topic, so the latest value of each of her tickets is the erased state, and the
@@ -52,7 +51,7 @@ describe('tickets forget with Kafka (real broker)', () => {
   beforeAll(async () => {
     const run = randomUUID().slice(0, 8);
     const found = await kafkaFromEnv(
-      { KAFKA_BROKERS: TEST_BROKERS, KAFKA_CLIENT_ID: `tickets-erasure-${run}`, KAFKA_TOPIC_STATE: `erasure-${run}.state`, KAFKA_PARTITIONS: '3' },
+      { KAFKA_BROKERS: TEST_KAFKA_BROKERS, KAFKA_CLIENT_ID: `tickets-erasure-${run}`, KAFKA_TOPIC_STATE: `erasure-${run}.state`, KAFKA_PARTITIONS: '3' },
       logger,
     );
     if (found === null) throw new Error('Kafka settings missing');

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import type { Logger } from '@tickets/platform';
-
-/** The broker the Kafka tests run against (scripts/test.sh starts one unless this names one). */
-export const TEST_BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+import { TEST_KAFKA_BROKERS } from '@tickets/testing';
 
 /**
  * `kafkaFromEnv` settings with topics, group and client of their own, named `<name>-<random>`: runs and
@@ -12,7 +10,7 @@ export const TEST_BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.
 export function freshKafkaSettings(name: string, partitions = 1): Record<string, string> {
   const run = `${name}-${randomUUID().slice(0, 8)}`;
   return {
-    KAFKA_BROKERS: TEST_BROKERS,
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS,
     KAFKA_CLIENT_ID: `tickets-${run}`,
     KAFKA_TOPIC_INBOUND: `${run}.inbound`,
     KAFKA_TOPIC_DLQ: `${run}.inbound.dlq`,

@@ -15,11 +15,9 @@ import { createIngest } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
 import { createMemorySink, type CommandSink } from '@tickets/rule-reactor';
-import { feedEvents } from '../feed-events.js';
-import { simulate } from '../commands/simulate.js';
-import { openRuntime } from '../runtime.js';
+import { feedEvents, openRuntime, simulate } from '@tickets/cli';
 import { submitStreamed, timed, type PhaseResult } from './bench-phase.js';
-import { syntheticEvents } from './synthetic-events.js';
+import { syntheticEvents } from '@tickets/testing';
 
 
 const PHASES = ['raw-append', 'ingest', 'end-to-end', 'rebuild', 'simulate'] as const;
