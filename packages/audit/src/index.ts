@@ -14,7 +14,15 @@ export type {
 } from './verify-report.js';
 export { whatIf } from './what-if.js';
 export type { WhatIfOptions } from './what-if.js';
-export type { DecisionChange, ErasedReplay, RejectedReplay, RuleCounts, WhatIfReport } from './what-if-report.js';
+export type {
+  DecisionChange,
+  ErasedReplay,
+  OutcomeChange,
+  RejectedReplay,
+  RuleCounts,
+  TicketOutcome,
+  WhatIfReport,
+} from './what-if-report.js';
 export { openHistory } from './open-history.js';
 export { sqliteHistory } from './sqlite-history.js';
 export { storeHistory } from './store-history.js';

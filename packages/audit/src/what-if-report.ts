@@ -45,6 +45,24 @@ export interface RuleCounts {
   changed: number;
 }
 
+/** One command of a ticket that the what-if run would emit differently (`time`: the what-if one, if any). */
+export interface OutcomeChange {
+  readonly change: 'added' | 'removed' | 'changed';
+  readonly ruleId: string;
+  readonly type: Command['type'];
+  /** The recorded command's time (null when added). */
+  readonly recordedTime: string | null;
+  /** The what-if command's time (null when removed). */
+  readonly whatIfTime: string | null;
+  readonly commandId: string;
+}
+
+/** A ticket whose outcome changes: what its commands would become, in time order. */
+export interface TicketOutcome {
+  readonly ticketId: string;
+  readonly changes: OutcomeChange[];
+}
+
 export interface WhatIfReport {
   readonly summary: {
     /** Recorded inbound events (all types) in the range, replayed and compared. */
@@ -73,4 +91,9 @@ export interface WhatIfReport {
   };
   readonly rejected: RejectedReplay[];
   readonly erased: ErasedReplay[];
+  /**
+   * The tickets whose outcome changes (a command added, removed or changed on them), by ticket id:
+   * what a changed duration or calendar does, ticket by ticket (docs/timers.md).
+   */
+  readonly tickets: TicketOutcome[];
 }

@@ -3,7 +3,14 @@ import { CommandDiff, commandSeq } from './command-diff.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { ShardPool } from './shard-pool.js';
 import { setAsideErased } from './erased-history.js';
-import type { DecisionChange, ErasedReplay, RuleCounts, WhatIfReport } from './what-if-report.js';
+import type {
+  DecisionChange,
+  ErasedReplay,
+  OutcomeChange,
+  RuleCounts,
+  TicketOutcome,
+  WhatIfReport,
+} from './what-if-report.js';
 
 export interface WhatIfOptions {
   readonly rules: RulesFile;
@@ -82,7 +89,38 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
     commands: { added: commands.added, removed: commands.removed, changed: commands.changed },
     rejected: totals.rejected,
     erased,
+    tickets: ticketOutcomes(commands),
   };
+}
+
+/** The command differences grouped by ticket (the command's subject), each ticket's in time order. */
+function ticketOutcomes(commands: {
+  added: readonly Command[];
+  removed: readonly Command[];
+  changed: readonly { before: Command; after: Command }[];
+}): TicketOutcome[] {
+  const byTicket = new Map<string, OutcomeChange[]>();
+  const add = (ticketId: string, change: OutcomeChange): void => {
+    const list = byTicket.get(ticketId);
+    if (list === undefined) byTicket.set(ticketId, [change]);
+    else list.push(change);
+  };
+  const head = (c: Command) => ({ ruleId: c.data.ruleId, type: c.type, commandId: c.id });
+  for (const c of commands.added) {
+    add(c.subject, { change: 'added', ...head(c), recordedTime: null, whatIfTime: c.time });
+  }
+  for (const c of commands.removed) {
+    add(c.subject, { change: 'removed', ...head(c), recordedTime: c.time, whatIfTime: null });
+  }
+  for (const { before, after } of commands.changed) {
+    add(after.subject, { change: 'changed', ...head(after), recordedTime: before.time, whatIfTime: after.time });
+  }
+  // In the recorded history's order; an added command where it would happen.
+  const at = (c: OutcomeChange): string => c.recordedTime ?? c.whatIfTime ?? '';
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...byTicket.entries()]
+    .sort(([a], [b]) => byText(a, b))
+    .map(([ticketId, changes]) => ({ ticketId, changes: changes.sort((x, y) => byText(at(x), at(y))) }));
 }
 
 function countTransitions(decisions: readonly DecisionChange[]): Record<string, number> {

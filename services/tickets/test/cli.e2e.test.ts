@@ -449,6 +449,26 @@ describe('bad input', () => {
   });
 });
 
+describe('business hours: the worked example examples/business-hours of docs/timers.md', () => {
+  const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
+  const RULES = join(REPO, 'examples/business-hours/rules.json');
+  const replies = (out: SimulateOutput): [string, string, string][] =>
+    out.commands.flatMap((c) => (c.type === 'message.send' ? [[c.time, c.data.ruleId, c.data.body] as [string, string, string]] : []));
+
+  it('the seed’s SMS reopen at 08:00 Paris time, before the support hours, gets the out-of-office variant', async () => {
+    const [reply, ...others] = replies(await simulate(SEED, '--rules', RULES));
+    expect(others).toEqual([]);
+    expect(reply?.slice(0, 2)).toEqual(['2026-03-03T07:00:00.000Z', 'sms-reopened-out-of-office']);
+    expect(reply?.[2]).toContain('Nos bureaux sont fermés pour le moment');
+  });
+
+  it('the same story with the shipped rules (no calendar) gets the in-hours reply', async () => {
+    const [reply] = replies(await simulate(SEED));
+    expect(reply?.slice(0, 2)).toEqual(['2026-03-03T07:00:00.000Z', 'sms-reopened']);
+    expect(reply?.[2]).not.toContain('Nos bureaux sont fermés');
+  });
+});
+
 describe('SLA targets: the worked example examples/sla of docs/timers.md', () => {
   const EVENTS = join(REPO, 'examples/sla/events.ndjson');
   const RULES = join(REPO, 'examples/sla/rules.json');

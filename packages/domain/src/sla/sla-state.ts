@@ -9,7 +9,11 @@ type TimerEvent = TicketEventOf<'TimerSet'> | TicketEventOf<'TimerCancelled'> | 
  * breach timer moves a target: set → running (due), cancelled with `remainingMs` → paused, cancelled
  * otherwise → met (gone), fired → breached. Warnings run actions only.
  */
-export function foldSla(sla: readonly SlaStatus[], timers: readonly PendingTimer[], event: TimerEvent): SlaStatus[] | null {
+export function foldSla(
+  sla: readonly SlaStatus[],
+  timers: readonly PendingTimer[],
+  event: TimerEvent,
+): SlaStatus[] | null {
   const timer = event.type === 'TimerSet' ? event.data : timers.find((t) => t.timerId === event.data.timerId);
   const tag = timer?.sla;
   if (tag === undefined || tag.stage !== 'breach') return null;

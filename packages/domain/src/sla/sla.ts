@@ -9,7 +9,8 @@ import type { TicketState } from '../ticket/ticket-state.js';
 type Stage = 'warning' | 'breach';
 
 /** The rule an SLA timer runs when it fires: the policy's warning or breach actions, no condition. */
-export const slaRuleId = (policy: string, metric: SlaMetric, stage: Stage): string => `sla.${policy}.${metric}.${stage}`;
+export const slaRuleId = (policy: string, metric: SlaMetric, stage: Stage): string =>
+  `sla.${policy}.${metric}.${stage}`;
 
 const compiled = new WeakMap<RulesFile, ReadonlyMap<string, Rule>>();
 
@@ -24,12 +25,27 @@ export function slaRules(rules: RulesFile): ReadonlyMap<string, Rule> {
     for (const policy of rules.sla) {
       for (const metric of Object.keys(policy.targets) as SlaMetric[]) {
         const after = policy.targets[metric]!;
-        const base = { enabled: true, stop: false, once: 'per_event' as const, when: { after, since: 'ticket_created' as const } };
+        const base = {
+          enabled: true,
+          stop: false,
+          once: 'per_event' as const,
+          when: { after, since: 'ticket_created' as const },
+        };
         const breach = slaRuleId(policy.name, metric, 'breach');
-        map.set(breach, { ...base, id: breach, name: `SLA ${policy.name}: ${metric} breached`, then: policy.breach.then });
+        map.set(breach, {
+          ...base,
+          id: breach,
+          name: `SLA ${policy.name}: ${metric} breached`,
+          then: policy.breach.then,
+        });
         if (policy.warning !== undefined) {
           const warning = slaRuleId(policy.name, metric, 'warning');
-          map.set(warning, { ...base, id: warning, name: `SLA ${policy.name}: ${metric} warning`, then: policy.warning.then });
+          map.set(warning, {
+            ...base,
+            id: warning,
+            name: `SLA ${policy.name}: ${metric} warning`,
+            then: policy.warning.then,
+          });
         }
       }
     }
@@ -72,7 +88,8 @@ export function slaBookkeeping(
   current: () => TicketState,
 ): void {
   const policy = slaPolicyFor(rules, ticket);
-  const pending = (metric: SlaMetric): PendingTimer[] => (current().timers ?? []).filter((t) => t.sla?.metric === metric);
+  const pending = (metric: SlaMetric): PendingTimer[] =>
+    (current().timers ?? []).filter((t) => t.sla?.metric === metric);
   const cancel = (timer: PendingTimer, reason: string, remainingMs?: number): void =>
     record({
       type: 'TimerCancelled',

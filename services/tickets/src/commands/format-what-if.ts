@@ -49,6 +49,20 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
     out.push('', 'commands per rule', ...textTable([['rule', 'added', 'removed', 'changed'], ...rules.map(([id, c]) => [printable(id), c.added, c.removed, c.changed])]));
   }
   const max = options.examples;
+  out.push(
+    ...list('tickets whose outcome changes', report.tickets, max, (t) => [
+      `${t.ticketId}`,
+      ...t.changes.map((c) => {
+        const when =
+          c.change === 'changed'
+            ? `${c.recordedTime} → ${c.whatIfTime}`
+            : c.change === 'added'
+              ? `added at ${c.whatIfTime}`
+              : `removed (was ${c.recordedTime})`;
+        return `${c.type} (${printable(c.ruleId)}): ${when}`;
+      }),
+    ]),
+  );
   out.push('', 'details');
   out.push(
     ...list('routing decisions', report.decisions, max, (d) => [
