@@ -492,6 +492,14 @@ describe('SLA targets: the worked example examples/sla of docs/timers.md', () =>
     expect(of(out, 'cus_paul')).toMatchObject({ team: 'Escalation', tags: ['sla-breached', 'sla-warning'] });
   });
 
+  it('replay tells the resolution clock’s pause with the business time left', async () => {
+    using dir = tempDir();
+    const store = `sqlite:${join(dir.path, 'sla.db')}`;
+    expect((await tickets(['import', '--events', EVENTS, '--rules', RULES, '--store', store])).code).toBe(0);
+    const replay = await tickets(['replay', '--ticket', 'tk_2cqfsyzby3r4leudb4q62qlp2e', '--store', store]);
+    expect(replay.stdout).toContain('of rule sla.sms-postscript.resolution.breach cancelled: SLA clock paused with 7h30m of business time left');
+  });
+
   it('at the last event the ticket shows its targets: Marie’s resolution clock running again, her next response due', async () => {
     const out = await simulate(EVENTS, '--rules', RULES);
     expect(of(out, 'cus_marie').sla).toEqual([

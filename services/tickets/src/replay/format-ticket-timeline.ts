@@ -1,4 +1,4 @@
-import type { Command, RuleEvaluation, TicketState } from '@tickets/domain';
+import { formatDuration, type Command, type RuleEvaluation, type TicketState } from '@tickets/domain';
 import type { FieldChange, TicketTimeline, TimelineEntry } from '@tickets/streams';
 import { actionWords, conditionWords, ruleOutcomeWords } from '../explain/decision-words.js';
 import { clip, printable, show } from '../terminal-text.js';
@@ -79,8 +79,17 @@ export function timerLine(type: 'TimerSet' | 'TimerCancelled' | 'TimerFired', d:
   switch (type) {
     case 'TimerSet':
       return `${timer} set: ${printable(String(d['kind']))} at ${String(d['setAt'])}, due ${String(d['dueAt'])}`;
-    case 'TimerCancelled':
-      return `${timer} cancelled: ${String(d['reason']) === 'restarted' ? 'restarted by the same anchor' : `${printable(String(d['reason']))} happened`} (${printable(String(d['causedBy']))})`;
+    case 'TimerCancelled': {
+      const reason = String(d['reason']);
+      // An SLA clock's pause keeps the business time left (docs/timers.md#sla-targets).
+      const why =
+        reason === 'restarted'
+          ? 'restarted by the same anchor'
+          : reason === 'paused'
+            ? `SLA clock paused with ${formatDuration(Number(d['remainingMs']))} of business time left`
+            : `${printable(reason)} happened`;
+      return `${timer} cancelled: ${why} (${printable(String(d['causedBy']))})`;
+    }
     case 'TimerFired':
       return `${timer} fired at its due time ${String(d['dueAt'])} (${printable(String(d['kind']))} at ${String(d['setAt'])})`;
   }
