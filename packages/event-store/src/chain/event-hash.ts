@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * An event as stored, for its chain hash: `metadata` and `data` are the JSON texts the adapter wrote
+ * (the sealed values when personal data is encrypted), so erasing a customer's key changes nothing
+ * the hash covers.
+ */
+export interface ChainedContent {
+  readonly stream: string;
+  readonly version: number;
+  readonly id: string;
+  readonly type: string;
+  readonly metadata: string;
+  readonly data: string;
+}
+
+/** A stored event with its chain hash, as `EventStore.readChain` returns it. */
+export interface ChainedEvent extends ChainedContent {
+  readonly position: number;
+  /** SHA-256 hex of the event and the previous hash of its stream; null for events written before the chain. */
+  readonly hash: string | null;
+}
+
+/** Names the format, so a hash of this chain can never be mistaken for another SHA-256 of the same bytes. */
+const CHAIN_FORMAT = 'tickets-event-chain-1';
+
+/**
+ * The chain hash of one event: SHA-256 over the previous hash of its stream (empty for the first
+ * chained event of a stream), the event's place and identity (stream, revision, id, type) and its
+ * stored metadata and data. The separators cannot occur inside the parts: the header is a JSON array
+ * and the texts are JSON, which escapes line feeds. Positions are left out on purpose: they are only
+ * known once committed, and per-stream chains keep appends to different streams independent.
+ */
+export function eventHash(previous: string | null, event: ChainedContent): string {
+  const header = JSON.stringify([event.stream, event.version, event.id, event.type]);
+  return createHash('sha256')
+    .update(`${CHAIN_FORMAT}\n${previous ?? ''}\n${header}\n${event.metadata}\n${event.data}`)
+    .digest('hex');
+}
+
+/**
+ * The hashes of events appended to one stream in order, the first after the event whose hash is
+ * `previous` (null for a new stream, or one whose head was written before the chain).
+ */
+export function chainHashes(previous: string | null, events: readonly ChainedContent[]): string[] {
+  const hashes = new Array<string>(events.length);
+  let last = previous;
+  for (let i = 0; i < events.length; i++) last = hashes[i] = eventHash(last, events[i]!);
+  return hashes;
+}
