@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * An event as stored, for its chain hash: `metadata` and `data` are the JSON texts the adapter wrote
@@ -33,9 +33,8 @@ const CHAIN_FORMAT = 'tickets-event-chain-1';
  */
 export function eventHash(previous: string | null, event: ChainedContent): string {
   const header = JSON.stringify([event.stream, event.version, event.id, event.type]);
-  return createHash('sha256')
-    .update(`${CHAIN_FORMAT}\n${previous ?? ''}\n${header}\n${event.metadata}\n${event.data}`)
-    .digest('hex');
+  // The one-shot hash: about half the cost of a Hash object for inputs of a few KB, on every append.
+  return hash('sha256', `${CHAIN_FORMAT}\n${previous ?? ''}\n${header}\n${event.metadata}\n${event.data}`, 'hex');
 }
 
 /**

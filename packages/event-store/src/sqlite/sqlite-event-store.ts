@@ -47,6 +47,8 @@ export interface SqliteEventStore extends EventStore {
 const DEFAULT_POLL_INTERVAL_MS = 100;
 const DEFAULT_READ_ALL_COUNT = 1000;
 const DEFAULT_BATCH_SIZE = 1000;
+/** Stream tips remembered for chaining: dropped all at once at the bound (a head read per stream after). */
+const TIP_CACHE_LIMIT = 100_000;
 /** SQLite's "no limit". */
 const UNLIMITED = -1;
 
@@ -114,6 +116,14 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   readonly #rollback: StatementSync;
   readonly #insert: StatementSync;
   readonly #streamHead: StatementSync;
+  readonly #hashAt: StatementSync;
+  /**
+   * The chain hash of each stream's last event this connection committed, by revision: the head's
+   * hash without reading its row (a table read per stream, most of the chain's cost otherwise). An
+   * event never changes once committed, so a tip whose revision is the head's is its hash, whoever
+   * else writes the file.
+   */
+  readonly #tips = new Map<string, { readonly version: number; readonly hash: string | null }>();
   readonly #run: StatementSync;
   readonly #findId: StatementSync;
   readonly #readForwards: StatementSync;
@@ -134,7 +144,9 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     this.#insert = database.prepare(
       'INSERT INTO events (stream, version, id, type, recorded_at, metadata, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#streamHead = this.#arrays('SELECT version, position, hash FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1');
+    // The (stream, version) index answers alone (the rowid is the position): no table read.
+    this.#streamHead = this.#arrays('SELECT version, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1');
+    this.#hashAt = this.#arrays('SELECT hash FROM events WHERE stream = ? AND version = ?');
     this.#run = this.#arrays('SELECT version, id, position FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?');
     // Walks the stream through the (stream, version) index: cheap for the short streams `any` is used on.
     this.#findId = this.#arrays('SELECT version FROM events WHERE stream = ? AND id = ? ORDER BY version LIMIT 1');
@@ -211,7 +223,7 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     for (const stream of streams) {
       assertStreamName(stream);
       // One indexed lookup per stream: cheaper than building an IN list of varying length.
-      const [head] = this.#query<HeadRow>('streamVersions', this.#streamHead, stream);
+      const [head] = this.#query<[number]>('streamVersions', this.#streamHead, stream);
       if (head !== undefined) versions.set(stream, head[0]);
     }
     return versions;
@@ -291,6 +303,7 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
         results[i] = result;
       }
       this.#commit.run();
+      this.#rememberTips(heads);
       if (wrote) this.#commits.notify();
       return results;
     } catch (error) {
@@ -308,8 +321,18 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   }
 
   #readHead(stream: string): HeadRow | undefined {
-    const [head] = this.#streamHead.all(stream) as unknown as HeadRow[];
-    return head;
+    const [head] = this.#streamHead.all(stream) as unknown as [version: number, position: number][];
+    if (head === undefined) return undefined;
+    const tip = this.#tips.get(stream);
+    if (tip?.version === head[0]) return [head[0], head[1], tip.hash];
+    const [stored] = this.#hashAt.all(stream, head[0]) as unknown as [hash: string | null][];
+    return [head[0], head[1], stored?.[0] ?? null];
+  }
+
+  /** What a committed transaction left at the heads it touched. */
+  #rememberTips(heads: ReadonlyMap<string, HeadRow | undefined>): void {
+    if (this.#tips.size + heads.size > TIP_CACHE_LIMIT) this.#tips.clear();
+    for (const [stream, head] of heads) if (head !== undefined) this.#tips.set(stream, { version: head[0], hash: head[2] });
   }
 
   /** The result, and the hash of the stream's head after it (for the next append of the call). */
