@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm run bench`: every package's benchmark. The Kafka benchmark needs a broker: a local one is
-# started (infra/kafka/kafka.sh) unless KAFKA_BROKERS names one. PostgreSQL: TICKETS_BENCH_POSTGRES_URL
-# (default postgres://postgres@127.0.0.1:5432/test).
+# `npm run bench`: the benchmarks workspace (benchmarks/, @tickets/benchmarks; docs/benchmarks.md). The
+# Kafka benchmark needs a broker: a local one is started (infra/kafka/kafka.sh) unless KAFKA_BROKERS
+# names one. PostgreSQL: TICKETS_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

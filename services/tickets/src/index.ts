@@ -1,4 +1,8 @@
 export { buildProgram, main } from './main.js';
 export { openRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
-export { createHttpApp } from './http-app.js';
+export { createHttpApp } from './http/http-app.js';
+export { simulate } from './commands/simulate.js';
+export { runVerify } from './commands/verify.js';
+export { runWhatIf } from './commands/what-if.js';
+export { feedEvents } from './feed-events.js';

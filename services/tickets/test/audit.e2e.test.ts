@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES_SOURCE, ticketIdFor, type Command } from '@tickets/domain';
 import type { CustomerTimeline, TicketTimeline } from '@tickets/streams';
 import { SMS_SOURCE, tempDir } from '@tickets/testing';
-import type { VerifyReport } from '../src/audit/verify-report.js';
-import type { WhatIfReport } from '../src/audit/what-if-report.js';
+import type { VerifyReport } from '@tickets/audit';
+import type { WhatIfReport } from '@tickets/audit';
 import { json } from './cli-json.js';
 import { REPO, runTickets as tickets } from './cli-runner.js';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
 import { createLogger, hashToken } from '@tickets/platform';
-import { tempDir, waitFor } from '@tickets/testing';
+import { tempDir, TEST_KAFKA_BROKERS, waitFor } from '@tickets/testing';
 import { asyncApiDocument } from '../src/contracts/asyncapi.js';
 import { openApiDocument } from '../src/contracts/openapi.js';
 import { runTickets } from './cli-runner.js';
@@ -328,9 +328,8 @@ describe('the Kafka topics against their AsyncAPI document', () => {
   const check = documentValidator(document, 'draft-07');
   const suffix = randomUUID().slice(0, 8);
   const topics = { inbound: `contract-in-${suffix}`, deadLetters: `contract-dlq-${suffix}`, commands: `contract-cmd-${suffix}`, state: `contract-state-${suffix}` };
-  const brokers = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
   const kafkaEnv = {
-    KAFKA_BROKERS: brokers,
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS,
     KAFKA_TOPIC_INBOUND: topics.inbound,
     KAFKA_TOPIC_DLQ: topics.deadLetters,
     KAFKA_TOPIC_COMMANDS: topics.commands,
@@ -453,7 +452,7 @@ describe('the Kafka topics against their AsyncAPI document', () => {
 
     // The worked consumer applies each command once; a second group reading them all again applies none.
     const consume = (group: string) =>
-      runExample('apply-commands.mjs', ['--db', join(dir.path, 'applied.db'), '--group', `${group}-${suffix}`, '--topic', topics.commands, '--idle-ms', '1500'], { KAFKA_BROKERS: brokers });
+      runExample('apply-commands.mjs', ['--db', join(dir.path, 'applied.db'), '--group', `${group}-${suffix}`, '--topic', topics.commands, '--idle-ms', '1500'], { KAFKA_BROKERS: TEST_KAFKA_BROKERS });
     const ids = new Set(commands.map((record) => (JSON.parse(record.value!.toString('utf8')) as { id: string }).id));
     expect(await consume('first')).toEqual([{ applied: ids.size, alreadyApplied: commands.length - ids.size }]);
     expect(await consume('again')).toEqual([{ applied: 0, alreadyApplied: commands.length }]);

@@ -7,7 +7,7 @@ import { createKafkaStatePublisher, kafkaFromEnv, type KafkaSetup } from '@ticke
 import { createLogger, fixedClock } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
-import { tempDir, waitFor } from '@tickets/testing';
+import { tempDir, TEST_KAFKA_BROKERS, waitFor } from '@tickets/testing';
 import { forget } from '../src/commands/forget.js';
 import { feedEvents } from '../src/feed-events.js';
 import { openRuntime } from '../src/runtime.js';
@@ -17,7 +17,6 @@ import { found, MARIE_SECRETS, PAUL, twoCustomers } from './two-customers.js';
 // compacted state topic, so the latest value of each of her tickets is the erased state, and the
 // other customer's records are left alone.
 
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const logger = createLogger({ level: 'silent' });
 
 interface StateRecord {
@@ -52,7 +51,7 @@ describe('tickets forget with Kafka (real broker)', () => {
   beforeAll(async () => {
     const run = randomUUID().slice(0, 8);
     const found = await kafkaFromEnv(
-      { KAFKA_BROKERS: BROKERS, KAFKA_CLIENT_ID: `tickets-erasure-${run}`, KAFKA_TOPIC_STATE: `erasure-${run}.state`, KAFKA_PARTITIONS: '3' },
+      { KAFKA_BROKERS: TEST_KAFKA_BROKERS, KAFKA_CLIENT_ID: `tickets-erasure-${run}`, KAFKA_TOPIC_STATE: `erasure-${run}.state`, KAFKA_PARTITIONS: '3' },
       logger,
     );
     if (found === null) throw new Error('Kafka settings missing');

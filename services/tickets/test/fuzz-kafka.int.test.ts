@@ -5,13 +5,14 @@ import type { IHeaders, Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, inboundKey } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { kafkaFromEnv, type Kafka } from '@tickets/messaging';
+import type { Kafka } from '@tickets/messaging';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { inboundStream } from '@tickets/streams';
 import { messageReceived, tempDir, waitFor } from '@tickets/testing';
 import { openRuntime } from '../src/runtime.js';
 import { hostileShape, render } from './hostile-inputs.js';
+import { openFreshKafka } from './kafka-test-topics.js';
 
 // Invariant 6 at the Kafka boundary, by fuzzing through a real broker: thousands of generated
 // hostile records (the HTTP fuzzer's inputs, some in binary mode with `ce_` headers, some with
@@ -19,7 +20,6 @@ import { hostileShape, render } from './hostile-inputs.js';
 // event in the inbound log) or on the dead-letter topic with its reasons and its original bytes —
 // never both, never neither — and the consumer keeps going. TICKETS_TEST_KAFKA_BROKERS names the broker.
 
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const RECORDS = 3_000;
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);
 // Errors are kept to be shown when a run fails (a consumer that stops committing says why here).
@@ -123,21 +123,8 @@ async function readDeadLetters(kafka: Kafka, topic: string, count: number): Prom
 
 /** A pipeline consuming fresh topics (one partition) of the real broker, on a throw-away store. */
 async function startConsuming(name: string) {
-  const run = `${name}-${randomUUID().slice(0, 8)}`;
-  const setup = await kafkaFromEnv(
-    {
-      KAFKA_BROKERS: BROKERS,
-      KAFKA_CLIENT_ID: `tickets-${run}`,
-      KAFKA_TOPIC_INBOUND: `${run}.inbound`,
-      KAFKA_TOPIC_DLQ: `${run}.inbound.dlq`,
-      KAFKA_TOPIC_COMMANDS: `${run}.commands`,
-      KAFKA_TOPIC_STATE: `${run}.state`,
-      KAFKA_GROUP_INGEST: `${run}-ingest`,
-      KAFKA_PARTITIONS: '1',
-    },
-    logger,
-  );
-  if (setup === null) throw new Error('Kafka settings missing');
+  const setup = await openFreshKafka(name, logger);
+  const run = setup.topics.inbound.replace(/\.inbound$/, '');
   const dir = tempDir();
   const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'fuzz.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
   const consumer = inboundConsumerFor(setup, runtime.ingest, logger);

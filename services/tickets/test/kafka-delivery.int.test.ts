@@ -13,7 +13,7 @@ import { createLogger, followUntil } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { foldTicketRecords, isInboundRecord } from '@tickets/streams';
 import { tempDir, waitFor, NO_RULES } from '@tickets/testing';
-import { syntheticEvents } from '../src/bench/synthetic-events.js';
+import { syntheticEvents } from '@tickets/testing';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 
 // Delivery guarantees of the Kafka inbound path against a real broker (no broker is a failure, as in

@@ -1,41 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { kafkaFromEnv } from '@tickets/messaging';
 import { createLogger, DEFAULT_INGEST_LIMITS } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { messageReceived, tempDir, waitFor } from '@tickets/testing';
 import { openRuntime } from '../src/runtime.js';
+import { openFreshKafka } from './kafka-test-topics.js';
 
 // Against the real broker: records over the size limits go to the dead-letter topic with the reason,
 // unread by the ingest; the consumer keeps going.
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
 describe('Kafka inbound limits (real broker)', () => {
   it('dead-letters an oversized record and an over-long message body with their reasons, and stores the valid record after them', async () => {
-    const run = randomUUID().slice(0, 8);
-    const setup = await kafkaFromEnv(
-      {
-        KAFKA_BROKERS: BROKERS,
-        KAFKA_CLIENT_ID: `tickets-limits-${run}`,
-        KAFKA_TOPIC_INBOUND: `limits-${run}.inbound`,
-        KAFKA_TOPIC_DLQ: `limits-${run}.inbound.dlq`,
-        KAFKA_TOPIC_COMMANDS: `limits-${run}.commands`,
-        KAFKA_TOPIC_STATE: `limits-${run}.state`,
-        KAFKA_GROUP_INGEST: `limits-${run}-ingest`,
-        KAFKA_PARTITIONS: '1',
-      },
-      logger,
-    );
-    if (setup === null) throw new Error('Kafka settings missing');
+    const setup = await openFreshKafka('limits', logger);
     const dir = tempDir();
     const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
     const consumer = inboundConsumerFor(setup, runtime.ingest, logger, { limits: DEFAULT_INGEST_LIMITS });
     const producer = setup.kafka.producer();
-    const reader = setup.kafka.consumer({ groupId: `limits-reader-${run}`, maxWaitTimeInMs: 100 });
+    const reader = setup.kafka.consumer({ groupId: `${setup.topics.inbound}-reader`, maxWaitTimeInMs: 100 });
     const letters: { value: string; headers: Record<string, string> }[] = [];
     await producer.connect();
     await consumer.start();

@@ -1,39 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { kafkaFromEnv } from '@tickets/messaging';
 import { createLogger, DEFAULT_INGEST_LIMITS, fixedClock } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { messageReceived, tempDir, waitFor } from '@tickets/testing';
 import { openRuntime } from '../src/runtime.js';
+import { openFreshKafka } from './kafka-test-topics.js';
 import { CHAT_SOURCE, securedConfig } from './signed-requests.js';
 
 // Against the real broker, what hostile testing found over HTTP (issue 14) has the same answer on the
 // inbound topic: the record goes to the dead-letter topic with its reason, nothing of it is stored,
 // and the consumer keeps going.
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 const NOW = '2026-03-02T09:00:00Z';
 
 describe('Kafka inbound: integration scope, invalid UTF-8, far-future times (real broker)', () => {
   it('dead-letters an event outside its integration scope, a record that is not UTF-8 and a time too far ahead, and stores the valid record after them', async () => {
-    const run = randomUUID().slice(0, 8);
-    const setup = await kafkaFromEnv(
-      {
-        KAFKA_BROKERS: BROKERS,
-        KAFKA_CLIENT_ID: `tickets-security-${run}`,
-        KAFKA_TOPIC_INBOUND: `security-${run}.inbound`,
-        KAFKA_TOPIC_DLQ: `security-${run}.inbound.dlq`,
-        KAFKA_TOPIC_COMMANDS: `security-${run}.commands`,
-        KAFKA_TOPIC_STATE: `security-${run}.state`,
-        KAFKA_GROUP_INGEST: `security-${run}-ingest`,
-        KAFKA_PARTITIONS: '1',
-      },
-      logger,
-    );
-    if (setup === null) throw new Error('Kafka settings missing');
+    const setup = await openFreshKafka('security', logger);
     const dir = tempDir();
     const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
     const consumer = inboundConsumerFor(setup, runtime.ingest, logger, {
@@ -42,7 +26,7 @@ describe('Kafka inbound: integration scope, invalid UTF-8, far-future times (rea
       clock: fixedClock(NOW),
     });
     const producer = setup.kafka.producer();
-    const reader = setup.kafka.consumer({ groupId: `security-reader-${run}`, maxWaitTimeInMs: 100 });
+    const reader = setup.kafka.consumer({ groupId: `${setup.topics.inbound}-reader`, maxWaitTimeInMs: 100 });
     const letters: { headers: Record<string, string> }[] = [];
     await producer.connect();
     await consumer.start();

@@ -5,20 +5,20 @@ import { CloudEvent, Kafka as CloudEventsKafka, type KafkaMessage } from 'cloude
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, ticketIdFor, type Command, type TicketState } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { consumerConnected, createKafkaCommandSink, createKafkaStatePublisher, kafkaFromEnv, kafkaReadiness, STATE_SOURCE, STATE_TYPE, type Kafka, type KafkaSetup } from '@tickets/messaging';
+import { consumerConnected, createKafkaCommandSink, createKafkaStatePublisher, kafkaReadiness, STATE_SOURCE, STATE_TYPE, type Kafka, type KafkaSetup } from '@tickets/messaging';
 import { createLogger, createPrometheusMetrics, followUntil, noopMetrics, type PipelineMetrics } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { AGENT_SOURCE, MARIE, SMS_SOURCE, tempDir, waitFor } from '@tickets/testing';
 import { feedEvents } from '../src/feed-events.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
+import { openFreshKafka } from './kafka-test-topics.js';
 
 // Against a real Apache Kafka broker: `npm test` starts one (infra/kafka/kafka.sh) unless
 // TICKETS_TEST_KAFKA_BROKERS names another. These tests never skip: no broker is a failure.
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
 interface Received {
@@ -102,23 +102,7 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
   let setup: KafkaSetup;
 
   beforeAll(async () => {
-    // Fresh topics (and group) per run: runs never see each other's records.
-    const run = randomUUID().slice(0, 8);
-    const found = await kafkaFromEnv(
-      {
-        KAFKA_BROKERS: BROKERS,
-        KAFKA_CLIENT_ID: `tickets-test-${run}`,
-        KAFKA_TOPIC_INBOUND: `test-${run}.inbound`,
-        KAFKA_TOPIC_DLQ: `test-${run}.inbound.dlq`,
-        KAFKA_TOPIC_COMMANDS: `test-${run}.commands`,
-        KAFKA_TOPIC_STATE: `test-${run}.state`,
-        KAFKA_GROUP_INGEST: `test-${run}-ingest`,
-        KAFKA_PARTITIONS: '3',
-      },
-      logger,
-    );
-    if (found === null) throw new Error('Kafka settings missing');
-    setup = found;
+    setup = await openFreshKafka('test', logger, 3);
   });
 
   it("the seed's SMS story published to the inbound topic gives the same commands as `tickets simulate`", async () => {
@@ -265,22 +249,7 @@ describe('Kafka with the official CloudEvents SDK as producer and consumer (real
   let setup: KafkaSetup;
 
   beforeAll(async () => {
-    const run = randomUUID().slice(0, 8);
-    const found = await kafkaFromEnv(
-      {
-        KAFKA_BROKERS: BROKERS,
-        KAFKA_CLIENT_ID: `tickets-sdk-${run}`,
-        KAFKA_TOPIC_INBOUND: `sdk-${run}.inbound`,
-        KAFKA_TOPIC_DLQ: `sdk-${run}.inbound.dlq`,
-        KAFKA_TOPIC_COMMANDS: `sdk-${run}.commands`,
-        KAFKA_TOPIC_STATE: `sdk-${run}.state`,
-        KAFKA_GROUP_INGEST: `sdk-${run}-ingest`,
-        KAFKA_PARTITIONS: '1',
-      },
-      logger,
-    );
-    if (found === null) throw new Error('Kafka settings missing');
-    setup = found;
+    setup = await openFreshKafka('sdk', logger);
   });
 
   /** The SDK's Kafka message as kafkajs sends it: the value serialised, attributes left unset dropped. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ticketIdFor, type TicketState } from '@tickets/domain';
 import type { TicketTimeline } from '@tickets/streams';
 import { SMS_SOURCE, tempDir } from '@tickets/testing';
-import type { WhatIfReport } from '../src/audit/what-if-report.js';
+import type { WhatIfReport } from '@tickets/audit';
 import { json } from './cli-json.js';
 import { runTickets as tickets } from './cli-runner.js';
 

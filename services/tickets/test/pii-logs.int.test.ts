@@ -1,16 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { kafkaFromEnv } from '@tickets/messaging';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink, type MemorySink } from '@tickets/rule-reactor';
 import { AGENT_SOURCE, tempDir, waitFor } from '@tickets/testing';
 import { createHttpApp, openRuntime, type Runtime } from '../src/index.js';
 import { REPO } from './cli-runner.js';
+import { openFreshKafka } from './kafka-test-topics.js';
 import { HELPDESK_SECRET, movableClock, POSTSCRIPT_NEW, securedConfig, signedHeaders } from './signed-requests.js';
 
 // The whole seed scenario, through HTTP (signed) and through Kafka, with every log line captured at
@@ -19,7 +18,6 @@ import { HELPDESK_SECRET, movableClock, POSTSCRIPT_NEW, securedConfig, signedHea
 // poison record on the topic, refused signatures.
 
 const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const seedLines = readFileSync(SEED, 'utf8').split('\n').filter((line) => line !== '');
 const seed = seedLines.map((line) => JSON.parse(line) as { id: string; source: string; time: string; subject: string; data: Record<string, unknown> });
 
@@ -130,21 +128,7 @@ describe('no personal data in the logs at debug level', () => {
 
   it('Kafka: the seed story from the inbound topic, a poison record and an oversized one to the dead letters', async () => {
     const { logger, lines } = memoryLogger();
-    const run = randomUUID().slice(0, 8);
-    const setup = await kafkaFromEnv(
-      {
-        KAFKA_BROKERS: BROKERS,
-        KAFKA_CLIENT_ID: `tickets-pii-${run}`,
-        KAFKA_TOPIC_INBOUND: `pii-${run}.inbound`,
-        KAFKA_TOPIC_DLQ: `pii-${run}.inbound.dlq`,
-        KAFKA_TOPIC_COMMANDS: `pii-${run}.commands`,
-        KAFKA_TOPIC_STATE: `pii-${run}.state`,
-        KAFKA_GROUP_INGEST: `pii-${run}-ingest`,
-        KAFKA_PARTITIONS: '1',
-      },
-      logger,
-    );
-    if (setup === null) throw new Error('Kafka settings missing');
+    const setup = await openFreshKafka('pii', logger);
     const dir = tempDir();
     const sink = createMemorySink();
     const runtime = await open(dir.path, logger, sink);

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ticketIdFor } from '@tickets/domain';
 import { SMS_SOURCE, tempDir } from '@tickets/testing';
-import type { VerifyReport } from '../src/audit/verify-report.js';
+import type { VerifyReport } from '@tickets/audit';
 import type { ConfigHistory } from '../src/commands/config-history.js';
 import type { StoreHeadReport } from '../src/commands/head.js';
 import { json } from './cli-json.js';

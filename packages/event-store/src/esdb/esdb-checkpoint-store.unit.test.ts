@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEsdbCheckpointStore } from './esdb-checkpoint-store.js';
 import { createEsdbEventStore } from './esdb-event-store.js';
-import { InMemoryEsdbServer } from './in-memory-esdb-client.js';
+import { InMemoryEsdbServer } from '../testing/in-memory-esdb-client.js';
 
 const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 const openCheckpoints = (server: InMemoryEsdbServer, namespace?: string) =>

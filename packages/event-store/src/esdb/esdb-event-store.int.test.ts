@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEventStoreContract } from '../testing/event-store-contract.js';
 import { createEsdbCheckpointStore } from './esdb-checkpoint-store.js';
 import { createEsdbEventStore } from './esdb-event-store.js';
-import { InMemoryEsdbServer } from './in-memory-esdb-client.js';
+import { InMemoryEsdbServer } from '../testing/in-memory-esdb-client.js';
 
 /** A live server, e.g. `esdb://localhost:2113?tls=false`. Without one, this file says so in a passing test. */
 const url = process.env['EVENTSTORE_URL'] ?? '';

@@ -6,7 +6,7 @@ import type { EventStoreDBClientLike } from './esdb-client.port.js';
 import { createEsdbEventStore, type EsdbEventStore } from './esdb-event-store.js';
 import { EVENT_ID_METADATA_KEY, eventTexts, toEventData } from './event-mapping.js';
 import { eventUuid } from './event-uuid.js';
-import { InMemoryEsdbServer } from './in-memory-esdb-client.js';
+import { InMemoryEsdbServer } from '../testing/in-memory-esdb-client.js';
 
 const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 const DEADLINE_MS = 3000;

@@ -4,7 +4,7 @@ import { consumerConnected, createKafkaStatePublisher, kafkaReadiness, type Kafk
 import { lagBelow, storeReachable } from '@tickets/streams';
 import { createStateRelay } from '@tickets/projector';
 import { createTimerScheduler, openCommandSink } from '@tickets/rule-reactor';
-import { createHttpApp } from '../http-app.js';
+import { createHttpApp } from '../http/http-app.js';
 import { openRuntime } from '../runtime.js';
 import { startupStep, storeLabel } from '../startup-error.js';
 

@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import { parseStoreUrl, type HeadProof } from '@tickets/event-store';
 import { createProgress } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
-import { isKnownSqliteStore } from '../audit/sqlite-partition.js';
-import { verify } from '../audit/verify.js';
-import type { VerifyReport } from '../audit/verify-report.js';
+import { isKnownSqliteStore } from '@tickets/audit';
+import { verify } from '@tickets/audit';
+import type { VerifyReport } from '@tickets/audit';
 import { assertStoreExists } from '../existing-store.js';
 import { openDomainStore } from '@tickets/streams';
 

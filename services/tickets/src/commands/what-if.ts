@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { toMillis } from '@tickets/domain';
 import { createProgress, loadRulesAndPolicy } from '@tickets/platform';
-import { openHistory } from '../audit/open-history.js';
-import { whatIf } from '../audit/what-if.js';
-import type { WhatIfReport } from '../audit/what-if-report.js';
+import { openHistory } from '@tickets/audit';
+import { whatIf } from '@tickets/audit';
+import type { WhatIfReport } from '@tickets/audit';
 import { assertStoreExists } from '../existing-store.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';

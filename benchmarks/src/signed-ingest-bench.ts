@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { boundPort, createLogger, developmentSecurity, hashToken, signWebhook, verifyWebhookSignature, type SecurityConfig } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
-import { createHttpApp } from '../http-app.js';
-import { openRuntime } from '../runtime.js';
-import { syntheticEvents } from './synthetic-events.js';
+import { createHttpApp } from '@tickets/cli';
+import { openRuntime } from '@tickets/cli';
+import { syntheticEvents } from '@tickets/testing';
 
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 const BATCH = 500;

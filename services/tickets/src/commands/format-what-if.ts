@@ -2,7 +2,7 @@ import type { Command } from '@tickets/domain';
 import { describeCommand } from '../describe-command.js';
 import { printable } from '../terminal-text.js';
 import { textTable } from '../text-table.js';
-import type { WhatIfReport } from './what-if-report.js';
+import type { WhatIfReport } from '@tickets/audit';
 
 export interface WhatIfTextOptions {
   /** Where the rules and the policy came from, for the header. */

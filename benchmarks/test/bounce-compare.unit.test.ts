@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Command, TicketState } from '@tickets/domain';
-import { compareBounce, type BounceOutcome, type BounceReference } from '../src/bench/bounce-compare.js';
+import { compareBounce, type BounceOutcome, type BounceReference } from '../src/bounce-compare.js';
 
 // The bounce test's verdict on its own: what counts as equal to simulate, what is a tolerated
 // duplicate and what is a failure.

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
 import { createHttpServer, developmentSecurity, installAccessControl, systemClock, type Clock, type Logger, type OpsRoutesOptions, type SecurityConfig } from '@tickets/platform';
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
-import type { Runtime } from './runtime.js';
+import type { Runtime } from '../runtime.js';
 import { erasureRoutes } from './erasure-routes.js';
-import { openApiRoute } from './contracts/openapi-route.js';
-import { uiRoutes } from './ui/ui-routes.js';
+import { openApiRoute } from './openapi-route.js';
+import { uiRoutes } from '../ui/ui-routes.js';
 
 export interface HttpAppOptions {
   readonly runtime: Runtime;

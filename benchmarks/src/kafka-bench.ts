@@ -1,4 +1,4 @@
-// `node dist/bench/kafka-bench.js`: end-to-end latency and sustained rate of the Kafka pipeline
+// `node dist/kafka-bench.js`: end-to-end latency and sustained rate of the Kafka pipeline
 // (`tickets serve` with Kafka), next to a bare kafkajs pipe on the same broker, measured in the same
 // run. It starts no broker: it expects one at KAFKA_BROKERS (default 127.0.0.1:9092).
 //
@@ -23,7 +23,7 @@ import { createKafka, createKafkaStatePublisher, createTopics, KafkaEnv, kafkaFr
 import { createLogger, delay, followUntil, shutdownSignal } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { openCommandSink } from '@tickets/rule-reactor';
-import { openRuntime } from '../runtime.js';
+import { openRuntime } from '@tickets/cli';
 
 type Producer = ReturnType<Kafka['producer']>;
 type Consumer = ReturnType<Kafka['consumer']>;

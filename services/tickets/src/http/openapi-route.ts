@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { openApiDocument } from './openapi.js';
+import { openApiDocument } from '../contracts/openapi.js';
 
 /** `GET /openapi.json`: the HTTP API's contract, open like `/healthz` (it holds no secret), built once. */
 export const openApiRoute: FastifyPluginAsync = async (app) => {

@@ -12,7 +12,7 @@ import { INBOUND_STREAM_PREFIX, inboundStream } from '@tickets/streams';
 // autocannon posts unique events for a bounded time, one per request or in batches; afterwards the
 // store is opened and every acknowledged event must be in it.
 
-const BIN = fileURLToPath(new URL('../../bin/tickets.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../services/tickets/bin/tickets.mjs', import.meta.url));
 const SOURCE = 'https://load.example/sms';
 const CUSTOMERS = 1_000;
 

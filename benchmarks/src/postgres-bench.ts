@@ -1,4 +1,4 @@
-// Raw event store rates, SQLite and PostgreSQL side by side in one run (`node dist/postgres/postgres-bench.js`):
+// Raw event store rates, SQLite and PostgreSQL side by side in one run (`node dist/postgres-bench.js`):
 // batched appends (100 single-event appends per appendMany, round-robin over the streams, exact versions)
 // and readAll in pages, with and without a trivial fold. `--rebuild-events N` instead loads N events
 // into PostgreSQL and times reading them all back in global order through readAll, folded.
@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { EventStore, NewEvent, RecordedEvent, StreamAppend } from '../event-store.port.js';
-import { createSqliteEventStore } from '../sqlite/sqlite-event-store.js';
-import { createPostgresEventStore } from './postgres-event-store.js';
+import type { EventStore, NewEvent, RecordedEvent, StreamAppend } from '@tickets/event-store';
+import { createSqliteEventStore } from '@tickets/event-store/sqlite';
+import { createPostgresEventStore } from '@tickets/event-store/postgres';
 
 const { values } = parseArgs({
   options: {

@@ -15,10 +15,9 @@ import { createIngest } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
 import { createMemorySink, type CommandSink } from '@tickets/rule-reactor';
-import { feedEvents } from '../feed-events.js';
-import { openRuntime } from '../runtime.js';
+import { feedEvents, openRuntime, simulate } from '@tickets/cli';
 import { submitStreamed, timed, type PhaseResult } from './bench-phase.js';
-import { syntheticEvents } from './synthetic-events.js';
+import { syntheticEvents } from '@tickets/testing';
 
 
 const PHASES = ['raw-append', 'ingest', 'end-to-end', 'rebuild', 'simulate'] as const;
@@ -143,18 +142,13 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
       }
     }
     case 'simulate': {
-      // What `tickets simulate` does: the file through the ingest in batches, projected, commands relayed.
-      const sink = createMemorySink();
+      // The verb itself, on the file: its own throw-away store, the ingest in batches, projected, relayed.
       return timed(
         phase,
         async () => {
-          const runtime = await openRuntime({ store: storeUrl('simulate'), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: silent });
-          const summary = await feedEvents(runtime, file, 'bench');
-          await runtime.relay.catchUp();
-          await runtime.close();
-          return { events: summary.events };
+          const output = await simulate({ events: file }, silent);
+          return { events: output.stats.events, note: `${output.commands.length} commands` };
         },
-        async () => `${sink.commands.length} commands`,
       );
     }
   }

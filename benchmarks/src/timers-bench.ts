@@ -1,4 +1,4 @@
-// `node dist/bench/timers-bench.js [--customers N] [--store sqlite:PATH]`: what timers cost on a real store.
+// `node dist/timers-bench.js [--customers N] [--store sqlite:PATH]`: what timers cost on a real store.
 // Phase 1 feeds each customer a message and an agent reply (two timers set per customer: a nudge at
 // 48 h and a close at 72 h), once with the timer rules and once without, to measure what scheduling
 // adds to the end-to-end ingest; phase 2 runs the clock past every due time and measures the firing
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, RulesFile, ticketIdFor } from '@tickets/domain';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
-import { openRuntime, type Runtime } from '../runtime.js';
+import { openRuntime, type Runtime } from '@tickets/cli';
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '10000' } } });
 const customers = Number(values.customers);

@@ -2,7 +2,7 @@
 // (the ingest decides routing and rules with group commit, then the projector catches up), then `what-if`
 // (with a changed policy) and `verify` run over them exactly as the CLI runs them. Each phase runs in
 // a fresh child process, so that its peak RSS is its own.
-//   node services/tickets/dist/bench/audit-bench.js [--events 1000000] [--store PATH to keep / reuse]
+//   node benchmarks/dist/audit-bench.js [--events 1000000] [--store PATH to keep / reuse]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -12,11 +12,11 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, DEFAULT_RULES_SOURCE } from '@tickets/domain';
 import { createLogger } from '@tickets/platform';
 import { createSink } from '@tickets/rule-reactor';
-import { runVerify } from '../commands/verify.js';
-import { runWhatIf } from '../commands/what-if.js';
-import { openRuntime } from '../runtime.js';
+import { runVerify } from '@tickets/cli';
+import { runWhatIf } from '@tickets/cli';
+import { openRuntime } from '@tickets/cli';
 import { submitInBatches, timed, type PhaseResult } from './bench-phase.js';
-import { syntheticEvents } from './synthetic-events.js';
+import { syntheticEvents } from '@tickets/testing';
 
 
 // This benchmark tracks the direct SQLite readers of what-if and verify, which read clear stores: the

@@ -1,6 +1,6 @@
 import { printable, show } from '../terminal-text.js';
+import type { EventRef, VerifyReport } from '@tickets/audit';
 import { formatChain } from './format-chain.js';
-import type { EventRef, VerifyReport } from './verify-report.js';
 
 const ref = (event: EventRef | null): string =>
   event === null ? 'no event' : `#${event.version} ${event.type}${event.time === null ? '' : ` at ${event.time}`} (position ${event.position}, id ${event.id})`;

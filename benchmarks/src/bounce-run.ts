@@ -10,9 +10,9 @@ import { openTicketReadModel, STATE_RELAY_SUBSCRIBER, type TicketReadModel } fro
 import { RELAY_SUBSCRIBER } from '@tickets/rule-reactor';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
-import { simulate } from '../commands/simulate.js';
+import { simulate } from '@tickets/cli';
 import { compareBounce, type BounceComparison, type ReceivedCommand } from './bounce-compare.js';
-import { prng, syntheticEvents } from './synthetic-events.js';
+import { prng, syntheticEvents } from '@tickets/testing';
 import { SERVICE_NAMES, ServiceProcesses, type ServiceName } from './service-processes.js';
 
 export interface BounceOptions {
@@ -59,7 +59,7 @@ export interface BounceReport {
   readonly dir: string | null;
 }
 
-const BIN = resolve(import.meta.dirname, '../../bin/tickets.mjs');
+const BIN = resolve(import.meta.dirname, '../../services/tickets/bin/tickets.mjs');
 
 /**
  * The bounce test: the same events through `tickets simulate` and through the four services on

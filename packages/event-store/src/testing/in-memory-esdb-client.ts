@@ -31,7 +31,7 @@ import {
   type StreamMetadata,
   type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
-import type { AllSubscriptionLike, EventStoreDBClientLike } from './esdb-client.port.js';
+import type { AllSubscriptionLike, EventStoreDBClientLike } from '../esdb/esdb-client.port.js';
 
 /*
  * An in-memory stand-in for a KurrentDB server and its client, for unit tests of the adapters. It

@@ -1,4 +1,4 @@
-// `node services/tickets/dist/bench/bounce.js --events 20000 --mode kill|term`: the bounce test (see
+// `node benchmarks/dist/bounce.js --events 20000 --mode kill|term`: the bounce test (see
 // bounce-run.ts). Prints the stops survived, the duplicates seen and the comparison with simulate;
 // exits 1 when the pipeline differs from simulate or never went quiet. It starts no broker: it
 // expects one at --brokers (default KAFKA_BROKERS, else 127.0.0.1:9092).

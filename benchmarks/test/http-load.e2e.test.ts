@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@tickets/testing';
-import { httpLoad } from '../src/bench/http-load.js';
+import { httpLoad } from '../src/http-load.js';
 
 // The HTTP load test of `npm run bench`, short: a real `tickets serve` under autocannon for a few
 // seconds, single events then batches of 100. Not about speed: about nothing lost under load.

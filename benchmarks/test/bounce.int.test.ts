@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@tickets/platform';
-import { runBounce, type BounceOptions } from '../src/bench/bounce-run.js';
+import { TEST_KAFKA_BROKERS } from '@tickets/testing';
+import { runBounce, type BounceOptions } from '../src/bounce-run.js';
 
 // The bounce test at CI size (docs/development.md: the bounce test): the services as separate processes on a
 // real broker (`npm test` starts one, or TICKETS_TEST_KAFKA_BROKERS) and one SQLite file, stopped at
 // random every few seconds, must end exactly where `tickets simulate` of the same events ends.
 // The services run from dist: `npm test` builds first.
 
-const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 const MINUTE = 60_000;
 
@@ -20,7 +20,7 @@ const options = (overrides: Partial<BounceOptions>): BounceOptions => ({
   // often decided before the previous one's commands are published — the outcome must not care.
   rate: 1_000,
   seed: 42,
-  brokers: BROKERS,
+  brokers: TEST_KAFKA_BROKERS,
   partitions: 6,
   store: 'sqlite',
   postgresUrl: process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',

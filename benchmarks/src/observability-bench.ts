@@ -12,9 +12,9 @@ import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporte
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { createLogger, createPrometheusMetrics, noopMetrics, type PipelineMetrics } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
-import { openRuntime } from '../runtime.js';
+import { openRuntime } from '@tickets/cli';
 import { submitInBatches } from './bench-phase.js';
-import { syntheticEvents } from './synthetic-events.js';
+import { syntheticEvents } from '@tickets/testing';
 
 /** off: no-op port, no SDK, no trace context; metrics / tracing: one of them; on: both. */
 type Mode = 'off' | 'metrics' | 'tracing' | 'on';

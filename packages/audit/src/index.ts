@@ -1,0 +1,22 @@
+// Audit: `tickets verify` (the store, the read model and every recorded decision checked against a
+// fresh re-decision) and `tickets what-if` (recorded history replayed under other rules or policy).
+// Text output is the CLI's (services/tickets/src/commands/format-*.ts).
+export { verify } from './verify.js';
+export type { VerifyOptions } from './verify.js';
+export type {
+  DecisionMismatch,
+  EventRef,
+  FieldDifference,
+  ReadModelMismatch,
+  RedecisionMismatch,
+  RedecisionReport,
+  VerifyReport,
+} from './verify-report.js';
+export { whatIf } from './what-if.js';
+export type { WhatIfOptions } from './what-if.js';
+export type { DecisionChange, ErasedReplay, RejectedReplay, RuleCounts, WhatIfReport } from './what-if-report.js';
+export { openHistory } from './open-history.js';
+export { sqliteHistory } from './sqlite-history.js';
+export { storeHistory } from './store-history.js';
+export type { RecordedHistory } from './recorded-history.js';
+export { isKnownSqliteStore } from './sqlite-partition.js';
