@@ -66,7 +66,9 @@ export const headProof = (head: Pick<StoreHead, 'events' | 'hash'>): string => `
 /** Parses `<events>:<hash>` (what `tickets head` prints as `proof`); throws a clear error otherwise. */
 export function parseHeadProof(text: string): HeadProof {
   const match = /^(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
-  if (match === null) throw invalidArgument(`head must be <events>:<sha-256 hex>, as tickets head prints it in "proof"; got ${JSON.stringify(text)}`);
+  if (match === null) {
+    throw invalidArgument(`head must be <events>:<sha-256 hex>, as tickets head prints it in "proof"; got ${JSON.stringify(text)}`);
+  }
   return { events: Number(match[1]), hash: match[2]!.toLowerCase() };
 }
 
@@ -96,7 +98,9 @@ export class ChainCheck {
   #late = 0;
 
   constructor(proofs: readonly HeadProof[] = []) {
-    for (const proof of proofs) if (!HEX_HASH.test(proof.hash)) throw invalidArgument(`head hash must be 64 hex digits, got ${proof.hash}`);
+    for (const proof of proofs) {
+      if (!HEX_HASH.test(proof.hash)) throw invalidArgument(`head hash must be 64 hex digits, got ${proof.hash}`);
+    }
     this.#proofs = proofs.map(({ events, hash }) => ({ events, hash }));
     // A proof of nothing: the head of no event.
     for (const proof of this.#proofs) if (proof.events === 0) this.#proven.set(0, this.#headNow());
@@ -111,12 +115,15 @@ export class ChainCheck {
       this.#problem(
         event,
         tip === undefined
-          ? `first event of its stream in the log is revision ${event.version}: revisions 0–${event.version - 1} deleted or moved`
+          ? `first event of its stream in the log is revision ${event.version}: ` +
+              `revisions 0–${event.version - 1} deleted or moved`
           : `revision ${event.version} follows revision ${tip.version}: events deleted or moved`,
       );
     }
     if (event.hash === null) {
-      if (tip?.hash != null) this.#problem(event, 'no chain hash after chained events of its stream: its hash was removed');
+      if (tip?.hash != null) {
+        this.#problem(event, 'no chain hash after chained events of its stream: its hash was removed');
+      }
       this.#unchained++;
       this.#lastUnchained = event.position;
       this.#tips.set(event.stream, { version: event.version, hash: null });
@@ -125,13 +132,19 @@ export class ChainCheck {
     if (tip !== undefined && tip.hash === null) this.#late++;
     // A misplaced event is named once, for being misplaced; its hash cannot match either.
     if (!misplaced && eventHash(tip?.hash ?? null, event) !== event.hash) {
-      this.#problem(event, 'stored hash does not match the event and the previous hash of its stream: the event was edited, or one before it deleted, added or moved');
+      this.#problem(
+        event,
+        'stored hash does not match the event and the previous hash of its stream: ' +
+          'the event was edited, or one before it deleted, added or moved',
+      );
     }
     this.#tips.set(event.stream, { version: event.version, hash: event.hash });
     this.#head.update(event.hash);
     this.#chained++;
     this.#lastChainedPosition = event.position;
-    for (const proof of this.#proofs) if (proof.events === this.#chained) this.#proven.set(this.#chained, this.#headNow());
+    for (const proof of this.#proofs) {
+      if (proof.events === this.#chained) this.#proven.set(this.#chained, this.#headNow());
+    }
   }
 
   finish(): ChainReport {
@@ -155,13 +168,19 @@ export class ChainCheck {
   }
 
   #headNow(): StoreHead {
-    return { hash: this.#head.copy().digest('hex'), events: this.#chained, position: this.#lastChainedPosition, unchained: this.#unchained };
+    return {
+      hash: this.#head.copy().digest('hex'),
+      events: this.#chained,
+      position: this.#lastChainedPosition,
+      unchained: this.#unchained,
+    };
   }
 
   #problem(event: ChainedEvent, message: string): void {
     this.#problemCount++;
     if (this.#problems.length < MAX_PROBLEMS) {
-      this.#problems.push({ position: event.position, stream: event.stream, version: event.version, id: event.id, type: event.type, message });
+      const { position, stream, version, id, type } = event;
+      this.#problems.push({ position, stream, version, id, type, message });
     }
   }
 }
@@ -174,7 +193,11 @@ const PAGE = 5_000;
  */
 export async function checkStoreChain(
   store: Pick<EventStore, 'readChain' | 'headPosition'>,
-  options: { readonly proofs?: readonly HeadProof[]; readonly upTo?: number; readonly onProgress?: (position: number) => void } = {},
+  options: {
+    readonly proofs?: readonly HeadProof[];
+    readonly upTo?: number;
+    readonly onProgress?: (position: number) => void;
+  } = {},
 ): Promise<ChainReport> {
   const check = new ChainCheck(options.proofs);
   const upTo = options.upTo ?? (await store.headPosition());

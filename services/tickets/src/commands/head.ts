@@ -16,7 +16,7 @@ export interface StoreHeadReport {
   readonly time: string;
   /** What `tickets verify --head` takes to prove history up to here unchanged later. */
   readonly proof: string;
-  /** Whether every chain checked out while the head was computed; a head over a broken chain is not worth publishing. */
+  /** Whether every chain checked out on the way; a head over a broken chain is not worth publishing. */
   readonly chainOk: boolean;
   readonly problems: ChainReport['problems'];
 }
@@ -29,7 +29,8 @@ export async function runHead(options: { readonly store: string; readonly now: (
   try {
     const upTo = await store.headPosition();
     const progress = createProgress({ label: 'head', total: upTo, unit: 'store positions' });
-    const chain = await checkStoreChain(store, { upTo, onProgress: (position) => progress.update(position) }).finally(() => progress.finish());
+    const onProgress = (position: number): void => progress.update(position);
+    const chain = await checkStoreChain(store, { upTo, onProgress }).finally(() => progress.finish());
     const { head } = chain;
     return {
       hash: head.hash,
