@@ -4,8 +4,8 @@ import type { Command } from '@tickets/domain';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { emptyColumns, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
 
-/** The event table layout this reader knows (the SQLite adapter's `PRAGMA user_version`). */
-const KNOWN_SCHEMA = 1;
+/** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
+const KNOWN_SCHEMAS: ReadonlySet<unknown> = new Set([1, 2]);
 const CHUNK = 5_000;
 
 // Decoding every event through the port would spend most of a what-if run parsing rule decisions
@@ -33,7 +33,7 @@ export function sqliteHistory(path: string): RecordedHistory | null {
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
-  if (version !== KNOWN_SCHEMA) {
+  if (!KNOWN_SCHEMAS.has(version)) {
     db.close();
     return null;
   }

@@ -4,8 +4,8 @@ import type { RecordedEvent } from '@tickets/event-store';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { decodeRuleDecision } from './rule-decision-text.js';
 
-/** The event table layout this reader knows (the SQLite adapter's `PRAGMA user_version`). */
-const KNOWN_SCHEMA = 1;
+/** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
+const KNOWN_SCHEMAS: ReadonlySet<unknown> = new Set([1, 2]);
 
 export interface PartitionSpec {
   readonly path: string;
@@ -39,7 +39,7 @@ type Row = [position: number, stream: string, version: number, id: string, type:
 export function isKnownSqliteStore(path: string): boolean {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    return db.prepare('PRAGMA user_version').get()?.['user_version'] === KNOWN_SCHEMA;
+    return KNOWN_SCHEMAS.has(db.prepare('PRAGMA user_version').get()?.['user_version']);
   } finally {
     db.close();
   }

@@ -1,3 +1,5 @@
+import type { ChainReport } from '@tickets/event-store';
+
 /** Where in the store a finding points. */
 export interface EventRef {
   readonly position: number;
@@ -80,4 +82,6 @@ export interface VerifyReport {
     readonly mismatches: readonly DecisionMismatch[];
   };
   readonly redecision: RedecisionReport;
+  /** Every stream's hash chain and the store head, checked up to `head` (docs/audit.md). */
+  readonly chain: ChainReport;
 }

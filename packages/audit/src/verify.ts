@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
-import type { EventStore } from '@tickets/event-store';
+import { checkStoreChain, type EventStore, type HeadProof } from '@tickets/event-store';
 import type { TicketReadModel } from '@tickets/projector';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { checkReadModel } from './read-model-check.js';
@@ -20,6 +20,8 @@ export interface VerifyOptions {
   readonly threads: number;
   /** Called as reading progresses with the store position reached. */
   readonly onProgress?: (position: number) => void;
+  /** Heads published earlier (`tickets head`) to prove: history up to each must be unchanged. */
+  readonly headProofs?: readonly HeadProof[];
 }
 
 const PAGE = 5_000;
@@ -113,7 +115,7 @@ function merged(parts: readonly PartitionResult[]): PartitionResult {
  * store is not a mismatch; decisions are checked up to the head as it was when verify started.
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
-  const { store, readModel, sqlitePath, threads, onProgress } = options;
+  const { store, readModel, sqlitePath, threads, onProgress, headProofs = [] } = options;
   for (let attempt = 0; attempt < 3; attempt++) {
     const checkpoint = await readModel.checkpoint();
     const head = await store.headPosition();
@@ -125,21 +127,25 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
         : threads === 0
           ? inline(sqlitePath, head, checkpoint, onProgress)
           : inWorkers(sqlitePath, head, checkpoint, threads, onProgress).then(merged);
+    // Every chain and the head, over the whole log as stored (sealed personal data included).
+    const chaining = checkStoreChain(store, { upTo: head, proofs: headProofs });
     const rows = await readModel.all();
     // Made again here while the worker threads (if any) read their partitions: the cores share the work.
     const redecision = await redecideAll(store, head, sqlitePath);
     const found = await rebuilding;
+    const chain = await chaining;
     if ((await readModel.checkpoint()) !== checkpoint) continue;
 
     const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));
     const readModelMismatches = await checkReadModel(rebuilt, rows, store, checkpoint);
     return {
-      ok: readModelMismatches.length === 0 && found.mismatches.length === 0 && redecision.mismatches.length === 0,
+      ok: readModelMismatches.length === 0 && found.mismatches.length === 0 && redecision.mismatches.length === 0 && chain.ok,
       events: found.events,
       head,
       readModel: { checkpoint, tickets: rebuilt.size, notYetProjected: found.notYetProjected, mismatches: readModelMismatches },
       decisions: { rulesEvaluated: found.rulesEvaluated, commands: found.commands, inboundRecords: found.inboundRecords, mismatches: found.mismatches },
       redecision,
+      chain,
     };
   }
   throw new Error('the read model kept changing while verify read it: is a projector catching up? Run verify again once it has');

@@ -1,3 +1,5 @@
+import type { ChainedEvent } from './chain/event-hash.js';
+
 /** JSON-serialisable values: what an event's data and metadata may hold. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -70,6 +72,12 @@ export interface ReadAllOptions {
   readonly streamPrefixes?: readonly string[];
 }
 
+export interface ReadChainOptions {
+  /** Exclusive: events with a position strictly greater are returned. Default 0 (from the start). */
+  readonly after?: number;
+  readonly maxCount?: number;
+}
+
 export interface SubscribeOptions extends Omit<ReadAllOptions, 'maxCount'> {
   readonly signal?: AbortSignal;
   /** Events handed over per batch. */
@@ -98,6 +106,12 @@ export interface EventStore {
    * skipping or repeating a position. Ends when `signal` aborts or the store closes.
    */
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly RecordedEvent[]>;
+  /**
+   * One page of all events in global order as stored, with their chain hashes (`chain/`): the
+   * metadata and data as the JSON texts written, personal data sealed. For `tickets verify` and
+   * `tickets head`; a personal-data codec hands it through untouched.
+   */
+  readChain(options?: ReadChainOptions): Promise<ChainedEvent[]>;
   /** Position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
   /**

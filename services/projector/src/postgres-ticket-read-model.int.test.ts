@@ -144,9 +144,11 @@ describe('ticket read model on PostgreSQL', () => {
       createPostgresTicketReadModel({ url, schema }),
     ]);
     await Promise.all([first, ...others].map((opened) => opened!.close()));
-    const { rows } = await admin.query(`SELECT component, version FROM "${schema}".schema_migrations ORDER BY component`);
+    const { rows } = await admin.query(`SELECT component, version FROM "${schema}".schema_migrations ORDER BY component, version`);
     expect(rows).toEqual([
       { component: 'event-store', version: 1 },
+      // Step 2: the hash chain's column.
+      { component: 'event-store', version: 2 },
       { component: 'ticket-read-model', version: 1 },
       // Step 2: the timers' due-time index.
       { component: 'ticket-read-model', version: 2 },

@@ -13,6 +13,7 @@ import { rebuild } from './commands/rebuild.js';
 import { forget } from './commands/forget.js';
 import { replay } from './commands/replay.js';
 import { runVerify } from './commands/verify.js';
+import { runHead } from './commands/head.js';
 import { configHistory, configShow, formatConfigHistory } from './commands/config-history.js';
 import { runWhatIf } from './commands/what-if.js';
 import { formatVerify } from './commands/format-verify.js';
@@ -22,7 +23,7 @@ import { formatTicketTimeline } from './replay/format-ticket-timeline.js';
 import { serve } from './commands/serve.js';
 import { headerLines, sign } from './commands/sign.js';
 import { simulate } from './commands/simulate.js';
-import { DEFAULT_STORE_URL, EventStoreError } from '@tickets/event-store';
+import { DEFAULT_STORE_URL, EventStoreError, parseHeadProof, type HeadProof } from '@tickets/event-store';
 import { ErasureUnavailableError, UnknownCustomerError } from '@tickets/streams';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
@@ -52,6 +53,14 @@ const port = (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number 0-65535');
   return n;
+};
+
+const headProofOption = (text: string): HeadProof => {
+  try {
+    return parseHeadProof(text);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 };
 
 const exampleCount = (text: string): number => {
@@ -225,12 +234,23 @@ export function buildProgram(): Command {
     .addOption(readModelOption())
     .option('--examples <n>', 'mismatches shown per list in the text report', exampleCount, 20)
     .option('--threads <n>', 'worker threads reading a SQLite store in parallel (default: one per core on large stores, none on small ones)', exampleCount)
+    .option('--head <proof>', 'a head published earlier (the "proof" tickets head printed, <events>:<hash>): exit 1 unless history up to it is unchanged', headProofOption)
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const report = await runVerify(options);
       if (options.json) printJson(report);
       else process.stdout.write(formatVerify(report, { examples: options.examples }));
       if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('head')
+    .description('print the store head as JSON: a hash over every event\'s chain hash, to publish and prove later with verify --head; exit 1 if a chain is broken')
+    .addOption(storeOption())
+    .action(async (options) => {
+      const head = await runHead({ ...options, now: () => new Date() });
+      printJson(head);
+      if (!head.chainOk) process.exitCode = 1;
     });
 
   const config = program.command('config').description('the configurations (rules, reopen policy) decisions were made under');

@@ -44,6 +44,8 @@ describe('stores written by the rule-reactor era stay readable', () => {
     expect(verify.stdout).toContain('verify: OK');
     // Nothing says which rules made these decisions: they are checked for consistency, not made again.
     expect(verify.stdout).toContain('re-decision: no configuration recorded in this store');
+    // Written before the hash chain: nothing chained, and verify says where the unchained part ends.
+    expect(verify.stdout).toMatch(/hash chain: 0 events in \d+ streams chained, 0 broken; \d+ events written before the chain \(the last at position \d+\) are not covered/);
 
     const timeline = json<TicketTimeline>(await tickets(['replay', '--ticket', FIRST, '--store', store, '--json'], env));
     expect(timeline.entries.filter((e) => e.type === 'RulesEvaluated').length).toBeGreaterThan(0);
@@ -76,6 +78,8 @@ describe('stores written by the rule-reactor era stay readable', () => {
     const verify = await tickets(['verify', '--store', store], env);
     expect(verify.code, verify.stdout).toBe(0);
     expect(verify.stdout).toMatch(/re-decision: 1 decision made again under 1 recorded configuration, \d+ stored events compared, 8 earlier ones recorded without configuration \(checked for consistency only\), 0 differing/);
+    // Today's decision is chained from there on: its ticket's chain starts at its first new event.
+    expect(verify.stdout).toMatch(/hash chain: [1-9]\d* events in \d+ streams chained, 0 broken; \d+ events written before the chain \(the last at position \d+\) are not covered, [1-9]\d* streams chained from their first later event/);
   });
 
   it('a store the reactor decided behind a batched ingest (encrypted): verify passes; replay and what-if read every record', async () => {

@@ -8,13 +8,16 @@ import { ticketIdFor } from '@tickets/domain';
 import { SMS_SOURCE, tempDir } from '@tickets/testing';
 import type { VerifyReport } from '@tickets/audit';
 import type { ConfigHistory } from '../src/commands/config-history.js';
+import type { StoreHeadReport } from '../src/commands/head.js';
 import { json } from './cli-json.js';
 import { REPO, runTickets } from './cli-runner.js';
 
 // An auditor's view: a store made by `tickets import` of the seed story is edited behind the
 // service's back with SQL, as in issue 19; `verify` makes every decision again under the
 // configuration it names and must point at the edit — the event, the field, both values — and exit
-// 1, while an untouched store, an erased customer and a rebuilt store pass. On SQLite and PostgreSQL.
+// 1, while an untouched store, an erased customer and a rebuilt store pass. Edits no decision reads
+// (an agent event, a whole decision with its inbound record) are named by the hash chain of their
+// stream, or by a head published before them. On SQLite and PostgreSQL.
 
 const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
 const POSTGRES = process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -126,6 +129,18 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('verify: OK');
     expect(run.stdout).toMatch(/re-decision: 8 decisions made again under 1 recorded configuration, \d+ stored events compared, 0 differing/);
+    expect(run.stdout).toMatch(/hash chain: 35 events in 12 streams chained, 0 broken; head 35:[0-9a-f]{16}… at position \d+/);
+
+    // The head an operator publishes, proven again later.
+    const head = json<StoreHeadReport>(await runTickets(['head', '--store', store.url], CLEAR));
+    expect(head).toMatchObject({ events: 35, unchained: 0, chainOk: true, proof: `35:${head.hash}` });
+    expect(head.hash).toMatch(/^[0-9a-f]{64}$/);
+    const proven = await runTickets(['verify', '--store', store.url, '--head', head.proof], CLEAR);
+    expect(proven.code, proven.stdout).toBe(0);
+    expect(proven.stdout).toMatch(/head 35:[0-9a-f]{16}… proven: history up to position \d+ is unchanged/);
+    const malformed = await runTickets(['verify', '--store', store.url, '--head', head.hash], CLEAR);
+    expect(malformed.code).not.toBe(0);
+    expect(malformed.stderr).toContain('<events>:<sha-256 hex>');
 
     const history = json<ConfigHistory>(await runTickets(['config', 'history', '--store', store.url, '--json'], CLEAR));
     expect(history.configurations).toHaveLength(1);
@@ -167,6 +182,8 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     expect(run.stdout).toContain('verify: MISMATCH');
     expect(run.stdout).toMatch(/at #\d+ RulesEvaluated at 2026-03-03T07:00:00\.000Z/);
     expect(run.stdout).toMatch(/data\.commands\[\d\]\.data\.body: stored Payez maintenant ! .*, re-decided Merci pour votre suivi ! /);
+    expect(run.stdout).toMatch(/hash chain: 35 events in 12 streams chained, 1 broken/);
+    expect(run.stdout).toMatch(/\nhash chain: ticket-tk_\w+ #\d+ RulesEvaluated \(position \d+, id ev_\w+\): stored hash does not match the event/);
 
     const report = JSON.parse((await runTickets(['verify', '--store', store.url, '--json'], CLEAR)).stdout) as VerifyReport;
     expect(report.redecision.mismatches).toEqual([
@@ -183,6 +200,7 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     expect(run.stdout).toMatch(/at #\d+ TicketClosed at 2026-03-02T09:00:00\.000Z/);
     expect(run.stdout).toContain('data.window.duration: stored 48h, re-decided 24h');
     expect(run.stdout).toContain('data.window.ms: stored 172800000, re-decided 86400000');
+    expect(run.stdout).toMatch(/\nhash chain: ticket-tk_\w+ #5 TicketClosed \(position \d+, id ev_\w+\): stored hash does not match the event/);
     const report = JSON.parse((await runTickets(['verify', '--store', store.url, '--json'], CLEAR)).stdout) as VerifyReport;
     // Later decisions stand on what the edited one made again: the edit is reported where it is, once.
     expect(new Set(report.redecision.mismatches.map((m) => m.event.type))).toEqual(new Set(['TicketClosed']));
@@ -194,7 +212,36 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     const run = await runTickets(['verify', '--store', store.url], CLEAR);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/at #\d+ MessageReceived at 2026-03-03T11:00:00\.000Z[^\n]*\n {2}data\.body: stored Merci !, re-decided Merci, annulez tout/);
+    expect(run.stdout).toMatch(/\nhash chain: inbound-in_\w+ #0 InboundAccepted \(position \d+, id [^)]+\): stored hash does not match the event/);
   });
+
+  it('names an agent event edited, which no decision reads again: the hash chain of its ticket points at it', async () => {
+    const store = await imported(fresh);
+    expect(await edit(store, 'agent-lea', 'agent-max', `type = 'TicketClosed' AND metadata LIKE '%"correlationId":"agent-2"%'`)).toBe(1);
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/hash chain: 35 events in 12 streams chained, 1 broken/);
+    expect(run.stdout).toMatch(/\nhash chain: ticket-tk_sliajvihenz6piuibdygjmqqg4 #5 TicketClosed \(position \d+, id ev_\w+\): stored hash does not match/);
+  });
+
+  it('names the stream a whole decision was deleted from together with its inbound record, and a published head proves a deletion at the end', async () => {
+    const store = await imported(fresh);
+    // The agent's second reply: its event in the ticket and its inbound record, gone.
+    expect((await store.sql(`DELETE FROM events WHERE metadata LIKE '%"correlationId":"agent-3"%'`)).changes).toBe(2);
+    const run = await runTickets(['verify', '--store', store.url], CLEAR);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/\nhash chain: ticket-tk_sliajvihenz6piuibdygjmqqg4 #12 TicketClosed \(position \d+, id ev_\w+\): revision 12 follows revision 10: events deleted or moved/);
+
+    // The last decision, every event of it: no chain has a later event to notice, the published head does.
+    const last = await imported(fresh);
+    const published = json<StoreHeadReport>(await runTickets(['head', '--store', last.url], CLEAR));
+    expect((await last.sql(`DELETE FROM events WHERE metadata LIKE '%"correlationId":"sms-4"%'`)).changes).toBe(7);
+    const proof = await runTickets(['verify', '--store', last.url, '--head', published.proof], CLEAR);
+    expect(proof.code).toBe(1);
+    expect(proof.stdout).toMatch(/hash chain: 28 events in 10 streams chained, 0 broken/);
+    expect(proof.stdout).toContain(`head 35:${published.hash.slice(0, 16)}… NOT proven: the store holds only 28 chained events (events deleted)`);
+    // Five CLI runs, each a process of its own.
+  }, 90_000);
 
   it('names a decision event deleted, and two events of a decision swapped', async () => {
     const deleted = await imported(fresh);
@@ -204,6 +251,7 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     expect(afterDelete.code).toBe(1);
     expect(afterDelete.stdout).toContain(`re-decision: missing event`);
     expect(afterDelete.stdout).toContain(`the decision makes TagsChanged ${String(tags!['id'])}`);
+    expect(afterDelete.stdout).toMatch(/\nhash chain: ticket-tk_\w+ #\d+ TicketAssigned \(position \d+, id ev_\w+\): revision \d+ follows revision \d+: events deleted or moved/);
 
     const swapped = await imported(fresh);
     // The rules' auto-close of the "Merci !" decision and the tag it adds, in that order.
@@ -213,6 +261,8 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     const afterSwap = await runTickets(['verify', '--store', swapped.url], CLEAR);
     expect(afterSwap.code).toBe(1);
     expect(afterSwap.stdout).toContain('re-decision: order in ticket-');
+    expect(afterSwap.stdout).toMatch(/\nhash chain: ticket-tk_\w+ #16 TagsChanged \(position \d+, id ev_\w+\): stored hash does not match/);
+    expect(afterSwap.stdout).toMatch(/\nhash chain: ticket-tk_\w+ #17 TicketClosed \(position \d+, id ev_\w+\): stored hash does not match/);
   });
 
   it('refuses a configuration whose recorded content no longer hashes to its name, and every decision made under it', async () => {
@@ -228,6 +278,7 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
   it('passes once the customer is erased (her decisions cannot be made again, and say so) and after a rebuild', async () => {
     // Encryption on (the default): erasure deletes the customer's key.
     const store = await imported(fresh, {}, TWO_CUSTOMERS);
+    const published = json<StoreHeadReport>(await runTickets(['head', '--store', store.url]));
     const forgotten = await runTickets(['forget', '--customer', 'cus_marie', '--store', store.url]);
     expect(forgotten.code, forgotten.stderr).toBe(0);
     const erased = await runTickets(['verify', '--store', store.url]);
@@ -240,5 +291,11 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     expect(after.code, after.stdout).toBe(0);
     expect(after.stdout).toContain('verify: OK');
     expect(after.stdout).toContain('8 of erased customers not re-decided, 0 differing');
-  });
+    // The chain covers the sealed values: erasing the key leaves every hash and the published head whole.
+    const proven = await runTickets(['verify', '--store', store.url, '--head', published.proof]);
+    expect(proven.code, proven.stdout).toBe(0);
+    expect(proven.stdout).toMatch(/hash chain: \d+ events in \d+ streams chained, 0 broken/);
+    expect(proven.stdout).toMatch(/head \d+:[0-9a-f]{16}… proven/);
+    // Seven CLI runs, each a process of its own.
+  }, 90_000);
 });

@@ -18,11 +18,13 @@ import type {
   ExpectedVersion,
   NewEvent,
   ReadAllOptions,
+  ReadChainOptions,
   ReadStreamOptions,
   RecordedEvent,
   StreamAppend,
 } from '../event-store.port.js';
 import { assertExpectedVersion, assertNewEvents, assertStreamName, countOption, invalidArgument, positionOption, streamPrefixesOption } from '../validate-arguments.js';
+import { chainHashes, type ChainedEvent } from '../chain/event-hash.js';
 import { checkExpectedVersion, compareRun } from './append-decision.js';
 import { toClientConnectionString } from './connection-string.js';
 import type { EventStoreDBClientLike } from './esdb-client.port.js';
@@ -31,7 +33,7 @@ import { eventPosition, readPositionAfter } from './esdb-position.js';
 import { followAll, type EsdbSubscribeOptions } from './esdb-subscription.js';
 import { toExpectedRevision } from './expected-revision.js';
 import { assertSupportedServer } from './server-version.js';
-import { storedEventId, toEventData, toRecordedEvent } from './event-mapping.js';
+import { eventTexts, storedChainHash, storedEventId, toChainedEvent, toEventData, toRecordedEvent, type EventTexts } from './event-mapping.js';
 import { mapConcurrently } from './map-concurrently.js';
 import { clientStreamFilter, matchStream } from './stream-filter.js';
 import { streamNaming, type StreamNaming } from './stream-naming.js';
@@ -70,6 +72,8 @@ const MAX_WRITE_CHECKS = 3;
 interface StreamHead {
   readonly version: number;
   readonly position: number;
+  /** Its chain hash; null when written before the chain. */
+  readonly hash: string | null;
 }
 
 /** One append, validated and mapped before anything is read or written. */
@@ -78,7 +82,7 @@ interface PreparedAppend {
   readonly serverStream: string;
   readonly expected: ExpectedVersion;
   readonly events: readonly NewEvent[];
-  readonly data: EventData[];
+  readonly texts: readonly EventTexts[];
 }
 
 /**
@@ -104,6 +108,8 @@ interface WriteStep {
   readonly kind: 'write';
   readonly append: PreparedAppend;
   readonly version: number;
+  /** The chain hash of each event, after the stream's head as the check saw it. */
+  readonly hashes: readonly string[];
 }
 
 const isExact = (expected: ExpectedVersion): boolean => typeof expected === 'number' || expected === 'no_stream';
@@ -112,6 +118,8 @@ const isExact = (expected: ExpectedVersion): boolean => typeof expected === 'num
 interface SimulatedStream {
   version: number;
   pendingWrites: boolean;
+  /** The chain hash of the head, after this call's earlier appends. */
+  hash: string | null;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -128,7 +136,7 @@ const prepareAppend = (naming: StreamNaming, append: StreamAppend): PreparedAppe
   const expected = append.expectedVersion ?? 'any';
   assertExpectedVersion(expected);
   const serverStream = naming.toServer(stream);
-  return { stream, serverStream, expected, events, data: events.map((event) => toEventData(stream, event)) };
+  return { stream, serverStream, expected, events, texts: events.map((event) => eventTexts(stream, event)) };
 };
 
 const unknownPosition = (): EventStoreError =>
@@ -220,12 +228,25 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     const after = positionOption('after', options.after);
     const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
     if (maxCount === 0) return [];
-    const prefixes = streamPrefixesOption(options.streamPrefixes);
+    return this.#scan(after, maxCount, streamPrefixesOption(options.streamPrefixes), toRecordedEvent);
+  }
+
+  async readChain(options: ReadChainOptions = {}): Promise<ChainedEvent[]> {
+    this.#assertOpen();
+    await this.#supported();
+    const after = positionOption('after', options.after);
+    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    if (maxCount === 0) return [];
+    return this.#scan(after, maxCount, undefined, toChainedEvent);
+  }
+
+  /** A page of our events in `$all` after `after`, mapped by `map`. */
+  async #scan<T>(after: number, maxCount: number, prefixes: readonly string[] | undefined, map: (event: ClientRecordedEvent, stream: string) => T): Promise<T[]> {
     // The server filters by stream name (system streams, other namespaces, other prefixes), so pages
     // are mostly ours; what its filter cannot tell apart (a prefix `c` also matches `checkpoint-`) is
     // dropped here, and pages double while they bring too little.
     const filter = clientStreamFilter(this.#naming, prefixes);
-    const found: RecordedEvent[] = [];
+    const found: T[] = [];
     let scanned = after;
     let from = readPositionAfter(after);
     let pageSize = Math.min(MAX_SCAN_PAGE, maxCount + 1);
@@ -241,7 +262,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
         progressed = true;
         const stream = matchStream(this.#naming, prefixes, event.streamId, event.type);
         if (stream === undefined) continue;
-        found.push(toRecordedEvent(event, stream));
+        found.push(map(event, stream));
         if (found.length === maxCount) return found;
       }
       if (page.length < pageSize || !progressed) return found;
@@ -306,7 +327,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     const stored = await mapConcurrently(serverStreams, HEAD_READ_CONCURRENCY, (serverStream) => this.#readHead(serverStream, 'append'));
     const heads = new Map(serverStreams.map((serverStream, i) => [serverStream, stored[i]]));
     const simulated = new Map<string, SimulatedStream>(
-      serverStreams.map((serverStream, i) => [serverStream, { version: stored[i]?.version ?? -1, pendingWrites: false }]),
+      serverStreams.map((serverStream, i) => [serverStream, { version: stored[i]?.version ?? -1, pendingWrites: false, hash: stored[i]?.hash ?? null }]),
     );
     const steps: Step[] = [];
     for (const append of appends) {
@@ -321,8 +342,14 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
         if (check !== 'matches') throw new ConcurrencyError(append.stream, String(append.expected), state.version);
         steps.push({ kind: 'check', append, version: state.version });
       } else if (check === 'matches') {
-        steps.push({ kind: 'write', append, version: state.version });
+        const { stream, events, texts } = append;
+        const hashes = chainHashes(
+          state.hash,
+          events.map((event, i) => ({ stream, version: state.version + 1 + i, id: event.id, type: event.type, metadata: texts[i]!.metadata, data: texts[i]!.data })),
+        );
+        steps.push({ kind: 'write', append, version: state.version, hashes });
         state.version += append.events.length;
+        state.hash = hashes.at(-1)!;
         state.pendingWrites = true;
       } else if (check === 'moved-on') {
         steps.push(state.pendingWrites ? { kind: 'recheck', append } : { kind: 'repeat', append, result: await this.#findRepeat(append, state.version) });
@@ -341,7 +368,9 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   async #commit(steps: readonly Step[], heads: ReadonlyMap<string, StreamHead | undefined>): Promise<AppendResult[]> {
     const writes = steps.filter((step): step is WriteStep => step.kind === 'write');
     if (writes.length > 0) {
-      const records = writes.flatMap((step) => step.append.data.map((record) => ({ streamName: step.append.serverStream, record })));
+      const records = writes.flatMap(({ append, hashes }) =>
+        append.events.map((event, i) => ({ streamName: append.serverStream, record: toEventData(event, append.texts[i]!, hashes[i]!) })),
+      );
       const exact = new Map<string, ConsistencyCheck>();
       const firstAttempt = new Map<string, ConsistencyCheck>();
       const checked = steps.filter((step): step is WriteStep | CheckStep => step.kind === 'write' || step.kind === 'check');
@@ -403,7 +432,10 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
             break;
           }
           const position = positions[recordIndex - 1] ?? (await this.#positionOf(append.serverStream, version));
-          current.set(append.serverStream, { version, position });
+          // A loose append that landed after another writer's events (`any` lets it) carries hashes
+          // chained to the head the check saw: verify reports that stream. The services append with
+          // exact revisions only.
+          current.set(append.serverStream, { version, position, hash: step.hashes.at(-1)! });
           results.push({ stream: append.stream, nextExpectedVersion: version, position, duplicate: false });
           break;
         }
@@ -537,7 +569,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     if (last === undefined) return undefined;
     const position = eventPosition(last.position);
     if (position === undefined) throw unknownPosition();
-    return { version: Number(last.revision), position };
+    return { version: Number(last.revision), position, hash: storedChainHash(last) };
   }
 
   /** The stored events of a stream; a stream that does not exist reads as empty. */

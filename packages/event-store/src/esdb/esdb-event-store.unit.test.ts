@@ -4,7 +4,7 @@ import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.j
 import type { NewEvent, RecordedEvent } from '../event-store.port.js';
 import type { EventStoreDBClientLike } from './esdb-client.port.js';
 import { createEsdbEventStore, type EsdbEventStore } from './esdb-event-store.js';
-import { EVENT_ID_METADATA_KEY, toEventData } from './event-mapping.js';
+import { EVENT_ID_METADATA_KEY, eventTexts, toEventData } from './event-mapping.js';
 import { eventUuid } from './event-uuid.js';
 import { InMemoryEsdbServer } from '../testing/in-memory-esdb-client.js';
 
@@ -124,7 +124,7 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       const server = new InMemoryEsdbServer();
       const { store } = open(server);
       await store.append('ticket-1', [event('a')], { expectedVersion: 'no_stream' });
-      const theirs = (id: string) => toEventData('ticket-1', event(id));
+      const theirs = (id: string) => toEventData(event(id), eventTexts('ticket-1', event(id)), 'f'.repeat(64));
 
       // Our decision was made at revision 0: a stale decision is the caller's ConcurrencyError.
       server.beforeNextWrite(() => void server.append('ticket-1', [theirs('theirs')], 0n));

@@ -1,4 +1,5 @@
 import { jsonEvent, type EventData, type JSONType, type RecordedEvent as ClientRecordedEvent } from '@kurrent/kurrentdb-client';
+import type { ChainedEvent } from '../chain/event-hash.js';
 import { EventStoreError } from '../errors.js';
 import type { EventMetadata, Json, NewEvent, RecordedEvent } from '../event-store.port.js';
 import { invalidArgument, toJsonText } from '../validate-arguments.js';
@@ -16,24 +17,57 @@ import { eventUuid } from './event-uuid.js';
  */
 export const EVENT_ID_METADATA_KEY = 'tickets.id';
 export const METADATA_PROPERTY = 'tickets.metadata';
+/** The event's chain hash (`chain/event-hash.ts`), computed at append from the head at the expected revision. */
+export const CHAIN_HASH_PROPERTY = 'tickets.hash';
 /** Where earlier versions of this adapter (single-stream appends, JSON metadata) kept our id. */
 export const LEGACY_EVENT_ID_METADATA_KEY = '$tickets.id';
 
-/** One of our events as the client sends it: JSON data, our id and metadata as properties. */
-export function toEventData(stream: string, event: NewEvent): EventData {
-  const metadata = event.metadata ?? {};
+/** An event's metadata and data as JSON text: what its chain hash covers. Validates the event. */
+export interface EventTexts {
+  readonly metadata: string;
+  readonly data: string;
+}
+
+export function eventTexts(stream: string, event: NewEvent): EventTexts {
   // The server's own records have `$` types; readers of `$all` skip them, so ours must not look alike.
   if (event.type.startsWith('$')) throw invalidArgument(`stream ${stream}: event ${event.id} has type ${event.type}; types starting with $ are reserved by KurrentDB`);
   // Fail as a bad argument here rather than as a TypeError inside the client's JSON.stringify.
-  toJsonText(stream, event.id, event.data);
-  const metadataText = toJsonText(stream, event.id, metadata);
+  const data = toJsonText(stream, event.id, event.data);
+  return { metadata: toJsonText(stream, event.id, event.metadata ?? {}), data };
+}
+
+/** One of our events as the client sends it: JSON data, our id, metadata and chain hash as properties. */
+export function toEventData(event: NewEvent, texts: EventTexts, hash: string): EventData {
   return jsonEvent({
     id: eventUuid(event.id),
     type: event.type,
-    // The client types data as object, array or string; it serialises any JSON value the same way.
+    // The client types data as object, array or string; it serialises any JSON value the same way
+    // (JSON.stringify, as `texts.data`), so the data read back stringifies to what the hash covers.
     data: event.data as JSONType,
-    metadata: { [EVENT_ID_METADATA_KEY]: event.id, [METADATA_PROPERTY]: metadataText },
+    metadata: { [EVENT_ID_METADATA_KEY]: event.id, [METADATA_PROPERTY]: texts.metadata, [CHAIN_HASH_PROPERTY]: hash },
   });
+}
+
+/** The chain hash stored with an event; null for events written before the chain (or by others). */
+export function storedChainHash(event: ClientRecordedEvent): string | null {
+  const hash = isPlainObject(event.metadata) ? event.metadata[CHAIN_HASH_PROPERTY] : undefined;
+  return typeof hash === 'string' ? hash : null;
+}
+
+/** A stored event as stored, with its chain hash: the texts the hash covers. */
+export function toChainedEvent(event: ClientRecordedEvent, stream: string): ChainedEvent {
+  const recorded = toRecordedEvent(event, stream);
+  const text = isPlainObject(event.metadata) ? event.metadata[METADATA_PROPERTY] : undefined;
+  return {
+    position: recorded.position,
+    stream,
+    version: recorded.version,
+    id: recorded.id,
+    type: recorded.type,
+    metadata: typeof text === 'string' ? text : JSON.stringify(recorded.metadata),
+    data: typeof recorded.data === 'string' && !event.isJson ? recorded.data : JSON.stringify(recorded.data),
+    hash: storedChainHash(event),
+  };
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);

@@ -1,6 +1,16 @@
 import type { RecordedEvent as ClientRecordedEvent } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
-import { EVENT_ID_METADATA_KEY, LEGACY_EVENT_ID_METADATA_KEY, METADATA_PROPERTY, storedEventId, toEventData, toRecordedEvent } from './event-mapping.js';
+import {
+  CHAIN_HASH_PROPERTY,
+  EVENT_ID_METADATA_KEY,
+  eventTexts,
+  LEGACY_EVENT_ID_METADATA_KEY,
+  METADATA_PROPERTY,
+  storedEventId,
+  toEventData as toEventDataWithHash,
+  toRecordedEvent,
+} from './event-mapping.js';
+import type { NewEvent } from '../event-store.port.js';
 import { eventUuid } from './event-uuid.js';
 
 const stored = (fields: Partial<ClientRecordedEvent> & Record<string, unknown>): ClientRecordedEvent =>
@@ -17,6 +27,9 @@ const stored = (fields: Partial<ClientRecordedEvent> & Record<string, unknown>):
     ...fields,
   }) as ClientRecordedEvent;
 
+const HASH = 'f'.repeat(64);
+const toEventData = (stream: string, event: NewEvent) => toEventDataWithHash(event, eventTexts(stream, event), HASH);
+
 describe('event mapping', () => {
   it('sends JSON with a UUID derived from our id, our id and our metadata as string properties', () => {
     const data = toEventData('ticket-1', { id: 'in-1:0', type: 'TicketOpened', data: { subject: 'x' }, metadata: { correlationId: 'in-1', hops: 2 } });
@@ -25,11 +38,15 @@ describe('event mapping', () => {
       contentType: 'application/json',
       type: 'TicketOpened',
       data: { subject: 'x' },
-      metadata: { [EVENT_ID_METADATA_KEY]: 'in-1:0', [METADATA_PROPERTY]: '{"correlationId":"in-1","hops":2}' },
+      metadata: { [EVENT_ID_METADATA_KEY]: 'in-1:0', [METADATA_PROPERTY]: '{"correlationId":"in-1","hops":2}', [CHAIN_HASH_PROPERTY]: HASH },
     });
     // The multi-stream append takes string property values only.
     expect(Object.values(data.metadata as object).every((value) => typeof value === 'string')).toBe(true);
-    expect(toEventData('ticket-1', { id: 'a', type: 'T', data: null }).metadata).toEqual({ [EVENT_ID_METADATA_KEY]: 'a', [METADATA_PROPERTY]: '{}' });
+    expect(toEventData('ticket-1', { id: 'a', type: 'T', data: null }).metadata).toEqual({
+      [EVENT_ID_METADATA_KEY]: 'a',
+      [METADATA_PROPERTY]: '{}',
+      [CHAIN_HASH_PROPERTY]: HASH,
+    });
   });
 
   it('refuses what it cannot send faithfully, as INVALID_ARGUMENT', () => {

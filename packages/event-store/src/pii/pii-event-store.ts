@@ -6,11 +6,13 @@ import type {
   Json,
   NewEvent,
   ReadAllOptions,
+  ReadChainOptions,
   ReadStreamOptions,
   RecordedEvent,
   StreamAppend,
   SubscribeOptions,
 } from '../event-store.port.js';
+import type { ChainedEvent } from '../chain/event-hash.js';
 import { EventStoreError } from '../errors.js';
 import { compilePaths, sealedCopy, slotsAt, type CompiledPaths } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
@@ -75,6 +77,11 @@ class PiiCodecStore implements PiiEventStore {
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return this.#openAll(await this.#inner.readStream(stream, options));
+  }
+
+  /** As stored, sealed: the chain covers the sealed values, so erasing a key leaves it whole. */
+  readChain(options?: ReadChainOptions): Promise<ChainedEvent[]> {
+    return this.#inner.readChain(options);
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {

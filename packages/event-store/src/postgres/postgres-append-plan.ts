@@ -1,3 +1,4 @@
+import { eventHash } from '../chain/event-hash.js';
 import { ConcurrencyError, IdempotencyError } from '../errors.js';
 import type { ExpectedVersion, NewEvent } from '../event-store.port.js';
 import { assertExpectedVersion, assertNewEvents, assertStreamName, toJsonText } from '../validate-arguments.js';
@@ -30,6 +31,8 @@ export function prepareAppend(stream: string, events: readonly NewEvent[], expec
 export interface StreamHead {
   readonly version: number;
   readonly position: number;
+  /** Its chain hash; null when it was written before the chain. */
+  readonly hash: string | null;
 }
 
 /** A stored event of the append's stream that carries one of the append's ids. */
@@ -56,6 +59,8 @@ export interface PlannedRow {
   readonly type: string;
   readonly metadata: string;
   readonly data: string;
+  /** Chain hash: the row after the stream's head, or after the previous row of the plan on the stream. */
+  readonly hash: string;
 }
 
 /** Where a result's position comes from: a stored event, or a row of this plan once inserted. */
@@ -82,6 +87,8 @@ class StreamTrack {
   constructor(
     readonly storedVersion: number,
     readonly storedPosition: number,
+    /** The hash the next row chains to: the stored head's, then each pending row's. */
+    public lastHash: string | null,
   ) {}
 
   get version(): number {
@@ -117,7 +124,9 @@ export function planAppends(
       const event = events[i]!;
       track.pendingRows.push(rows.length);
       track.pendingIds.push(event.id);
-      rows.push({ stream, version: track.version, id: event.id, type: event.type, metadata: append.metadata[i]!, data: append.data[i]! });
+      const row = { stream, version: track.version, id: event.id, type: event.type, metadata: append.metadata[i]!, data: append.data[i]! };
+      track.lastHash = eventHash(track.lastHash, row);
+      rows.push({ ...row, hash: track.lastHash });
     }
     return { stream, nextExpectedVersion: track.version, duplicate: false, position: track.headPosition };
   };
@@ -128,7 +137,7 @@ export function planAppends(
     let track = tracks.get(stream);
     if (track === undefined) {
       const head = heads.get(stream);
-      track = new StreamTrack(head?.version ?? -1, head?.position ?? 0);
+      track = new StreamTrack(head?.version ?? -1, head?.position ?? 0, head?.hash ?? null);
       tracks.set(stream, track);
     }
     const stored = needsStoredIds(append, heads.get(stream)) ? storedIdsOf(storedIds, index) : new Map<string, StoredId[]>();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventHash } from '../chain/event-hash.js';
 import { ConcurrencyError, IdempotencyError } from '../errors.js';
 import type { ExpectedVersion } from '../event-store.port.js';
 import { needsStoredIds, planAppends, prepareAppend } from './postgres-append-plan.js';
@@ -9,7 +10,7 @@ const append = (stream: string, ids: string[], expected?: ExpectedVersion) =>
 
 describe('planAppends', () => {
   it('numbers new rows after the head, and later appends of the call after earlier ones', () => {
-    const heads = new Map<string, StreamHead>([['s', { version: 4, position: 40 }]]);
+    const heads = new Map<string, StreamHead>([['s', { version: 4, position: 40, hash: null }]]);
     const plan = planAppends([append('s', ['a'], 4), append('t', ['b', 'c'], 'no_stream'), append('s', ['d'], 5)], heads, new Map());
     expect(plan.rows.map((row) => [row.stream, row.version, row.id])).toEqual([
       ['s', 5, 'a'],
@@ -24,6 +25,16 @@ describe('planAppends', () => {
     ]);
   });
 
+  it('chains each row to the stored head hash, and later rows of a stream to the earlier ones of the call', () => {
+    const head = 'a'.repeat(64);
+    const heads = new Map<string, StreamHead>([['s', { version: 4, position: 40, hash: head }]]);
+    const plan = planAppends([append('s', ['a'], 4), append('t', ['b'], 'no_stream'), append('s', ['d'], 5)], heads, new Map());
+    const [a, b, d] = plan.rows;
+    expect(a!.hash).toBe(eventHash(head, a!));
+    expect(b!.hash).toBe(eventHash(null, b!));
+    expect(d!.hash).toBe(eventHash(a!.hash, d!));
+  });
+
   it('takes a repeat of an earlier append of the same call as a duplicate of its rows', () => {
     const plan = planAppends([append('s', ['a', 'b'], 'no_stream'), append('s', ['a', 'b'], 'no_stream'), append('s', ['b'], 'any')], new Map(), new Map());
     expect(plan.rows).toHaveLength(2);
@@ -35,7 +46,7 @@ describe('planAppends', () => {
   });
 
   it('tells a stored repeat, a partial match and a conflict apart, from the stored ids it was given', () => {
-    const heads = new Map<string, StreamHead>([['s', { version: 2, position: 30 }]]);
+    const heads = new Map<string, StreamHead>([['s', { version: 2, position: 30, hash: null }]]);
     const stored = (rows: StoredId[]) => new Map([[0, rows]]);
     const repeat = append('s', ['b', 'c'], 0);
     expect(needsStoredIds(repeat, heads.get('s'))).toBe(true);
@@ -48,7 +59,7 @@ describe('planAppends', () => {
   });
 
   it('an empty append only checks, and reports the head it found', () => {
-    const heads = new Map<string, StreamHead>([['s', { version: 2, position: 30 }]]);
+    const heads = new Map<string, StreamHead>([['s', { version: 2, position: 30, hash: null }]]);
     expect(planAppends([append('s', [], 2), append('u', [], 'no_stream')], heads, new Map())).toEqual({
       rows: [],
       results: [

@@ -26,6 +26,9 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 /** Versions are int4: a larger expected version cannot hold, and the long way says so. */
 const INT32_MAX = 2_147_483_647;
 
+/** Stream heads remembered for chaining: dropped all at once at the bound (simpler than an LRU, costs a read per stream after). */
+const TIP_CACHE_LIMIT = 100_000;
+
 /** What a statement that inserted rows reports: positions, streams and versions, in position order. */
 type Inserted = [positions: string[] | null, streams: string[] | null, versions: number[] | null];
 
@@ -40,6 +43,12 @@ type Inserted = [positions: string[] | null, streams: string[] | null, versions:
  */
 export class PostgresAppender {
   readonly #options: AppenderOptions;
+  /**
+   * The chain hash of the last event this appender wrote or read on each stream, by revision: an
+   * append expecting revision N chains to the hash of the event at N, which never changes once
+   * committed, so a remembered one saves a read on the short way.
+   */
+  readonly #tips = new Map<string, { readonly version: number; readonly hash: string | null }>();
 
   constructor(options: AppenderOptions) {
     this.#options = options;
@@ -66,15 +75,17 @@ export class PostgresAppender {
         const state = { mayHoldPositionLock: false, maybeCommitted: false };
         try {
           if (short) {
-            const results = await this.#appendShort(connection.client, appends, streams, state);
+            const done = await this.#appendShort(connection.client, appends, streams, state);
             short = false;
-            if (results !== undefined) {
+            if (done !== undefined) {
               connection.release(false);
+              this.#remember(done.plan);
               this.#options.onCommitted();
-              return results;
+              return done.results;
             }
           }
-          const { results, wrote } = await this.#appendLong(connection.client, appends, streams, state);
+          const { results, wrote, plan } = await this.#appendLong(connection.client, appends, streams, state);
+          this.#remember(plan);
           connection.release(false);
           if (wrote) this.#options.onCommitted();
           return results;
@@ -95,14 +106,15 @@ export class PostgresAppender {
     appends: readonly PreparedAppend[],
     streams: readonly string[],
     state: { mayHoldPositionLock: boolean; maybeCommitted: boolean },
-  ): Promise<AppendResult[] | undefined> {
+  ): Promise<{ results: AppendResult[]; plan: AppendPlan } | undefined> {
     // The version each stream is expected at by the first append naming it; -1 for none.
     const expected = new Map<string, number>();
     for (const append of appends) {
       if (!expected.has(append.stream)) expected.set(append.stream, typeof append.expected === 'number' ? append.expected : -1);
     }
+    const hashes = await this.#hashesAt(client, expected);
     const guessed = new Map<string, StreamHead>();
-    for (const [stream, version] of expected) if (version >= 0) guessed.set(stream, { version, position: Number.NaN });
+    for (const [stream, version] of expected) if (version >= 0) guessed.set(stream, { version, position: Number.NaN, hash: hashes.get(stream) ?? null });
     let plan: AppendPlan;
     try {
       plan = planAppends(appends, guessed, new Map());
@@ -133,7 +145,37 @@ export class PostgresAppender {
     state.mayHoldPositionLock = false;
     const [moved, ...inserted] = rows[0]!;
     if (moved > 0) return undefined;
-    return resultsOf(plan, positionsOf(plan, inserted));
+    return { results: resultsOf(plan, positionsOf(plan, inserted)), plan };
+  }
+
+  /**
+   * The chain hash of the event at each expected revision (-1: none, a new stream): remembered, or
+   * read in one query. A revision with no event leaves its stream out; the append's check then fails.
+   */
+  async #hashesAt(client: pg.ClientBase, expected: ReadonlyMap<string, number>): Promise<Map<string, string | null>> {
+    const hashes = new Map<string, string | null>();
+    const missing: [streams: string[], versions: number[]] = [[], []];
+    for (const [stream, version] of expected) {
+      if (version < 0) continue;
+      const tip = this.#tips.get(stream);
+      if (tip?.version === version) hashes.set(stream, tip.hash);
+      else {
+        missing[0].push(stream);
+        missing[1].push(version);
+      }
+    }
+    if (missing[0].length > 0) {
+      const { rows } = await client.query<[string, string | null]>({ ...this.#options.statements.hashesAt, values: missing, rowMode: 'array' });
+      for (const [stream, hash] of rows) hashes.set(stream, hash);
+    }
+    return hashes;
+  }
+
+  /** The heads a committed plan leaves, for the next append's chain. */
+  #remember(plan: AppendPlan): void {
+    if (plan.rows.length === 0) return;
+    if (this.#tips.size + plan.rows.length > TIP_CACHE_LIMIT) this.#tips.clear();
+    for (const row of plan.rows) this.#tips.set(row.stream, { version: row.version, hash: row.hash });
   }
 
   /** The long way: one explicit transaction that reads the heads under the stream locks. */
@@ -142,7 +184,7 @@ export class PostgresAppender {
     appends: readonly PreparedAppend[],
     streams: readonly string[],
     state: { mayHoldPositionLock: boolean; maybeCommitted: boolean },
-  ): Promise<{ results: AppendResult[]; wrote: boolean }> {
+  ): Promise<{ results: AppendResult[]; wrote: boolean; plan: AppendPlan }> {
     state.maybeCommitted = false;
     await client.query('BEGIN');
     await client.query({ ...this.#options.statements.lockStreams, values: this.#options.locks.streamLocks(streams), rowMode: 'array' });
@@ -160,14 +202,14 @@ export class PostgresAppender {
     }
     state.maybeCommitted = true;
     await client.query('COMMIT');
-    return { results: resultsOf(plan, positions), wrote: plan.rows.length > 0 };
+    return { results: resultsOf(plan, positions), wrote: plan.rows.length > 0, plan };
   }
 
   /** Reads the heads (under the stream locks) and, when a repeat must be told from a conflict, the stored ids. */
   async #plan(client: pg.ClientBase, appends: readonly PreparedAppend[], streams: readonly string[]): Promise<AppendPlan> {
     const heads = new Map<string, StreamHead>();
-    const { rows } = await client.query<[string, number, string]>({ ...this.#options.statements.heads, values: [streams], rowMode: 'array' });
-    for (const [stream, version, position] of rows) heads.set(stream, { version, position: Number(position) });
+    const { rows } = await client.query<[string, number, string, string | null]>({ ...this.#options.statements.heads, values: [streams], rowMode: 'array' });
+    for (const [stream, version, position, hash] of rows) heads.set(stream, { version, position: Number(position), hash });
 
     const storedIds = new Map<number, StoredId[]>();
     const lookup: [streams: string[], ids: string[], appendIndexes: number[]] = [[], [], []];
@@ -210,9 +252,9 @@ export class PostgresAppender {
   }
 }
 
-/** The plan's rows as the parallel arrays the INSERT unnests: stream, version, id, type, metadata, data. */
-function columnsOf(plan: AppendPlan): [string[], number[], string[], string[], string[], string[]] {
-  const columns: [string[], number[], string[], string[], string[], string[]] = [[], [], [], [], [], []];
+/** The plan's rows as the parallel arrays the INSERT unnests: stream, version, id, type, metadata, data, hash. */
+function columnsOf(plan: AppendPlan): [string[], number[], string[], string[], string[], string[], string[]] {
+  const columns: [string[], number[], string[], string[], string[], string[], string[]] = [[], [], [], [], [], [], []];
   for (const row of plan.rows) {
     columns[0].push(row.stream);
     columns[1].push(row.version);
@@ -220,6 +262,7 @@ function columnsOf(plan: AppendPlan): [string[], number[], string[], string[], s
     columns[3].push(row.type);
     columns[4].push(row.metadata);
     columns[5].push(row.data);
+    columns[6].push(row.hash);
   }
   return columns;
 }

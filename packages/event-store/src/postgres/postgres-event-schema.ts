@@ -42,6 +42,10 @@ const eventSteps = (schema: string): readonly (readonly string[])[] => {
          updated_at timestamptz NOT NULL DEFAULT now()
        )`,
     ],
+    // 2. The chain hash of each event (`chain/event-hash.ts`). A nullable column without a default
+    //    changes the catalog only: no row is rewritten, so it is instant on a large store. Events
+    //    written before keep NULL: outside the chain.
+    [`ALTER TABLE ${s}.events ADD COLUMN hash text`],
   ];
 };
 

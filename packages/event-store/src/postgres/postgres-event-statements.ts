@@ -34,14 +34,14 @@ export function eventStatements(schema: string) {
     );
   const byPrefixes = new Map<number, Statement>();
 
-  // The rows to insert, as six parallel arrays from parameter $first on: stream, version, id, type,
-  // metadata, data.
+  // The rows to insert, as seven parallel arrays from parameter $first on: stream, version, id, type,
+  // metadata, data, hash.
   const rowsFrom = (first: number): string => {
     const p = (offset: number): string => `$${first + offset}`;
-    return `unnest(${p(0)}::text[], ${p(1)}::int[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[])
-            AS r(stream, version, id, type, metadata, data)`;
+    return `unnest(${p(0)}::text[], ${p(1)}::int[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::text[])
+            AS r(stream, version, id, type, metadata, data, hash)`;
   };
-  const insertColumns = `INSERT INTO ${events} (stream, version, id, type, recorded_at, metadata, data)`;
+  const insertColumns = `INSERT INTO ${events} (stream, version, id, type, recorded_at, metadata, data, hash)`;
 
   // The position lock is taken by a CTE that every inserted row joins, so before the first row gets its
   // position (and the transaction its xid). The outer query joins that CTE (taken once, whatever
@@ -67,7 +67,7 @@ export function eventStatements(schema: string) {
        ${options.after === undefined ? '' : `FROM ${options.after.map((cte, i) => `(SELECT count(*) FROM ${cte}) before_${i}`).join(', ')}`}),
      inserted AS (
        ${insertColumns}
-       SELECT r.stream, r.version, r.id, r.type, ${options.recordedAt}::timestamptz, r.metadata, r.data
+       SELECT r.stream, r.version, r.id, r.type, ${options.recordedAt}::timestamptz, r.metadata, r.data, r.hash
        FROM position_lock, ${rowsFrom(options.firstRow)}
        ${options.onlyIf === undefined ? '' : `WHERE ${options.onlyIf}`}
        RETURNING position, stream, version)
@@ -97,11 +97,26 @@ export function eventStatements(schema: string) {
       `SELECT (SELECT position FROM ${events} ORDER BY position DESC LIMIT 1),
               (SELECT position FROM ${events} WHERE tx < ${xmin} ORDER BY position DESC LIMIT 1)`,
     ),
-    /** The last event of each stream of $1 that exists: stream, version, position. */
+    /** The last event of each stream of $1 that exists: stream, version, position, chain hash. */
     heads: named(
       'hs',
-      `SELECT s.stream, h.version, h.position FROM unnest($1::text[]) AS s(stream)
-       CROSS JOIN LATERAL (SELECT version, position FROM ${events} e WHERE e.stream = s.stream ORDER BY version DESC LIMIT 1) h`,
+      `SELECT s.stream, h.version, h.position, h.hash FROM unnest($1::text[]) AS s(stream)
+       CROSS JOIN LATERAL (SELECT version, position, hash FROM ${events} e WHERE e.stream = s.stream ORDER BY version DESC LIMIT 1) h`,
+    ),
+    /**
+     * The chain hashes of the events at (stream $1, revision $2): what appends expecting those revisions
+     * chain to. A stored event never changes, so this needs no lock; a missing row means the append
+     * cannot hold, which its own check finds.
+     */
+    hashesAt: named(
+      'ha',
+      `SELECT e.stream, e.hash FROM unnest($1::text[], $2::int[]) AS q(stream, version)
+       JOIN ${events} e ON e.stream = q.stream AND e.version = q.version`,
+    ),
+    /** Events with their chain hashes after position $1, up to the settled head $2, at most $3. */
+    readChain: named(
+      'rc',
+      `SELECT ${EVENT_COLUMNS}, hash FROM ${events} WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
     ),
     /** Stored events whose (stream, id) is in ($1, $2), tagged with the append index $3 they were asked for. */
     storedIds: named(
@@ -112,15 +127,15 @@ export function eventStatements(schema: string) {
     /** Stream locks for the rest of the transaction: keys $1, exclusive gate $2. */
     lockStreams: named('lk', takeStreamLocks('$1', '$2')),
     /**
-     * Inside a transaction that holds its stream locks and has checked its heads: rows $1–$6,
-     * recorded_at $7, position lock key $8, channel $9.
+     * Inside a transaction that holds its stream locks and has checked its heads: rows $1–$7,
+     * recorded_at $8, position lock key $9, channel $10.
      */
-    insert: named('in', `WITH ${section({ lockKey: '$8', recordedAt: '$7', firstRow: 1, notify: '$9' })}`),
+    insert: named('in', `WITH ${section({ lockKey: '$9', recordedAt: '$8', firstRow: 1, notify: '$10' })}`),
     /**
      * The whole append in one statement (and its own transaction), for calls whose every append has
      * events and an exact expected version: stream locks ($1 keys, $2 exclusive gate), then the check
      * that each stream's head is still the expected one ($4 streams, $5 versions, -1 for none), then the
-     * insert (rows $6–$11, recorded_at $12) inside the position lock ($3), NOTIFY on $13. Nothing is
+     * insert (rows $6–$12, recorded_at $13) inside the position lock ($3), NOTIFY on $14. Nothing is
      * inserted if a head moved: `moved` says how many did, and the caller decides again the long way.
      *
      * The check reads the statement's snapshot, taken before the stream locks were granted, so it may
@@ -136,9 +151,9 @@ export function eventStatements(schema: string) {
          WHERE x.expected <> coalesce((SELECT max(e.version) FROM ${events} e WHERE e.stream = x.stream), -1)),
        ${section({
          lockKey: '$3',
-         recordedAt: '$12',
+         recordedAt: '$13',
          firstRow: 6,
-         notify: '$13',
+         notify: '$14',
          // The check runs before the position lock, so that the lock is held for the insert alone.
          after: ['stream_locks', 'moved'],
          onlyIf: 'NOT EXISTS (SELECT 1 FROM moved)',

@@ -4,6 +4,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import pg from 'pg';
 import { waitFor } from '@tickets/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkStoreChain } from '../chain/chain-check.js';
 import { ConcurrencyError, EventStoreError } from '../errors.js';
 import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port.js';
 import { describeEventStoreContract } from '../testing/event-store-contract.js';
@@ -126,9 +127,34 @@ describe('PostgreSQL adapter', () => {
       await (await open(schema)).close();
       await (await open(schema)).close();
       const { rows } = await admin.query(`SELECT component, version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ component: 'event-store', version: EVENT_SCHEMA_VERSION }]);
+      expect(rows).toEqual(Array.from({ length: EVENT_SCHEMA_VERSION }, (_, i) => ({ component: 'event-store', version: i + 1 })));
       const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
       expect(tables.rows.map((row: { table_name: string }) => row.table_name)).toEqual(['checkpoints', 'events', 'schema_migrations']);
+    });
+
+    it('adds the chain to a store written before it: old events stay unchained, new ones chain from there', async () => {
+      const schema = freshSchema();
+      try {
+        const first = await open(schema);
+        await first.close();
+        // Back to schema 1 with two events written then, as an earlier version left it.
+        await admin.query(`ALTER TABLE "${schema}".events DROP COLUMN hash`);
+        await admin.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
+        await admin.query(`INSERT INTO "${schema}".events (recorded_at, version, stream, id, type, metadata, data)
+          VALUES (now(), 0, 'ticket-1', 'a', 'T', '{}', '{"n":0}'), (now(), 1, 'ticket-1', 'b', 'T', '{}', '{"n":1}')`);
+        const store = await open(schema);
+        try {
+          expect((await store.readStream('ticket-1')).map((event) => event.data)).toEqual([{ n: 0 }, { n: 1 }]);
+          await store.append('ticket-1', [{ id: 'c', type: 'T', data: { n: 2 } }], { expectedVersion: 1 });
+          await store.append('ticket-1', [{ id: 'd', type: 'T', data: { n: 3 } }]);
+          expect((await store.readChain()).map((event) => event.hash === null)).toEqual([true, true, false, false]);
+          expect(await checkStoreChain(store)).toMatchObject({ ok: true, unchained: 2, chainsStartingLate: 1, head: { events: 2 } });
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await dropSchema(schema);
+      }
     });
 
     it('is safe when several processes start at once on a new schema', async () => {
@@ -136,7 +162,7 @@ describe('PostgreSQL adapter', () => {
       const stores = await Promise.all(Array.from({ length: 6 }, () => open(schema)));
       await Promise.all(stores.map((store) => store.close()));
       const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".schema_migrations`);
-      expect(rows[0].n).toBe(1);
+      expect(rows[0].n).toBe(EVENT_SCHEMA_VERSION);
     });
 
     it('refuses a schema newer than this code', async () => {

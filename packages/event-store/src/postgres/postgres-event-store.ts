@@ -1,4 +1,5 @@
 import { retry } from '@tickets/retry';
+import type { ChainedEvent } from '../chain/event-hash.js';
 import { CommitSignal } from '../commit-signal.js';
 import { EventStoreError } from '../errors.js';
 import type {
@@ -7,6 +8,7 @@ import type {
   ExpectedVersion,
   NewEvent,
   ReadAllOptions,
+  ReadChainOptions,
   ReadStreamOptions,
   RecordedEvent,
   StreamAppend,
@@ -267,6 +269,19 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
       if ((row?.[0] ?? null) === (row?.[1] ?? null) || performance.now() >= deadline || this.#closed) return settled;
       await sleep(pause);
     }
+  }
+
+  async readChain(options: ReadChainOptions = {}): Promise<ChainedEvent[]> {
+    this.#assertOpen();
+    const after = positionOption('after', options.after);
+    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    if (maxCount === 0) return [];
+    // Only settled positions: a page never skips a commit that lands below it later.
+    const settled = await this.headPosition();
+    if (settled <= after) return [];
+    type ChainRow = [position: string, stream: string, version: number, id: string, type: string, metadata: string, data: string, hash: string | null];
+    const rows = await this.#query<ChainRow>('readChain', this.#sql.readChain, [after, settled, maxCount]);
+    return rows.map(([position, stream, version, id, type, metadata, data, hash]) => ({ position: Number(position), stream, version, id, type, metadata, data, hash }));
   }
 
   async streamVersions(streams: readonly string[]): Promise<Map<string, number>> {

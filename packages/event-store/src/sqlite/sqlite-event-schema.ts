@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 
 /** Schema revision recorded in `PRAGMA user_version`; each step below upgrades from the one before. */
-export const EVENT_SCHEMA_VERSION = 1;
+export const EVENT_SCHEMA_VERSION = 2;
 
 const MIGRATIONS: readonly string[] = [
   // 1. `position` aliases the rowid: SQLite gives max+1 inside the one write transaction, so positions
@@ -21,6 +21,9 @@ const MIGRATIONS: readonly string[] = [
      data        TEXT    NOT NULL,
      UNIQUE (stream, version)
    ) STRICT`,
+  // 2. The chain hash of each event (`chain/event-hash.ts`). Adding a nullable column rewrites no row,
+  //    so it is instant on a large store; events written before keep NULL: outside the chain.
+  `ALTER TABLE events ADD COLUMN hash TEXT`,
 ];
 
 const userVersion = (database: DatabaseSync): number => {

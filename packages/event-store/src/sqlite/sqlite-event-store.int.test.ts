@@ -10,6 +10,8 @@ import { describeEventStoreContract } from '../testing/event-store-contract.js';
 import { openSqlite } from './open-sqlite.js';
 import { createSqliteCheckpointStore } from './sqlite-checkpoint-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
+import { EVENT_SCHEMA_VERSION } from './sqlite-event-schema.js';
+import { checkStoreChain } from '../chain/chain-check.js';
 
 const temporaryDirectories: string[] = [];
 const newDatabasePath = async (): Promise<string> => {
@@ -107,6 +109,30 @@ describe('SQLite event store', () => {
     }
   });
 
+  it('upgrades a store written before the hash chain in place: old events stay unchained, new ones chain from there', async () => {
+    const path = await newDatabasePath();
+    const legacy = new DatabaseSync(path);
+    // Schema 1 as an earlier version created it, with two events of one stream.
+    legacy.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL, id TEXT NOT NULL,
+      type TEXT NOT NULL, recorded_at TEXT NOT NULL, metadata TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (stream, version)) STRICT`);
+    legacy.exec(`INSERT INTO events (stream, version, id, type, recorded_at, metadata, data) VALUES
+      ('ticket-1', 0, 'a', 'T', '2026-01-01T00:00:00.000Z', '{}', '{"n":0}'), ('ticket-1', 1, 'b', 'T', '2026-01-01T00:00:00.000Z', '{}', '{"n":1}')`);
+    legacy.exec('PRAGMA user_version = 1');
+    legacy.close();
+
+    const store = createSqliteEventStore({ path });
+    try {
+      expect((await store.readStream('ticket-1')).map((event) => event.data)).toEqual([{ n: 0 }, { n: 1 }]);
+      await store.append('ticket-1', [{ id: 'c', type: 'T', data: { n: 2 } }], { expectedVersion: 1 });
+      await store.append('ticket-2', [{ id: 'd', type: 'T', data: {} }], { expectedVersion: 'no_stream' });
+      expect((await store.readChain()).map((event) => event.hash === null)).toEqual([true, true, false, false]);
+      const report = await checkStoreChain(store);
+      expect(report).toMatchObject({ ok: true, unchained: 2, lastUnchainedPosition: 2, chainsStartingLate: 1, head: { events: 2, position: 4 } });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('opens in WAL mode with synchronous=NORMAL and a busy timeout, creating the directory', async () => {
     const path = join(await newDatabasePath(), '..', 'nested', 'deeper', 'events.db');
     const store = createSqliteEventStore({ path });
@@ -118,7 +144,7 @@ describe('SQLite event store', () => {
       expect(database.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
       expect(database.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 });
       expect(database.prepare('PRAGMA busy_timeout').get()).toEqual({ timeout: 5000 });
-      expect(database.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
+      expect(database.prepare('PRAGMA user_version').get()).toEqual({ user_version: EVENT_SCHEMA_VERSION });
     } finally {
       database.close();
     }

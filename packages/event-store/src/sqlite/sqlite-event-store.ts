@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { chainHashes, type ChainedEvent } from '../chain/event-hash.js';
 import { CommitSignal } from '../commit-signal.js';
 import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
 import type {
@@ -7,6 +8,7 @@ import type {
   ExpectedVersion,
   NewEvent,
   ReadAllOptions,
+  ReadChainOptions,
   ReadStreamOptions,
   RecordedEvent,
   StreamAppend,
@@ -45,14 +47,23 @@ export interface SqliteEventStore extends EventStore {
 const DEFAULT_POLL_INTERVAL_MS = 100;
 const DEFAULT_READ_ALL_COUNT = 1000;
 const DEFAULT_BATCH_SIZE = 1000;
+/** Stream tips remembered for chaining: dropped all at once at the bound (a head read per stream after). */
+const TIP_CACHE_LIMIT = 100_000;
 /** SQLite's "no limit". */
 const UNLIMITED = -1;
 
 const COLUMNS = 'position, stream, version, id, type, metadata, data';
 /** Rows are read as arrays (no per-row key objects), in the order of COLUMNS. */
 type EventRow = [position: number, stream: string, version: number, id: string, type: string, metadata: string, data: string];
-type HeadRow = [version: number, position: number];
+type HeadRow = [version: number, position: number, hash: string | null];
+type ChainRow = [position: number, stream: string, version: number, id: string, type: string, metadata: string, data: string, hash: string | null];
 type RunRow = [version: number, id: string, position: number];
+
+/** What one append did, and the hash of its stream's head after it. */
+interface Outcome {
+  readonly result: AppendResult;
+  readonly hash: string | null;
+}
 
 /** One append, validated and serialised before the write lock is taken. */
 interface PreparedAppend {
@@ -105,12 +116,21 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   readonly #rollback: StatementSync;
   readonly #insert: StatementSync;
   readonly #streamHead: StatementSync;
+  readonly #hashAt: StatementSync;
+  /**
+   * The chain hash of each stream's last event this connection committed, by revision: the head's
+   * hash without reading its row (a table read per stream, most of the chain's cost otherwise). An
+   * event never changes once committed, so a tip whose revision is the head's is its hash, whoever
+   * else writes the file.
+   */
+  readonly #tips = new Map<string, { readonly version: number; readonly hash: string | null }>();
   readonly #run: StatementSync;
   readonly #findId: StatementSync;
   readonly #readForwards: StatementSync;
   readonly #readBackwards: StatementSync;
   readonly #readAll: StatementSync;
   readonly #head: StatementSync;
+  readonly #readChain: StatementSync;
   /** Filtered readAll statements, by number of prefixes. */
   readonly #readAllByPrefixes = new Map<number, StatementSync>();
 
@@ -122,9 +142,11 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     this.#commit = database.prepare('COMMIT');
     this.#rollback = database.prepare('ROLLBACK');
     this.#insert = database.prepare(
-      'INSERT INTO events (stream, version, id, type, recorded_at, metadata, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (stream, version, id, type, recorded_at, metadata, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    // The (stream, version) index answers alone (the rowid is the position): no table read.
     this.#streamHead = this.#arrays('SELECT version, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1');
+    this.#hashAt = this.#arrays('SELECT hash FROM events WHERE stream = ? AND version = ?');
     this.#run = this.#arrays('SELECT version, id, position FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?');
     // Walks the stream through the (stream, version) index: cheap for the short streams `any` is used on.
     this.#findId = this.#arrays('SELECT version FROM events WHERE stream = ? AND id = ? ORDER BY version LIMIT 1');
@@ -132,6 +154,7 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     this.#readBackwards = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND version <= ? ORDER BY version DESC LIMIT ?`);
     this.#readAll = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.#head = this.#arrays('SELECT max(position) FROM events');
+    this.#readChain = this.#arrays(`SELECT ${COLUMNS}, hash FROM events WHERE position > ? ORDER BY position LIMIT ?`);
   }
 
   get closed(): boolean {
@@ -175,6 +198,16 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     return this.#readPage(after, maxCount, streamPrefixesOption(options.streamPrefixes));
   }
 
+  async readChain(options: ReadChainOptions = {}): Promise<ChainedEvent[]> {
+    this.#assertOpen();
+    const after = positionOption('after', options.after);
+    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    if (maxCount === 0) return [];
+    return this.#query<ChainRow>('readChain', this.#readChain, after, maxCount).map(
+      ([position, stream, version, id, type, metadata, data, hash]) => ({ position, stream, version, id, type, metadata, data, hash }),
+    );
+  }
+
   subscribeToAll(options: SubscribeOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
     return this.#subscribe(options);
   }
@@ -190,7 +223,7 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     for (const stream of streams) {
       assertStreamName(stream);
       // One indexed lookup per stream: cheaper than building an IN list of varying length.
-      const [head] = this.#query<HeadRow>('streamVersions', this.#streamHead, stream);
+      const [head] = this.#query<[number]>('streamVersions', this.#streamHead, stream);
       if (head !== undefined) versions.set(stream, head[0]);
     }
     return versions;
@@ -270,6 +303,7 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
         results[i] = result;
       }
       this.#commit.run();
+      this.#rememberTips(heads);
       if (wrote) this.#commits.notify();
       return results;
     } catch (error) {
@@ -279,44 +313,56 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   }
 
   #appendInTransaction(append: PreparedAppend, recordedAt: string, heads: Map<string, HeadRow | undefined>): AppendResult {
-    const result = this.#checkAndInsert(append, recordedAt, heads.has(append.stream) ? heads.get(append.stream) : this.#readHead(append.stream));
+    const { result, hash } = this.#checkAndInsert(append, recordedAt, heads.has(append.stream) ? heads.get(append.stream) : this.#readHead(append.stream));
     // A duplicate matched events somewhere in the stream, not necessarily at its head: look again next time.
     if (result.duplicate) heads.delete(append.stream);
-    else heads.set(append.stream, result.nextExpectedVersion < 0 ? undefined : [result.nextExpectedVersion, result.position]);
+    else heads.set(append.stream, result.nextExpectedVersion < 0 ? undefined : [result.nextExpectedVersion, result.position, hash]);
     return result;
   }
 
   #readHead(stream: string): HeadRow | undefined {
-    const [head] = this.#streamHead.all(stream) as unknown as HeadRow[];
-    return head;
+    const [head] = this.#streamHead.all(stream) as unknown as [version: number, position: number][];
+    if (head === undefined) return undefined;
+    const tip = this.#tips.get(stream);
+    if (tip?.version === head[0]) return [head[0], head[1], tip.hash];
+    const [stored] = this.#hashAt.all(stream, head[0]) as unknown as [hash: string | null][];
+    return [head[0], head[1], stored?.[0] ?? null];
   }
 
-  #checkAndInsert(append: PreparedAppend, recordedAt: string, head: HeadRow | undefined): AppendResult {
+  /** What a committed transaction left at the heads it touched. */
+  #rememberTips(heads: ReadonlyMap<string, HeadRow | undefined>): void {
+    if (this.#tips.size + heads.size > TIP_CACHE_LIMIT) this.#tips.clear();
+    for (const [stream, head] of heads) if (head !== undefined) this.#tips.set(stream, { version: head[0], hash: head[2] });
+  }
+
+  /** The result, and the hash of the stream's head after it (for the next append of the call). */
+  #checkAndInsert(append: PreparedAppend, recordedAt: string, head: HeadRow | undefined): Outcome {
     const { stream, expected, events } = append;
     const actual = head === undefined ? -1 : head[0];
-    const unchanged = (): AppendResult => ({ stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false });
+    const unchanged = (): Outcome => ({ result: { stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false }, hash: head?.[2] ?? null });
+    const repeated = (result: AppendResult): Outcome => ({ result, hash: null });
 
     if (expected === 'any' || expected === 'stream_exists') {
       if (head === undefined) {
         if (expected === 'stream_exists') throw new ConcurrencyError(stream, expected, actual);
-        return this.#insertEvents(append, 0, recordedAt);
+        return this.#insertEvents(append, 0, recordedAt, null);
       }
       if (events.length === 0) return unchanged();
       // Without a version to compare, a repeated append shows itself by its first id.
       const [found] = this.#findId.all(stream, events[0]!.id) as unknown as [number][];
-      if (found === undefined) return this.#insertEvents(append, actual + 1, recordedAt);
+      if (found === undefined) return this.#insertEvents(append, actual + 1, recordedAt, head[2]);
       const duplicate = this.#matchStoredRun(append, found[0]);
       if (duplicate === undefined) throw new IdempotencyError(stream, events[0]!.id);
-      return duplicate;
+      return repeated(duplicate);
     }
 
     const expectedVersion = expected === 'no_stream' ? -1 : expected;
-    if (actual === expectedVersion) return events.length === 0 ? unchanged() : this.#insertEvents(append, actual + 1, recordedAt);
+    if (actual === expectedVersion) return events.length === 0 ? unchanged() : this.#insertEvents(append, actual + 1, recordedAt, head?.[2] ?? null);
     // The same append may have committed before (a retry after a lost reply): then the events sit
     // right after the version it expected.
     if (actual > expectedVersion && events.length > 0) {
       const duplicate = this.#matchStoredRun(append, expectedVersion + 1);
-      if (duplicate !== undefined) return duplicate;
+      if (duplicate !== undefined) return repeated(duplicate);
     }
     throw new ConcurrencyError(stream, String(expected), actual);
   }
@@ -345,15 +391,20 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     return undefined;
   }
 
-  #insertEvents(append: PreparedAppend, firstVersion: number, recordedAt: string): AppendResult {
+  /** Inserts the events after the stream's head, chained to `previous`, the head's hash (null for none). */
+  #insertEvents(append: PreparedAppend, firstVersion: number, recordedAt: string, previous: string | null): Outcome {
     const { stream, events, json } = append;
+    const hashes = chainHashes(
+      previous,
+      events.map((event, i) => ({ stream, version: firstVersion + i, id: event.id, type: event.type, metadata: json[2 * i]!, data: json[2 * i + 1]! })),
+    );
     let position = 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      const { lastInsertRowid } = this.#insert.run(stream, firstVersion + i, event.id, event.type, recordedAt, json[2 * i]!, json[2 * i + 1]!);
+      const { lastInsertRowid } = this.#insert.run(stream, firstVersion + i, event.id, event.type, recordedAt, json[2 * i]!, json[2 * i + 1]!, hashes[i]!);
       position = Number(lastInsertRowid);
     }
-    return { stream, nextExpectedVersion: firstVersion + events.length - 1, position, duplicate: false };
+    return { result: { stream, nextExpectedVersion: firstVersion + events.length - 1, position, duplicate: false }, hash: hashes.at(-1) ?? previous };
   }
 
   #query<Row>(operation: string, statement: StatementSync, ...parameters: SQLInputValue[]): Row[] {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChainCheck } from '../chain/chain-check.js';
+import { eventHash, type ChainedEvent } from '../chain/event-hash.js';
 import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
 import type { AppendResult, EventStore, Json, NewEvent, RecordedEvent } from '../event-store.port.js';
 import { retryOnConflict } from '../retry-on-conflict.js';
@@ -344,6 +346,103 @@ export function describeEventStoreContract(
         } finally {
           await empty.cleanup();
         }
+      });
+    });
+
+    describe('hash chain', () => {
+      /** Every chained event of the log after `after`, through `readChain`, page by page. */
+      const chainAfter = async (on: EventStore, after: number): Promise<ChainedEvent[]> => {
+        const all: ChainedEvent[] = [];
+        for (let from = after; ; ) {
+          const page = await on.readChain({ after: from, maxCount: 7 });
+          if (page.length === 0) return all;
+          all.push(...page);
+          from = page.at(-1)!.position;
+        }
+      };
+      const checked = (events: readonly ChainedEvent[], prefix: string) => {
+        const check = new ChainCheck();
+        for (const event of events) if (event.stream.startsWith(prefix)) check.accept(event);
+        return check.finish();
+      };
+
+      it('chains every event to the previous one of its stream, over its metadata and data as stored', async () => {
+        const prefix = uniqueName('chain');
+        const [a, b] = [`${prefix}ticket-1`, `${prefix}inbound-1`];
+        const start = await store.headPosition();
+        await store.append(a, [newEvent(`${a}0`, { text: 'é\n"x"', n: 1.5 }), newEvent(`${a}1`)], { expectedVersion: 'no_stream' });
+        await store.appendMany([
+          { stream: b, events: [{ id: `${b}0`, type: 'Recorded', data: [1, null, { z: 1, a: 2 }], metadata: { correlationId: 'c' } }], expectedVersion: 'no_stream' },
+          { stream: a, events: [newEvent(`${a}2`)], expectedVersion: 1 },
+          { stream: a, events: [newEvent(`${a}3`)] },
+        ]);
+        const chained = (await chainAfter(store, start)).filter((event) => event.stream.startsWith(prefix));
+        expect(chained.map((event) => [event.stream, event.version])).toEqual([
+          [a, 0],
+          [a, 1],
+          [b, 0],
+          [a, 2],
+          [a, 3],
+        ]);
+        const previous = new Map<string, string | null>();
+        for (const event of chained) {
+          expect(event.hash).toBe(eventHash(previous.get(event.stream) ?? null, event));
+          previous.set(event.stream, event.hash);
+        }
+        // The texts are the events as read: what readAll hands over, before any decoding.
+        const recorded = (await store.readAll({ after: start, streamPrefixes: [prefix] })).map((event) => [event.id, event.data, event.metadata]);
+        expect(chained.map((event) => [event.id, JSON.parse(event.data), JSON.parse(event.metadata)])).toEqual(recorded);
+        const report = checked(chained, prefix);
+        expect(report).toMatchObject({ ok: true, events: 5, streams: 2, unchained: 0, problemCount: 0 });
+        expect(report.head.events).toBe(5);
+        expect(report.head.position).toBe(chained.at(-1)!.position);
+      });
+
+      it('a repeated append adds nothing to the chain, and the stream goes on from its head', async () => {
+        const stream = uniqueName('chain-ticket-');
+        const start = await store.headPosition();
+        const events = newEvents(stream, 2);
+        await store.append(stream, events, { expectedVersion: 'no_stream' });
+        await store.append(stream, events, { expectedVersion: 'no_stream' });
+        await store.append(stream, events, { expectedVersion: 'any' });
+        await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 1 });
+        await store.append(stream, [newEvent(`${stream}d`)]);
+        const chained = (await chainAfter(store, start)).filter((event) => event.stream === stream);
+        expect(chained.map((event) => event.version)).toEqual([0, 1, 2, 3]);
+        expect(checked(chained, stream)).toMatchObject({ ok: true, problemCount: 0 });
+      });
+
+      it('writers racing on a few streams leave every chain whole', { timeout: HEAVY_TEST_TIMEOUT_MS }, async () => {
+        const prefix = uniqueName('chainrace');
+        const streams = Array.from({ length: 3 }, (_, i) => `${prefix}ticket-${i}`);
+        const start = await store.headPosition();
+        await Promise.all(
+          Array.from({ length: 6 }, async (_, w) => {
+            for (let i = 0; i < 8; i++) await appendAtEnd(store, streams[(w + i) % streams.length]!, newEvent(`${prefix}w${w}-${i}`));
+          }),
+        );
+        const report = checked(await chainAfter(store, start), prefix);
+        expect(report).toMatchObject({ ok: true, events: 48, streams: 3, problemCount: 0 });
+      });
+
+      it('an event that is not the hash of its content after its predecessor is named, with the head it changes', async () => {
+        const stream = uniqueName('chain-ticket-');
+        const start = await store.headPosition();
+        await store.append(stream, newEvents(stream, 3), { expectedVersion: 'no_stream' });
+        const chained = (await chainAfter(store, start)).filter((event) => event.stream === stream);
+        const before = checked(chained, stream);
+        // What a reader of an edited store would get: the middle event's data changed, its hash kept.
+        const edited = chained.map((event, i) => (i === 1 ? { ...event, data: '{"id":"forged"}' } : event));
+        const after = checked(edited, stream);
+        expect(after.ok).toBe(false);
+        expect(after.problems).toEqual([expect.objectContaining({ stream, version: 1, id: `${stream}1` })]);
+        // The same edit with the hashes made again from it passes the chain, but not the published head.
+        const rehashed: ChainedEvent[] = [];
+        let previous: string | null = null;
+        for (const event of edited) rehashed.push({ ...event, hash: (previous = eventHash(previous, event)) });
+        const forged = new ChainCheck([{ events: before.head.events, hash: before.head.hash }]);
+        for (const event of rehashed) forged.accept(event);
+        expect(forged.finish()).toMatchObject({ ok: false, problemCount: 0, proofs: [expect.objectContaining({ ok: false })] });
       });
     });
 

@@ -1,5 +1,6 @@
 import { printable, show } from '../terminal-text.js';
 import type { EventRef, VerifyReport } from '@tickets/audit';
+import { formatChain } from './format-chain.js';
 
 const ref = (event: EventRef | null): string =>
   event === null ? 'no event' : `#${event.version} ${event.type}${event.time === null ? '' : ` at ${event.time}`} (position ${event.position}, id ${event.id})`;
@@ -21,6 +22,8 @@ export function formatVerify(report: VerifyReport, options: { examples: number }
     `  decisions: ${decisions.rulesEvaluated} rule decisions with ${decisions.commands} commands, ${decisions.inboundRecords} inbound log records, ${decisions.mismatches.length} inconsistent`,
     redecisionLine(report),
   ];
+  const chain = formatChain(report.chain, options);
+  out.push(...chain.filter((line) => line.startsWith('  ')));
   const max = options.examples;
   for (const m of readModel.mismatches.slice(0, max)) {
     out.push('', `ticket ${printable(m.ticketId)}: ${m.kind.replaceAll('_', ' ')}; first differing event ${ref(m.firstDifferingEvent)}`);
@@ -39,5 +42,6 @@ export function formatVerify(report: VerifyReport, options: { examples: number }
     else if (m.redecided !== null) out.push(`  re-decided ${show(m.redecided)}`);
   }
   if (redecided.length > max) out.push('', `… ${redecided.length - max} more re-decision mismatches (--json for all)`);
+  out.push(...chain.filter((line) => !line.startsWith('  ')));
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl, type HeadProof } from '@tickets/event-store';
 import { createProgress } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
 import { isKnownSqliteStore } from '@tickets/audit';
@@ -13,6 +13,8 @@ export interface VerifyCommandOptions {
   readonly readModel?: string | undefined;
   /** Worker threads; default: one per core for large SQLite stores, none otherwise. */
   readonly threads?: number;
+  /** `--head`: a head published earlier, to prove history up to it unchanged. */
+  readonly head?: HeadProof | undefined;
 }
 
 /** Below this many store events, starting worker threads costs more than it saves. */
@@ -33,7 +35,8 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
   // offset on KurrentDB, so they are not called events.
   const progress = createProgress({ label: 'verify', total: head, unit: 'store positions' });
   try {
-    return await verify({ store, readModel, sqlitePath, threads, onProgress: (position) => progress.update(position) });
+    const headProofs = options.head === undefined ? [] : [options.head];
+    return await verify({ store, readModel, sqlitePath, threads, headProofs, onProgress: (position) => progress.update(position) });
   } finally {
     progress.finish();
     await readModel.close();

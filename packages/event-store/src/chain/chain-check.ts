@@ -1,0 +1,213 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { EventStore } from '../event-store.port.js';
+import { invalidArgument } from '../validate-arguments.js';
+import { eventHash, type ChainedEvent } from './event-hash.js';
+
+/**
+ * The store's head: SHA-256 over the stored hashes of every chained event, in global order. Each of
+ * those hashes covers its stream's history before it, so the head covers every stream, its events'
+ * content and order, and the order of the streams' events in the log: publish it, and any later change
+ * of history up to it (an edit, a deletion, a whole stream removed, a reordering) gives another head.
+ */
+export interface StoreHead {
+  /** SHA-256 hex; for an empty store (or one with no chained event yet), the hash of nothing. */
+  readonly hash: string;
+  /** Chained events covered: the first `events` chained events of the log, in global order. */
+  readonly events: number;
+  /** Global position of the last event covered (0 when none). */
+  readonly position: number;
+  /** Events written before the chain: read, but outside the head. */
+  readonly unchained: number;
+}
+
+/** A published head to prove: `<events>:<hash>`, as `headProof` prints it. */
+export interface HeadProof {
+  readonly events: number;
+  readonly hash: string;
+}
+
+export interface ChainProblem {
+  readonly position: number;
+  readonly stream: string;
+  readonly version: number;
+  readonly id: string;
+  readonly type: string;
+  readonly message: string;
+}
+
+export interface ProofResult {
+  readonly proof: HeadProof;
+  /** The head over the first `proof.events` chained events as the store holds them now; null if it has fewer. */
+  readonly found: StoreHead | null;
+  readonly ok: boolean;
+}
+
+export interface ChainReport {
+  readonly ok: boolean;
+  readonly events: number;
+  readonly streams: number;
+  /** Events written before the chain, and where the last of them is (0 when none). */
+  readonly unchained: number;
+  readonly lastUnchainedPosition: number;
+  /** Streams whose chain starts after their first event (their earlier events were written before the chain). */
+  readonly chainsStartingLate: number;
+  readonly head: StoreHead;
+  /** Problems found, in global order; at most `MAX_PROBLEMS` of them. */
+  readonly problems: readonly ChainProblem[];
+  readonly problemCount: number;
+  readonly proofs: readonly ProofResult[];
+}
+
+const MAX_PROBLEMS = 1_000;
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+export const headProof = (head: Pick<StoreHead, 'events' | 'hash'>): string => `${head.events}:${head.hash}`;
+
+/** Parses `<events>:<hash>` (what `tickets head` prints as `proof`); throws a clear error otherwise. */
+export function parseHeadProof(text: string): HeadProof {
+  const match = /^(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
+  if (match === null) {
+    throw invalidArgument(`head must be <events>:<sha-256 hex>, as tickets head prints it in "proof"; got ${JSON.stringify(text)}`);
+  }
+  return { events: Number(match[1]), hash: match[2]!.toLowerCase() };
+}
+
+interface StreamTip {
+  version: number;
+  hash: string | null;
+}
+
+/**
+ * Checks every stream's chain and computes the head, in one pass over the log in global order (feed
+ * `accept` with `readChain` pages). Each event must follow the previous one of its stream (revision
+ * +1) and its stored hash must be the hash of its content after the previous event's stored hash. A
+ * mismatch names the event and the check goes on from its stored hash, so one edit is one finding.
+ */
+export class ChainCheck {
+  readonly #tips = new Map<string, StreamTip>();
+  readonly #head: Hash = createHash('sha256');
+  readonly #proofs: HeadProof[];
+  readonly #proven = new Map<number, StoreHead>();
+  readonly #problems: ChainProblem[] = [];
+  #problemCount = 0;
+  #events = 0;
+  #chained = 0;
+  #unchained = 0;
+  #lastUnchained = 0;
+  #lastChainedPosition = 0;
+  #late = 0;
+
+  constructor(proofs: readonly HeadProof[] = []) {
+    for (const proof of proofs) {
+      if (!HEX_HASH.test(proof.hash)) throw invalidArgument(`head hash must be 64 hex digits, got ${proof.hash}`);
+    }
+    this.#proofs = proofs.map(({ events, hash }) => ({ events, hash }));
+    // A proof of nothing: the head of no event.
+    for (const proof of this.#proofs) if (proof.events === 0) this.#proven.set(0, this.#headNow());
+  }
+
+  accept(event: ChainedEvent): void {
+    this.#events++;
+    const tip = this.#tips.get(event.stream);
+    const expected = tip === undefined ? 0 : tip.version + 1;
+    const misplaced = event.version !== expected;
+    if (misplaced) {
+      this.#problem(
+        event,
+        tip === undefined
+          ? `first event of its stream in the log is revision ${event.version}: ` +
+              `revisions 0–${event.version - 1} deleted or moved`
+          : `revision ${event.version} follows revision ${tip.version}: events deleted or moved`,
+      );
+    }
+    if (event.hash === null) {
+      if (tip?.hash != null) {
+        this.#problem(event, 'no chain hash after chained events of its stream: its hash was removed');
+      }
+      this.#unchained++;
+      this.#lastUnchained = event.position;
+      this.#tips.set(event.stream, { version: event.version, hash: null });
+      return;
+    }
+    if (tip !== undefined && tip.hash === null) this.#late++;
+    // A misplaced event is named once, for being misplaced; its hash cannot match either.
+    if (!misplaced && eventHash(tip?.hash ?? null, event) !== event.hash) {
+      this.#problem(
+        event,
+        'stored hash does not match the event and the previous hash of its stream: ' +
+          'the event was edited, or one before it deleted, added or moved',
+      );
+    }
+    this.#tips.set(event.stream, { version: event.version, hash: event.hash });
+    this.#head.update(event.hash);
+    this.#chained++;
+    this.#lastChainedPosition = event.position;
+    for (const proof of this.#proofs) {
+      if (proof.events === this.#chained) this.#proven.set(this.#chained, this.#headNow());
+    }
+  }
+
+  finish(): ChainReport {
+    const head = this.#headNow();
+    const proofs = this.#proofs.map((proof): ProofResult => {
+      const found = this.#proven.get(proof.events) ?? null;
+      return { proof, found, ok: found?.hash === proof.hash };
+    });
+    return {
+      ok: this.#problemCount === 0 && proofs.every((proof) => proof.ok),
+      events: this.#events,
+      streams: this.#tips.size,
+      unchained: this.#unchained,
+      lastUnchainedPosition: this.#lastUnchained,
+      chainsStartingLate: this.#late,
+      head,
+      problems: this.#problems,
+      problemCount: this.#problemCount,
+      proofs,
+    };
+  }
+
+  #headNow(): StoreHead {
+    return {
+      hash: this.#head.copy().digest('hex'),
+      events: this.#chained,
+      position: this.#lastChainedPosition,
+      unchained: this.#unchained,
+    };
+  }
+
+  #problem(event: ChainedEvent, message: string): void {
+    this.#problemCount++;
+    if (this.#problems.length < MAX_PROBLEMS) {
+      const { position, stream, version, id, type } = event;
+      this.#problems.push({ position, stream, version, id, type, message });
+    }
+  }
+}
+
+const PAGE = 5_000;
+
+/**
+ * Reads the whole log through `readChain` up to `head` (default: the head position now) and checks
+ * it. Works on every adapter, through the personal-data codec too (which hands the sealed events over as stored).
+ */
+export async function checkStoreChain(
+  store: Pick<EventStore, 'readChain' | 'headPosition'>,
+  options: {
+    readonly proofs?: readonly HeadProof[];
+    readonly upTo?: number;
+    readonly onProgress?: (position: number) => void;
+  } = {},
+): Promise<ChainReport> {
+  const check = new ChainCheck(options.proofs);
+  const upTo = options.upTo ?? (await store.headPosition());
+  let after = 0;
+  while (after < upTo) {
+    const page = await store.readChain({ after, maxCount: PAGE });
+    if (page.length === 0) break;
+    for (const event of page) if (event.position <= upTo) check.accept(event);
+    after = page.at(-1)!.position;
+    options.onProgress?.(Math.min(after, upTo));
+  }
+  return check.finish();
+}
