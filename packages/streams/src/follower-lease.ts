@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { parseStoreUrl, type StoreLocation } from '@tickets/event-store';
-import type { Logger } from '@tickets/platform';
+import { ConfigError, type Logger } from '@tickets/platform';
 
 /** The roles that follow the store and must run on one instance at a time (docs/scaling.md). */
 export type FollowerRole = 'projector' | 'state-relay' | 'command-relay' | 'timer-scheduler';
@@ -33,7 +33,7 @@ export interface FollowerLeases {
  */
 export function followerLeases(store: StoreLocation, logger: Logger, env: NodeJS.ProcessEnv = process.env): FollowerLeases {
   const configured = env['TICKETS_LEASES']?.trim();
-  const where = configured !== undefined && configured !== '' ? parseStoreUrl(configured) : store;
+  const where = configured !== undefined && configured !== '' ? leaseLocation(configured) : store;
   if (where.kind !== 'postgres') return { leased: (_role, start) => alwaysHeld(start) };
   const location = where;
   const instance = `${hostname()}:${process.pid}`;
@@ -45,6 +45,17 @@ export function followerLeases(store: StoreLocation, logger: Logger, env: NodeJS
       });
     },
   };
+}
+
+function leaseLocation(text: string): StoreLocation {
+  let where: StoreLocation;
+  try {
+    where = parseStoreUrl(text);
+  } catch {
+    where = { kind: 'sqlite', path: text };
+  }
+  if (where.kind !== 'postgres') throw new ConfigError(`TICKETS_LEASES: expected a postgres://… URL, got ${JSON.stringify(text)}`);
+  return where;
 }
 
 function alwaysHeld(start: () => Follow): LeasedFollower {

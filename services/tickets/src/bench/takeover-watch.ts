@@ -8,14 +8,22 @@ export interface Recovery {
   readonly what: string;
   /** Seconds from the kill to the recovery; null when it did not happen within the watch's limit. */
   readonly seconds: number | null;
+  /**
+   * For a role: whether another instance was standing by at the kill. When not (it was itself being
+   * restarted after an earlier kill), the takeover also waits for that instance to start.
+   */
+  readonly standby?: boolean;
 }
 
 const LIMIT_MS = 60_000;
 const LOOK_MS = 100;
 const LEASE_PREFIX = 'tickets-lease:';
 
-/** The lease sessions that hold their role now (their application names: `tickets-lease:<role>:<host>:<pid>`). */
-type Holders = () => Promise<string[]>;
+/**
+ * The lease sessions (application names `tickets-lease:<role>:<host>:<pid>`): all of them (holders and
+ * standbys) or only those holding their role now.
+ */
+type Holders = (holding: boolean) => Promise<string[]>;
 
 /**
  * Watches recoveries after kills, for the scale-out test: which follower roles the killed process held
@@ -36,10 +44,12 @@ export class TakeoverWatch {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'scale-out-watch' });
     pool.on('error', () => undefined);
-    const holders: Holders = async () => {
+    const holders: Holders = async (holding) => {
       const { rows } = await pool.query<{ app: string }>(
-        `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-         WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE $1`,
+        holding
+          ? `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE $1`
+          : 'SELECT application_name AS app FROM pg_stat_activity WHERE application_name LIKE $1',
         [`${LEASE_PREFIX}%`],
       );
       return rows.map((row) => row.app);
@@ -51,10 +61,12 @@ export class TakeoverWatch {
   async beforeFollowerKill(pid: number): Promise<() => void> {
     if (this.holders === null) return () => {};
     const me = `:${hostname()}:${pid}`;
-    const roles = (await this.holders()).filter((app) => app.endsWith(me)).map((app) => app.slice(LEASE_PREFIX.length, -me.length));
+    const roles = (await this.holders(true)).filter((app) => app.endsWith(me)).map((app) => app.slice(LEASE_PREFIX.length, -me.length));
+    const sessions = await this.holders(false);
+    const standby = (role: string): boolean => sessions.some((app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(me));
     return () => {
       const killedAt = performance.now();
-      this.#pending.push(Promise.all(roles.map((role) => this.#untilHeld(role, me, killedAt))));
+      this.#pending.push(Promise.all(roles.map((role) => this.#untilHeld(role, me, killedAt, standby(role)))));
     };
   }
 
@@ -72,13 +84,13 @@ export class TakeoverWatch {
     return (await Promise.all(this.#pending)).flat();
   }
 
-  async #untilHeld(role: string, killed: string, killedAt: number): Promise<Recovery> {
+  async #untilHeld(role: string, killed: string, killedAt: number, standby: boolean): Promise<Recovery> {
     while (performance.now() - killedAt < LIMIT_MS) {
-      const held = (await this.holders!()).some((app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(killed));
-      if (held) return { what: role, seconds: seconds(killedAt) };
+      const held = (await this.holders!(true)).some((app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(killed));
+      if (held) return { what: role, seconds: seconds(killedAt), standby };
       await delay(LOOK_MS);
     }
-    return { what: role, seconds: null };
+    return { what: role, seconds: null, standby };
   }
 
   async #untilStableWithout(members: ReadonlySet<string>, killedAt: number): Promise<Recovery> {
@@ -110,7 +122,10 @@ const seconds = (since: number): number => Math.round((performance.now() - since
 /** Median and maximum of the recoveries of one kind (null when none). */
 export function summarise(recoveries: readonly Recovery[]): Record<string, { count: number; median: number | null; max: number | null; failed: number }> {
   const byWhat = new Map<string, Recovery[]>();
-  for (const r of recoveries) byWhat.set(r.what, [...(byWhat.get(r.what) ?? []), r]);
+  for (const r of recoveries) {
+    const what = r.standby === false ? `${r.what} (its standby was restarting)` : r.what;
+    byWhat.set(what, [...(byWhat.get(what) ?? []), r]);
+  }
   return Object.fromEntries(
     [...byWhat].map(([what, list]) => {
       const times = list.flatMap((r) => (r.seconds === null ? [] : [r.seconds])).sort((a, b) => a - b);
