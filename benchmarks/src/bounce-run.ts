@@ -13,7 +13,8 @@ import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { simulate } from '@tickets/cli';
 import { compareBounce, type BounceComparison, type ReceivedCommand } from './bounce-compare.js';
 import { prng, syntheticEvents } from '@tickets/testing';
-import { SERVICE_NAMES, ServiceProcesses, type ServiceName } from './service-processes.js';
+import { ONE_EACH, SERVICE_NAMES, ServiceProcesses, type Replicas, type ServiceName } from './service-processes.js';
+import { summarise, TakeoverWatch, type Recovery } from './takeover-watch.js';
 
 export interface BounceOptions {
   readonly events: number;
@@ -41,10 +42,16 @@ export interface BounceOptions {
   readonly keep: boolean;
   readonly logger: Logger;
   readonly progress?: (line: string) => void;
+  /**
+   * Instances of each service (default one each). With several, the supervisor kills one instance at
+   * a time and the report times each recovery: the ingest group's rebalance and, on PostgreSQL, the
+   * standby's takeover of each follower role the killed process held (docs/scaling.md).
+   */
+  readonly replicas?: Replicas;
 }
 
 export interface BounceReport {
-  readonly options: { events: number; customers: number; mode: string; intervalSeconds: number; rate: number; seed: number; store: string; partitions: number };
+  readonly options: { events: number; customers: number; mode: string; intervalSeconds: number; rate: number; seed: number; store: string; partitions: number; replicas: Replicas };
   /** Stops made by the supervisor, per service. */
   readonly stops: Record<ServiceName, number>;
   readonly stopsTotal: number;
@@ -57,6 +64,10 @@ export interface BounceReport {
   readonly seconds: { simulate: number; produce: number; pipeline: number; total: number };
   /** The run's directory when kept (--keep or a failed comparison), else null. */
   readonly dir: string | null;
+  /** Each recovery after a SIGKILL (only timed with several instances of a service). */
+  readonly recoveries: readonly Recovery[];
+  /** The recoveries per kind: count, median and maximum seconds, how many never happened within 60 s. */
+  readonly recoverySummary: ReturnType<typeof summarise>;
 }
 
 const BIN = resolve(import.meta.dirname, '../../services/tickets/bin/tickets.mjs');
@@ -102,7 +113,20 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
   const location = parseStoreUrl(storeUrl);
   const { store, checkpoints } = await openStore(location);
   const readModel = await openTicketReadModel(location);
-  const services = new ServiceProcesses({ bin: BIN, store: storeUrl, env: settings, logDir: dir, logLevel: options.logLevel });
+  const replicas = options.replicas ?? ONE_EACH;
+  const services = new ServiceProcesses({
+    bin: BIN,
+    store: storeUrl,
+    env: settings,
+    // Each instance its own Kafka client id: the ingest group's members are told apart by it.
+    instanceEnv: (instance) => ({ KAFKA_CLIENT_ID: `bounce-${run}-${instance.id}` }),
+    logDir: dir,
+    logLevel: options.logLevel,
+    replicas,
+  });
+  const scaled = Object.values(replicas).some((count) => count > 1);
+  const leaseView = scaled && options.store === 'postgres' ? await TakeoverWatch.postgresHolders(options.postgresUrl) : null;
+  const watch = new TakeoverWatch(leaseView?.holders ?? null, kafka, `bounce-${run}-ingest`);
   const commands = await readTopic(kafka, kafka.topics.commands, `bounce-${run}-commands-reader`);
   const deadLetters = await readTopic(kafka, kafka.topics.deadLetters, `bounce-${run}-dlq-reader`);
   const stops = Object.fromEntries(SERVICE_NAMES.map((name) => [name, 0])) as Record<ServiceName, number>;
@@ -114,8 +138,8 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
   let supervising: Promise<boolean> = Promise.resolve(false);
   try {
     services.startAll();
-    const watch = new StoreWatch(store);
-    const quiet = new Quietness(kafka, watch, checkpoints, readModel, commands, `bounce-${run}-ingest`);
+    const storeWatch = new StoreWatch(store);
+    const quiet = new Quietness(kafka, storeWatch, checkpoints, readModel, commands, `bounce-${run}-ingest`);
 
     // The supervisor: from the first event on, a random service every few seconds, until the
     // pipeline has everything and is quiet (looked at every second, so a long interval does not
@@ -130,19 +154,26 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       for (;;) {
         await delay(1_000);
         if (finished) return false;
-        for (const name of services.exitedByItself()) {
-          unexpectedExits[name]++;
-          say(`${name} exited by itself (see ${join(dir, `${name}.log`)}); restarting it`);
-          services.start(name);
+        for (const instance of services.exitedByItself()) {
+          unexpectedExits[instance.service]++;
+          say(`${instance.id} exited by itself (see ${join(dir, `${instance.id}.log`)}); restarting it`);
+          services.start(instance);
         }
         if (!producing && (await quiet.check())) return true;
         if (performance.now() > deadline) return false;
         if (performance.now() < stopAt) continue;
-        const name = SERVICE_NAMES[Math.floor(random() * SERVICE_NAMES.length)] ?? 'ingest';
-        const { forced } = await services.stop(name, options.mode === 'kill' ? 'SIGKILL' : 'SIGTERM');
+        const instance = services.instances[Math.floor(random() * services.instances.length)] ?? services.instances[0]!;
+        const timing = scaled && options.mode === 'kill';
+        const killed = !timing
+          ? () => {}
+          : instance.service === 'ingest'
+            ? await watch.beforeIngestKill(`bounce-${run}-${instance.id}`)
+            : await watch.beforeFollowerKill(services.pid(instance) ?? -1);
+        const { forced } = await services.stop(instance, options.mode === 'kill' ? 'SIGKILL' : 'SIGTERM');
+        killed();
         if (forced) forcedStops++;
-        stops[name]++;
-        services.start(name);
+        stops[instance.service]++;
+        services.start(instance);
         stopAt = nextStop();
       }
     })());
@@ -163,9 +194,10 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
 
     const comparison = compareBounce(
       { tickets: reference.tickets, commands: reference.commands as Command[], accepted: reference.stats.accepted, rejected: reference.stats.rejected },
-      { tickets: (await readModel.all()) as TicketState[], commands: commands.records, inboundStored: await watch.inboundStored(), deadLetters: deadLetters.records.length },
+      { tickets: (await readModel.all()) as TicketState[], commands: commands.records, inboundStored: await storeWatch.inboundStored(), deadLetters: deadLetters.records.length },
     );
     if (!comparison.equal || !wasQuiet) keepDir = true;
+    const recoveries = await watch.recoveries();
     return {
       options: {
         events: options.events,
@@ -176,6 +208,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
         seed: options.seed,
         store: options.store,
         partitions: options.partitions,
+        replicas,
       },
       stops,
       stopsTotal,
@@ -185,11 +218,15 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       comparison,
       seconds: { simulate: round(simulateSeconds), produce: round(produceSeconds), pipeline: round(pipelineSeconds), total: round((performance.now() - began) / 1000) },
       dir: keepDir ? dir : null,
+      recoveries,
+      recoverySummary: summarise(recoveries),
     };
   } finally {
     finished = true;
     await supervising.catch(() => false);
     await services.stopAll();
+    await watch.recoveries().catch(() => []);
+    await leaseView?.close();
     await commands.stop();
     await deadLetters.stop();
     await readModel.close();

@@ -7,6 +7,8 @@
 // stops)  --rate 1000 (events/s produced, nothing waits for the pipeline; 0 = unthrottled)  --seed 42  --store sqlite|postgres
 // --postgres-url URL  --partitions 6  --log-level warn (the services')  --timeout 900 (seconds)
 // --keep (keep the run's directory: events, store, service logs)  --json
+// --ingests 1  --followers 1 (instances of the ingest, and of the projector and the rule-reactor each;
+// with several, each SIGKILL's recovery is timed: the ingest group's rebalance, a standby's takeover)
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger } from '@tickets/platform';
@@ -26,6 +28,8 @@ const Options = z.object({
   'log-level': z.string(),
   timeout: z.coerce.number().positive(),
   keep: z.boolean(),
+  ingests: z.coerce.number().int().positive(),
+  followers: z.coerce.number().int().positive(),
   json: z.boolean(),
 });
 
@@ -44,6 +48,8 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     timeout: { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
+    ingests: { type: 'string', default: '1' },
+    followers: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -68,6 +74,7 @@ const report = await runBounce({
   logLevel: options['log-level'],
   timeoutSeconds: options.timeout,
   keep: options.keep,
+  replicas: { ingest: options.ingests, projector: options.followers, relay: options.followers },
   logger: createLogger({ level: 'warn', name: 'bounce', destination: process.stderr }),
   progress: (line) => void process.stderr.write(`bounce: ${line}\n`),
 });
@@ -82,7 +89,8 @@ function describe(r: BounceReport): string {
   const unexpected = Object.entries(r.unexpectedExits).filter(([, count]) => count > 0);
   const lines = [
     `bounce (${r.options.mode === 'kill' ? 'SIGKILL' : 'SIGTERM'}): ${r.options.events} events, ${r.options.customers} customers, ${r.options.store} store, ` +
-      `${r.options.partitions} partitions, a stop every ~${r.options.intervalSeconds} s, produced at ${r.options.rate === 0 ? 'full speed' : `${r.options.rate}/s`}, seed ${r.options.seed}`,
+      `${r.options.partitions} partitions, ` +
+      `instances ${Object.entries(r.options.replicas).map(([name, count]) => `${name}×${count}`).join(' ')}, a stop every ~${r.options.intervalSeconds} s, produced at ${r.options.rate === 0 ? 'full speed' : `${r.options.rate}/s`}, seed ${r.options.seed}`,
     `stops survived: ${r.stopsTotal} (${stops})${r.forcedStops > 0 ? `, ${r.forcedStops} SIGTERM not honoured in 30 s` : ''}`,
     `unexpected exits: ${unexpected.length === 0 ? 'none' : unexpected.map(([name, count]) => `${name} ${count}`).join(', ')}`,
     `quiet: ${r.quiet ? 'yes' : 'NO (timeout)'}; seconds: simulate ${r.seconds.simulate}, produce ${r.seconds.produce}, pipeline until quiet ${r.seconds.pipeline}, total ${r.seconds.total}`,
@@ -90,6 +98,9 @@ function describe(r: BounceReport): string {
     `tickets: ${c.tickets.equal} of ${c.tickets.expected} equal to simulate; missing ${c.tickets.missing.length}, extra ${c.tickets.extra.length}, different ${c.tickets.different.length}`,
     `commands: ${c.commands.expected} expected, ${c.commands.received} records read; duplicates (same id, same content) ${c.commands.duplicates}; ` +
       `missing ${c.commands.missing.length}, extra ${c.commands.extra.length}, different ${c.commands.different.length}`,
+    ...Object.entries(r.recoverySummary).map(
+      ([what, s]) => `recovery after SIGKILL, ${what}: ${s.count} timed, median ${s.median ?? '-'} s, max ${s.max ?? '-'} s${s.failed > 0 ? `, ${s.failed} NOT within 60 s` : ''}`,
+    ),
     `comparison: ${c.equal ? 'EQUAL to simulate' : `DIFFERENT from simulate:\n  ${c.problems.join('\n  ')}`}`,
     ...(r.dir === null ? [] : [`run directory kept: ${r.dir}`]),
   ];

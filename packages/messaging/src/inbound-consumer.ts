@@ -2,6 +2,7 @@ import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { noopMetrics, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { deadLetter, type DeadLetterReason } from './dead-letter.js';
 import { decodeCloudEvent, type DecodedRecord } from './decode-cloudevent.js';
+import { gatherConcurrent } from './gather-concurrent.js';
 import { sizeLimitedGroups } from './size-limited-groups.js';
 
 /** What the ingest made of one event; resolved only once accepted events are durably stored. */
@@ -18,7 +19,7 @@ export interface InboundConsumerOptions {
   readonly groupId: string;
   readonly handle: InboundHandler;
   readonly logger: Logger;
-  /** Partitions handled at once (the ingest group-commits across them). */
+  /** Partitions handled at once: their chunks reach `handle` in one call (the ingest group-commits them). */
   readonly partitionsConcurrently?: number;
   /** Records handed to the ingest per call, and committed together. */
   readonly chunkSize?: number;
@@ -48,7 +49,10 @@ export interface InboundConsumer {
  * = one customer) are handled in order.
  */
 export function createInboundConsumer(options: InboundConsumerOptions): InboundConsumer {
-  const { kafka, topic, deadLetterTopic, handle, logger } = options;
+  const { kafka, topic, deadLetterTopic, logger } = options;
+  // The partitions of one fetch, handed over concurrently, reach the ingest as one submission (one
+  // group commit); each partition still commits its own offset only after that append.
+  const handle = gatherConcurrent(options.handle);
   const chunkSize = options.chunkSize ?? 500;
   const maxRecordBytes = options.maxRecordBytes ?? 65_536;
   // Measured before parsing: an oversized record costs no JSON parse and no memory beyond its bytes.

@@ -7,6 +7,8 @@ export const serviceEnv = (defaultPort: number) =>
     TICKETS_STORE: z.string().min(1).default('sqlite:./data/tickets.db'),
     /** The ticket read model, when not next to the events (required sense for EventStoreDB stores). */
     TICKETS_READ_MODEL: z.string().min(1).optional(),
+    /** Where the followers' roles are leased when the store is not PostgreSQL (docs/scaling.md). */
+    TICKETS_LEASES: z.string().min(1).optional(),
     TICKETS_HOST: z.string().min(1).default('127.0.0.1'),
     TICKETS_PORT: z.coerce.number().int().min(0).max(65_535).default(defaultPort),
     TICKETS_RULES: z.string().min(1).optional(),

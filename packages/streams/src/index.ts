@@ -35,3 +35,5 @@ export {
   readConfiguration,
 } from './config-log.js';
 export type { ConfigurationRecordedData } from './config-log.js';
+export { followerLeases } from './follower-lease.js';
+export type { Follow, FollowerLeases, FollowerRole, LeasedFollower } from './follower-lease.js';

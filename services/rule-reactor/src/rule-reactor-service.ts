@@ -1,7 +1,7 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { boundPort, createHttpServer, followUntil, OpsEnv, serviceMetrics, type Logger } from '@tickets/platform';
-import { openDomainStore, storeReachable, subscriberLag } from '@tickets/streams';
+import { followerLeases, openDomainStore, type LeasedFollower, storeReachable, subscriberLag } from '@tickets/streams';
 import { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
 import { openCommandSink } from './open-command-sink.js';
 import { createTimerScheduler, type TimerSchedulerOptions } from './timer-scheduler.js';
@@ -34,10 +34,13 @@ export interface RuleReactorServiceOptions {
 export async function runRuleReactorService(options: RuleReactorServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
   const sink = openCommandSink(options.commands, options.kafka);
-  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
+  const location = parseStoreUrl(options.store);
+  const { store, checkpoints } = await openDomainStore(location);
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const relay = createCommandRelay({ store, checkpoints, sink, logger, metrics });
+  const leases = followerLeases(location, logger);
+  const leased: LeasedFollower[] = [];
   metrics.lagProbe('command-relay', subscriberLag({ store, checkpoint: () => checkpoints.load(RELAY_SUBSCRIBER), streamPrefixes: [TICKET_STREAM_PREFIX] }));
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
   // The relay serves no API; this server is for probes and scrapes only.
@@ -50,13 +53,18 @@ export async function runRuleReactorService(options: RuleReactorServiceOptions, 
     );
     // On a requested stop: publish what was committed meanwhile (flush the outbox).
     const scheduler = options.timers === undefined ? null : createTimerScheduler({ ...options.timers, logger: logger.child({ component: 'timer-scheduler' }) });
+    // One instance at a time relays and one fires timers (a lease each, docs/scaling.md); the others stand by.
+    leased.push(leases.leased('command-relay', () => (signal) => relay.run(signal)));
+    if (scheduler !== null) leased.push(leases.leased('timer-scheduler', () => (signal) => scheduler.run(signal)));
     await followUntil(
-      [(signal) => relay.run(signal), ...(scheduler === null ? [] : [(signal: AbortSignal) => scheduler.run(signal)])],
+      leased.map((role) => role.follow),
       until,
       async () => void (await app?.close()),
-      async () => void (await relay.catchUp()),
+      // The outbox is flushed by the instance that holds the relay's role, before it lets the role go.
+      async () => void (leased[0]?.held() === true ? await relay.catchUp() : 0),
     );
   } finally {
+    for (const role of leased) await role.close();
     await kafkaCheck?.close();
     await sink.close();
     await checkpoints.close();

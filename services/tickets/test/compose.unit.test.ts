@@ -27,19 +27,21 @@ const asEnv = (environment: ComposeService['environment']): Record<string, strin
   Object.fromEntries(Object.entries(environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 describe('docker-compose.yml', () => {
-  it('has Kafka, KurrentDB, the three services, Prometheus and Grafana', () => {
-    expect(Object.keys(services).sort()).toEqual(['grafana', 'ingest', 'kafka', 'kurrentdb', 'projector', 'prometheus', 'rule-reactor']);
+  it('has Kafka, KurrentDB, PostgreSQL, the three services, Prometheus and Grafana', () => {
+    expect(Object.keys(services).sort()).toEqual(['grafana', 'ingest', 'kafka', 'kurrentdb', 'postgres', 'projector', 'prometheus', 'rule-reactor']);
   });
 
   it('pins every image to a version', () => {
     for (const name of ['kafka', 'kurrentdb', 'grafana']) expect(services[name]?.image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
     expect(services['prometheus']?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(services['postgres']?.image).toMatch(/^postgres:\d+\.\d+$/);
   });
 
   it('publishes ports on the loopback address only', () => {
     for (const service of Object.values(services)) {
       // The host port may come from a variable with a default (`${KURRENTDB_PORT:-2113}`): still loopback.
-      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:(\d+|\$\{[A-Z_]+:-\d+\}):\d+$/);
+      // It may be left out (`127.0.0.1::8081`): each replica of a scaled service gets one of its own.
+      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:(\d+|\$\{[A-Z_]+:-\d+\})?:\d+$/);
     }
   });
 
@@ -50,7 +52,8 @@ describe('docker-compose.yml', () => {
     const entry = service.command?.[1] ?? '';
     expect(entry).toBe(`services/${name}/dist/main.js`);
     expect(existsSync(join(REPO, entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts')))).toBe(true);
-    expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['kafka', 'kurrentdb']);
+    expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['kafka', 'kurrentdb', 'postgres']);
+    expect(service.depends_on?.['postgres']?.condition).toBe('service_healthy');
   });
 
   it.each(APP_SERVICES)('%s has an environment the service accepts: store on KurrentDB, Kafka brokers', (name) => {
@@ -61,12 +64,29 @@ describe('docker-compose.yml', () => {
     expect(env['KAFKA_BROKERS']).toBe('kafka:9092');
   });
 
-  it('publishes the HTTP ports the services listen on', () => {
+  it('publishes the HTTP port each service listens on, on a host port of each replica\'s own (scalable)', () => {
     for (const name of APP_SERVICES) {
       const env = asEnv(services[name]!.environment);
-      expect(services[name]!.ports).toEqual([`127.0.0.1:${env['TICKETS_PORT']}:${env['TICKETS_PORT']}`]);
+      expect(services[name]!.ports).toEqual([`127.0.0.1::${env['TICKETS_PORT']}`]);
       expect(env['TICKETS_HOST']).toBe('0.0.0.0');
     }
+  });
+
+  it.each(APP_SERVICES)('%s scales (`--scale %s=N`): no container name, one lease database and one Kafka group for all replicas', (name) => {
+    const service = services[name] as ComposeService & { container_name?: string };
+    expect(service.container_name).toBeUndefined();
+    const env = asEnv(service.environment);
+    // The followers' roles are leased in PostgreSQL, so replicas stand by instead of competing.
+    const leases = parseStoreUrl(env['TICKETS_LEASES'] ?? '');
+    expect(leases.kind).toBe('postgres');
+    expect(new URL(env['TICKETS_LEASES']!).hostname).toBe('postgres');
+    expect(KafkaEnv.parse(env).KAFKA_SESSION_TIMEOUT_MS).toBeLessThanOrEqual(10_000);
+  });
+
+  it('the projector replicas share one read model in PostgreSQL (a file per container would differ per replica)', () => {
+    const env = asEnv(services['projector']!.environment);
+    expect(parseStoreUrl(env['TICKETS_READ_MODEL']!).kind).toBe('postgres');
+    expect(services['projector']!.volumes ?? []).toEqual([]);
   });
 
   it.each(APP_SERVICES)('%s reads its webhook secrets and token hashes from a compose secret kept out of the repository', (name) => {
@@ -93,16 +113,25 @@ describe('docker-compose.yml', () => {
       return join(REPO, volume!.split(':')[0]!);
     };
     const prometheus = parse(readFileSync(mounted('prometheus', '/etc/prometheus/prometheus.yml'), 'utf8')) as {
-      scrape_configs: { metrics_path?: string; static_configs: { targets: string[] }[] }[];
+      scrape_configs: {
+        metrics_path?: string;
+        dns_sd_configs: { names: string[]; type: string; port: number }[];
+        relabel_configs: { source_labels: string[]; target_label: string }[];
+      }[];
     };
     const dashboard = JSON.parse(readFileSync(join(mounted('grafana', '/var/lib/grafana/dashboards'), 'tickets.json'), 'utf8')) as {
       panels: { title: string; targets: { expr: string }[] }[];
     };
 
-    it('Prometheus scrapes GET /metrics of each service on the port it listens on, with metrics on', () => {
+    it('Prometheus scrapes GET /metrics of every replica of each service on the port it listens on, with metrics on', () => {
       const targets = prometheus.scrape_configs.flatMap((job) => {
         expect(job.metrics_path ?? '/metrics').toBe('/metrics');
-        return job.static_configs.flatMap((c) => c.targets);
+        // The dashboard's `service` label: the name looked up.
+        expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_dns_name'], target_label: 'service' });
+        return job.dns_sd_configs.flatMap((c) => {
+          expect(c.type).toBe('A');
+          return c.names.map((host) => `${host}:${c.port}`);
+        });
       });
       expect(targets.sort()).toEqual(APP_SERVICES.map((name) => `${name}:${asEnv(services[name]!.environment)['TICKETS_PORT']}`).sort());
       for (const name of APP_SERVICES) expect(serviceEnv(0).parse(asEnv(services[name]!.environment)).TICKETS_METRICS).toBe('on');

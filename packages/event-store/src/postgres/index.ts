@@ -9,3 +9,5 @@ export type { Migrations } from './postgres-migrations.js';
 export { EVENT_SCHEMA_VERSION, migrateEventSchema } from './postgres-event-schema.js';
 export { DEFAULT_SCHEMA, quotedSchema } from './postgres-identifiers.js';
 export { isConnectionFailure, translatePostgresError } from './postgres-error.js';
+export { createPostgresLease } from './postgres-lease.js';
+export type { FollowerLease, HeldLease, PostgresLeaseOptions } from './postgres-lease.js';
