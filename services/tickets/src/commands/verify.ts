@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseStoreUrl } from '@tickets/event-store';
 import { createProgress } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
-import { isKnownSqliteStore } from '../audit/sqlite-partition.js';
+import { isKnownSqliteStore } from '../audit/sqlite-stored.js';
 import { verify } from '../audit/verify.js';
 import type { VerifyReport } from '../audit/verify-report.js';
 import { assertStoreExists } from '../existing-store.js';
