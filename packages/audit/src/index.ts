@@ -27,4 +27,4 @@ export { openHistory } from './open-history.js';
 export { sqliteHistory } from './sqlite-history.js';
 export { storeHistory } from './store-history.js';
 export type { RecordedHistory } from './recorded-history.js';
-export { isKnownSqliteStore } from './sqlite-partition.js';
+export { isKnownSqliteStore } from './sqlite-stored.js';

@@ -86,6 +86,11 @@ export class Redecision {
     else this.wait(recorded);
   }
 
+  /** Findings so far: how a caller tells which event it was reading when each was found. */
+  get found(): number {
+    return this.mismatches.length;
+  }
+
   /** What is still waiting once every event was read: events no inbound record accounts for. */
   finish(): RedecisionReport {
     for (const [key, events] of this.waiting) {

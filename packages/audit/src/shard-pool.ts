@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SequencedCommand } from './command-diff.js';
+import { customerShard } from './customer-shard.js';
 import type { InboundColumns } from './recorded-history.js';
 import { WhatIfShard, type ShardSettings, type ShardTotals } from './what-if-shard.js';
 import type { ShardBatch, ToShard } from './what-if-worker.js';
@@ -11,13 +12,6 @@ const MAX_IN_FLIGHT = 3;
 // Scavenges of a small young generation would promote every ticket state a replay keeps; a larger
 // one lets the short-lived objects of each decision die young.
 const YOUNG_GENERATION_MB = 64;
-
-/** FNV-1a: a customer always goes to the same shard. */
-function shardOf(customerId: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < customerId.length; i++) hash = Math.imul(hash ^ customerId.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % shards;
-}
 
 interface ShardThread {
   readonly worker: Worker;
@@ -72,7 +66,7 @@ export class ShardPool {
     }
     const parts: ShardBatch[] = this.threads.map(() => ({ positions: [], keys: [], records: [] }));
     for (let i = 0; i < positions.length; i++) {
-      const part = parts[shardOf(subjects[i]!, this.threads.length)]!;
+      const part = parts[customerShard(subjects[i]!, this.threads.length)]!;
       part.positions.push(positions[i]!);
       part.keys.push(keys[i]!);
       part.records.push(records[i]!);

@@ -1,15 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { TICKET_STREAM_PREFIX } from '@tickets/domain';
 import { checkStoreChain, type EventStore, type HeadProof } from '@tickets/event-store';
 import type { TicketReadModel } from '@tickets/projector';
-import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { checkReadModel } from './read-model-check.js';
-import { sqlitePartition } from './sqlite-partition.js';
-import type { FromVerifyWorker } from './verify-worker.js';
-import { VerifyPartition, type PartitionResult } from './verify-partition.js';
-import type { RedecisionReport, VerifyReport } from './verify-report.js';
-import { REDECISION_PREFIXES, Redecision } from './redecision.js';
+import { REDECISION_PREFIXES } from './redecision.js';
 import { sqliteStored } from './sqlite-stored.js';
+import type { PartitionResult } from './verify-partition.js';
+import { VerifyPass, type PassResult } from './verify-pass.js';
+import type { RedecisionReport, VerifyReport } from './verify-report.js';
+import type { FromVerifyWorker, VerifyWorkerData } from './verify-worker.js';
 
 export interface VerifyOptions {
   readonly store: EventStore;
@@ -25,49 +23,50 @@ export interface VerifyOptions {
 }
 
 const PAGE = 5_000;
+const PROGRESS_EVERY = 50_000;
 
-/** Every ticket event and inbound record through the port, in one partition. */
-async function throughPort(store: EventStore, head: number, checkpoint: number, onProgress?: (position: number) => void): Promise<PartitionResult> {
-  const partition = new VerifyPartition(checkpoint);
+/** Every event verify reads, through the port, in one pass. */
+async function throughPort(store: EventStore, head: number, checkpoint: number, onProgress?: (position: number) => void): Promise<PassResult> {
+  const pass = new VerifyPass(checkpoint);
   let after = 0;
   while (after < head) {
-    const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: [TICKET_STREAM_PREFIX, INBOUND_STREAM_PREFIX] });
+    const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: REDECISION_PREFIXES });
     if (page.length === 0) break;
-    for (const recorded of page) if (recorded.position <= head) partition.accept(recorded);
+    for (const recorded of page) if (recorded.position <= head) pass.accept(recorded);
     after = page.at(-1)!.position;
     onProgress?.(Math.min(after, head));
   }
-  return partition.result();
+  return pass.result();
 }
 
-/** The SQLite file in one partition, in this thread. */
-async function inline(path: string, head: number, checkpoint: number, onProgress?: (position: number) => void): Promise<PartitionResult> {
-  const partition = new VerifyPartition(checkpoint);
+/** The SQLite file in one pass, in this thread. */
+async function inline(path: string, head: number, checkpoint: number, onProgress?: (position: number) => void): Promise<PassResult> {
+  const pass = new VerifyPass(checkpoint);
   let count = 0;
-  for (const recorded of sqlitePartition({ path, head, partition: 0, partitions: 1 })) {
-    partition.accept(recorded);
-    if (++count % 50_000 === 0) onProgress?.(recorded.position);
+  for (const recorded of sqliteStored(path, head, REDECISION_PREFIXES)) {
+    pass.accept(recorded);
+    if (++count % PROGRESS_EVERY === 0) onProgress?.(recorded.position);
   }
-  return partition.result();
+  return pass.result();
 }
 
-/** The SQLite file split between worker threads, by ticket. */
-function inWorkers(path: string, head: number, checkpoint: number, threads: number, onProgress?: (position: number) => void): Promise<PartitionResult[]> {
+/** The SQLite file split between worker threads, by customer: each reads and checks its customers' events only. */
+function inWorkers(path: string, head: number, checkpoint: number, threads: number, onProgress?: (position: number) => void): Promise<PassResult[]> {
   const reached = new Array<number>(threads).fill(0);
   return Promise.all(
     Array.from(
       { length: threads },
-      (_, partition) =>
-        new Promise<PartitionResult>((resolve, reject) => {
+      (_, index) =>
+        new Promise<PassResult>((resolve, reject) => {
           const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
-            workerData: { path, head, checkpoint, partition, partitions: threads },
-            // Most of what a partition parses dies young: a large young generation keeps it from being promoted.
+            workerData: { path, head, checkpoint, shard: { index, count: threads } } satisfies VerifyWorkerData,
+            // Most of what a pass parses dies young: a large young generation keeps it from being promoted.
             resourceLimits: { maxYoungGenerationSizeMb: 128 },
           });
-          let result: PartitionResult | null = null;
+          let result: PassResult | null = null;
           worker.on('message', (message: FromVerifyWorker) => {
             if ('progress' in message) {
-              reached[partition] = message.progress;
+              reached[index] = message.progress;
               onProgress?.(Math.min(...reached));
             } else result = message.result;
           });
@@ -78,33 +77,34 @@ function inWorkers(path: string, head: number, checkpoint: number, threads: numb
   );
 }
 
-/** Every recorded decision made again: straight from a clear SQLite file, else through the port (the codec opens sealed personal data). */
-async function redecideAll(store: EventStore, head: number, sqlitePath: string | undefined): Promise<RedecisionReport> {
-  const redecision = new Redecision();
-  if (sqlitePath !== undefined) {
-    for (const recorded of sqliteStored(sqlitePath, head, REDECISION_PREFIXES)) redecision.accept(recorded);
-    return redecision.finish();
-  }
-  let after = 0;
-  while (after < head) {
-    const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: REDECISION_PREFIXES });
-    if (page.length === 0) break;
-    for (const recorded of page) if (recorded.position <= head) redecision.accept(recorded);
-    after = page.at(-1)!.position;
-  }
-  return redecision.finish();
-}
-
-function merged(parts: readonly PartitionResult[]): PartitionResult {
-  return {
-    events: parts.reduce((sum, p) => sum + p.events, 0),
-    notYetProjected: parts.reduce((sum, p) => sum + p.notYetProjected, 0),
-    tickets: parts.flatMap((p) => p.tickets),
-    mismatches: parts.flatMap((p) => p.mismatches).sort((a, b) => a.event.position - b.event.position),
-    rulesEvaluated: parts.reduce((sum, p) => sum + p.rulesEvaluated, 0),
-    commands: parts.reduce((sum, p) => sum + p.commands, 0),
-    inboundRecords: parts.reduce((sum, p) => sum + p.inboundRecords, 0),
+function merged(parts: readonly PassResult[]): PassResult {
+  if (parts.length === 1) return parts[0]!;
+  const partitions = parts.map((p) => p.partition);
+  const partition: PartitionResult = {
+    events: partitions.reduce((sum, p) => sum + p.events, 0),
+    notYetProjected: partitions.reduce((sum, p) => sum + p.notYetProjected, 0),
+    tickets: partitions.flatMap((p) => p.tickets),
+    mismatches: partitions.flatMap((p) => p.mismatches).sort((a, b) => a.event.position - b.event.position),
+    rulesEvaluated: partitions.reduce((sum, p) => sum + p.rulesEvaluated, 0),
+    commands: partitions.reduce((sum, p) => sum + p.commands, 0),
+    inboundRecords: partitions.reduce((sum, p) => sum + p.inboundRecords, 0),
   };
+  const redecisions = parts.map((p) => p.redecision);
+  // Every shard reads every configuration: what is found about the configurations themselves (not
+  // about a decision) is taken once, from the first.
+  const findings = parts
+    .flatMap((p, shard) => p.redecision.mismatches.map((mismatch, i) => ({ mismatch, at: p.foundAt[i]!, shard, i })))
+    .filter(({ mismatch, shard }) => shard === 0 || mismatch.kind !== 'configuration' || mismatch.inbound !== null)
+    .sort((a, b) => a.at - b.at || a.shard - b.shard || a.i - b.i);
+  const redecision: RedecisionReport = {
+    configurations: redecisions[0]!.configurations,
+    decisions: redecisions.reduce((sum, r) => sum + r.decisions, 0),
+    events: redecisions.reduce((sum, r) => sum + r.events, 0),
+    erased: redecisions.reduce((sum, r) => sum + r.erased, 0),
+    unrecorded: redecisions.reduce((sum, r) => sum + r.unrecorded, 0),
+    mismatches: findings.map((f) => f.mismatch),
+  };
+  return { partition, redecision, foundAt: findings.map((f) => f.at) };
 }
 
 /**
@@ -119,9 +119,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const checkpoint = await readModel.checkpoint();
     const head = await store.headPosition();
-    // The rebuild runs up to the checkpoint while this thread reads the stored rows (worker threads);
-    // the checkpoint must not have moved meanwhile, or the rows belong to another point in time.
-    const rebuilding =
+    // Read by worker threads (if any) while this thread reads the read model: the cores share the work.
+    const reading =
       sqlitePath === undefined
         ? throughPort(store, head, checkpoint, onProgress)
         : threads === 0
@@ -130,10 +129,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     // Every chain and the head, over the whole log as stored (sealed personal data included).
     const chaining = checkStoreChain(store, { upTo: head, proofs: headProofs });
     const rows = await readModel.all();
-    // Made again here while the worker threads (if any) read their partitions: the cores share the work.
-    const redecision = await redecideAll(store, head, sqlitePath);
-    const found = await rebuilding;
+    const { partition: found, redecision } = await reading;
     const chain = await chaining;
+    // The checkpoint must not have moved meanwhile, or the rows belong to another point in time.
     if ((await readModel.checkpoint()) !== checkpoint) continue;
 
     const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));

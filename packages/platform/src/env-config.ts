@@ -1,11 +1,8 @@
 import type { z } from 'zod';
 import { formatZodIssues } from './config-file.js';
+import { ConfigError } from './config-error.js';
 
-/** A configuration problem found at start-up: every problem at once, then the process exits. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'CONFIG.INVALID';
-}
+export { ConfigError };
 
 /** Reads a service's settings from the environment through its zod schema; fails fast listing every problem. */
 export function readEnvConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tickets/platform';
+import { ConfigError } from '@tickets/platform/config-error';
 import { openKeyStore, openStore, parseStoreUrl, type OpenedStore, type PiiEventStore, type StoreLocation, withPiiCodec } from '@tickets/event-store';
 import { domainPiiPolicy } from './pii-fields.js';
 

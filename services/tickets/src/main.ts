@@ -1,32 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { announceSecurityMode, ConfigError, createLogger, loadRulesAndPolicy, loadSecurityConfig, OpsEnv, readEnvConfig, shutdownSignal, systemClock, type Logger } from '@tickets/platform';
-import { runIngestService } from '@tickets/ingest';
-import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
-import { runProjectorService } from '@tickets/projector';
-import { openTimerEnds, runRuleReactorService, SinkSpecError } from '@tickets/rule-reactor';
-import { defaults, schemas } from './commands/defaults.js';
-import { asyncApiDocument } from './contracts/asyncapi.js';
-import { openApiDocument } from './contracts/openapi.js';
-import { contractReference } from './contracts/reference-markdown.js';
-import { importEvents } from './commands/import-events.js';
-import { rebuild } from './commands/rebuild.js';
-import { forget } from './commands/forget.js';
-import { replay } from './commands/replay.js';
-import { runVerify } from './commands/verify.js';
-import { runHead } from './commands/head.js';
-import { configHistory, configShow, formatConfigHistory } from './commands/config-history.js';
-import { runWhatIf } from './commands/what-if.js';
-import { formatVerify } from './commands/format-verify.js';
-import { formatWhatIf } from './commands/format-what-if.js';
-import { formatCustomerTimeline } from './replay/format-customer-timeline.js';
-import { formatTicketTimeline } from './replay/format-ticket-timeline.js';
-import { serve } from './commands/serve.js';
-import { headerLines, sign } from './commands/sign.js';
-import { simulate } from './commands/simulate.js';
-import { DEFAULT_STORE_URL, EventStoreError, parseHeadProof, type HeadProof } from '@tickets/event-store';
-import { ErasureUnavailableError, UnknownCustomerError } from '@tickets/streams';
+import type { KafkaSetup } from '@tickets/messaging';
+import type { Logger, OpsEnv } from '@tickets/platform';
+import { DEFAULT_STORE_URL, parseHeadProof, type HeadProof } from '@tickets/event-store';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
+
+// Each verb loads its own code when it runs (`await import` in its action): loading every service,
+// store client, OpenTelemetry and Kafka up front cost ~0.5 s of CPU before `replay` read one event.
+const platform = () => import('@tickets/platform');
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
 // The options most verbs share, defined once.
@@ -39,15 +20,17 @@ const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 /** CLI verbs print results on stdout; their logs go to stderr so the JSON stays clean. */
-const cliLogger = (level: string): Logger => createLogger({ level, name: 'tickets', destination: process.stderr });
+const cliLogger = async (level: string): Promise<Logger> => (await platform()).createLogger({ level, name: 'tickets', destination: process.stderr });
 
 /** `--kafka BROKERS` wins over KAFKA_BROKERS; the other Kafka settings come from the environment. */
-const kafkaOption = (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
-  kafkaFromEnv(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers }, logger);
+const kafkaOption = async (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
+  (await import('@tickets/messaging')).kafkaFromEnv(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers }, logger);
 
 /** TICKETS_METRICS, TICKETS_READY_MAX_LAG, TICKETS_SHUTDOWN_TIMEOUT_MS, with `--shutdown-timeout` winning; zod-validated. */
-const opsSettings = (shutdownTimeout: string | undefined): OpsEnv =>
-  readEnvConfig(OpsEnv, shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout });
+const opsSettings = async (shutdownTimeout: string | undefined): Promise<OpsEnv> => {
+  const { readEnvConfig, OpsEnv } = await platform();
+  return readEnvConfig(OpsEnv, shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout });
+};
 
 const port = (text: string): number => {
   const n = Number(text);
@@ -90,10 +73,12 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .option('--shutdown-timeout <ms>', 'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)')
     .action(async (options) => {
+      const { createLogger, loadSecurityConfig, announceSecurityMode } = await platform();
+      const { serve } = await import('./commands/serve.js');
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
-      await serve({ ...options, security, kafka: await kafkaOption(options.kafka, logger), ops: opsSettings(options.shutdownTimeout) }, logger);
+      await serve({ ...options, security, kafka: await kafkaOption(options.kafka, logger), ops: await opsSettings(options.shutdownTimeout) }, logger);
     });
 
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
@@ -108,12 +93,14 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
+      const { createLogger, loadRulesAndPolicy, loadSecurityConfig, announceSecurityMode, shutdownSignal } = await platform();
+      const { runIngestService } = await import('@tickets/ingest');
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
-      const ops = opsSettings(undefined);
+      const ops = await opsSettings(undefined);
       await runIngestService(
         { store: options.store, rules, policy, host: options.host, port: options.port, logger, kafka, security, ops },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
@@ -130,11 +117,13 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
+      const { createLogger, loadSecurityConfig, announceSecurityMode, shutdownSignal } = await platform();
+      const { runProjectorService } = await import('@tickets/projector');
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
       const kafka = await kafkaOption(options.kafka, logger);
-      const ops = opsSettings(undefined);
+      const ops = await opsSettings(undefined);
       await runProjectorService(
         { store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka, security, ops },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
@@ -155,9 +144,11 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
+      const { createLogger, shutdownSignal } = await platform();
+      const { openTimerEnds, runRuleReactorService } = await import('@tickets/rule-reactor');
       const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
       const kafka = await kafkaOption(options.kafka, logger);
-      const ops = opsSettings(undefined);
+      const ops = await opsSettings(undefined);
       const timers = options.timers === false ? null : await openTimerEnds(options, logger);
       try {
         await runRuleReactorService(
@@ -178,7 +169,8 @@ export function buildProgram(): Command {
     .option('--until <time>', "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)")
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
-      printJson(await simulate(options, cliLogger(options.logLevel)));
+      const { simulate } = await import('./commands/simulate.js');
+      printJson(await simulate(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -193,7 +185,8 @@ export function buildProgram(): Command {
     .option('--until <time>', "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)")
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
-      printJson(await importEvents(options, cliLogger(options.logLevel)));
+      const { importEvents } = await import('./commands/import-events.js');
+      printJson(await importEvents(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -205,9 +198,11 @@ export function buildProgram(): Command {
     .addOption(storeOption())
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
+      const { replay } = await import('./commands/replay.js');
       const result = await replay(options);
       if (options.json) printJson(result.timeline);
-      else process.stdout.write(result.kind === 'ticket' ? formatTicketTimeline(result.timeline) : formatCustomerTimeline(result.timeline));
+      else if (result.kind === 'ticket') process.stdout.write((await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(result.timeline));
+      else process.stdout.write((await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(result.timeline));
     });
 
   program
@@ -222,9 +217,10 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'worker threads deciding in parallel (default: one per core on large stores, none on small ones)', exampleCount)
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
+      const { runWhatIf } = await import('./commands/what-if.js');
       const report = await runWhatIf(options);
       if (options.json) printJson(report);
-      else process.stdout.write(formatWhatIf(report, { rules: options.rules, policy: options.policy ?? '(shipped default)', examples: options.examples }));
+      else process.stdout.write((await import('./commands/format-what-if.js')).formatWhatIf(report, { rules: options.rules, policy: options.policy ?? '(shipped default)', examples: options.examples }));
     });
 
   program
@@ -237,9 +233,10 @@ export function buildProgram(): Command {
     .option('--head <proof>', 'a head published earlier (the "proof" tickets head printed, <events>:<hash>): exit 1 unless history up to it is unchanged', headProofOption)
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
+      const { runVerify } = await import('./commands/verify.js');
       const report = await runVerify(options);
       if (options.json) printJson(report);
-      else process.stdout.write(formatVerify(report, { examples: options.examples }));
+      else process.stdout.write((await import('./commands/format-verify.js')).formatVerify(report, { examples: options.examples }));
       if (!report.ok) process.exitCode = 1;
     });
 
@@ -248,6 +245,7 @@ export function buildProgram(): Command {
     .description('print the store head as JSON: a hash over every event\'s chain hash, to publish and prove later with verify --head; exit 1 if a chain is broken')
     .addOption(storeOption())
     .action(async (options) => {
+      const { runHead } = await import('./commands/head.js');
       const head = await runHead({ ...options, now: () => new Date() });
       printJson(head);
       if (!head.chainOk) process.exitCode = 1;
@@ -260,6 +258,7 @@ export function buildProgram(): Command {
     .addOption(storeOption())
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
+      const { configHistory, formatConfigHistory } = await import('./commands/config-history.js');
       const history = await configHistory(options);
       if (options.json) printJson(history);
       else process.stdout.write(formatConfigHistory(history));
@@ -269,7 +268,7 @@ export function buildProgram(): Command {
     .description('print the rules and reopen policy recorded under a hash (or a unique start of it) as JSON')
     .argument('<hash>', 'configuration hash, as verify, replay and config history print it')
     .addOption(storeOption())
-    .action(async (hash: string, options) => printJson(await configShow({ ...options, hash })));
+    .action(async (hash: string, options) => printJson(await (await import('./commands/config-history.js')).configShow({ ...options, hash })));
 
   program
     .command('rebuild')
@@ -278,7 +277,8 @@ export function buildProgram(): Command {
     .addOption(readModelOption())
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
-      printJson(await rebuild(options, cliLogger(options.logLevel)));
+      const { rebuild } = await import('./commands/rebuild.js');
+      printJson(await rebuild(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -290,9 +290,10 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'republish the erased ticket states on the state topic (default: KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
-      const logger = cliLogger(options.logLevel);
+      const { forget } = await import('./commands/forget.js');
+      const logger = await cliLogger(options.logLevel);
       const kafka = await kafkaOption(options.kafka, logger);
-      printJson(await forget({ ...options, kafka }, logger, systemClock));
+      printJson(await forget({ ...options, kafka }, logger, (await platform()).systemClock));
     });
 
   program
@@ -306,6 +307,7 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const fromEnv = process.env['TICKETS_SIGN_SECRET'];
       const secret: string[] = options.secret.length > 0 ? options.secret : fromEnv === undefined ? [] : [fromEnv];
+      const { sign, headerLines } = await import('./commands/sign.js');
       const headers = await sign({ ...options, secret });
       if (options.json) printJson(headers);
       else process.stdout.write(headerLines(headers));
@@ -315,16 +317,22 @@ export function buildProgram(): Command {
     .command('schema')
     .description('print the JSON Schemas of the public contracts (all, or one by name), or the OpenAPI / AsyncAPI document')
     .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules; openapi (HTTP API), asyncapi (Kafka topics), reference (both as Markdown)')
-    .action((name?: string) => {
-      if (name === 'reference') process.stdout.write(contractReference(openApiDocument(), asyncApiDocument()));
-      else printJson(schemas(name));
+    .action(async (name?: string) => {
+      if (name === 'reference') {
+        const [{ contractReference }, { openApiDocument }, { asyncApiDocument }] = await Promise.all([
+          import('./contracts/reference-markdown.js'),
+          import('./contracts/openapi.js'),
+          import('./contracts/asyncapi.js'),
+        ]);
+        process.stdout.write(contractReference(openApiDocument(), asyncApiDocument()));
+      } else printJson((await import('./commands/defaults.js')).schemas(name));
     });
 
   program
     .command('defaults')
     .description('print the shipped rules or reopen policy as JSON')
     .argument('<what>', 'rules or policy')
-    .action((what: string) => printJson(defaults(what)));
+    .action(async (what: string) => printJson((await import('./commands/defaults.js')).defaults(what)));
 
   return program;
 }
@@ -344,6 +352,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     // What the user can fix in the command line, its files or its surroundings: a message and exit code 2.
+    // Their error classes are loaded on this path only (most are loaded already by the verb that threw).
+    const [{ SinkSpecError }, { ConfigError }, { ErasureUnavailableError, UnknownCustomerError }, { EventStoreError }] = await Promise.all([
+      import('@tickets/rule-reactor'),
+      import('@tickets/platform'),
+      import('@tickets/streams'),
+      import('@tickets/event-store'),
+    ]);
     const usage =
       error instanceof UsageError ||
       error instanceof StartupError ||

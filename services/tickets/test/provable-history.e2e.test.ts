@@ -299,3 +299,23 @@ describe.each(kinds)('verify makes every decision again on $name', ({ fresh }) =
     // Seven CLI runs, each a process of its own.
   }, 90_000);
 });
+
+describe('verify split between worker threads by customer (SQLite)', () => {
+  it('finds exactly what one thread finds, edits and a changed configuration included', async () => {
+    // Three shards: Marie and Paul land in different ones, and one shard has no customer at all.
+    const store = await imported(kinds[0]!.fresh, CLEAR, TWO_CUSTOMERS);
+    expect(await edit(store, '"duration":"24h","ms":86400000', '"duration":"48h","ms":172800000', "type = 'TicketClosed' AND stream IN (SELECT stream FROM events WHERE type = 'TicketCreated' AND data LIKE '%cus_paul%')")).toBeGreaterThan(0);
+    expect(await edit(store, 'Merci !', 'Merci, annulez tout', "type = 'InboundAccepted' AND data LIKE '%cus_marie%' AND data LIKE '%Merci !%'")).toBe(1);
+    const one = await runTickets(['verify', '--store', store.url, '--threads', '0', '--json'], CLEAR);
+    const three = await runTickets(['verify', '--store', store.url, '--threads', '3', '--json'], CLEAR);
+    expect([one.code, three.code]).toEqual([1, 1]);
+    const inline = JSON.parse(one.stdout) as VerifyReport;
+    expect(inline.redecision.mismatches.map((m) => m.event.type)).toEqual(expect.arrayContaining(['TicketClosed', 'MessageReceived']));
+    expect(JSON.parse(three.stdout)).toEqual(inline);
+
+    expect(await edit(store, '"postscript":"24h"', '"postscript":"48h"', "type = 'ConfigurationRecorded'")).toBe(1);
+    const [a, b] = await Promise.all(['0', '3'].map(async (threads) => JSON.parse((await runTickets(['verify', '--store', store.url, '--threads', threads, '--json'], CLEAR)).stdout) as VerifyReport));
+    expect(a!.redecision.mismatches.filter((m) => m.kind === 'configuration')).toHaveLength(1 + 16);
+    expect(b).toEqual(a);
+  });
+});
