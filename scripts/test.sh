@@ -7,7 +7,8 @@
 #   default, a Debian cluster that is installed but stopped is started.
 # - Chromium for the web page's browser tests: scripts/ensure-chromium.sh finds one or installs
 #   Debian's package (see there; CHROMIUM_PATH picks one).
-# - Mutation testing of the decision core, at the end, when no argument narrows the run (see there).
+# - Prettier and ESLint first, then mutation testing of the decision core at the end, when no argument
+#   narrows the run (see there).
 # Arguments go to turbo, e.g. `npm test -- --filter=@tickets/domain`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,11 @@ if [ -z "${TICKETS_TEST_KAFKA_BROKERS:-}" ]; then
   export TICKETS_TEST_KAFKA_BROKERS
 fi
 export TURBO_TELEMETRY_DISABLED=1
+# Style first, in seconds: formatting (Prettier) and the lint rules that hold the layers (ESLint).
+if [ "$#" -eq 0 ]; then
+  npx prettier --check --log-level warn "**/*.{ts,mjs,js}"
+  npx eslint .
+fi
 npx turbo run test --concurrency=1 "$@"
 
 # The whole suite (no arguments) also runs the mutation testing of the decision core, incrementally:

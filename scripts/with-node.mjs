@@ -26,11 +26,17 @@ function ensureNodeBinDir() {
   const prefix = join(cacheRoot, NODE_VERSION);
   const binDir = join(prefix, 'node_modules', pkg, 'bin');
   if (!existsSync(join(binDir, 'node'))) {
-    process.stderr.write(`Node ${process.versions.node} is too old; installing ${pkg}@${NODE_VERSION} into ${prefix}\n`);
-    const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', prefix, `${pkg}@${NODE_VERSION}`], {
-      // npm's own output goes to stderr: stdout may be captured (`--bin-dir`).
-      stdio: ['ignore', process.stderr, 'inherit'],
-    });
+    process.stderr.write(
+      `Node ${process.versions.node} is too old; installing ${pkg}@${NODE_VERSION} into ${prefix}\n`,
+    );
+    const r = spawnSync(
+      'npm',
+      ['install', '--no-save', '--no-package-lock', '--prefix', prefix, `${pkg}@${NODE_VERSION}`],
+      {
+        // npm's own output goes to stderr: stdout may be captured (`--bin-dir`).
+        stdio: ['ignore', process.stderr, 'inherit'],
+      },
+    );
     if (r.status !== 0 || !existsSync(join(binDir, 'node'))) {
       process.stderr.write(`could not install ${pkg}@${NODE_VERSION}; install Node >= ${MIN.join('.')} yourself\n`);
       process.exit(1);

@@ -18,7 +18,6 @@ import { openRuntime } from '@tickets/cli';
 import { submitInBatches, timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from '@tickets/testing';
 
-
 // This benchmark tracks the direct SQLite readers of what-if and verify, which read clear stores: the
 // store is written without personal-data encryption (child processes inherit the setting). With
 // encryption on, both read through the PII codec instead (see the signed-ingest bench for its cost).
@@ -29,20 +28,34 @@ type Phase = (typeof PHASES)[number];
 const TARGET_SECONDS = 10;
 const silent = createLogger({ level: 'silent' });
 
-
 /** Group commit as HTTP clients posting batches of 500 would get it, a few requests in flight; then the followers catch up. */
 async function load(path: string, count: number, customers: number): Promise<{ events: number; note: string }> {
-  const runtime = await openRuntime({ store: `sqlite:${path}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createSink('none'), logger: silent });
+  const runtime = await openRuntime({
+    store: `sqlite:${path}`,
+    rules: DEFAULT_RULES,
+    policy: DEFAULT_REOPEN_POLICY,
+    sink: createSink('none'),
+    logger: silent,
+  });
   try {
     await submitInBatches(runtime.ingest, syntheticEvents(count, customers));
     await runtime.settle();
-    return { events: count, note: `${await runtime.store.headPosition()} store events, ${(await runtime.readModel.all()).length} tickets` };
+    return {
+      events: count,
+      note: `${await runtime.store.headPosition()} store events, ${(await runtime.readModel.all()).length} tickets`,
+    };
   } finally {
     await runtime.close();
   }
 }
 
-async function runPhase(phase: Phase, dir: string, path: string, count: number, customers: number): Promise<PhaseResult> {
+async function runPhase(
+  phase: Phase,
+  dir: string,
+  path: string,
+  count: number,
+  customers: number,
+): Promise<PhaseResult> {
   switch (phase) {
     case 'load':
       return timed(phase, () => load(path, count, customers));
@@ -51,7 +64,10 @@ async function runPhase(phase: Phase, dir: string, path: string, count: number, 
       const rules = join(dir, 'rules.json');
       const policy = join(dir, 'policy.json');
       writeFileSync(rules, JSON.stringify(DEFAULT_RULES_SOURCE));
-      writeFileSync(policy, JSON.stringify({ ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } }));
+      writeFileSync(
+        policy,
+        JSON.stringify({ ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } }),
+      );
       return timed(phase, async () => {
         const report = await runWhatIf({ rules, policy, store: `sqlite:${path}` });
         const { summary } = report;
@@ -97,11 +113,27 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const phase of PHASES) {
       if (phase === 'load' && reuse) continue;
-      const out = execFileSync(process.execPath, [self, '--phase', phase, '--dir', dir, '--store', path, '--events', String(count), '--customers', String(customers)], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const out = execFileSync(
+        process.execPath,
+        [
+          self,
+          '--phase',
+          phase,
+          '--dir',
+          dir,
+          '--store',
+          path,
+          '--events',
+          String(count),
+          '--customers',
+          String(customers),
+        ],
+        {
+          encoding: 'utf8',
+          maxBuffer: 16 * 1024 * 1024,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       results.push(JSON.parse(out.trim().split('\n').at(-1)!) as PhaseResult);
     }
     report(results, count, customers, reuse ? path : null);

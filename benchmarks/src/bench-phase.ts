@@ -12,7 +12,11 @@ export interface PhaseResult {
 }
 
 /** Runs `run` and times it; `note` describes the outcome, outside the timing. */
-export async function timed(phase: string, run: () => Promise<{ events: number; note?: string }>, describe?: () => Promise<string>): Promise<PhaseResult> {
+export async function timed(
+  phase: string,
+  run: () => Promise<{ events: number; note?: string }>,
+  describe?: () => Promise<string>,
+): Promise<PhaseResult> {
   const started = performance.now();
   const outcome = await run();
   const seconds = (performance.now() - started) / 1000;
@@ -28,7 +32,12 @@ export async function timed(phase: string, run: () => Promise<{ events: number; 
 }
 
 /** Submits events as HTTP clients posting batches of 500 would, a few requests in flight (group commit). */
-export async function submitInBatches(ingest: Ingest, events: readonly unknown[], batch = 500, inFlight = 4): Promise<void> {
+export async function submitInBatches(
+  ingest: Ingest,
+  events: readonly unknown[],
+  batch = 500,
+  inFlight = 4,
+): Promise<void> {
   const pending = new Set<Promise<unknown>>();
   for (let i = 0; i < events.length; i += batch) {
     const submit = ingest.submit(events.slice(i, i + batch), 'bench');
@@ -43,7 +52,12 @@ export async function submitInBatches(ingest: Ingest, events: readonly unknown[]
  * The same from a stream of events (the input is never held whole: a phase's peak RSS stays the
  * pipeline's). Returns how many events were submitted.
  */
-export async function submitStreamed(ingest: Ingest, events: AsyncIterable<unknown>, batch = 500, inFlight = 4): Promise<number> {
+export async function submitStreamed(
+  ingest: Ingest,
+  events: AsyncIterable<unknown>,
+  batch = 500,
+  inFlight = 4,
+): Promise<number> {
   const pending = new Set<Promise<unknown>>();
   let chunk: unknown[] = [];
   let count = 0;

@@ -29,7 +29,13 @@ export interface BounceOutcome {
 
 export interface BounceComparison {
   readonly equal: boolean;
-  readonly tickets: { readonly expected: number; readonly equal: number; readonly missing: string[]; readonly extra: string[]; readonly different: string[] };
+  readonly tickets: {
+    readonly expected: number;
+    readonly equal: number;
+    readonly missing: string[];
+    readonly extra: string[];
+    readonly different: string[];
+  };
   readonly commands: {
     readonly expected: number;
     readonly received: number;
@@ -40,7 +46,13 @@ export interface BounceComparison {
     /** Ids whose content differs from simulate's, or whose repeats differ from their first copy. */
     readonly different: string[];
   };
-  readonly events: { readonly accepted: number; readonly stored: number; readonly rejected: number; readonly deadLetters: number; readonly lost: number };
+  readonly events: {
+    readonly accepted: number;
+    readonly stored: number;
+    readonly rejected: number;
+    readonly deadLetters: number;
+    readonly lost: number;
+  };
   /** One line per problem, for the report; empty when equal. */
   readonly problems: string[];
 }
@@ -48,7 +60,8 @@ export interface BounceComparison {
 // Objects as JSON sees them (undefined fields dropped), so an in-memory command and its Kafka copy compare equal.
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
 
-const sample = (ids: readonly string[]): string => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length})` : ''}`;
+const sample = (ids: readonly string[]): string =>
+  `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length})` : ''}`;
 
 /**
  * The bounce test's verdict: ticket states equal simulate's, the command set equal simulate's (same
@@ -59,7 +72,13 @@ const sample = (ids: readonly string[]): string => `${ids.slice(0, 5).join(', ')
 export function compareBounce(reference: BounceReference, outcome: BounceOutcome): BounceComparison {
   const expectedTickets = new Map(reference.tickets.map((t) => [t.ticketId, asJson(t)]));
   const actualTickets = new Map(outcome.tickets.map((t) => [t.ticketId, asJson(t)]));
-  const tickets = { expected: expectedTickets.size, equal: 0, missing: [] as string[], extra: [] as string[], different: [] as string[] };
+  const tickets = {
+    expected: expectedTickets.size,
+    equal: 0,
+    missing: [] as string[],
+    extra: [] as string[],
+    different: [] as string[],
+  };
   for (const [id, expected] of expectedTickets) {
     const actual = actualTickets.get(id);
     if (actual === undefined) tickets.missing.push(id);
@@ -87,10 +106,23 @@ export function compareBounce(reference: BounceReference, outcome: BounceOutcome
     else if (!isDeepStrictEqual(actual, expected)) different.add(id);
   }
   const extra = [...firstCopy.keys()].filter((id) => !expectedCommands.has(id));
-  const commands = { expected: expectedCommands.size, received: outcome.commands.length, duplicates, missing, extra, different: [...different] };
+  const commands = {
+    expected: expectedCommands.size,
+    received: outcome.commands.length,
+    duplicates,
+    missing,
+    extra,
+    different: [...different],
+  };
 
   const lost = Math.max(0, reference.accepted - outcome.inboundStored);
-  const events = { accepted: reference.accepted, stored: outcome.inboundStored, rejected: reference.rejected, deadLetters: outcome.deadLetters, lost };
+  const events = {
+    accepted: reference.accepted,
+    stored: outcome.inboundStored,
+    rejected: reference.rejected,
+    deadLetters: outcome.deadLetters,
+    lost,
+  };
 
   const problems: string[] = [];
   if (tickets.missing.length > 0) problems.push(`tickets missing: ${sample(tickets.missing)}`);
@@ -99,7 +131,9 @@ export function compareBounce(reference: BounceReference, outcome: BounceOutcome
   if (missing.length > 0) problems.push(`commands missing: ${sample(missing)}`);
   if (extra.length > 0) problems.push(`commands not in simulate: ${sample(extra)}`);
   if (commands.different.length > 0) problems.push(`commands with other content: ${sample(commands.different)}`);
-  if (outcome.inboundStored !== reference.accepted) problems.push(`inbound events stored ${outcome.inboundStored}, simulate accepted ${reference.accepted}`);
-  if (outcome.deadLetters !== reference.rejected) problems.push(`dead letters ${outcome.deadLetters}, simulate rejected ${reference.rejected}`);
+  if (outcome.inboundStored !== reference.accepted)
+    problems.push(`inbound events stored ${outcome.inboundStored}, simulate accepted ${reference.accepted}`);
+  if (outcome.deadLetters !== reference.rejected)
+    problems.push(`dead letters ${outcome.deadLetters}, simulate rejected ${reference.rejected}`);
   return { equal: problems.length === 0, tickets, commands, events, problems };
 }

@@ -51,7 +51,17 @@ export interface BounceOptions {
 }
 
 export interface BounceReport {
-  readonly options: { events: number; customers: number; mode: string; intervalSeconds: number; rate: number; seed: number; store: string; partitions: number; replicas: Replicas };
+  readonly options: {
+    events: number;
+    customers: number;
+    mode: string;
+    intervalSeconds: number;
+    rate: number;
+    seed: number;
+    store: string;
+    partitions: number;
+    replicas: Replicas;
+  };
   /** Stops made by the supervisor, per service. */
   readonly stops: Record<ServiceName, number>;
   readonly stopsTotal: number;
@@ -90,11 +100,14 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
   let mark = performance.now();
   const reference = await simulate({ events: eventsFile }, options.logger);
   const simulateSeconds = (performance.now() - mark) / 1000;
-  say(`simulate: ${reference.tickets.length} tickets, ${reference.commands.length} commands in ${simulateSeconds.toFixed(1)} s`);
+  say(
+    `simulate: ${reference.tickets.length} tickets, ${reference.commands.length} commands in ${simulateSeconds.toFixed(1)} s`,
+  );
 
   const run = randomUUID().slice(0, 8);
   const schema = `bounce_${run}`;
-  const storeUrl = options.store === 'sqlite' ? `sqlite:${join(dir, 'tickets.db')}` : withSchema(options.postgresUrl, schema);
+  const storeUrl =
+    options.store === 'sqlite' ? `sqlite:${join(dir, 'tickets.db')}` : withSchema(options.postgresUrl, schema);
   const settings: Record<string, string> = {
     KAFKA_BROKERS: options.brokers,
     KAFKA_CLIENT_ID: `bounce-${run}`,
@@ -125,7 +138,8 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     replicas,
   });
   const scaled = Object.values(replicas).some((count) => count > 1);
-  const leaseView = scaled && options.store === 'postgres' ? await TakeoverWatch.postgresHolders(options.postgresUrl) : null;
+  const leaseView =
+    scaled && options.store === 'postgres' ? await TakeoverWatch.postgresHolders(options.postgresUrl) : null;
   const watch = new TakeoverWatch(leaseView?.holders ?? null, kafka, `bounce-${run}-ingest`);
   const commands = await readTopic(kafka, kafka.topics.commands, `bounce-${run}-commands-reader`);
   const deadLetters = await readTopic(kafka, kafka.topics.deadLetters, `bounce-${run}-dlq-reader`);
@@ -185,7 +199,9 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       producing = false;
     }
     const produceSeconds = (performance.now() - mark) / 1000;
-    say(`produced ${events.length} events in ${produceSeconds.toFixed(1)} s; stopping services until the pipeline is quiet`);
+    say(
+      `produced ${events.length} events in ${produceSeconds.toFixed(1)} s; stopping services until the pipeline is quiet`,
+    );
     const wasQuiet = await supervisor;
     const pipelineSeconds = (performance.now() - pipelineBegan) / 1000;
     const stopsTotal = Object.values(stops).reduce((a, b) => a + b, 0);
@@ -193,8 +209,18 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     await services.stopAll();
 
     const comparison = compareBounce(
-      { tickets: reference.tickets, commands: reference.commands as Command[], accepted: reference.stats.accepted, rejected: reference.stats.rejected },
-      { tickets: (await readModel.all()) as TicketState[], commands: commands.records, inboundStored: await storeWatch.inboundStored(), deadLetters: deadLetters.records.length },
+      {
+        tickets: reference.tickets,
+        commands: reference.commands as Command[],
+        accepted: reference.stats.accepted,
+        rejected: reference.stats.rejected,
+      },
+      {
+        tickets: (await readModel.all()) as TicketState[],
+        commands: commands.records,
+        inboundStored: await storeWatch.inboundStored(),
+        deadLetters: deadLetters.records.length,
+      },
     );
     if (!comparison.equal || !wasQuiet) keepDir = true;
     const recoveries = await watch.recoveries();
@@ -216,7 +242,12 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       unexpectedExits,
       quiet: wasQuiet,
       comparison,
-      seconds: { simulate: round(simulateSeconds), produce: round(produceSeconds), pipeline: round(pipelineSeconds), total: round((performance.now() - began) / 1000) },
+      seconds: {
+        simulate: round(simulateSeconds),
+        produce: round(produceSeconds),
+        pipeline: round(pipelineSeconds),
+        total: round((performance.now() - began) / 1000),
+      },
       dir: keepDir ? dir : null,
       recoveries,
       recoverySummary: summarise(recoveries),
@@ -235,7 +266,9 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     const admin = kafka.kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: Object.values(kafka.topics) }).catch(() => {});
-    await admin.deleteGroups([`bounce-${run}-ingest`, `bounce-${run}-commands-reader`, `bounce-${run}-dlq-reader`]).catch(() => {});
+    await admin
+      .deleteGroups([`bounce-${run}-ingest`, `bounce-${run}-commands-reader`, `bounce-${run}-dlq-reader`])
+      .catch(() => {});
     await admin.disconnect();
     if (options.store === 'postgres' && !keepDir) await dropSchema(options.postgresUrl, schema);
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
@@ -310,7 +343,10 @@ async function readTopic(kafka: KafkaSetup, topic: string, groupId: string): Pro
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {
       const value = JSON.parse(message.value?.toString('utf8') ?? 'null') as { id?: unknown } | null;
-      records.push({ id: typeof value?.id === 'string' ? value.id : `(no id at ${partition}/${message.offset})`, value });
+      records.push({
+        id: typeof value?.id === 'string' ? value.id : `(no id at ${partition}/${message.offset})`,
+        value,
+      });
       next.set(partition, Number(message.offset) + 1);
     },
   });
@@ -327,7 +363,11 @@ class StoreWatch {
 
   async inboundStored(): Promise<number> {
     for (;;) {
-      const page = await this.store.readAll({ after: this.#inboundAfter, maxCount: 10_000, streamPrefixes: [INBOUND_STREAM_PREFIX] });
+      const page = await this.store.readAll({
+        after: this.#inboundAfter,
+        maxCount: 10_000,
+        streamPrefixes: [INBOUND_STREAM_PREFIX],
+      });
       const last = page.at(-1);
       if (last === undefined) return this.#inbound;
       this.#inbound += page.length;
@@ -337,7 +377,11 @@ class StoreWatch {
 
   async lastTicketPosition(): Promise<number> {
     for (;;) {
-      const page = await this.store.readAll({ after: this.#ticketAfter, maxCount: 10_000, streamPrefixes: [TICKET_STREAM_PREFIX] });
+      const page = await this.store.readAll({
+        after: this.#ticketAfter,
+        maxCount: 10_000,
+        streamPrefixes: [TICKET_STREAM_PREFIX],
+      });
       const last = page.at(-1);
       if (last === undefined) return this.#ticketAfter;
       this.#ticketAfter = last.position;
@@ -395,7 +439,8 @@ class Quietness {
       ];
       if (positions.some((position) => position < lastTicket)) return null;
       const published = await admin.fetchTopicOffsets(this.kafka.topics.commands);
-      for (const { partition, high } of published) if ((this.commands.next.get(partition) ?? 0) < Number(high)) return null;
+      for (const { partition, high } of published)
+        if ((this.commands.next.get(partition) ?? 0) < Number(high)) return null;
       return JSON.stringify({ head, positions, records: this.commands.records.length });
     } finally {
       await admin.disconnect();

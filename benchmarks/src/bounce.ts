@@ -42,7 +42,10 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '42' },
     store: { type: 'string', default: 'sqlite' },
-    'postgres-url': { type: 'string', default: process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'postgres-url': {
+      type: 'string',
+      default: process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
     brokers: { type: 'string', default: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092' },
     partitions: { type: 'string', default: '6' },
     'log-level': { type: 'string', default: 'warn' },
@@ -55,7 +58,8 @@ const { values } = parseArgs({
 });
 const parsed = Options.safeParse(values);
 if (!parsed.success) {
-  for (const issue of parsed.error.issues) process.stderr.write(`bounce: --${issue.path.join('.')}: ${issue.message}\n`);
+  for (const issue of parsed.error.issues)
+    process.stderr.write(`bounce: --${issue.path.join('.')}: ${issue.message}\n`);
   process.exit(2);
 }
 const options = parsed.data;
@@ -90,7 +94,11 @@ function describe(r: BounceReport): string {
   const lines = [
     `bounce (${r.options.mode === 'kill' ? 'SIGKILL' : 'SIGTERM'}): ${r.options.events} events, ${r.options.customers} customers, ${r.options.store} store, ` +
       `${r.options.partitions} partitions, ` +
-      `instances ${Object.entries(r.options.replicas).map(([name, count]) => `${name}×${count}`).join(' ')}, a stop every ~${r.options.intervalSeconds} s, produced at ${r.options.rate === 0 ? 'full speed' : `${r.options.rate}/s`}, seed ${r.options.seed}`,
+      `instances ${Object.entries(r.options.replicas)
+        .map(([name, count]) => `${name}×${count}`)
+        .join(
+          ' ',
+        )}, a stop every ~${r.options.intervalSeconds} s, produced at ${r.options.rate === 0 ? 'full speed' : `${r.options.rate}/s`}, seed ${r.options.seed}`,
     `stops survived: ${r.stopsTotal} (${stops})${r.forcedStops > 0 ? `, ${r.forcedStops} SIGTERM not honoured in 30 s` : ''}`,
     `unexpected exits: ${unexpected.length === 0 ? 'none' : unexpected.map(([name, count]) => `${name} ${count}`).join(', ')}`,
     `quiet: ${r.quiet ? 'yes' : 'NO (timeout)'}; seconds: simulate ${r.seconds.simulate}, produce ${r.seconds.produce}, pipeline until quiet ${r.seconds.pipeline}, total ${r.seconds.total}`,
@@ -99,7 +107,8 @@ function describe(r: BounceReport): string {
     `commands: ${c.commands.expected} expected, ${c.commands.received} records read; duplicates (same id, same content) ${c.commands.duplicates}; ` +
       `missing ${c.commands.missing.length}, extra ${c.commands.extra.length}, different ${c.commands.different.length}`,
     ...Object.entries(r.recoverySummary).map(
-      ([what, s]) => `recovery after SIGKILL, ${what}: ${s.count} timed, median ${s.median ?? '-'} s, max ${s.max ?? '-'} s${s.failed > 0 ? `, ${s.failed} NOT within 60 s` : ''}`,
+      ([what, s]) =>
+        `recovery after SIGKILL, ${what}: ${s.count} timed, median ${s.median ?? '-'} s, max ${s.max ?? '-'} s${s.failed > 0 ? `, ${s.failed} NOT within 60 s` : ''}`,
     ),
     `comparison: ${c.equal ? 'EQUAL to simulate' : `DIFFERENT from simulate:\n  ${c.problems.join('\n  ')}`}`,
     ...(r.dir === null ? [] : [`run directory kept: ${r.dir}`]),

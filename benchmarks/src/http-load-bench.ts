@@ -14,7 +14,12 @@ import { httpLoad, uniqueEvent, type LoadResult } from './http-load.js';
 /** The ingest alone in this process: batches of `batch` submitted by `concurrency` callers for `seconds`. */
 async function inProcessRate(dir: string, seconds: number, batch: number, concurrency: number): Promise<number> {
   const { store, checkpoints } = await openStore(parseStoreUrl(`sqlite:${join(dir, 'in-process.db')}`));
-  const ingest = createIngest({ store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger: createLogger({ level: 'silent' }) });
+  const ingest = createIngest({
+    store,
+    rules: DEFAULT_RULES,
+    policy: DEFAULT_REOPEN_POLICY,
+    logger: createLogger({ level: 'silent' }),
+  });
   let accepted = 0;
   const until = performance.now() + seconds * 1000;
   const caller = async () => {
@@ -47,18 +52,30 @@ async function main(): Promise<void> {
   const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
   const dir = mkdtempSync(join(tmpdir(), 'tickets-http-load-'));
   try {
-    process.stdout.write(`\nHTTP load: tickets serve (SQLite, projector + command relay running), autocannon ${connections} connections, ${seconds} s per phase, node ${process.versions.node}\n`);
+    process.stdout.write(
+      `\nHTTP load: tickets serve (SQLite, projector + command relay running), autocannon ${connections} connections, ${seconds} s per phase, node ${process.versions.node}\n`,
+    );
     // In-process first, while nothing else of this run is using the CPU.
     const inProcess = await inProcessRate(dir, seconds, 100, 4);
-    const { results, check } = await httpLoad(dir, [
-      { name: 'single', batch: 1, seconds, connections },
-      { name: 'batch-100', batch: 100, seconds, connections },
-    ], nodeFlags);
+    const { results, check } = await httpLoad(
+      dir,
+      [
+        { name: 'single', batch: 1, seconds, connections },
+        { name: 'batch-100', batch: 100, seconds, connections },
+      ],
+      nodeFlags,
+    );
     // The same batches against the ingest service alone: what the followers of `serve` cost it.
-    const alone = await httpLoad(dir, [{ name: 'batch-100, tickets ingest alone', batch: 100, seconds, connections }], nodeFlags, 'ingest');
+    const alone = await httpLoad(
+      dir,
+      [{ name: 'batch-100, tickets ingest alone', batch: 100, seconds, connections }],
+      nodeFlags,
+      'ingest',
+    );
     const batches = results.find((r) => r.batch === 100)!;
     const share = (batches.eventsPerSecond / inProcess) * 100;
-    const row = (r: LoadResult) => `| ${r.name} | ${r.requests} | ${r.acknowledged} | ${r.eventsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`;
+    const row = (r: LoadResult) =>
+      `| ${r.name} | ${r.requests} | ${r.acknowledged} | ${r.eventsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`;
     const lines = [
       '',
       '| phase | requests | events acknowledged | events/s | p50 ms | p99 ms | errors |',

@@ -81,14 +81,31 @@ export interface RunningServe {
  * `tickets serve` (or `tickets ingest` alone, to see what the followers cost) in a child process on
  * `storePath`, without Kafka, commands dropped, warnings only.
  */
-export async function startServe(storePath: string, nodeFlags: readonly string[] = [], verb: 'serve' | 'ingest' = 'serve'): Promise<RunningServe> {
+export async function startServe(
+  storePath: string,
+  nodeFlags: readonly string[] = [],
+  verb: 'serve' | 'ingest' = 'serve',
+): Promise<RunningServe> {
   const port = await freePort();
   const env = { ...process.env };
   // The embedded pipeline only, whatever the shell says.
   delete env['KAFKA_BROKERS'];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeFlags, BIN, verb, '--store', `sqlite:${storePath}`, '--host', '127.0.0.1', '--port', String(port), ...(verb === 'serve' ? ['--commands', 'none'] : []), '--log-level', 'warn'],
+    [
+      ...nodeFlags,
+      BIN,
+      verb,
+      '--store',
+      `sqlite:${storePath}`,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      ...(verb === 'serve' ? ['--commands', 'none'] : []),
+      '--log-level',
+      'warn',
+    ],
     { env, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = once(child, 'exit');
@@ -114,7 +131,12 @@ export async function startServe(storePath: string, nodeFlags: readonly string[]
 }
 
 /** Posts unique events for `phase.seconds`; `acknowledged` receives the inbound key of every accepted one. */
-export async function loadPhase(url: string, phase: LoadPhase, acknowledged: Set<string>, sent: Set<string>): Promise<LoadResult> {
+export async function loadPhase(
+  url: string,
+  phase: LoadPhase,
+  acknowledged: Set<string>,
+  sent: Set<string>,
+): Promise<LoadResult> {
   let accepted = 0;
   const result = await autocannon({
     url,
@@ -157,11 +179,15 @@ export async function loadPhase(url: string, phase: LoadPhase, acknowledged: Set
 }
 
 /** After the server stopped: every acknowledged event is in the store, and nothing that was never sent. */
-export async function checkStore(storePath: string, acknowledged: ReadonlySet<string>, sent: ReadonlySet<string>): Promise<LoadCheck> {
+export async function checkStore(
+  storePath: string,
+  acknowledged: ReadonlySet<string>,
+  sent: ReadonlySet<string>,
+): Promise<LoadCheck> {
   const { store, checkpoints } = await openStore(parseStoreUrl(`sqlite:${storePath}`));
   try {
     const stored = new Set<string>();
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await store.readAll({ after, maxCount: 50_000, streamPrefixes: [INBOUND_STREAM_PREFIX] });
       if (page.length === 0) break;
       for (const event of page) stored.add(event.stream);
@@ -173,7 +199,12 @@ export async function checkStore(storePath: string, acknowledged: ReadonlySet<st
     const sentStreams = new Set([...sent].map(inboundStream));
     for (const stream of stored) if (!sentStreams.has(stream)) unexpected++;
     if (unexpected > 0) throw new Error(`${unexpected} stored inbound events were never sent`);
-    return { acknowledged: acknowledged.size, stored: stored.size, lost, unanswered: stored.size - (acknowledged.size - lost) };
+    return {
+      acknowledged: acknowledged.size,
+      stored: stored.size,
+      lost,
+      unanswered: stored.size - (acknowledged.size - lost),
+    };
   } finally {
     await checkpoints.close();
     await store.close();

@@ -19,7 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, RulesFile } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { createKafka, createKafkaStatePublisher, createTopics, KafkaEnv, kafkaFromEnv, type Kafka } from '@tickets/messaging';
+import {
+  createKafka,
+  createKafkaStatePublisher,
+  createTopics,
+  KafkaEnv,
+  kafkaFromEnv,
+  type Kafka,
+} from '@tickets/messaging';
 import { createLogger, delay, followUntil, shutdownSignal } from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { openCommandSink } from '@tickets/rule-reactor';
@@ -96,7 +103,13 @@ async function serveRole(settings: Record<string, string>, dir: string, logLevel
     logger,
   });
   const publisher = createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });
-  const stateRelay = createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger });
+  const stateRelay = createStateRelay({
+    store: runtime.store,
+    readModel: runtime.readModel,
+    checkpoints: runtime.checkpoints,
+    publisher,
+    logger,
+  });
   const consumer = inboundConsumerFor(kafka, runtime.ingest, logger);
   await consumer.start();
   tell({ ready: true });
@@ -129,8 +142,12 @@ async function pipeRole(settings: Record<string, string>, from: string, to: stri
   await consumer.run({
     partitionsConsumedConcurrently: partitions,
     eachBatch: async ({ batch }) => {
-      const messages = batch.messages.map((m) => ({ key: m.key, value: JSON.stringify(JSON.parse(m.value?.toString() ?? 'null')) }));
-      for (let i = 0; i < messages.length; i += 1_000) await producer.send({ topic: to, acks: -1, messages: messages.slice(i, i + 1_000) });
+      const messages = batch.messages.map((m) => ({
+        key: m.key,
+        value: JSON.stringify(JSON.parse(m.value?.toString() ?? 'null')),
+      }));
+      for (let i = 0; i < messages.length; i += 1_000)
+        await producer.send({ topic: to, acks: -1, messages: messages.slice(i, i + 1_000) });
     },
   });
   tell({ ready: true });
@@ -162,8 +179,10 @@ export interface StepResult {
   readonly failures: readonly string[];
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
-const mean = (values: readonly number[]): number => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+const mean = (values: readonly number[]): number =>
+  values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Produces inbound events at a set rate and times their outputs on another topic. */
 class LoadDriver {
@@ -279,7 +298,10 @@ class LoadDriver {
   }
 
   /** The highest rate of RAMP (refined by bisection) that the system keeps up with. */
-  async ramp(stepSeconds: number, progress: (line: string) => void): Promise<{ steps: StepResult[]; sustained: number }> {
+  async ramp(
+    stepSeconds: number,
+    progress: (line: string) => void,
+  ): Promise<{ steps: StepResult[]; sustained: number }> {
     const steps: StepResult[] = [];
     const run = async (rate: number): Promise<StepResult> => {
       const result = await this.step(rate, stepSeconds);
@@ -320,11 +342,15 @@ const describeStep = (r: StepResult): string =>
 /** A child process in one of the roles above; resolves once it reports ready. */
 async function startChild(role: string[], nodeFlags: readonly string[]): Promise<ChildProcess> {
   const devNull = openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), ...role], { stdio: ['ignore', devNull, 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), ...role], {
+    stdio: ['ignore', devNull, 'inherit', 'ipc'],
+  });
   closeSync(devNull);
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`${role.join(' ')} exited with ${String(code)} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${role.join(' ')} exited with ${String(code)} before it was ready`)),
+    );
   });
   return child;
 }
@@ -400,8 +426,19 @@ async function main(): Promise<void> {
     allowNegative: true,
   });
   const partitions = Number(values.partitions);
-  if (values.role === 'serve') return serveRole(JSON.parse(values.settings ?? '{}') as Record<string, string>, values.dir ?? '.', values['log-level']);
-  if (values.role === 'pipe') return pipeRole(JSON.parse(values.settings ?? '{}') as Record<string, string>, values.from ?? '', values.to ?? '', partitions);
+  if (values.role === 'serve')
+    return serveRole(
+      JSON.parse(values.settings ?? '{}') as Record<string, string>,
+      values.dir ?? '.',
+      values['log-level'],
+    );
+  if (values.role === 'pipe')
+    return pipeRole(
+      JSON.parse(values.settings ?? '{}') as Record<string, string>,
+      values.from ?? '',
+      values.to ?? '',
+      partitions,
+    );
 
   const seconds = Number(values.seconds);
   const stepSeconds = Number(values['step-seconds']);
@@ -424,7 +461,12 @@ async function main(): Promise<void> {
   const setup = await kafkaFromEnv(settings, quiet);
   if (setup === null) throw new Error('KAFKA_BROKERS missing');
   // Through the shared retry: a broker just started may not know the new topics' leaders yet.
-  await createTopics(setup.kafka, Object.values(raw).map((topic) => ({ topic })), { partitions, replicationFactor: 1 }, quiet);
+  await createTopics(
+    setup.kafka,
+    Object.values(raw).map((topic) => ({ topic })),
+    { partitions, replicationFactor: 1 },
+    quiet,
+  );
   const admin = setup.kafka.admin();
   await admin.connect();
   const dir = mkdtempSync(join(tmpdir(), 'tickets-kafka-bench-'));
@@ -437,23 +479,57 @@ async function main(): Promise<void> {
       figures.raw = await rawRates(setup.kafka, raw.rates, Number(values['raw-count']));
     }
     if (phases.has('pipe')) {
-      const child = await startChild(['--role', 'pipe', '--settings', JSON.stringify(settings), '--from', raw.pipeIn, '--to', raw.pipeOut, '--partitions', String(partitions)], nodeFlags);
-      const driver = new LoadDriver(setup.kafka, raw.pipeIn, raw.pipeOut, (value) => stringAfter(value, '"id":"'), partitions);
+      const child = await startChild(
+        [
+          '--role',
+          'pipe',
+          '--settings',
+          JSON.stringify(settings),
+          '--from',
+          raw.pipeIn,
+          '--to',
+          raw.pipeOut,
+          '--partitions',
+          String(partitions),
+        ],
+        nodeFlags,
+      );
+      const driver = new LoadDriver(
+        setup.kafka,
+        raw.pipeIn,
+        raw.pipeOut,
+        (value) => stringAfter(value, '"id":"'),
+        partitions,
+      );
       try {
         await driver.start();
         progress('bare pipe: warm-up');
         await driver.step(1_000, 3);
         const at2000 = await driver.step(2_000, seconds);
         progress(`bare pipe ${describeStep(at2000)}`);
-        figures.pipe = { at2000, ramp: values.ramp ? await driver.ramp(stepSeconds, (line) => progress(`bare pipe ${line}`)) : { steps: [], sustained: 0 } };
+        figures.pipe = {
+          at2000,
+          ramp: values.ramp
+            ? await driver.ramp(stepSeconds, (line) => progress(`bare pipe ${line}`))
+            : { steps: [], sustained: 0 },
+        };
       } finally {
         await driver.stop();
         await stopChild(child);
       }
     }
     if (phases.has('pipeline')) {
-      const child = await startChild(['--role', 'serve', '--settings', JSON.stringify(settings), '--dir', dir, '--log-level', values['log-level']], nodeFlags);
-      const driver = new LoadDriver(setup.kafka, setup.topics.inbound, setup.topics.commands, (value) => stringAfter(value, '"correlationId":"'), partitions);
+      const child = await startChild(
+        ['--role', 'serve', '--settings', JSON.stringify(settings), '--dir', dir, '--log-level', values['log-level']],
+        nodeFlags,
+      );
+      const driver = new LoadDriver(
+        setup.kafka,
+        setup.topics.inbound,
+        setup.topics.commands,
+        (value) => stringAfter(value, '"correlationId":"'),
+        partitions,
+      );
       try {
         await driver.start();
         progress('pipeline: warm-up');
@@ -465,7 +541,9 @@ async function main(): Promise<void> {
         figures.pipeline = {
           at500,
           at2000,
-          ramp: values.ramp ? await driver.ramp(stepSeconds, (line) => progress(`pipeline ${line}`)) : { steps: [], sustained: 0 },
+          ramp: values.ramp
+            ? await driver.ramp(stepSeconds, (line) => progress(`pipeline ${line}`))
+            : { steps: [], sustained: 0 },
         };
       } finally {
         await driver.stop();
@@ -477,18 +555,40 @@ async function main(): Promise<void> {
     await admin.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
-  report(figures, { brokers: values.brokers, partitions, seconds, stepSeconds, logLevel: values['log-level'], nodeFlags, loadBefore });
+  report(figures, {
+    brokers: values.brokers,
+    partitions,
+    seconds,
+    stepSeconds,
+    logLevel: values['log-level'],
+    nodeFlags,
+    loadBefore,
+  });
 }
 
 function report(
   figures: Figures,
-  run: { brokers: string; partitions: number; seconds: number; stepSeconds: number; logLevel: string; nodeFlags: readonly string[]; loadBefore: number },
+  run: {
+    brokers: string;
+    partitions: number;
+    seconds: number;
+    stepSeconds: number;
+    logLevel: string;
+    nodeFlags: readonly string[];
+    loadBefore: number;
+  },
 ): void {
-  const ms = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(1));
-  const rate = (value: number | undefined): string => (value === undefined ? '–' : `${value.toLocaleString('en-US')}/s`);
-  const latency = (r: StepResult | undefined): string => (r === undefined ? '–' : `${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} ms`);
+  const ms = (value: number | undefined): string =>
+    value === undefined || Number.isNaN(value) ? '–' : value.toFixed(1);
+  const rate = (value: number | undefined): string =>
+    value === undefined ? '–' : `${value.toLocaleString('en-US')}/s`;
+  const latency = (r: StepResult | undefined): string =>
+    r === undefined ? '–' : `${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} ms`;
   const { raw, pipe, pipeline } = figures;
-  const ratio = pipe !== undefined && pipeline !== undefined && pipe.ramp.sustained > 0 ? pipeline.ramp.sustained / pipe.ramp.sustained : undefined;
+  const ratio =
+    pipe !== undefined && pipeline !== undefined && pipe.ramp.sustained > 0
+      ? pipeline.ramp.sustained / pipe.ramp.sustained
+      : undefined;
   const lines = [
     `Kafka bench: broker ${run.brokers}, ${run.partitions} partitions, kafkajs 2.2.4, node ${process.versions.node} ${run.nodeFlags.join(' ')}, ` +
       `pipeline log level ${run.logLevel}; latency steps ${run.seconds} s, ramp steps ${run.stepSeconds} s`,
@@ -508,7 +608,10 @@ function report(
     '',
     '| system | rate/s | achieved/s | p50 ms | p99 ms | max ms | backlog at end | kept up |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...[...(pipe?.ramp.steps.map((s) => ['bare pipe', s] as const) ?? []), ...(pipeline?.ramp.steps.map((s) => ['pipeline', s] as const) ?? [])].map(
+    ...[
+      ...(pipe?.ramp.steps.map((s) => ['bare pipe', s] as const) ?? []),
+      ...(pipeline?.ramp.steps.map((s) => ['pipeline', s] as const) ?? []),
+    ].map(
       ([system, s]) =>
         `| ${system} | ${s.rate} | ${s.achieved} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${s.backlogAtEnd} | ${s.failures.length === 0 ? 'yes' : `no: ${s.failures.join('; ')}`} |`,
     ),

@@ -97,7 +97,9 @@ const median = (values: readonly number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { events: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: { events: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
+  });
   const count = Number(values.events);
   const rounds = Number(values.rounds);
   const plain = syntheticEvents(count, Math.max(1, Math.floor(count / 10)));
@@ -119,8 +121,10 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const of = (mode: Mode, key: 'ingestPerSecond' | 'pipelinePerSecond') => median(results.filter((r) => r.mode === mode).map((r) => r[key]));
-  const overhead = (key: 'ingestPerSecond' | 'pipelinePerSecond') => ((of('off', key) - of('on', key)) / of('off', key)) * 100;
+  const of = (mode: Mode, key: 'ingestPerSecond' | 'pipelinePerSecond') =>
+    median(results.filter((r) => r.mode === mode).map((r) => r[key]));
+  const overhead = (key: 'ingestPerSecond' | 'pipelinePerSecond') =>
+    ((of('off', key) - of('on', key)) / of('off', key)) * 100;
   const row = (key: 'ingestPerSecond' | 'pipelinePerSecond', label: string) =>
     `  ${label.padEnd(14)} ${MODES.map((mode) => `${mode} ${of(mode, key)}/s`).join('   ')}   overhead (on vs off) ${overhead(key).toFixed(1)}% (target <= 5%)`;
   const lines = [

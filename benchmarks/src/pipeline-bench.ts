@@ -14,11 +14,10 @@ import { openStore, parseStoreUrl, type EventStore, type NewEvent, type StreamAp
 import { createIngest } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
-import { createMemorySink, type CommandSink } from '@tickets/rule-reactor';
-import { feedEvents, openRuntime, simulate } from '@tickets/cli';
+import type { CommandSink } from '@tickets/rule-reactor';
+import { openRuntime, simulate } from '@tickets/cli';
 import { submitStreamed, timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from '@tickets/testing';
-
 
 const PHASES = ['raw-append', 'ingest', 'end-to-end', 'rebuild', 'simulate'] as const;
 type Phase = (typeof PHASES)[number];
@@ -61,7 +60,11 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
           for await (const input of readEvents(file)) {
             const s = count % streams;
             const event: NewEvent = { id: `e-${count}`, type: 'MessageReceived', data: input as NewEvent['data'] };
-            appends.push({ stream: `ticket-${s}`, expectedVersion: versions[s] === -1 ? 'no_stream' : versions[s]!, events: [event] });
+            appends.push({
+              stream: `ticket-${s}`,
+              expectedVersion: versions[s] === -1 ? 'no_stream' : versions[s]!,
+              events: [event],
+            });
             versions[s] = versions[s]! + 1;
             count++;
             if (appends.length === 100) {
@@ -100,8 +103,18 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
       // while the projector and the command relay follow the store; timed until the last event is
       // stored, projected and its commands published (to a sink that only counts them).
       let published = 0;
-      const sink: CommandSink = { publish: async (commands) => void (published += commands.length), close: async () => undefined };
-      const runtime = await openRuntime({ store: storeUrl('end_to_end'), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: silent, pii: { encryption: false } });
+      const sink: CommandSink = {
+        publish: async (commands) => void (published += commands.length),
+        close: async () => undefined,
+      };
+      const runtime = await openRuntime({
+        store: storeUrl('end_to_end'),
+        rules: DEFAULT_RULES,
+        policy: DEFAULT_REOPEN_POLICY,
+        sink,
+        logger: silent,
+        pii: { encryption: false },
+      });
       try {
         return await timed(
           phase,
@@ -113,7 +126,13 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
             // Caught up: no ticket event past either follower's checkpoint.
             for (;;) {
               const behind = await runtime.projectorLag();
-              const relayBehind = (await runtime.store.readAll({ after: await runtime.checkpoints.load('command-relay'), streamPrefixes: ['ticket-'], maxCount: 1 })).length;
+              const relayBehind = (
+                await runtime.store.readAll({
+                  after: await runtime.checkpoints.load('command-relay'),
+                  streamPrefixes: ['ticket-'],
+                  maxCount: 1,
+                })
+              ).length;
               if (behind === 0 && relayBehind === 0) break;
               await new Promise((resolve) => setTimeout(resolve, 20));
             }
@@ -143,26 +162,28 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
     }
     case 'simulate': {
       // The verb itself, on the file: its own throw-away store, the ingest in batches, projected, relayed.
-      return timed(
-        phase,
-        async () => {
-          const output = await simulate({ events: file }, silent);
-          return { events: output.stats.events, note: `${output.commands.length} commands` };
-        },
-      );
+      return timed(phase, async () => {
+        const output = await simulate({ events: file }, silent);
+        return { events: output.stats.events, note: `${output.commands.length} commands` };
+      });
     }
   }
 }
 
 /** The phases' store URLs: files in a directory, or one PostgreSQL schema per phase store. */
 const storeUrls = (base: string): StoreUrl =>
-  base.startsWith('sqlite:') ? (name) => `${base}/${name}.db` : (name) => `${base.replace(/\?.*$/, '')}?schema=${new URL(base).searchParams.get('prefix') ?? 'bench_'}${name}`;
+  base.startsWith('sqlite:')
+    ? (name) => `${base}/${name}.db`
+    : (name) => `${base.replace(/\?.*$/, '')}?schema=${new URL(base).searchParams.get('prefix') ?? 'bench_'}${name}`;
 
 async function dropSchemas(prefix: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
-    const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)', [prefix]);
+    const { rows } = await client.query<{ nspname: string }>(
+      'SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)',
+      [prefix],
+    );
     for (const { nspname } of rows) await client.query(`DROP SCHEMA "${nspname}" CASCADE`);
   } finally {
     await client.end();
@@ -198,9 +219,17 @@ async function main(): Promise<void> {
     writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const simulateCount = Number(values['simulate-events'] ?? count);
     const simulateFile = join(dir, 'simulate.ndjson');
-    writeFileSync(simulateFile, `${events.slice(0, simulateCount).map((e) => JSON.stringify(e)).join('\n')}\n`);
+    writeFileSync(
+      simulateFile,
+      `${events
+        .slice(0, simulateCount)
+        .map((e) => JSON.stringify(e))
+        .join('\n')}\n`,
+    );
     const self = fileURLToPath(import.meta.url);
-    process.stdout.write(`${count} synthetic inbound events over ${customers} customers, node ${process.versions.node} ${nodeFlags.join(' ')}\n`);
+    process.stdout.write(
+      `${count} synthetic inbound events over ${customers} customers, node ${process.versions.node} ${nodeFlags.join(' ')}\n`,
+    );
     for (const kind of values.stores.split(',')) {
       const prefix = `bench_${process.pid}_`;
       const base = kind === 'postgres' ? `${POSTGRES_URL}?prefix=${prefix}` : `sqlite:${dir}`;
@@ -208,10 +237,14 @@ async function main(): Promise<void> {
       // simulate always runs on a throw-away SQLite store, whatever --store says: measured once, with SQLite.
       for (const phase of kind === 'postgres' ? PHASES.filter((p) => p !== 'simulate') : PHASES) {
         const input = phase === 'simulate' ? simulateFile : file;
-        const out = execFileSync(process.execPath, [...nodeFlags, self, '--phase', phase, '--store', base, '--file', input, '--customers', String(customers)], {
-          encoding: 'utf8',
-          maxBuffer: 16 * 1024 * 1024,
-        });
+        const out = execFileSync(
+          process.execPath,
+          [...nodeFlags, self, '--phase', phase, '--store', base, '--file', input, '--customers', String(customers)],
+          {
+            encoding: 'utf8',
+            maxBuffer: 16 * 1024 * 1024,
+          },
+        );
         results.push(JSON.parse(out.trim().split('\n').at(-1)!) as PhaseResult);
       }
       if (kind === 'postgres') await dropSchemas(prefix);
@@ -234,12 +267,18 @@ function report(kind: string, results: PhaseResult[]): void {
     '',
     '| phase | events | seconds | events/s | peak RSS MB | note |',
     '|---|---:|---:|---:|---:|---|',
-    ...results.map((r) => `| ${r.phase} | ${r.events} | ${r.seconds} | ${r.perSecond} | ${r.peakRssMb} | ${r.note ?? ''} |`),
+    ...results.map(
+      (r) => `| ${r.phase} | ${r.events} | ${r.seconds} | ${r.perSecond} | ${r.peakRssMb} | ${r.note ?? ''} |`,
+    ),
     '',
     'targets:',
     `  ingest ≥ 50% of raw append:  ${ingestShare.toFixed(1)}%  ${ingestShare >= 50 ? 'met' : 'NOT met'}`,
     `  end to end ≥ ${endToEndTarget}% of raw append: ${endToEndShare.toFixed(1)}%  ${endToEndShare >= endToEndTarget ? 'met' : 'NOT met'}`,
-    ...(kind === 'postgres' ? [] : [`  simulate ≥ 15,000 events/s:  ${by('simulate').perSecond}  ${by('simulate').perSecond >= 15_000 ? 'met' : 'NOT met'}`]),
+    ...(kind === 'postgres'
+      ? []
+      : [
+          `  simulate ≥ 15,000 events/s:  ${by('simulate').perSecond}  ${by('simulate').perSecond >= 15_000 ? 'met' : 'NOT met'}`,
+        ]),
     kind === 'postgres'
       ? `  rebuild ≥ 100k events/s:     ${by('rebuild').perSecond}  ${by('rebuild').perSecond >= 100_000 ? 'met' : 'NOT met'}`
       : `  rebuild ≥ 200k events/s:     ${by('rebuild').perSecond}  ${by('rebuild').perSecond >= 200_000 ? 'met' : 'NOT met'}`,

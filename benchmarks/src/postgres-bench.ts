@@ -14,7 +14,13 @@ import { createPostgresEventStore } from '@tickets/event-store/postgres';
 
 const { values } = parseArgs({
   options: {
-    url: { type: 'string', default: process.env['TICKETS_BENCH_POSTGRES_URL'] ?? process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    url: {
+      type: 'string',
+      default:
+        process.env['TICKETS_BENCH_POSTGRES_URL'] ??
+        process.env['TICKETS_TEST_POSTGRES_URL'] ??
+        'postgres://postgres@127.0.0.1:5432/test',
+    },
     events: { type: 'string', default: '100000' },
     streams: { type: 'string', default: '10000' },
     batch: { type: 'string', default: '100' },
@@ -43,7 +49,10 @@ function payload(i: number): NewEvent['data'] {
     subject: `cus_${c}`,
     channel: 'sms',
     customer: { id: `cus_${c}`, name: `Customer ${c}`, phone: `+3361${String(c).padStart(7, '0')}` },
-    message: { id: `m-${i}`, body: i % 2 === 0 ? "Bonjour, ma commande n'est pas arrivée" : 'Where is my parcel? Order 48213' },
+    message: {
+      id: `m-${i}`,
+      body: i % 2 === 0 ? "Bonjour, ma commande n'est pas arrivée" : 'Where is my parcel? Order 48213',
+    },
   };
 }
 
@@ -54,7 +63,11 @@ async function appendRoundRobin(store: EventStore, total: number, perCall: numbe
   for (let n = 0; n < total; n++) {
     const i = offset + n;
     const s = i % streams;
-    appends.push({ stream: `ticket-${s}`, expectedVersion: versions[s] === -1 ? 'no_stream' : versions[s]!, events: [{ id: `e-${i}`, type: 'MessageReceived', data: payload(i) }] });
+    appends.push({
+      stream: `ticket-${s}`,
+      expectedVersion: versions[s] === -1 ? 'no_stream' : versions[s]!,
+      events: [{ id: `e-${i}`, type: 'MessageReceived', data: payload(i) }],
+    });
     versions[s] = versions[s]! + 1;
     if (appends.length === perCall) {
       await store.appendMany(appends);
@@ -67,7 +80,7 @@ async function appendRoundRobin(store: EventStore, total: number, perCall: numbe
 /** Reads everything in global order, page by page; `fold` sees each event. */
 async function readEverything(store: EventStore, fold?: (event: RecordedEvent) => void): Promise<number> {
   let read = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await store.readAll({ after, maxCount: pageSize });
     if (page.length === 0) return read;
     if (fold !== undefined) for (const event of page) fold(event);
@@ -116,7 +129,9 @@ async function measure(open: () => Promise<{ store: EventStore; dispose: () => P
     const folded = trivialFold();
     const readFold = await timed(() => readEverything(store, folded.fold));
     if (read.events !== count || readFold.events !== count || folded.streams() !== Math.min(streams, count)) {
-      throw new Error(`read ${read.events}/${readFold.events} events over ${folded.streams()} streams, expected ${count}`);
+      throw new Error(
+        `read ${read.events}/${readFold.events} events over ${folded.streams()} streams, expected ${count}`,
+      );
     }
     return { append: append.perSecond, read: read.perSecond, readFold: readFold.perSecond };
   } finally {
@@ -153,15 +168,24 @@ const openSqlite = async () => {
 async function concurrentSingleAppends(schema: string, notify: 'in-transaction' | 'after-commit'): Promise<number> {
   const connections = Number(values.connections);
   const total = Number(values['concurrent-events']);
-  const store = await createPostgresEventStore({ url, schema: `${schema}_${notify === 'in-transaction' ? 'i' : 'a'}`, notify, maxConnections: connections });
+  const store = await createPostgresEventStore({
+    url,
+    schema: `${schema}_${notify === 'in-transaction' ? 'i' : 'a'}`,
+    notify,
+    maxConnections: connections,
+  });
   try {
     const result = await timed(async () => {
       await Promise.all(
         Array.from({ length: connections }, async (_, w) => {
           for (let i = 0; i < total / connections; i++) {
-            await store.append(`ticket-${w}-${i % 100}`, [{ id: `c-${w}-${i}`, type: 'MessageReceived', data: payload(i) }], {
-              expectedVersion: i < 100 ? 'no_stream' : Math.floor(i / 100) - 1,
-            });
+            await store.append(
+              `ticket-${w}-${i % 100}`,
+              [{ id: `c-${w}-${i}`, type: 'MessageReceived', data: payload(i) }],
+              {
+                expectedVersion: i < 100 ? 'no_stream' : Math.floor(i / 100) - 1,
+              },
+            );
           }
         }),
       );
@@ -187,7 +211,8 @@ async function compare(): Promise<void> {
           return { store, dispose: () => store.close() };
         }),
       );
-      for (const notify of ['in-transaction', 'after-commit'] as const) concurrent[notify].push(await concurrentSingleAppends(schema, notify));
+      for (const notify of ['in-transaction', 'after-commit'] as const)
+        concurrent[notify].push(await concurrentSingleAppends(schema, notify));
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}_i" CASCADE; DROP SCHEMA IF EXISTS "${schema}_a" CASCADE`);
@@ -221,7 +246,9 @@ async function rebuild(total: number): Promise<void> {
         await appendRoundRobin(store, total, loadBatch);
         return total;
       });
-      process.stdout.write(`loaded ${total.toLocaleString('en')} events into PostgreSQL with appendMany of ${loadBatch}: ${load.seconds} s (${load.perSecond.toLocaleString('en')}/s)\n`);
+      process.stdout.write(
+        `loaded ${total.toLocaleString('en')} events into PostgreSQL with appendMany of ${loadBatch}: ${load.seconds} s (${load.perSecond.toLocaleString('en')}/s)\n`,
+      );
       const folded = trivialFold();
       const read = await timed(() => readEverything(store, folded.fold));
       if (read.events !== total) throw new Error(`read ${read.events} events, expected ${total}`);

@@ -51,7 +51,10 @@ export class ServiceProcesses {
   constructor(private readonly options: ServiceProcessesOptions) {
     const replicas = options.replicas ?? ONE_EACH;
     this.instances = SERVICE_NAMES.flatMap((service) =>
-      Array.from({ length: replicas[service] }, (_, i) => ({ service, id: replicas[service] === 1 ? service : `${service}-${i}` })),
+      Array.from({ length: replicas[service] }, (_, i) => ({
+        service,
+        id: replicas[service] === 1 ? service : `${service}-${i}`,
+      })),
     );
   }
 
@@ -62,12 +65,18 @@ export class ServiceProcesses {
   start(instance: Instance): void {
     const { bin, store, env, logDir, logLevel } = this.options;
     // The caller's TICKETS_* / KAFKA_* settings must not change what the services do.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TICKETS_') && !key.startsWith('KAFKA_')));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('TICKETS_') && !key.startsWith('KAFKA_')),
+    );
     const log = openSync(join(logDir, `${instance.id}.log`), 'a');
-    const child = spawn(process.execPath, ['--max-semi-space-size=16', bin, ...SERVICES[instance.service], '--store', store, '--log-level', logLevel], {
-      env: { ...inherited, ...env, ...(this.options.instanceEnv?.(instance) ?? {}) },
-      stdio: ['ignore', log, log],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=16', bin, ...SERVICES[instance.service], '--store', store, '--log-level', logLevel],
+      {
+        env: { ...inherited, ...env, ...(this.options.instanceEnv?.(instance) ?? {}) },
+        stdio: ['ignore', log, log],
+      },
+    );
     closeSync(log);
     this.#children.set(instance.id, child);
     this.#starts.set(instance.service, (this.#starts.get(instance.service) ?? 0) + 1);
@@ -111,6 +120,9 @@ export class ServiceProcesses {
 
   /** How many times each service's instances were started (their number + their restarts). */
   starts(): Record<ServiceName, number> {
-    return Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.#starts.get(name) ?? 0])) as Record<ServiceName, number>;
+    return Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.#starts.get(name) ?? 0])) as Record<
+      ServiceName,
+      number
+    >;
   }
 }

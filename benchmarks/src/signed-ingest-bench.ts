@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
-import { boundPort, createLogger, developmentSecurity, hashToken, signWebhook, verifyWebhookSignature, type SecurityConfig } from '@tickets/platform';
+import {
+  boundPort,
+  createLogger,
+  developmentSecurity,
+  hashToken,
+  signWebhook,
+  verifyWebhookSignature,
+  type SecurityConfig,
+} from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { createHttpApp } from '@tickets/cli';
 import { openRuntime } from '@tickets/cli';
@@ -24,7 +32,13 @@ const secured: SecurityConfig = {
   mode: 'secured',
   // The synthetic senders name two integrations and close tickets of both: one scope covers them all.
   integrations: [
-    { name: 'bench', sources: ['https://bench.example/'], secrets: [SECRET], rateLimit: { perSecond: 1e9, burst: 1e9 }, scope: { integrations: ['postscript', 'twilio'], tickets: ['*'] } },
+    {
+      name: 'bench',
+      sources: ['https://bench.example/'],
+      secrets: [SECRET],
+      rateLimit: { perSecond: 1e9, burst: 1e9 },
+      scope: { integrations: ['postscript', 'twilio'], tickets: ['*'] },
+    },
   ],
   tokens: [{ role: 'read', sha256: hashToken('bench-token') }],
 };
@@ -49,7 +63,13 @@ interface Result {
   readonly cpuMicrosPerEvent: number;
 }
 
-async function measure(mode: Result['mode'], batches: readonly string[], events: number, dir: string, round: number): Promise<Result> {
+async function measure(
+  mode: Result['mode'],
+  batches: readonly string[],
+  events: number,
+  dir: string,
+  round: number,
+): Promise<Result> {
   const runtime = await openRuntime({
     store: `sqlite:${join(dir, `${mode}-${round}.db`)}`,
     rules: DEFAULT_RULES,
@@ -68,7 +88,11 @@ async function measure(mode: Result['mode'], batches: readonly string[], events:
       // The sender's work is in the measurement too: client and server share this process.
       const id = `msg_${round}_${++sequence}`;
       const timestamp = Math.floor(Date.now() / 1000);
-      Object.assign(headers, { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook({ id, timestamp, body, secret: SECRET }) });
+      Object.assign(headers, {
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook({ id, timestamp, body, secret: SECRET }),
+      });
     }
     const response = await fetch(url, { method: 'POST', body, headers });
     if (response.status !== 202) throw new Error(`${mode}: HTTP ${response.status} ${await response.text()}`);
@@ -87,7 +111,13 @@ async function measure(mode: Result['mode'], batches: readonly string[], events:
     await Promise.all(inFlight);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    return { mode, events, seconds: Number(seconds.toFixed(2)), perSecond: Math.round(events / seconds), cpuMicrosPerEvent: Number(((cpu.user + cpu.system) / events).toFixed(1)) };
+    return {
+      mode,
+      events,
+      seconds: Number(seconds.toFixed(2)),
+      perSecond: Math.round(events / seconds),
+      cpuMicrosPerEvent: Number(((cpu.user + cpu.system) / events).toFixed(1)),
+    };
   } finally {
     await app.close();
     await runtime.close();
@@ -96,10 +126,16 @@ async function measure(mode: Result['mode'], batches: readonly string[], events:
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { events: { type: 'string', default: '50000' }, customers: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, modes: { type: 'string', default: MODES.join(',') } },
+    options: {
+      events: { type: 'string', default: '50000' },
+      customers: { type: 'string', default: '5000' },
+      rounds: { type: 'string', default: '3' },
+      modes: { type: 'string', default: MODES.join(',') },
+    },
   });
   const modes = values.modes.split(',').map((mode) => {
-    if (!MODES.includes(mode as Mode)) throw new Error(`--modes: unknown mode ${JSON.stringify(mode)}; modes: ${MODES.join(', ')}`);
+    if (!MODES.includes(mode as Mode))
+      throw new Error(`--modes: unknown mode ${JSON.stringify(mode)}; modes: ${MODES.join(', ')}`);
     return mode as Mode;
   });
   const count = Number(values.events);
@@ -119,10 +155,21 @@ async function main(): Promise<void> {
   }
   // The signature check alone, free of the machine's noise: what the secured path adds per request.
   const sample = Buffer.from(batches[0] ?? '[]');
-  const signature = signWebhook({ id: 'msg_x', timestamp: Math.floor(Date.now() / 1000), body: sample, secret: SECRET });
+  const signature = signWebhook({
+    id: 'msg_x',
+    timestamp: Math.floor(Date.now() / 1000),
+    body: sample,
+    secret: SECRET,
+  });
   const checks = 500;
   const checkStarted = performance.now();
-  for (let i = 0; i < checks; i++) verifyWebhookSignature({ id: 'msg_x', timestamp: String(Math.floor(Date.now() / 1000)), signature, body: sample }, [SECRET], Date.now(), 300);
+  for (let i = 0; i < checks; i++)
+    verifyWebhookSignature(
+      { id: 'msg_x', timestamp: String(Math.floor(Date.now() / 1000)), signature, body: sample },
+      [SECRET],
+      Date.now(),
+      300,
+    );
   const microsPerBatch = ((performance.now() - checkStarted) * 1000) / checks;
   const best = (mode: Result['mode']) => Math.max(...results.filter((r) => r.mode === mode).map((r) => r.perSecond));
   const ran = (mode: Mode): boolean => modes.includes(mode) && modes.includes('plain');
@@ -138,14 +185,20 @@ async function main(): Promise<void> {
     '',
     '| mode | events | seconds | events/s | CPU µs/event |',
     '|---|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${LABEL[r.mode]} | ${r.events} | ${r.seconds} | ${r.perSecond} | ${r.cpuMicrosPerEvent} |`),
+    ...results.map(
+      (r) => `| ${LABEL[r.mode]} | ${r.events} | ${r.seconds} | ${r.perSecond} | ${r.cpuMicrosPerEvent} |`,
+    ),
     '',
     `signature check alone: ${microsPerBatch.toFixed(0)} µs per request of ${BATCH} events (${(sample.length / 1024).toFixed(0)} KiB), ${(microsPerBatch / BATCH).toFixed(2)} µs per event`,
     '',
     'targets:',
     ...(ran('signed') ? [`  signed ≥ 85% of plain:     ${target('signed')}`] : []),
     ...(ran('encrypted') ? [`  encrypted ≥ 85% of plain:  ${target('encrypted')}`] : []),
-    ...(ran('secured') ? [`  secured (both): ${share('secured').toFixed(1)}% of plain (by CPU time per event: ${cpuShare('secured').toFixed(1)}%)`] : []),
+    ...(ran('secured')
+      ? [
+          `  secured (both): ${share('secured').toFixed(1)}% of plain (by CPU time per event: ${cpuShare('secured').toFixed(1)}%)`,
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -61,9 +61,12 @@ export class TakeoverWatch {
   async beforeFollowerKill(pid: number): Promise<() => void> {
     if (this.holders === null) return () => {};
     const me = `:${hostname()}:${pid}`;
-    const roles = (await this.holders(true)).filter((app) => app.endsWith(me)).map((app) => app.slice(LEASE_PREFIX.length, -me.length));
+    const roles = (await this.holders(true))
+      .filter((app) => app.endsWith(me))
+      .map((app) => app.slice(LEASE_PREFIX.length, -me.length));
     const sessions = await this.holders(false);
-    const standby = (role: string): boolean => sessions.some((app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(me));
+    const standby = (role: string): boolean =>
+      sessions.some((app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(me));
     return () => {
       const killedAt = performance.now();
       this.#pending.push(Promise.all(roles.map((role) => this.#untilHeld(role, me, killedAt, standby(role)))));
@@ -72,7 +75,9 @@ export class TakeoverWatch {
 
   /** Before killing an ingest instance (Kafka client id `clientId`): its group members; the rebalance is then timed. */
   async beforeIngestKill(clientId: string): Promise<() => void> {
-    const members = new Set((await this.#group()).members.filter((m) => m.clientId === clientId).map((m) => m.memberId));
+    const members = new Set(
+      (await this.#group()).members.filter((m) => m.clientId === clientId).map((m) => m.memberId),
+    );
     return () => {
       const killedAt = performance.now();
       this.#pending.push(this.#untilStableWithout(members, killedAt).then((recovery) => [recovery]));
@@ -86,7 +91,9 @@ export class TakeoverWatch {
 
   async #untilHeld(role: string, killed: string, killedAt: number, standby: boolean): Promise<Recovery> {
     while (performance.now() - killedAt < LIMIT_MS) {
-      const held = (await this.holders!(true)).some((app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(killed));
+      const held = (await this.holders!(true)).some(
+        (app) => app.startsWith(`${LEASE_PREFIX}${role}:${hostname()}:`) && !app.endsWith(killed),
+      );
       if (held) return { what: role, seconds: seconds(killedAt), standby };
       await delay(LOOK_MS);
     }
@@ -110,7 +117,10 @@ export class TakeoverWatch {
     try {
       const { groups } = await admin.describeGroups([this.ingestGroup]);
       const group = groups[0];
-      return { state: group?.state ?? 'Unknown', members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })) };
+      return {
+        state: group?.state ?? 'Unknown',
+        members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
+      };
     } finally {
       await admin.disconnect();
     }
@@ -120,7 +130,9 @@ export class TakeoverWatch {
 const seconds = (since: number): number => Math.round((performance.now() - since) / 100) / 10;
 
 /** Median and maximum of the recoveries of one kind (null when none). */
-export function summarise(recoveries: readonly Recovery[]): Record<string, { count: number; median: number | null; max: number | null; failed: number }> {
+export function summarise(
+  recoveries: readonly Recovery[],
+): Record<string, { count: number; median: number | null; max: number | null; failed: number }> {
   const byWhat = new Map<string, Recovery[]>();
   for (const r of recoveries) {
     const what = r.standby === false ? `${r.what} (its standby was restarting)` : r.what;
@@ -129,7 +141,15 @@ export function summarise(recoveries: readonly Recovery[]): Record<string, { cou
   return Object.fromEntries(
     [...byWhat].map(([what, list]) => {
       const times = list.flatMap((r) => (r.seconds === null ? [] : [r.seconds])).sort((a, b) => a - b);
-      return [what, { count: list.length, median: times[Math.floor(times.length / 2)] ?? null, max: times.at(-1) ?? null, failed: list.length - times.length }];
+      return [
+        what,
+        {
+          count: list.length,
+          median: times[Math.floor(times.length / 2)] ?? null,
+          max: times.at(-1) ?? null,
+          failed: list.length - times.length,
+        },
+      ];
     }),
   );
 }

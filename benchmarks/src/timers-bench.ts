@@ -28,8 +28,18 @@ const silent = createLogger({ level: 'silent' });
 const SOURCE = 'https://postscript.example/sms';
 const TIMER_RULES = RulesFile.parse({
   rules: [
-    { id: 'nudge', name: 'Nudge', when: { after: '48h', since: 'agent_reply' }, then: [{ type: 'send_auto_reply', body: "Avez-vous encore besoin d'aide ?" }] },
-    { id: 'close', name: 'Close', when: { after: '72h', since: 'agent_reply' }, then: [{ type: 'close_ticket' }, { type: 'add_tag', tag: 'auto-closed-no-reply' }] },
+    {
+      id: 'nudge',
+      name: 'Nudge',
+      when: { after: '48h', since: 'agent_reply' },
+      then: [{ type: 'send_auto_reply', body: "Avez-vous encore besoin d'aide ?" }],
+    },
+    {
+      id: 'close',
+      name: 'Close',
+      when: { after: '72h', since: 'agent_reply' },
+      then: [{ type: 'close_ticket' }, { type: 'add_tag', tag: 'auto-closed-no-reply' }],
+    },
     // Extra timers fire before the close (hours 1 to N-2 after the reply), each tagging the ticket.
     ...Array.from({ length: Math.max(0, perReply - 2) }, (_, n) => ({
       id: `extra-${n + 1}`,
@@ -46,8 +56,28 @@ function eventsOf(i: number): unknown[] {
   const at = new Date(Date.UTC(2026, 2, 2, 8) + i * 1_000);
   const customer = { id, name: `Client ${i}`, phone: `+336${String(i).padStart(8, '0')}` };
   return [
-    { specversion: '1.0', id: `m-${i}`, source: SOURCE, type: 'message.received', time: at.toISOString(), subject: id, data: { channel: 'sms', integration: 'postscript', customer, message: { id: `mm-${i}`, body: 'Bonjour' } } },
-    { specversion: '1.0', id: `r-${i}`, source: 'https://helpdesk.example/agents', type: 'message.sent', time: new Date(at.getTime() + 60_000).toISOString(), subject: id, data: { ticketId: ticketIdFor(SOURCE, `m-${i}`), message: { id: `rr-${i}`, body: 'Réponse' }, author: { type: 'agent' } } },
+    {
+      specversion: '1.0',
+      id: `m-${i}`,
+      source: SOURCE,
+      type: 'message.received',
+      time: at.toISOString(),
+      subject: id,
+      data: { channel: 'sms', integration: 'postscript', customer, message: { id: `mm-${i}`, body: 'Bonjour' } },
+    },
+    {
+      specversion: '1.0',
+      id: `r-${i}`,
+      source: 'https://helpdesk.example/agents',
+      type: 'message.sent',
+      time: new Date(at.getTime() + 60_000).toISOString(),
+      subject: id,
+      data: {
+        ticketId: ticketIdFor(SOURCE, `m-${i}`),
+        message: { id: `rr-${i}`, body: 'Réponse' },
+        author: { type: 'agent' },
+      },
+    },
   ];
 }
 
@@ -94,8 +124,17 @@ try {
   };
   const rawSeconds = await rawAppend(join(dir, 'raw.db'));
   results['baseline: raw SQLite append, no decision (events/s)'] = Math.round((customers * 2) / rawSeconds);
-  for (const [name, rules] of [['without timer rules', NO_RULES], ['with timer rules', TIMER_RULES]] as const) {
-    const runtime = await openRuntime({ store: `sqlite:${join(dir, `${rules === NO_RULES ? 'plain' : 'timers'}.db`)}`, rules, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger: silent });
+  for (const [name, rules] of [
+    ['without timer rules', NO_RULES],
+    ['with timer rules', TIMER_RULES],
+  ] as const) {
+    const runtime = await openRuntime({
+      store: `sqlite:${join(dir, `${rules === NO_RULES ? 'plain' : 'timers'}.db`)}`,
+      rules,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink: createMemorySink(),
+      logger: silent,
+    });
     try {
       const seconds = await feed(runtime);
       results[`ingest end-to-end ${name} (events/s)`] = Math.round((customers * 2) / seconds);

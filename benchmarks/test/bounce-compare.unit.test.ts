@@ -5,11 +5,22 @@ import { compareBounce, type BounceOutcome, type BounceReference } from '../src/
 // The bounce test's verdict on its own: what counts as equal to simulate, what is a tolerated
 // duplicate and what is a failure.
 
-const ticket = (id: string, status: 'open' | 'closed' = 'open'): TicketState => ({ ticketId: id, status, messageCount: 1 }) as unknown as TicketState;
+const ticket = (id: string, status: 'open' | 'closed' = 'open'): TicketState =>
+  ({ ticketId: id, status, messageCount: 1 }) as unknown as TicketState;
 const command = (id: string, body = 'hello'): Command =>
-  ({ id, type: 'ticket.note.add', subject: 'tk_1', data: { ruleId: 'r', causationId: 'ev', correlationId: 'sms-1', body } }) as unknown as Command;
+  ({
+    id,
+    type: 'ticket.note.add',
+    subject: 'tk_1',
+    data: { ruleId: 'r', causationId: 'ev', correlationId: 'sms-1', body },
+  }) as unknown as Command;
 
-const reference: BounceReference = { tickets: [ticket('tk_1'), ticket('tk_2', 'closed')], commands: [command('cmd_a'), command('cmd_b')], accepted: 3, rejected: 0 };
+const reference: BounceReference = {
+  tickets: [ticket('tk_1'), ticket('tk_2', 'closed')],
+  commands: [command('cmd_a'), command('cmd_b')],
+  accepted: 3,
+  rejected: 0,
+};
 const same: BounceOutcome = {
   tickets: [ticket('tk_2', 'closed'), ticket('tk_1')],
   commands: [
@@ -29,14 +40,20 @@ describe('compareBounce', () => {
   });
 
   it('counts a redelivered command with identical content as a duplicate, not a difference', () => {
-    const result = compareBounce(reference, { ...same, commands: [...same.commands, { id: 'cmd_a', value: command('cmd_a') }] });
+    const result = compareBounce(reference, {
+      ...same,
+      commands: [...same.commands, { id: 'cmd_a', value: command('cmd_a') }],
+    });
     expect(result.equal).toBe(true);
     expect(result.commands.duplicates).toBe(1);
     expect(result.commands.received).toBe(3);
   });
 
   it('fails on a repeat of an id with other content', () => {
-    const result = compareBounce(reference, { ...same, commands: [...same.commands, { id: 'cmd_a', value: command('cmd_a', 'other') }] });
+    const result = compareBounce(reference, {
+      ...same,
+      commands: [...same.commands, { id: 'cmd_a', value: command('cmd_a', 'other') }],
+    });
     expect(result.equal).toBe(false);
     expect(result.commands.different).toEqual(['cmd_a']);
   });
@@ -63,6 +80,9 @@ describe('compareBounce', () => {
     const result = compareBounce(reference, { ...same, inboundStored: 2, deadLetters: 1 });
     expect(result.equal).toBe(false);
     expect(result.events.lost).toBe(1);
-    expect(result.problems).toEqual(['inbound events stored 2, simulate accepted 3', 'dead letters 1, simulate rejected 0']);
+    expect(result.problems).toEqual([
+      'inbound events stored 2, simulate accepted 3',
+      'dead letters 1, simulate rejected 0',
+    ]);
   });
 });

@@ -32,28 +32,42 @@ const options = (overrides: Partial<BounceOptions>): BounceOptions => ({
 });
 
 describe('bounce: services stopped at random while 20k events flow end where simulate ends', () => {
-  it('SIGKILL: no event lost, the same ticket states, the same commands (repeats only with identical content)', { timeout: 15 * MINUTE }, async () => {
-    const report = await runBounce(options({ mode: 'kill', intervalSeconds: 2 }));
-    // A failure keeps the run's directory (events, store, each service's log) and names it here.
-    expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
-    expect(report.quiet).toBe(true);
-    expect(report.comparison.equal).toBe(true);
-    expect(report.comparison.events.lost).toBe(0);
-    expect(report.comparison.tickets.equal).toBe(report.comparison.tickets.expected);
-    expect(report.comparison.commands.missing.length + report.comparison.commands.extra.length + report.comparison.commands.different.length).toBe(0);
-    // Not a quiet run that proved nothing: services were really killed while events flowed.
-    expect(report.stopsTotal).toBeGreaterThanOrEqual(5);
-    expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
-  });
+  it(
+    'SIGKILL: no event lost, the same ticket states, the same commands (repeats only with identical content)',
+    { timeout: 15 * MINUTE },
+    async () => {
+      const report = await runBounce(options({ mode: 'kill', intervalSeconds: 2 }));
+      // A failure keeps the run's directory (events, store, each service's log) and names it here.
+      expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
+      expect(report.quiet).toBe(true);
+      expect(report.comparison.equal).toBe(true);
+      expect(report.comparison.events.lost).toBe(0);
+      expect(report.comparison.tickets.equal).toBe(report.comparison.tickets.expected);
+      expect(
+        report.comparison.commands.missing.length +
+          report.comparison.commands.extra.length +
+          report.comparison.commands.different.length,
+      ).toBe(0);
+      // Not a quiet run that proved nothing: services were really killed while events flowed.
+      expect(report.stopsTotal).toBeGreaterThanOrEqual(5);
+      expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
+    },
+  );
 
-  it('SIGTERM: the same, and not one duplicate command (a graceful stop checkpoints what it published)', { timeout: 10 * MINUTE }, async () => {
-    const report = await runBounce(options({ mode: 'term', events: 10_000, customers: 2_000, intervalSeconds: 2, seed: 7 }));
-    expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
-    expect(report.quiet).toBe(true);
-    expect(report.comparison.equal).toBe(true);
-    expect(report.comparison.commands.duplicates).toBe(0);
-    expect(report.forcedStops).toBe(0);
-    expect(report.stopsTotal).toBeGreaterThanOrEqual(3);
-    expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
-  });
+  it(
+    'SIGTERM: the same, and not one duplicate command (a graceful stop checkpoints what it published)',
+    { timeout: 10 * MINUTE },
+    async () => {
+      const report = await runBounce(
+        options({ mode: 'term', events: 10_000, customers: 2_000, intervalSeconds: 2, seed: 7 }),
+      );
+      expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
+      expect(report.quiet).toBe(true);
+      expect(report.comparison.equal).toBe(true);
+      expect(report.comparison.commands.duplicates).toBe(0);
+      expect(report.forcedStops).toBe(0);
+      expect(report.stopsTotal).toBeGreaterThanOrEqual(3);
+      expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
+    },
+  );
 });

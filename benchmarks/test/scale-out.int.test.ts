@@ -14,40 +14,50 @@ const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }
 const MINUTE = 60_000;
 
 describe('scale-out: 3 ingests and 2 of each follower, one SIGKILLed every few seconds, end where simulate ends', () => {
-  it('no event lost, the same ticket states, the same commands (repeats only with identical content), every role taken over', { timeout: 20 * MINUTE }, async () => {
-    const report = await runBounce({
-      events: EVENTS,
-      customers: Math.max(200, Math.round(EVENTS / 5)),
-      mode: 'kill',
-      intervalSeconds: 3,
-      rate: 0,
-      seed: 13,
-      brokers: TEST_KAFKA_BROKERS,
-      partitions: 6,
-      store: 'postgres',
-      postgresUrl: process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
-      logLevel: 'warn',
-      timeoutSeconds: 15 * 60,
-      keep: false,
-      logger,
-      replicas: { ingest: 3, projector: 2, relay: 2 },
-    });
-    process.stdout.write(`scale-out: ${JSON.stringify({ stops: report.stops, seconds: report.seconds, recoveries: report.recoverySummary })}\n`);
-    expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
-    expect(report.quiet).toBe(true);
-    expect(report.comparison.equal).toBe(true);
-    expect(report.comparison.events.lost).toBe(0);
-    expect(report.comparison.tickets.equal).toBe(report.comparison.tickets.expected);
-    expect(report.comparison.commands.missing.length + report.comparison.commands.extra.length + report.comparison.commands.different.length).toBe(0);
-    // Processes were really killed while events flowed, ingests and followers both.
-    expect(report.stopsTotal).toBeGreaterThanOrEqual(5);
-    expect(report.stops.ingest).toBeGreaterThanOrEqual(1);
-    expect(report.stops.projector + report.stops.relay).toBeGreaterThanOrEqual(1);
-    expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
-    // Every recovery happened: each ingest kill ended in a stable group, each role a killed process held was taken over.
-    expect(report.recoveries.filter((r) => r.seconds === null)).toEqual([]);
-    // A role whose standby was up is taken within seconds (the lock goes with the killed session; the
-    // standby asks every 500 ms); the bound leaves room for a loaded CI machine.
-    expect(report.recoveries.filter((r) => r.standby === true && (r.seconds ?? Infinity) > 15)).toEqual([]);
-  });
+  it(
+    'no event lost, the same ticket states, the same commands (repeats only with identical content), every role taken over',
+    { timeout: 20 * MINUTE },
+    async () => {
+      const report = await runBounce({
+        events: EVENTS,
+        customers: Math.max(200, Math.round(EVENTS / 5)),
+        mode: 'kill',
+        intervalSeconds: 3,
+        rate: 0,
+        seed: 13,
+        brokers: TEST_KAFKA_BROKERS,
+        partitions: 6,
+        store: 'postgres',
+        postgresUrl: process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+        logLevel: 'warn',
+        timeoutSeconds: 15 * 60,
+        keep: false,
+        logger,
+        replicas: { ingest: 3, projector: 2, relay: 2 },
+      });
+      process.stdout.write(
+        `scale-out: ${JSON.stringify({ stops: report.stops, seconds: report.seconds, recoveries: report.recoverySummary })}\n`,
+      );
+      expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
+      expect(report.quiet).toBe(true);
+      expect(report.comparison.equal).toBe(true);
+      expect(report.comparison.events.lost).toBe(0);
+      expect(report.comparison.tickets.equal).toBe(report.comparison.tickets.expected);
+      expect(
+        report.comparison.commands.missing.length +
+          report.comparison.commands.extra.length +
+          report.comparison.commands.different.length,
+      ).toBe(0);
+      // Processes were really killed while events flowed, ingests and followers both.
+      expect(report.stopsTotal).toBeGreaterThanOrEqual(5);
+      expect(report.stops.ingest).toBeGreaterThanOrEqual(1);
+      expect(report.stops.projector + report.stops.relay).toBeGreaterThanOrEqual(1);
+      expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
+      // Every recovery happened: each ingest kill ended in a stable group, each role a killed process held was taken over.
+      expect(report.recoveries.filter((r) => r.seconds === null)).toEqual([]);
+      // A role whose standby was up is taken within seconds (the lock goes with the killed session; the
+      // standby asks every 500 ms); the bound leaves room for a loaded CI machine.
+      expect(report.recoveries.filter((r) => r.standby === true && (r.seconds ?? Infinity) > 15)).toEqual([]);
+    },
+  );
 });

@@ -14,7 +14,12 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 
 const { values: options } = parseArgs({
-  options: { db: { type: 'string', default: 'applied-commands.db' }, group: { type: 'string', default: 'command-consumer' }, topic: { type: 'string', default: 'tickets.commands' }, 'idle-ms': { type: 'string' } },
+  options: {
+    db: { type: 'string', default: 'applied-commands.db' },
+    group: { type: 'string', default: 'command-consumer' },
+    topic: { type: 'string', default: 'tickets.commands' },
+    'idle-ms': { type: 'string' },
+  },
 });
 
 const db = new DatabaseSync(options.db);
@@ -44,7 +49,12 @@ function apply(command) {
           break;
         // The rest leaves this process: an outbox that a sender empties (the SMS provider, the helpdesk API).
         case 'message.send':
-          enqueue.run(command.id, command.subject, 'send', JSON.stringify({ channel: data.channel, to: data.to, body: data.body }));
+          enqueue.run(
+            command.id,
+            command.subject,
+            'send',
+            JSON.stringify({ channel: data.channel, to: data.to, body: data.body }),
+          );
           break;
         case 'ticket.assign':
         case 'ticket.note.add':
@@ -64,7 +74,11 @@ function apply(command) {
   }
 }
 
-const kafka = new Kafka({ clientId: 'command-consumer', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.WARN });
+const kafka = new Kafka({
+  clientId: 'command-consumer',
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  logLevel: logLevel.WARN,
+});
 const consumer = kafka.consumer({ groupId: options.group });
 const counts = { applied: 0, alreadyApplied: 0 };
 let joined = false;

@@ -22,7 +22,8 @@ if (!secret.startsWith('whsec_')) throw new Error('TICKETS_SIGN_SECRET must hold
 const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
 
 /** Standard Webhooks: HMAC-SHA256 of "<id>.<timestamp>.<body>", over the exact bytes sent. */
-const sign = (id, timestamp, body) => `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+const sign = (id, timestamp, body) =>
+  `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 
 async function postBatch(events) {
   const body = JSON.stringify(events);
@@ -34,7 +35,12 @@ async function postBatch(events) {
       response = await fetch(url, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/cloudevents-batch+json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': sign(id, timestamp, body) },
+        headers: {
+          'content-type': 'application/cloudevents-batch+json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': sign(id, timestamp, body),
+        },
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
@@ -61,9 +67,19 @@ const backoff = (attempt) => 500 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2
 
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: post-signed-events.mjs events.ndjson');
-const events = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+const events = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line));
 for (let start = 0; start < events.length; start += BATCH) {
   const results = await postBatch(events.slice(start, start + BATCH));
   const count = (status) => results.filter((result) => result.status === status).length;
-  console.log(JSON.stringify({ events: results.length, accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected') }));
+  console.log(
+    JSON.stringify({
+      events: results.length,
+      accepted: count('accepted'),
+      duplicate: count('duplicate'),
+      rejected: count('rejected'),
+    }),
+  );
 }

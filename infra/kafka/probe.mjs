@@ -33,44 +33,130 @@ export function releaseOfMetadataLevel(level) {
 
 // Names for the APIs we print; the rest are shown by number.
 export const API_NAMES = {
-  0: 'Produce', 1: 'Fetch', 2: 'ListOffsets', 3: 'Metadata', 8: 'OffsetCommit', 9: 'OffsetFetch',
-  10: 'FindCoordinator', 11: 'JoinGroup', 12: 'Heartbeat', 13: 'LeaveGroup', 14: 'SyncGroup',
-  15: 'DescribeGroups', 16: 'ListGroups', 18: 'ApiVersions', 19: 'CreateTopics', 20: 'DeleteTopics',
-  22: 'InitProducerId', 32: 'DescribeConfigs', 42: 'DeleteGroups', 60: 'DescribeCluster',
+  0: 'Produce',
+  1: 'Fetch',
+  2: 'ListOffsets',
+  3: 'Metadata',
+  8: 'OffsetCommit',
+  9: 'OffsetFetch',
+  10: 'FindCoordinator',
+  11: 'JoinGroup',
+  12: 'Heartbeat',
+  13: 'LeaveGroup',
+  14: 'SyncGroup',
+  15: 'DescribeGroups',
+  16: 'ListGroups',
+  18: 'ApiVersions',
+  19: 'CreateTopics',
+  20: 'DeleteTopics',
+  22: 'InitProducerId',
+  32: 'DescribeConfigs',
+  42: 'DeleteGroups',
+  60: 'DescribeCluster',
 };
 
 class Writer {
-  constructor() { this.parts = []; }
-  int8(v) { const b = Buffer.alloc(1); b.writeInt8(v); this.parts.push(b); return this; }
-  int16(v) { const b = Buffer.alloc(2); b.writeInt16BE(v); this.parts.push(b); return this; }
-  int32(v) { const b = Buffer.alloc(4); b.writeInt32BE(v); this.parts.push(b); return this; }
+  constructor() {
+    this.parts = [];
+  }
+  int8(v) {
+    const b = Buffer.alloc(1);
+    b.writeInt8(v);
+    this.parts.push(b);
+    return this;
+  }
+  int16(v) {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(v);
+    this.parts.push(b);
+    return this;
+  }
+  int32(v) {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v);
+    this.parts.push(b);
+    return this;
+  }
   uvarint(v) {
     const bytes = [];
-    while (v > 0x7f) { bytes.push((v & 0x7f) | 0x80); v >>>= 7; }
+    while (v > 0x7f) {
+      bytes.push((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
     bytes.push(v);
     this.parts.push(Buffer.from(bytes));
     return this;
   }
-  string(s) { const b = Buffer.from(s, 'utf8'); this.int16(b.length); this.parts.push(b); return this; }
-  compactString(s) { const b = Buffer.from(s, 'utf8'); this.uvarint(b.length + 1); this.parts.push(b); return this; }
+  string(s) {
+    const b = Buffer.from(s, 'utf8');
+    this.int16(b.length);
+    this.parts.push(b);
+    return this;
+  }
+  compactString(s) {
+    const b = Buffer.from(s, 'utf8');
+    this.uvarint(b.length + 1);
+    this.parts.push(b);
+    return this;
+  }
   // Size-prefixed frame, as every Kafka request is sent.
-  frame() { const body = Buffer.concat(this.parts); const len = Buffer.alloc(4); len.writeInt32BE(body.length); return Buffer.concat([len, body]); }
+  frame() {
+    const body = Buffer.concat(this.parts);
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(body.length);
+    return Buffer.concat([len, body]);
+  }
 }
 
 class Reader {
-  constructor(buf) { this.buf = buf; this.pos = 0; }
-  int8() { const v = this.buf.readInt8(this.pos); this.pos += 1; return v; }
-  int16() { const v = this.buf.readInt16BE(this.pos); this.pos += 2; return v; }
-  int32() { const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v; }
-  int64() { const v = this.buf.readBigInt64BE(this.pos); this.pos += 8; return v; }
+  constructor(buf) {
+    this.buf = buf;
+    this.pos = 0;
+  }
+  int8() {
+    const v = this.buf.readInt8(this.pos);
+    this.pos += 1;
+    return v;
+  }
+  int16() {
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  int32() {
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  int64() {
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
   uvarint() {
-    let v = 0, shift = 0, b;
-    do { b = this.buf[this.pos++]; v |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    let v = 0,
+      shift = 0,
+      b;
+    do {
+      b = this.buf[this.pos++];
+      v |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
     return v >>> 0;
   }
-  bytes(n) { const v = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return v; }
-  nullableString() { const n = this.int16(); return n < 0 ? null : this.bytes(n).toString('utf8'); }
-  compactString() { const n = this.uvarint() - 1; return n < 0 ? null : this.bytes(n).toString('utf8'); }
+  bytes(n) {
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  nullableString() {
+    const n = this.int16();
+    return n < 0 ? null : this.bytes(n).toString('utf8');
+  }
+  compactString() {
+    const n = this.uvarint() - 1;
+    return n < 0 ? null : this.bytes(n).toString('utf8');
+  }
   // Tagged fields we do not know are skipped by their declared size.
   taggedFields(handlers = {}) {
     const count = this.uvarint();
@@ -90,9 +176,19 @@ function connect(host, port, timeoutMs) {
     const socket = net.connect({ host, port });
     let pending = Buffer.alloc(0);
     const waiters = new Map();
-    const fail = (err) => { for (const w of waiters.values()) w.reject(err); waiters.clear(); socket.destroy(); };
-    socket.setTimeout(timeoutMs, () => { fail(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)); reject(new Error('connect timeout')); });
-    socket.on('error', (err) => { fail(err); reject(err); });
+    const fail = (err) => {
+      for (const w of waiters.values()) w.reject(err);
+      waiters.clear();
+      socket.destroy();
+    };
+    socket.setTimeout(timeoutMs, () => {
+      fail(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`));
+      reject(new Error('connect timeout'));
+    });
+    socket.on('error', (err) => {
+      fail(err);
+      reject(err);
+    });
     socket.on('close', () => fail(new Error('connection closed by broker')));
     socket.on('data', (chunk) => {
       pending = Buffer.concat([pending, chunk]);
@@ -102,7 +198,10 @@ function connect(host, port, timeoutMs) {
         pending = pending.subarray(4 + size);
         const id = frame.readInt32BE(0);
         const w = waiters.get(id);
-        if (w) { waiters.delete(id); w.resolve(new Reader(frame.subarray(4))); }
+        if (w) {
+          waiters.delete(id);
+          w.resolve(new Reader(frame.subarray(4)));
+        }
       }
     });
     socket.on('connect', () => {
@@ -110,9 +209,15 @@ function connect(host, port, timeoutMs) {
       resolve({
         send(build) {
           const id = nextId++;
-          return new Promise((res, rej) => { waiters.set(id, { resolve: res, reject: rej }); socket.write(build(id)); });
+          return new Promise((res, rej) => {
+            waiters.set(id, { resolve: res, reject: rej });
+            socket.write(build(id));
+          });
         },
-        close() { socket.end(); socket.destroy(); },
+        close() {
+          socket.end();
+          socket.destroy();
+        },
       });
     });
   });
@@ -123,7 +228,9 @@ function parseApiVersionsV3(r) {
   const apis = {};
   const n = r.uvarint() - 1;
   for (let i = 0; i < n; i++) {
-    const key = r.int16(), min = r.int16(), max = r.int16();
+    const key = r.int16(),
+      min = r.int16(),
+      max = r.int16();
     r.taggedFields();
     apis[key] = { min, max };
   }
@@ -166,23 +273,40 @@ export async function probe(bootstrap, { timeoutMs = 2000 } = {}) {
   try {
     // ApiVersions v3: flexible request header v2 (client id still a classic string, then tags);
     // its response header stays v0 so old clients can always read it.
-    const av = parseApiVersionsV3(await conn.send((id) => new Writer()
-      .int16(API_VERSIONS).int16(3).int32(id).string(CLIENT_ID).uvarint(0)
-      .compactString(CLIENT_ID).compactString('1').uvarint(0)
-      .frame()));
+    const av = parseApiVersionsV3(
+      await conn.send((id) =>
+        new Writer()
+          .int16(API_VERSIONS)
+          .int16(3)
+          .int32(id)
+          .string(CLIENT_ID)
+          .uvarint(0)
+          .compactString(CLIENT_ID)
+          .compactString('1')
+          .uvarint(0)
+          .frame(),
+      ),
+    );
     if (av.errorCode !== 0) throw new Error(`ApiVersions error code ${av.errorCode}`);
     const range = av.apis[METADATA];
     // v4 is the oldest Metadata version 4.x still serves and fits 3.x too; a future broker that
     // drops it is reported instead of being misread.
-    if (!range || range.min > 4 || range.max < 4) throw new Error(`broker offers Metadata v${range?.min}-${range?.max}, probe speaks v4`);
+    if (!range || range.min > 4 || range.max < 4)
+      throw new Error(`broker offers Metadata v${range?.min}-${range?.max}, probe speaks v4`);
     // Metadata v4, request header v1: topics null (= all), allow_auto_topic_creation false.
-    const md = parseMetadataV4(await conn.send((id) => new Writer()
-      .int16(METADATA).int16(4).int32(id).string(CLIENT_ID)
-      .int32(-1).int8(0)
-      .frame()));
+    const md = parseMetadataV4(
+      await conn.send((id) =>
+        new Writer().int16(METADATA).int16(4).int32(id).string(CLIENT_ID).int32(-1).int8(0).frame(),
+      ),
+    );
     if (md.brokers.length === 0) throw new Error('metadata lists no broker yet');
     const level = av.finalizedFeatures['metadata.version']?.max;
-    return { ...av, ...md, metadataVersionLevel: level, release: level === undefined ? undefined : releaseOfMetadataLevel(level) };
+    return {
+      ...av,
+      ...md,
+      metadataVersionLevel: level,
+      release: level === undefined ? undefined : releaseOfMetadataLevel(level),
+    };
   } finally {
     conn.close();
   }
@@ -199,7 +323,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       console.log(JSON.stringify(res));
     } else {
       const b = res.brokers.map((x) => `${x.nodeId}@${x.host}:${x.port}`).join(',');
-      console.log(`kafka up at ${bootstrap}: cluster ${res.clusterId}, brokers ${b}, metadata.version level ${res.metadataVersionLevel} (${res.release})`);
+      console.log(
+        `kafka up at ${bootstrap}: cluster ${res.clusterId}, brokers ${b}, metadata.version level ${res.metadataVersionLevel} (${res.release})`,
+      );
     }
   } catch (err) {
     console.error(`kafka probe ${bootstrap}: ${err.message}`);

@@ -21,7 +21,9 @@ try {
   kafkajs = require('kafkajs');
   kafkajsVersion = require('kafkajs/package.json').version;
 } catch {
-  console.error('kafka smoke: kafkajs is not installed (run npm ci at the repo root, or point NODE_PATH at a node_modules that has it)');
+  console.error(
+    'kafka smoke: kafkajs is not installed (run npm ci at the repo root, or point NODE_PATH at a node_modules that has it)',
+  );
   process.exit(1);
 }
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -31,27 +33,35 @@ const { Kafka, Partitioners, logLevel } = kafkajs;
 // since the first coordinator lookups on a fresh broker fail and are retried by design.
 const used = new Map();
 const errors = [];
-const logCreator = () => ({ level, log }) => {
-  const m = /^Request (\w+)\(key: (\d+), version: (\d+)\)/.exec(log.message);
-  if (m) {
-    const key = Number(m[2]);
-    if (!used.has(key)) used.set(key, new Set());
-    used.get(key).add(Number(m[3]));
-  } else if (level <= logLevel.WARN) {
-    errors.push(`${log.message}${log.error ? `: ${log.error}` : ''}`);
-  }
-};
+const logCreator =
+  () =>
+  ({ level, log }) => {
+    const m = /^Request (\w+)\(key: (\d+), version: (\d+)\)/.exec(log.message);
+    if (m) {
+      const key = Number(m[2]);
+      if (!used.has(key)) used.set(key, new Set());
+      used.get(key).add(Number(m[3]));
+    } else if (level <= logLevel.WARN) {
+      errors.push(`${log.message}${log.error ? `: ${log.error}` : ''}`);
+    }
+  };
 
 const timer = setTimeout(() => fail(new Error(`not done within ${DEADLINE_MS / 1000} s`)), DEADLINE_MS);
 function fail(err) {
   console.error(`kafka smoke FAILED against ${bootstrap}: ${err.stack ?? err}`);
-  if (errors.length) console.error(`kafkajs warnings/errors (${errors.length}, last 10):\n  ${errors.slice(-10).join('\n  ')}`);
+  if (errors.length)
+    console.error(`kafkajs warnings/errors (${errors.length}, last 10):\n  ${errors.slice(-10).join('\n  ')}`);
   process.exit(1);
 }
 
 async function main() {
   const broker = await probe(bootstrap);
-  const kafka = new Kafka({ clientId: 'tickets-kafka-smoke', brokers: [bootstrap], logLevel: logLevel.DEBUG, logCreator });
+  const kafka = new Kafka({
+    clientId: 'tickets-kafka-smoke',
+    brokers: [bootstrap],
+    logLevel: logLevel.DEBUG,
+    logCreator,
+  });
   const suffix = randomUUID().slice(0, 8);
   const topic = `tickets-smoke-${suffix}`;
   const groupId = `tickets-smoke-${suffix}`;
@@ -59,7 +69,10 @@ async function main() {
   const admin = kafka.admin();
   await admin.connect();
   const cluster = await admin.describeCluster();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
 
   // The default (murmur2, Java-compatible) partitioner, named so kafkajs does not warn about it.
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -101,9 +114,13 @@ async function main() {
 
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const committedTotal = committed.partitions.reduce((n, p) => n + Number(p.offset), 0);
-  if (committedTotal !== MESSAGES) throw new Error(`committed offsets add up to ${committedTotal}, expected ${MESSAGES}`);
-  const { groups: [group] } = await admin.describeGroups([groupId]);
-  if (group.state !== 'Stable' || group.members.length !== 1) throw new Error(`group ${groupId} is ${group.state} with ${group.members.length} members`);
+  if (committedTotal !== MESSAGES)
+    throw new Error(`committed offsets add up to ${committedTotal}, expected ${MESSAGES}`);
+  const {
+    groups: [group],
+  } = await admin.describeGroups([groupId]);
+  if (group.state !== 'Stable' || group.members.length !== 1)
+    throw new Error(`group ${groupId} is ${group.state} with ${group.members.length} members`);
 
   // Group first: once its topic is gone the broker may drop the empty group on its own, and
   // deleting it then fails with GROUP_ID_NOT_FOUND.
@@ -112,18 +129,26 @@ async function main() {
   await admin.deleteTopics({ topics: [topic] });
   await admin.disconnect();
 
-  const perPartition = committed.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset).join('/');
-  const negotiated = [...used.keys()].sort((a, b) => a - b).map((key) => {
-    const range = broker.apis[key];
-    return `${API_NAMES[key] ?? `api${key}`} v${[...used.get(key)].join(',')}${range ? ` [${range.min}-${range.max}]` : ''}`;
-  });
+  const perPartition = committed.partitions
+    .sort((a, b) => a.partition - b.partition)
+    .map((p) => p.offset)
+    .join('/');
+  const negotiated = [...used.keys()]
+    .sort((a, b) => a - b)
+    .map((key) => {
+      const range = broker.apis[key];
+      return `${API_NAMES[key] ?? `api${key}`} v${[...used.get(key)].join(',')}${range ? ` [${range.min}-${range.max}]` : ''}`;
+    });
   const started = process.env.KAFKA_VERSION ? `, started as ${process.env.KAFKA_VERSION}` : '';
   console.log(
     `kafka smoke ok: broker ${broker.release} (metadata.version level ${broker.metadataVersionLevel}${started}; ` +
-    `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker) | ${MESSAGES} msgs acks=-1 over ${PARTITIONS} partitions ` +
-    `(${perPartition}) produced in ${produceMs.toFixed(0)} ms, consumed by a fresh group in ${consumeMs.toFixed(0)} ms, ` +
-    `committed, group Stable, group and topic deleted | kafkajs ${kafkajsVersion} used (broker range): ${negotiated.join(', ')}`,
+      `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker) | ${MESSAGES} msgs acks=-1 over ${PARTITIONS} partitions ` +
+      `(${perPartition}) produced in ${produceMs.toFixed(0)} ms, consumed by a fresh group in ${consumeMs.toFixed(0)} ms, ` +
+      `committed, group Stable, group and topic deleted | kafkajs ${kafkajsVersion} used (broker range): ${negotiated.join(', ')}`,
   );
 }
 
-main().then(() => { clearTimeout(timer); process.exit(0); }, fail);
+main().then(() => {
+  clearTimeout(timer);
+  process.exit(0);
+}, fail);

@@ -21,7 +21,8 @@ export interface SequencedCommand {
 /** A sort key for the `index`-th command of the record at `position`. */
 export const commandSeq = (position: number, index: number): number => position * 1_000 + index;
 
-const inOrder = (items: Iterable<SequencedCommand>): Command[] => [...items].sort((a, b) => a.seq - b.seq).map((item) => item.command);
+const inOrder = (items: Iterable<SequencedCommand>): Command[] =>
+  [...items].sort((a, b) => a.seq - b.seq).map((item) => item.command);
 
 /**
  * Matches recorded and re-decided commands by id as they come: both sides progress through the

@@ -1,4 +1,11 @@
-import { commandId, triggerOf, type RoutingKind, type RuleTrigger, type TicketEvent, type TicketEventOf } from '@tickets/domain';
+import {
+  commandId,
+  triggerOf,
+  type RoutingKind,
+  type RuleTrigger,
+  type TicketEvent,
+  type TicketEventOf,
+} from '@tickets/domain';
 import type { RecordedEvent } from '@tickets/event-store';
 import { eventRef } from './event-ref.js';
 import type { DecisionMismatch } from './verify-report.js';
@@ -49,7 +56,12 @@ export class DecisionAudit {
     if (trigger !== null) ticket.pending.push({ id: recorded.id, version: recorded.version, trigger });
   }
 
-  private timerEvent(recorded: RecordedEvent, event: TicketEventOf<'TimerSet' | 'TimerCancelled' | 'TimerFired'>, ticketId: string, ticket: PendingTriggers): void {
+  private timerEvent(
+    recorded: RecordedEvent,
+    event: TicketEventOf<'TimerSet' | 'TimerCancelled' | 'TimerFired'>,
+    ticketId: string,
+    ticket: PendingTriggers,
+  ): void {
     const timers = (ticket.timers ??= new Map());
     const { timerId } = event.data;
     if (event.type === 'TimerSet') {
@@ -59,13 +71,23 @@ export class DecisionAudit {
     }
     const dueAt = timers.get(timerId);
     if (dueAt === undefined) {
-      this.fail(ticketId, 'timer', `${event.type} names timer ${timerId}, which is not pending on this ticket`, recorded);
+      this.fail(
+        ticketId,
+        'timer',
+        `${event.type} names timer ${timerId}, which is not pending on this ticket`,
+        recorded,
+      );
       return;
     }
     timers.delete(timerId);
     if (event.type === 'TimerFired') {
       if (event.data.at !== dueAt || event.data.dueAt !== dueAt) {
-        this.fail(ticketId, 'timer', `timer ${timerId} fired at ${event.data.at}, but it was due at ${dueAt}`, recorded);
+        this.fail(
+          ticketId,
+          'timer',
+          `timer ${timerId} fired at ${event.data.at}, but it was due at ${dueAt}`,
+          recorded,
+        );
       }
       ticket.pending.push({ id: recorded.id, version: recorded.version, trigger: 'timer.fired' });
     }
@@ -76,12 +98,23 @@ export class DecisionAudit {
     const { ticketId, routing } = recorded.data as unknown as InboundRecordData;
     const found = this.routings.get(key);
     if (found === undefined) {
-      if (routing !== null) this.fail(ticketId, 'inbound_log', `inbound ${key} records routing ${routing} on ${ticketId}, but no message was recorded for it`, recorded);
+      if (routing !== null)
+        this.fail(
+          ticketId,
+          'inbound_log',
+          `inbound ${key} records routing ${routing} on ${ticketId}, but no message was recorded for it`,
+          recorded,
+        );
       return;
     }
     this.routings.delete(key);
     if (found.ticketId !== ticketId || found.kind !== routing) {
-      this.fail(ticketId, 'inbound_log', `inbound ${key} records ${String(routing)} on ${ticketId}; the message ${found.recorded.id} says ${found.kind} on ${found.ticketId}`, recorded);
+      this.fail(
+        ticketId,
+        'inbound_log',
+        `inbound ${key} records ${String(routing)} on ${ticketId}; the message ${found.recorded.id} says ${found.kind} on ${found.ticketId}`,
+        recorded,
+      );
     }
   }
 
@@ -93,16 +126,31 @@ export class DecisionAudit {
     this.routings.clear();
   }
 
-  private ruleDecision(recorded: RecordedEvent, ticketId: string, event: TicketEventOf<'RulesEvaluated'>, ticket: PendingTriggers): void {
+  private ruleDecision(
+    recorded: RecordedEvent,
+    ticketId: string,
+    event: TicketEventOf<'RulesEvaluated'>,
+    ticket: PendingTriggers,
+  ): void {
     this.rulesEvaluated++;
     const { trigger, evaluations, commands } = event.data;
     const at = ticket.pending.findIndex((candidate) => candidate.id === trigger.eventId);
     const candidate = ticket.pending[at];
     if (candidate === undefined) {
-      this.fail(ticketId, 'rule_decision', `decision ${recorded.id} names trigger ${trigger.eventId}, which is not an undecided, rule-free trigger event of this ticket`, recorded);
+      this.fail(
+        ticketId,
+        'rule_decision',
+        `decision ${recorded.id} names trigger ${trigger.eventId}, which is not an undecided, rule-free trigger event of this ticket`,
+        recorded,
+      );
     } else {
       if (candidate.version !== trigger.version || candidate.trigger !== trigger.type) {
-        this.fail(ticketId, 'rule_decision', `decision ${recorded.id} names ${trigger.type} #${trigger.version}, but ${trigger.eventId} is ${candidate.trigger} #${candidate.version}`, recorded);
+        this.fail(
+          ticketId,
+          'rule_decision',
+          `decision ${recorded.id} names ${trigger.type} #${trigger.version}, but ${trigger.eventId} is ${candidate.trigger} #${candidate.version}`,
+          recorded,
+        );
       }
       // Decided: later decisions may not name it again, and earlier triggers will not be decided anymore.
       ticket.pending.splice(0, at + 1);
@@ -116,7 +164,12 @@ export class DecisionAudit {
         if (action.status !== 'emitted') continue;
         const expected = commandId(evaluation.ruleId, trigger.eventId, action.index);
         if (action.commandId !== expected) {
-          this.fail(ticketId, 'rule_decision', `rule ${evaluation.ruleId} action ${action.index}: command id ${String(action.commandId)}, expected ${expected}`, recorded);
+          this.fail(
+            ticketId,
+            'rule_decision',
+            `rule ${evaluation.ruleId} action ${action.index}: command id ${String(action.commandId)}, expected ${expected}`,
+            recorded,
+          );
         }
         emitted.set(expected, evaluation.ruleId);
       }
@@ -126,21 +179,35 @@ export class DecisionAudit {
       this.commands++;
       const ruleId = emitted.get(command.id);
       if (ruleId === undefined) {
-        this.fail(ticketId, 'rule_decision', `command ${command.id} (${command.type}) matches no emitted action`, recorded);
+        this.fail(
+          ticketId,
+          'rule_decision',
+          `command ${command.id} (${command.type}) matches no emitted action`,
+          recorded,
+        );
         continue;
       }
       emitted.delete(command.id);
       const wrong: string[] = [];
       if (command.data.ruleId !== ruleId) wrong.push(`rule ${command.data.ruleId} instead of ${ruleId}`);
-      if (command.data.causationId !== trigger.eventId) wrong.push(`causation ${command.data.causationId} instead of the trigger ${trigger.eventId}`);
+      if (command.data.causationId !== trigger.eventId)
+        wrong.push(`causation ${command.data.causationId} instead of the trigger ${trigger.eventId}`);
       if (command.subject !== ticketId) wrong.push(`subject ${command.subject} instead of the ticket`);
-      if (correlationId !== undefined && command.data.correlationId !== correlationId) wrong.push(`correlation ${command.data.correlationId} instead of ${correlationId}`);
-      if (wrong.length > 0) this.fail(ticketId, 'rule_decision', `command ${command.id}: ${wrong.join(', ')}`, recorded);
+      if (correlationId !== undefined && command.data.correlationId !== correlationId)
+        wrong.push(`correlation ${command.data.correlationId} instead of ${correlationId}`);
+      if (wrong.length > 0)
+        this.fail(ticketId, 'rule_decision', `command ${command.id}: ${wrong.join(', ')}`, recorded);
     }
-    for (const id of emitted.keys()) this.fail(ticketId, 'rule_decision', `emitted action ${id} has no command`, recorded);
+    for (const id of emitted.keys())
+      this.fail(ticketId, 'rule_decision', `emitted action ${id} has no command`, recorded);
   }
 
-  private fail(ticketId: string | null, kind: DecisionMismatch['kind'], message: string, recorded: RecordedEvent): void {
+  private fail(
+    ticketId: string | null,
+    kind: DecisionMismatch['kind'],
+    message: string,
+    recorded: RecordedEvent,
+  ): void {
     this.mismatches.push({ ticketId, kind, message, event: eventRef(recorded) });
   }
 }

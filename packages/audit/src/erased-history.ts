@@ -8,7 +8,8 @@ import type { ErasedReplay } from './what-if-report.js';
 const ERASED_DATA = '"data":"[erased]"';
 
 const recordOf = (record: InboundAcceptedData | string): InboundAcceptedData | null => {
-  if (typeof record === 'string') return record.includes(ERASED_DATA) ? (JSON.parse(record) as InboundAcceptedData) : null;
+  if (typeof record === 'string')
+    return record.includes(ERASED_DATA) ? (JSON.parse(record) as InboundAcceptedData) : null;
   return record;
 };
 
@@ -16,13 +17,22 @@ const recordOf = (record: InboundAcceptedData | string): InboundAcceptedData | n
  * The inbound records that can be decided again; records of erased customers go to `erased` and
  * their tickets to `erasedTickets` (whose recorded commands are then left out of the comparison).
  */
-export function setAsideErased(columns: InboundColumns, erased: ErasedReplay[], erasedTickets: Set<string>): InboundColumns {
+export function setAsideErased(
+  columns: InboundColumns,
+  erased: ErasedReplay[],
+  erasedTickets: Set<string>,
+): InboundColumns {
   const kept = emptyColumns();
   columns.records.forEach((raw, i) => {
     const record = recordOf(raw);
     const data = record === null ? undefined : (record.event as { data?: unknown; id?: unknown }).data;
     if (record !== null && isErased(data)) {
-      erased.push({ position: columns.positions[i]!, inboundId: String((record.event as { id?: unknown }).id), customerId: columns.subjects[i]!, recordedTicketId: record.ticketId });
+      erased.push({
+        position: columns.positions[i]!,
+        inboundId: String((record.event as { id?: unknown }).id),
+        customerId: columns.subjects[i]!,
+        recordedTicketId: record.ticketId,
+      });
       erasedTickets.add(record.ticketId);
       return;
     }

@@ -12,14 +12,24 @@ import type { EventRef } from './verify-report.js';
  * stopped being updated points at the first event it missed; a row edited by hand, at the event
  * that set what the row should say.
  */
-export function firstDifferingEvent(records: readonly RecordedEvent[], stored: TicketState, fields: readonly string[]): EventRef | null {
+export function firstDifferingEvent(
+  records: readonly RecordedEvent[],
+  stored: TicketState,
+  fields: readonly string[],
+): EventRef | null {
   const lastAgreed = new Map<string, number>(fields.map((field) => [field, -1]));
   let state: TicketState | null = null;
   records.forEach((record, index) => {
     state = evolve(state, asTicketEvent(record));
     if (state === null) return;
     for (const field of fields) {
-      if (jsonEqual((state as unknown as Record<string, unknown>)[field], (stored as unknown as Record<string, unknown>)[field])) lastAgreed.set(field, index);
+      if (
+        jsonEqual(
+          (state as unknown as Record<string, unknown>)[field],
+          (stored as unknown as Record<string, unknown>)[field],
+        )
+      )
+        lastAgreed.set(field, index);
     }
   });
   let first = Number.POSITIVE_INFINITY;

@@ -22,7 +22,8 @@ export interface JsonDifference {
   readonly redecided: unknown;
 }
 
-const member = (path: string, key: string): string => (/^[A-Za-z_$][\w$]*$/.test(key) ? (path === '' ? key : `${path}.${key}`) : `${path}[${JSON.stringify(key)}]`);
+const member = (path: string, key: string): string =>
+  /^[A-Za-z_$][\w$]*$/.test(key) ? (path === '' ? key : `${path}.${key}`) : `${path}[${JSON.stringify(key)}]`;
 
 /**
  * Every place two JSON values differ, as deep as they both are objects or arrays of the same length
@@ -31,7 +32,8 @@ const member = (path: string, key: string): string => (/^[A-Za-z_$][\w$]*$/.test
 export function jsonDifferences(stored: unknown, redecided: unknown, path = ''): JsonDifference[] {
   if (jsonEqual(stored, redecided)) return [];
   const objects = typeof stored === 'object' && typeof redecided === 'object' && stored !== null && redecided !== null;
-  if (!objects || Array.isArray(stored) !== Array.isArray(redecided)) return [{ path, stored: stored ?? null, redecided: redecided ?? null }];
+  if (!objects || Array.isArray(stored) !== Array.isArray(redecided))
+    return [{ path, stored: stored ?? null, redecided: redecided ?? null }];
   if (Array.isArray(stored) && Array.isArray(redecided)) {
     if (stored.length !== redecided.length) return [{ path, stored, redecided }];
     return stored.flatMap((item, i) => jsonDifferences(item, redecided[i], `${path}[${i}]`));

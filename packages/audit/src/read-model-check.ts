@@ -34,7 +34,11 @@ export async function checkReadModel(
       ticketId: row.ticketId,
       kind: 'differs',
       fields,
-      firstDifferingEvent: firstDifferingEvent(records, row, fields.map((f) => f.field)),
+      firstDifferingEvent: firstDifferingEvent(
+        records,
+        row,
+        fields.map((f) => f.field),
+      ),
     });
   }
   for (const [ticketId] of rebuilt) {

@@ -32,7 +32,12 @@ import { StoredEvent } from './sqlite-stored.js';
 import type { RedecisionMismatch, RedecisionReport } from './verify-report.js';
 
 /** The streams re-decision reads, in global order. */
-export const REDECISION_PREFIXES = [CONFIG_STREAM_PREFIX, TICKET_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX, INBOUND_STREAM_PREFIX];
+export const REDECISION_PREFIXES = [
+  CONFIG_STREAM_PREFIX,
+  TICKET_STREAM_PREFIX,
+  CUSTOMER_STREAM_PREFIX,
+  INBOUND_STREAM_PREFIX,
+];
 
 /**
  * Decides every recorded decision again — from its recorded input (the inbound log record), in
@@ -94,7 +99,16 @@ export class Redecision {
   /** What is still waiting once every event was read: events no inbound record accounts for. */
   finish(): RedecisionReport {
     for (const [key, events] of this.waiting) {
-      for (const event of events) this.fail('unexpected_event', key, event, null, null, null, 'names a configuration, but no inbound record accounts for it');
+      for (const event of events)
+        this.fail(
+          'unexpected_event',
+          key,
+          event,
+          null,
+          null,
+          null,
+          'names a configuration, but no inbound record accounts for it',
+        );
     }
     this.waiting.clear();
     this.decisionOf.clear();
@@ -126,7 +140,12 @@ export class Redecision {
       else this.tickets.set(ticketId, state);
     } else if (stream.startsWith(CUSTOMER_STREAM_PREFIX)) {
       const customerId = customerIdOf(stream);
-      this.customers.set(customerId, extendCustomerHistory(this.customers.get(customerId) ?? emptyCustomerHistory(customerId), [asCustomerEvent(recorded)]));
+      this.customers.set(
+        customerId,
+        extendCustomerHistory(this.customers.get(customerId) ?? emptyCustomerHistory(customerId), [
+          asCustomerEvent(recorded),
+        ]),
+      );
     }
   }
 
@@ -145,12 +164,31 @@ export class Redecision {
     const hash = configOf(recorded);
     if (hash === null) {
       this.unrecorded++;
-      for (const event of stored) this.fail('unexpected_event', key, event, 'metadata.config', configOf(event), null, 'names a configuration, but its inbound record names none');
+      for (const event of stored)
+        this.fail(
+          'unexpected_event',
+          key,
+          event,
+          'metadata.config',
+          configOf(event),
+          null,
+          'names a configuration, but its inbound record names none',
+        );
       return false;
     }
     const configuration = this.configurations.get(hash);
     if (configuration === undefined || 'invalid' in configuration) {
-      this.fail('configuration', key, recorded, 'metadata.config', hash, null, configuration === undefined ? `configuration ${hash} is not recorded before this decision` : `configuration ${hash} is not valid`);
+      this.fail(
+        'configuration',
+        key,
+        recorded,
+        'metadata.config',
+        hash,
+        null,
+        configuration === undefined
+          ? `configuration ${hash} is not recorded before this decision`
+          : `configuration ${hash} is not valid`,
+      );
       return false;
     }
     const record = recorded.data as unknown as InboundAcceptedData;
@@ -163,53 +201,131 @@ export class Redecision {
     try {
       event = restoreInbound(record.event);
     } catch (error) {
-      this.fail('rejected', key, recorded, 'data.event', 'accepted', `unreadable: ${error instanceof Error ? error.message : String(error)}`, 'the recorded inbound event cannot be read back');
+      this.fail(
+        'rejected',
+        key,
+        recorded,
+        'data.event',
+        'accepted',
+        `unreadable: ${error instanceof Error ? error.message : String(error)}`,
+        'the recorded inbound event cannot be read back',
+      );
       return false;
     }
     this.decisions++;
     const customer = this.customers.get(event.subject) ?? emptyCustomerHistory(event.subject);
-    const decision = decide(key, event, { customer, tickets: this.tickets, rules: configuration.rules, policy: configuration.policy });
+    const decision = decide(key, event, {
+      customer,
+      tickets: this.tickets,
+      rules: configuration.rules,
+      policy: configuration.policy,
+    });
     if (decision.outcome === 'rejected') {
-      this.fail('rejected', key, recorded, 'outcome', 'accepted', `rejected (${decision.error.code})`, decision.error.message);
+      this.fail(
+        'rejected',
+        key,
+        recorded,
+        'outcome',
+        'accepted',
+        `rejected (${decision.error.code})`,
+        decision.error.message,
+      );
       return false;
     }
-    const differs = (field: string, was: unknown, now: unknown) => this.fail('differs', key, recorded, field, was, now, 'the inbound record says otherwise than the decision');
+    const differs = (field: string, was: unknown, now: unknown) =>
+      this.fail('differs', key, recorded, field, was, now, 'the inbound record says otherwise than the decision');
     if (record.ticketId !== decision.ticketId) differs('data.ticketId', record.ticketId, decision.ticketId);
-    if (record.routing !== (decision.routing?.kind ?? null)) differs('data.routing', record.routing, decision.routing?.kind ?? null);
+    if (record.routing !== (decision.routing?.kind ?? null))
+      differs('data.routing', record.routing, decision.routing?.kind ?? null);
 
     const byId = new Map(stored.map((e) => [e.id, e]));
     const expected: { stream: string; made: Decided<{ type: string; data: unknown }> }[] = [];
-    if (decision.ticket !== null) for (const made of decision.ticket.events) expected.push({ stream: ticketStream(decision.ticket.ticketId), made });
-    for (const made of decision.customer.events) expected.push({ stream: customerStream(decision.customer.customerId), made });
+    if (decision.ticket !== null)
+      for (const made of decision.ticket.events)
+        expected.push({ stream: ticketStream(decision.ticket.ticketId), made });
+    for (const made of decision.customer.events)
+      expected.push({ stream: customerStream(decision.customer.customerId), made });
     const lastVersion = new Map<string, number>();
     for (const { stream, made } of expected) {
       const found = byId.get(made.id);
       if (found === undefined) {
-        this.fail('missing_event', key, recorded, null, null, { stream, id: made.id, type: made.event.type }, `the decision makes ${made.event.type} ${made.id} on ${stream}; it is not stored`);
+        this.fail(
+          'missing_event',
+          key,
+          recorded,
+          null,
+          null,
+          { stream, id: made.id, type: made.event.type },
+          `the decision makes ${made.event.type} ${made.id} on ${stream}; it is not stored`,
+        );
         continue;
       }
       byId.delete(made.id);
       this.compared++;
-      const mismatch = (field: string, was: unknown, now: unknown) => this.fail('differs', key, found, field, was, now, '');
+      const mismatch = (field: string, was: unknown, now: unknown) =>
+        this.fail('differs', key, found, field, was, now, '');
       if (found.stream !== stream) mismatch('stream', found.stream, stream);
       const previous = lastVersion.get(found.stream);
-      if (previous !== undefined && found.version <= previous) this.fail('order', key, found, 'version', found.version, `after #${previous}`, 'stored out of the order the decision makes its events in');
+      if (previous !== undefined && found.version <= previous)
+        this.fail(
+          'order',
+          key,
+          found,
+          'version',
+          found.version,
+          `after #${previous}`,
+          'stored out of the order the decision makes its events in',
+        );
       lastVersion.set(found.stream, found.version);
       // Read straight from a file, the stored JSON text is what the ingest wrote for the same event:
       // the same text is the same event, without parsing it; anything else is compared field by field.
-      const same = found instanceof StoredEvent && found.type === made.event.type && found.raw === JSON.stringify(made.event.data);
-      if (!same) for (const d of jsonDifferences({ type: found.type, data: found.data }, { type: made.event.type, data: made.event.data })) mismatch(d.path, d.stored, d.redecided);
-      if (found.metadata.causationId !== made.causationId) mismatch('metadata.causationId', found.metadata.causationId ?? null, made.causationId);
-      if (found.metadata.correlationId !== event.id) mismatch('metadata.correlationId', found.metadata.correlationId ?? null, event.id);
+      const same =
+        found instanceof StoredEvent && found.type === made.event.type && found.raw === JSON.stringify(made.event.data);
+      if (!same)
+        for (const d of jsonDifferences(
+          { type: found.type, data: found.data },
+          { type: made.event.type, data: made.event.data },
+        ))
+          mismatch(d.path, d.stored, d.redecided);
+      if (found.metadata.causationId !== made.causationId)
+        mismatch('metadata.causationId', found.metadata.causationId ?? null, made.causationId);
+      if (found.metadata.correlationId !== event.id)
+        mismatch('metadata.correlationId', found.metadata.correlationId ?? null, event.id);
       if (configOf(found) !== hash) mismatch('metadata.config', configOf(found), hash);
     }
-    for (const extra of byId.values()) this.fail('unexpected_event', key, extra, null, { type: extra.type, data: extra.data }, null, 'stored with this decision, but the decision does not make it');
+    for (const extra of byId.values())
+      this.fail(
+        'unexpected_event',
+        key,
+        extra,
+        null,
+        { type: extra.type, data: extra.data },
+        null,
+        'stored with this decision, but the decision does not make it',
+      );
     if (decision.ticket !== null) this.tickets.set(decision.ticket.ticketId, decision.ticket.state);
     this.customers.set(decision.customer.customerId, decision.customer.history);
     return true;
   }
 
-  private fail(kind: RedecisionMismatch['kind'], inbound: string | null, recorded: RecordedEvent, field: string | null, stored: unknown, redecided: unknown, message: string): void {
-    this.mismatches.push({ kind, inbound, event: eventRef(recorded), stream: recorded.stream, field, stored: stored ?? null, redecided: redecided ?? null, message });
+  private fail(
+    kind: RedecisionMismatch['kind'],
+    inbound: string | null,
+    recorded: RecordedEvent,
+    field: string | null,
+    stored: unknown,
+    redecided: unknown,
+    message: string,
+  ): void {
+    this.mismatches.push({
+      kind,
+      inbound,
+      event: eventRef(recorded),
+      stream: recorded.stream,
+      field,
+      stored: stored ?? null,
+      redecided: redecided ?? null,
+      message,
+    });
   }
 }

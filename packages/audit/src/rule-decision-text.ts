@@ -14,13 +14,21 @@ const EVALUATIONS = ',"evaluations":';
  * command list; anything else, or a head that does not parse as expected, is parsed in full.
  */
 export function decodeRuleDecision(text: string): RulesEvaluatedData {
-  const lite = !text.includes('"outcome":"fired"') && !text.includes('"status":"emitted"') && text.endsWith('"commands":[]}');
+  const lite =
+    !text.includes('"outcome":"fired"') && !text.includes('"status":"emitted"') && text.endsWith('"commands":[]}');
   const cut = lite ? text.indexOf(EVALUATIONS) : -1;
   if (cut > 0) {
     try {
       const head = JSON.parse(`${text.slice(0, cut)}}`) as Partial<RulesEvaluatedData>;
       const { ticketId, at, trigger, reopenCount } = head;
-      if (typeof ticketId === 'string' && typeof at === 'string' && typeof reopenCount === 'number' && typeof trigger === 'object' && trigger !== null && Object.keys(head).length === 4) {
+      if (
+        typeof ticketId === 'string' &&
+        typeof at === 'string' &&
+        typeof reopenCount === 'number' &&
+        typeof trigger === 'object' &&
+        trigger !== null &&
+        Object.keys(head).length === 4
+      ) {
         return { ticketId, at, trigger, reopenCount, evaluations: [], commands: [] };
       }
     } catch {

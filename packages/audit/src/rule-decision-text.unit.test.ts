@@ -1,18 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, evaluateRules, initialCustomerState, RulesFile, type TicketState } from '@tickets/domain';
+import {
+  DEFAULT_REOPEN_POLICY,
+  DEFAULT_RULES,
+  evaluateRules,
+  initialCustomerState,
+  RulesFile,
+  type TicketState,
+} from '@tickets/domain';
 import { decodeRuleDecision } from './rule-decision-text.js';
 
 const ticket: TicketState = {
-  ticketId: 'tk_1', status: 'open', channel: 'sms', integration: 'postscript',
+  ticketId: 'tk_1',
+  status: 'open',
+  channel: 'sms',
+  integration: 'postscript',
   customer: { id: 'cus_1', name: 'Ana "the \\"quoted\\"" Lopez', phone: '+34600000001' },
-  subject: 'SMS from Ana', tags: [], team: null, agent: null, createdAt: '2026-03-01T09:00:00.000Z', closedAt: null,
-  reopenDeadline: null, reopenWindow: null, reopenCount: 1, followUpOf: null, messageCount: 2, lastMessageAt: '2026-03-01T10:00:00.000Z',
-  ruleFirings: {}, timers: [], version: 4,
+  subject: 'SMS from Ana',
+  tags: [],
+  team: null,
+  agent: null,
+  createdAt: '2026-03-01T09:00:00.000Z',
+  closedAt: null,
+  reopenDeadline: null,
+  reopenWindow: null,
+  reopenCount: 1,
+  followUpOf: null,
+  messageCount: 2,
+  lastMessageAt: '2026-03-01T10:00:00.000Z',
+  ruleFirings: {},
+  timers: [],
+  version: 4,
 };
 
 // A rule that reads the body, so that the body ends up in the recorded condition outcomes.
 const READS_BODY = RulesFile.parse({
-  rules: [...DEFAULT_RULES.rules, { id: 'vip-word', name: 'VIP word', when: 'message.received', if: { all: [{ field: 'message.body', op: 'contains', value: 'VIP' }] }, then: [{ type: 'add_tag', tag: 'vip' }] }],
+  rules: [
+    ...DEFAULT_RULES.rules,
+    {
+      id: 'vip-word',
+      name: 'VIP word',
+      when: 'message.received',
+      if: { all: [{ field: 'message.body', op: 'contains', value: 'VIP' }] },
+      then: [{ type: 'add_tag', tag: 'vip' }],
+    },
+  ],
 });
 
 /** A decision as the reactor records it, serialised as the store keeps it. */
@@ -47,9 +78,23 @@ describe('decoding a recorded rule decision for verify', () => {
   });
 
   it('parses in full what is not laid out as the reactor writes it', () => {
-    const reordered = JSON.stringify({ evaluations: [], ticketId: 'tk_1', at: '2026-03-01T10:00:00.000Z', trigger: { type: 'message.received', eventId: 'ev_1', version: 3 }, reopenCount: 0, commands: [] });
+    const reordered = JSON.stringify({
+      evaluations: [],
+      ticketId: 'tk_1',
+      at: '2026-03-01T10:00:00.000Z',
+      trigger: { type: 'message.received', eventId: 'ev_1', version: 3 },
+      reopenCount: 0,
+      commands: [],
+    });
     expect(decodeRuleDecision(reordered)).toEqual(JSON.parse(reordered));
-    const forged = JSON.stringify({ ticketId: 'tk_1', at: '2026-03-01T10:00:00.000Z', trigger: { type: 'message.received', eventId: 'ev_1', version: 3 }, reopenCount: 0, evaluations: [], commands: [{ id: 'cmd_x' }] });
+    const forged = JSON.stringify({
+      ticketId: 'tk_1',
+      at: '2026-03-01T10:00:00.000Z',
+      trigger: { type: 'message.received', eventId: 'ev_1', version: 3 },
+      reopenCount: 0,
+      evaluations: [],
+      commands: [{ id: 'cmd_x' }],
+    });
     expect(decodeRuleDecision(forged)).toEqual(JSON.parse(forged));
   });
 });

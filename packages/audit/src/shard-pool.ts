@@ -61,7 +61,8 @@ export class ShardPool {
   async push(inbound: InboundColumns): Promise<void> {
     const { positions, keys, subjects, records } = inbound;
     if (this.inline !== null) {
-      for (let i = 0; i < positions.length; i++) this.onCommands(this.inline.handle(positions[i]!, keys[i]!, records[i]!));
+      for (let i = 0; i < positions.length; i++)
+        this.onCommands(this.inline.handle(positions[i]!, keys[i]!, records[i]!));
       return;
     }
     const parts: ShardBatch[] = this.threads.map(() => ({ positions: [], keys: [], records: [] }));
@@ -97,7 +98,10 @@ export class ShardPool {
       for (const thread of this.threads) thread.worker.postMessage({ finish: true } satisfies ToShard);
       for (const thread of this.threads) while (thread.totals === null) await this.next(thread);
       const all = this.threads.map((thread) => thread.totals!);
-      const latest = all.reduce<string | null>((max, t) => (t.latestTime !== null && (max === null || t.latestTime > max) ? t.latestTime : max), null);
+      const latest = all.reduce<string | null>(
+        (max, t) => (t.latestTime !== null && (max === null || t.latestTime > max) ? t.latestTime : max),
+        null,
+      );
       const until = clock ?? later(latest, floor);
       if (until !== null) {
         for (const thread of this.threads) {

@@ -46,7 +46,15 @@ export interface CustomerShardSpec {
   readonly count: number;
 }
 
-type Row = [position: number, stream: string, version: number, id: string, type: string, metadata: string, data: string];
+type Row = [
+  position: number,
+  stream: string,
+  version: number,
+  id: string,
+  type: string,
+  metadata: string,
+  data: string,
+];
 
 /**
  * Decides in SQL, row by row in position order, whether a row belongs to the shard: a customer's
@@ -63,8 +71,10 @@ function shardFilter(db: DatabaseSync, shard: CustomerShardSpec): string {
     if (name.startsWith(TICKET_STREAM_PREFIX)) {
       if (typeof customer === 'string') ticketShards.set(name, customerShard(customer.trim(), shard.count));
       at = ticketShards.get(name) ?? 0;
-    } else if (name.startsWith(CUSTOMER_STREAM_PREFIX)) at = customerShard(name.slice(CUSTOMER_STREAM_PREFIX.length), shard.count);
-    else if (name.startsWith(INBOUND_STREAM_PREFIX)) at = typeof customer === 'string' ? customerShard(customer.trim(), shard.count) : 0;
+    } else if (name.startsWith(CUSTOMER_STREAM_PREFIX))
+      at = customerShard(name.slice(CUSTOMER_STREAM_PREFIX.length), shard.count);
+    else if (name.startsWith(INBOUND_STREAM_PREFIX))
+      at = typeof customer === 'string' ? customerShard(customer.trim(), shard.count) : 0;
     else return 1;
     return at === shard.index ? 1 : 0;
   });
@@ -72,12 +82,19 @@ function shardFilter(db: DatabaseSync, shard: CustomerShardSpec): string {
 }
 
 /** The events of the streams named by `prefixes`, in global order, up to `head`, one at a time; of one shard of the customers when `shard` is given. */
-export function* sqliteStored(path: string, head: number, prefixes: readonly string[], shard?: CustomerShardSpec): Generator<StoredEvent> {
+export function* sqliteStored(
+  path: string,
+  head: number,
+  prefixes: readonly string[],
+  shard?: CustomerShardSpec,
+): Generator<StoredEvent> {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
     const streams = prefixes.map((_, i) => `substr(stream, 1, length(?${i + 2})) = ?${i + 2}`).join(' OR ');
     const sharded = shard === undefined || shard.count <= 1 ? '' : shardFilter(db, shard);
-    const select = db.prepare(`SELECT position, stream, version, id, type, metadata, data FROM events WHERE position <= ?1 AND (${streams}) ${sharded} ORDER BY position`);
+    const select = db.prepare(
+      `SELECT position, stream, version, id, type, metadata, data FROM events WHERE position <= ?1 AND (${streams}) ${sharded} ORDER BY position`,
+    );
     select.setReturnArrays(true);
     for (const row of select.iterate(head, ...prefixes)) {
       const [position, stream, version, id, type, metadata, data] = row as unknown as Row;

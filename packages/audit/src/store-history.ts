@@ -6,14 +6,21 @@ import { emptyColumns, type RecordedCommands, type RecordedHistory } from './rec
 const PAGE = 5_000;
 
 /** The recorded history through the event store port: works on every store, decoding every event. */
-export async function storeHistory(store: EventStore, options: { close?: () => Promise<void> } = {}): Promise<RecordedHistory> {
+export async function storeHistory(
+  store: EventStore,
+  options: { close?: () => Promise<void> } = {},
+): Promise<RecordedHistory> {
   const head = await store.headPosition();
   return {
     head,
     async *pages() {
       let after = 0;
       for (;;) {
-        const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: [INBOUND_STREAM_PREFIX, TICKET_STREAM_PREFIX] });
+        const page = await store.readAll({
+          after,
+          maxCount: PAGE,
+          streamPrefixes: [INBOUND_STREAM_PREFIX, TICKET_STREAM_PREFIX],
+        });
         const last = page.at(-1);
         if (last === undefined) return;
         after = last.position;

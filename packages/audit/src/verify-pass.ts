@@ -36,7 +36,10 @@ export class VerifyPass {
 
   accept(recorded: RecordedEvent): void {
     const { stream } = recorded;
-    if (stream.startsWith(TICKET_STREAM_PREFIX)) this.partition.accept(recorded instanceof StoredEvent && recorded.type === 'RulesEvaluated' ? lite(recorded) : recorded);
+    if (stream.startsWith(TICKET_STREAM_PREFIX))
+      this.partition.accept(
+        recorded instanceof StoredEvent && recorded.type === 'RulesEvaluated' ? lite(recorded) : recorded,
+      );
     else if (stream.startsWith(INBOUND_STREAM_PREFIX)) this.partition.accept(recorded);
     this.redecision.accept(recorded);
     while (this.foundAt.length < this.redecision.found) this.foundAt.push(recorded.position);
@@ -52,5 +55,13 @@ export class VerifyPass {
 /** A rule decision as the fold and the checks read it: most are decoded without their evaluations (see decodeRuleDecision). */
 function lite(stored: StoredEvent): RecordedEvent {
   const { position, stream, version, id, type, metadata } = stored;
-  return { position, stream, version, id, type, metadata, data: decodeRuleDecision(stored.raw) as unknown as RecordedEvent['data'] };
+  return {
+    position,
+    stream,
+    version,
+    id,
+    type,
+    metadata,
+    data: decodeRuleDecision(stored.raw) as unknown as RecordedEvent['data'],
+  };
 }

@@ -26,7 +26,12 @@ const PAGE = 5_000;
 const PROGRESS_EVERY = 50_000;
 
 /** Every event verify reads, through the port, in one pass. */
-async function throughPort(store: EventStore, head: number, checkpoint: number, onProgress?: (position: number) => void): Promise<PassResult> {
+async function throughPort(
+  store: EventStore,
+  head: number,
+  checkpoint: number,
+  onProgress?: (position: number) => void,
+): Promise<PassResult> {
   const pass = new VerifyPass(checkpoint);
   let after = 0;
   while (after < head) {
@@ -40,7 +45,12 @@ async function throughPort(store: EventStore, head: number, checkpoint: number, 
 }
 
 /** The SQLite file in one pass, in this thread. */
-async function inline(path: string, head: number, checkpoint: number, onProgress?: (position: number) => void): Promise<PassResult> {
+async function inline(
+  path: string,
+  head: number,
+  checkpoint: number,
+  onProgress?: (position: number) => void,
+): Promise<PassResult> {
   const pass = new VerifyPass(checkpoint);
   let count = 0;
   for (const recorded of sqliteStored(path, head, REDECISION_PREFIXES)) {
@@ -51,7 +61,13 @@ async function inline(path: string, head: number, checkpoint: number, onProgress
 }
 
 /** The SQLite file split between worker threads, by customer: each reads and checks its customers' events only. */
-function inWorkers(path: string, head: number, checkpoint: number, threads: number, onProgress?: (position: number) => void): Promise<PassResult[]> {
+function inWorkers(
+  path: string,
+  head: number,
+  checkpoint: number,
+  threads: number,
+  onProgress?: (position: number) => void,
+): Promise<PassResult[]> {
   const reached = new Array<number>(threads).fill(0);
   return Promise.all(
     Array.from(
@@ -71,7 +87,9 @@ function inWorkers(path: string, head: number, checkpoint: number, threads: numb
             } else result = message.result;
           });
           worker.on('error', reject);
-          worker.on('exit', (code) => (result === null ? reject(new Error(`a verify worker stopped (exit code ${code})`)) : resolve(result)));
+          worker.on('exit', (code) =>
+            result === null ? reject(new Error(`a verify worker stopped (exit code ${code})`)) : resolve(result),
+          );
         }),
     ),
   );
@@ -137,14 +155,30 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));
     const readModelMismatches = await checkReadModel(rebuilt, rows, store, checkpoint);
     return {
-      ok: readModelMismatches.length === 0 && found.mismatches.length === 0 && redecision.mismatches.length === 0 && chain.ok,
+      ok:
+        readModelMismatches.length === 0 &&
+        found.mismatches.length === 0 &&
+        redecision.mismatches.length === 0 &&
+        chain.ok,
       events: found.events,
       head,
-      readModel: { checkpoint, tickets: rebuilt.size, notYetProjected: found.notYetProjected, mismatches: readModelMismatches },
-      decisions: { rulesEvaluated: found.rulesEvaluated, commands: found.commands, inboundRecords: found.inboundRecords, mismatches: found.mismatches },
+      readModel: {
+        checkpoint,
+        tickets: rebuilt.size,
+        notYetProjected: found.notYetProjected,
+        mismatches: readModelMismatches,
+      },
+      decisions: {
+        rulesEvaluated: found.rulesEvaluated,
+        commands: found.commands,
+        inboundRecords: found.inboundRecords,
+        mismatches: found.mismatches,
+      },
       redecision,
       chain,
     };
   }
-  throw new Error('the read model kept changing while verify read it: is a projector catching up? Run verify again once it has');
+  throw new Error(
+    'the read model kept changing while verify read it: is a projector catching up? Run verify again once it has',
+  );
 }

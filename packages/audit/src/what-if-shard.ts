@@ -84,7 +84,13 @@ export class WhatIfShard {
   }
 
   totals(): ShardTotals {
-    return { events: this.events, replayed: this.replayed, decisions: this.decisions, rejected: this.rejected, latestTime: this.latestTime };
+    return {
+      events: this.events,
+      replayed: this.replayed,
+      decisions: this.decisions,
+      rejected: this.rejected,
+      latestTime: this.latestTime,
+    };
   }
 
   /**

@@ -5,7 +5,8 @@ import { WhatIfShard, type ShardSettings } from './what-if-shard.js';
 // A what-if shard in its own thread: batches of inbound records in, the commands they emit out, the
 // totals when told to finish. Only plain data crosses the thread boundary.
 
-export type ToShard = { readonly batch: ShardBatch } | { readonly finish: true } | { readonly advance: string; readonly position: number };
+export type ToShard =
+  { readonly batch: ShardBatch } | { readonly finish: true } | { readonly advance: string; readonly position: number };
 
 /** A shard's part of a page: the inbound columns without the subjects, which only chose the shard. */
 export type ShardBatch = Omit<InboundColumns, 'subjects'>;

@@ -40,9 +40,13 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
   };
 
   const diff = new CommandDiff();
-  const pool = new ShardPool({ rules: options.rules, policy: options.policy, sinceMs, untilMs }, options.threads, (commands) => {
-    for (const command of commands) diff.redecided(command);
-  });
+  const pool = new ShardPool(
+    { rules: options.rules, policy: options.policy, sinceMs, untilMs },
+    options.threads,
+    (commands) => {
+      for (const command of commands) diff.redecided(command);
+    },
+  );
   const erased: ErasedReplay[] = [];
   const erasedTickets = new Set<string>();
   let lastPosition = 0;
@@ -51,9 +55,13 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
     for await (const page of history.pages()) {
       const decidable = setAsideErased(page.inbound, erased, erasedTickets);
       for (const recorded of page.commands) {
-        for (const command of recorded.commands) if (latestRecorded === null || command.time > latestRecorded) latestRecorded = command.time;
+        for (const command of recorded.commands)
+          if (latestRecorded === null || command.time > latestRecorded) latestRecorded = command.time;
         recorded.commands.forEach(
-          (command, index) => inRange(command.time) && !erasedTickets.has(command.subject) && diff.recorded({ seq: commandSeq(recorded.position, index), command }),
+          (command, index) =>
+            inRange(command.time) &&
+            !erasedTickets.has(command.subject) &&
+            diff.recorded({ seq: commandSeq(recorded.position, index), command }),
         );
       }
       await pool.push(decidable);
@@ -132,7 +140,11 @@ function countTransitions(decisions: readonly DecisionChange[]): Record<string, 
   return counts;
 }
 
-function countByRule(commands: { added: readonly Command[]; removed: readonly Command[]; changed: readonly { after: Command }[] }): Record<string, RuleCounts> {
+function countByRule(commands: {
+  added: readonly Command[];
+  removed: readonly Command[];
+  changed: readonly { after: Command }[];
+}): Record<string, RuleCounts> {
   const byRule: Record<string, RuleCounts> = {};
   const counts = (ruleId: string): RuleCounts => (byRule[ruleId] ??= { added: 0, removed: 0, changed: 0 });
   for (const c of commands.added) counts(c.data.ruleId).added++;

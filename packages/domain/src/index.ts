@@ -53,7 +53,15 @@ export type { DecisionContext, DomainEvent, InboundDecision, StreamWrite } from 
 
 // The one decision for an inbound event: routing and rules, typed per stream, with its commands
 export { decide, decideTimers, timersToLoad } from './decide/decide.js';
-export type { CustomerWrite, DecideContext, Decided, Decision, RuleDecision, TicketWrite, TimersDecision } from './decide/decide.js';
+export type {
+  CustomerWrite,
+  DecideContext,
+  Decided,
+  Decision,
+  RuleDecision,
+  TicketWrite,
+  TimersDecision,
+} from './decide/decide.js';
 export type { TicketLookup } from './decide/decide-inbound.js';
 export { hasTimerRules, timerBookkeeping } from './timers/timer-bookkeeping.js';
 
@@ -111,5 +119,13 @@ export { jsonSchemas } from './json-schemas.js';
 export { ERASED, isErased } from './shared/erased.js';
 
 // Business hours
-export { addBusinessTime, businessTimeBetween, Calendar, hasHours, isOpen, localTime, WEEKDAYS } from './shared/business-hours.js';
+export {
+  addBusinessTime,
+  businessTimeBetween,
+  Calendar,
+  hasHours,
+  isOpen,
+  localTime,
+  WEEKDAYS,
+} from './shared/business-hours.js';
 export type { Weekday } from './shared/business-hours.js';

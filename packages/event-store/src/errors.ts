@@ -39,7 +39,11 @@ export class IdempotencyError extends EventStoreError {
     readonly stream: string,
     readonly eventId: string,
   ) {
-    super('EVENT_STORE.IDEMPOTENCY', `stream ${stream}: event ${eventId} was already appended with different neighbours`, false);
+    super(
+      'EVENT_STORE.IDEMPOTENCY',
+      `stream ${stream}: event ${eventId} was already appended with different neighbours`,
+      false,
+    );
   }
 }
 

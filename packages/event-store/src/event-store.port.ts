@@ -90,7 +90,11 @@ export interface SubscribeOptions extends Omit<ReadAllOptions, 'maxCount'> {
  */
 export interface EventStore {
   /** Appends to one stream; throws ConcurrencyError when `expectedVersion` does not hold. */
-  append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  append(
+    stream: string,
+    events: readonly NewEvent[],
+    options?: { expectedVersion?: ExpectedVersion },
+  ): Promise<AppendResult>;
   /**
    * Appends to several streams, atomically on every adapter (SQLite, PostgreSQL, KurrentDB 26.1+):
    * one commit for all, or nothing and a ConcurrencyError. An append with no events checks its

@@ -22,6 +22,23 @@ export type { StoreLocation } from './store-location.js';
 export { openStore } from './open-store.js';
 export type { OpenedStore } from './open-store.js';
 export { openKeyStore, SEALED, withPiiCodec } from './pii/index.js';
-export type { CustomerKey, EventView, JsonPath, KeyStore, PiiEnvelope, PiiEventStore, PiiOwner, PiiPolicy } from './pii/index.js';
+export type {
+  CustomerKey,
+  EventView,
+  JsonPath,
+  KeyStore,
+  PiiEnvelope,
+  PiiEventStore,
+  PiiOwner,
+  PiiPolicy,
+} from './pii/index.js';
 export { ChainCheck, chainHashes, checkStoreChain, eventHash, headProof, parseHeadProof } from './chain/index.js';
-export type { ChainedContent, ChainedEvent, ChainProblem, ChainReport, HeadProof, ProofResult, StoreHead } from './chain/index.js';
+export type {
+  ChainedContent,
+  ChainedEvent,
+  ChainProblem,
+  ChainReport,
+  HeadProof,
+  ProofResult,
+  StoreHead,
+} from './chain/index.js';

@@ -15,7 +15,10 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
   switch (location.kind) {
     case 'sqlite': {
       const { createSqliteEventStore, createSqliteCheckpointStore } = await import('./sqlite/index.js');
-      return { store: createSqliteEventStore({ path: location.path }), checkpoints: createSqliteCheckpointStore({ path: location.path }) };
+      return {
+        store: createSqliteEventStore({ path: location.path }),
+        checkpoints: createSqliteCheckpointStore({ path: location.path }),
+      };
     }
     case 'eventstoredb': {
       // Checkpoints live in the same server: the subscribers then need no local disk.
@@ -28,7 +31,8 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     case 'postgres': {
       // Checkpoints in the same database and schema as the events.
       const { createPostgresEventStore, createPostgresCheckpointStore } = await import('./postgres/index.js');
-      const options = location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema };
+      const options =
+        location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema };
       const store = await createPostgresEventStore(options);
       try {
         return { store, checkpoints: await createPostgresCheckpointStore(options) };

@@ -14,5 +14,9 @@ export interface RetryOptions {
  * means the other writer has committed, so reading again sees what it wrote.
  */
 export function retryOnConflict<T>(attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  return retry(() => attempt(), { attempts: options.maxAttempts ?? 10, retriable: isConcurrencyError, onRetry: options.onRetry });
+  return retry(() => attempt(), {
+    attempts: options.maxAttempts ?? 10,
+    retriable: isConcurrencyError,
+    onRetry: options.onRetry,
+  });
 }

@@ -19,12 +19,15 @@ export function parseStoreUrl(text: string): StoreLocation {
     // `?schema=NAME` picks the PostgreSQL schema (default `tickets`); the driver never sees it.
     const url = new URL(text);
     const schema = url.searchParams.get('schema') ?? undefined;
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw invalidStore(`schema ${JSON.stringify(schema)}: lower-case letters, digits and _`);
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw invalidStore(`schema ${JSON.stringify(schema)}: lower-case letters, digits and _`);
     url.searchParams.delete('schema');
     return { kind: 'postgres', url: url.toString(), schema };
   }
-  if (/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent):\/\//.test(text)) return { kind: 'eventstoredb', url: text };
+  if (/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent):\/\//.test(text))
+    return { kind: 'eventstoredb', url: text };
   throw invalidStore(`unknown store ${JSON.stringify(text)}; use sqlite:PATH, postgres://… or esdb://…`);
 }
 
-const invalidStore = (message: string): EventStoreError => new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `store: ${message}`, false);
+const invalidStore = (message: string): EventStoreError =>
+  new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `store: ${message}`, false);

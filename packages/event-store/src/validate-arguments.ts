@@ -7,14 +7,17 @@ export function invalidArgument(message: string): EventStoreError {
 }
 
 export function assertStreamName(stream: unknown): asserts stream is string {
-  if (typeof stream !== 'string' || stream.length === 0) throw invalidArgument('stream name must be a non-empty string');
+  if (typeof stream !== 'string' || stream.length === 0)
+    throw invalidArgument('stream name must be a non-empty string');
 }
 
 export function assertExpectedVersion(expected: unknown): asserts expected is ExpectedVersion {
   if (expected === 'no_stream' || expected === 'stream_exists' || expected === 'any') return;
   // -1 is accepted as the numeric spelling of "no event yet", the value ConcurrencyError reports.
   if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= -1) return;
-  throw invalidArgument(`expected version must be no_stream, stream_exists, any or an integer >= -1, got ${String(expected)}`);
+  throw invalidArgument(
+    `expected version must be no_stream, stream_exists, any or an integer >= -1, got ${String(expected)}`,
+  );
 }
 
 /** Ids are what idempotency keys on, so one append must not hold the same id twice. */
@@ -22,10 +25,13 @@ export function assertNewEvents(stream: string, events: unknown): asserts events
   if (!Array.isArray(events)) throw invalidArgument(`stream ${stream}: events must be an array`);
   const ids = events.length > 1 ? new Set<string>() : undefined;
   for (const event of events as unknown[]) {
-    if (typeof event !== 'object' || event === null) throw invalidArgument(`stream ${stream}: every event must be an object`);
+    if (typeof event !== 'object' || event === null)
+      throw invalidArgument(`stream ${stream}: every event must be an object`);
     const { id, type, data } = event as Partial<NewEvent>;
-    if (typeof id !== 'string' || id.length === 0) throw invalidArgument(`stream ${stream}: every event needs a non-empty id`);
-    if (typeof type !== 'string' || type.length === 0) throw invalidArgument(`stream ${stream}: event ${id} needs a non-empty type`);
+    if (typeof id !== 'string' || id.length === 0)
+      throw invalidArgument(`stream ${stream}: every event needs a non-empty id`);
+    if (typeof type !== 'string' || type.length === 0)
+      throw invalidArgument(`stream ${stream}: event ${id} needs a non-empty type`);
     if (data === undefined) throw invalidArgument(`stream ${stream}: event ${id} has no data`);
     if (ids !== undefined) {
       if (ids.has(id)) throw invalidArgument(`stream ${stream}: event id ${id} appears twice in one append`);
@@ -37,13 +43,15 @@ export function assertNewEvents(stream: string, events: unknown): asserts events
 /** A count of events to read: `undefined` keeps the default. */
 export function countOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument(`${name} must be a non-negative integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalidArgument(`${name} must be a non-negative integer, got ${String(value)}`);
   return value;
 }
 
 export function positionOption(name: string, value: number | undefined): number {
   if (value === undefined) return 0;
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument(`${name} must be a non-negative integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalidArgument(`${name} must be a non-negative integer, got ${String(value)}`);
   return value;
 }
 
@@ -51,7 +59,8 @@ export function positionOption(name: string, value: number | undefined): number 
 export function streamPrefixesOption(prefixes: ReadAllOptions['streamPrefixes']): readonly string[] | undefined {
   if (prefixes === undefined || prefixes.length === 0) return undefined;
   for (const prefix of prefixes) {
-    if (typeof prefix !== 'string' || prefix.length === 0) throw invalidArgument('stream prefixes must be non-empty strings');
+    if (typeof prefix !== 'string' || prefix.length === 0)
+      throw invalidArgument('stream prefixes must be non-empty strings');
   }
   return prefixes;
 }
@@ -62,7 +71,12 @@ export function toJsonText(stream: string, eventId: string, value: unknown): str
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `stream ${stream}: event ${eventId} is not JSON-serialisable`, false, { cause: error });
+    throw new EventStoreError(
+      'EVENT_STORE.INVALID_ARGUMENT',
+      `stream ${stream}: event ${eventId} is not JSON-serialisable`,
+      false,
+      { cause: error },
+    );
   }
   if (text === undefined) throw invalidArgument(`stream ${stream}: event ${eventId} is not JSON-serialisable`);
   return text;

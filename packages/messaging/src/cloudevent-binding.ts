@@ -19,7 +19,9 @@ export interface BinaryBinding {
   readonly invalid: string;
 }
 
-export type BinaryModeEvent = { readonly ok: true; readonly event: Record<string, unknown> } | { readonly ok: false; readonly reasons: readonly HeaderProblem[] };
+export type BinaryModeEvent =
+  | { readonly ok: true; readonly event: Record<string, unknown> }
+  | { readonly ok: false; readonly reasons: readonly HeaderProblem[] };
 
 const STRUCTURED_PREFIX = 'application/cloudevents';
 
@@ -29,7 +31,11 @@ const STRUCTURED_PREFIX = 'application/cloudevents';
  * prefixed headers. Any one such header is enough, so that a sender who forgot `ce-specversion` is
  * told which header is missing rather than having its data read as a whole event.
  */
-export function isBinaryMode(contentType: string | undefined, headerNames: Iterable<string>, prefix: BinaryBinding['prefix']): boolean {
+export function isBinaryMode(
+  contentType: string | undefined,
+  headerNames: Iterable<string>,
+  prefix: BinaryBinding['prefix'],
+): boolean {
   if (contentType?.trim().toLowerCase().startsWith(STRUCTURED_PREFIX)) return false;
   for (const name of headerNames) if (name.toLowerCase().startsWith(prefix)) return true;
   return false;
@@ -77,11 +83,17 @@ export function binaryModeEvent(
   for (const [attribute, what] of REQUIRED) {
     const header = `${binding.prefix}${attribute}`;
     if (!present.has(attribute) && !reasons.some((reason) => reason.path === header)) {
-      reasons.push({ path: header, code: 'missing_header', message: `binary mode needs the header ${header} (${what})` });
+      reasons.push({
+        path: header,
+        code: 'missing_header',
+        message: `binary mode needs the header ${header} (${what})`,
+      });
     }
   }
   if (reasons.length > 0) return { ok: false, reasons };
-  const event: Record<string, unknown> = Object.fromEntries(attributes.filter(([attribute]) => attribute !== 'data' && attribute !== 'datacontenttype'));
+  const event: Record<string, unknown> = Object.fromEntries(
+    attributes.filter(([attribute]) => attribute !== 'data' && attribute !== 'datacontenttype'),
+  );
   if (contentType !== undefined) event['datacontenttype'] = contentType;
   event['data'] = data;
   return { ok: true, event };
@@ -121,7 +133,8 @@ export function encodeHttpHeaderValue(value: string): string {
 export const HTTP_BINARY: BinaryBinding = {
   prefix: 'ce-',
   decode: decodeHttpHeaderValue,
-  invalid: 'not a valid header value: characters outside printable ASCII must be percent-encoded UTF-8 (CloudEvents HTTP binding)',
+  invalid:
+    'not a valid header value: characters outside printable ASCII must be percent-encoded UTF-8 (CloudEvents HTTP binding)',
 };
 
 export const KAFKA_BINARY: BinaryBinding = {

@@ -1,11 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { binaryModeEvent, decodeHttpHeaderValue, encodeHttpHeaderValue, HTTP_BINARY, isBinaryMode, KAFKA_BINARY } from './cloudevent-binding.js';
+import {
+  binaryModeEvent,
+  decodeHttpHeaderValue,
+  encodeHttpHeaderValue,
+  HTTP_BINARY,
+  isBinaryMode,
+  KAFKA_BINARY,
+} from './cloudevent-binding.js';
 import { decodeCloudEvent } from './decode-cloudevent.js';
 
-const ATTRIBUTES = { specversion: '1.0', id: 'evt-1', source: 'https://postscript.example/sms', type: 'message.received', time: '2026-03-02T08:00:00Z', subject: 'cus_1' };
+const ATTRIBUTES = {
+  specversion: '1.0',
+  id: 'evt-1',
+  source: 'https://postscript.example/sms',
+  type: 'message.received',
+  time: '2026-03-02T08:00:00Z',
+  subject: 'cus_1',
+};
 const DATA = { channel: 'sms', customer: { id: 'cus_1' }, message: { id: 'm-1', body: 'Bonjour' } };
-const httpHeaders = (attributes: Record<string, string>) => Object.entries(attributes).map(([name, value]) => [`ce-${name}`, value] as const);
+const httpHeaders = (attributes: Record<string, string>) =>
+  Object.entries(attributes).map(([name, value]) => [`ce-${name}`, value] as const);
 
 describe('CloudEvents binding: content mode', () => {
   it('is binary when a ce- header is present and the content type is not a CloudEvents format', () => {
@@ -23,8 +38,24 @@ describe('CloudEvents binding: content mode', () => {
 
 describe('CloudEvents binding: binary mode to the structured event', () => {
   it('maps each ce- header to its attribute, the content type to datacontenttype, the body to data', () => {
-    const result = binaryModeEvent([...httpHeaders({ ...ATTRIBUTES, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }), ['content-type', 'application/json']], HTTP_BINARY, 'application/json', DATA);
-    expect(result).toEqual({ ok: true, event: { ...ATTRIBUTES, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', datacontenttype: 'application/json', data: DATA } });
+    const result = binaryModeEvent(
+      [
+        ...httpHeaders({ ...ATTRIBUTES, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
+        ['content-type', 'application/json'],
+      ],
+      HTTP_BINARY,
+      'application/json',
+      DATA,
+    );
+    expect(result).toEqual({
+      ok: true,
+      event: {
+        ...ATTRIBUTES,
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        datacontenttype: 'application/json',
+        data: DATA,
+      },
+    });
   });
 
   it('names every required header that is missing', () => {
@@ -40,12 +71,24 @@ describe('CloudEvents binding: binary mode to the structured event', () => {
   });
 
   it('names a header whose value is not valid percent-encoded UTF-8', () => {
-    const result = binaryModeEvent(httpHeaders({ ...ATTRIBUTES, subject: 'cus%C0%A0' }), HTTP_BINARY, 'application/json', DATA);
-    expect(!result.ok && result.reasons).toEqual([{ path: 'ce-subject', code: 'invalid_header', message: HTTP_BINARY.invalid }]);
+    const result = binaryModeEvent(
+      httpHeaders({ ...ATTRIBUTES, subject: 'cus%C0%A0' }),
+      HTTP_BINARY,
+      'application/json',
+      DATA,
+    );
+    expect(!result.ok && result.reasons).toEqual([
+      { path: 'ce-subject', code: 'invalid_header', message: HTTP_BINARY.invalid },
+    ]);
   });
 
   it('keeps a ce-__proto__ header as an own key, never as the prototype', () => {
-    const result = binaryModeEvent([...httpHeaders(ATTRIBUTES), ['ce-__proto__', '{"polluted":"yes"}']], HTTP_BINARY, undefined, DATA);
+    const result = binaryModeEvent(
+      [...httpHeaders(ATTRIBUTES), ['ce-__proto__', '{"polluted":"yes"}']],
+      HTTP_BINARY,
+      undefined,
+      DATA,
+    );
     expect(result.ok).toBe(true);
     const event = result.ok ? result.event : {};
     expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
@@ -54,7 +97,12 @@ describe('CloudEvents binding: binary mode to the structured event', () => {
   });
 
   it('lets the content type, not a ce-datacontenttype or ce-data header, give datacontenttype and data', () => {
-    const result = binaryModeEvent([...httpHeaders({ ...ATTRIBUTES, datacontenttype: 'text/plain', data: 'x' })], HTTP_BINARY, 'application/json; charset=utf-8', DATA);
+    const result = binaryModeEvent(
+      [...httpHeaders({ ...ATTRIBUTES, datacontenttype: 'text/plain', data: 'x' })],
+      HTTP_BINARY,
+      'application/json; charset=utf-8',
+      DATA,
+    );
     expect(result.ok && result.event).toMatchObject({ datacontenttype: 'application/json; charset=utf-8', data: DATA });
   });
 });
@@ -71,7 +119,8 @@ describe('CloudEvents HTTP binding: percent-encoding of header values', () => {
   });
 
   it('refuses invalid UTF-8, malformed escapes and raw characters outside printable ASCII', () => {
-    for (const value of ['%C0%A0', '%ED%A0%80', '%FF', '100%', '%G1', 'Zo\u00e9', 'a\tb']) expect(decodeHttpHeaderValue(value), value).toBeUndefined();
+    for (const value of ['%C0%A0', '%ED%A0%80', '%FF', '100%', '%G1', 'Zo\u00e9', 'a\tb'])
+      expect(decodeHttpHeaderValue(value), value).toBeUndefined();
   });
 
   it('encodes exactly space, double quote, percent and what lies outside U+0021–U+007E', () => {
@@ -92,18 +141,30 @@ describe('CloudEvents HTTP binding: percent-encoding of header values', () => {
 });
 
 describe('CloudEvents Kafka binding: records', () => {
-  const headers = (attributes: Record<string, string>) => Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`ce_${name}`, Buffer.from(value)]));
+  const headers = (attributes: Record<string, string>) =>
+    Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`ce_${name}`, Buffer.from(value)]));
   const value = Buffer.from(JSON.stringify(DATA));
 
   it('reads a binary-mode record: ce_ headers as they are (no percent-decoding), content-type as datacontenttype', () => {
-    const decoded = decodeCloudEvent(value, { ...headers({ ...ATTRIBUTES, subject: 'cus_%41' }), 'content-type': 'application/json' });
-    expect(decoded).toEqual({ ok: true, event: { ...ATTRIBUTES, subject: 'cus_%41', datacontenttype: 'application/json', data: DATA } });
+    const decoded = decodeCloudEvent(value, {
+      ...headers({ ...ATTRIBUTES, subject: 'cus_%41' }),
+      'content-type': 'application/json',
+    });
+    expect(decoded).toEqual({
+      ok: true,
+      event: { ...ATTRIBUTES, subject: 'cus_%41', datacontenttype: 'application/json', data: DATA },
+    });
   });
 
   it('reads a record without ce_ headers, or with a CloudEvents content type, as a structured event', () => {
     const event = { ...ATTRIBUTES, data: DATA };
     expect(decodeCloudEvent(Buffer.from(JSON.stringify(event)), undefined)).toEqual({ ok: true, event });
-    expect(decodeCloudEvent(Buffer.from(JSON.stringify(event)), { 'content-type': 'application/cloudevents+json', ce_id: 'other' })).toEqual({ ok: true, event });
+    expect(
+      decodeCloudEvent(Buffer.from(JSON.stringify(event)), {
+        'content-type': 'application/cloudevents+json',
+        ce_id: 'other',
+      }),
+    ).toEqual({ ok: true, event });
   });
 
   it('refuses a binary-mode record naming the headers it lacks or cannot read', () => {

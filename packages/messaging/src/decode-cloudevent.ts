@@ -4,7 +4,8 @@ import { binaryModeEvent, isBinaryMode, KAFKA_BINARY } from './cloudevent-bindin
 
 type Reason = { readonly path: string; readonly message: string; readonly code: string };
 
-export type DecodedRecord = { readonly ok: true; readonly event: unknown } | { readonly ok: false; readonly reasons: readonly Reason[] };
+export type DecodedRecord =
+  { readonly ok: true; readonly event: unknown } | { readonly ok: false; readonly reasons: readonly Reason[] };
 
 // Fatal: a header that is not UTF-8 is refused with its name, not read as replacement characters.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -38,9 +39,19 @@ export function decodeCloudEvent(value: Buffer | null, headers: IHeaders | undef
   }
   const entries = Object.entries(headers ?? {}).map(([name, raw]) => [name.toLowerCase(), headerText(raw)] as const);
   const contentType = entries.find(([name]) => name === 'content-type')?.[1];
-  if (!isBinaryMode(contentType, entries.map(([name]) => name), KAFKA_BINARY.prefix)) return { ok: true, event: body };
+  if (
+    !isBinaryMode(
+      contentType,
+      entries.map(([name]) => name),
+      KAFKA_BINARY.prefix,
+    )
+  )
+    return { ok: true, event: body };
   const binary = binaryModeEvent(entries, KAFKA_BINARY, contentType, body);
   return binary.ok ? { ok: true, event: binary.event } : { ok: false, reasons: binary.reasons };
 }
 
-const fail = (path: string, message: string, code: string): DecodedRecord => ({ ok: false, reasons: [{ path, message, code }] });
+const fail = (path: string, message: string, code: string): DecodedRecord => ({
+  ok: false,
+  reasons: [{ path, message, code }],
+});

@@ -3,7 +3,8 @@ import type { Logger } from '@tickets/platform';
 import { retry } from '@tickets/retry';
 import type { KafkaTopics } from './kafka-config.js';
 
-const isRetriable = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+const isRetriable = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 
 export interface TopicSpec {
   readonly topic: string;
@@ -46,7 +47,8 @@ export async function createTopics(
         baseDelayMs: 200,
         maxDelayMs: 2000,
         retriable: isRetriable,
-        onRetry: (error, attempt, delayMs) => logger.warn({ attempt, delayMs, reason: (error as Error).message }, 'kafka topics not ready yet, retrying'),
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn({ attempt, delayMs, reason: (error as Error).message }, 'kafka topics not ready yet, retrying'),
       },
     );
     logger.info({ topics: wanted.map((t) => t.topic) }, 'kafka topics created');
@@ -56,7 +58,17 @@ export async function createTopics(
 }
 
 /** Creates our topics when they are missing. The state topic is compacted, keyed by ticket id. */
-export function ensureTopics(kafka: Kafka, topics: KafkaTopics, options: { partitions: number; replicationFactor: number }, logger: Logger): Promise<void> {
-  const specs: TopicSpec[] = [{ topic: topics.inbound }, { topic: topics.deadLetters }, { topic: topics.commands }, { topic: topics.state, compacted: true }];
+export function ensureTopics(
+  kafka: Kafka,
+  topics: KafkaTopics,
+  options: { partitions: number; replicationFactor: number },
+  logger: Logger,
+): Promise<void> {
+  const specs: TopicSpec[] = [
+    { topic: topics.inbound },
+    { topic: topics.deadLetters },
+    { topic: topics.commands },
+    { topic: topics.state, compacted: true },
+  ];
   return createTopics(kafka, specs, options, logger);
 }

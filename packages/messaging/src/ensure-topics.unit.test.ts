@@ -28,14 +28,18 @@ function fakeKafka(failures: unknown[]): { kafka: Kafka; calls: number; created:
 
 describe('ensureTopics', () => {
   it('asks again when the broker answers with a retriable error (a broker just started)', async () => {
-    const fake = fakeKafka([Object.assign(new Error('This server does not host this topic-partition'), { retriable: true })]);
+    const fake = fakeKafka([
+      Object.assign(new Error('This server does not host this topic-partition'), { retriable: true }),
+    ]);
     await ensureTopics(fake.kafka, TOPICS, { partitions: 1, replicationFactor: 1 }, silent);
     expect(fake.calls).toBe(2);
   });
 
   it('gives up at once on an error that is not retriable', async () => {
     const fake = fakeKafka([Object.assign(new Error('Topic authorization failed'), { retriable: false })]);
-    await expect(ensureTopics(fake.kafka, TOPICS, { partitions: 1, replicationFactor: 1 }, silent)).rejects.toThrow('authorization');
+    await expect(ensureTopics(fake.kafka, TOPICS, { partitions: 1, replicationFactor: 1 }, silent)).rejects.toThrow(
+      'authorization',
+    );
     expect(fake.calls).toBe(1);
   });
 });
@@ -43,10 +47,20 @@ describe('ensureTopics', () => {
 describe('createTopics', () => {
   it('creates only the missing topics, compacted where asked', async () => {
     const fake = fakeKafka([]);
-    await createTopics(fake.kafka, [{ topic: 'in' }, { topic: 'raw' }, { topic: 'latest', compacted: true }], { partitions: 3, replicationFactor: 1 }, silent);
+    await createTopics(
+      fake.kafka,
+      [{ topic: 'in' }, { topic: 'raw' }, { topic: 'latest', compacted: true }],
+      { partitions: 3, replicationFactor: 1 },
+      silent,
+    );
     expect(fake.created).toEqual([
       { topic: 'raw', numPartitions: 3, replicationFactor: 1 },
-      { topic: 'latest', numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      {
+        topic: 'latest',
+        numPartitions: 3,
+        replicationFactor: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
     ]);
   });
 

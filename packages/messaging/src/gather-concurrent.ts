@@ -5,8 +5,11 @@
  * than one for the first partition and one for the rest. A failure fails every caller of that call
  * (none of their offsets is committed, so all are redelivered).
  */
-export function gatherConcurrent<In, Out>(handle: (items: readonly In[]) => Promise<readonly Out[]>): (items: readonly In[]) => Promise<readonly Out[]> {
-  let waiting: { items: readonly In[]; resolve: (outs: readonly Out[]) => void; reject: (error: unknown) => void }[] | null = null;
+export function gatherConcurrent<In, Out>(
+  handle: (items: readonly In[]) => Promise<readonly Out[]>,
+): (items: readonly In[]) => Promise<readonly Out[]> {
+  let waiting:
+    { items: readonly In[]; resolve: (outs: readonly Out[]) => void; reject: (error: unknown) => void }[] | null = null;
 
   function run(): void {
     const callers = waiting ?? [];
@@ -14,7 +17,9 @@ export function gatherConcurrent<In, Out>(handle: (items: readonly In[]) => Prom
     handle(callers.flatMap((caller) => caller.items)).then(
       (outs) => {
         if (outs.length !== callers.reduce((sum, caller) => sum + caller.items.length, 0)) {
-          const error = new Error(`gathered handler returned ${outs.length} results for ${callers.length} callers' items`);
+          const error = new Error(
+            `gathered handler returned ${outs.length} results for ${callers.length} callers' items`,
+          );
           for (const caller of callers) caller.reject(error);
           return;
         }

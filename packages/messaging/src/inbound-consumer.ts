@@ -58,7 +58,16 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
   // Measured before parsing: an oversized record costs no JSON parse and no memory beyond its bytes.
   const decode = (message: KafkaMessage): DecodedRecord =>
     message.value !== null && message.value.length > maxRecordBytes
-      ? { ok: false, reasons: [{ path: '(value)', code: 'too_big', message: `the record is ${message.value.length} bytes, over the limit of ${maxRecordBytes}` }] }
+      ? {
+          ok: false,
+          reasons: [
+            {
+              path: '(value)',
+              code: 'too_big',
+              message: `the record is ${message.value.length} bytes, over the limit of ${maxRecordBytes}`,
+            },
+          ],
+        }
       : decodeCloudEvent(message.value, message.headers);
   const metrics = options.metrics ?? noopMetrics;
   let connected = false;
@@ -67,9 +76,19 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   // Heartbeats at most a third of the session apart, as Kafka recommends (kafkajs's default is 3 s).
   const heartbeatInterval = Math.min(3_000, Math.floor(sessionTimeout / 3));
-  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout, heartbeatInterval });
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 250,
+    sessionTimeout,
+    heartbeatInterval,
+  });
   // Idempotent: a retried send of dead letters never writes them twice.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
 
   async function handleChunk(partition: number, messages: readonly KafkaMessage[]): Promise<number> {
     const decoded = messages.map(decode);
@@ -94,14 +113,23 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
       const message = messages[i]!;
       letters.push(
         deadLetter(
-          { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers, timestamp: message.timestamp },
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key ?? null,
+            value: message.value,
+            headers: message.headers,
+            timestamp: message.timestamp,
+          },
           reasons,
         ),
       );
     }
     if (letters.length > 0) {
       // In order, in sends the broker accepts: a chunk's letters together may exceed its batch limit.
-      for (const group of sizeLimitedGroups(letters)) await producer.send({ topic: deadLetterTopic, acks: -1, messages: group });
+      for (const group of sizeLimitedGroups(letters))
+        await producer.send({ topic: deadLetterTopic, acks: -1, messages: group });
       metrics.deadLetters(letters.length);
       logger.warn({ topic, partition, deadLetters: letters.length }, 'inbound records dead-lettered');
     }
@@ -132,9 +160,18 @@ export function createInboundConsumer(options: InboundConsumerOptions): InboundC
             // Through the batch payload: `consumer.commitOffsets` silently does nothing once stop() has
             // begun, which would leave the chunk in hand to be redelivered after every graceful stop.
             const offset = (BigInt(last.offset) + 1n).toString();
-            await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
-            metrics.kafkaConsumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(offset))));
-            logger.debug({ topic, partition: batch.partition, records: chunk.length, deadLetters, offset: last.offset }, 'inbound chunk committed');
+            await commitOffsetsIfNecessary({
+              topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
+            });
+            metrics.kafkaConsumerLag(
+              batch.topic,
+              batch.partition,
+              Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(offset))),
+            );
+            logger.debug(
+              { topic, partition: batch.partition, records: chunk.length, deadLetters, offset: last.offset },
+              'inbound chunk committed',
+            );
             // Long batches keep the group membership alive.
             await heartbeat();
           }

@@ -4,7 +4,14 @@ export type { KafkaTopics } from './kafka-config.js';
 export { createKafka } from './kafka-client.js';
 export { createTopics, ensureTopics } from './ensure-topics.js';
 export type { TopicSpec } from './ensure-topics.js';
-export { binaryModeEvent, decodeHttpHeaderValue, encodeHttpHeaderValue, HTTP_BINARY, isBinaryMode, KAFKA_BINARY } from './cloudevent-binding.js';
+export {
+  binaryModeEvent,
+  decodeHttpHeaderValue,
+  encodeHttpHeaderValue,
+  HTTP_BINARY,
+  isBinaryMode,
+  KAFKA_BINARY,
+} from './cloudevent-binding.js';
 export type { BinaryBinding, BinaryModeEvent, HeaderProblem } from './cloudevent-binding.js';
 export { decodeCloudEvent } from './decode-cloudevent.js';
 export type { DecodedRecord } from './decode-cloudevent.js';
@@ -14,7 +21,13 @@ export { createInboundConsumer } from './inbound-consumer.js';
 export type { InboundConsumer, InboundConsumerOptions, InboundHandler, InboundOutcome } from './inbound-consumer.js';
 export { createKafkaPublisher } from './kafka-publisher.js';
 export type { KafkaPublisher, KeyedRecord } from './kafka-publisher.js';
-export { createKafkaCommandSink, createKafkaStatePublisher, STATE_SOURCE, STATE_TYPE, stateEventHeaders } from './kafka-sinks.js';
+export {
+  createKafkaCommandSink,
+  createKafkaStatePublisher,
+  STATE_SOURCE,
+  STATE_TYPE,
+  stateEventHeaders,
+} from './kafka-sinks.js';
 export type { KafkaStatePublisher } from './kafka-sinks.js';
 export type { Kafka } from 'kafkajs';
 export { kafkaFromEnv } from './kafka-from-env.js';

@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 const csv = z
   .string()
-  .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1, 'at least one broker'));
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1');
@@ -31,8 +36,15 @@ export const KafkaEnv = z
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
   })
   .superRefine((env, ctx) => {
-    if (env.KAFKA_SASL_MECHANISM !== undefined && (env.KAFKA_SASL_USERNAME === undefined || env.KAFKA_SASL_PASSWORD === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'SASL needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD' });
+    if (
+      env.KAFKA_SASL_MECHANISM !== undefined &&
+      (env.KAFKA_SASL_USERNAME === undefined || env.KAFKA_SASL_PASSWORD === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_USERNAME'],
+        message: 'SASL needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+      });
     }
   });
 export type KafkaEnv = z.infer<typeof KafkaEnv>;

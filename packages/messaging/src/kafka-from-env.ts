@@ -20,6 +20,11 @@ export async function kafkaFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Prom
   if (!parsed.success) throw new ConfigError(`invalid Kafka settings:\n${formatZodIssues(parsed.error.issues)}`);
   const kafka = createKafka(parsed.data, logger);
   const topics = topicsOf(parsed.data);
-  await ensureTopics(kafka, topics, { partitions: parsed.data.KAFKA_PARTITIONS, replicationFactor: parsed.data.KAFKA_REPLICATION_FACTOR }, logger);
+  await ensureTopics(
+    kafka,
+    topics,
+    { partitions: parsed.data.KAFKA_PARTITIONS, replicationFactor: parsed.data.KAFKA_REPLICATION_FACTOR },
+    logger,
+  );
   return { kafka, topics, env: parsed.data };
 }

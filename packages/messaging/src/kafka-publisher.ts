@@ -17,9 +17,18 @@ export interface KafkaPublisher {
  * Publishes JSON records with their keys to one topic through an idempotent producer. Sends are
  * capped so one request stays well under the broker's 1 MiB message-batch limit per partition.
  */
-export function createKafkaPublisher(options: { kafka: Kafka; topic: string; contentType: string; maxPerSend?: number }): KafkaPublisher {
+export function createKafkaPublisher(options: {
+  kafka: Kafka;
+  topic: string;
+  contentType: string;
+  maxPerSend?: number;
+}): KafkaPublisher {
   const maxPerSend = options.maxPerSend ?? 500;
-  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = options.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   let connected: Promise<void> | null = null;
   return {
     async publish(records) {

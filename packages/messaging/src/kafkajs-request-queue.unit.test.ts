@@ -23,7 +23,14 @@ describe('kafkajs request queue (patched)', () => {
     queue?.destroy();
     vi.restoreAllMocks();
   });
-  const newQueue = (): RequestQueue => (queue = new RequestQueue({ maxInFlightRequests: null, requestTimeout: 30_000, clientId: 'test', broker: 'b:9092', logger: silent }));
+  const newQueue = (): RequestQueue =>
+    (queue = new RequestQueue({
+      maxInFlightRequests: null,
+      requestTimeout: 30_000,
+      clientId: 'test',
+      broker: 'b:9092',
+      logger: silent,
+    }));
 
   it('arms no timer when nothing waits and no throttle is on', () => {
     const timer = vi.spyOn(globalThis, 'setTimeout');

@@ -21,7 +21,11 @@ function headerBytes(headers: IHeaders | undefined): number {
 }
 
 /** The record's size as the broker counts it, near enough: key, value, headers and a little framing. */
-export const messageBytes = (message: Message): number => bytes(message.key as Buffer | string | null) + bytes(message.value as Buffer | string | null) + headerBytes(message.headers) + 64;
+export const messageBytes = (message: Message): number =>
+  bytes(message.key as Buffer | string | null) +
+  bytes(message.value as Buffer | string | null) +
+  headerBytes(message.headers) +
+  64;
 
 /** The messages, in order, in groups of at most `limit` bytes (a bigger message goes alone). */
 export function sizeLimitedGroups(messages: readonly Message[], limit = MAX_SEND_BYTES): Message[][] {

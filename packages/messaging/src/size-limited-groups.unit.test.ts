@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { messageBytes, sizeLimitedGroups } from './size-limited-groups.js';
 
-const message = (size: number, headers: Record<string, string> = {}) => ({ key: 'k', value: Buffer.alloc(size), headers });
+const message = (size: number, headers: Record<string, string> = {}) => ({
+  key: 'k',
+  value: Buffer.alloc(size),
+  headers,
+});
 
 describe('dead letters are sent in groups the broker accepts', () => {
   it('keeps the order and puts no more than the limit in one group', () => {

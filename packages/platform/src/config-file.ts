@@ -17,7 +17,8 @@ export interface ConfigFileError {
   readonly issues?: readonly z.core.$ZodIssue[];
 }
 
-export type ConfigFileResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ConfigFileError };
+export type ConfigFileResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ConfigFileError };
 
 /** `rules[1].then[0].type`; keys that are not identifiers are quoted: `integrations["my shop"]`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
@@ -35,13 +36,18 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 // its problems are shown, under the union's path — except that a branch refused whole (the input
 // is not even of its kind: an object where a trigger name was expected) ranks after any branch
 // that got inside the input (a time trigger with a bad duration).
-function flattenIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[]): { path: PropertyKey[]; message: string }[] {
+function flattenIssues(
+  issues: readonly z.core.$ZodIssue[],
+  base: readonly PropertyKey[],
+): { path: PropertyKey[]; message: string }[] {
   return issues.flatMap((issue) => {
     const path = [...base, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const branches = issue.errors.map((branch) => flattenIssues(branch, path));
-      const refusedWhole = (branch: { path: PropertyKey[] }[]): boolean => branch.every((found) => found.path.length === path.length);
-      const rank = (branch: { path: PropertyKey[] }[]): number => (refusedWhole(branch) ? 1_000_000 : 0) + branch.length;
+      const refusedWhole = (branch: { path: PropertyKey[] }[]): boolean =>
+        branch.every((found) => found.path.length === path.length);
+      const rank = (branch: { path: PropertyKey[] }[]): number =>
+        (refusedWhole(branch) ? 1_000_000 : 0) + branch.length;
       const closest = branches.reduce((best, branch) => (rank(branch) < rank(best) ? branch : best));
       if (closest.length > 0) return closest;
     }
@@ -109,9 +115,17 @@ function parseJson(text: string): Parsed {
   } catch (error) {
     const raw = (error as Error).message;
     // Drop V8's echo of the source and its own position wording; we add line and column.
-    const reason = raw.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const reason = raw
+      .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
     const offset = jsonErrorOffset(text, raw);
-    return { ok: false, problem: offset === undefined ? `not valid JSON: ${reason}` : `not valid JSON at ${lineAndColumn(text, offset)}: ${reason}` };
+    return {
+      ok: false,
+      problem:
+        offset === undefined
+          ? `not valid JSON: ${reason}`
+          : `not valid JSON at ${lineAndColumn(text, offset)}: ${reason}`,
+    };
   }
 }
 
@@ -158,17 +172,31 @@ function unreadable(error: unknown): string {
  * Reads a YAML or JSON file (by extension) and validates it. Never throws: the result says what
  * was wrong, naming the file and every problem, so a CLI can exit non-zero with a clear message.
  */
-export async function loadConfigFile<T>(path: string, schema: z.ZodType<T>, what: string): Promise<ConfigFileResult<T>> {
+export async function loadConfigFile<T>(
+  path: string,
+  schema: z.ZodType<T>,
+  what: string,
+): Promise<ConfigFileResult<T>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return { ok: false, error: { code: 'CONFIG.UNREADABLE', file: path, message: `${path}: cannot read the ${what} file: ${unreadable(error)}` } };
+    return {
+      ok: false,
+      error: {
+        code: 'CONFIG.UNREADABLE',
+        file: path,
+        message: `${path}: cannot read the ${what} file: ${unreadable(error)}`,
+      },
+    };
   }
   // Editors on Windows may save a byte-order mark; JSON.parse rejects it.
   const parsed = parseByExtension(path, text.replace(/^\uFEFF/, ''));
   if (!parsed.ok) {
-    return { ok: false, error: { code: 'CONFIG.SYNTAX', file: path, message: `${path}: ${what} file is ${parsed.problem}` } };
+    return {
+      ok: false,
+      error: { code: 'CONFIG.SYNTAX', file: path, message: `${path}: ${what} file is ${parsed.problem}` },
+    };
   }
   const result = schema.safeParse(parsed.data);
   if (!result.success) {

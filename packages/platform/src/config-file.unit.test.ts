@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, ReopenPolicy, RulesFile } from '@tickets/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formatIssuePath, formatZodIssues, loadConfigFile, loadPolicy, loadRules, type ConfigFileResult } from './config-file.js';
+import {
+  formatIssuePath,
+  formatZodIssues,
+  loadConfigFile,
+  loadPolicy,
+  loadRules,
+  type ConfigFileResult,
+} from './config-file.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -73,7 +80,11 @@ describe('loadConfigFile', () => {
   it('loads a valid JSON policy, also with a byte-order mark', async () => {
     const policy = { default: '2d', channels: { sms: '12h' }, integrations: { postscript: '1d12h' } };
     const plain = await loadConfigFile(await file('policy.json', JSON.stringify(policy)), ReopenPolicy, 'policy');
-    const bom = await loadConfigFile(await file('policy.json', `\uFEFF${JSON.stringify(policy)}`), ReopenPolicy, 'policy');
+    const bom = await loadConfigFile(
+      await file('policy.json', `\uFEFF${JSON.stringify(policy)}`),
+      ReopenPolicy,
+      'policy',
+    );
     expect(plain).toEqual({ ok: true, value: policy });
     expect(bom).toEqual({ ok: true, value: policy });
   });
@@ -92,7 +103,11 @@ describe('loadConfigFile', () => {
   it('reports a missing file as unreadable, naming it', async () => {
     const path = join(dir, 'nowhere', 'rules.yaml');
     const error = failure(await loadConfigFile(path, RulesFile, 'rules'));
-    expect(error).toEqual({ code: 'CONFIG.UNREADABLE', file: path, message: `${path}: cannot read the rules file: no such file` });
+    expect(error).toEqual({
+      code: 'CONFIG.UNREADABLE',
+      file: path,
+      message: `${path}: cannot read the rules file: no such file`,
+    });
   });
 
   it('reports a directory as unreadable', async () => {
@@ -111,7 +126,9 @@ describe('loadConfigFile', () => {
       file: badToken,
       message: `${badToken}: policy file is not valid JSON at line 3, column 15: Unexpected token 'x'`,
     });
-    expect(commaError.message).toBe(`${trailingComma}: policy file is not valid JSON at line 3, column 1: Expected double-quoted property name`);
+    expect(commaError.message).toBe(
+      `${trailingComma}: policy file is not valid JSON at line 3, column 1: Expected double-quoted property name`,
+    );
   });
 
   it('finds the position of a bad token far into a long JSON file', async () => {
@@ -133,7 +150,9 @@ describe('loadConfigFile', () => {
   });
 
   it('refuses duplicate YAML keys and unresolved aliases', async () => {
-    const duplicate = failure(await loadConfigFile(await file('p.yaml', 'default: 1d\ndefault: 2d\n'), ReopenPolicy, 'policy'));
+    const duplicate = failure(
+      await loadConfigFile(await file('p.yaml', 'default: 1d\ndefault: 2d\n'), ReopenPolicy, 'policy'),
+    );
     const alias = failure(await loadConfigFile(await file('p.yaml', 'default: *nowhere\n'), ReopenPolicy, 'policy'));
     expect(duplicate.code).toBe('CONFIG.SYNTAX');
     expect(duplicate.message).toContain('Map keys must be unique');
@@ -149,7 +168,10 @@ describe('loadConfigFile', () => {
   });
 
   it('lists every problem, one per line', async () => {
-    const path = await file('policy.json', JSON.stringify({ default: '0m', channels: { sms: 'tomorrow', fax: '1d' }, extra: true }));
+    const path = await file(
+      'policy.json',
+      JSON.stringify({ default: '0m', channels: { sms: 'tomorrow', fax: '1d' }, extra: true }),
+    );
     const error = failure(await loadConfigFile(path, ReopenPolicy, 'policy'));
     const expected = [
       `${path}: default: expected a positive duration such as 24h, 3d, 90m, 45s or 1d12h`,
@@ -161,12 +183,33 @@ describe('loadConfigFile', () => {
   });
 
   it('names the action path and the allowed types for an unknown action', async () => {
-    const rules = { rules: [{ id: 'a', name: 'A', when: 'message.received', then: [{ type: 'add_tag', tag: 'x' }, { type: 'send_sms', body: 'hi' }] }] };
+    const rules = {
+      rules: [
+        {
+          id: 'a',
+          name: 'A',
+          when: 'message.received',
+          then: [
+            { type: 'add_tag', tag: 'x' },
+            { type: 'send_sms', body: 'hi' },
+          ],
+        },
+      ],
+    };
     const path = await file('rules.json', JSON.stringify(rules));
     const error = failure(await loadConfigFile(path, RulesFile, 'rules'));
     expect(error.code).toBe('CONFIG.INVALID');
-    expect(error.message).toMatch(new RegExp(`^${path.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: rules\\[0\\]\\.then\\[1\\]\\.type: `));
-    for (const type of ['add_tag', 'remove_tag', 'assign_team', 'send_auto_reply', 'add_internal_note', 'close_ticket']) {
+    expect(error.message).toMatch(
+      new RegExp(`^${path.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: rules\\[0\\]\\.then\\[1\\]\\.type: `),
+    );
+    for (const type of [
+      'add_tag',
+      'remove_tag',
+      'assign_team',
+      'send_auto_reply',
+      'add_internal_note',
+      'close_ticket',
+    ]) {
       expect(error.message).toContain(type);
     }
   });
@@ -179,7 +222,17 @@ describe('loadConfigFile', () => {
   });
 
   it('shows the closest branch of a union: a misspelt condition field, not a malformed group', async () => {
-    const rules = { rules: [{ id: 'a', name: 'A', when: 'message.received', if: { all: [{ field: 'ticket.chanel', op: 'eq', value: 'sms' }] }, then: [{ type: 'close_ticket' }] }] };
+    const rules = {
+      rules: [
+        {
+          id: 'a',
+          name: 'A',
+          when: 'message.received',
+          if: { all: [{ field: 'ticket.chanel', op: 'eq', value: 'sms' }] },
+          then: [{ type: 'close_ticket' }],
+        },
+      ],
+    };
     const path = await file('rules.json', JSON.stringify(rules));
     const error = failure(await loadConfigFile(path, RulesFile, 'rules'));
     expect(error.message).toMatch(/: rules\[0\]\.if\.all\[0\]\.field: unknown field: /);
@@ -189,12 +242,22 @@ describe('loadConfigFile', () => {
 
   // Issue 14, point 10: the group branch of the condition union hid these behind "Unrecognized keys".
   it.each([
-    [{ field: 'ticket.channel', op: 'like', value: 'sms' }, 'rules[0].if.all[0].op: unknown operator "like" in `op`: use one of eq, neq'],
+    [
+      { field: 'ticket.channel', op: 'like', value: 'sms' },
+      'rules[0].if.all[0].op: unknown operator "like" in `op`: use one of eq, neq',
+    ],
     [{ op: 'eq', value: 'sms' }, 'rules[0].if.all[0].field: a condition needs `field`'],
     [{ field: 'ticket.channel', value: 'sms' }, 'rules[0].if.all[0].op: a condition needs `op`'],
-    [{ any: [{ field: 'ticket.tags', op: 'like', value: 'x' }] }, 'rules[0].if.all[0].any[0].op: unknown operator "like"'],
+    [
+      { any: [{ field: 'ticket.tags', op: 'like', value: 'x' }] },
+      'rules[0].if.all[0].any[0].op: unknown operator "like"',
+    ],
   ])('names the problem of the condition %j', async (condition, expected) => {
-    const rules = { rules: [{ id: 'a', name: 'A', when: 'message.received', if: { all: [condition] }, then: [{ type: 'close_ticket' }] }] };
+    const rules = {
+      rules: [
+        { id: 'a', name: 'A', when: 'message.received', if: { all: [condition] }, then: [{ type: 'close_ticket' }] },
+      ],
+    };
     const error = failure(await loadConfigFile(await file('rules.json', JSON.stringify(rules)), RulesFile, 'rules'));
     expect(error.message.split('\n')).toHaveLength(1);
     expect(error.message).toContain(expected);
@@ -202,7 +265,9 @@ describe('loadConfigFile', () => {
   });
 
   it('still says a condition group needs `all` or `any`', async () => {
-    const rules = { rules: [{ id: 'a', name: 'A', when: 'message.received', if: {}, then: [{ type: 'close_ticket' }] }] };
+    const rules = {
+      rules: [{ id: 'a', name: 'A', when: 'message.received', if: {}, then: [{ type: 'close_ticket' }] }],
+    };
     const error = failure(await loadConfigFile(await file('rules.json', JSON.stringify(rules)), RulesFile, 'rules'));
     expect(error.message).toContain('rules[0].if.all: a condition group needs `all` or `any`');
   });

@@ -32,7 +32,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Node checks the request and header deadlines only every `connectionsCheckingInterval` (30 s by
     // default) and gives headers 60 s whatever the request timeout: a client dripping a byte every
     // few seconds kept a request open for 73 s. Headers get the request's deadline, checked each second.
-    http: { requestTimeout: requestMs, headersTimeout: requestMs, connectionsCheckingInterval: Math.min(1_000, requestMs) },
+    http: {
+      requestTimeout: requestMs,
+      headersTimeout: requestMs,
+      connectionsCheckingInterval: Math.min(1_000, requestMs),
+    },
     // Ids in paths are up to 256 characters (the schema's limit), percent-encoded up to three times longer.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
@@ -42,14 +46,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return payload;
   });
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
     const code = status === 500 ? 'INTERNAL' : (error.code ?? 'REQUEST.INVALID');
     const message = status === 500 ? 'internal error' : error.message;
     return reply.code(status).send({ error: { code, message } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply.code(404).send({
+      error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Liveness: the process answers; readiness (its dependencies) is /readyz.

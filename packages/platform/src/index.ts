@@ -3,7 +3,14 @@ export { fixedClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { createLogger, REDACT_PATHS, REDACTED, redactPii, redactQuery, scrubPii } from './logger.js';
 export type { CreateLoggerOptions, DestinationStream, Logger } from './logger.js';
-export { formatIssuePath, formatZodIssues, loadConfigFile, loadPolicy, loadRules, zodIssueLines } from './config-file.js';
+export {
+  formatIssuePath,
+  formatZodIssues,
+  loadConfigFile,
+  loadPolicy,
+  loadRules,
+  zodIssueLines,
+} from './config-file.js';
 export type { ConfigFileError, ConfigFileErrorCode, ConfigFileResult } from './config-file.js';
 export { ConfigError, readEnvConfig } from './env-config.js';
 export { boundPort, createHttpServer, MAX_PARAM_LENGTH } from './http-server.js';
@@ -57,6 +64,12 @@ export {
   WebhookSecret,
 } from './security/security-config.js';
 export type { IngestLimits, SecurityConfig, ServerTimeouts } from './security/security-config.js';
-export { MIN_SECRET_BYTES, SIGNATURE_HEADERS, signWebhook, verifyWebhookSignature, WEBHOOK_SECRET_PATTERN } from './security/webhook-signature.js';
+export {
+  MIN_SECRET_BYTES,
+  SIGNATURE_HEADERS,
+  signWebhook,
+  verifyWebhookSignature,
+  WEBHOOK_SECRET_PATTERN,
+} from './security/webhook-signature.js';
 export type { SignatureCheck, SignatureFailure, SignedRequest } from './security/webhook-signature.js';
 export { decodeUtf8 } from './utf8.js';

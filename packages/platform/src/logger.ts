@@ -68,7 +68,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   return prototype === Object.prototype || prototype === null;
 };
 
-const isPiiKey = (parent: string, key: string): boolean => PII_KEYS.has(key) || PII_KEYS_UNDER.get(parent)?.has(key) === true;
+const isPiiKey = (parent: string, key: string): boolean =>
+  PII_KEYS.has(key) || PII_KEYS_UNDER.get(parent)?.has(key) === true;
 
 // An absent or null value reveals nothing and stays as it is, so logs still show the field unset.
 const redactField = (parent: string, key: string, value: unknown, depth: number): unknown =>
@@ -138,7 +139,8 @@ function scrubSerializedError(serialized: unknown, depth: number): unknown {
   serialized.message = scrubPii(serialized.message);
   if (typeof serialized.stack === 'string') serialized.stack = scrubPii(serialized.stack);
   for (const [key, value] of Object.entries(serialized)) {
-    if (key === 'aggregateErrors' && Array.isArray(value)) serialized[key] = value.map((item) => scrubSerializedError(item, depth + 1));
+    if (key === 'aggregateErrors' && Array.isArray(value))
+      serialized[key] = value.map((item) => scrubSerializedError(item, depth + 1));
     else if (isErrorLike(value)) serialized[key] = scrubSerializedError(value, depth + 1);
     // Extra fields on errors (`input`, `issues`, `body`, …) get the same key-based redaction.
     else if (key !== 'message' && key !== 'stack') serialized[key] = redactField('err', key, value, depth);

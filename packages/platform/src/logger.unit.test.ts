@@ -46,7 +46,15 @@ const command = {
   subject: 'tk_xyz567',
   time: '2025-03-01T09:00:00Z',
   datacontenttype: 'application/json',
-  data: { ruleId: 'sms-reopened', causationId: 'ev_1', correlationId: 'evt-logger-1', channel: 'sms', to: PHONE, body: REPLY, segments: 1 },
+  data: {
+    ruleId: 'sms-reopened',
+    causationId: 'ev_1',
+    correlationId: 'evt-logger-1',
+    channel: 'sms',
+    to: PHONE,
+    body: REPLY,
+    segments: 1,
+  },
 };
 
 const PII = [NAME, PHONE, EMAIL, BODY, REPLY];
@@ -59,7 +67,14 @@ describe('createLogger', () => {
     const { logger, records } = memoryLogger({ name: 'ingest' });
     logger.info({ ticketId: 'tk_1', correlationId: 'evt-1' }, 'ticket reopened');
     expect(records()).toEqual([
-      expect.objectContaining({ level: 'info', time: '2025-03-01T09:30:00.000Z', name: 'ingest', ticketId: 'tk_1', correlationId: 'evt-1', msg: 'ticket reopened' }),
+      expect.objectContaining({
+        level: 'info',
+        time: '2025-03-01T09:30:00.000Z',
+        name: 'ingest',
+        ticketId: 'tk_1',
+        correlationId: 'evt-1',
+        msg: 'ticket reopened',
+      }),
     ]);
   });
 
@@ -92,7 +107,14 @@ describe('createLogger', () => {
       command: {
         id: 'cmd_abc234',
         subject: 'tk_xyz567',
-        data: { ruleId: 'sms-reopened', correlationId: 'evt-logger-1', channel: 'sms', to: REDACTED, body: REDACTED, segments: 1 },
+        data: {
+          ruleId: 'sms-reopened',
+          correlationId: 'evt-logger-1',
+          channel: 'sms',
+          to: REDACTED,
+          body: REDACTED,
+          segments: 1,
+        },
       },
     });
   });
@@ -100,15 +122,28 @@ describe('createLogger', () => {
   it('redacts the same fields at the top level, one level down and inside lists', () => {
     const { logger, lines, records } = memoryLogger();
     logger.info({ ticketId: 'tk_1', correlationId: 'evt-1', ...inbound }, 'inbound received');
-    logger.info({ ticketId: 'tk_1', correlationId: 'evt-1', customer: inbound.data.customer, message: inbound.data.message }, 'routed');
+    logger.info(
+      { ticketId: 'tk_1', correlationId: 'evt-1', customer: inbound.data.customer, message: inbound.data.message },
+      'routed',
+    );
     logger.info({ ticketId: 'tk_1', ...command.data }, 'command built');
     logger.info({ correlationId: 'evt-1', batch: { events: [inbound], commands: [command] } }, 'batch');
-    logger.info({ ticketId: 'tk_1', correlationId: 'evt-1', ticket: { ticketId: 'tk_1', subject: `SMS de ${NAME}`, customer: inbound.data.customer } }, 'ticket state');
+    logger.info(
+      {
+        ticketId: 'tk_1',
+        correlationId: 'evt-1',
+        ticket: { ticketId: 'tk_1', subject: `SMS de ${NAME}`, customer: inbound.data.customer },
+      },
+      'ticket state',
+    );
 
     for (const line of lines) expectNoPii(line);
     const [top, oneDown, commandData, batch, state] = records();
     expect(top).toMatchObject({ subject: 'cust-42', data: { customer: { id: 'cust-42', name: REDACTED } } });
-    expect(oneDown).toMatchObject({ customer: { id: 'cust-42', name: REDACTED, phone: REDACTED }, message: { id: 'msg-1', body: REDACTED } });
+    expect(oneDown).toMatchObject({
+      customer: { id: 'cust-42', name: REDACTED, phone: REDACTED },
+      message: { id: 'msg-1', body: REDACTED },
+    });
     expect(commandData).toMatchObject({ ruleId: 'sms-reopened', to: REDACTED, body: REDACTED });
     expect(batch).toMatchObject({ batch: { events: [{ id: 'evt-logger-1' }], commands: [{ id: 'cmd_abc234' }] } });
     expect(state).toMatchObject({ ticket: { ticketId: 'tk_1', subject: REDACTED, customer: { id: 'cust-42' } } });
@@ -116,20 +151,31 @@ describe('createLogger', () => {
 
   it('keeps names that are not personal (rules, errors)', () => {
     const { logger, records } = memoryLogger();
-    logger.info({ ticketId: 'tk_1', correlationId: 'evt-1', rule: { id: 'sms-reopened', name: 'Tag reopened SMS tickets' } }, 'rule fired');
+    logger.info(
+      { ticketId: 'tk_1', correlationId: 'evt-1', rule: { id: 'sms-reopened', name: 'Tag reopened SMS tickets' } },
+      'rule fired',
+    );
     expect(records()[0]).toMatchObject({ rule: { name: 'Tag reopened SMS tickets' } });
   });
 
   it('scrubs e-mail addresses and phone numbers from err message and stack, keeping code and retriable', () => {
     const { logger, lines, records } = memoryLogger();
-    const err = Object.assign(new Error(`no ticket for ${PHONE} <${EMAIL}>`), { code: 'TICKET.NOT_FOUND', retriable: false });
+    const err = Object.assign(new Error(`no ticket for ${PHONE} <${EMAIL}>`), {
+      code: 'TICKET.NOT_FOUND',
+      retriable: false,
+    });
     logger.error({ err, ticketId: 'tk_1', correlationId: 'evt-1' }, 'routing failed');
 
     expectNoPii(lines[0] ?? '');
     const [record] = records();
     expect(record).toMatchObject({
       msg: 'routing failed',
-      err: { type: 'Error', message: `no ticket for ${REDACTED} <${REDACTED}>`, code: 'TICKET.NOT_FOUND', retriable: false },
+      err: {
+        type: 'Error',
+        message: `no ticket for ${REDACTED} <${REDACTED}>`,
+        code: 'TICKET.NOT_FOUND',
+        retriable: false,
+      },
     });
     expect((record?.['err'] as { stack: string }).stack).toContain(REDACTED);
   });
@@ -145,7 +191,10 @@ describe('createLogger', () => {
       expect(line).not.toContain('06 12 34 56 78');
     }
     const [bare, stringThrow] = records();
-    expect(bare).toMatchObject({ msg: `cannot notify ${REDACTED}`, err: { message: `cannot notify ${REDACTED}: smtp refused ${REDACTED}` } });
+    expect(bare).toMatchObject({
+      msg: `cannot notify ${REDACTED}`,
+      err: { message: `cannot notify ${REDACTED}: smtp refused ${REDACTED}` },
+    });
     expect(stringThrow).toMatchObject({ err: `thrown string with ${REDACTED}` });
   });
 
@@ -161,7 +210,9 @@ describe('redactPii', () => {
     const deep = { a: { b: { c: { d: { e: { event: inbound } } } } } };
     const redacted = redactPii(deep);
     expect(JSON.stringify(redacted)).not.toContain(PHONE);
-    expect(redacted).toMatchObject({ a: { b: { c: { d: { e: { event: { data: { customer: { id: 'cust-42', phone: REDACTED } } } } } } } } });
+    expect(redacted).toMatchObject({
+      a: { b: { c: { d: { e: { event: { data: { customer: { id: 'cust-42', phone: REDACTED } } } } } } } },
+    });
     expect(deep.a.b.c.d.e.event.data.customer.phone).toBe(PHONE);
   });
 
@@ -178,7 +229,10 @@ describe('redactPii', () => {
 
   it('redacts personal fields carried on errors', () => {
     const { logger, lines } = memoryLogger();
-    const err = Object.assign(new Error('delivery refused'), { request: { to: PHONE, body: REPLY }, customer: { name: NAME } });
+    const err = Object.assign(new Error('delivery refused'), {
+      request: { to: PHONE, body: REPLY },
+      customer: { name: NAME },
+    });
     logger.error({ err, ticketId: 'tk_1', correlationId: 'evt-1' }, 'delivery failed');
     expectNoPii(lines[0] ?? '');
     expect(lines[0]).toContain('delivery refused');
@@ -186,7 +240,16 @@ describe('redactPii', () => {
 
   it('redacts credentials in logged request headers, keeping the webhook id', () => {
     const { logger, lines } = memoryLogger();
-    logger.info({ headers: { authorization: 'Bearer secret-token', 'webhook-id': 'msg_1', 'webhook-signature': 'v1,c2lnbmF0dXJl' } }, 'request');
+    logger.info(
+      {
+        headers: {
+          authorization: 'Bearer secret-token',
+          'webhook-id': 'msg_1',
+          'webhook-signature': 'v1,c2lnbmF0dXJl',
+        },
+      },
+      'request',
+    );
     expect(lines[0]).not.toContain('secret-token');
     expect(lines[0]).not.toContain('c2lnbmF0dXJl');
     expect(lines[0]).toContain('msg_1');
@@ -229,7 +292,7 @@ describe('query strings in logged URLs (issue 14, point 8)', () => {
     expect(redactQuery('/ui/find')).toBe('/ui/find');
   });
 
-  it("redacts the query of a request logged through the req serializer, and of any `url` field", () => {
+  it('redacts the query of a request logged through the req serializer, and of any `url` field', () => {
     const { logger, lines } = memoryLogger();
     logger.info({ req: { method: 'GET', url: '/ui/find?q=Jeanne', host: 'h', ip: '127.0.0.1' } }, 'incoming request');
     logger.info({ url: '/v1/tickets?token=abc123', nested: { url: 'https://x.example/?email=a@b.fr' } }, 'other');

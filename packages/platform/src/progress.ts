@@ -33,7 +33,9 @@ function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /**
@@ -57,7 +59,9 @@ export function createProgress(options: ProgressOptions): Progress {
       drawnAt = at;
       const seconds = (at - started) / 1000;
       const rate = seconds > 0 ? done / seconds : 0;
-      const parts = [`${options.label}: ${count.format(done)}${options.total > 0 ? ` / ${count.format(options.total)}` : ''}${unit}`];
+      const parts = [
+        `${options.label}: ${count.format(done)}${options.total > 0 ? ` / ${count.format(options.total)}` : ''}${unit}`,
+      ];
       if (options.total > 0) parts.push(`${Math.min(100, Math.floor((done / options.total) * 100))}%`);
       parts.push(`${count.format(Math.round(rate))}${unit}/s`);
       if (options.total > 0) parts.push(`ETA ${rate > 0 ? duration((options.total - done) / rate) : '?'}`);

@@ -7,7 +7,9 @@ import { shutdownSignal } from './shutdown-signal.js';
 describe('shutdownSignal with a deadline', () => {
   it('resolves with the signal, and ends the process with exit 1 only if it is still draining after the timeout', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ destination: new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }) });
+    const logger = createLogger({
+      destination: new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }),
+    });
     const exits: number[] = [];
     const signal = shutdownSignal({ timeoutMs: 20, logger, exit: (code) => exits.push(code) });
     process.emit('SIGTERM');
@@ -15,7 +17,12 @@ describe('shutdownSignal with a deadline', () => {
     expect(exits).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(exits).toEqual([1]);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'fatal', signal: 'SIGTERM', timeoutMs: 20, msg: 'shutdown took too long, exiting' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'fatal',
+      signal: 'SIGTERM',
+      timeoutMs: 20,
+      msg: 'shutdown took too long, exiting',
+    });
   });
 });
 
@@ -23,8 +30,15 @@ describe('followUntil', () => {
   it('on a requested stop, drains after the followers have stopped', async () => {
     const order: string[] = [];
     const follower = (signal: AbortSignal) =>
-      new Promise<void>((resolve) => signal.addEventListener('abort', () => (order.push('follower stopped'), resolve())));
-    await followUntil([follower], Promise.resolve(), async () => void order.push('before stop'), async () => void order.push('drain'));
+      new Promise<void>((resolve) =>
+        signal.addEventListener('abort', () => (order.push('follower stopped'), resolve())),
+      );
+    await followUntil(
+      [follower],
+      Promise.resolve(),
+      async () => void order.push('before stop'),
+      async () => void order.push('drain'),
+    );
     expect(order).toEqual(['before stop', 'follower stopped', 'drain']);
   });
 
@@ -33,7 +47,9 @@ describe('followUntil', () => {
     const failing = async () => {
       throw new Error('boom');
     };
-    await expect(followUntil([failing], new Promise(() => {}), undefined, async () => void (drained = true))).rejects.toThrow('boom');
+    await expect(
+      followUntil([failing], new Promise(() => {}), undefined, async () => void (drained = true)),
+    ).rejects.toThrow('boom');
     expect(drained).toBe(false);
   });
 });

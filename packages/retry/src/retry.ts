@@ -53,14 +53,18 @@ export function backoffDelayMs(retry: number, backoff: Backoff, random: () => nu
  */
 export async function retry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { attempts, retriable, requestedDelayMs, onRetry, signal } = options;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be a whole number of at least 1, got ${attempts}`);
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new RangeError(`attempts must be a whole number of at least 1, got ${attempts}`);
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
       if (attempt >= attempts || signal?.aborted || !retriable(error, attempt)) throw error;
       const requested = requestedDelayMs?.(error);
-      const wanted = requested !== undefined && requested >= 0 ? Math.min(requested, options.maxDelayMs ?? Infinity) : backoffDelayMs(attempt, options);
+      const wanted =
+        requested !== undefined && requested >= 0
+          ? Math.min(requested, options.maxDelayMs ?? Infinity)
+          : backoffDelayMs(attempt, options);
       // setTimeout fires at once, with a warning, past 2^31 − 1 ms: a wait that long is a wrong setting anyway.
       const delayMs = Math.min(wanted, MAX_TIMER_MS);
       onRetry?.(error, attempt, delayMs);

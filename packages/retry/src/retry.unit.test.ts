@@ -24,7 +24,9 @@ describe('backoffDelayMs', () => {
   });
 
   it('uses the factor given', () => {
-    expect([1, 2, 3].map((n) => backoffDelayMs(n, { baseDelayMs: 10, factor: 3, jitter: false }))).toEqual([10, 30, 90]);
+    expect([1, 2, 3].map((n) => backoffDelayMs(n, { baseDelayMs: 10, factor: 3, jitter: false }))).toEqual([
+      10, 30, 90,
+    ]);
   });
 
   it('draws a jittered wait between half and all of the computed one', () => {
@@ -157,7 +159,9 @@ describe('retry', () => {
   it('does not retry once the signal has aborted, even without a wait', async () => {
     const failure = new Flaky(true);
     const operation = failing([failure], 'never');
-    await expect(retry(operation, { attempts: 10, retriable: isFlaky, signal: AbortSignal.abort() })).rejects.toBe(failure);
+    await expect(retry(operation, { attempts: 10, retriable: isFlaky, signal: AbortSignal.abort() })).rejects.toBe(
+      failure,
+    );
     expect(operation).toHaveBeenCalledTimes(1);
   });
 

@@ -17,7 +17,10 @@ export const CONFIG_METADATA = 'config';
 export const Configuration = z.object({ rules: RulesFile, policy: ReopenPolicy }).strict();
 export type Configuration = z.infer<typeof Configuration>;
 
-export const ConfigurationRecordedData = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), configuration: Configuration });
+export const ConfigurationRecordedData = z.object({
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  configuration: Configuration,
+});
 export type ConfigurationRecordedData = z.infer<typeof ConfigurationRecordedData>;
 
 /**
@@ -52,12 +55,22 @@ export function configurationRecorded(configuration: Configuration, hash: string
  * A recorded configuration read back, checked against its schema and its hash: content that does not
  * hash to its name was changed after it was recorded, and nothing decided under it can be trusted.
  */
-export function readConfiguration(recorded: RecordedEvent): { ok: true; value: ConfigurationRecordedData } | { ok: false; reason: string } {
+export function readConfiguration(
+  recorded: RecordedEvent,
+): { ok: true; value: ConfigurationRecordedData } | { ok: false; reason: string } {
   const parsed = ConfigurationRecordedData.safeParse(recorded.data);
-  if (!parsed.success) return { ok: false, reason: `not a configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: `not a configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ')}`,
+    };
   const hash = configurationHash(parsed.data.configuration);
   const named = recorded.stream.slice(CONFIG_STREAM_PREFIX.length);
-  if (hash !== parsed.data.hash || hash !== named) return { ok: false, reason: `its content hashes to ${hash}, but it is recorded as ${parsed.data.hash} in ${recorded.stream}` };
+  if (hash !== parsed.data.hash || hash !== named)
+    return {
+      ok: false,
+      reason: `its content hashes to ${hash}, but it is recorded as ${parsed.data.hash} in ${recorded.stream}`,
+    };
   return { ok: true, value: parsed.data };
 }
 

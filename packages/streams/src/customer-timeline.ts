@@ -78,7 +78,16 @@ function ticketOf(ticketId: string, entries: readonly TimelineEntry[]): Customer
   for (const entry of entries) {
     const data = entry.event as Record<string, unknown>;
     if (entry.type === 'MessageReceived') {
-      const r = data['routing'] as { kind: RoutingKind; reason: string; previousTicketId?: string; closedAt?: string; reopenDeadline?: string; window?: ReopenWindow; requestedTicketId?: string; requestedTicketUnknown?: boolean };
+      const r = data['routing'] as {
+        kind: RoutingKind;
+        reason: string;
+        previousTicketId?: string;
+        closedAt?: string;
+        reopenDeadline?: string;
+        window?: ReopenWindow;
+        requestedTicketId?: string;
+        requestedTicketUnknown?: boolean;
+      };
       routing.push({
         time: entry.time,
         version: entry.version,
@@ -129,7 +138,11 @@ function ticketOf(ticketId: string, entries: readonly TimelineEntry[]): Customer
  * messages (new, open, reopen, follow-up, with the windows and deadlines used) and its closes, all
  * read from the recorded events. With `at`, as things stood at that event time.
  */
-export async function customerTimeline(store: EventStore, customerId: string, options: { at?: string } = {}): Promise<CustomerTimeline | null> {
+export async function customerTimeline(
+  store: EventStore,
+  customerId: string,
+  options: { at?: string } = {},
+): Promise<CustomerTimeline | null> {
   const records = await store.readStream(customerStream(customerId));
   if (records.length === 0) return null;
   const events = records.map(asCustomerEvent);
@@ -145,6 +158,7 @@ export async function customerTimeline(store: EventStore, customerId: string, op
     customerId,
     at: options.at ?? null,
     tickets,
-    customer: options.at === undefined ? foldCustomer(customerId, events) : customerAsOf(customerId, events, options.at),
+    customer:
+      options.at === undefined ? foldCustomer(customerId, events) : customerAsOf(customerId, events, options.at),
   };
 }

@@ -35,21 +35,36 @@ export interface ErasureResult {
  * its cached keys) already finds the keys gone. A crash in between leaves the keys deleted and no
  * event: asking again records it. A customer the store never saw is refused (UnknownCustomerError).
  */
-export async function eraseCustomer(store: PiiEventStore | undefined, request: ErasureRequest, now: Date): Promise<ErasureResult> {
+export async function eraseCustomer(
+  store: PiiEventStore | undefined,
+  request: ErasureRequest,
+  now: Date,
+): Promise<ErasureResult> {
   const { customerId, requestedBy } = ErasureRequest.parse(request);
   if (store === undefined) {
-    throw new ErasureUnavailableError('erasure needs personal-data encryption (TICKETS_PII_ENCRYPTION=on) and a key store (TICKETS_KEY_STORE for EventStoreDB)');
+    throw new ErasureUnavailableError(
+      'erasure needs personal-data encryption (TICKETS_PII_ENCRYPTION=on) and a key store (TICKETS_KEY_STORE for EventStoreDB)',
+    );
   }
   const stream = customerStream(customerId);
   const known = (await store.streamVersions([stream])).has(stream);
   const keysDeleted = await store.eraseCustomerKeys(customerId);
   // Recording an erasure for an id never seen would create the customer it erases (and tell an
   // admin it worked when the id was mistyped).
-  if (!known && keysDeleted === 0) throw new UnknownCustomerError(`no customer ${JSON.stringify(customerId)} in the store: nothing to erase`);
+  if (!known && keysDeleted === 0)
+    throw new UnknownCustomerError(`no customer ${JSON.stringify(customerId)} in the store: nothing to erase`);
   const erasedAt = now.toISOString();
-  const event: Extract<CustomerEvent, { type: 'CustomerErased' }> = { type: 'CustomerErased', data: { customerId, at: erasedAt, requestedBy, keysDeleted } };
+  const event: Extract<CustomerEvent, { type: 'CustomerErased' }> = {
+    type: 'CustomerErased',
+    data: { customerId, at: erasedAt, requestedBy, keysDeleted },
+  };
   const eventId = `customer-erased:${customerId}:${erasedAt}`;
-  const erased = { id: eventId, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: eventId } };
+  const erased = {
+    id: eventId,
+    type: event.type,
+    data: event.data as unknown as Json,
+    metadata: { correlationId: eventId },
+  };
   // An exact expected revision, not `any`: a store retrying this append after a lost reply then
   // recognises it by revision and id, where `any` would rely on the server remembering the id
   // (KurrentDB forgets on restart or leader change, and writes it twice).

@@ -31,7 +31,11 @@ export interface FollowerLeases {
  * is PostgreSQL. With SQLite (one machine) or KurrentDB without `TICKETS_LEASES`, nothing is leased:
  * run one instance of each follower, as before.
  */
-export function followerLeases(store: StoreLocation, logger: Logger, env: NodeJS.ProcessEnv = process.env): FollowerLeases {
+export function followerLeases(
+  store: StoreLocation,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): FollowerLeases {
   const configured = env['TICKETS_LEASES']?.trim();
   const where = configured !== undefined && configured !== '' ? leaseLocation(configured) : store;
   if (where.kind !== 'postgres') return { leased: (_role, start) => alwaysHeld(start) };
@@ -54,7 +58,8 @@ function leaseLocation(text: string): StoreLocation {
   } catch {
     where = { kind: 'sqlite', path: text };
   }
-  if (where.kind !== 'postgres') throw new ConfigError(`TICKETS_LEASES: expected a postgres://… URL, got ${JSON.stringify(text)}`);
+  if (where.kind !== 'postgres')
+    throw new ConfigError(`TICKETS_LEASES: expected a postgres://… URL, got ${JSON.stringify(text)}`);
   return where;
 }
 
@@ -64,7 +69,12 @@ function alwaysHeld(start: () => Follow): LeasedFollower {
 
 type Lease = Awaited<ReturnType<typeof import('@tickets/event-store/postgres').createPostgresLease>>;
 
-function leasedFollower(role: FollowerRole, start: () => Follow, logger: Logger, open: () => Promise<Lease>): LeasedFollower {
+function leasedFollower(
+  role: FollowerRole,
+  start: () => Follow,
+  logger: Logger,
+  open: () => Promise<Lease>,
+): LeasedFollower {
   let lease: Lease | null = null;
   let holding = false;
   return {

@@ -15,7 +15,9 @@ describe('followerLeases: where the follower roles are leased', () => {
   });
 
   it('TICKETS_LEASES that is not a PostgreSQL URL is refused, naming the setting', () => {
-    expect(() => followerLeases(sqlite, logger, { TICKETS_LEASES: 'sqlite:/tmp/leases.db' })).toThrow(/TICKETS_LEASES: expected a postgres/);
+    expect(() => followerLeases(sqlite, logger, { TICKETS_LEASES: 'sqlite:/tmp/leases.db' })).toThrow(
+      /TICKETS_LEASES: expected a postgres/,
+    );
     expect(() => followerLeases(sqlite, logger, { TICKETS_LEASES: 'nonsense' })).toThrow(/TICKETS_LEASES/);
   });
 });

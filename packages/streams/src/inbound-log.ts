@@ -18,7 +18,12 @@ export interface InboundAcceptedData {
   readonly routing: RoutingKind | null;
 }
 
-export function inboundAccepted(key: string, event: InboundEvent, received: Json, outcome: Omit<InboundAcceptedData, 'event'>): NewEvent {
+export function inboundAccepted(
+  key: string,
+  event: InboundEvent,
+  received: Json,
+  outcome: Omit<InboundAcceptedData, 'event'>,
+): NewEvent {
   const data: InboundAcceptedData = { event: received, ...outcome };
   return {
     id: key,

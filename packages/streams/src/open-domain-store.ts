@@ -1,5 +1,13 @@
 import { ConfigError } from '@tickets/platform/config-error';
-import { openKeyStore, openStore, parseStoreUrl, type OpenedStore, type PiiEventStore, type StoreLocation, withPiiCodec } from '@tickets/event-store';
+import {
+  openKeyStore,
+  openStore,
+  parseStoreUrl,
+  type OpenedStore,
+  type PiiEventStore,
+  type StoreLocation,
+  withPiiCodec,
+} from '@tickets/event-store';
 import { domainPiiPolicy } from './pii-fields.js';
 
 export interface PiiSettings {
@@ -12,7 +20,9 @@ export interface PiiSettings {
 export function piiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PiiSettings {
   const flag = (env['TICKETS_PII_ENCRYPTION'] ?? 'on').trim().toLowerCase();
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(flag)) {
-    throw new ConfigError(`TICKETS_PII_ENCRYPTION: expected on or off, got ${JSON.stringify(env['TICKETS_PII_ENCRYPTION'])}`);
+    throw new ConfigError(
+      `TICKETS_PII_ENCRYPTION: expected on or off, got ${JSON.stringify(env['TICKETS_PII_ENCRYPTION'])}`,
+    );
   }
   const keyStore = env['TICKETS_KEY_STORE']?.trim();
   return { encryption: ['on', 'true', '1'].includes(flag), keyStore: keyStore === '' ? undefined : keyStore };
@@ -29,10 +39,18 @@ export interface OpenedDomainStore extends OpenedStore {
  * `keyStore` names a SQLite file or PostgreSQL database for the keys; without one its events stay in
  * clear and erasure is refused.
  */
-export async function openDomainStore(location: StoreLocation | string, settings: PiiSettings = piiSettingsFromEnv()): Promise<OpenedDomainStore> {
+export async function openDomainStore(
+  location: StoreLocation | string,
+  settings: PiiSettings = piiSettingsFromEnv(),
+): Promise<OpenedDomainStore> {
   const where = typeof location === 'string' ? parseStoreUrl(location) : location;
   const opened = await openStore(where);
-  const keyLocation = settings.keyStore !== undefined ? parseStoreUrl(settings.keyStore) : where.kind === 'eventstoredb' ? undefined : where;
+  const keyLocation =
+    settings.keyStore !== undefined
+      ? parseStoreUrl(settings.keyStore)
+      : where.kind === 'eventstoredb'
+        ? undefined
+        : where;
   if (!settings.encryption || keyLocation === undefined) return { ...opened, pii: undefined };
   try {
     const pii = withPiiCodec(opened.store, await openKeyStore(keyLocation), domainPiiPolicy);

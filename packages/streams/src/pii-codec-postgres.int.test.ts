@@ -37,18 +37,45 @@ describe('the PII codec on PostgreSQL', () => {
     const store = opened.pii!;
     try {
       const created = (ticketId: string, customer: Record<string, string>): Json => ({
-        ticketId, at: '2026-03-02T08:00:00.000Z', channel: 'sms', integration: 'postscript', customer, subject: `SMS from ${customer['name']}`, origin: 'customer', followUpOf: null,
+        ticketId,
+        at: '2026-03-02T08:00:00.000Z',
+        channel: 'sms',
+        integration: 'postscript',
+        customer,
+        subject: `SMS from ${customer['name']}`,
+        origin: 'customer',
+        followUpOf: null,
       });
-      await store.append(ticketStream('tk_m'), [{ id: 'm1', type: 'TicketCreated', data: created('tk_m', { id: 'cus_marie', name: 'Marie Dupont', phone: '+33612345678' }) }]);
-      await store.append(ticketStream('tk_p'), [{ id: 'p1', type: 'TicketCreated', data: created('tk_p', { id: 'cus_paul', name: 'Paul Martin' }) }]);
-      const raw = (await admin.query<{ data: string; metadata: string }>(`SELECT data, metadata FROM "${schema}".events`)).rows.map((r) => r.data + r.metadata).join('\n');
+      await store.append(ticketStream('tk_m'), [
+        {
+          id: 'm1',
+          type: 'TicketCreated',
+          data: created('tk_m', { id: 'cus_marie', name: 'Marie Dupont', phone: '+33612345678' }),
+        },
+      ]);
+      await store.append(ticketStream('tk_p'), [
+        { id: 'p1', type: 'TicketCreated', data: created('tk_p', { id: 'cus_paul', name: 'Paul Martin' }) },
+      ]);
+      const raw = (
+        await admin.query<{ data: string; metadata: string }>(`SELECT data, metadata FROM "${schema}".events`)
+      ).rows
+        .map((r) => r.data + r.metadata)
+        .join('\n');
       expect(raw).toContain('cus_marie');
       for (const secret of ['Marie', '+33612345678', 'Paul Martin']) expect(raw).not.toContain(secret);
 
       expect(await store.eraseCustomerKeys('cus_marie')).toBe(1);
-      expect((await admin.query(`SELECT customer_id FROM "${schema}".pii_keys`)).rows).toEqual([{ customer_id: 'cus_paul' }]);
-      expect((await store.readStream(ticketStream('tk_m')))[0]!.data).toMatchObject({ customer: { name: ERASED, phone: ERASED }, subject: ERASED });
-      expect((await store.readStream(ticketStream('tk_p')))[0]!.data).toMatchObject({ customer: { name: 'Paul Martin' }, subject: 'SMS from Paul Martin' });
+      expect((await admin.query(`SELECT customer_id FROM "${schema}".pii_keys`)).rows).toEqual([
+        { customer_id: 'cus_paul' },
+      ]);
+      expect((await store.readStream(ticketStream('tk_m')))[0]!.data).toMatchObject({
+        customer: { name: ERASED, phone: ERASED },
+        subject: ERASED,
+      });
+      expect((await store.readStream(ticketStream('tk_p')))[0]!.data).toMatchObject({
+        customer: { name: 'Paul Martin' },
+        subject: 'SMS from Paul Martin',
+      });
     } finally {
       await store.close();
     }

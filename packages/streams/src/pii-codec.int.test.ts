@@ -14,7 +14,16 @@ const at = '2026-03-02T08:00:00.000Z';
 const created = (ticketId: string, customer: typeof marie): NewEvent => {
   const event: TicketEvent = {
     type: 'TicketCreated',
-    data: { ticketId, at, channel: 'sms', integration: 'postscript', customer, subject: `SMS from ${customer.name}`, origin: 'customer', followUpOf: null },
+    data: {
+      ticketId,
+      at,
+      channel: 'sms',
+      integration: 'postscript',
+      customer,
+      subject: `SMS from ${customer.name}`,
+      origin: 'customer',
+      followUpOf: null,
+    },
   };
   return { id: `${ticketId}-created`, type: event.type, data: event.data as unknown as Json };
 };
@@ -25,11 +34,15 @@ const sent = (ticketId: string, body: string): NewEvent => ({
 });
 
 const newDirectory = () => mkdtempSync(join(tmpdir(), 'pii-codec-'));
-const fileBytes = (directory: string): string => readdirSync(directory).map((name) => readFileSync(join(directory, name)).toString('latin1')).join('\n');
+const fileBytes = (directory: string): string =>
+  readdirSync(directory)
+    .map((name) => readFileSync(join(directory, name)).toString('latin1'))
+    .join('\n');
 
 describeEventStoreContract('SQLite file behind the PII codec', async () => {
   const directory = newDirectory();
-  const open = async () => (await openDomainStore(`sqlite:${join(directory, 'events.db')}`, { encryption: true })).store;
+  const open = async () =>
+    (await openDomainStore(`sqlite:${join(directory, 'events.db')}`, { encryption: true })).store;
   const store = await open();
   return {
     store,
@@ -66,13 +79,30 @@ describe('the PII codec', () => {
     expect(second!.data).toMatchObject({ body: 'Votre colis arrive demain' });
     expect(first!.metadata['pii']).toBeUndefined();
     const bytes = fileBytes(directory);
-    for (const secret of [marie.name, marie.phone, 'Votre colis arrive demain', paul.email]) expect(bytes).not.toContain(secret);
+    for (const secret of [marie.name, marie.phone, 'Votre colis arrive demain', paul.email])
+      expect(bytes).not.toContain(secret);
     expect(bytes).toContain('cus_marie');
   });
 
   it('seals the extension attributes of an inbound CloudEvent like its data, and erases them (issue 14, point 3)', async () => {
-    const received = { specversion: '1.0', id: 'in-1', source: 'https://postscript.example/sms', type: 'message.received', time: at, subject: 'cus_paul', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', xcontact: `${paul.email} ${paul.phone}`, data: { channel: 'sms' } };
-    await store.append('inbound-x1', [{ id: 'in-1', type: 'InboundAccepted', data: { event: received, via: 'http', ticketId: 'tk_p', routing: 'new_ticket' } }]);
+    const received = {
+      specversion: '1.0',
+      id: 'in-1',
+      source: 'https://postscript.example/sms',
+      type: 'message.received',
+      time: at,
+      subject: 'cus_paul',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      xcontact: `${paul.email} ${paul.phone}`,
+      data: { channel: 'sms' },
+    };
+    await store.append('inbound-x1', [
+      {
+        id: 'in-1',
+        type: 'InboundAccepted',
+        data: { event: received, via: 'http', ticketId: 'tk_p', routing: 'new_ticket' },
+      },
+    ]);
     const [read] = await store.readStream('inbound-x1');
     expect(read!.data).toMatchObject({ event: received });
     const bytes = fileBytes(directory);
@@ -82,7 +112,9 @@ describe('the PII codec', () => {
     const reopened = await openDomainStore(`sqlite:${join(directory, 'events.db')}`, { encryption: true });
     try {
       const [erased] = await reopened.store.readStream('inbound-x1');
-      expect(erased!.data).toMatchObject({ event: { xcontact: ERASED, data: ERASED, traceparent: received.traceparent } });
+      expect(erased!.data).toMatchObject({
+        event: { xcontact: ERASED, data: ERASED, traceparent: received.traceparent },
+      });
     } finally {
       await reopened.checkpoints.close();
       await reopened.store.close();
@@ -112,7 +144,13 @@ describe('the PII codec', () => {
       expect((await other.readStream(ticketStream('tk_m')))[0]!.data).toMatchObject({ customer: marie });
       await store.eraseCustomerKeys('cus_marie');
       // A CustomerErased event read by the other process drops its cached keys.
-      await store.append('customer-cus_marie', [{ id: 'erased-1', type: 'CustomerErased', data: { customerId: 'cus_marie', at, requestedBy: 'test', keysDeleted: 1 } }]);
+      await store.append('customer-cus_marie', [
+        {
+          id: 'erased-1',
+          type: 'CustomerErased',
+          data: { customerId: 'cus_marie', at, requestedBy: 'test', keysDeleted: 1 },
+        },
+      ]);
       await other.readStream('customer-cus_marie');
       expect((await other.readStream(ticketStream('tk_m')))[0]!.data).toMatchObject({ customer: { name: ERASED } });
     } finally {
@@ -125,7 +163,10 @@ describe('personal-data settings from the environment', () => {
   it('default to encryption on, accept off, and name the variable on anything else', async () => {
     const { piiSettingsFromEnv } = await import('./open-domain-store.js');
     expect(piiSettingsFromEnv({})).toEqual({ encryption: true, keyStore: undefined });
-    expect(piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'off', TICKETS_KEY_STORE: 'sqlite:/tmp/keys.db' })).toEqual({ encryption: false, keyStore: 'sqlite:/tmp/keys.db' });
+    expect(piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'off', TICKETS_KEY_STORE: 'sqlite:/tmp/keys.db' })).toEqual({
+      encryption: false,
+      keyStore: 'sqlite:/tmp/keys.db',
+    });
     expect(() => piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'maybe' })).toThrow(/TICKETS_PII_ENCRYPTION/);
   });
 
@@ -134,7 +175,9 @@ describe('personal-data settings from the environment', () => {
     try {
       expect(opened.pii).toBeUndefined();
       const { eraseCustomer, ErasureUnavailableError } = await import('./erase-customer.js');
-      await expect(eraseCustomer(opened.pii, { customerId: 'cus_marie', requestedBy: 'test' }, new Date())).rejects.toBeInstanceOf(ErasureUnavailableError);
+      await expect(
+        eraseCustomer(opened.pii, { customerId: 'cus_marie', requestedBy: 'test' }, new Date()),
+      ).rejects.toBeInstanceOf(ErasureUnavailableError);
     } finally {
       await opened.checkpoints.close();
       await opened.store.close();

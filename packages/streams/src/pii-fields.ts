@@ -32,7 +32,19 @@ export const PII_FIELDS: Readonly<Record<string, readonly JsonPath[]>> = {
  * Any other top-level attribute is an extension an integration may fill with anything, personal data
  * included (`"xcontact": "<e-mail> <phone>"`): sealed like `data`.
  */
-const CLEAR_ATTRIBUTES: ReadonlySet<string> = new Set(['specversion', 'id', 'source', 'type', 'time', 'subject', 'datacontenttype', 'dataschema', 'data', 'traceparent', 'tracestate']);
+const CLEAR_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'time',
+  'subject',
+  'datacontenttype',
+  'dataschema',
+  'data',
+  'traceparent',
+  'tracestate',
+]);
 
 // Extension attribute names are lower-case letters and digits (CloudEvents; the ingest refuses
 // others), so each is a one-segment path.
@@ -40,9 +52,12 @@ const EXTENSION_NAME = /^[a-z0-9]+$/;
 
 function inboundPaths(data: Json | undefined): readonly JsonPath[] {
   const received = field(data, 'event');
-  if (typeof received !== 'object' || received === null || Array.isArray(received)) return PII_FIELDS['InboundAccepted']!;
+  if (typeof received !== 'object' || received === null || Array.isArray(received))
+    return PII_FIELDS['InboundAccepted']!;
   const extensions = Object.keys(received).filter((name) => !CLEAR_ATTRIBUTES.has(name) && EXTENSION_NAME.test(name));
-  return extensions.length === 0 ? PII_FIELDS['InboundAccepted']! : [...PII_FIELDS['InboundAccepted']!, ...extensions.map((name) => `event.${name}`)];
+  return extensions.length === 0
+    ? PII_FIELDS['InboundAccepted']!
+    : [...PII_FIELDS['InboundAccepted']!, ...extensions.map((name) => `event.${name}`)];
 }
 
 const field = (value: Json | undefined, key: string): Json | undefined =>
@@ -63,7 +78,8 @@ function ownerOf(_stream: string, event: EventView): PiiOwner | undefined {
     case 'InboundAccepted': {
       const received = field(data, 'event');
       const subject = text(field(received, 'subject'));
-      if (subject !== undefined && CUSTOMER_SUBJECT_TYPES.has(text(field(received, 'type')) ?? '')) return { customerId: subject };
+      if (subject !== undefined && CUSTOMER_SUBJECT_TYPES.has(text(field(received, 'type')) ?? ''))
+        return { customerId: subject };
       // Agent events name a ticket: the data belongs to that ticket's customer, whatever the subject says.
       const ticketId = text(field(data, 'ticketId'));
       return ticketId === undefined ? undefined : { ticketId };
@@ -88,4 +104,3 @@ export const domainPiiPolicy: PiiPolicy = {
   erasedCustomerOf: (event) => (event.type === 'CustomerErased' ? text(field(event.data, 'customerId')) : undefined),
   erased: ERASED,
 };
-

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, Json, NewEvent } from '@tickets/event-store';
 import { createSqliteEventStore } from '@tickets/event-store/sqlite';
-import { customerStream, DEFAULT_REOPEN_POLICY, reopenWindowFor, ticketStream, type TicketEvent } from '@tickets/domain';
+import {
+  customerStream,
+  DEFAULT_REOPEN_POLICY,
+  reopenWindowFor,
+  ticketStream,
+  type TicketEvent,
+} from '@tickets/domain';
 import { StreamStateCache } from './stream-state.js';
 import { ticketTimeline } from './ticket-timeline.js';
 
@@ -11,17 +17,37 @@ const window = reopenWindowFor(DEFAULT_REOPEN_POLICY, { channel: 'sms', integrat
 
 const created: TicketEvent = {
   type: 'TicketCreated',
-  data: { ticketId: T, at: '2026-03-02T08:00:00.000Z', channel: 'sms', integration: 'postscript', customer, subject: 'SMS from Marie Dupont', origin: 'customer', followUpOf: null },
+  data: {
+    ticketId: T,
+    at: '2026-03-02T08:00:00.000Z',
+    channel: 'sms',
+    integration: 'postscript',
+    customer,
+    subject: 'SMS from Marie Dupont',
+    origin: 'customer',
+    followUpOf: null,
+  },
 };
 const closed: TicketEvent = {
   type: 'TicketClosed',
-  data: { ticketId: T, at: '2026-03-02T09:00:00.000Z', closedBy: { type: 'agent' }, window, reopenDeadline: '2026-03-03T09:00:00.000Z' },
+  data: {
+    ticketId: T,
+    at: '2026-03-02T09:00:00.000Z',
+    closedBy: { type: 'agent' },
+    window,
+    reopenDeadline: '2026-03-03T09:00:00.000Z',
+  },
 };
 const tagged: TicketEvent = {
   type: 'TagsChanged',
   data: { ticketId: T, at: '2026-03-02T10:00:00.000Z', added: ['vip'], removed: [], by: { type: 'agent' } },
 };
-const asNew = (event: TicketEvent, id: string): NewEvent => ({ id, type: event.type, data: event.data as unknown as Json, metadata: { correlationId: `c-${id}` } });
+const asNew = (event: TicketEvent, id: string): NewEvent => ({
+  id,
+  type: event.type,
+  data: event.data as unknown as Json,
+  metadata: { correlationId: `c-${id}` },
+});
 
 describe('StreamStateCache', () => {
   let store: EventStore;
@@ -38,15 +64,24 @@ describe('StreamStateCache', () => {
     await store.append(ticketStream(T), [asNew(closed, 'e2')], { expectedVersion: 0 });
     // Still the cached revision: a decision on it appends with expected version 0 and is refused.
     expect(await cache.ticket(T)).toBe(first);
-    await expect(store.append(ticketStream(T), [asNew(tagged, 'e3')], { expectedVersion: first.revision })).rejects.toMatchObject({ code: 'EVENT_STORE.CONCURRENCY' });
+    await expect(
+      store.append(ticketStream(T), [asNew(tagged, 'e3')], { expectedVersion: first.revision }),
+    ).rejects.toMatchObject({ code: 'EVENT_STORE.CONCURRENCY' });
     cache.invalidate(ticketStream(T));
-    expect(await cache.ticket(T)).toMatchObject({ revision: 1, state: { status: 'closed', reopenDeadline: '2026-03-03T09:00:00.000Z' } });
+    expect(await cache.ticket(T)).toMatchObject({
+      revision: 1,
+      state: { status: 'closed', reopenDeadline: '2026-03-03T09:00:00.000Z' },
+    });
   });
 
   it('an unknown ticket is null at revision -1, and a new customer starts with no routes', async () => {
     const cache = new StreamStateCache(store);
     expect(await cache.ticket('tk_nope')).toMatchObject({ revision: -1, state: null });
-    expect(await cache.customer('cus_new')).toMatchObject({ stream: customerStream('cus_new'), revision: -1, state: { state: { routes: {}, optedOutAt: null }, timed: [] } });
+    expect(await cache.customer('cus_new')).toMatchObject({
+      stream: customerStream('cus_new'),
+      revision: -1,
+      state: { state: { routes: {}, optedOutAt: null }, timed: [] },
+    });
   });
 
   it('setTicket remembers our own writes; invalidate forgets them', async () => {

@@ -28,7 +28,10 @@ export const asCustomerEvent = (recorded: RecordedEvent): CustomerEvent => recor
 
 export const customerIdOf = (stream: string): string => stream.slice(CUSTOMER_STREAM_PREFIX.length);
 
-export function foldTicketRecords(records: readonly RecordedEvent[], from: TicketState | null = null): TicketState | null {
+export function foldTicketRecords(
+  records: readonly RecordedEvent[],
+  from: TicketState | null = null,
+): TicketState | null {
   let state = from;
   for (const record of records) state = evolve(state, asTicketEvent(record));
   return state;
@@ -76,7 +79,11 @@ export class StreamStateCache {
     const records = await this.store.readStream(stream);
     // The customer's tickets cached here still hold their personal data in clear: read them afresh.
     if (records.some((record) => record.type === 'CustomerErased')) this.dropTicketsOf(customerId);
-    const loaded = { stream, revision: records.length - 1, state: extendCustomerHistory(emptyCustomerHistory(customerId), records.map(asCustomerEvent)) };
+    const loaded = {
+      stream,
+      revision: records.length - 1,
+      state: extendCustomerHistory(emptyCustomerHistory(customerId), records.map(asCustomerEvent)),
+    };
     this.remember(this.customers, stream, loaded);
     return loaded;
   }
@@ -97,7 +104,8 @@ export class StreamStateCache {
   }
 
   private dropTicketsOf(customerId: string): void {
-    for (const [stream, loaded] of this.tickets) if (loaded.state?.customer.id === customerId) this.tickets.delete(stream);
+    for (const [stream, loaded] of this.tickets)
+      if (loaded.state?.customer.id === customerId) this.tickets.delete(stream);
   }
 
   clear(): void {

@@ -25,7 +25,11 @@ export function subscriberLag(options: SubscriberLagOptions): () => Promise<numb
   const exactUpTo = options.exactUpTo ?? 1_000;
   return async () => {
     const after = await options.checkpoint();
-    const page = await options.store.readAll({ after, maxCount: exactUpTo + 1, streamPrefixes: options.streamPrefixes });
+    const page = await options.store.readAll({
+      after,
+      maxCount: exactUpTo + 1,
+      streamPrefixes: options.streamPrefixes,
+    });
     return page.length;
   };
 }

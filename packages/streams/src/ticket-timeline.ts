@@ -91,7 +91,12 @@ export async function ticketTimeline(
   return options.page === undefined ? timeline : { ...timeline, page: { ...options.page, total } };
 }
 
-function entry(record: RecordedEvent, event: TicketEvent, changes: FieldChange[], state: TicketState | null): TimelineEntry {
+function entry(
+  record: RecordedEvent,
+  event: TicketEvent,
+  changes: FieldChange[],
+  state: TicketState | null,
+): TimelineEntry {
   const meta = record.metadata;
   return {
     position: record.position,

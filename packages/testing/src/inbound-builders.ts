@@ -56,7 +56,10 @@ export function agentEvent(
     'ticket.closed': { closedBy: { type: 'agent', id: 'agent-lea' } },
     'ticket.tagged': { add: ['vip'] },
     'ticket.assigned': { team: 'Billing' },
-    'message.sent': { message: { id: `reply-${options.id ?? counter}`, body: 'Bonjour !' }, author: { type: 'agent', id: 'agent-lea' } },
+    'message.sent': {
+      message: { id: `reply-${options.id ?? counter}`, body: 'Bonjour !' },
+      author: { type: 'agent', id: 'agent-lea' },
+    },
   };
   return {
     specversion: '1.0',

@@ -1,5 +1,8 @@
 /** Polls until `check` returns a value (not undefined) or the time is up: tests never sleep a fixed time. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = performance.now() + (options.timeoutMs ?? 10_000);
   for (;;) {
     const value = await check();

@@ -18,7 +18,11 @@ describe('the configuration in force is recorded with the decisions made under i
     const none = configurationHash({ rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY });
 
     // Two starts with the shipped configuration, then one with other rules.
-    for (const [n, rules] of [[1, DEFAULT_RULES], [2, DEFAULT_RULES], [3, NO_RULES]] as const) {
+    for (const [n, rules] of [
+      [1, DEFAULT_RULES],
+      [2, DEFAULT_RULES],
+      [3, NO_RULES],
+    ] as const) {
       const store = createSqliteEventStore({ path });
       const ingest = createIngest({ store, rules, policy: DEFAULT_REOPEN_POLICY, logger });
       const [result] = await ingest.submit([messageReceived({ id: `sms-${n}`, time: T0, body: `message ${n}` })]);
@@ -36,20 +40,34 @@ describe('the configuration in force is recorded with the decisions made under i
       expect(read.ok && read.value.configuration).toEqual({ rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY });
 
       const decided = await store.readAll({ streamPrefixes: ['ticket-', 'customer-', 'inbound-'] });
-      const byCorrelation = (id: string) => new Set(decided.filter((e) => e.metadata.correlationId === id).map(configOf));
+      const byCorrelation = (id: string) =>
+        new Set(decided.filter((e) => e.metadata.correlationId === id).map(configOf));
       expect(byCorrelation('sms-1')).toEqual(new Set([shipped]));
       expect(byCorrelation('sms-2')).toEqual(new Set([shipped]));
       expect(byCorrelation('sms-3')).toEqual(new Set([none]));
       // The record comes before any decision naming it.
-      expect(configs[1]!.position).toBeLessThan(Math.min(...decided.filter((e) => configOf(e) === none).map((e) => e.position)));
+      expect(configs[1]!.position).toBeLessThan(
+        Math.min(...decided.filter((e) => configOf(e) === none).map((e) => e.position)),
+      );
     } finally {
       await store.close();
     }
   });
 
   it('hashes the same content the same whatever the key order', () => {
-    const reordered = { policy: { integrations: DEFAULT_REOPEN_POLICY.integrations, channels: DEFAULT_REOPEN_POLICY.channels, default: DEFAULT_REOPEN_POLICY.default }, rules: DEFAULT_RULES } as const;
-    expect(configurationHash(reordered)).toBe(configurationHash({ rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY }));
-    expect(configurationHash({ rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY })).not.toBe(configurationHash({ rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY }));
+    const reordered = {
+      policy: {
+        integrations: DEFAULT_REOPEN_POLICY.integrations,
+        channels: DEFAULT_REOPEN_POLICY.channels,
+        default: DEFAULT_REOPEN_POLICY.default,
+      },
+      rules: DEFAULT_RULES,
+    } as const;
+    expect(configurationHash(reordered)).toBe(
+      configurationHash({ rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY }),
+    );
+    expect(configurationHash({ rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY })).not.toBe(
+      configurationHash({ rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY }),
+    );
   });
 });

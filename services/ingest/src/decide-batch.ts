@@ -5,7 +5,6 @@ import {
   inboundKey,
   timersToLoad,
   ticketsToLoad,
-  ticketStream,
   type CustomerHistory,
   type Decided,
   type InboundEvent,
@@ -84,7 +83,10 @@ export interface DecideBatchDeps {
  * decisions and their changes, the commands (inside RulesEvaluated: the outbox) and the inbound
  * record. Nothing is written here.
  */
-export async function decideBatch(pending: readonly (PendingInbound | PendingClock)[], deps: DecideBatchDeps): Promise<BatchDecision> {
+export async function decideBatch(
+  pending: readonly (PendingInbound | PendingClock)[],
+  deps: DecideBatchDeps,
+): Promise<BatchDecision> {
   const tickets = new Map<string, Loaded<TicketState | null>>();
   const customers = new Map<string, Loaded<CustomerHistory>>();
   const keys = new Set<string>();
@@ -109,18 +111,27 @@ export async function decideBatch(pending: readonly (PendingInbound | PendingClo
   ): Promise<void> => {
     const writtenIds = new Set(written.map((w) => w.ticketId));
     for (const [id, loaded] of read) {
-      if (!writtenIds.has(id)) appends.push({ stream: loaded.stream, expectedVersion: expected(loaded.revision), events: [] });
+      if (!writtenIds.has(id))
+        appends.push({ stream: loaded.stream, expectedVersion: expected(loaded.revision), events: [] });
     }
     for (const write of written) {
       const before = read.get(write.ticketId) ?? (await ticket(write.ticketId));
       const events = write.events.map(toNew);
       appends.push({ stream: before.stream, expectedVersion: expected(before.revision), events });
-      tickets.set(write.ticketId, { stream: before.stream, revision: before.revision + events.length, state: write.state });
+      tickets.set(write.ticketId, {
+        stream: before.stream,
+        revision: before.revision + events.length,
+        state: write.state,
+      });
     }
     const events = customerWrite.events.map(toNew);
     appends.push({ stream: customerLoaded.stream, expectedVersion: expected(customerLoaded.revision), events });
     if (events.length > 0) {
-      customers.set(customerWrite.customerId, { stream: customerStream(customerWrite.customerId), revision: customerLoaded.revision + events.length, state: customerWrite.history });
+      customers.set(customerWrite.customerId, {
+        stream: customerStream(customerWrite.customerId),
+        revision: customerLoaded.revision + events.length,
+        state: customerWrite.history,
+      });
     }
   };
 
@@ -147,20 +158,34 @@ export async function decideBatch(pending: readonly (PendingInbound | PendingClo
         results.push({ status: 'clock', customerId: item.customerId, fired: 0 });
         continue;
       }
-      const decision = decideTimers(item.until, { customer: customerLoaded.state, tickets: states, rules: deps.rules, policy: deps.policy });
+      const decision = decideTimers(item.until, {
+        customer: customerLoaded.state,
+        tickets: states,
+        rules: deps.rules,
+        policy: deps.policy,
+      });
       // A fired timer's events name the timer as their correlation: no inbound event caused them.
       const timers = firedTimers(decision.tickets);
       const toNew = ({ id, causationId, event: e }: Decided<{ type: string; data: unknown }>): NewEvent => ({
         id,
         type: e.type,
         data: e.data as Json,
-        metadata: { correlationId: timers.correlation(id, causationId) ?? item.customerId, causationId, [CONFIG_METADATA]: deps.configHash },
+        metadata: {
+          correlationId: timers.correlation(id, causationId) ?? item.customerId,
+          causationId,
+          [CONFIG_METADATA]: deps.configHash,
+        },
       });
       await appendWrites(loadedTickets, customerLoaded, decision.tickets, decision.customer, toNew);
       results.push({ status: 'clock', customerId: item.customerId, fired: decision.fired.length });
       if (decision.rules.length > 0) {
         for (const write of decision.tickets) {
-          rules.push({ ticketId: write.ticketId, correlationId: item.customerId, traceId: undefined, rules: decision.rules.filter((r) => write.events.some((e) => e.id === r.triggerEventId)) });
+          rules.push({
+            ticketId: write.ticketId,
+            correlationId: item.customerId,
+            traceId: undefined,
+            rules: decision.rules.filter((r) => write.events.some((e) => e.id === r.triggerEventId)),
+          });
         }
       }
       continue;
@@ -173,7 +198,12 @@ export async function decideBatch(pending: readonly (PendingInbound | PendingClo
     }
     const customerLoaded = await customer(event.subject);
     const { loadedTickets, states } = await load(ticketsToLoad(event, customerLoaded.state.state));
-    const decision = decide(key, event, { customer: customerLoaded.state, tickets: states, rules: deps.rules, policy: deps.policy });
+    const decision = decide(key, event, {
+      customer: customerLoaded.state,
+      tickets: states,
+      rules: deps.rules,
+      policy: deps.policy,
+    });
     if (decision.outcome === 'rejected') {
       const { code, message, field } = decision.error;
       results.push({ status: 'rejected', id: event.id, reasons: [{ path: field ?? '(event)', message, code }] });
@@ -190,7 +220,8 @@ export async function decideBatch(pending: readonly (PendingInbound | PendingClo
     const timers = firedTimers(decision.tickets);
     const toNew = ({ id, causationId, event: e }: Decided<{ type: string; data: unknown }>): NewEvent => {
       const timer = timers.correlation(id, causationId);
-      if (timer !== null) return { id, type: e.type, data: e.data as Json, metadata: { correlationId: timer, causationId, ...config } };
+      if (timer !== null)
+        return { id, type: e.type, data: e.data as Json, metadata: { correlationId: timer, causationId, ...config } };
       return {
         id,
         type: e.type,
@@ -211,10 +242,25 @@ export async function decideBatch(pending: readonly (PendingInbound | PendingClo
     // The inbound log comes last: it marks the event as done. Every store commits a batch's appends
     // all or nothing (KurrentDB through one multi-stream append), so a crash leaves either the whole
     // decision or none of it, and a redelivery finds the event logged or decides it afresh.
-    const record = inboundAccepted(key, event, raw, { via, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null });
-    appends.push({ stream: inboundStream(key), expectedVersion: 'no_stream', events: [{ ...record, metadata: { ...record.metadata, ...config } }] });
-    results.push({ status: 'accepted', id: event.id, source: event.source, ticketId: decision.ticketId, routing: decision.routing?.kind ?? null });
-    if (decision.rules.length > 0) rules.push({ ticketId: decision.ticketId, correlationId: event.id, traceId, rules: decision.rules });
+    const record = inboundAccepted(key, event, raw, {
+      via,
+      ticketId: decision.ticketId,
+      routing: decision.routing?.kind ?? null,
+    });
+    appends.push({
+      stream: inboundStream(key),
+      expectedVersion: 'no_stream',
+      events: [{ ...record, metadata: { ...record.metadata, ...config } }],
+    });
+    results.push({
+      status: 'accepted',
+      id: event.id,
+      source: event.source,
+      ticketId: decision.ticketId,
+      routing: decision.routing?.kind ?? null,
+    });
+    if (decision.rules.length > 0)
+      rules.push({ ticketId: decision.ticketId, correlationId: event.id, traceId, rules: decision.rules });
   }
   return { appends, results, rules, tickets: [...tickets.values()], customers: [...customers.values()] };
 }

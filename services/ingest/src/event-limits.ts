@@ -12,14 +12,26 @@ const messageBody = (event: unknown): unknown => {
  * for HTTP (413) and Kafka (dead letter with these reasons). `bytes` is the event's serialized size
  * (undefined when the transport has already checked it: Kafka measures the record).
  */
-export function eventLimitViolations(event: unknown, bytes: number | undefined, limits: IngestLimits): RejectionReason[] {
+export function eventLimitViolations(
+  event: unknown,
+  bytes: number | undefined,
+  limits: IngestLimits,
+): RejectionReason[] {
   const reasons: RejectionReason[] = [];
   if (bytes !== undefined && bytes > limits.maxEventBytes) {
-    reasons.push({ path: '(event)', code: 'too_big', message: `the event is ${bytes} bytes, over the limit of ${limits.maxEventBytes}` });
+    reasons.push({
+      path: '(event)',
+      code: 'too_big',
+      message: `the event is ${bytes} bytes, over the limit of ${limits.maxEventBytes}`,
+    });
   }
   const body = messageBody(event);
   if (typeof body === 'string' && body.length > limits.maxMessageChars) {
-    reasons.push({ path: 'data.message.body', code: 'too_big', message: `the message body is ${body.length} characters, over the limit of ${limits.maxMessageChars}` });
+    reasons.push({
+      path: 'data.message.body',
+      code: 'too_big',
+      message: `the message body is ${body.length} characters, over the limit of ${limits.maxMessageChars}`,
+    });
   }
   return reasons;
 }

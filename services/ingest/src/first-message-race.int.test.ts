@@ -68,33 +68,75 @@ describe('property: concurrent first messages from one customer on one channel â
           let previous: string | null = null;
           if (afterExpiredTicket) {
             const seeding = createIngest({ store: setup, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
-            const [opened] = await seeding.submit([messageReceived({ id: `old-${run}`, time: new Date(T0 - 10 * DAY).toISOString(), body: 'Bonjour', customer: LUC })]);
+            const [opened] = await seeding.submit([
+              messageReceived({
+                id: `old-${run}`,
+                time: new Date(T0 - 10 * DAY).toISOString(),
+                body: 'Bonjour',
+                customer: LUC,
+              }),
+            ]);
             if (opened?.status !== 'accepted') throw new Error('seed message refused');
             previous = opened.ticketId;
-            await seeding.submit([agentEvent('ticket.closed', { id: `close-${run}`, time: new Date(T0 - 9 * DAY).toISOString(), ticketId: previous, customerId: LUC.id })]);
+            await seeding.submit([
+              agentEvent('ticket.closed', {
+                id: `close-${run}`,
+                time: new Date(T0 - 9 * DAY).toISOString(),
+                ticketId: previous,
+                customerId: LUC.id,
+              }),
+            ]);
             await seeding.close();
           }
           const connections = [0, 1, 2].map(() => createSqliteEventStore({ path }));
-          const ingests = connections.map((c, i) => createIngest({ store: scheduled(c, s, `writer${i}`, () => conflicts++), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger }));
+          const ingests = connections.map((c, i) =>
+            createIngest({
+              store: scheduled(c, s, `writer${i}`, () => conflicts++),
+              rules: DEFAULT_RULES,
+              policy: DEFAULT_REOPEN_POLICY,
+              logger,
+            }),
+          );
           try {
             const submits = writerOf.map((w, i) =>
-              ingests[w]!.submit([messageReceived({ id: `race-${run}-${i}`, time: new Date(T0 + i * 1000).toISOString(), body: `Bonjour ${i}`, customer: LUC })]),
+              ingests[w]!.submit([
+                messageReceived({
+                  id: `race-${run}-${i}`,
+                  time: new Date(T0 + i * 1000).toISOString(),
+                  body: `Bonjour ${i}`,
+                  customer: LUC,
+                }),
+              ]),
             );
             const results: IngestResult[] = (await s.waitFor(Promise.all(submits))).flat();
 
             const accepted = results.map((r) => {
-              if (r.status !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(r)}\n${s.report().map((t) => t.label).join(' ')}`);
+              if (r.status !== 'accepted')
+                throw new Error(
+                  `expected accepted, got ${JSON.stringify(r)}\n${s
+                    .report()
+                    .map((t) => t.label)
+                    .join(' ')}`,
+                );
               return r;
             });
             const ticketIds = new Set(accepted.map((r) => r.ticketId));
-            expect(ticketIds.size, `one ticket for ${accepted.length} messages; order: ${s.report().map((t) => t.label).join(' ')}`).toBe(1);
+            expect(
+              ticketIds.size,
+              `one ticket for ${accepted.length} messages; order: ${s
+                .report()
+                .map((t) => t.label)
+                .join(' ')}`,
+            ).toBe(1);
             const created = accepted.filter((r) => r.routing === 'new_ticket' || r.routing === 'follow_up');
             expect(created).toHaveLength(1);
             expect(created[0]!.routing).toBe(afterExpiredTicket ? 'follow_up' : 'new_ticket');
             for (const r of accepted) routings.add(r.routing ?? 'none');
 
             // The store agrees: one TicketCreated in this run besides the old ticket, holding every message.
-            const creations = (await setup.readAll({ streamPrefixes: ['ticket-'], maxCount: 10_000 })).filter((e) => e.type === 'TicketCreated');
+            const creations = (await setup.readAll({ streamPrefixes: ['ticket-'], maxCount: 10_000 })).filter(
+              (e) => e.type === 'TicketCreated',
+            );
             expect(creations).toHaveLength(afterExpiredTicket ? 2 : 1);
             const [ticketId] = ticketIds;
             const state = foldTicketRecords(await setup.readStream(ticketStream(ticketId!)));

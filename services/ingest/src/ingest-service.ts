@@ -1,6 +1,18 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { parseStoreUrl } from '@tickets/event-store';
-import { boundPort, createHttpServer, developmentSecurity, OpsEnv, serviceMetrics, systemClock, type Clock, type IngestLimits, type Logger, type PipelineMetrics, type SecurityConfig } from '@tickets/platform';
+import {
+  boundPort,
+  createHttpServer,
+  developmentSecurity,
+  OpsEnv,
+  serviceMetrics,
+  systemClock,
+  type Clock,
+  type IngestLimits,
+  type Logger,
+  type PipelineMetrics,
+  type SecurityConfig,
+} from '@tickets/platform';
 import { openDomainStore, storeReachable } from '@tickets/streams';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { createIngest, type Ingest } from './ingest.js';
@@ -30,12 +42,34 @@ export async function runIngestService(options: IngestServiceOptions, until: Pro
   await checkpoints.close(); // ingest keeps no checkpoint
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
-  const ingest = createIngest({ store, rules: options.rules, policy: options.policy, logger, metrics, clock: systemClock });
+  const ingest = createIngest({
+    store,
+    rules: options.rules,
+    policy: options.policy,
+    logger,
+    metrics,
+    clock: systemClock,
+  });
   const security = options.security ?? developmentSecurity();
-  const consumer = options.kafka ? inboundConsumerFor(options.kafka, ingest, logger, { limits: security.limits, metrics, scope: { integrations: security.integrations, store } }) : null;
+  const consumer = options.kafka
+    ? inboundConsumerFor(options.kafka, ingest, logger, {
+        limits: security.limits,
+        metrics,
+        scope: { integrations: security.integrations, store },
+      })
+    : null;
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
-  const readiness = [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck]), ...(consumer === null ? [] : [consumerConnected(consumer)])];
-  const app = createHttpServer({ logger, bodyLimit: security.limits.maxBodyBytes, timeouts: security.timeouts, ops: { registry, readiness } });
+  const readiness = [
+    storeReachable(store),
+    ...(kafkaCheck === null ? [] : [kafkaCheck]),
+    ...(consumer === null ? [] : [consumerConnected(consumer)]),
+  ];
+  const app = createHttpServer({
+    logger,
+    bodyLimit: security.limits.maxBodyBytes,
+    timeouts: security.timeouts,
+    ops: { registry, readiness },
+  });
   app.register(ingestRoutes, { ingest, security, store });
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -59,7 +93,12 @@ export const inboundConsumerFor = (
   setup: KafkaSetup,
   ingest: Ingest,
   logger: Logger,
-  extras: { readonly limits?: IngestLimits; readonly metrics?: PipelineMetrics; readonly scope?: KafkaInboundOptions['scope']; readonly clock?: Clock } = {},
+  extras: {
+    readonly limits?: IngestLimits;
+    readonly metrics?: PipelineMetrics;
+    readonly scope?: KafkaInboundOptions['scope'];
+    readonly clock?: Clock;
+  } = {},
 ) =>
   consumeInbound({
     ...(extras.limits === undefined ? {} : { limits: extras.limits }),

@@ -1,12 +1,27 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, inboundKey, ticketIdFor, ticketStream, type InboundEventInput, type RoutingKind } from '@tickets/domain';
+import {
+  DEFAULT_REOPEN_POLICY,
+  inboundKey,
+  ticketIdFor,
+  ticketStream,
+  type InboundEventInput,
+  type RoutingKind,
+} from '@tickets/domain';
 import { isConcurrencyError, type EventStore, type RecordedEvent } from '@tickets/event-store';
 import { createSqliteEventStore, type SqliteEventStore } from '@tickets/event-store/sqlite';
 import { createLogger } from '@tickets/platform';
 import { foldTicketRecords, INBOUND_STREAM_PREFIX, inboundStream } from '@tickets/streams';
-import { AGENT_SOURCE, agentEvent, messageReceived, SMS_SOURCE, tempDir, type CustomerFixture, NO_RULES } from '@tickets/testing';
+import {
+  AGENT_SOURCE,
+  agentEvent,
+  messageReceived,
+  SMS_SOURCE,
+  tempDir,
+  type CustomerFixture,
+  NO_RULES,
+} from '@tickets/testing';
 import { createIngest, type Ingest } from './ingest.js';
 import type { IngestResult } from './ingest-results.js';
 
@@ -59,7 +74,8 @@ function conflictCounting(store: EventStore): { store: EventStore; conflicts: ()
 }
 
 /** A CloudEvent with extension attributes, which the schema does not name but the log must keep. */
-const withExtension = (event: InboundEventInput, extensions: Record<string, string>): InboundEventInput => Object.assign({}, event, extensions);
+const withExtension = (event: InboundEventInput, extensions: Record<string, string>): InboundEventInput =>
+  Object.assign({}, event, extensions);
 
 const statuses = (results: readonly IngestResult[]): string[] => results.map((r) => r.status);
 const accepted = (result: IngestResult | undefined) => {
@@ -110,7 +126,11 @@ describe('ingest on a SQLite file', () => {
       const head = await store.headPosition();
       const before = await store.readAll();
 
-      const redelivered = { ...first(), time: at(T0, HOUR), data: { ...first().data, message: { id: 'other', body: 'changed' } } };
+      const redelivered = {
+        ...first(),
+        time: at(T0, HOUR),
+        data: { ...first().data, message: { id: 'other', body: 'changed' } },
+      };
       expect(statuses(await ingest.submit([first()]))).toEqual(['duplicate']);
       expect(statuses(await ingest.submit([redelivered]))).toEqual(['duplicate']);
 
@@ -140,7 +160,9 @@ describe('ingest on a SQLite file', () => {
     });
 
     it('concurrently from two ingest instances on an existing open ticket: one accepted, one duplicate', async () => {
-      const opening = accepted((await ingest.submit([messageReceived({ id: 'open-1', time: T0, body: 'Bonjour' })]))[0]);
+      const opening = accepted(
+        (await ingest.submit([messageReceived({ id: 'open-1', time: T0, body: 'Bonjour' })]))[0],
+      );
       const again = () => messageReceived({ id: 'dup-2', time: at(T0, 60_000), body: 'Vous êtes là ?' });
       const other = anotherWriter();
       const [mine, theirs] = await Promise.all([ingest.submit([again()]), other.ingest.submit([again()])]);
@@ -153,7 +175,12 @@ describe('ingest on a SQLite file', () => {
     const MARC = customer(1);
     const firstMessages = (prefix: string, n: number) =>
       Array.from({ length: n }, (_, i) =>
-        messageReceived({ id: `${prefix}-${i}`, time: at(T0, i * 1000), body: `Bonjour (${prefix} ${i})`, customer: MARC }),
+        messageReceived({
+          id: `${prefix}-${i}`,
+          time: at(T0, i * 1000),
+          body: `Bonjour (${prefix} ${i})`,
+          customer: MARC,
+        }),
       );
 
     /** TicketCreated events per customer + channel, across the whole store. */
@@ -195,12 +222,22 @@ describe('ingest on a SQLite file', () => {
       opened.unshift(myIngest);
       const messagesOf = (writer: string) =>
         customers.flatMap((c) =>
-          [0, 1, 2].map((i) => messageReceived({ id: `${writer}-${c.id}-${i}`, time: at(T0, i * 1000), body: `Bonjour ${i}`, customer: c })),
+          [0, 1, 2].map((i) =>
+            messageReceived({
+              id: `${writer}-${c.id}-${i}`,
+              time: at(T0, i * 1000),
+              body: `Bonjour ${i}`,
+              customer: c,
+            }),
+          ),
         );
 
       // Every message is its own submit on both writers, all in flight at once.
       const results = (
-        await Promise.all([...messagesOf('a').map((m) => myIngest.submit([m])), ...messagesOf('b').map((m) => other.ingest.submit([m]))])
+        await Promise.all([
+          ...messagesOf('a').map((m) => myIngest.submit([m])),
+          ...messagesOf('b').map((m) => other.ingest.submit([m])),
+        ])
       ).flat();
 
       expect(statuses(results)).toEqual(Array(30).fill('accepted'));
@@ -244,24 +281,53 @@ describe('ingest on a SQLite file', () => {
       { what: 'before the close itself (late delivery)', offset: -30 * 60_000, kind: 'reopen' },
       { what: 'long before the ticket even existed (late delivery)', offset: -2 * HOUR, kind: 'reopen' },
     ] as const)('a message $what reopens the same ticket', async ({ offset, kind }) => {
-      const result = accepted((await ingest.submit([messageReceived({ id: 'reply', time: at(C, offset), body: 'Toujours rien' })]))[0]);
+      const result = accepted(
+        (await ingest.submit([messageReceived({ id: 'reply', time: at(C, offset), body: 'Toujours rien' })]))[0],
+      );
       expect(result).toMatchObject({ ticketId: T, routing: kind });
-      expect(await ticketState(store, T)).toMatchObject({ status: 'open', reopenCount: 1, closedAt: null, reopenDeadline: null, messageCount: 2 });
+      expect(await ticketState(store, T)).toMatchObject({
+        status: 'open',
+        reopenCount: 1,
+        closedAt: null,
+        reopenDeadline: null,
+        messageCount: 2,
+      });
       const [, , , reopened, received] = await store.readStream(ticketStream(T));
-      expect(reopened).toMatchObject({ type: 'TicketReopened', data: { closedAt: C, reopenDeadline: at(C, POSTSCRIPT_WINDOW_MS) } });
+      expect(reopened).toMatchObject({
+        type: 'TicketReopened',
+        data: { closedAt: C, reopenDeadline: at(C, POSTSCRIPT_WINDOW_MS) },
+      });
       // The decision is recorded on the message, so a replay reads it instead of recomputing it.
-      expect(received).toMatchObject({ type: 'MessageReceived', data: { routing: { kind: 'reopen', previousTicketId: T } } });
+      expect(received).toMatchObject({
+        type: 'MessageReceived',
+        data: { routing: { kind: 'reopen', previousTicketId: T } },
+      });
     });
 
     it('a message exactly at the deadline opens a follow-up ticket with followUpOf, and the old one stays closed', async () => {
-      const result = accepted((await ingest.submit([messageReceived({ id: 'late', time: at(C, POSTSCRIPT_WINDOW_MS), body: 'Autre chose' })]))[0]);
+      const result = accepted(
+        (
+          await ingest.submit([messageReceived({ id: 'late', time: at(C, POSTSCRIPT_WINDOW_MS), body: 'Autre chose' })])
+        )[0],
+      );
       const followUp = ticketIdFor(SMS_SOURCE, 'late');
       expect(result).toMatchObject({ ticketId: followUp, routing: 'follow_up' });
-      expect(await ticketState(store, followUp)).toMatchObject({ status: 'open', followUpOf: T, messageCount: 1, subject: 'SMS from Marie Dupont' });
+      expect(await ticketState(store, followUp)).toMatchObject({
+        status: 'open',
+        followUpOf: T,
+        messageCount: 1,
+        subject: 'SMS from Marie Dupont',
+      });
       expect(await ticketState(store, T)).toMatchObject({ status: 'closed', reopenCount: 0, messageCount: 1 });
 
       // Later messages go to the follow-up, which is open.
-      const next = accepted((await ingest.submit([messageReceived({ id: 'next', time: at(C, POSTSCRIPT_WINDOW_MS + 60_000), body: 'Et aussi' })]))[0]);
+      const next = accepted(
+        (
+          await ingest.submit([
+            messageReceived({ id: 'next', time: at(C, POSTSCRIPT_WINDOW_MS + 60_000), body: 'Et aussi' }),
+          ])
+        )[0],
+      );
       expect(next).toMatchObject({ ticketId: followUp, routing: 'open_ticket' });
     });
   });
@@ -280,7 +346,11 @@ describe('ingest on a SQLite file', () => {
       { what: 'an unknown type', input: { ...valid, type: 'ticket.deleted' }, path: 'type' },
       { what: 'an unknown channel', input: withData({ channel: 'fax' }), path: 'data.channel' },
       { what: 'a message without body', input: withData({ message: { id: 'm' } }), path: 'data.message.body' },
-      { what: 'a customer other than the subject', input: { ...valid, subject: 'cus_other' }, path: 'data.customer.id' },
+      {
+        what: 'a customer other than the subject',
+        input: { ...valid, subject: 'cus_other' },
+        path: 'data.customer.id',
+      },
       {
         what: 'a tag event with no tag',
         input: agentEvent('ticket.tagged', { time: T0, ticketId: 'tk_x', data: { add: [] } }),
@@ -302,7 +372,12 @@ describe('ingest on a SQLite file', () => {
     });
 
     it('in a mixed batch, only the invalid events are rejected, each result in input order', async () => {
-      const results = await ingest.submit([null, valid, { ...valid, id: 'bad', time: 'soon' }, messageReceived({ id: 'ok-2', time: T0, body: 'Re' })]);
+      const results = await ingest.submit([
+        null,
+        valid,
+        { ...valid, id: 'bad', time: 'soon' },
+        messageReceived({ id: 'ok-2', time: T0, body: 'Re' }),
+      ]);
       expect(statuses(results)).toEqual(['rejected', 'accepted', 'rejected', 'accepted']);
       expect(results[2]).toMatchObject({ status: 'rejected', id: 'bad', reasons: [{ path: 'time' }] });
     });
@@ -310,7 +385,9 @@ describe('ingest on a SQLite file', () => {
     it('a domain rejection (closing an unknown ticket) is rejected with TICKET.NOT_FOUND and appends nothing', async () => {
       await ingest.submit([valid]);
       const before = await store.readAll();
-      const [result] = await ingest.submit([agentEvent('ticket.closed', { id: 'close-unknown', time: T0, ticketId: 'tk_unknown' })]);
+      const [result] = await ingest.submit([
+        agentEvent('ticket.closed', { id: 'close-unknown', time: T0, ticketId: 'tk_unknown' }),
+      ]);
       expect(result).toEqual({
         status: 'rejected',
         id: 'close-unknown',
@@ -340,7 +417,9 @@ describe('ingest on a SQLite file', () => {
       const T = ticketIdFor(SMS_SOURCE, 'log-1');
       // Arrival order differs from event time order; offsets and extension attributes are kept.
       const inputs: InboundEventInput[] = [
-        withExtension(messageReceived({ id: 'log-1', time: '2026-03-02T09:00:00+01:00', body: 'Bonjour' }), { traceparent: '00-abc-def-01' }),
+        withExtension(messageReceived({ id: 'log-1', time: '2026-03-02T09:00:00+01:00', body: 'Bonjour' }), {
+          traceparent: '00-abc-def-01',
+        }),
         agentEvent('ticket.tagged', { id: 'log-2', time: '2026-03-02T12:00:00Z', ticketId: T }),
         messageReceived({ id: 'log-3', time: '2026-03-02T07:30:00Z', body: 'envoyé plus tôt' }),
         agentEvent('ticket.closed', { id: 'log-4', time: '2026-03-02T10:00:00-02:00', ticketId: T }),
@@ -363,7 +442,11 @@ describe('ingest on a SQLite file', () => {
 // Property: the ingest routes like a tiny reference model of the reopen / follow-up rule.
 
 type Channel = 'sms' | 'email' | 'chat';
-const SOURCES: Record<Channel, string> = { sms: SMS_SOURCE, email: 'https://mail.example/inbound', chat: 'https://chat.example/widget' };
+const SOURCES: Record<Channel, string> = {
+  sms: SMS_SOURCE,
+  email: 'https://mail.example/inbound',
+  chat: 'https://chat.example/widget',
+};
 /** The shipped policy, restated: postscript (all our sms) 24 h, chat 3 d, anything else 7 d. */
 const WINDOW_MS: Record<Channel, number> = { sms: 24 * HOUR, chat: 72 * HOUR, email: 168 * HOUR };
 
@@ -386,12 +469,15 @@ class ReferenceModel {
   currentTicket(customer: string, channel: Channel): { id: string; closed: boolean; deadline: number } | undefined {
     const id = this.routes.get(`${customer}/${channel}`);
     const ticket = id === undefined ? undefined : this.tickets.get(id);
-    return id === undefined || ticket === undefined ? undefined : { id, closed: ticket.status === 'closed', deadline: ticket.deadline };
+    return id === undefined || ticket === undefined
+      ? undefined
+      : { id, closed: ticket.status === 'closed', deadline: ticket.deadline };
   }
 
   message(customer: string, channel: Channel, source: string, id: string, time: number): Expected {
     const current = this.currentTicket(customer, channel);
-    if (current !== undefined && !current.closed) return { status: 'accepted', ticketId: current.id, routing: 'open_ticket' };
+    if (current !== undefined && !current.closed)
+      return { status: 'accepted', ticketId: current.id, routing: 'open_ticket' };
     if (current !== undefined && time < current.deadline) {
       this.tickets.set(current.id, { status: 'open', deadline: 0 });
       return { status: 'accepted', ticketId: current.id, routing: 'reopen' };
@@ -407,7 +493,8 @@ class ReferenceModel {
     const ticket = this.tickets.get(ticketId);
     if (ticket === undefined) return { status: 'rejected', code: 'TICKET.NOT_FOUND' };
     // Closing a closed ticket changes nothing, its deadline included.
-    if (kind === 'close' && ticket.status === 'open') this.tickets.set(ticketId, { status: 'closed', deadline: time + WINDOW_MS[channel] });
+    if (kind === 'close' && ticket.status === 'open')
+      this.tickets.set(ticketId, { status: 'closed', deadline: time + WINDOW_MS[channel] });
     return { status: 'accepted', ticketId, routing: null };
   }
 }
@@ -483,7 +570,8 @@ describe('property: routing matches a reference model of the reopen window', () 
               const current = model.currentTicket(who.id, step.channel);
               clock += step.advance;
               if (step.kind === 'message') {
-                if (step.nearDeadline !== undefined && current?.closed === true) clock = current.deadline + step.nearDeadline;
+                if (step.nearDeadline !== undefined && current?.closed === true)
+                  clock = current.deadline + step.nearDeadline;
                 const source = SOURCES[step.channel];
                 input = messageReceived({
                   id: `p${i}`,
@@ -497,9 +585,22 @@ describe('property: routing matches a reference model of the reopen window', () 
                 expected = model.message(who.id, step.channel, source, `p${i}`, clock);
               } else {
                 const ticketId = step.unknownTicket || current === undefined ? `tk_unknown_${i}` : current.id;
-                const type = ({ close: 'ticket.closed', tag: 'ticket.tagged', assign: 'ticket.assigned' } as const)[step.kind];
-                const data = step.kind === 'tag' ? { add: [`t${i % 3}`] } : step.kind === 'assign' ? { team: `team-${i % 2}` } : {};
-                input = agentEvent(type, { id: `a${i}`, time: new Date(clock).toISOString(), ticketId, customerId: who.id, data });
+                const type = ({ close: 'ticket.closed', tag: 'ticket.tagged', assign: 'ticket.assigned' } as const)[
+                  step.kind
+                ];
+                const data =
+                  step.kind === 'tag'
+                    ? { add: [`t${i % 3}`] }
+                    : step.kind === 'assign'
+                      ? { team: `team-${i % 2}` }
+                      : {};
+                input = agentEvent(type, {
+                  id: `a${i}`,
+                  time: new Date(clock).toISOString(),
+                  ticketId,
+                  customerId: who.id,
+                  data,
+                });
                 expected = model.agent(step.kind, ticketId, step.channel, clock);
               }
             }
@@ -518,7 +619,9 @@ describe('property: routing matches a reference model of the reopen window', () 
             seen.add(expected.status === 'accepted' ? (expected.routing ?? 'agent action') : expected.status);
           }
 
-          const created = (await ticketEvents(store)).filter((e) => e.type === 'TicketCreated').map((e) => e.stream.slice('ticket-'.length));
+          const created = (await ticketEvents(store))
+            .filter((e) => e.type === 'TicketCreated')
+            .map((e) => e.stream.slice('ticket-'.length));
           expect(created).toEqual(model.ticketIds);
         } finally {
           await ingest.close();
@@ -527,6 +630,14 @@ describe('property: routing matches a reference model of the reopen window', () 
       }),
       { numRuns: 100 },
     );
-    expect([...seen].sort()).toEqual(['agent action', 'duplicate', 'follow_up', 'new_ticket', 'open_ticket', 'rejected', 'reopen']);
+    expect([...seen].sort()).toEqual([
+      'agent action',
+      'duplicate',
+      'follow_up',
+      'new_ticket',
+      'open_ticket',
+      'rejected',
+      'reopen',
+    ]);
   }, 30_000);
 });

@@ -1,8 +1,28 @@
 import { INBOUND_TYPES, type ReopenPolicy, type RulesFile } from '@tickets/domain';
-import { isConcurrencyError, retryOnConflict, type EventStore, type Json, type StreamAppend } from '@tickets/event-store';
-import { noopMetrics, readTraceContext, startStageSpan, type Clock, type Logger, type PipelineMetrics, type TraceContext } from '@tickets/platform';
+import {
+  isConcurrencyError,
+  retryOnConflict,
+  type EventStore,
+  type Json,
+  type StreamAppend,
+} from '@tickets/event-store';
+import {
+  noopMetrics,
+  readTraceContext,
+  startStageSpan,
+  type Clock,
+  type Logger,
+  type PipelineMetrics,
+  type TraceContext,
+} from '@tickets/platform';
 import { configStream, configurationHash, configurationRecorded, StreamStateCache } from '@tickets/streams';
-import { decideBatch, type ClockResult, type PendingClock, type PendingInbound, type RulesDecided } from './decide-batch.js';
+import {
+  decideBatch,
+  type ClockResult,
+  type PendingClock,
+  type PendingInbound,
+  type RulesDecided,
+} from './decide-batch.js';
 import type { IngestResult } from './ingest-results.js';
 import { validateInbound } from './validate-inbound.js';
 
@@ -65,7 +85,13 @@ export function createIngest(options: IngestOptions): Ingest {
     }
     // `no_stream`: two instances starting with the same new configuration conflict, and the loser
     // decides its batch again and finds the record.
-    return [{ stream, expectedVersion: 'no_stream', events: [configurationRecorded(configuration, configHash, clock?.().toISOString())] }];
+    return [
+      {
+        stream,
+        expectedVersion: 'no_stream',
+        events: [configurationRecorded(configuration, configHash, clock?.().toISOString())],
+      },
+    ];
   }
   const queue: Waiting[] = [];
   let flushing: Promise<void> | null = null;
@@ -157,8 +183,15 @@ export function createIngest(options: IngestOptions): Ingest {
         const validation = validateInbound(raw);
         const span = startStageSpan('tickets.ingest', readTraceContext(raw) ?? trace, { 'tickets.via': via });
         if (!validation.ok) {
-          const result: IngestResult = { status: 'rejected', ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons };
-          logger.warn({ eventId: validation.id, via, traceId: span.traceId, reasons: validation.reasons.map((r) => r.path) }, 'inbound event rejected');
+          const result: IngestResult = {
+            status: 'rejected',
+            ...(validation.id === undefined ? {} : { id: validation.id }),
+            reasons: validation.reasons,
+          };
+          logger.warn(
+            { eventId: validation.id, via, traceId: span.traceId, reasons: validation.reasons.map((r) => r.path) },
+            'inbound event rejected',
+          );
           metrics.inboundEvent(typeLabel(raw), 'rejected', via);
           for (const reason of validation.reasons) metrics.rejection(reason.code);
           span.end();
@@ -208,13 +241,19 @@ export function createIngest(options: IngestOptions): Ingest {
 function logResult(logger: Logger, result: IngestResult, via: string, traceId: string | undefined): void {
   switch (result.status) {
     case 'accepted':
-      logger.info({ ticketId: result.ticketId, correlationId: result.id, routing: result.routing, via, traceId }, 'inbound event accepted');
+      logger.info(
+        { ticketId: result.ticketId, correlationId: result.id, routing: result.routing, via, traceId },
+        'inbound event accepted',
+      );
       return;
     case 'duplicate':
       logger.info({ correlationId: result.id, via, traceId }, 'inbound event duplicate');
       return;
     case 'rejected':
-      logger.warn({ correlationId: result.id, via, traceId, reasons: result.reasons.map((r) => r.code) }, 'inbound event rejected');
+      logger.warn(
+        { correlationId: result.id, via, traceId, reasons: result.reasons.map((r) => r.code) },
+        'inbound event rejected',
+      );
       return;
   }
 }
@@ -224,7 +263,8 @@ function recordRules(logger: Logger, metrics: PipelineMetrics, made: RulesDecide
   for (const decision of made.rules) {
     for (const evaluation of decision.evaluations) {
       if (evaluation.outcome === 'fired') metrics.ruleFired(evaluation.ruleId);
-      for (const action of evaluation.actions) if (action.status === 'suppressed') metrics.actionSuppressed(evaluation.ruleId, action.reason ?? 'unknown');
+      for (const action of evaluation.actions)
+        if (action.status === 'suppressed') metrics.actionSuppressed(evaluation.ruleId, action.reason ?? 'unknown');
       if (evaluation.outcome === 'fired' || evaluation.outcome === 'skipped_once') {
         logger.info(
           {

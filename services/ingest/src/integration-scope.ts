@@ -53,7 +53,11 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
  * indexed lookup) and only newer events are read. Other writers (another ingest, the rule-reactor)
  * append to the same streams, so nothing here trusts what it read before without that check.
  */
-export function createScopeCheck(store: EventStore, integrations: readonly Integration[], maxCached = 10_000): ScopeCheck {
+export function createScopeCheck(
+  store: EventStore,
+  integrations: readonly Integration[],
+  maxCached = 10_000,
+): ScopeCheck {
   const owners = new Map<string, TicketOwner>();
   const routesOf = new Map<string, { revision: number; routes: Partial<Record<Channel, string>> }>();
 
@@ -115,10 +119,16 @@ export function createScopeCheck(store: EventStore, integrations: readonly Integ
           // Unnamed, the ticket is the sender's (the integration owning the source that opened it).
           const named = event.data.integration ?? integration.name;
           if (event.data.integration !== undefined && !scope.integrations.has(named)) {
-            return outOfScope('data.integration', `${integration.name} may not send for integration ${JSON.stringify(named)} (only ${list(scope.integrations)})`);
+            return outOfScope(
+              'data.integration',
+              `${integration.name} may not send for integration ${JSON.stringify(named)} (only ${list(scope.integrations)})`,
+            );
           }
           if (scope.channels !== 'any' && !scope.channels.has(event.data.channel)) {
-            return outOfScope('data.channel', `${integration.name} may not send on channel ${JSON.stringify(event.data.channel)} (only ${list(scope.channels)})`);
+            return outOfScope(
+              'data.channel',
+              `${integration.name} may not send on channel ${JSON.stringify(event.data.channel)} (only ${list(scope.channels)})`,
+            );
           }
           if (event.type === 'ticket.created') {
             opened.set(event.data.ticketId, { integration: named, customerId: event.subject });
@@ -133,14 +143,17 @@ export function createScopeCheck(store: EventStore, integrations: readonly Integ
           }
           const routedId = (await routes(event.subject))[event.data.channel];
           const routed = routedId === undefined ? undefined : await known(routedId);
-          if (routedId !== undefined && routed !== undefined && !mayTouch(routed)) return refuseTicket('data.channel', routedId, routed);
+          if (routedId !== undefined && routed !== undefined && !mayTouch(routed))
+            return refuseTicket('data.channel', routedId, routed);
           // A new ticket, if the decider opens one: followers in this request find it.
           opened.set(ticketIdFor(event.source, event.id), { integration: named, customerId: event.subject });
           return null;
         }
         // Agent events: the ticket they name. An unknown one is the decider's to reject.
         const owner = await known(event.data.ticketId);
-        return owner === undefined || mayTouch(owner) ? null : refuseTicket('data.ticketId', event.data.ticketId, owner);
+        return owner === undefined || mayTouch(owner)
+          ? null
+          : refuseTicket('data.ticketId', event.data.ticketId, owner);
       }
     },
   };

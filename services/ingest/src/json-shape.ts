@@ -23,18 +23,25 @@ export function jsonShapeProblem(value: unknown): RejectionReason | null {
     const item = pending[next]!;
     const { path, depth } = item;
     if (typeof item.value === 'string') {
-      if (LONE_SURROGATE.test(item.value)) return { path: path || '(event)', message: 'text is not well-formed Unicode (lone surrogate)', code: 'invalid_unicode' };
+      if (LONE_SURROGATE.test(item.value))
+        return {
+          path: path || '(event)',
+          message: 'text is not well-formed Unicode (lone surrogate)',
+          code: 'invalid_unicode',
+        };
       continue;
     }
     if (typeof item.value !== 'object' || item.value === null) continue;
-    if (depth >= MAX_JSON_DEPTH) return { path: path || '(event)', message: `nested deeper than ${MAX_JSON_DEPTH} levels`, code: 'too_deep' };
+    if (depth >= MAX_JSON_DEPTH)
+      return { path: path || '(event)', message: `nested deeper than ${MAX_JSON_DEPTH} levels`, code: 'too_deep' };
     if (Array.isArray(item.value)) {
       item.value.forEach((child, i) => pending.push({ value: child, path: `${path}[${i}]`, depth: depth + 1 }));
       continue;
     }
     for (const [key, child] of Object.entries(item.value)) {
       const childPath = path ? `${path}.${key}` : key;
-      if (LONE_SURROGATE.test(key)) return { path: childPath, message: 'key is not well-formed Unicode (lone surrogate)', code: 'invalid_unicode' };
+      if (LONE_SURROGATE.test(key))
+        return { path: childPath, message: 'key is not well-formed Unicode (lone surrogate)', code: 'invalid_unicode' };
       pending.push({ value: child, path: childPath, depth: depth + 1 });
     }
   }

@@ -8,7 +8,10 @@ const nested = (depth: number): unknown => {
   for (let i = 0; i < depth; i++) value = [value];
   return value;
 };
-const event = (extra: Record<string, unknown> = {}, id = 'shape-1') => ({ ...messageReceived({ id, time: '2026-03-02T08:00:00Z', body: 'Bonjour' }), ...extra });
+const event = (extra: Record<string, unknown> = {}, id = 'shape-1') => ({
+  ...messageReceived({ id, time: '2026-03-02T08:00:00Z', body: 'Bonjour' }),
+  ...extra,
+});
 
 describe('inbound events the store could not hold are refused with a reason, before the schema', () => {
   it('a valid event passes', () => {
@@ -21,16 +24,31 @@ describe('inbound events the store could not hold are refused with a reason, bef
     expect(validateInbound(event({ ext: nested(400_000) }))).toEqual({
       ok: false,
       id: 'shape-1',
-      reasons: [{ path: `ext${'[0]'.repeat(MAX_JSON_DEPTH - 1)}`, message: `nested deeper than ${MAX_JSON_DEPTH} levels`, code: 'too_deep' }],
+      reasons: [
+        {
+          path: `ext${'[0]'.repeat(MAX_JSON_DEPTH - 1)}`,
+          message: `nested deeper than ${MAX_JSON_DEPTH} levels`,
+          code: 'too_deep',
+        },
+      ],
     });
   });
 
   it('a lone UTF-16 surrogate in any text or key (it made "\\ud800" and "\\udc00" the same id: a false duplicate)', () => {
-    expect(validateInbound(event({}, '\ud800'))).toMatchObject({ ok: false, reasons: [{ path: 'id', code: 'invalid_unicode' }] });
+    expect(validateInbound(event({}, '\ud800'))).toMatchObject({
+      ok: false,
+      reasons: [{ path: 'id', code: 'invalid_unicode' }],
+    });
     const body = event();
     (body.data as { message: { body: string } }).message.body = 'ok \udc00';
-    expect(validateInbound(body)).toMatchObject({ ok: false, reasons: [{ path: 'data.message.body', code: 'invalid_unicode' }] });
-    expect(validateInbound(event({ ['x\ud83d']: 1 }))).toMatchObject({ ok: false, reasons: [{ path: 'x\ud83d', code: 'invalid_unicode' }] });
+    expect(validateInbound(body)).toMatchObject({
+      ok: false,
+      reasons: [{ path: 'data.message.body', code: 'invalid_unicode' }],
+    });
+    expect(validateInbound(event({ ['x\ud83d']: 1 }))).toMatchObject({
+      ok: false,
+      reasons: [{ path: 'x\ud83d', code: 'invalid_unicode' }],
+    });
     // Pairs are fine: emoji are text like any other.
     expect(validateInbound(event({}, 'merci 👍')).ok).toBe(true);
   });

@@ -1,7 +1,15 @@
 import { createInboundConsumer, type InboundConsumer, type InboundOutcome, type Kafka } from '@tickets/messaging';
 import type { InboundEvent } from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
-import { DEFAULT_INGEST_LIMITS, systemClock, type Clock, type IngestLimits, type Integration, type Logger, type PipelineMetrics } from '@tickets/platform';
+import {
+  DEFAULT_INGEST_LIMITS,
+  systemClock,
+  type Clock,
+  type IngestLimits,
+  type Integration,
+  type Logger,
+  type PipelineMetrics,
+} from '@tickets/platform';
 import { eventLimitViolations } from './event-limits.js';
 import { integrationOwning } from './http/webhook-auth.js';
 import type { Ingest } from './ingest.js';
@@ -43,14 +51,18 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
   const limits = options.limits ?? DEFAULT_INGEST_LIMITS;
   const clock = options.clock ?? systemClock;
   const integrations = options.scope?.integrations ?? [];
-  const scope = options.scope === undefined || integrations.length === 0 ? undefined : createScopeCheck(options.scope.store, integrations);
+  const scope =
+    options.scope === undefined || integrations.length === 0
+      ? undefined
+      : createScopeCheck(options.scope.store, integrations);
 
   /** Reasons beyond validation, per event (validation itself is the ingest's, which reports it). */
   async function liveReasons(events: readonly unknown[]): Promise<(readonly RejectionReason[] | undefined)[]> {
     const receivedAt = clock().getTime();
     const reasons: (RejectionReason[] | undefined)[] = events.map(() => undefined);
     const bySender = new Map<Integration, { index: number; event: InboundEvent }[]>();
-    const attribute = (raw: unknown, name: string): unknown => (typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined);
+    const attribute = (raw: unknown, name: string): unknown =>
+      typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
     events.forEach((raw, index) => {
       const late = futureTimeReasons(attribute(raw, 'time'), receivedAt, limits.maxFutureSeconds);
       if (late.length > 0) return void (reasons[index] = late);
@@ -93,7 +105,9 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
       return outcomes.map((outcome) => {
         if (outcome !== undefined) return outcome;
         const result = results[next++]!;
-        return result.status === 'rejected' ? { status: 'rejected', reasons: result.reasons } : { status: result.status };
+        return result.status === 'rejected'
+          ? { status: 'rejected', reasons: result.reasons }
+          : { status: result.status };
       });
     },
   });

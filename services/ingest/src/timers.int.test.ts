@@ -36,7 +36,9 @@ const later = messageReceived({ id: 'later', time: '2026-03-05T20:00:00.000Z', b
 const CUSTOMER = (first as { subject: string }).subject;
 
 /** Everything a reader of the store sees: every ticket and customer event, ids, data and metadata. */
-async function stored(store: EventStore): Promise<Pick<RecordedEvent, 'id' | 'stream' | 'type' | 'data' | 'metadata'>[]> {
+async function stored(
+  store: EventStore,
+): Promise<Pick<RecordedEvent, 'id' | 'stream' | 'type' | 'data' | 'metadata'>[]> {
   const events = await store.readAll({ streamPrefixes: ['ticket-', 'customer-'], maxCount: 100_000 });
   return events
     .map(({ id, stream, type, data, metadata }) => ({ id, stream, type, data, metadata }))
@@ -84,14 +86,23 @@ describe('timers through the ingest on SQLite', () => {
     const oneByOne = open('one-by-one');
     await submitEach(oneByOne.ingest, [first, replied, later]);
     const batch = open('batch');
-    expect((await batch.ingest.submit([first, replied, later])).map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect((await batch.ingest.submit([first, replied, later])).map((r) => r.status)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
     expect(await stored(batch.store)).toEqual(await stored(oneByOne.store));
   });
 
   it('fires a timer once, by its id, however often and by however many writers the clock is run', async () => {
     const { store, ingest } = open('shared');
     await submitEach(ingest, [first, replied]);
-    const second = createIngest({ store: createSqliteEventStore({ path: join(dir.path, 'shared.db') }), rules, policy: DEFAULT_REOPEN_POLICY, logger });
+    const second = createIngest({
+      store: createSqliteEventStore({ path: join(dir.path, 'shared.db') }),
+      rules,
+      policy: DEFAULT_REOPEN_POLICY,
+      logger,
+    });
     opened.push(second);
     // Both writers may decide the same firings: their events have the same ids (derived from the
     // timer id), which the store appends once.
@@ -102,7 +113,10 @@ describe('timers through the ingest on SQLite', () => {
     ]);
     const events = await store.readStream(`ticket-${ticketId}`);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
-    expect(events.filter((e) => e.type === 'TimerFired').map((e) => (e.data as { ruleId: string }).ruleId)).toEqual(['nudge-48h', 'autoclose-72h']);
+    expect(events.filter((e) => e.type === 'TimerFired').map((e) => (e.data as { ruleId: string }).ruleId)).toEqual([
+      'nudge-48h',
+      'autoclose-72h',
+    ]);
     expect(await ingest.fireTimers([CUSTOMER], '2026-03-10T00:00:00.000Z')).toBe(0);
   });
 });

@@ -14,7 +14,10 @@ export type Validation =
   | { readonly ok: false; readonly id?: string; readonly reasons: readonly RejectionReason[] };
 
 const pathOf = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 
 export const reasonsFromZod = (issues: readonly z.core.$ZodIssue[]): RejectionReason[] =>
   issues.map((issue) => ({ path: pathOf(issue.path) || '(event)', message: issue.message, code: issue.code }));
@@ -51,13 +54,15 @@ const ATTRIBUTE_NAME = /^[a-z0-9]{1,64}$/;
 
 function attributeNameProblems(raw: unknown): RejectionReason[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
-  return Object.keys(raw)
-    .filter((name) => !ATTRIBUTE_NAME.test(name))
-    .slice(0, 10)
-    // The name goes in the message only: paths are logged, and a name is whatever the sender chose.
-    .map((name) => ({
-      path: '(attribute name)',
-      code: 'invalid_attribute_name',
-      message: `${JSON.stringify(name.slice(0, 80))}: a CloudEvents attribute name is 1 to 64 lower-case letters and digits`,
-    }));
+  return (
+    Object.keys(raw)
+      .filter((name) => !ATTRIBUTE_NAME.test(name))
+      .slice(0, 10)
+      // The name goes in the message only: paths are logged, and a name is whatever the sender chose.
+      .map((name) => ({
+        path: '(attribute name)',
+        code: 'invalid_attribute_name',
+        message: `${JSON.stringify(name.slice(0, 80))}: a CloudEvents attribute name is 1 to 64 lower-case letters and digits`,
+      }))
+  );
 }

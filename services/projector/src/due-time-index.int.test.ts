@@ -21,7 +21,14 @@ afterAll(async () => {
   await admin.end();
 });
 
-const timer = (dueAt: string): PendingTimer => ({ timerId: `tm_${dueAt}`, ruleId: 'r', kind: 'agent_reply', dueAt, setAt: '2026-03-01T00:00:00.000Z', setBy: 'ev_1' });
+const timer = (dueAt: string): PendingTimer => ({
+  timerId: `tm_${dueAt}`,
+  ruleId: 'r',
+  kind: 'agent_reply',
+  dueAt,
+  setAt: '2026-03-01T00:00:00.000Z',
+  setBy: 'ev_1',
+});
 
 function ticket(ticketId: string, customerId: string, timers: PendingTimer[]): TicketState {
   return {

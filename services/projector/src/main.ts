@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // The projector alone, configured from the environment (docs/configuration.md: TICKETS_*).
-import { announceSecurityMode, loadSecurityConfig, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
+import {
+  announceSecurityMode,
+  loadSecurityConfig,
+  readEnvConfig,
+  runMain,
+  serviceEnv,
+  shutdownSignal,
+} from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
 import { runProjectorService } from './projector-service.js';
 
@@ -10,7 +17,16 @@ await runMain('projector', async (logger) => {
   announceSecurityMode(security, env.TICKETS_HOST, logger);
   const kafka = await kafkaFromEnv(process.env, logger);
   await runProjectorService(
-    { store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, host: env.TICKETS_HOST, port: env.TICKETS_PORT, logger, kafka, security, ops: env },
+    {
+      store: env.TICKETS_STORE,
+      readModel: env.TICKETS_READ_MODEL,
+      host: env.TICKETS_HOST,
+      port: env.TICKETS_PORT,
+      logger,
+      kafka,
+      security,
+      ops: env,
+    },
     shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
   );
 });

@@ -11,14 +11,21 @@ export const DEFAULT_READ_MODEL_URL = 'sqlite:./data/read-model.db';
  * only, so its read model defaults to a local SQLite file.
  */
 export async function openTicketReadModel(store: StoreLocation, readModelUrl?: string): Promise<TicketReadModel> {
-  const location = readModelUrl === undefined ? (store.kind === 'eventstoredb' ? parseStoreUrl(DEFAULT_READ_MODEL_URL) : store) : parseStoreUrl(readModelUrl);
+  const location =
+    readModelUrl === undefined
+      ? store.kind === 'eventstoredb'
+        ? parseStoreUrl(DEFAULT_READ_MODEL_URL)
+        : store
+      : parseStoreUrl(readModelUrl);
   switch (location.kind) {
     case 'sqlite':
       return createSqliteTicketReadModel({ path: location.path });
     case 'postgres': {
       // Imported on demand, so that the SQLite path never loads the PostgreSQL client.
       const { createPostgresTicketReadModel } = await import('./postgres-ticket-read-model.js');
-      return createPostgresTicketReadModel(location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema });
+      return createPostgresTicketReadModel(
+        location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema },
+      );
     }
     case 'eventstoredb':
       throw new Error('--read-model: an eventstoredb read model is not available; use sqlite:PATH or postgres://…');

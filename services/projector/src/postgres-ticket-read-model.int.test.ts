@@ -67,7 +67,12 @@ describe('ticket read model on PostgreSQL', () => {
       await readModel.commit([a, b], 7);
       expect(await readModel.checkpoint()).toBe(7);
       expect(await readModel.get('tk_a')).toEqual(a);
-      expect(await readModel.getMany(['tk_b', 'tk_missing', 'tk_a'])).toEqual(new Map([['tk_b', b], ['tk_a', a]]));
+      expect(await readModel.getMany(['tk_b', 'tk_missing', 'tk_a'])).toEqual(
+        new Map([
+          ['tk_b', b],
+          ['tk_a', a],
+        ]),
+      );
       expect(await readModel.getMany([])).toEqual(new Map());
     } finally {
       await readModel.close();
@@ -144,7 +149,9 @@ describe('ticket read model on PostgreSQL', () => {
       createPostgresTicketReadModel({ url, schema }),
     ]);
     await Promise.all([first, ...others].map((opened) => opened!.close()));
-    const { rows } = await admin.query(`SELECT component, version FROM "${schema}".schema_migrations ORDER BY component, version`);
+    const { rows } = await admin.query(
+      `SELECT component, version FROM "${schema}".schema_migrations ORDER BY component, version`,
+    );
     expect(rows).toEqual([
       { component: 'event-store', version: 1 },
       // Step 2: the hash chain's column.
@@ -179,7 +186,9 @@ describe('ticket read model on PostgreSQL', () => {
         version: 4,
       });
       // The projector reads ticket streams only: its checkpoint is the last ticket event's position.
-      expect(await readModel.checkpoint()).toBe((await store.readAll({ streamPrefixes: ['ticket-'] })).at(-1)!.position);
+      expect(await readModel.checkpoint()).toBe(
+        (await store.readAll({ streamPrefixes: ['ticket-'] })).at(-1)!.position,
+      );
       const live = await readModel.all();
 
       // A crash after the rows were written but before the checkpoint moved: everything is replayed.

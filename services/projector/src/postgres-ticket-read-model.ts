@@ -68,7 +68,11 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
   const s = quotedSchema(schema);
   const pool =
     options.pool ??
-    openPostgresPool({ url: options.url, applicationName: uniqueApplicationName('tickets-read-model'), maxConnections: options.maxConnections ?? 4 });
+    openPostgresPool({
+      url: options.url,
+      applicationName: uniqueApplicationName('tickets-read-model'),
+      maxConnections: options.maxConnections ?? 4,
+    });
   const ownsPool = options.pool === undefined;
   try {
     await runMigrations(pool, { schema, component: 'ticket-read-model', steps: steps(schema) });
@@ -104,7 +108,10 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     ),
     loadCheckpoint: named('lc', `SELECT position FROM ${s}.projection_checkpoints WHERE name = $1`),
     selectMany: named('sm', `SELECT state, ticket_id FROM ${s}.ticket_states WHERE ticket_id = ANY($1::text[])`),
-    selectByCustomer: named('sb', `SELECT state FROM ${s}.ticket_states WHERE customer_id = $1 ORDER BY created_at, ticket_id`),
+    selectByCustomer: named(
+      'sb',
+      `SELECT state FROM ${s}.ticket_states WHERE customer_id = $1 ORDER BY created_at, ticket_id`,
+    ),
     selectAll: named('sa', `SELECT state FROM ${s}.ticket_states ORDER BY created_at, ticket_id`),
   };
 
@@ -112,7 +119,11 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
   const usable = (): void => {
     if (closed) throw new Error('the ticket read model is closed');
   };
-  const query = async <Row extends unknown[]>(operation: string, statement: { name: string; text: string }, values: unknown[]): Promise<Row[]> => {
+  const query = async <Row extends unknown[]>(
+    operation: string,
+    statement: { name: string; text: string },
+    values: unknown[],
+  ): Promise<Row[]> => {
     usable();
     try {
       return (await pool.query<Row>({ ...statement, values, rowMode: 'array' })).rows;
@@ -121,7 +132,10 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     }
   };
   /** Runs `work` in one transaction on one connection; a connection that failed is not pooled again. */
-  const transaction = async (operation: string, work: (client: Connection['client']) => Promise<void>): Promise<void> => {
+  const transaction = async (
+    operation: string,
+    work: (client: Connection['client']) => Promise<void>,
+  ): Promise<void> => {
     usable();
     let connection: Connection;
     try {
@@ -157,12 +171,24 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
           const chunk = latest.slice(start, start + ROWS_PER_STATEMENT);
           await client.query({
             ...sql.upsert,
-            values: [chunk.map((row) => row.ticketId), chunk.map((row) => row.customer.id), chunk.map((row) => row.createdAt), chunk.map((row) => JSON.stringify(row))],
+            values: [
+              chunk.map((row) => row.ticketId),
+              chunk.map((row) => row.customer.id),
+              chunk.map((row) => row.createdAt),
+              chunk.map((row) => JSON.stringify(row)),
+            ],
           });
           const due = chunk.filter((row) => (row.timers?.length ?? 0) > 0);
           const none = chunk.filter((row) => (row.timers?.length ?? 0) === 0);
           if (due.length > 0) {
-            await client.query({ ...sql.upsertDue, values: [due.map((row) => row.ticketId), due.map((row) => row.customer.id), due.map((row) => row.timers![0]!.dueAt)] });
+            await client.query({
+              ...sql.upsertDue,
+              values: [
+                due.map((row) => row.ticketId),
+                due.map((row) => row.customer.id),
+                due.map((row) => row.timers![0]!.dueAt),
+              ],
+            });
           }
           if (none.length > 0) await client.query({ ...sql.deleteDue, values: [none.map((row) => row.ticketId)] });
         }
@@ -176,7 +202,9 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     async getMany(ticketIds) {
       const found = new Map<string, TicketState>();
       if (ticketIds.length === 0) return found;
-      for (const [state, ticketId] of await query<[string, string]>('get tickets', sql.selectMany, [[...new Set(ticketIds)]])) {
+      for (const [state, ticketId] of await query<[string, string]>('get tickets', sql.selectMany, [
+        [...new Set(ticketIds)],
+      ])) {
         found.set(ticketId, upgradeState(JSON.parse(state) as TicketState));
       }
       return found;

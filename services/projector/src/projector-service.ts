@@ -1,6 +1,15 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
-import { boundPort, createHttpServer, followUntil, installAccessControl, OpsEnv, serviceMetrics, type Logger, type SecurityConfig } from '@tickets/platform';
+import {
+  boundPort,
+  createHttpServer,
+  followUntil,
+  installAccessControl,
+  OpsEnv,
+  serviceMetrics,
+  type Logger,
+  type SecurityConfig,
+} from '@tickets/platform';
 import { followerLeases, lagBelow, openDomainStore, storeReachable, subscriberLag } from '@tickets/streams';
 import { customerRoutes } from './http/customer-routes.js';
 import { ticketRoutes } from './http/ticket-routes.js';
@@ -42,14 +51,30 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
     return (signal) => projector.run(signal);
   });
   // Counted exactly past the readiness bound, so "more than the bound" is told apart from "at it".
-  const lag = subscriberLag({ store, checkpoint: () => readModel.checkpoint(), streamPrefixes: [TICKET_STREAM_PREFIX], exactUpTo: Math.max(1_000, ops.TICKETS_READY_MAX_LAG) });
+  const lag = subscriberLag({
+    store,
+    checkpoint: () => readModel.checkpoint(),
+    streamPrefixes: [TICKET_STREAM_PREFIX],
+    exactUpTo: Math.max(1_000, ops.TICKETS_READY_MAX_LAG),
+  });
   metrics.lagProbe('projector', lag);
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
-  const readiness = [storeReachable(store), lagBelow('projector', lag, ops.TICKETS_READY_MAX_LAG), ...(kafkaCheck === null ? [] : [kafkaCheck])];
+  const readiness = [
+    storeReachable(store),
+    lagBelow('projector', lag, ops.TICKETS_READY_MAX_LAG),
+    ...(kafkaCheck === null ? [] : [kafkaCheck]),
+  ];
   const leased = [projecting];
-  const publisher = options.kafka ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state }) : null;
+  const publisher = options.kafka
+    ? createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state })
+    : null;
   if (publisher !== null) {
-    leased.push(leases.leased('state-relay', () => (signal) => createStateRelay({ store, readModel, checkpoints, publisher, logger }).run(signal)));
+    leased.push(
+      leases.leased(
+        'state-relay',
+        () => (signal) => createStateRelay({ store, readModel, checkpoints, publisher, logger }).run(signal),
+      ),
+    );
   }
   const followers = leased.map((role) => role.follow);
   const app = createHttpServer({ logger, ops: { registry, readiness } });
@@ -61,7 +86,12 @@ export async function runProjectorService(options: ProjectorServiceOptions, unti
     logger.info({ port: boundPort(app, options.port), host: options.host }, 'projector ready');
     // After the loops stop, fold what was committed meanwhile, so the read model is current on exit.
     // (By the instance that holds the role; it lets the role go only after that.)
-    await followUntil(followers, until, () => app.close(), async () => void (projecting.held() ? await projector.catchUp() : 0));
+    await followUntil(
+      followers,
+      until,
+      () => app.close(),
+      async () => void (projecting.held() ? await projector.catchUp() : 0),
+    );
   } finally {
     for (const role of leased) await role.close();
     await kafkaCheck?.close();

@@ -47,10 +47,13 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
   );
   const loadCheckpoint = db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?');
   const selectOne = db.prepare('SELECT state FROM ticket_states WHERE ticket_id = ?');
-  const selectByCustomer = db.prepare('SELECT state FROM ticket_states WHERE customer_id = ? ORDER BY created_at, ticket_id');
+  const selectByCustomer = db.prepare(
+    'SELECT state FROM ticket_states WHERE customer_id = ? ORDER BY created_at, ticket_id',
+  );
   const selectAll = db.prepare('SELECT state FROM ticket_states ORDER BY created_at, ticket_id');
 
-  const parse = (row: unknown): TicketState => upgradeState(JSON.parse((row as { state: string }).state) as TicketState);
+  const parse = (row: unknown): TicketState =>
+    upgradeState(JSON.parse((row as { state: string }).state) as TicketState);
 
   return {
     async checkpoint() {
@@ -95,7 +98,9 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
       return selectDue.all(until, limit).map((row) => (row as { customer_id: string }).customer_id);
     },
     async reset() {
-      db.exec('BEGIN IMMEDIATE; DELETE FROM ticket_states; DELETE FROM ticket_timers; DELETE FROM projection_checkpoints; COMMIT');
+      db.exec(
+        'BEGIN IMMEDIATE; DELETE FROM ticket_states; DELETE FROM ticket_timers; DELETE FROM projection_checkpoints; COMMIT',
+      );
     },
     async scrub() {
       db.exec('PRAGMA wal_checkpoint(TRUNCATE)');

@@ -36,13 +36,22 @@ export function createStateRelay(options: StateRelayOptions) {
     let after = await checkpoints.load(STATE_RELAY_SUBSCRIBER);
     let published = 0;
     while (after < projected) {
-      const page = await store.readAll({ after, maxCount: batchSize, streamPrefixes: [TICKET_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX] });
+      const page = await store.readAll({
+        after,
+        maxCount: batchSize,
+        streamPrefixes: [TICKET_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX],
+      });
       const inRange = page.filter((event) => event.position <= projected);
-      const ids = new Set(inRange.filter((event) => event.stream.startsWith(TICKET_STREAM_PREFIX)).map((event) => event.stream.slice(TICKET_STREAM_PREFIX.length)));
+      const ids = new Set(
+        inRange
+          .filter((event) => event.stream.startsWith(TICKET_STREAM_PREFIX))
+          .map((event) => event.stream.slice(TICKET_STREAM_PREFIX.length)),
+      );
       // An erasure changed every ticket of the customer without a ticket event: republish them all,
       // so the compacted topic's latest value of each is the erased state.
       for (const erased of inRange.filter((event) => event.type === 'CustomerErased')) {
-        for (const state of await readModel.byCustomer(erased.stream.slice(CUSTOMER_STREAM_PREFIX.length))) ids.add(state.ticketId);
+        for (const state of await readModel.byCustomer(erased.stream.slice(CUSTOMER_STREAM_PREFIX.length)))
+          ids.add(state.ticketId);
       }
       const states = [...(await readModel.getMany([...ids])).values()];
       if (states.length > 0) await publisher.publish(states);

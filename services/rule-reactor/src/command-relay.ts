@@ -1,7 +1,14 @@
 import type { Command } from '@tickets/domain';
 import { isErased, TICKET_STREAM_PREFIX } from '@tickets/domain';
 import type { CheckpointStore, EventStore, RecordedEvent } from '@tickets/event-store';
-import { noopMetrics, readTraceContext, startStageSpan, traceFields, type Logger, type PipelineMetrics } from '@tickets/platform';
+import {
+  noopMetrics,
+  readTraceContext,
+  startStageSpan,
+  traceFields,
+  type Logger,
+  type PipelineMetrics,
+} from '@tickets/platform';
 import { asTicketEvent, subscriberLoop, type SubscriberLoop } from '@tickets/streams';
 import type { CommandSink } from './sinks/command-sink.port.js';
 
@@ -46,7 +53,15 @@ export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
         // The customer was erased before this command went out: its recipient or body is gone, and a
         // message to "[erased]" must not reach a gateway.
         if (carriesErasedData(command)) {
-          logger.warn({ ticketId: command.subject, correlationId: command.data.correlationId, commandId: command.id, type: command.type }, 'command dropped: its customer was erased');
+          logger.warn(
+            {
+              ticketId: command.subject,
+              correlationId: command.data.correlationId,
+              commandId: command.id,
+              type: command.type,
+            },
+            'command dropped: its customer was erased',
+          );
           continue;
         }
         commands.push({ ...command, ...trace });
@@ -66,7 +81,14 @@ export function createCommandRelay(options: CommandRelayOptions): CommandRelay {
       for (const { span, receivedAt, count } of spans) {
         for (const command of commands.slice(next, next + count)) {
           logger.info(
-            { ticketId: command.subject, correlationId: command.data.correlationId, traceId: span.traceId, commandId: command.id, type: command.type, ruleId: command.data.ruleId },
+            {
+              ticketId: command.subject,
+              correlationId: command.data.correlationId,
+              traceId: span.traceId,
+              commandId: command.id,
+              type: command.type,
+              ruleId: command.data.ruleId,
+            },
             'command published',
           );
           metrics.commandPublished(command.type);

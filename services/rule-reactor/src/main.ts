@@ -20,7 +20,12 @@ await runMain('rule-reactor', async (logger) => {
     env.TICKETS_TIMERS === 'off'
       ? null
       : await openTimerEnds(
-          { store: env.TICKETS_STORE, readModel: env.TICKETS_READ_MODEL, rules: env.TICKETS_RULES, policy: env.TICKETS_POLICY },
+          {
+            store: env.TICKETS_STORE,
+            readModel: env.TICKETS_READ_MODEL,
+            rules: env.TICKETS_RULES,
+            policy: env.TICKETS_POLICY,
+          },
           logger,
         );
   try {

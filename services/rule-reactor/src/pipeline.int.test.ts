@@ -22,7 +22,12 @@ import {
   type TicketState,
 } from '@tickets/domain';
 import type { CheckpointStore, EventStore, RecordedEvent } from '@tickets/event-store';
-import { createSqliteCheckpointStore, createSqliteEventStore, type SqliteCheckpointStore, type SqliteEventStore } from '@tickets/event-store/sqlite';
+import {
+  createSqliteCheckpointStore,
+  createSqliteEventStore,
+  type SqliteCheckpointStore,
+  type SqliteEventStore,
+} from '@tickets/event-store/sqlite';
 import { createIngest, type Ingest, type IngestResult } from '@tickets/ingest';
 import { createLogger } from '@tickets/platform';
 import { createProjector, createSqliteTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
@@ -131,11 +136,19 @@ const isRuleMade = (e: RecordedEvent): boolean => {
 };
 
 /** The decision recorded for the `nth` event of this type on the ticket that was not made by a rule. */
-async function decisionFor(store: EventStore, ticketId: string, triggerType: TicketEvent['type'], nth = 0): Promise<RulesEvaluatedData> {
+async function decisionFor(
+  store: EventStore,
+  ticketId: string,
+  triggerType: TicketEvent['type'],
+  nth = 0,
+): Promise<RulesEvaluatedData> {
   const stream = await store.readStream(ticketStream(ticketId));
   const trigger = stream.filter((e) => e.type === triggerType && !isRuleMade(e))[nth];
-  const found = stream.find((e) => e.type === 'RulesEvaluated' && (e.data as RulesEvaluatedData).trigger.eventId === trigger?.id);
-  if (trigger === undefined || found === undefined) throw new Error(`no decision for ${triggerType} #${nth} on ${ticketId}`);
+  const found = stream.find(
+    (e) => e.type === 'RulesEvaluated' && (e.data as RulesEvaluatedData).trigger.eventId === trigger?.id,
+  );
+  if (trigger === undefined || found === undefined)
+    throw new Error(`no decision for ${triggerType} #${nth} on ${ticketId}`);
   return found.data as RulesEvaluatedData;
 }
 
@@ -198,7 +211,9 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
         },
       },
     ]);
-    expect(commands.find((c) => c.type === 'ticket.note.add')?.data).toMatchObject({ body: expect.stringContaining(`(${T})`) });
+    expect(commands.find((c) => c.type === 'ticket.note.add')?.data).toMatchObject({
+      body: expect.stringContaining(`(${T})`),
+    });
 
     // "Merci !" reopened the ticket; the thanks rule fired and stopped the reopen rule.
     const thanks = await decisionFor(pipeline.store, T, 'MessageReceived', 2);
@@ -228,7 +243,11 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
 
   it('the seed story posted as one batch ends as when posted one by one', async () => {
     const oneByOne = await pipeline.feed(seedStory());
-    const expected = { commands: [...pipeline.sink.commands], states: await pipeline.readModel.all(), events: await allEvents(pipeline.store) };
+    const expected = {
+      commands: [...pipeline.sink.commands],
+      states: await pipeline.readModel.all(),
+      events: await allEvents(pipeline.store),
+    };
     await pipeline.close();
     pipeline = openPipeline(join(dir.path, 'batch.db'));
     const batched = await pipeline.ingest.submit(seedStory());
@@ -245,9 +264,18 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
     // The reply closes the ticket (thanks rule) in the same decision as its routing, so the
     // question that follows it finds the ticket closed — and inside the 24 h window, reopens it.
     const story = seedStory();
-    const merci = story.find((e) => (e as { data?: { message?: { body?: string } } }).data?.message?.body === 'Merci !') as InboundEventInput & { time: string };
-    const question = messageReceived({ id: 'sms-right-after', time: new Date(Date.parse(merci.time) + 1_000).toISOString(), body: 'Et ma commande 4521 ?' });
-    const results = await Promise.all([pipeline.ingest.submit(story.slice(0, story.indexOf(merci) + 1)), pipeline.ingest.submit([question])]);
+    const merci = story.find(
+      (e) => (e as { data?: { message?: { body?: string } } }).data?.message?.body === 'Merci !',
+    ) as InboundEventInput & { time: string };
+    const question = messageReceived({
+      id: 'sms-right-after',
+      time: new Date(Date.parse(merci.time) + 1_000).toISOString(),
+      body: 'Et ma commande 4521 ?',
+    });
+    const results = await Promise.all([
+      pipeline.ingest.submit(story.slice(0, story.indexOf(merci) + 1)),
+      pipeline.ingest.submit([question]),
+    ]);
     await pipeline.settle();
     expect(results.flat().map((r) => r.status)).toEqual(Array(results.flat().length).fill('accepted'));
     const last = results[1]![0]!;
@@ -270,7 +298,13 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
     for (const attempt of [1, 2]) {
       await pipeline.checkpoints.save(RELAY_SUBSCRIBER, 0);
       const sink = createMemorySink();
-      await createCommandRelay({ store: pipeline.store, checkpoints: pipeline.checkpoints, sink, logger, batchSize: 3 }).catchUp();
+      await createCommandRelay({
+        store: pipeline.store,
+        checkpoints: pipeline.checkpoints,
+        sink,
+        logger,
+        batchSize: 3,
+      }).catchUp();
       expect(sink.commands, `replay ${attempt}`).toEqual(published);
     }
 
@@ -288,22 +322,45 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
     const rules = rulesFile({
       rules: [
         ...DEFAULT_RULES.rules,
-        { id: 'tag-on-update', name: 'Tag every update', when: 'ticket.updated', then: [{ type: 'add_tag', tag: 'updated' }] },
+        {
+          id: 'tag-on-update',
+          name: 'Tag every update',
+          when: 'ticket.updated',
+          then: [{ type: 'add_tag', tag: 'updated' }],
+        },
         {
           id: 'assign-on-close',
           name: 'Assign closed tickets',
           when: 'ticket.closed',
-          then: [{ type: 'assign_team', team: 'Closers' }, { type: 'add_internal_note', body: 'closed' }],
+          then: [
+            { type: 'assign_team', team: 'Closers' },
+            { type: 'add_internal_note', body: 'closed' },
+          ],
         },
-        { id: 'tag-on-reopen', name: 'Tag reopens', when: 'ticket.reopened', then: [{ type: 'add_tag', tag: 'was-reopened' }] },
+        {
+          id: 'tag-on-reopen',
+          name: 'Tag reopens',
+          when: 'ticket.reopened',
+          then: [{ type: 'add_tag', tag: 'was-reopened' }],
+        },
       ],
     });
     await pipeline.close();
     pipeline = openPipeline(path(), { rules });
     await pipeline.feed([
       ...seedStory(),
-      agentEvent('ticket.tagged', { id: 'agent-tag', time: '2026-03-05T10:00:00Z', ticketId: T2, data: { add: ['vip'] } }),
-      agentEvent('ticket.assigned', { id: 'agent-assign', time: '2026-03-05T10:05:00Z', ticketId: T2, data: { team: 'Billing' } }),
+      agentEvent('ticket.tagged', {
+        id: 'agent-tag',
+        time: '2026-03-05T10:00:00Z',
+        ticketId: T2,
+        data: { add: ['vip'] },
+      }),
+      agentEvent('ticket.assigned', {
+        id: 'agent-assign',
+        time: '2026-03-05T10:05:00Z',
+        ticketId: T2,
+        data: { team: 'Billing' },
+      }),
     ]);
 
     const events = await pipeline.store.readAll({ streamPrefixes: ['ticket-'], maxCount: 1_000_000 });
@@ -330,10 +387,13 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
 
   describe('auto-reply guards', () => {
     const JEAN: CustomerFixture = { id: 'cus_jean', name: 'Jean Martin', phone: '+33698765432' };
-    const first = (id: string, time: string) => messageReceived({ id, time, body: "Bonjour, j'ai un souci", customer: JEAN });
-    const close = (ticketId: string, time: string) => agentEvent('ticket.closed', { time, ticketId, customerId: JEAN.id });
+    const first = (id: string, time: string) =>
+      messageReceived({ id, time, body: "Bonjour, j'ai un souci", customer: JEAN });
+    const close = (ticketId: string, time: string) =>
+      agentEvent('ticket.closed', { time, ticketId, customerId: JEAN.id });
     const write = (id: string, time: string, body: string) => messageReceived({ id, time, body, customer: JEAN });
-    const autoReplyOutcome = (d: RulesEvaluatedData) => d.evaluations.find((e) => e.ruleId === 'sms-reopened')?.actions.find((a) => a.type === 'send_auto_reply');
+    const autoReplyOutcome = (d: RulesEvaluatedData) =>
+      d.evaluations.find((e) => e.ruleId === 'sms-reopened')?.actions.find((a) => a.type === 'send_auto_reply');
     const J = ticketIdFor(SMS_SOURCE, 'j-1');
 
     it('rate limit: a second reopen one minute after an auto-reply gets none (rate_limited, recorded); after 5 minutes it does', async () => {
@@ -346,7 +406,9 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
         close(J, '2026-03-02T08:04:00Z'),
         write('j-4', '2026-03-02T08:08:00Z', 'Toujours là ?'),
       ]);
-      const outcomes = await Promise.all([1, 2, 3].map(async (n) => autoReplyOutcome(await decisionFor(pipeline.store, J, 'MessageReceived', n))));
+      const outcomes = await Promise.all(
+        [1, 2, 3].map(async (n) => autoReplyOutcome(await decisionFor(pipeline.store, J, 'MessageReceived', n))),
+      );
       expect(outcomes.map((o) => [o?.status, o?.reason])).toEqual([
         ['emitted', undefined],
         ['suppressed', 'rate_limited'],
@@ -369,7 +431,9 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
         write('j-3', '2026-03-02T09:20:00Z', 'Une autre question'),
       ]);
       const reopens = [1, 2, 4];
-      const outcomes = await Promise.all(reopens.map(async (n) => autoReplyOutcome(await decisionFor(pipeline.store, J, 'MessageReceived', n))));
+      const outcomes = await Promise.all(
+        reopens.map(async (n) => autoReplyOutcome(await decisionFor(pipeline.store, J, 'MessageReceived', n))),
+      );
       expect(outcomes.map((o) => [o?.status, o?.reason])).toEqual([
         ['suppressed', 'opted_out'],
         ['suppressed', 'opted_out'],
@@ -378,7 +442,11 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
       const sends = pipeline.sink.commands.filter((c) => c.type === 'message.send');
       expect(sends.map((c) => [c.time, c.data.correlationId])).toEqual([['2026-03-02T09:20:00.000Z', 'j-3']]);
       const consent = (await pipeline.store.readStream(customerStream(JEAN.id))).map((e) => e.type);
-      expect(consent.filter((t) => t !== 'CustomerRouted')).toEqual(['CustomerOptedOut', 'CustomerOptedIn', 'AutoReplyRecorded']);
+      expect(consent.filter((t) => t !== 'CustomerRouted')).toEqual([
+        'CustomerOptedOut',
+        'CustomerOptedIn',
+        'AutoReplyRecorded',
+      ]);
     });
   });
 });
@@ -425,7 +493,16 @@ const MINUTE = 60_000;
 // auto-reply rate limit), hours or days between chunks (around and past the reopen windows), and
 // sometimes back in time (a late delivery).
 const BURST_GAPS = [10_000, 30_000, MINUTE, 2 * MINUTE];
-const CHUNK_GAPS = [10 * MINUTE, 60 * MINUTE, 6 * 60 * MINUTE, 20 * 60 * MINUTE, 23 * 60 * MINUTE, 25 * 60 * MINUTE, 3 * 1440 * MINUTE, -30 * MINUTE];
+const CHUNK_GAPS = [
+  10 * MINUTE,
+  60 * MINUTE,
+  6 * 60 * MINUTE,
+  20 * 60 * MINUTE,
+  23 * 60 * MINUTE,
+  25 * 60 * MINUTE,
+  3 * 1440 * MINUTE,
+  -30 * MINUTE,
+];
 
 /**
  * The next generated inbound event. Agent events act on the customer's current ticket on the
@@ -443,7 +520,10 @@ async function generateEvent(
 ): Promise<unknown> {
   if (forced === undefined && history.length > 0 && random() < 0.05) return pick(random, history); // a redelivery
   const time = new Date(clock).toISOString();
-  const routes = foldCustomerRecords(await store.readStream(customerStream(who.id)), initialCustomerState(who.id)).routes;
+  const routes = foldCustomerRecords(
+    await store.readStream(customerStream(who.id)),
+    initialCustomerState(who.id),
+  ).routes;
   const ticketId = routes[channel];
   const roll = forced === 'message' ? 0 : forced === 'close' ? 0.6 : random();
   if (ticketId === undefined || roll < 0.5) {
@@ -459,9 +539,17 @@ async function generateEvent(
   }
   const base = { id: `gen-${n}`, time, ticketId, customerId: who.id };
   if (roll < 0.8) return agentEvent('ticket.closed', base);
-  if (roll < 0.86) return agentEvent('ticket.tagged', { ...base, data: { add: [pick(random, ['vip', 'billing', 'late'])] } });
-  if (roll < 0.92) return agentEvent('ticket.assigned', { ...base, data: { team: pick(random, ['Billing', 'SMS Support', 'Logistics']) } });
-  return agentEvent('message.sent', { ...base, data: { message: { id: `reply-${n}`, body: 'On regarde ça.' }, author: { type: 'agent', id: 'agent-lea' } } });
+  if (roll < 0.86)
+    return agentEvent('ticket.tagged', { ...base, data: { add: [pick(random, ['vip', 'billing', 'late'])] } });
+  if (roll < 0.92)
+    return agentEvent('ticket.assigned', {
+      ...base,
+      data: { team: pick(random, ['Billing', 'SMS Support', 'Logistics']) },
+    });
+  return agentEvent('message.sent', {
+    ...base,
+    data: { message: { id: `reply-${n}`, body: 'On regarde ça.' }, author: { type: 'agent', id: 'agent-lea' } },
+  });
 }
 
 interface RunResult {
@@ -482,7 +570,7 @@ async function cleanRun(path: string, seed: number, generated: number): Promise<
     for (const event of story) await pipeline.feed([event]);
     let clock = Date.parse('2026-03-06T08:00:00Z');
     const history: unknown[] = [...story];
-    for (let n = 0; n < generated; ) {
+    for (let n = 0; n < generated;) {
       const chunk: unknown[] = [];
       // Mostly one customer and channel per burst, so closes and replies follow each other closely.
       const regular = pick(random, CUSTOMERS);
@@ -503,7 +591,12 @@ async function cleanRun(path: string, seed: number, generated: number): Promise<
       chunks.push(chunk);
       await pipeline.settle();
     }
-    return { chunks, states: await pipeline.readModel.all(), commands: [...pipeline.sink.commands], events: await allEvents(pipeline.store) };
+    return {
+      chunks,
+      states: await pipeline.readModel.all(),
+      commands: [...pipeline.sink.commands],
+      events: await allEvents(pipeline.store),
+    };
   } finally {
     await pipeline.close();
   }
@@ -543,12 +636,22 @@ const fusedStore = (store: EventStore, fuse: Fuse): EventStore =>
     appendMany: async (appends) => (fuse.trip('appendMany'), store.appendMany(appends)),
   });
 const fusedCheckpoints = (checkpoints: CheckpointStore, fuse: Fuse): CheckpointStore =>
-  overriding(checkpoints, { save: async (subscriber, position) => (fuse.trip(`checkpoint ${subscriber}`), checkpoints.save(subscriber, position)) });
+  overriding(checkpoints, {
+    save: async (subscriber, position) => (
+      fuse.trip(`checkpoint ${subscriber}`),
+      checkpoints.save(subscriber, position)
+    ),
+  });
 // The sink outlives every crashed process: it is the downstream consumer, so closing it is not ours.
 const fusedSink = (sink: CommandSink, fuse: Fuse): CommandSink =>
-  overriding(sink, { publish: async (commands) => (fuse.trip('publish'), sink.publish(commands)), close: async () => undefined });
+  overriding(sink, {
+    publish: async (commands) => (fuse.trip('publish'), sink.publish(commands)),
+    close: async () => undefined,
+  });
 const fusedReadModel = (readModel: TicketReadModel, fuse: Fuse): TicketReadModel =>
-  overriding(readModel, { commit: async (rows, checkpoint) => (fuse.trip('read model commit'), readModel.commit(rows, checkpoint)) });
+  overriding(readModel, {
+    commit: async (rows, checkpoint) => (fuse.trip('read model commit'), readModel.commit(rows, checkpoint)),
+  });
 
 interface Settled {
   readonly crashes: number;
@@ -567,7 +670,8 @@ async function settleThroughCrashes(path: string, random: () => number, delivere
   for (let crashes = 0; crashes < 10_000; crashes++) {
     const live = random() < 0.3;
     const stop = new AbortController();
-    const randomFuse = () => new Fuse(random() < 0.15 ? Number.POSITIVE_INFINITY : Math.floor(random() * 6), () => stop.abort());
+    const randomFuse = () =>
+      new Fuse(random() < 0.15 ? Number.POSITIVE_INFINITY : Math.floor(random() * 6), () => stop.abort());
     // One fuse per component, so each of them gets to die at any of its steps, not only the first.
     const [relayFuse, projectorFuse] = [randomFuse(), randomFuse()];
     const batchSize = 1 + Math.floor(random() * 4);
@@ -581,10 +685,16 @@ async function settleThroughCrashes(path: string, random: () => number, delivere
       logger,
       batchSize,
     });
-    const projector = createProjector({ store, readModel: fusedReadModel(readModel, projectorFuse), logger, batchSize });
+    const projector = createProjector({
+      store,
+      readModel: fusedReadModel(readModel, projectorFuse),
+      logger,
+      batchSize,
+    });
     try {
       if (live) {
-        if (await followUntilIdle({ store, checkpoints, readModel, stop, runs: [relay, projector] })) return { crashes, live };
+        if (await followUntilIdle({ store, checkpoints, readModel, stop, runs: [relay, projector] }))
+          return { crashes, live };
       } else {
         await relay.catchUp();
         await projector.catchUp();
@@ -620,11 +730,14 @@ async function followUntilIdle(process: {
     ended = true;
   };
   for (const run of runs) run.then(markEnded, markEnded);
-  const handledAll = async (position: number) => (await store.readAll({ after: position, streamPrefixes: ['ticket-'], maxCount: 1 })).length === 0;
+  const handledAll = async (position: number) =>
+    (await store.readAll({ after: position, streamPrefixes: ['ticket-'], maxCount: 1 })).length === 0;
   const idle = async () =>
-    (await handledAll(await checkpoints.load(RELAY_SUBSCRIBER))) &&
-    (await handledAll(await readModel.checkpoint()));
-  await waitFor(async () => (stop.signal.aborted || ended || (await idle()) ? true : undefined), { intervalMs: 5, what: 'the live loops to go idle' });
+    (await handledAll(await checkpoints.load(RELAY_SUBSCRIBER))) && (await handledAll(await readModel.checkpoint()));
+  await waitFor(async () => (stop.signal.aborted || ended || (await idle()) ? true : undefined), {
+    intervalMs: 5,
+    what: 'the live loops to go idle',
+  });
   const blown = stop.signal.aborted;
   stop.abort();
   for (const outcome of await Promise.allSettled(runs)) if (outcome.status === 'rejected') throw outcome.reason;
@@ -647,11 +760,19 @@ describe('a longer history: the seed story and 200 generated events', () => {
 
   it('the generated traffic exercises the rules (reopens, auto-replies, suppressions, follow-ups)', () => {
     const types = new Set(clean.commands.map((c) => c.type));
-    expect([...types].sort()).toEqual(['message.send', 'ticket.assign', 'ticket.close', 'ticket.note.add', 'ticket.tag.add']);
+    expect([...types].sort()).toEqual([
+      'message.send',
+      'ticket.assign',
+      'ticket.close',
+      'ticket.note.add',
+      'ticket.tag.add',
+    ]);
     const outcomes = new Set(
       clean.events
         .filter((e) => e.type === 'RulesEvaluated')
-        .flatMap((e) => (e.data as RulesEvaluatedData).evaluations.flatMap((ev) => ev.actions.map((a) => a.reason ?? a.status))),
+        .flatMap((e) =>
+          (e.data as RulesEvaluatedData).evaluations.flatMap((ev) => ev.actions.map((a) => a.reason ?? a.status)),
+        ),
     );
     expect([...outcomes]).toEqual(expect.arrayContaining(['emitted', 'no_change', 'rate_limited', 'opted_out']));
     expect(clean.states.filter((s) => s.followUpOf !== null).length).toBeGreaterThan(0);
@@ -666,7 +787,15 @@ describe('a longer history: the seed story and 200 generated events', () => {
     const openIngest = () => {
       const store = createSqliteEventStore({ path });
       const fuse = new Fuse(random() < 0.3 ? Number.POSITIVE_INFINITY : Math.floor(random() * 4));
-      return { store, ingest: createIngest({ store: fusedStore(store, fuse), rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger }) };
+      return {
+        store,
+        ingest: createIngest({
+          store: fusedStore(store, fuse),
+          rules: DEFAULT_RULES,
+          policy: DEFAULT_REOPEN_POLICY,
+          logger,
+        }),
+      };
     };
     let current = openIngest();
     let crashes = 0;
@@ -732,11 +861,18 @@ describe('a longer history: the seed story and 200 generated events', () => {
           id: 'new-rule',
           name: 'A rule written after the fact',
           when: 'message.received',
-          then: [{ type: 'add_tag', tag: 'new-rule' }, { type: 'send_auto_reply', body: 'Bonjour' }],
+          then: [
+            { type: 'add_tag', tag: 'new-rule' },
+            { type: 'send_auto_reply', body: 'Bonjour' },
+          ],
         },
       ],
     });
-    const replay = openPipeline(cleanPath(), { rules: otherRules, policy: { default: '1h' }, clock: () => new Date('2099-01-01T00:00:00Z') });
+    const replay = openPipeline(cleanPath(), {
+      rules: otherRules,
+      policy: { default: '1h' },
+      clock: () => new Date('2099-01-01T00:00:00Z'),
+    });
     try {
       const head = await replay.store.headPosition();
 

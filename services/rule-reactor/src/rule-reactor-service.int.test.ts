@@ -14,7 +14,14 @@ import { runRuleReactorService } from './rule-reactor-service.js';
 
 const logger = createLogger({ level: 'silent' });
 const NOTE_RULES = RulesFile.parse({
-  rules: [{ id: 'note', name: 'A note for every message', when: 'message.received', then: [{ type: 'add_internal_note', body: 'noted' }] }],
+  rules: [
+    {
+      id: 'note',
+      name: 'A note for every message',
+      when: 'message.received',
+      then: [{ type: 'add_internal_note', body: 'noted' }],
+    },
+  ],
 });
 
 describe('rule-reactor service', () => {
@@ -25,18 +32,30 @@ describe('rule-reactor service', () => {
     const store = createSqliteEventStore({ path });
     const checkpoints = createSqliteCheckpointStore({ path });
     const ingest = createIngest({ store, rules: NOTE_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
-    const published = () => (existsSync(commandsFile) ? readFileSync(commandsFile, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
+    const published = () =>
+      existsSync(commandsFile)
+        ? readFileSync(commandsFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter((l) => l !== '')
+        : [];
     /** Runs the service until `done` holds, then stops it as SIGTERM would. */
     const runService = async (done: () => Promise<boolean>) => {
       let stop!: () => void;
       const until = new Promise<void>((resolve) => (stop = resolve));
-      const running = runRuleReactorService({ store: `sqlite:${path}`, commands: `file:${commandsFile}`, kafka: null, logger }, until);
+      const running = runRuleReactorService(
+        { store: `sqlite:${path}`, commands: `file:${commandsFile}`, kafka: null, logger },
+        until,
+      );
       await waitFor(async () => ((await done()) ? true : undefined), { what: 'the relay to finish' });
       stop();
       await running;
     };
     try {
-      const [result] = await ingest.submit([messageReceived({ id: 'sms-1', time: '2026-03-01T10:00:00Z', body: 'Bonjour' })], 'test');
+      const [result] = await ingest.submit(
+        [messageReceived({ id: 'sms-1', time: '2026-03-01T10:00:00Z', body: 'Bonjour' })],
+        'test',
+      );
       expect(result?.status).toBe('accepted');
       // The decision is in the store as soon as the ingest answered: no other process had to run.
       expect((await store.readAll()).filter((e) => e.type === 'RulesEvaluated')).toHaveLength(1);

@@ -31,7 +31,10 @@ export interface RuleReactorServiceOptions {
  * once, in store order, with their deterministic ids; and, given `timers`, fires the timers whose due
  * time the wall clock has passed, through the ingest's decision path.
  */
-export async function runRuleReactorService(options: RuleReactorServiceOptions, until: Promise<unknown>): Promise<void> {
+export async function runRuleReactorService(
+  options: RuleReactorServiceOptions,
+  until: Promise<unknown>,
+): Promise<void> {
   const { logger } = options;
   const sink = openCommandSink(options.commands, options.kafka);
   const location = parseStoreUrl(options.store);
@@ -41,18 +44,38 @@ export async function runRuleReactorService(options: RuleReactorServiceOptions, 
   const relay = createCommandRelay({ store, checkpoints, sink, logger, metrics });
   const leases = followerLeases(location, logger);
   const leased: LeasedFollower[] = [];
-  metrics.lagProbe('command-relay', subscriberLag({ store, checkpoint: () => checkpoints.load(RELAY_SUBSCRIBER), streamPrefixes: [TICKET_STREAM_PREFIX] }));
+  metrics.lagProbe(
+    'command-relay',
+    subscriberLag({
+      store,
+      checkpoint: () => checkpoints.load(RELAY_SUBSCRIBER),
+      streamPrefixes: [TICKET_STREAM_PREFIX],
+    }),
+  );
   const kafkaCheck = options.kafka ? kafkaReadiness(options.kafka.kafka) : null;
   // The relay serves no API; this server is for probes and scrapes only.
-  const app = options.port === undefined ? null : createHttpServer({ logger, ops: { registry, readiness: [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck])] } });
+  const app =
+    options.port === undefined
+      ? null
+      : createHttpServer({
+          logger,
+          ops: { registry, readiness: [storeReachable(store), ...(kafkaCheck === null ? [] : [kafkaCheck])] },
+        });
   try {
     if (app !== null) await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     logger.info(
-      { commands: options.commands ?? 'default', timers: options.timers !== undefined, ...(app === null ? {} : { port: boundPort(app, options.port ?? 0) }) },
+      {
+        commands: options.commands ?? 'default',
+        timers: options.timers !== undefined,
+        ...(app === null ? {} : { port: boundPort(app, options.port ?? 0) }),
+      },
       'rule-reactor ready',
     );
     // On a requested stop: publish what was committed meanwhile (flush the outbox).
-    const scheduler = options.timers === undefined ? null : createTimerScheduler({ ...options.timers, logger: logger.child({ component: 'timer-scheduler' }) });
+    const scheduler =
+      options.timers === undefined
+        ? null
+        : createTimerScheduler({ ...options.timers, logger: logger.child({ component: 'timer-scheduler' }) });
     // One instance at a time relays and one fires timers (a lease each, docs/scaling.md); the others stand by.
     leased.push(leases.leased('command-relay', () => (signal) => relay.run(signal)));
     if (scheduler !== null) leased.push(leases.leased('timer-scheduler', () => (signal) => scheduler.run(signal)));

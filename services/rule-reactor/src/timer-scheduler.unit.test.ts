@@ -11,7 +11,11 @@ function fakeIndex(entries: Record<string, string>) {
   return {
     calls,
     due: async (until: string, limit: number) =>
-      [...index.entries()].filter(([, due]) => due <= until).sort((a, b) => (a[1] < b[1] ? -1 : 1)).slice(0, limit).map(([c]) => c),
+      [...index.entries()]
+        .filter(([, due]) => due <= until)
+        .sort((a, b) => (a[1] < b[1] ? -1 : 1))
+        .slice(0, limit)
+        .map(([c]) => c),
     fire: async (customers: readonly string[], until: string) => {
       calls.push({ customers: [...customers], until });
       for (const c of customers) index.delete(c);
@@ -31,9 +35,15 @@ describe('timer scheduler', () => {
 
   it('pages through a backlog in rounds of batchSize, earliest first, never all at once', async () => {
     const entries: Record<string, string> = {};
-    for (let i = 0; i < 25; i++) entries[`c${String(i).padStart(2, '0')}`] = `2026-03-01T00:00:${String(i).padStart(2, '0')}.000Z`;
+    for (let i = 0; i < 25; i++)
+      entries[`c${String(i).padStart(2, '0')}`] = `2026-03-01T00:00:${String(i).padStart(2, '0')}.000Z`;
     const index = fakeIndex(entries);
-    const scheduler = createTimerScheduler({ ...index, clock: () => new Date('2026-03-02T00:00:00.000Z'), logger, batchSize: 10 });
+    const scheduler = createTimerScheduler({
+      ...index,
+      clock: () => new Date('2026-03-02T00:00:00.000Z'),
+      logger,
+      batchSize: 10,
+    });
     expect(await scheduler.tick()).toBe(25);
     expect(index.calls.map((c) => c.customers.length)).toEqual([10, 10, 5]);
     expect(index.calls[0]!.customers[0]).toBe('c00');

@@ -11,7 +11,10 @@ export function describeCommand(command: Command): string {
     case 'ticket.assign':
       return `assign to ${printable(command.data.team)}`;
     case 'message.send': {
-      const segments = command.data.segments === undefined ? '' : ` (${command.data.segments} SMS segment${command.data.segments === 1 ? '' : 's'})`;
+      const segments =
+        command.data.segments === undefined
+          ? ''
+          : ` (${command.data.segments} SMS segment${command.data.segments === 1 ? '' : 's'})`;
       return `send to ${printable(command.data.to)} on ${command.data.channel}: «${printable(clip(command.data.body, 80))}»${segments}`;
     }
     case 'ticket.note.add':

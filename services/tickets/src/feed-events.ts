@@ -26,7 +26,12 @@ const FEED_BATCH = 500;
  * ones left, exactly as if each had been POSTed on its own, so a run is reproducible and ends where
  * any other arrival pattern of the same events ends. The projector follows once at the end.
  */
-export async function feedEvents(runtime: Runtime, path: string, via: string, onProgress?: (events: number) => void): Promise<FeedSummary> {
+export async function feedEvents(
+  runtime: Runtime,
+  path: string,
+  via: string,
+  onProgress?: (events: number) => void,
+): Promise<FeedSummary> {
   let events = 0;
   let accepted = 0;
   let duplicates = 0;
@@ -35,7 +40,10 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
   let batch: (NdjsonLine & { ok: true })[] = [];
 
   const submit = async (): Promise<void> => {
-    const results = await runtime.ingest.submit(batch.map((parsed) => parsed.value), via);
+    const results = await runtime.ingest.submit(
+      batch.map((parsed) => parsed.value),
+      via,
+    );
     results.forEach((result, i) => {
       const { line } = batch[i]!;
       if (result.status !== 'rejected') {
@@ -54,7 +62,10 @@ export async function feedEvents(runtime: Runtime, path: string, via: string, on
   for await (const parsed of readNdjson(path)) {
     events++;
     if (!parsed.ok) {
-      rejected.push({ line: parsed.line, reasons: [{ path: '(line)', message: parsed.message, code: 'invalid_json' }] });
+      rejected.push({
+        line: parsed.line,
+        reasons: [{ path: '(line)', message: parsed.message, code: 'invalid_json' }],
+      });
       continue;
     }
     batch.push(parsed);

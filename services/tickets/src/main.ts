@@ -11,25 +11,34 @@ const platform = () => import('@tickets/platform');
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
 // The options most verbs share, defined once.
-const storeOption = (): Option => new Option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…').default(storeDefault());
+const storeOption = (): Option =>
+  new Option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…').default(storeDefault());
 const readModelOption = (): Option =>
-  new Option('--read-model <url>', 'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)').default(
-    process.env['TICKETS_READ_MODEL'],
-  );
+  new Option(
+    '--read-model <url>',
+    'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)',
+  ).default(process.env['TICKETS_READ_MODEL']);
 const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 /** CLI verbs print results on stdout; their logs go to stderr so the JSON stays clean. */
-const cliLogger = async (level: string): Promise<Logger> => (await platform()).createLogger({ level, name: 'tickets', destination: process.stderr });
+const cliLogger = async (level: string): Promise<Logger> =>
+  (await platform()).createLogger({ level, name: 'tickets', destination: process.stderr });
 
 /** `--kafka BROKERS` wins over KAFKA_BROKERS; the other Kafka settings come from the environment. */
 const kafkaOption = async (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
-  (await import('@tickets/messaging')).kafkaFromEnv(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers }, logger);
+  (await import('@tickets/messaging')).kafkaFromEnv(
+    brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers },
+    logger,
+  );
 
 /** TICKETS_METRICS, TICKETS_READY_MAX_LAG, TICKETS_SHUTDOWN_TIMEOUT_MS, with `--shutdown-timeout` winning; zod-validated. */
 const opsSettings = async (shutdownTimeout: string | undefined): Promise<OpsEnv> => {
   const { readEnvConfig, OpsEnv } = await platform();
-  return readEnvConfig(OpsEnv, shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout });
+  return readEnvConfig(
+    OpsEnv,
+    shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout },
+  );
 };
 
 const port = (text: string): number => {
@@ -68,23 +77,43 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
     .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on', port, Number(process.env['TICKETS_PORT'] ?? 8080))
-    .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
-    .option('--kafka <brokers>', 'Kafka bootstrap brokers host:port[,…] (or KAFKA_BROKERS): consume the inbound topic, publish commands and states')
+    .option(
+      '--commands <sink>',
+      'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)',
+      process.env['TICKETS_COMMANDS'],
+    )
+    .option(
+      '--kafka <brokers>',
+      'Kafka bootstrap brokers host:port[,…] (or KAFKA_BROKERS): consume the inbound topic, publish commands and states',
+    )
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
-    .option('--shutdown-timeout <ms>', 'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)')
+    .option(
+      '--shutdown-timeout <ms>',
+      'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)',
+    )
     .action(async (options) => {
       const { createLogger, loadSecurityConfig, announceSecurityMode } = await platform();
       const { serve } = await import('./commands/serve.js');
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
       const security = await loadSecurityConfig(process.env);
       announceSecurityMode(security, options.host, logger);
-      await serve({ ...options, security, kafka: await kafkaOption(options.kafka, logger), ops: await opsSettings(options.shutdownTimeout) }, logger);
+      await serve(
+        {
+          ...options,
+          security,
+          kafka: await kafkaOption(options.kafka, logger),
+          ops: await opsSettings(options.shutdownTimeout),
+        },
+        logger,
+      );
     });
 
   // Each service alone, against a shared store (the same as `node services/<name>/dist/main.js`).
   program
     .command('ingest')
-    .description('run only the ingest service: POST /v1/events into the store, each event routed and its rules decided in one transaction')
+    .description(
+      'run only the ingest service: POST /v1/events into the store, each event routed and its rules decided in one transaction',
+    )
     .addOption(storeOption())
     .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
@@ -93,7 +122,8 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
-      const { createLogger, loadRulesAndPolicy, loadSecurityConfig, announceSecurityMode, shutdownSignal } = await platform();
+      const { createLogger, loadRulesAndPolicy, loadSecurityConfig, announceSecurityMode, shutdownSignal } =
+        await platform();
       const { runIngestService } = await import('@tickets/ingest');
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
@@ -125,20 +155,41 @@ export function buildProgram(): Command {
       const kafka = await kafkaOption(options.kafka, logger);
       const ops = await opsSettings(undefined);
       await runProjectorService(
-        { store: options.store, readModel: options.readModel, host: options.host, port: options.port, logger, kafka, security, ops },
+        {
+          store: options.store,
+          readModel: options.readModel,
+          host: options.host,
+          port: options.port,
+          logger,
+          kafka,
+          security,
+          ops,
+        },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
       );
     });
 
   program
     .command('rule-reactor')
-    .description('run only the rule-reactor: publishes the commands the ingest recorded (the outbox) to the sink, and fires due timers')
+    .description(
+      'run only the rule-reactor: publishes the commands the ingest recorded (the outbox) to the sink, and fires due timers',
+    )
     .addOption(storeOption())
     .addOption(readModelOption())
-    .option('--rules <file>', 'rules file (YAML or JSON): the timers fire with the same rules as the ingest; default: the shipped rules')
+    .option(
+      '--rules <file>',
+      'rules file (YAML or JSON): the timers fire with the same rules as the ingest; default: the shipped rules',
+    )
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
-    .option('--no-timers', 'publish commands only: leave due timers to the ingest (they fire with the customer’s next event)')
-    .option('--commands <sink>', 'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)', process.env['TICKETS_COMMANDS'])
+    .option(
+      '--no-timers',
+      'publish commands only: leave due timers to the ingest (they fire with the customer’s next event)',
+    )
+    .option(
+      '--commands <sink>',
+      'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)',
+      process.env['TICKETS_COMMANDS'],
+    )
     .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
     .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
@@ -152,7 +203,16 @@ export function buildProgram(): Command {
       const timers = options.timers === false ? null : await openTimerEnds(options, logger);
       try {
         await runRuleReactorService(
-          { store: options.store, commands: options.commands, kafka, logger, host: options.host, port: options.port, ops, ...(timers === null ? {} : { timers: timers.ends }) },
+          {
+            store: options.store,
+            commands: options.commands,
+            kafka,
+            logger,
+            host: options.host,
+            port: options.port,
+            ops,
+            ...(timers === null ? {} : { timers: timers.ends }),
+          },
           shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
         );
       } finally {
@@ -166,7 +226,10 @@ export function buildProgram(): Command {
     .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
-    .option('--until <time>', "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)")
+    .option(
+      '--until <time>',
+      "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)",
+    )
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       const { simulate } = await import('./commands/simulate.js');
@@ -182,7 +245,10 @@ export function buildProgram(): Command {
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'also publish the commands now: stdout, file:PATH, http(s)://URL')
-    .option('--until <time>', "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)")
+    .option(
+      '--until <time>',
+      "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)",
+    )
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       const { importEvents } = await import('./commands/import-events.js');
@@ -191,9 +257,14 @@ export function buildProgram(): Command {
 
   program
     .command('replay')
-    .description("a ticket's timeline (each event, what it changed, every rule decision and why), or a customer's tickets with their routing decisions")
+    .description(
+      "a ticket's timeline (each event, what it changed, every rule decision and why), or a customer's tickets with their routing decisions",
+    )
     .option('--ticket <id>', 'ticket id')
-    .option('--customer <id>', "customer id: all the customer's tickets, with the reopen / new-ticket decisions and the windows used")
+    .option(
+      '--customer <id>',
+      "customer id: all the customer's tickets, with the reopen / new-ticket decisions and the windows used",
+    )
     .option('--at <time>', 'stop at this event time (RFC 3339): the state at that moment')
     .addOption(storeOption())
     .option('--json', 'print JSON instead of text')
@@ -201,48 +272,85 @@ export function buildProgram(): Command {
       const { replay } = await import('./commands/replay.js');
       const result = await replay(options);
       if (options.json) printJson(result.timeline);
-      else if (result.kind === 'ticket') process.stdout.write((await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(result.timeline));
-      else process.stdout.write((await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(result.timeline));
+      else if (result.kind === 'ticket')
+        process.stdout.write(
+          (await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(result.timeline),
+        );
+      else
+        process.stdout.write(
+          (await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(result.timeline),
+        );
     });
 
   program
     .command('what-if')
-    .description('re-decide the recorded traffic in memory with other rules or windows, and report what would differ (writes nothing)')
+    .description(
+      're-decide the recorded traffic in memory with other rules or windows, and report what would differ (writes nothing)',
+    )
     .requiredOption('--rules <file>', 'rules file to try (YAML or JSON)')
     .option('--policy <file>', 'reopen policy to try (YAML or JSON); default: the shipped policy')
-    .option('--since <time>', 'compare only events from this event time on (RFC 3339, inclusive); earlier ones are still replayed to build state')
+    .option(
+      '--since <time>',
+      'compare only events from this event time on (RFC 3339, inclusive); earlier ones are still replayed to build state',
+    )
     .option('--until <time>', 'compare only events before this event time (RFC 3339, exclusive)')
     .addOption(storeOption())
     .option('--examples <n>', 'examples per list in the text report', exampleCount, 10)
-    .option('--threads <n>', 'worker threads deciding in parallel (default: one per core on large stores, none on small ones)', exampleCount)
+    .option(
+      '--threads <n>',
+      'worker threads deciding in parallel (default: one per core on large stores, none on small ones)',
+      exampleCount,
+    )
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { runWhatIf } = await import('./commands/what-if.js');
       const report = await runWhatIf(options);
       if (options.json) printJson(report);
-      else process.stdout.write((await import('./commands/format-what-if.js')).formatWhatIf(report, { rules: options.rules, policy: options.policy ?? '(shipped default)', examples: options.examples }));
+      else
+        process.stdout.write(
+          (await import('./commands/format-what-if.js')).formatWhatIf(report, {
+            rules: options.rules,
+            policy: options.policy ?? '(shipped default)',
+            examples: options.examples,
+          }),
+        );
     });
 
   program
     .command('verify')
-    .description('rebuild every projection in memory and check it, and every recorded decision, against the store; exit 1 on a mismatch')
+    .description(
+      'rebuild every projection in memory and check it, and every recorded decision, against the store; exit 1 on a mismatch',
+    )
     .addOption(storeOption())
     .addOption(readModelOption())
     .option('--examples <n>', 'mismatches shown per list in the text report', exampleCount, 20)
-    .option('--threads <n>', 'worker threads reading a SQLite store in parallel (default: one per core on large stores, none on small ones)', exampleCount)
-    .option('--head <proof>', 'a head published earlier (the "proof" tickets head printed, <events>:<hash>): exit 1 unless history up to it is unchanged', headProofOption)
+    .option(
+      '--threads <n>',
+      'worker threads reading a SQLite store in parallel (default: one per core on large stores, none on small ones)',
+      exampleCount,
+    )
+    .option(
+      '--head <proof>',
+      'a head published earlier (the "proof" tickets head printed, <events>:<hash>): exit 1 unless history up to it is unchanged',
+      headProofOption,
+    )
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { runVerify } = await import('./commands/verify.js');
       const report = await runVerify(options);
       if (options.json) printJson(report);
-      else process.stdout.write((await import('./commands/format-verify.js')).formatVerify(report, { examples: options.examples }));
+      else
+        process.stdout.write(
+          (await import('./commands/format-verify.js')).formatVerify(report, { examples: options.examples }),
+        );
       if (!report.ok) process.exitCode = 1;
     });
 
   program
     .command('head')
-    .description('print the store head as JSON: a hash over every event\'s chain hash, to publish and prove later with verify --head; exit 1 if a chain is broken')
+    .description(
+      "print the store head as JSON: a hash over every event's chain hash, to publish and prove later with verify --head; exit 1 if a chain is broken",
+    )
     .addOption(storeOption())
     .action(async (options) => {
       const { runHead } = await import('./commands/head.js');
@@ -251,10 +359,14 @@ export function buildProgram(): Command {
       if (!head.chainOk) process.exitCode = 1;
     });
 
-  const config = program.command('config').description('the configurations (rules, reopen policy) decisions were made under');
+  const config = program
+    .command('config')
+    .description('the configurations (rules, reopen policy) decisions were made under');
   config
     .command('history')
-    .description('every configuration recorded in the store, and when each was in force (from the decisions that name it)')
+    .description(
+      'every configuration recorded in the store, and when each was in force (from the decisions that name it)',
+    )
     .addOption(storeOption())
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
@@ -268,7 +380,9 @@ export function buildProgram(): Command {
     .description('print the rules and reopen policy recorded under a hash (or a unique start of it) as JSON')
     .argument('<hash>', 'configuration hash, as verify, replay and config history print it')
     .addOption(storeOption())
-    .action(async (hash: string, options) => printJson(await (await import('./commands/config-history.js')).configShow({ ...options, hash })));
+    .action(async (hash: string, options) =>
+      printJson(await (await import('./commands/config-history.js')).configShow({ ...options, hash })),
+    );
 
   program
     .command('rebuild')
@@ -283,9 +397,15 @@ export function buildProgram(): Command {
 
   program
     .command('forget')
-    .description("erase a customer's personal data (crypto-shredding): delete their key, record customer.erased, purge the read model (and republish their ticket states with Kafka)")
+    .description(
+      "erase a customer's personal data (crypto-shredding): delete their key, record customer.erased, purge the read model (and republish their ticket states with Kafka)",
+    )
     .requiredOption('--customer <id>', 'customer id')
-    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://… (with TICKETS_KEY_STORE)', storeDefault())
+    .option(
+      '--store <url>',
+      'event store: sqlite:PATH, postgres://…, esdb://… (with TICKETS_KEY_STORE)',
+      storeDefault(),
+    )
     .addOption(readModelOption())
     .option('--kafka <brokers>', 'republish the erased ticket states on the state topic (default: KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
@@ -298,8 +418,15 @@ export function buildProgram(): Command {
 
   program
     .command('sign')
-    .description('print the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) for a request body, to test an integration')
-    .option('--secret <whsec>', 'the integration\'s secret, whsec_… (repeat during a rotation; default TICKETS_SIGN_SECRET)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .description(
+      'print the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) for a request body, to test an integration',
+    )
+    .option(
+      '--secret <whsec>',
+      "the integration's secret, whsec_… (repeat during a rotation; default TICKETS_SIGN_SECRET)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--body <file>', 'the exact body that will be POSTed (default: stdin)')
     .option('--id <id>', 'webhook-id (default: a new random id; reuse it only to retry the same body)')
     .option('--timestamp <seconds>', 'webhook-timestamp in Unix seconds (default: now)')
@@ -315,8 +442,13 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schemas of the public contracts (all, or one by name), or the OpenAPI / AsyncAPI document')
-    .argument('[name]', 'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules; openapi (HTTP API), asyncapi (Kafka topics), reference (both as Markdown)')
+    .description(
+      'print the JSON Schemas of the public contracts (all, or one by name), or the OpenAPI / AsyncAPI document',
+    )
+    .argument(
+      '[name]',
+      'inbound-event, command, ticket-state, ticket-event, customer-event, reopen-policy, rules; openapi (HTTP API), asyncapi (Kafka topics), reference (both as Markdown)',
+    )
     .action(async (name?: string) => {
       if (name === 'reference') {
         const [{ contractReference }, { openApiDocument }, { asyncApiDocument }] = await Promise.all([
@@ -353,12 +485,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     // What the user can fix in the command line, its files or its surroundings: a message and exit code 2.
     // Their error classes are loaded on this path only (most are loaded already by the verb that threw).
-    const [{ SinkSpecError }, { ConfigError }, { ErasureUnavailableError, UnknownCustomerError }, { EventStoreError }] = await Promise.all([
-      import('@tickets/rule-reactor'),
-      import('@tickets/platform'),
-      import('@tickets/streams'),
-      import('@tickets/event-store'),
-    ]);
+    const [{ SinkSpecError }, { ConfigError }, { ErasureUnavailableError, UnknownCustomerError }, { EventStoreError }] =
+      await Promise.all([
+        import('@tickets/rule-reactor'),
+        import('@tickets/platform'),
+        import('@tickets/streams'),
+        import('@tickets/event-store'),
+      ]);
     const usage =
       error instanceof UsageError ||
       error instanceof StartupError ||

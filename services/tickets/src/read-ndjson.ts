@@ -18,7 +18,10 @@ export async function assertReadable(path: string, option: string): Promise<void
 
 /** The file's lines in order, parsed; blank lines are skipped, unparsable ones reported, never thrown. */
 export async function* readNdjson(path: string): AsyncGenerator<NdjsonLine> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let line = 0;
   for await (const text of lines) {
     line++;

@@ -55,13 +55,30 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const location = parseStoreUrl(options.store);
   const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? piiSettingsFromEnv());
   const readModel = await openTicketReadModel(location, options.readModel);
-  const ingest = createIngest({ store, rules: options.rules, policy: options.policy, logger: logger.child({ component: 'ingest' }), metrics, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const ingest = createIngest({
+    store,
+    rules: options.rules,
+    policy: options.policy,
+    logger: logger.child({ component: 'ingest' }),
+    metrics,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), metrics });
-  const relay = createCommandRelay({ store, checkpoints, sink: options.sink, logger: logger.child({ component: 'command-relay' }), metrics });
-  const ticketLag = (checkpoint: () => Promise<number>) => subscriberLag({ store, checkpoint, streamPrefixes: [TICKET_STREAM_PREFIX] });
+  const relay = createCommandRelay({
+    store,
+    checkpoints,
+    sink: options.sink,
+    logger: logger.child({ component: 'command-relay' }),
+    metrics,
+  });
+  const ticketLag = (checkpoint: () => Promise<number>) =>
+    subscriberLag({ store, checkpoint, streamPrefixes: [TICKET_STREAM_PREFIX] });
   const projectorLag = ticketLag(() => readModel.checkpoint());
   metrics.lagProbe('projector', projectorLag);
-  metrics.lagProbe('command-relay', ticketLag(() => checkpoints.load(RELAY_SUBSCRIBER)));
+  metrics.lagProbe(
+    'command-relay',
+    ticketLag(() => checkpoints.load(RELAY_SUBSCRIBER)),
+  );
 
   return {
     store,

@@ -12,7 +12,9 @@ export class StartupError extends Error {
 // System errors (`EADDRINUSE`, `EACCES`, `ENOENT` …) and the store's own: the environment's doing.
 const fromEnvironment = (error: unknown): error is Error =>
   error instanceof EventStoreError ||
-  (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^(E[A-Z]+|ERR_SOCKET_BAD_PORT)$/.test((error as NodeJS.ErrnoException).code!));
+  (error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    /^(E[A-Z]+|ERR_SOCKET_BAD_PORT)$/.test((error as NodeJS.ErrnoException).code!));
 
 /** Runs one start-up step; a failure from the environment becomes a StartupError saying `what` failed. */
 export async function startupStep<T>(what: string, step: () => Promise<T>): Promise<T> {

@@ -5,6 +5,9 @@ import { UsageError } from './usage-error.js';
 export function timeOption(option: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const parsed = EventTime.safeParse(value);
-  if (!parsed.success) throw new UsageError(`${option}: ${JSON.stringify(value)} is not an RFC 3339 date-time (e.g. 2026-03-05T10:00:00Z)`);
+  if (!parsed.success)
+    throw new UsageError(
+      `${option}: ${JSON.stringify(value)} is not an RFC 3339 date-time (e.g. 2026-03-05T10:00:00Z)`,
+    );
   return parsed.data;
 }

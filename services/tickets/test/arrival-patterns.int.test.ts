@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InMemoryPipeline, InboundEvent, inboundKey, type Command, type ReopenPolicy, type RulesFile, type TicketState } from '@tickets/domain';
+import {
+  InMemoryPipeline,
+  InboundEvent,
+  inboundKey,
+  type Command,
+  type ReopenPolicy,
+  type RulesFile,
+  type TicketState,
+} from '@tickets/domain';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { tempDir } from '@tickets/testing';
@@ -52,14 +60,23 @@ function eventsOf(traffic: Traffic, rules: RulesFile, policy: ReopenPolicy): obj
     const outcome = pipeline.handle(key, event);
     if (outcome.outcome !== 'accepted') continue;
     seen.add(key);
-    const routed = event.type === 'ticket.created' || outcome.routing?.kind === 'new_ticket' || outcome.routing?.kind === 'follow_up';
+    const routed =
+      event.type === 'ticket.created' ||
+      outcome.routing?.kind === 'new_ticket' ||
+      outcome.routing?.kind === 'follow_up';
     if (routed && 'channel' in event.data) routes.set(`${event.subject}/${event.data.channel}`, outcome.ticketId);
   }
   return events;
 }
 
 /** Submits the batches through the real ingest, `inFlight` requests at a time, then projects and relays everything. */
-async function runThrough(store: string, rules: RulesFile, policy: ReopenPolicy, batches: readonly (readonly object[])[], inFlight: number): Promise<Outcome> {
+async function runThrough(
+  store: string,
+  rules: RulesFile,
+  policy: ReopenPolicy,
+  batches: readonly (readonly object[])[],
+  inFlight: number,
+): Promise<Outcome> {
   const sink = createMemorySink();
   const runtime = await openRuntime({ store, rules, policy, sink, logger, pii: { encryption: false } });
   try {
@@ -127,24 +144,46 @@ const stores = [
 ];
 
 describe.each(stores)('invariant 7 on $name: the outcome never depends on how the events arrive', ({ runs, url }) => {
-  it('one by one, one batch, concurrent batches of random sizes and customers interleaved all end as simulate does', { timeout: 600_000 }, async () => {
-    using dir = tempDir();
-    let run = 0;
-    let withCommands = 0;
-    await fc.assert(
-      fc.asyncProperty(randomTraffic, randomRules, randomPolicy, pattern, async (traffic, rules, policy, { picks, sizes, inFlight }) => {
-        const events = eventsOf(traffic, rules, policy);
-        // The reference: `simulate` feeds the file in order through the same ingest; one event per request.
-        const reference = await runThrough(url(dir.path, run++), rules, policy, events.map((e) => [e]), 1);
-        if (reference.commands.length > 0) withCommands++;
-        const oneBatch = await runThrough(url(dir.path, run++), rules, policy, [events], 1);
-        expect(oneBatch).toEqual(reference);
-        const concurrent = await runThrough(url(dir.path, run++), rules, policy, batched(interleaved(events, picks), sizes), inFlight);
-        expect(concurrent).toEqual(reference);
-      }),
-      { numRuns: runs },
-    );
-    // Not vacuous: a good share of the histories made the rules emit commands (random rules often emit none).
-    expect(withCommands).toBeGreaterThanOrEqual(Math.ceil(runs / 3));
-  });
+  it(
+    'one by one, one batch, concurrent batches of random sizes and customers interleaved all end as simulate does',
+    { timeout: 600_000 },
+    async () => {
+      using dir = tempDir();
+      let run = 0;
+      let withCommands = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          randomTraffic,
+          randomRules,
+          randomPolicy,
+          pattern,
+          async (traffic, rules, policy, { picks, sizes, inFlight }) => {
+            const events = eventsOf(traffic, rules, policy);
+            // The reference: `simulate` feeds the file in order through the same ingest; one event per request.
+            const reference = await runThrough(
+              url(dir.path, run++),
+              rules,
+              policy,
+              events.map((e) => [e]),
+              1,
+            );
+            if (reference.commands.length > 0) withCommands++;
+            const oneBatch = await runThrough(url(dir.path, run++), rules, policy, [events], 1);
+            expect(oneBatch).toEqual(reference);
+            const concurrent = await runThrough(
+              url(dir.path, run++),
+              rules,
+              policy,
+              batched(interleaved(events, picks), sizes),
+              inFlight,
+            );
+            expect(concurrent).toEqual(reference);
+          },
+        ),
+        { numRuns: runs },
+      );
+      // Not vacuous: a good share of the histories made the rules emit commands (random rules often emit none).
+      expect(withCommands).toBeGreaterThanOrEqual(Math.ceil(runs / 3));
+    },
+  );
 });

@@ -19,7 +19,8 @@ const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
 const FIRST = ticketIdFor(SMS_SOURCE, 'sms-1');
 const FOLLOW_UP = ticketIdFor(SMS_SOURCE, 'sms-4');
 const MARIE_PHONE = '+33612345678';
-const SEED_AUTO_REPLY = 'Merci pour votre suivi ! Nous avons bien reçu votre message et nous reviendrons vers vous sous peu';
+const SEED_AUTO_REPLY =
+  'Merci pour votre suivi ! Nous avons bien reçu votre message et nous reviendrons vers vous sous peu';
 const HOUR = 3_600_000;
 
 interface RejectedLine {
@@ -31,7 +32,12 @@ interface SimulateOutput {
   readonly tickets: TicketState[];
   readonly commands: Command[];
   readonly rejected: RejectedLine[];
-  readonly stats: { readonly events: number; readonly accepted: number; readonly duplicates: number; readonly rejected: number };
+  readonly stats: {
+    readonly events: number;
+    readonly accepted: number;
+    readonly duplicates: number;
+    readonly rejected: number;
+  };
 }
 interface ImportOutput {
   readonly accepted: number;
@@ -87,12 +93,17 @@ function writeText(dir: string, name: string, text: string): string {
   return path;
 }
 
-const seedLines = (): string[] => readFileSync(SEED, 'utf8').split('\n').filter((line) => line.trim() !== '');
-const seedEvents = (): { id: string; time: string }[] => seedLines().map((line) => JSON.parse(line) as { id: string; time: string });
+const seedLines = (): string[] =>
+  readFileSync(SEED, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+const seedEvents = (): { id: string; time: string }[] =>
+  seedLines().map((line) => JSON.parse(line) as { id: string; time: string });
 
 function ticketIn(output: { tickets: readonly TicketState[] }, ticketId: string): TicketState {
   const ticket = output.tickets.find((t) => t.ticketId === ticketId);
-  if (ticket === undefined) throw new Error(`no ticket ${ticketId} in ${output.tickets.map((t) => t.ticketId).join(', ')}`);
+  if (ticket === undefined)
+    throw new Error(`no ticket ${ticketId} in ${output.tickets.map((t) => t.ticketId).join(', ')}`);
   return ticket;
 }
 
@@ -121,13 +132,25 @@ describe('tickets simulate: the seed SMS story', () => {
     expect(sends(out)[0]).toMatchObject({
       subject: FIRST,
       time: '2026-03-03T07:00:00.000Z',
-      data: { ruleId: 'sms-reopened', correlationId: 'sms-2', channel: 'sms', to: MARIE_PHONE, body: SEED_AUTO_REPLY, segments: 2 },
+      data: {
+        ruleId: 'sms-reopened',
+        correlationId: 'sms-2',
+        channel: 'sms',
+        to: MARIE_PHONE,
+        body: SEED_AUTO_REPLY,
+        segments: 2,
+      },
     });
   });
 
   it('closes the ticket again after "Merci !": closed, tagged auto-closed-thanks, no second auto-reply', () => {
     const first = ticketIn(out, FIRST);
-    expect(first).toMatchObject({ status: 'closed', closedAt: '2026-03-03T11:00:00.000Z', reopenCount: 2, messageCount: 5 });
+    expect(first).toMatchObject({
+      status: 'closed',
+      closedAt: '2026-03-03T11:00:00.000Z',
+      reopenCount: 2,
+      messageCount: 5,
+    });
     expect(first.tags).toEqual(['auto-closed-thanks', 'reopened-sms']);
     expect(commandsOf(out, 'sms-3').map((c) => [c.type, c.data.ruleId])).toEqual([
       ['ticket.close', 'sms-thanks-autoclose'],
@@ -155,7 +178,10 @@ describe('tickets simulate: the seed SMS story', () => {
     expect(followUp.subject).toContain('Marie Dupont');
     const notes = out.commands.filter((c) => c.type === 'ticket.note.add');
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatchObject({ subject: FOLLOW_UP, data: { ruleId: 'sms-follow-up-check', correlationId: 'sms-4' } });
+    expect(notes[0]).toMatchObject({
+      subject: FOLLOW_UP,
+      data: { ruleId: 'sms-follow-up-check', correlationId: 'sms-4' },
+    });
     expect(notes[0]?.data).toMatchObject({ body: expect.stringContaining(FIRST) });
   });
 
@@ -178,7 +204,10 @@ describe('tickets simulate: the seed SMS story', () => {
 
 describe('determinism and arrival order', () => {
   it('prints byte-identical output for two simulate runs of the same file', async () => {
-    const [a, b] = await Promise.all([tickets(['simulate', '--events', SEED]), tickets(['simulate', '--events', SEED])]);
+    const [a, b] = await Promise.all([
+      tickets(['simulate', '--events', SEED]),
+      tickets(['simulate', '--events', SEED]),
+    ]);
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
@@ -196,7 +225,9 @@ describe('determinism and arrival order', () => {
       clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 },
     });
     for (const ticket of simulated.tickets) {
-      const timeline = json<TicketTimeline>(await tickets(['replay', '--ticket', ticket.ticketId, '--store', store, '--json']));
+      const timeline = json<TicketTimeline>(
+        await tickets(['replay', '--ticket', ticket.ticketId, '--store', store, '--json']),
+      );
       expect(timeline.state).toEqual(ticket);
     }
     expect(json<RebuildOutput>(await tickets(['rebuild', '--store', store])).tickets).toBe(simulated.tickets.length);
@@ -208,7 +239,9 @@ describe('determinism and arrival order', () => {
     const imports = await Promise.all(stores.map((store) => tickets(['import', '--events', SEED, '--store', store])));
     expect(imports[0]?.code).toBe(0);
     expect(imports[1]?.stdout).toBe(imports[0]?.stdout);
-    const timelines = await Promise.all(stores.map((store) => tickets(['replay', '--ticket', FIRST, '--store', store, '--json'])));
+    const timelines = await Promise.all(
+      stores.map((store) => tickets(['replay', '--ticket', FIRST, '--store', store, '--json'])),
+    );
     expect(timelines[0]?.code).toBe(0);
     expect(timelines[1]?.stdout).toBe(timelines[0]?.stdout);
   });
@@ -238,7 +271,11 @@ describe('determinism and arrival order', () => {
   it('takes events in file order, not time order: a close delivered before an earlier message means a reopen', async () => {
     using dir = tempDir();
     const ticketId = ticketIdFor(SMS_SOURCE, 'order-1');
-    const first = messageReceived({ id: 'order-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour, où est ma commande ?' });
+    const first = messageReceived({
+      id: 'order-1',
+      time: '2026-03-02T08:00:00Z',
+      body: 'Bonjour, où est ma commande ?',
+    });
     const second = messageReceived({ id: 'order-2', time: '2026-03-02T08:30:00Z', body: 'Elle devait arriver hier' });
     const close = agentEvent('ticket.closed', { id: 'order-close', time: '2026-03-02T09:00:00Z', ticketId });
 
@@ -251,7 +288,12 @@ describe('determinism and arrival order', () => {
     // Delivered after the close, the same message (time before the close) reopens the ticket.
     const arrived = await simulate(writeNdjson(dir.path, 'arrival.ndjson', [first, close, second]));
     expect(arrived.tickets).toHaveLength(1);
-    expect(ticketIn(arrived, ticketId)).toMatchObject({ status: 'open', reopenCount: 1, messageCount: 2, tags: ['reopened-sms'] });
+    expect(ticketIn(arrived, ticketId)).toMatchObject({
+      status: 'open',
+      reopenCount: 1,
+      messageCount: 2,
+      tags: ['reopened-sms'],
+    });
     expect(sends(arrived).map((c) => c.data.correlationId)).toEqual(['order-2']);
   });
 });
@@ -260,11 +302,21 @@ describe('--policy and --rules files', () => {
   it('a policy giving Postscript 48 h turns the seed follow-up into a reopen of the first ticket', async () => {
     using dir = tempDir();
     // A policy file replaces the shipped one, so it restates the other windows.
-    const policy = writeText(dir.path, 'policy.yaml', 'default: 7d\nchannels:\n  chat: 3d\nintegrations:\n  postscript: 48h\n');
+    const policy = writeText(
+      dir.path,
+      'policy.yaml',
+      'default: 7d\nchannels:\n  chat: 3d\nintegrations:\n  postscript: 48h\n',
+    );
     const out = await simulate(SEED, '--policy', policy);
     // Closed at 2026-03-03T11:00Z, reopenable until 2026-03-05T11:00Z: sms-4 (09:00Z) comes back.
     expect(out.tickets.map((t) => t.ticketId)).toEqual([FIRST]);
-    expect(ticketIn(out, FIRST)).toMatchObject({ status: 'open', reopenCount: 3, messageCount: 6, closedAt: null, reopenDeadline: null });
+    expect(ticketIn(out, FIRST)).toMatchObject({
+      status: 'open',
+      reopenCount: 3,
+      messageCount: 6,
+      closedAt: null,
+      reopenDeadline: null,
+    });
     expect(out.commands.some((c) => c.type === 'ticket.note.add')).toBe(false);
     // Tag and team are already there; the reply goes out, two days after the last one (limit 5 min).
     expect(commandsOf(out, 'sms-4').map((c) => c.type)).toEqual(['message.send']);
@@ -316,7 +368,12 @@ describe('--policy and --rules files', () => {
     expect(out.commands.some((c) => c.type === 'ticket.close')).toBe(false);
     // Nothing closes the ticket again, so sms-4 is added to it: no follow-up, no note.
     expect(out.tickets.map((t) => t.ticketId)).toEqual([FIRST]);
-    expect(ticketIn(out, FIRST)).toMatchObject({ status: 'open', reopenCount: 2, messageCount: 6, tags: ['reopened-sms'] });
+    expect(ticketIn(out, FIRST)).toMatchObject({
+      status: 'open',
+      reopenCount: 2,
+      messageCount: 6,
+      tags: ['reopened-sms'],
+    });
     expect(out.commands.some((c) => c.type === 'ticket.note.add')).toBe(false);
   });
 
@@ -324,7 +381,11 @@ describe('--policy and --rules files', () => {
     // Reopened at 08:20 (auto-reply), closed at 08:21, reopened at 08:23: 3 minutes after the reply.
     const ticketId = ticketIdFor(SMS_SOURCE, 'rl-1');
     const story = [
-      messageReceived({ id: 'rl-1', time: '2026-03-02T08:00:00Z', body: "Bonjour, ma commande #1234 n'est pas arrivée" }),
+      messageReceived({
+        id: 'rl-1',
+        time: '2026-03-02T08:00:00Z',
+        body: "Bonjour, ma commande #1234 n'est pas arrivée",
+      }),
       agentEvent('ticket.closed', { id: 'rl-close-1', time: '2026-03-02T08:10:00Z', ticketId }),
       messageReceived({ id: 'rl-2', time: '2026-03-02T08:20:00Z', body: 'Toujours rien reçu' }),
       agentEvent('ticket.closed', { id: 'rl-close-2', time: '2026-03-02T08:21:00Z', ticketId }),
@@ -342,7 +403,9 @@ describe('--policy and --rules files', () => {
       json(await tickets(['import', '--events', events, '--store', store]));
       const replayed = await tickets(['replay', '--ticket', ticketId, '--store', store]);
       expect(replayed.code).toBe(0);
-      expect(replayed.stdout).toContain('→ send_auto_reply: suppressed (rate_limited: last auto-reply at 2026-03-02T08:20:00.000Z, limit 5m)');
+      expect(replayed.stdout).toContain(
+        '→ send_auto_reply: suppressed (rate_limited: last auto-reply at 2026-03-02T08:20:00.000Z, limit 5m)',
+      );
     });
 
     it('is configurable: with autoReplyRateLimit 1m in the rules file both reopens are acknowledged', async () => {
@@ -356,7 +419,12 @@ describe('--policy and --rules files', () => {
 });
 
 describe('bad input', () => {
-  const envelope = { specversion: '1.0', source: 'https://postscript.example/sms', time: '2026-03-02T08:05:00Z', subject: 'cus_marie' };
+  const envelope = {
+    specversion: '1.0',
+    source: 'https://postscript.example/sms',
+    time: '2026-03-02T08:05:00Z',
+    subject: 'cus_marie',
+  };
   const customer = { id: 'cus_marie', name: 'Marie Dupont', phone: MARIE_PHONE };
   const [sms1 = '', agentReply = ''] = seedLines();
   const mixed = [
@@ -365,7 +433,12 @@ describe('bad input', () => {
     JSON.stringify({ ...envelope, id: 'bad-type', type: 'ticket.exploded', data: {} }),
     '',
     JSON.stringify({ ...envelope, id: 'bad-missing', type: 'message.received', data: { channel: 'sms', customer } }),
-    JSON.stringify({ ...envelope, id: 'bad-wrong-type', type: 'message.received', data: { channel: 'sms', customer, message: { id: 'm', body: 42 } } }),
+    JSON.stringify({
+      ...envelope,
+      id: 'bad-wrong-type',
+      type: 'message.received',
+      data: { channel: 'sms', customer, message: { id: 'm', body: 42 } },
+    }),
     JSON.stringify({
       ...envelope,
       id: 'bad-subject',
@@ -382,7 +455,8 @@ describe('bad input', () => {
     { line: 6, id: 'bad-wrong-type', paths: ['data.message.body'] },
     { line: 7, id: 'bad-subject', paths: ['data.customer.id'] },
   ];
-  const summarise = (rejected: readonly RejectedLine[]) => rejected.map((r) => ({ line: r.line, id: r.id, paths: r.reasons.map((x) => x.path) }));
+  const summarise = (rejected: readonly RejectedLine[]) =>
+    rejected.map((r) => ({ line: r.line, id: r.id, paths: r.reasons.map((x) => x.path) }));
 
   it('simulate rejects each bad line with its line, its id when readable and the field at fault, still processes the rest, exits 0', async () => {
     using dir = tempDir();
@@ -400,7 +474,9 @@ describe('bad input', () => {
   it('import reports the same rejections and accepts the same valid events', async () => {
     using dir = tempDir();
     const events = writeNdjson(dir.path, 'mixed.ndjson', mixed);
-    const out = json<ImportOutput>(await tickets(['import', '--events', events, '--store', `sqlite:${join(dir.path, 'tickets.db')}`]));
+    const out = json<ImportOutput>(
+      await tickets(['import', '--events', events, '--store', `sqlite:${join(dir.path, 'tickets.db')}`]),
+    );
     expect(out.accepted).toBe(2);
     expect(out.duplicates).toBe(0);
     expect(summarise(out.rejected)).toEqual(expectedRejections);
@@ -416,19 +492,28 @@ describe('bad input', () => {
     expect(doubled.commands).toEqual(once.commands);
   });
 
-  it.each(['simulate', 'import'])('%s with a missing --events file exits 2 naming the option and the file', async (verb) => {
-    using dir = tempDir();
-    const missing = join(dir.path, 'missing.ndjson');
-    const store = verb === 'import' ? ['--store', `sqlite:${join(dir.path, 'tickets.db')}`] : [];
-    const run = await tickets([verb, '--events', missing, ...store]);
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('--events');
-    expect(run.stderr).toContain(missing);
-  });
+  it.each(['simulate', 'import'])(
+    '%s with a missing --events file exits 2 naming the option and the file',
+    async (verb) => {
+      using dir = tempDir();
+      const missing = join(dir.path, 'missing.ndjson');
+      const store = verb === 'import' ? ['--store', `sqlite:${join(dir.path, 'tickets.db')}`] : [];
+      const run = await tickets([verb, '--events', missing, ...store]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('--events');
+      expect(run.stderr).toContain(missing);
+    },
+  );
 
   it.each([
-    { what: 'a rules file with a YAML syntax error', option: '--rules', file: 'rules.yaml', text: 'rules:\n  - id: broken\n    name: [unclosed\n', names: ['not valid YAML', 'line'] },
+    {
+      what: 'a rules file with a YAML syntax error',
+      option: '--rules',
+      file: 'rules.yaml',
+      text: 'rules:\n  - id: broken\n    name: [unclosed\n',
+      names: ['not valid YAML', 'line'],
+    },
     {
       what: 'a rules file with an unknown action',
       option: '--rules',
@@ -436,7 +521,13 @@ describe('bad input', () => {
       text: 'rules:\n  - id: shout\n    name: Shout\n    when: message.received\n    then:\n      - type: send_fax\n        body: Bonjour\n',
       names: ['rules[0].then[0].type'],
     },
-    { what: 'a policy with default "soon"', option: '--policy', file: 'policy.json', text: '{ "default": "soon" }\n', names: ['default:'] },
+    {
+      what: 'a policy with default "soon"',
+      option: '--policy',
+      file: 'policy.json',
+      text: '{ "default": "soon" }\n',
+      names: ['default:'],
+    },
   ])('$what exits 2 with a message naming the file and the field', async ({ option, file, text, names }) => {
     using dir = tempDir();
     const path = writeText(dir.path, file, text);
@@ -453,7 +544,9 @@ describe('business hours: the worked example examples/business-hours of docs/tim
   const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
   const RULES = join(REPO, 'examples/business-hours/rules.json');
   const replies = (out: SimulateOutput): [string, string, string][] =>
-    out.commands.flatMap((c) => (c.type === 'message.send' ? [[c.time, c.data.ruleId, c.data.body] as [string, string, string]] : []));
+    out.commands.flatMap((c) =>
+      c.type === 'message.send' ? [[c.time, c.data.ruleId, c.data.body] as [string, string, string]] : [],
+    );
 
   it('the seed’s SMS reopen at 08:00 Paris time, before the support hours, gets the out-of-office variant', async () => {
     const [reply, ...others] = replies(await simulate(SEED, '--rules', RULES));
@@ -472,13 +565,15 @@ describe('business hours: the worked example examples/business-hours of docs/tim
 describe('SLA targets: the worked example examples/sla of docs/timers.md', () => {
   const EVENTS = join(REPO, 'examples/sla/events.ndjson');
   const RULES = join(REPO, 'examples/sla/rules.json');
-  const of = (out: SimulateOutput, customerId: string): TicketState => out.tickets.find((t) => t.customer.id === customerId)!;
+  const of = (out: SimulateOutput, customerId: string): TicketState =>
+    out.tickets.find((t) => t.customer.id === customerId)!;
 
   it('simulate shows warnings and breaches in business hours, the resolution clock paused while Marie was asked', async () => {
     const out = await simulate(EVENTS, '--rules', RULES, '--until', '2026-03-04T00:00:00Z');
     const paul = of(out, 'cus_paul').ticketId;
     const marie = of(out, 'cus_marie').ticketId;
-    const shown = (c: Command): string => (c.type === 'ticket.tag.add' ? c.data.tag : c.type === 'ticket.assign' ? String(c.data.team) : '');
+    const shown = (c: Command): string =>
+      c.type === 'ticket.tag.add' ? c.data.tag : c.type === 'ticket.assign' ? String(c.data.team) : '';
     expect(out.commands.map((c) => [c.time, c.subject, c.data.ruleId, shown(c)])).toEqual([
       ['2026-03-02T09:48:00.000Z', paul, 'sla.sms-postscript.first_response.warning', 'sla-warning'],
       ['2026-03-02T10:00:00.000Z', paul, 'sla.sms-postscript.first_response.breach', 'sla-breached'],
@@ -488,7 +583,10 @@ describe('SLA targets: the worked example examples/sla of docs/timers.md', () =>
       ['2026-03-03T13:00:00.000Z', marie, 'sla.sms-postscript.next_response.breach', 'Escalation'],
     ]);
     // Marie's 8 h resolution: 30 min used before the agent asked, 7 h 30 from her answer (Tuesday 10:00 Paris).
-    expect(of(out, 'cus_marie').sla?.find((s) => s.metric === 'resolution')).toMatchObject({ due: '2026-03-03T16:30:00.000Z', breached: true });
+    expect(of(out, 'cus_marie').sla?.find((s) => s.metric === 'resolution')).toMatchObject({
+      due: '2026-03-03T16:30:00.000Z',
+      breached: true,
+    });
     expect(of(out, 'cus_paul')).toMatchObject({ team: 'Escalation', tags: ['sla-breached', 'sla-warning'] });
   });
 
@@ -497,14 +595,28 @@ describe('SLA targets: the worked example examples/sla of docs/timers.md', () =>
     const store = `sqlite:${join(dir.path, 'sla.db')}`;
     expect((await tickets(['import', '--events', EVENTS, '--rules', RULES, '--store', store])).code).toBe(0);
     const replay = await tickets(['replay', '--ticket', 'tk_2cqfsyzby3r4leudb4q62qlp2e', '--store', store]);
-    expect(replay.stdout).toContain('of rule sla.sms-postscript.resolution.breach cancelled: SLA clock paused with 7h30m of business time left');
+    expect(replay.stdout).toContain(
+      'of rule sla.sms-postscript.resolution.breach cancelled: SLA clock paused with 7h30m of business time left',
+    );
   });
 
   it('at the last event the ticket shows its targets: Marie’s resolution clock running again, her next response due', async () => {
     const out = await simulate(EVENTS, '--rules', RULES);
     expect(of(out, 'cus_marie').sla).toEqual([
-      { name: 'sms-postscript', metric: 'resolution', due: '2026-03-03T16:30:00.000Z', breached: false, remainingMs: null },
-      { name: 'sms-postscript', metric: 'next_response', due: '2026-03-03T13:00:00.000Z', breached: false, remainingMs: null },
+      {
+        name: 'sms-postscript',
+        metric: 'resolution',
+        due: '2026-03-03T16:30:00.000Z',
+        breached: false,
+        remainingMs: null,
+      },
+      {
+        name: 'sms-postscript',
+        metric: 'next_response',
+        due: '2026-03-03T13:00:00.000Z',
+        breached: false,
+        remainingMs: null,
+      },
     ]);
   });
 });
@@ -516,15 +628,33 @@ describe('time-based rules: the worked example of docs/timers.md', () => {
 
   it('simulate runs the clock to --until in event time: the nudge at 48 h, the close at 72 h, the reopen window’s end', async () => {
     const out = await simulate(EVENTS, '--rules', RULES, '--until', '2026-03-07T00:00:00Z');
-    expect(out.commands.map((c) => [c.time, c.type, c.type === 'message.send' ? c.data.body : c.type === 'ticket.tag.add' ? c.data.tag : ''])).toEqual([
-      ['2026-03-04T08:30:00.000Z', 'message.send', "Avez-vous encore besoin d'aide ? Répondez simplement à ce message, sinon nous clôturerons votre demande dans 24 h."],
+    expect(
+      out.commands.map((c) => [
+        c.time,
+        c.type,
+        c.type === 'message.send' ? c.data.body : c.type === 'ticket.tag.add' ? c.data.tag : '',
+      ]),
+    ).toEqual([
+      [
+        '2026-03-04T08:30:00.000Z',
+        'message.send',
+        "Avez-vous encore besoin d'aide ? Répondez simplement à ce message, sinon nous clôturerons votre demande dans 24 h.",
+      ],
       ['2026-03-05T08:30:00.000Z', 'ticket.close', ''],
       ['2026-03-05T08:30:00.000Z', 'ticket.tag.add', 'auto-closed-no-reply'],
       ['2026-03-06T08:30:00.000Z', 'ticket.tag.add', 'reopen-window-ended'],
     ]);
-    expect(marie(out)).toMatchObject({ status: 'closed', tags: ['auto-closed-no-reply', 'reopen-window-ended'], timers: [] });
+    expect(marie(out)).toMatchObject({
+      status: 'closed',
+      tags: ['auto-closed-no-reply', 'reopen-window-ended'],
+      timers: [],
+    });
     // Paul answered in time (both timers cancelled), then reopened inside his window (its end cancelled).
-    expect(out.tickets.find((t) => t.customer.id === 'cus_paul')).toMatchObject({ status: 'open', reopenCount: 1, timers: [] });
+    expect(out.tickets.find((t) => t.customer.id === 'cus_paul')).toMatchObject({
+      status: 'open',
+      reopenCount: 1,
+      timers: [],
+    });
   });
 
   it('without --until the clock stops at the last event: the ticket shows its pending timers and nothing fired', async () => {
@@ -545,10 +675,25 @@ describe('time-based rules: the worked example of docs/timers.md', () => {
   it('a timer rule on the message, which a firing timer does not have, exits 2 naming the file, the rule and the field', async () => {
     using dir = tempDir();
     const rules = join(dir.path, 'rules.json');
-    writeFileSync(rules, JSON.stringify({ rules: [{ id: 'late', name: 'Late', when: { after: '1h', since: 'agent_reply' }, if: { all: [{ field: 'message.body', op: 'contains', value: 'x' }] }, then: [{ type: 'close_ticket' }] }] }));
+    writeFileSync(
+      rules,
+      JSON.stringify({
+        rules: [
+          {
+            id: 'late',
+            name: 'Late',
+            when: { after: '1h', since: 'agent_reply' },
+            if: { all: [{ field: 'message.body', op: 'contains', value: 'x' }] },
+            then: [{ type: 'close_ticket' }],
+          },
+        ],
+      }),
+    );
     const run = await tickets(['simulate', '--events', EVENTS, '--rules', rules]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`${rules}: rules[0].if.all[0].field: rule late: field message.body does not exist when a timer fires`);
+    expect(run.stderr).toContain(
+      `${rules}: rules[0].if.all[0].field: rule late: field message.body does not exist when a timer fires`,
+    );
   });
 });
 
@@ -571,10 +716,21 @@ describe('tickets replay', () => {
     const timeline = json<TicketTimeline>(await replay('--json'));
     // One block per event of the ticket's stream.
     expect(text.match(/^#\d+ /gm)).toHaveLength(timeline.entries.length);
-    for (const type of ['TicketCreated', 'MessageReceived', 'MessageSent', 'TicketClosed', 'TicketReopened', 'RulesEvaluated', 'TagsChanged', 'TicketAssigned']) {
+    for (const type of [
+      'TicketCreated',
+      'MessageReceived',
+      'MessageSent',
+      'TicketClosed',
+      'TicketReopened',
+      'RulesEvaluated',
+      'TagsChanged',
+      'TicketAssigned',
+    ]) {
       expect(text).toContain(` ${type}  (correlation `);
     }
-    expect(text).toContain('routing: reopen — message time 2026-03-03T07:00:00.000Z is before the reopen deadline 2026-03-03T09:00:00.000Z');
+    expect(text).toContain(
+      'routing: reopen — message time 2026-03-03T07:00:00.000Z is before the reopen deadline 2026-03-03T09:00:00.000Z',
+    );
     expect(text).toContain('window: 24h (integration postscript), reopen deadline 2026-03-03T09:00:00.000Z');
     expect(text).toContain('sms-reopened: fired');
     expect(text).toContain('✓ previous.status eq closed (was closed)');
@@ -598,7 +754,11 @@ describe('tickets replay', () => {
     expect(after.stdout).toMatch(/^state: open, tags \[reopened-sms\], team SMS Support, reopened 1×/m);
 
     const atJson = json<TicketTimeline>(await replay('--at', '2026-03-03T06:59:00+00:00', '--json'));
-    expect(atJson.state).toMatchObject({ status: 'closed', reopenDeadline: '2026-03-03T09:00:00.000Z', reopenCount: 0 });
+    expect(atJson.state).toMatchObject({
+      status: 'closed',
+      reopenDeadline: '2026-03-03T09:00:00.000Z',
+      reopenCount: 0,
+    });
   });
 
   it('--json gives one entry per event with the state after it and what changed', async () => {
@@ -655,7 +815,9 @@ describe('tickets rebuild', () => {
 
 describe('tickets schema and defaults', () => {
   it('schema prints a JSON Schema for every public contract', async () => {
-    const all = json<Record<string, { $schema?: string; required?: string[]; oneOf?: unknown[] }>>(await tickets(['schema']));
+    const all = json<Record<string, { $schema?: string; required?: string[]; oneOf?: unknown[] }>>(
+      await tickets(['schema']),
+    );
     for (const name of ['inbound-event', 'command', 'ticket-state', 'rules', 'reopen-policy']) {
       expect(all[name]?.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     }
@@ -663,8 +825,22 @@ describe('tickets schema and defaults', () => {
     expect(all['command']?.oneOf).toHaveLength(6);
     expect(all['ticket-state']?.required).toEqual(
       expect.arrayContaining([
-        'ticketId', 'status', 'channel', 'integration', 'customer', 'subject', 'tags', 'team', 'createdAt',
-        'closedAt', 'reopenDeadline', 'reopenCount', 'followUpOf', 'messageCount', 'lastMessageAt', 'version',
+        'ticketId',
+        'status',
+        'channel',
+        'integration',
+        'customer',
+        'subject',
+        'tags',
+        'team',
+        'createdAt',
+        'closedAt',
+        'reopenDeadline',
+        'reopenCount',
+        'followUpOf',
+        'messageCount',
+        'lastMessageAt',
+        'version',
       ]),
     );
     expect(json(await tickets(['schema', 'reopen-policy']))).toEqual(all['reopen-policy']);
@@ -682,7 +858,11 @@ describe('tickets schema and defaults', () => {
     using dir = tempDir();
     const [rules, policy] = await Promise.all([tickets(['defaults', 'rules']), tickets(['defaults', 'policy'])]);
     expect(json(policy)).toEqual({ default: '7d', channels: { chat: '3d' }, integrations: { postscript: '24h' } });
-    expect(json<{ rules: { id: string }[] }>(rules).rules.map((r) => r.id)).toEqual(['sms-thanks-autoclose', 'sms-reopened', 'sms-follow-up-check']);
+    expect(json<{ rules: { id: string }[] }>(rules).rules.map((r) => r.id)).toEqual([
+      'sms-thanks-autoclose',
+      'sms-reopened',
+      'sms-follow-up-check',
+    ]);
     const rulesFile = writeText(dir.path, 'rules.json', rules.stdout);
     const policyFile = writeText(dir.path, 'policy.json', policy.stdout);
 

@@ -55,13 +55,25 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
 
   async function open(security?: SecurityConfig): Promise<void> {
     time = movableClock('2026-03-02T09:00:00Z');
-    runtime = await openRuntime({ store: `sqlite:${join(dir.path, `sdk-${Math.random()}.db`)}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
+    runtime = await openRuntime({
+      store: `sqlite:${join(dir.path, `sdk-${Math.random()}.db`)}`,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink: createMemorySink(),
+      logger,
+    });
     app = createHttpApp({ runtime, logger, ...(security === undefined ? {} : { security }), clock: time.clock });
     url = await listen(app);
   }
-  const stored = async (source: string, id: string) => (await runtime.store.readStream(inboundStream(inboundKey(source, id))))[0]?.data as { event: Record<string, unknown> } | undefined;
+  const stored = async (source: string, id: string) =>
+    (await runtime.store.readStream(inboundStream(inboundKey(source, id))))[0]?.data as
+      { event: Record<string, unknown> } | undefined;
   const post = async (message: Message): Promise<{ status: number; answer: Answer }> => {
-    const response = await fetch(url, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: message.headers as Record<string, string>,
+      body: message.body as string,
+    });
     return { status: response.status, answer: (await response.json()) as Answer };
   };
 
@@ -79,11 +91,19 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
     // The SDK's transport resolves with the answer's body: the per-event results.
     const binary = emitterFor(httpTransport(url));
     const structured = emitterFor(httpTransport(url), { mode: Mode.STRUCTURED });
-    const viaBinary = (await binary(smsEvent('sdk-binary', '2026-03-02T08:00:00Z', 'Bonjour', { traceparent: TRACEPARENT }))) as { body: string };
-    const viaStructured = (await structured(smsEvent('sdk-structured', '2026-03-02T08:01:00Z', 'Encore moi', { traceparent: TRACEPARENT }))) as { body: string };
-    expect(JSON.parse(viaBinary.body)).toMatchObject({ results: [{ status: 'accepted', id: 'sdk-binary', ticketId: ticketIdFor(SMS_SOURCE, 'sdk-binary') }] });
+    const viaBinary = (await binary(
+      smsEvent('sdk-binary', '2026-03-02T08:00:00Z', 'Bonjour', { traceparent: TRACEPARENT }),
+    )) as { body: string };
+    const viaStructured = (await structured(
+      smsEvent('sdk-structured', '2026-03-02T08:01:00Z', 'Encore moi', { traceparent: TRACEPARENT }),
+    )) as { body: string };
+    expect(JSON.parse(viaBinary.body)).toMatchObject({
+      results: [{ status: 'accepted', id: 'sdk-binary', ticketId: ticketIdFor(SMS_SOURCE, 'sdk-binary') }],
+    });
     // The second message joins the open ticket: the two modes are one contract.
-    expect(JSON.parse(viaStructured.body)).toMatchObject({ results: [{ status: 'accepted', id: 'sdk-structured', ticketId: ticketIdFor(SMS_SOURCE, 'sdk-binary') }] });
+    expect(JSON.parse(viaStructured.body)).toMatchObject({
+      results: [{ status: 'accepted', id: 'sdk-structured', ticketId: ticketIdFor(SMS_SOURCE, 'sdk-binary') }],
+    });
 
     const fromBinary = await stored(SMS_SOURCE, 'sdk-binary');
     expect(fromBinary?.event).toEqual({
@@ -95,7 +115,12 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
       subject: MARIE.id,
       datacontenttype: 'application/json',
       traceparent: TRACEPARENT,
-      data: { channel: 'sms', integration: 'postscript', customer: MARIE, message: { id: 'm-sdk-binary', body: 'Bonjour' } },
+      data: {
+        channel: 'sms',
+        integration: 'postscript',
+        customer: MARIE,
+        message: { id: 'm-sdk-binary', body: 'Bonjour' },
+      },
     });
     const fromStructured = await stored(SMS_SOURCE, 'sdk-structured');
     const { id: _b, data: _bd, time: _bt, ...binaryAttributes } = fromBinary!.event;
@@ -103,7 +128,10 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
     expect(structuredAttributes).toEqual(binaryAttributes);
     // The event's own traceparent (a ce-traceparent header in binary mode) is the trace of its domain events.
     const events = await runtime.store.readStream(`ticket-${ticketIdFor(SMS_SOURCE, 'sdk-binary')}`);
-    expect(events.filter((e) => e.type === 'MessageReceived').map((e) => e.metadata['traceparent'])).toEqual([TRACEPARENT, TRACEPARENT]);
+    expect(events.filter((e) => e.type === 'MessageReceived').map((e) => e.metadata['traceparent'])).toEqual([
+      TRACEPARENT,
+      TRACEPARENT,
+    ]);
   });
 
   it('refuses a binary-mode request without a required ce- header with 400 naming the header, storing nothing', async () => {
@@ -125,10 +153,18 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
     await open();
     const customer = { id: 'cus_zoé "z"', name: 'Zoé' };
     const message = HTTP.binary(
-      new CloudEvent({ id: 'evt 1 €', source: SMS_SOURCE, type: 'message.received', time: '2026-03-02T08:00:00Z', subject: customer.id, data: { channel: 'sms', customer, message: { id: 'm-pct', body: 'Salut' } } }),
+      new CloudEvent({
+        id: 'evt 1 €',
+        source: SMS_SOURCE,
+        type: 'message.received',
+        time: '2026-03-02T08:00:00Z',
+        subject: customer.id,
+        data: { channel: 'sms', customer, message: { id: 'm-pct', body: 'Salut' } },
+      }),
     );
     // The SDK sends header values as they are; the binding wants them percent-encoded.
-    for (const name of ['ce-id', 'ce-subject']) message.headers[name] = encodeHttpHeaderValue(String(message.headers[name]));
+    for (const name of ['ce-id', 'ce-subject'])
+      message.headers[name] = encodeHttpHeaderValue(String(message.headers[name]));
     expect(message.headers['ce-subject']).toBe('cus_zo%C3%A9%20%22z%22');
     const { status, answer } = await post(message);
     expect(status).toBe(202);
@@ -140,18 +176,38 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
     const refused = await post(overlong);
     expect(refused.status).toBe(400);
     expect(refused.answer.error?.message).toContain('ce-subject');
-    expect(refused.answer.invalid?.[0]?.reasons).toEqual([expect.objectContaining({ path: 'ce-subject', code: 'invalid_header' })]);
+    expect(refused.answer.invalid?.[0]?.reasons).toEqual([
+      expect.objectContaining({ path: 'ce-subject', code: 'invalid_header' }),
+    ]);
   });
 
   it('gives a binary-mode event the same validation and answers as structured mode', async () => {
     await open();
-    const bad = HTTP.binary(new CloudEvent({ id: 'bad-channel', source: SMS_SOURCE, type: 'message.received', time: '2026-03-02T08:00:00Z', subject: MARIE.id, data: { channel: 'pigeon', customer: MARIE, message: { id: 'm', body: 'x' } } }));
+    const bad = HTTP.binary(
+      new CloudEvent({
+        id: 'bad-channel',
+        source: SMS_SOURCE,
+        type: 'message.received',
+        time: '2026-03-02T08:00:00Z',
+        subject: MARIE.id,
+        data: { channel: 'pigeon', customer: MARIE, message: { id: 'm', body: 'x' } },
+      }),
+    );
     const { status, answer } = await post(bad);
     expect(status).toBe(400);
     expect(answer.error?.code).toBe('REQUEST.INVALID_EVENTS');
     expect(answer.invalid?.[0]?.reasons.map((reason) => reason.path)).toEqual(['data.channel']);
     // An agent action on a ticket nobody knows: 422, as in structured mode.
-    const unknown = HTTP.binary(new CloudEvent({ id: 'close-unknown', source: AGENT_SOURCE, type: 'ticket.closed', time: '2026-03-02T08:00:00Z', subject: MARIE.id, data: { ticketId: 'tk_nope' } }));
+    const unknown = HTTP.binary(
+      new CloudEvent({
+        id: 'close-unknown',
+        source: AGENT_SOURCE,
+        type: 'ticket.closed',
+        time: '2026-03-02T08:00:00Z',
+        subject: MARIE.id,
+        data: { ticketId: 'tk_nope' },
+      }),
+    );
     expect((await post(unknown)).status).toBe(422);
     // Data that is an array is an event whose data is wrong, never a batch.
     const array = HTTP.binary(smsEvent('array-data', '2026-03-02T08:00:00Z', 'x'));
@@ -169,7 +225,9 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
     /** An SDK transport that signs what the SDK serialised, as an integration would. */
     const signingTransport = (secret: string, seen: Message[]) => (message: Message) => {
       seen.push(message);
-      const { 'content-type': _ignored, ...signature } = signedHeaders(String(message.body), secret, { nowMs: time.nowMs() });
+      const { 'content-type': _ignored, ...signature } = signedHeaders(String(message.body), secret, {
+        nowMs: time.nowMs(),
+      });
       return httpTransport(url)(message, { headers: signature });
     };
 
@@ -184,7 +242,11 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
       const unsigned = await post(HTTP.binary(smsEvent('unsigned-binary', '2026-03-02T08:00:00Z', 'Bonjour')));
       expect(unsigned.status).toBe(401);
       const wrong = emitterFor(signingTransport(`whsec_${Buffer.alloc(32, 99).toString('base64')}`, []));
-      expect(JSON.parse(((await wrong(smsEvent('wrong-secret', '2026-03-02T08:00:00Z', 'Bonjour'))) as { body: string }).body)).toMatchObject({ error: { code: 'AUTH.INVALID_SIGNATURE' } });
+      expect(
+        JSON.parse(
+          ((await wrong(smsEvent('wrong-secret', '2026-03-02T08:00:00Z', 'Bonjour'))) as { body: string }).body,
+        ),
+      ).toMatchObject({ error: { code: 'AUTH.INVALID_SIGNATURE' } });
       expect(await stored(SMS_SOURCE, 'unsigned-binary')).toBeUndefined();
       expect(await stored(SMS_SOURCE, 'wrong-secret')).toBeUndefined();
     });
@@ -200,7 +262,15 @@ describe('the official CloudEvents SDK as a client of POST /v1/events', () => {
       await open(securedConfig());
       const message = HTTP.binary(smsEvent('bound-1', '2026-03-02T08:00:00Z', 'Bonjour'));
       const signature = signedHeaders(String(message.body), POSTSCRIPT_NEW, { nowMs: time.nowMs(), id: 'msg_bound_1' });
-      const send = (headers: Record<string, unknown>) => post({ headers: { ...headers, ...signature, 'content-type': String(message.headers['content-type']) } as Message['headers'], body: message.body });
+      const send = (headers: Record<string, unknown>) =>
+        post({
+          headers: {
+            ...headers,
+            ...signature,
+            'content-type': String(message.headers['content-type']),
+          } as Message['headers'],
+          body: message.body,
+        });
       expect((await send(message.headers)).status).toBe(202);
       // The same request again (a sender's retry): let through, and the ingest answers duplicate.
       const retry = await send(message.headers);
@@ -246,23 +316,45 @@ describe('the official CloudEvents SDK as the receiver of the webhook sink', () 
         await memory.close();
       },
     };
-    const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'webhook.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: both, logger });
+    const runtime = await openRuntime({
+      store: `sqlite:${join(dir.path, 'webhook.db')}`,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink: both,
+      logger,
+    });
     const app = createHttpApp({ runtime, logger });
     try {
       const url = await listen(app);
       const emit = emitterFor(httpTransport(url));
       // A customer writes, an agent closes, the customer writes again: the SMS reopen rule fires.
       await emit(smsEvent('wh-1', '2026-03-02T08:00:00Z', 'Ma commande est en retard'));
-      await emit(new CloudEvent({ id: 'wh-close', source: AGENT_SOURCE, type: 'ticket.closed', time: '2026-03-02T09:00:00Z', subject: MARIE.id, data: { ticketId: ticketIdFor(SMS_SOURCE, 'wh-1') } }));
+      await emit(
+        new CloudEvent({
+          id: 'wh-close',
+          source: AGENT_SOURCE,
+          type: 'ticket.closed',
+          time: '2026-03-02T09:00:00Z',
+          subject: MARIE.id,
+          data: { ticketId: ticketIdFor(SMS_SOURCE, 'wh-1') },
+        }),
+      );
       await emit(smsEvent('wh-2', '2026-03-02T10:00:00Z', 'Toujours rien reçu', { traceparent: TRACEPARENT }));
       await runtime.settle();
       await runtime.relay.catchUp();
 
       const commands: Command[] = [...memory.commands];
-      expect(commands.map((command) => command.type).sort()).toEqual(['message.send', 'ticket.assign', 'ticket.tag.add']);
+      expect(commands.map((command) => command.type).sort()).toEqual([
+        'message.send',
+        'ticket.assign',
+        'ticket.tag.add',
+      ]);
       const received = requests.flatMap((request): CloudEvent<unknown>[] => {
         // Typed as the CloudEventV1 interface; at run time the SDK hands back CloudEvent instances.
-        const parsed = HTTP.toEvent<unknown>({ headers: request.headers as Record<string, string>, body: request.body }) as CloudEvent<unknown> | CloudEvent<unknown>[];
+        const parsed = HTTP.toEvent<unknown>({
+          headers: request.headers as Record<string, string>,
+          body: request.body,
+        }) as CloudEvent<unknown> | CloudEvent<unknown>[];
         return Array.isArray(parsed) ? parsed : [parsed];
       });
       expect(received).toHaveLength(commands.length);

@@ -20,7 +20,9 @@ interface ComposeService {
 }
 
 // `merge: true` resolves the YAML merge keys (<<) the file uses for shared settings.
-const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
 const services = compose.services;
 const APP_SERVICES = ['ingest', 'projector', 'rule-reactor'];
 const asEnv = (environment: ComposeService['environment']): Record<string, string> =>
@@ -28,11 +30,21 @@ const asEnv = (environment: ComposeService['environment']): Record<string, strin
 
 describe('docker-compose.yml', () => {
   it('has Kafka, KurrentDB, PostgreSQL, the three services, Prometheus and Grafana', () => {
-    expect(Object.keys(services).sort()).toEqual(['grafana', 'ingest', 'kafka', 'kurrentdb', 'postgres', 'projector', 'prometheus', 'rule-reactor']);
+    expect(Object.keys(services).sort()).toEqual([
+      'grafana',
+      'ingest',
+      'kafka',
+      'kurrentdb',
+      'postgres',
+      'projector',
+      'prometheus',
+      'rule-reactor',
+    ]);
   });
 
   it('pins every image to a version', () => {
-    for (const name of ['kafka', 'kurrentdb', 'grafana']) expect(services[name]?.image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
+    for (const name of ['kafka', 'kurrentdb', 'grafana'])
+      expect(services[name]?.image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
     expect(services['prometheus']?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
     expect(services['postgres']?.image).toMatch(/^postgres:\d+\.\d+$/);
   });
@@ -64,7 +76,7 @@ describe('docker-compose.yml', () => {
     expect(env['KAFKA_BROKERS']).toBe('kafka:9092');
   });
 
-  it('publishes the HTTP port each service listens on, on a host port of each replica\'s own (scalable)', () => {
+  it("publishes the HTTP port each service listens on, on a host port of each replica's own (scalable)", () => {
     for (const name of APP_SERVICES) {
       const env = asEnv(services[name]!.environment);
       expect(services[name]!.ports).toEqual([`127.0.0.1::${env['TICKETS_PORT']}`]);
@@ -72,16 +84,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(APP_SERVICES)('%s scales (`--scale %s=N`): no container name, one lease database and one Kafka group for all replicas', (name) => {
-    const service = services[name] as ComposeService & { container_name?: string };
-    expect(service.container_name).toBeUndefined();
-    const env = asEnv(service.environment);
-    // The followers' roles are leased in PostgreSQL, so replicas stand by instead of competing.
-    const leases = parseStoreUrl(env['TICKETS_LEASES'] ?? '');
-    expect(leases.kind).toBe('postgres');
-    expect(new URL(env['TICKETS_LEASES']!).hostname).toBe('postgres');
-    expect(KafkaEnv.parse(env).KAFKA_SESSION_TIMEOUT_MS).toBeLessThanOrEqual(10_000);
-  });
+  it.each(APP_SERVICES)(
+    '%s scales (`--scale %s=N`): no container name, one lease database and one Kafka group for all replicas',
+    (name) => {
+      const service = services[name] as ComposeService & { container_name?: string };
+      expect(service.container_name).toBeUndefined();
+      const env = asEnv(service.environment);
+      // The followers' roles are leased in PostgreSQL, so replicas stand by instead of competing.
+      const leases = parseStoreUrl(env['TICKETS_LEASES'] ?? '');
+      expect(leases.kind).toBe('postgres');
+      expect(new URL(env['TICKETS_LEASES']!).hostname).toBe('postgres');
+      expect(KafkaEnv.parse(env).KAFKA_SESSION_TIMEOUT_MS).toBeLessThanOrEqual(10_000);
+    },
+  );
 
   it('the projector replicas share one read model in PostgreSQL (a file per container would differ per replica)', () => {
     const env = asEnv(services['projector']!.environment);
@@ -89,14 +104,17 @@ describe('docker-compose.yml', () => {
     expect(services['projector']!.volumes ?? []).toEqual([]);
   });
 
-  it.each(APP_SERVICES)('%s reads its webhook secrets and token hashes from a compose secret kept out of the repository', (name) => {
-    const service = services[name] as ComposeService & { secrets?: string[] };
-    expect(service.secrets).toEqual(['tickets']);
-    expect(asEnv(service.environment)['TICKETS_SECRETS_FILE']).toBe('/run/secrets/tickets');
-    const file = (compose as unknown as { secrets: Record<string, { file: string }> }).secrets['tickets']?.file ?? '';
-    expect(file).toContain('./secrets/tickets.yaml');
-    expect(readFileSync(join(REPO, '.gitignore'), 'utf8').split('\n')).toContain('secrets/');
-  });
+  it.each(APP_SERVICES)(
+    '%s reads its webhook secrets and token hashes from a compose secret kept out of the repository',
+    (name) => {
+      const service = services[name] as ComposeService & { secrets?: string[] };
+      expect(service.secrets).toEqual(['tickets']);
+      expect(asEnv(service.environment)['TICKETS_SECRETS_FILE']).toBe('/run/secrets/tickets');
+      const file = (compose as unknown as { secrets: Record<string, { file: string }> }).secrets['tickets']?.file ?? '';
+      expect(file).toContain('./secrets/tickets.yaml');
+      expect(readFileSync(join(REPO, '.gitignore'), 'utf8').split('\n')).toContain('secrets/');
+    },
+  );
 
   it('runs Kafka as a single KRaft node whose internal topics fit one broker', () => {
     const env = asEnv(services['kafka']!.environment);
@@ -119,7 +137,9 @@ describe('docker-compose.yml', () => {
         relabel_configs: { source_labels: string[]; target_label: string }[];
       }[];
     };
-    const dashboard = JSON.parse(readFileSync(join(mounted('grafana', '/var/lib/grafana/dashboards'), 'tickets.json'), 'utf8')) as {
+    const dashboard = JSON.parse(
+      readFileSync(join(mounted('grafana', '/var/lib/grafana/dashboards'), 'tickets.json'), 'utf8'),
+    ) as {
       panels: { title: string; targets: { expr: string }[] }[];
     };
 
@@ -133,8 +153,11 @@ describe('docker-compose.yml', () => {
           return c.names.map((host) => `${host}:${c.port}`);
         });
       });
-      expect(targets.sort()).toEqual(APP_SERVICES.map((name) => `${name}:${asEnv(services[name]!.environment)['TICKETS_PORT']}`).sort());
-      for (const name of APP_SERVICES) expect(serviceEnv(0).parse(asEnv(services[name]!.environment)).TICKETS_METRICS).toBe('on');
+      expect(targets.sort()).toEqual(
+        APP_SERVICES.map((name) => `${name}:${asEnv(services[name]!.environment)['TICKETS_PORT']}`).sort(),
+      );
+      for (const name of APP_SERVICES)
+        expect(serviceEnv(0).parse(asEnv(services[name]!.environment)).TICKETS_METRICS).toBe('on');
     });
 
     it('the dashboard only charts metrics the services export', async () => {
@@ -142,10 +165,15 @@ describe('docker-compose.yml', () => {
       const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
       // Histograms are queried through their series; `up` is Prometheus's own.
       const known = (name: string) => exported.has(name.replace(/_(bucket|sum|count)$/, '')) || name === 'up';
-      const referenced = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\b(?:tickets|process|nodejs)_\w+|\bup\b/g) ?? []));
+      const referenced = dashboard.panels.flatMap((p) =>
+        p.targets.flatMap((t) => t.expr.match(/\b(?:tickets|process|nodejs)_\w+|\bup\b/g) ?? []),
+      );
       expect(referenced.length).toBeGreaterThan(15);
       expect(referenced.filter((name) => !known(name))).toEqual([]);
-      for (const name of [...exported].filter((n) => n.startsWith('tickets_'))) expect(referenced, `a panel for ${name}`).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${name}`))]));
+      for (const name of [...exported].filter((n) => n.startsWith('tickets_')))
+        expect(referenced, `a panel for ${name}`).toEqual(
+          expect.arrayContaining([expect.stringMatching(new RegExp(`^${name}`))]),
+        );
     });
   });
 });

@@ -10,7 +10,8 @@ export const CONTRACTS_DIR = join(resolve(import.meta.dirname, '../../..'), 'doc
 type Json = Record<string, unknown>;
 
 /** A JSON pointer to a place in a document. */
-export const pointerOf = (...parts: (string | number)[]): string => `#/${parts.map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
+export const pointerOf = (...parts: (string | number)[]): string =>
+  `#/${parts.map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
 
 /**
  * Validates values against the schemas inside an OpenAPI (JSON Schema 2020-12) or AsyncAPI
@@ -28,7 +29,11 @@ export function documentValidator(document: Json, dialect: '2020-12' | 'draft-07
       validate = ajv.compile({ $ref: `contract${pointer}` });
       compiled.set(pointer, validate);
     }
-    return validate(value) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+    return validate(value)
+      ? []
+      : (validate.errors ?? []).map(
+          (error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+        );
   };
 }
 
@@ -38,7 +43,9 @@ export function publishedDocuments(kind: 'openapi' | 'asyncapi'): { version: str
   return readdirSync(CONTRACTS_DIR)
     .flatMap((file) => {
       const match = pattern.exec(file);
-      return match === null ? [] : [{ version: match[1]!, file, document: JSON.parse(readFileSync(join(CONTRACTS_DIR, file), 'utf8')) as Json }];
+      return match === null
+        ? []
+        : [{ version: match[1]!, file, document: JSON.parse(readFileSync(join(CONTRACTS_DIR, file), 'utf8')) as Json }];
     })
     .sort((a, b) => compareVersions(a.version, b.version));
 }

@@ -32,20 +32,29 @@ describe('the OpenAPI document', () => {
         for (const [mediaType, content] of entries((operation['requestBody'] as Json | undefined)?.['content'])) {
           for (const [name, example] of entries(content['examples'])) {
             examples++;
-            expect(check(pointerOf(...at, 'requestBody', 'content', mediaType, 'schema'), example['value']), `${method} ${route} request ${name}`).toEqual([]);
+            expect(
+              check(pointerOf(...at, 'requestBody', 'content', mediaType, 'schema'), example['value']),
+              `${method} ${route} request ${name}`,
+            ).toEqual([]);
           }
         }
         ((operation['parameters'] ?? []) as Json[]).forEach((parameter, index) => {
           for (const [name, example] of entries(parameter['examples'])) {
             examples++;
-            expect(check(pointerOf(...at, 'parameters', index, 'schema'), example['value']), `${method} ${route} ${String(parameter['name'])} ${name}`).toEqual([]);
+            expect(
+              check(pointerOf(...at, 'parameters', index, 'schema'), example['value']),
+              `${method} ${route} ${String(parameter['name'])} ${name}`,
+            ).toEqual([]);
           }
         });
         for (const [status, response] of entries(operation['responses'])) {
           for (const [mediaType, content] of entries(response['content'])) {
             for (const [name, example] of entries(content['examples'])) {
               examples++;
-              expect(check(pointerOf(...at, 'responses', status, 'content', mediaType, 'schema'), example['value']), `${method} ${route} ${status} ${name}`).toEqual([]);
+              expect(
+                check(pointerOf(...at, 'responses', status, 'content', mediaType, 'schema'), example['value']),
+                `${method} ${route} ${status} ${name}`,
+              ).toEqual([]);
             }
           }
         }
@@ -62,7 +71,12 @@ describe('the AsyncAPI document', () => {
     const { document: parsed, diagnostics } = await new Parser().parse(JSON.stringify(document));
     expect(diagnostics.map((d) => `${d.severity} ${d.code} ${d.message} ${d.path.join('.')}`)).toEqual([]);
     expect(parsed?.version()).toMatch(/^3\./);
-    expect(parsed?.channels().all().map((channel) => channel.address())).toEqual(['tickets.inbound', 'tickets.inbound.dlq', 'tickets.commands', 'tickets.state']);
+    expect(
+      parsed
+        ?.channels()
+        .all()
+        .map((channel) => channel.address()),
+    ).toEqual(['tickets.inbound', 'tickets.inbound.dlq', 'tickets.commands', 'tickets.state']);
   }, 60_000);
 
   it('holds message examples whose payload and headers validate against the message', () => {
@@ -71,8 +85,14 @@ describe('the AsyncAPI document', () => {
     for (const [name, message] of entries((document['components'] as Json)['messages'])) {
       ((message['examples'] ?? []) as Json[]).forEach((example, index) => {
         examples++;
-        expect(check(pointerOf('components', 'messages', name, 'payload'), example['payload']), `${name} example ${index} payload`).toEqual([]);
-        expect(check(pointerOf('components', 'messages', name, 'headers'), example['headers']), `${name} example ${index} headers`).toEqual([]);
+        expect(
+          check(pointerOf('components', 'messages', name, 'payload'), example['payload']),
+          `${name} example ${index} payload`,
+        ).toEqual([]);
+        expect(
+          check(pointerOf('components', 'messages', name, 'headers'), example['headers']),
+          `${name} example ${index} headers`,
+        ).toEqual([]);
       });
     }
     expect(examples).toBeGreaterThanOrEqual(4);
@@ -96,8 +116,18 @@ const contractOnly = (node: unknown, names = false): unknown => {
 // terms; a changed contract needs a new version there, and a new major one when it removes or
 // narrows a field of the previous version.
 describe.each([
-  { kind: 'openapi' as const, generate: openApiDocument, version: CONTRACT_VERSIONS.http, breaking: openApiBreakingChanges },
-  { kind: 'asyncapi' as const, generate: asyncApiDocument, version: CONTRACT_VERSIONS.kafka, breaking: asyncApiBreakingChanges },
+  {
+    kind: 'openapi' as const,
+    generate: openApiDocument,
+    version: CONTRACT_VERSIONS.http,
+    breaking: openApiBreakingChanges,
+  },
+  {
+    kind: 'asyncapi' as const,
+    generate: asyncApiDocument,
+    version: CONTRACT_VERSIONS.kafka,
+    breaking: asyncApiBreakingChanges,
+  },
 ])('the published $kind contract', ({ kind, generate, version, breaking }) => {
   const published = publishedDocuments(kind);
   const write = `npm run -s tickets -- schema ${kind} > docs/contracts/${kind}-<version>.json`;
@@ -107,13 +137,20 @@ describe.each([
     const current = published.find((entry) => entry.version === version);
     const latest = published.at(-1);
     const changes = latest === undefined ? [] : breaking(latest.document, generated);
-    const advice = changes.length > 0 ? `it removes or narrows: ${changes.join('; ')} — a new MAJOR version` : 'a new minor (or patch) version';
+    const advice =
+      changes.length > 0
+        ? `it removes or narrows: ${changes.join('; ')} — a new MAJOR version`
+        : 'a new minor (or patch) version';
     expect(current, `no docs/contracts/${kind}-${version}.json: publish it with ${write}`).toBeDefined();
-    expect(contractOnly(generated), `the ${kind} contract ${version} was published and has changed: bump CONTRACT_VERSIONS (${advice}) in src/contracts/contract-versions.ts, then ${write}`).toEqual(
-      contractOnly(current?.document),
-    );
+    expect(
+      contractOnly(generated),
+      `the ${kind} contract ${version} was published and has changed: bump CONTRACT_VERSIONS (${advice}) in src/contracts/contract-versions.ts, then ${write}`,
+    ).toEqual(contractOnly(current?.document));
     // Words and examples are not the contract: they may be corrected within a version, in place.
-    expect(generated, `only descriptions or examples changed: no new version needed, rewrite the published file with ${write.replace('<version>', version)}`).toEqual(current?.document);
+    expect(
+      generated,
+      `only descriptions or examples changed: no new version needed, rewrite the published file with ${write.replace('<version>', version)}`,
+    ).toEqual(current?.document);
   });
 
   it('never removes or narrows a field without a new major version', () => {
@@ -126,10 +163,12 @@ describe.each([
   });
 });
 
-describe('the integrators\' reference page', () => {
+describe("the integrators' reference page", () => {
   it('says what the documents say: docs/contracts/reference.md is generated from them', () => {
     const committed = readFileSync(join(CONTRACTS_DIR, 'reference.md'), 'utf8');
-    expect(committed, 'regenerate it: npm run -s tickets -- schema reference > docs/contracts/reference.md').toBe(contractReference(openApiDocument(), asyncApiDocument()));
+    expect(committed, 'regenerate it: npm run -s tickets -- schema reference > docs/contracts/reference.md').toBe(
+      contractReference(openApiDocument(), asyncApiDocument()),
+    );
   });
 });
 
@@ -150,7 +189,9 @@ describe('breaking changes between two versions of a contract', () => {
 
   it('finds a removed response field', () => {
     const after = edited((d) => delete properties(d, 'TicketState')['reopenCount']);
-    expect(openApiBreakingChanges(base, after).join('\n')).toMatch(/GET \/v1\/tickets\/\{id\} 200\.reopenCount: removed/);
+    expect(openApiBreakingChanges(base, after).join('\n')).toMatch(
+      /GET \/v1\/tickets\/\{id\} 200\.reopenCount: removed/,
+    );
   });
 
   it('finds a narrowed request field: a lower maximum length', () => {
@@ -158,12 +199,16 @@ describe('breaking changes between two versions of a contract', () => {
       const subject = properties(d, 'MessageReceivedEvent')['subject']!;
       subject['maxLength'] = 64;
     });
-    expect(openApiBreakingChanges(base, after).join('\n')).toMatch(/POST \/v1\/events request application\/cloudevents\+json.*subject: maxLength lowered to 64/);
+    expect(openApiBreakingChanges(base, after).join('\n')).toMatch(
+      /POST \/v1\/events request application\/cloudevents\+json.*subject: maxLength lowered to 64/,
+    );
   });
 
   it('finds a removed enum value and a newly required field', () => {
     const after = edited((d) => {
-      const channel = (properties(d, 'MessageReceivedEvent')['data']!['properties'] as Record<string, Json>)['channel']!;
+      const channel = (properties(d, 'MessageReceivedEvent')['data']!['properties'] as Record<string, Json>)[
+        'channel'
+      ]!;
       channel['enum'] = ['sms', 'email', 'chat'];
       (schemas(d)['TicketClosedEvent']!['required'] as string[]).push('dataschema');
     });
@@ -185,7 +230,9 @@ describe('breaking changes between two versions of a contract', () => {
       delete (d['paths'] as Json)['/v1/tickets'];
       const union = schemas(d)['InboundEvent']!;
       const key = 'oneOf' in union ? 'oneOf' : 'anyOf';
-      union[key] = (union[key] as Json[]).filter((variant) => variant['$ref'] !== '#/components/schemas/TicketAssignedEvent');
+      union[key] = (union[key] as Json[]).filter(
+        (variant) => variant['$ref'] !== '#/components/schemas/TicketAssignedEvent',
+      );
     });
     const changes = openApiBreakingChanges(base, after).join('\n');
     expect(changes).toMatch(/GET \/v1\/tickets: removed/);

@@ -16,14 +16,24 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function serveSeed(security: SecurityConfig) {
   const dir = tempDir('erasure-http-');
-  const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
+  const runtime = await openRuntime({
+    store: `sqlite:${join(dir.path, 'tickets.db')}`,
+    rules: DEFAULT_RULES,
+    policy: DEFAULT_REOPEN_POLICY,
+    sink: createMemorySink(),
+    logger,
+  });
   await feedEvents(runtime, SEED, 'import');
   const app = createHttpApp({ runtime, logger, security, clock: fixedClock('2026-04-01T00:00:00Z') });
   return {
     app,
     runtime,
     marieTickets: async () => {
-      const response = await app.inject({ method: 'GET', url: '/v1/tickets?customer=cus_marie', headers: bearer(ADMIN_TOKEN) });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/v1/tickets?customer=cus_marie',
+        headers: bearer(ADMIN_TOKEN),
+      });
       return (response.json() as { tickets: TicketState[] }).tickets;
     },
     close: async () => {
@@ -46,7 +56,11 @@ describe('POST /v1/customers/:id/erase', () => {
     close = served.close;
     const anonymous = await served.app.inject({ method: 'POST', url: '/v1/customers/cus_marie/erase' });
     expect(anonymous.statusCode).toBe(401);
-    const reader = await served.app.inject({ method: 'POST', url: '/v1/customers/cus_marie/erase', headers: bearer(READ_TOKEN) });
+    const reader = await served.app.inject({
+      method: 'POST',
+      url: '/v1/customers/cus_marie/erase',
+      headers: bearer(READ_TOKEN),
+    });
     expect(reader.statusCode).toBe(403);
     expect((await served.marieTickets())[0]!.customer.name).toBe('Marie Dupont');
   });
@@ -54,7 +68,11 @@ describe('POST /v1/customers/:id/erase', () => {
   it('with an admin token deletes the key, records the erasure, and the projector shows the erased view', async () => {
     const served = await serveSeed(securedConfig());
     close = served.close;
-    const response = await served.app.inject({ method: 'POST', url: '/v1/customers/cus_marie/erase', headers: bearer(ADMIN_TOKEN) });
+    const response = await served.app.inject({
+      method: 'POST',
+      url: '/v1/customers/cus_marie/erase',
+      headers: bearer(ADMIN_TOKEN),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       customerId: 'cus_marie',
@@ -65,8 +83,13 @@ describe('POST /v1/customers/:id/erase', () => {
     await served.runtime.projector.catchUp();
     const tickets = await served.marieTickets();
     expect(tickets).toHaveLength(2);
-    for (const ticket of tickets) expect(ticket).toMatchObject({ customer: { id: 'cus_marie', name: ERASED, phone: ERASED }, subject: ERASED });
-    const timeline = await served.app.inject({ method: 'GET', url: `/v1/tickets/${tickets[0]!.ticketId}/timeline`, headers: bearer(READ_TOKEN) });
+    for (const ticket of tickets)
+      expect(ticket).toMatchObject({ customer: { id: 'cus_marie', name: ERASED, phone: ERASED }, subject: ERASED });
+    const timeline = await served.app.inject({
+      method: 'GET',
+      url: `/v1/tickets/${tickets[0]!.ticketId}/timeline`,
+      headers: bearer(READ_TOKEN),
+    });
     expect(timeline.body).not.toContain('Marie');
     expect(timeline.body).not.toContain('+33612345678');
   });

@@ -30,7 +30,10 @@ async function readStates(setup: KafkaSetup, enough: (records: StateRecord[]) =>
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [setup.topics.state], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void records.push({ key: message.key!.toString(), value: message.value!.toString() }) });
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void records.push({ key: message.key!.toString(), value: message.value!.toString() }),
+    });
     await waitFor(() => (enough(records) ? true : undefined), { timeoutMs: 30_000, what: 'ticket states' });
     return records;
   } finally {
@@ -39,7 +42,8 @@ async function readStates(setup: KafkaSetup, enough: (records: StateRecord[]) =>
 }
 
 /** What a consumer restoring from the compacted topic ends with: the last value of each key. */
-const latest = (records: readonly StateRecord[]): Map<string, TicketState> => new Map(records.map((r) => [r.key, JSON.parse(r.value) as TicketState]));
+const latest = (records: readonly StateRecord[]): Map<string, TicketState> =>
+  new Map(records.map((r) => [r.key, JSON.parse(r.value) as TicketState]));
 
 describe('tickets forget with Kafka (real broker)', () => {
   const work = tempDir('erasure-kafka-');
@@ -51,29 +55,50 @@ describe('tickets forget with Kafka (real broker)', () => {
   beforeAll(async () => {
     const run = randomUUID().slice(0, 8);
     const found = await kafkaFromEnv(
-      { KAFKA_BROKERS: TEST_KAFKA_BROKERS, KAFKA_CLIENT_ID: `tickets-erasure-${run}`, KAFKA_TOPIC_STATE: `erasure-${run}.state`, KAFKA_PARTITIONS: '3' },
+      {
+        KAFKA_BROKERS: TEST_KAFKA_BROKERS,
+        KAFKA_CLIENT_ID: `tickets-erasure-${run}`,
+        KAFKA_TOPIC_STATE: `erasure-${run}.state`,
+        KAFKA_PARTITIONS: '3',
+      },
       logger,
     );
     if (found === null) throw new Error('Kafka settings missing');
     setup = found;
     const events = join(work.path, 'two-customers.ndjson');
     writeFileSync(events, twoCustomers());
-    const runtime = await openRuntime({ store, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
+    const runtime = await openRuntime({
+      store,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink: createMemorySink(),
+      logger,
+    });
     const publisher = createKafkaStatePublisher({ kafka: setup.kafka, topic: setup.topics.state });
     try {
       await feedEvents(runtime, events, 'import');
-      await createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger }).catchUp();
+      await createStateRelay({
+        store: runtime.store,
+        readModel: runtime.readModel,
+        checkpoints: runtime.checkpoints,
+        publisher,
+        logger,
+      }).catchUp();
     } finally {
       await publisher.close();
       await runtime.close();
     }
     before = await readStates(setup, (records) => latest(records).size === 4);
-    published = (await forget({ store, customer: 'cus_marie', kafka: setup }, logger, fixedClock('2026-04-01T00:00:00Z'))).statesPublished;
+    published = (
+      await forget({ store, customer: 'cus_marie', kafka: setup }, logger, fixedClock('2026-04-01T00:00:00Z'))
+    ).statesPublished;
   }, 120_000);
   afterAll(() => work[Symbol.dispose]());
 
   it('had her data in clear on the topic before', () => {
-    expect(found([{ name: 'state topic', bytes: Buffer.from(before.map((r) => r.value).join('\n')) }], MARIE_SECRETS)).not.toEqual([]);
+    expect(
+      found([{ name: 'state topic', bytes: Buffer.from(before.map((r) => r.value).join('\n')) }], MARIE_SECRETS),
+    ).not.toEqual([]);
   });
 
   it('republishes her two tickets as erased: the latest value of every key holds nothing of hers', async () => {
@@ -82,8 +107,11 @@ describe('tickets forget with Kafka (real broker)', () => {
     const states = latest(after);
     const marie = [...states.values()].filter((state) => state.customer.id === 'cus_marie');
     expect(marie).toHaveLength(2);
-    for (const state of marie) expect(state).toMatchObject({ customer: { name: ERASED, phone: ERASED }, subject: ERASED });
-    expect(found([{ name: 'latest states', bytes: Buffer.from(JSON.stringify([...states.values()])) }], MARIE_SECRETS)).toEqual([]);
+    for (const state of marie)
+      expect(state).toMatchObject({ customer: { name: ERASED, phone: ERASED }, subject: ERASED });
+    expect(
+      found([{ name: 'latest states', bytes: Buffer.from(JSON.stringify([...states.values()])) }], MARIE_SECRETS),
+    ).toEqual([]);
     // Paul's records: untouched, none republished.
     const paulBefore = before.filter((r) => (JSON.parse(r.value) as TicketState).customer.id === PAUL.id);
     expect(after.filter((r) => (JSON.parse(r.value) as TicketState).customer.id === PAUL.id)).toEqual(paulBefore);

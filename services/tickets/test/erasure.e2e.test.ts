@@ -39,8 +39,8 @@ describe('tickets forget --customer (crypto-shredding)', () => {
     expect(imported.code, imported.stderr).toBe(0);
     expect(json(imported)).toMatchObject({ accepted: 16, rejected: [] });
     paulBefore = {
-      customer: json((await runTickets(['replay', '--customer', PAUL.id, '--store', store, '--json']))),
-      ticket: json((await runTickets(['replay', '--ticket', PAUL_TICKET, '--store', store, '--json']))),
+      customer: json(await runTickets(['replay', '--customer', PAUL.id, '--store', store, '--json'])),
+      ticket: json(await runTickets(['replay', '--ticket', PAUL_TICKET, '--store', store, '--json'])),
     };
     plaintextBefore = found(storeFiles(storeDirectory), MARIE_SECRETS);
     const result = await run('forget', ['forget', '--customer', 'cus_marie', '--store', store, '--log-level', 'debug']);
@@ -63,17 +63,25 @@ describe('tickets forget --customer (crypto-shredding)', () => {
   });
 
   it('shows her tickets as erased, in the read model and in replays, keeping ids and decisions', async () => {
-    const replayed = json((await runTickets(['replay', '--ticket', MARIE_TICKET, '--store', store, '--json']))) as { final: Record<string, unknown> };
+    const replayed = json(await runTickets(['replay', '--ticket', MARIE_TICKET, '--store', store, '--json'])) as {
+      final: Record<string, unknown>;
+    };
     const text = JSON.stringify(replayed);
     expect(found([{ name: 'replay', bytes: Buffer.from(text) }], MARIE_SECRETS)).toEqual([]);
     expect(text).toContain(ERASED);
-    const customer = json((await runTickets(['replay', '--customer', 'cus_marie', '--store', store, '--json']))) as { tickets: unknown[] };
+    const customer = json(await runTickets(['replay', '--customer', 'cus_marie', '--store', store, '--json'])) as {
+      tickets: unknown[];
+    };
     expect(customer.tickets).toHaveLength(2);
   });
 
   it('keeps the other customer untouched: his history replays identically', async () => {
-    expect(json((await runTickets(['replay', '--customer', PAUL.id, '--store', store, '--json'])))).toEqual(paulBefore.customer);
-    expect(json((await runTickets(['replay', '--ticket', PAUL_TICKET, '--store', store, '--json'])))).toEqual(paulBefore.ticket);
+    expect(json(await runTickets(['replay', '--customer', PAUL.id, '--store', store, '--json']))).toEqual(
+      paulBefore.customer,
+    );
+    expect(json(await runTickets(['replay', '--ticket', PAUL_TICKET, '--store', store, '--json']))).toEqual(
+      paulBefore.ticket,
+    );
   });
 
   it('verifies, rebuilds to the erased view and verifies again, with nothing in clear', async () => {
@@ -84,29 +92,53 @@ describe('tickets forget --customer (crypto-shredding)', () => {
     const again = await run('verify', ['verify', '--store', store, '--json']);
     expect(again.code, again.stdout).toBe(0);
     expect(found(storeFiles(storeDirectory), MARIE_SECRETS)).toEqual([]);
-    expect(json((await runTickets(['replay', '--ticket', PAUL_TICKET, '--store', store, '--json'])))).toEqual(paulBefore.ticket);
+    expect(json(await runTickets(['replay', '--ticket', PAUL_TICKET, '--store', store, '--json']))).toEqual(
+      paulBefore.ticket,
+    );
   });
 
   it('what-if sets her events aside as not re-decidable instead of guessing', async () => {
     const result = await run('what-if', ['what-if', '--rules', rules, '--store', store, '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = json(result) as { summary: Record<string, number>; erased: { customerId: string }[] };
-    expect(report.summary).toMatchObject({ erased: 8, events: 8, decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, rejected: 0 });
+    expect(report.summary).toMatchObject({
+      erased: 8,
+      events: 8,
+      decisionsChanged: 0,
+      commandsAdded: 0,
+      commandsRemoved: 0,
+      commandsChanged: 0,
+      rejected: 0,
+    });
     expect(new Set(report.erased.map((e) => e.customerId))).toEqual(new Set(['cus_marie']));
   });
 
   it('keeps routing by customer id: her next message goes to her open ticket, under a new key', async () => {
     const next = join(work.path, 'next.ndjson');
     const message = {
-      specversion: '1.0', id: 'sms-5', source: 'https://postscript.example/sms', type: 'message.received', time: '2026-03-05T11:00:00+01:00', subject: 'cus_marie',
-      data: { channel: 'sms', integration: 'postscript', customer: { id: 'cus_marie', phone: '+33600000000' }, message: { id: 'msg-5', body: 'Une nouvelle question' } },
+      specversion: '1.0',
+      id: 'sms-5',
+      source: 'https://postscript.example/sms',
+      type: 'message.received',
+      time: '2026-03-05T11:00:00+01:00',
+      subject: 'cus_marie',
+      data: {
+        channel: 'sms',
+        integration: 'postscript',
+        customer: { id: 'cus_marie', phone: '+33600000000' },
+        message: { id: 'msg-5', body: 'Une nouvelle question' },
+      },
     };
     writeFileSync(next, JSON.stringify(message));
     const imported = json(await runTickets(['import', '--events', next, '--store', store])) as { accepted: number };
     expect(imported.accepted).toBe(1);
-    const customer = json(await runTickets(['replay', '--customer', 'cus_marie', '--store', store, '--json'])) as { tickets: { ticketId: string }[] };
+    const customer = json(await runTickets(['replay', '--customer', 'cus_marie', '--store', store, '--json'])) as {
+      tickets: { ticketId: string }[];
+    };
     expect(customer.tickets).toHaveLength(2);
-    const followUp = json(await runTickets(['replay', '--ticket', customer.tickets[1]!.ticketId, '--store', store, '--json']));
+    const followUp = json(
+      await runTickets(['replay', '--ticket', customer.tickets[1]!.ticketId, '--store', store, '--json']),
+    );
     const text = JSON.stringify(followUp);
     expect(text).toContain('Une nouvelle question');
     expect(found([{ name: 'follow-up replay', bytes: Buffer.from(text) }], MARIE_SECRETS)).toEqual([]);

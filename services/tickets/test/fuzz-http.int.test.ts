@@ -21,7 +21,14 @@ import { asBinaryMode, headerMutation, hostileShape, render, type HostileInput }
 // accepted events stored. Never a 5xx, never a crash, never a polluted prototype.
 
 const logger = createLogger({ level: 'silent' });
-const CONTENT_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/json; charset=utf-8', 'text/plain', undefined];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  undefined,
+];
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
 
 interface Answer {
@@ -37,7 +44,13 @@ interface Result {
 }
 
 /** What the boundary must have done with one input, given the answer and the store before and after. */
-async function checkAnswer(runtime: Runtime, input: HostileInput, answer: Answer, headBefore: number, known: string[]): Promise<string> {
+async function checkAnswer(
+  runtime: Runtime,
+  input: HostileInput,
+  answer: Answer,
+  headBefore: number,
+  known: string[],
+): Promise<string> {
   const where = `${input.what} → ${answer.status} ${answer.body.slice(0, 300)}`;
   expect(answer.status, where).toBeLessThan(500);
   const headAfter = await runtime.store.headPosition();
@@ -56,7 +69,9 @@ async function checkAnswer(runtime: Runtime, input: HostileInput, answer: Answer
     if (result.status === 'rejected') expect(result.reasons?.length, where).toBeGreaterThan(0);
     if (result.status === 'accepted') {
       // Processed correctly: the event is in the inbound log, once.
-      expect(await runtime.store.readStream(inboundStream(inboundKey(result.source!, result.id!))), where).toHaveLength(1);
+      expect(await runtime.store.readStream(inboundStream(inboundKey(result.source!, result.id!))), where).toHaveLength(
+        1,
+      );
       known.push(result.ticketId!);
     }
   }
@@ -74,7 +89,13 @@ describe('fuzzing the HTTP boundary (invariant 6)', () => {
 
   beforeAll(async () => {
     dir = tempDir();
-    runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'fuzz.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
+    runtime = await openRuntime({
+      store: `sqlite:${join(dir.path, 'fuzz.db')}`,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink: createMemorySink(),
+      logger,
+    });
     app = createHttpApp({ runtime, logger });
   });
   afterAll(async () => {
@@ -83,52 +104,82 @@ describe('fuzzing the HTTP boundary (invariant 6)', () => {
     dir[Symbol.dispose]();
   });
 
-  it('10 000 generated hostile bodies: each refused with a reason and nothing stored, or processed; no 5xx; no prototype pollution', { timeout: 180_000 }, async () => {
-    const outcomes = new Map<string, number>();
-    let inputs = 0;
-    let binaryRequests = 0;
-    const binaryOutcomes = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(hostileShape, fc.constantFrom(...CONTENT_TYPES), fc.option(headerMutation, { freq: 2 }), async (shape, contentType, binaryMode) => {
-        inputs++;
-        const rendered = render(shape, { ids: known });
-        const binary = binaryMode === null ? null : asBinaryMode(rendered, binaryMode, encodeHttpHeaderValue);
-        const input: HostileInput = binary ?? rendered;
-        if (binary !== null) binaryRequests++;
-        const headBefore = await runtime.store.headPosition();
-        const response = await app.inject({
-          method: 'POST',
-          url: '/v1/events',
-          payload: input.bytes,
-          headers: { ...binary?.headers, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
-        });
-        const outcome = await checkAnswer(runtime, input, { status: response.statusCode, body: response.body }, headBefore, known);
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        if (binary !== null) binaryOutcomes.set(outcome, (binaryOutcomes.get(outcome) ?? 0) + 1);
-        expect(Object.getOwnPropertyNames(Object.prototype).sort(), input.what).toEqual(PROTOTYPE_KEYS);
-        expect(({} as Record<string, unknown>)['polluted'], input.what).toBeUndefined();
-      }),
-      { numRuns: 10_000 },
-    );
-    expect(inputs).toBeGreaterThanOrEqual(10_000);
-    // Binary mode reached acceptance, header refusals and the validation shared with structured mode.
-    console.info('HTTP fuzz outcomes in binary mode', binaryRequests, Object.fromEntries([...binaryOutcomes].sort(([a], [b]) => a.localeCompare(b))));
-    expect(binaryRequests).toBeGreaterThan(1_000);
-    for (const expected of ['202 accepted', '400 REQUEST.INVALID_HEADERS', '400 REQUEST.INVALID_EVENTS']) expect([...binaryOutcomes.keys()], expected).toContain(expected);
-    // The generator reached every kind of answer (printed, so the mix is visible in the test log).
-    console.info('HTTP fuzz outcomes', Object.fromEntries([...outcomes].sort(([a], [b]) => a.localeCompare(b))));
-    const kinds = [...outcomes.keys()];
-    for (const expected of ['202 accepted', '400 REQUEST.INVALID_EVENTS', '400 REQUEST.INVALID_HEADERS', '400 FST_ERR_CTP_INVALID_JSON_BODY', '415 FST_ERR_CTP_INVALID_MEDIA_TYPE']) {
-      expect(kinds, expected).toContain(expected);
-    }
-    expect(kinds.some((k) => k.startsWith('202') && k.includes('rejected'))).toBe(true);
+  it(
+    '10 000 generated hostile bodies: each refused with a reason and nothing stored, or processed; no 5xx; no prototype pollution',
+    { timeout: 180_000 },
+    async () => {
+      const outcomes = new Map<string, number>();
+      let inputs = 0;
+      let binaryRequests = 0;
+      const binaryOutcomes = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          hostileShape,
+          fc.constantFrom(...CONTENT_TYPES),
+          fc.option(headerMutation, { freq: 2 }),
+          async (shape, contentType, binaryMode) => {
+            inputs++;
+            const rendered = render(shape, { ids: known });
+            const binary = binaryMode === null ? null : asBinaryMode(rendered, binaryMode, encodeHttpHeaderValue);
+            const input: HostileInput = binary ?? rendered;
+            if (binary !== null) binaryRequests++;
+            const headBefore = await runtime.store.headPosition();
+            const response = await app.inject({
+              method: 'POST',
+              url: '/v1/events',
+              payload: input.bytes,
+              headers: { ...binary?.headers, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
+            });
+            const outcome = await checkAnswer(
+              runtime,
+              input,
+              { status: response.statusCode, body: response.body },
+              headBefore,
+              known,
+            );
+            outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+            if (binary !== null) binaryOutcomes.set(outcome, (binaryOutcomes.get(outcome) ?? 0) + 1);
+            expect(Object.getOwnPropertyNames(Object.prototype).sort(), input.what).toEqual(PROTOTYPE_KEYS);
+            expect(({} as Record<string, unknown>)['polluted'], input.what).toBeUndefined();
+          },
+        ),
+        { numRuns: 10_000 },
+      );
+      expect(inputs).toBeGreaterThanOrEqual(10_000);
+      // Binary mode reached acceptance, header refusals and the validation shared with structured mode.
+      console.info(
+        'HTTP fuzz outcomes in binary mode',
+        binaryRequests,
+        Object.fromEntries([...binaryOutcomes].sort(([a], [b]) => a.localeCompare(b))),
+      );
+      expect(binaryRequests).toBeGreaterThan(1_000);
+      for (const expected of ['202 accepted', '400 REQUEST.INVALID_HEADERS', '400 REQUEST.INVALID_EVENTS'])
+        expect([...binaryOutcomes.keys()], expected).toContain(expected);
+      // The generator reached every kind of answer (printed, so the mix is visible in the test log).
+      console.info('HTTP fuzz outcomes', Object.fromEntries([...outcomes].sort(([a], [b]) => a.localeCompare(b))));
+      const kinds = [...outcomes.keys()];
+      for (const expected of [
+        '202 accepted',
+        '400 REQUEST.INVALID_EVENTS',
+        '400 REQUEST.INVALID_HEADERS',
+        '400 FST_ERR_CTP_INVALID_JSON_BODY',
+        '415 FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      ]) {
+        expect(kinds, expected).toContain(expected);
+      }
+      expect(kinds.some((k) => k.startsWith('202') && k.includes('rejected'))).toBe(true);
 
-    // Everything stored is fit for the rest of the pipeline: the reactor and the projector take it all.
-    await runtime.settle();
-    expect((await runtime.readModel.all()).length).toBeGreaterThan(0);
-    const fine = await app.inject({ method: 'POST', url: '/v1/events', payload: messageReceived({ id: 'after-fuzz', time: '2026-03-02T08:00:00Z', body: 'Bonjour' }) });
-    expect(fine.statusCode).toBe(202);
-  });
+      // Everything stored is fit for the rest of the pipeline: the reactor and the projector take it all.
+      await runtime.settle();
+      expect((await runtime.readModel.all()).length).toBeGreaterThan(0);
+      const fine = await app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        payload: messageReceived({ id: 'after-fuzz', time: '2026-03-02T08:00:00Z', body: 'Bonjour' }),
+      });
+      expect(fine.statusCode).toBe(202);
+    },
+  );
 
   describe('through a real socket', () => {
     let port: number;
@@ -139,47 +190,80 @@ describe('fuzzing the HTTP boundary (invariant 6)', () => {
     });
 
     /** `ownConnection`: not through the keep-alive pool, where a socket the server just shut could be picked. */
-    const post = (bytes: Buffer, contentType = 'application/json', headers: Record<string, string> = {}, ownConnection = false): Promise<Answer> =>
+    const post = (
+      bytes: Buffer,
+      contentType = 'application/json',
+      headers: Record<string, string> = {},
+      ownConnection = false,
+    ): Promise<Answer> =>
       new Promise((resolve, reject) => {
-        const options = { host: '127.0.0.1', port, method: 'POST', path: '/v1/events', headers: { ...headers, 'content-type': contentType, 'content-length': bytes.length } };
+        const options = {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/events',
+          headers: { ...headers, 'content-type': contentType, 'content-length': bytes.length },
+        };
         const request = httpRequest(ownConnection ? { ...options, agent: false } : options, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
         });
         request.on('error', reject);
         request.end(bytes);
       });
 
-    it('500 binary-mode requests with real headers: the same answers as in process, or 431 for headers over the server limit', { timeout: 60_000 }, async () => {
-      let sent = 0;
-      await fc.assert(
-        fc.asyncProperty(hostileShape, headerMutation, async (shape, mutation) => {
-          const binary = asBinaryMode(render(shape, { ids: known }), mutation, encodeHttpHeaderValue);
-          if (binary === null) return;
-          sent++;
-          const headBefore = await runtime.store.headPosition();
-          // Node's parser refuses headers over 16 KiB before the app sees them: 431, or the
-          // connection closed while the body is still being written.
-          const headerBytes = Object.entries(binary.headers).reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
-          if (headerBytes > 16_000) {
-            const answer = await post(binary.bytes, 'application/json', binary.headers, true).catch((error: NodeJS.ErrnoException) => ({ status: error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 431 : 0, body: '' }));
-            expect(answer.status, binary.what).toBe(431);
-            expect(await runtime.store.headPosition()).toBe(headBefore);
-            return;
-          }
-          await checkAnswer(runtime, binary, await post(binary.bytes, 'application/json', binary.headers, true), headBefore, known);
-        }),
-        { numRuns: 500 },
-      );
-      expect(sent).toBeGreaterThan(100);
-    });
+    it(
+      '500 binary-mode requests with real headers: the same answers as in process, or 431 for headers over the server limit',
+      { timeout: 60_000 },
+      async () => {
+        let sent = 0;
+        await fc.assert(
+          fc.asyncProperty(hostileShape, headerMutation, async (shape, mutation) => {
+            const binary = asBinaryMode(render(shape, { ids: known }), mutation, encodeHttpHeaderValue);
+            if (binary === null) return;
+            sent++;
+            const headBefore = await runtime.store.headPosition();
+            // Node's parser refuses headers over 16 KiB before the app sees them: 431, or the
+            // connection closed while the body is still being written.
+            const headerBytes = Object.entries(binary.headers).reduce(
+              (sum, [name, value]) => sum + name.length + value.length + 4,
+              0,
+            );
+            if (headerBytes > 16_000) {
+              const answer = await post(binary.bytes, 'application/json', binary.headers, true).catch(
+                (error: NodeJS.ErrnoException) => ({
+                  status: error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 431 : 0,
+                  body: '',
+                }),
+              );
+              expect(answer.status, binary.what).toBe(431);
+              expect(await runtime.store.headPosition()).toBe(headBefore);
+              return;
+            }
+            await checkAnswer(
+              runtime,
+              binary,
+              await post(binary.bytes, 'application/json', binary.headers, true),
+              headBefore,
+              known,
+            );
+          }),
+          { numRuns: 500 },
+        );
+        expect(sent).toBeGreaterThan(100);
+      },
+    );
 
     /** Announces `announced` bytes, sends fewer, then closes its side: the body never completes. */
     const truncated = (bytes: Buffer, announced: number): Promise<string> =>
       new Promise((resolve) => {
         const socket = connect(port, '127.0.0.1', () => {
-          socket.write(`POST /v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${announced}\r\n\r\n`);
+          socket.write(
+            `POST /v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${announced}\r\n\r\n`,
+          );
           socket.end(bytes);
         });
         let answer = '';
@@ -188,32 +272,46 @@ describe('fuzzing the HTTP boundary (invariant 6)', () => {
         socket.on('error', () => resolve(answer));
       });
 
-    it('500 hostile bodies, invalid UTF-8 among them: the same answers as in process', { timeout: 60_000 }, async () => {
-      await fc.assert(
-        fc.asyncProperty(hostileShape, async (shape) => {
-          const input = render(shape, { ids: known });
-          const headBefore = await runtime.store.headPosition();
-          await checkAnswer(runtime, input, await post(input.bytes), headBefore, known);
-        }),
-        { numRuns: 500 },
-      );
-    });
+    it(
+      '500 hostile bodies, invalid UTF-8 among them: the same answers as in process',
+      { timeout: 60_000 },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(hostileShape, async (shape) => {
+            const input = render(shape, { ids: known });
+            const headBefore = await runtime.store.headPosition();
+            await checkAnswer(runtime, input, await post(input.bytes), headBefore, known);
+          }),
+          { numRuns: 500 },
+        );
+      },
+    );
 
-    it('200 bodies cut short of their content-length: no answer but a 4xx, nothing stored, the server keeps serving', { timeout: 60_000 }, async () => {
-      await fc.assert(
-        fc.asyncProperty(hostileShape, fc.integer({ min: 1, max: 10_000 }), async (shape, missing) => {
-          const input = render(shape, { ids: known });
-          const headBefore = await runtime.store.headPosition();
-          const answer = await truncated(input.bytes, input.bytes.length + missing);
-          // Either the server says why (400, 413) or it drops the incomplete request; never 5xx.
-          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? '0');
-          expect(status === 0 || (status >= 400 && status < 500), `${input.what}: ${answer.slice(0, 200)}`).toBe(true);
-          expect(await runtime.store.headPosition()).toBe(headBefore);
-        }),
-        { numRuns: 200 },
-      );
-      const health = await post(Buffer.from(JSON.stringify(messageReceived({ id: 'after-truncated', time: '2026-03-02T08:00:00Z', body: 'Bonjour' }))));
-      expect(health.status).toBe(202);
-    });
+    it(
+      '200 bodies cut short of their content-length: no answer but a 4xx, nothing stored, the server keeps serving',
+      { timeout: 60_000 },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(hostileShape, fc.integer({ min: 1, max: 10_000 }), async (shape, missing) => {
+            const input = render(shape, { ids: known });
+            const headBefore = await runtime.store.headPosition();
+            const answer = await truncated(input.bytes, input.bytes.length + missing);
+            // Either the server says why (400, 413) or it drops the incomplete request; never 5xx.
+            const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? '0');
+            expect(status === 0 || (status >= 400 && status < 500), `${input.what}: ${answer.slice(0, 200)}`).toBe(
+              true,
+            );
+            expect(await runtime.store.headPosition()).toBe(headBefore);
+          }),
+          { numRuns: 200 },
+        );
+        const health = await post(
+          Buffer.from(
+            JSON.stringify(messageReceived({ id: 'after-truncated', time: '2026-03-02T08:00:00Z', body: 'Bonjour' })),
+          ),
+        );
+        expect(health.status).toBe(202);
+      },
+    );
   });
 });

@@ -21,27 +21,58 @@ let serial = 0;
 /** A valid inbound event of any type; agent actions name `ticketId` (which may or may not exist). */
 function validEvent(kind: number, customer: number, ticketId: string, tag: string): Record<string, unknown> {
   const subject = CUSTOMERS[customer % CUSTOMERS.length]!;
-  const envelope = { specversion: '1.0', id: `fz-${++serial}`, time: new Date(Date.UTC(2026, 2, 2, 8) + serial * 60_000).toISOString(), subject };
+  const envelope = {
+    specversion: '1.0',
+    id: `fz-${++serial}`,
+    time: new Date(Date.UTC(2026, 2, 2, 8) + serial * 60_000).toISOString(),
+    subject,
+  };
   const customerData = { id: subject, name: 'Fuzz Client', phone: '+33600000000' };
   switch (kind % 6) {
     case 0:
     case 1:
-      return { ...envelope, source: 'https://fuzz.example/sms', type: 'message.received', data: { channel: CHANNELS[customer % 4], customer: customerData, message: { id: `m-${serial}`, body: `Bonjour ${tag}` } } };
+      return {
+        ...envelope,
+        source: 'https://fuzz.example/sms',
+        type: 'message.received',
+        data: {
+          channel: CHANNELS[customer % 4],
+          customer: customerData,
+          message: { id: `m-${serial}`, body: `Bonjour ${tag}` },
+        },
+      };
     case 2:
       return { ...envelope, source: 'https://fuzz.example/agents', type: 'ticket.closed', data: { ticketId } };
     case 3:
-      return { ...envelope, source: 'https://fuzz.example/agents', type: 'ticket.tagged', data: { ticketId, add: [tag] } };
+      return {
+        ...envelope,
+        source: 'https://fuzz.example/agents',
+        type: 'ticket.tagged',
+        data: { ticketId, add: [tag] },
+      };
     case 4:
-      return { ...envelope, source: 'https://fuzz.example/agents', type: 'ticket.assigned', data: { ticketId, team: tag } };
+      return {
+        ...envelope,
+        source: 'https://fuzz.example/agents',
+        type: 'ticket.assigned',
+        data: { ticketId, team: tag },
+      };
     default:
-      return { ...envelope, source: 'https://fuzz.example/agents', type: 'ticket.created', data: { ticketId: `tk_fz_${serial}`, channel: 'email', customer: customerData } };
+      return {
+        ...envelope,
+        source: 'https://fuzz.example/agents',
+        type: 'ticket.created',
+        data: { ticketId: `tk_fz_${serial}`, channel: 'email', customer: customerData },
+      };
   }
 }
 
 /** Every path to a value inside `value` (objects and arrays), the root excluded. */
 function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (string | number)[][] {
   if (typeof value !== 'object' || value === null) return [];
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   return entries.flatMap(([key, child]) => [[...prefix, key], ...pathsOf(child, [...prefix, key])]);
 }
 
@@ -63,12 +94,43 @@ const expandDeep = (text: string): string =>
     return open === '[' ? `${'['.repeat(n)}1${']'.repeat(n)}` : `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
   });
 
-const UNICODE_EDGES = ['\u0000', '\u202e', '\ufeff', '\u200d', 'e\u0301', '👩‍👩‍👧‍👦', '\ud800', '\udfff', '\ud83d\ude00', '\uffff', '\u{10ffff}', '𝕏', 'ﷺ', '\r\n', '\u2028'];
+const UNICODE_EDGES = [
+  '\u0000',
+  '\u202e',
+  '\ufeff',
+  '\u200d',
+  'e\u0301',
+  '👩‍👩‍👧‍👦',
+  '\ud800',
+  '\udfff',
+  '\ud83d\ude00',
+  '\uffff',
+  '\u{10ffff}',
+  '𝕏',
+  'ﷺ',
+  '\r\n',
+  '\u2028',
+];
 
 /** A value of any type, often one that a field cannot take. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, '', ' ', '1.0', '2026-02-30T00:00:00Z', '+275760-09-13T00:00:00Z', [], {}),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    -0,
+    '',
+    ' ',
+    '1.0',
+    '2026-02-30T00:00:00Z',
+    '+275760-09-13T00:00:00Z',
+    [],
+    {},
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.array(fc.constantFrom(...UNICODE_EDGES), { minLength: 1, maxLength: 6 }).map((parts) => parts.join('')),
@@ -92,7 +154,15 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), value: hostileValue }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pollute' as const), pick: fc.nat(), key: fc.constantFrom('__proto__', 'constructor', 'prototype'), value: hostileValue }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('pollute' as const),
+      pick: fc.nat(),
+      key: fc.constantFrom('__proto__', 'constructor', 'prototype'),
+      value: hostileValue,
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'none' as const }) },
 );
 
@@ -106,7 +176,13 @@ interface EventSpec {
 
 /** One valid event, then (maybe) one mutation. */
 const mutatedEvent: fc.Arbitrary<EventSpec> = fc
-  .record({ kind: fc.nat(5), customer: fc.nat(2), ticket: fc.nat(), tag: fc.constantFrom('vip', 'billing', 'x'), mutation })
+  .record({
+    kind: fc.nat(5),
+    customer: fc.nat(2),
+    ticket: fc.nat(),
+    tag: fc.constantFrom('vip', 'billing', 'x'),
+    mutation,
+  })
   .map(({ kind, customer, ticket, tag, mutation: m }) => ({ kind, customer, ticket, tag, m }));
 
 /** Tickets the test has seen accepted: agent actions aim at them (or at unknown ones). */
@@ -115,13 +191,17 @@ export interface KnownTickets {
 }
 
 function buildEvent(spec: EventSpec, known: KnownTickets): { what: string; value: unknown } {
-  const ticketId = spec.ticket % 5 === 0 || known.ids.length === 0 ? `tk_unknown_${spec.ticket}` : known.ids[spec.ticket % known.ids.length]!;
+  const ticketId =
+    spec.ticket % 5 === 0 || known.ids.length === 0
+      ? `tk_unknown_${spec.ticket}`
+      : known.ids[spec.ticket % known.ids.length]!;
   const event = validEvent(spec.kind, spec.customer, ticketId, spec.tag);
   const { m } = spec;
   if (m.kind === 'none') return { what: `valid ${String(event['type'])}`, value: event };
   if (m.kind === 'pollute') {
     const objects = [[] as (string | number)[], ...pathsOf(event)].filter((p) => {
-      const target = p.length === 0 ? event : (parentOf(event, p) as Record<string | number, unknown> | null)?.[p.at(-1)!];
+      const target =
+        p.length === 0 ? event : (parentOf(event, p) as Record<string | number, unknown> | null)?.[p.at(-1)!];
       return typeof target === 'object' && target !== null && !Array.isArray(target);
     });
     const path = objects[m.pick % objects.length]!;
@@ -142,7 +222,7 @@ function buildEvent(spec: EventSpec, known: KnownTickets): { what: string; value
 }
 
 const describe = (value: unknown): string => {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 60)}… (${text.length} chars)` : text;
 };
 
@@ -155,18 +235,40 @@ type Shape =
   | { shape: 'invalid-utf8'; spec: EventSpec; at: number; bad: Uint8Array };
 
 // Byte sequences that are not UTF-8: lone continuation bytes, overlongs, surrogates encoded, truncated sequences.
-const INVALID_UTF8 = [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0xff], [0xfe, 0xff]];
+const INVALID_UTF8 = [
+  [0x80],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xff],
+  [0xfe, 0xff],
+];
 
 export const hostileShape: fc.Arbitrary<Shape> = fc.oneof(
   { weight: 8, arbitrary: mutatedEvent.map((spec) => ({ shape: 'event' as const, spec })) },
-  { weight: 2, arbitrary: fc.array(mutatedEvent, { minLength: 0, maxLength: 6 }).map((specs) => ({ shape: 'batch' as const, specs })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(mutatedEvent, { minLength: 0, maxLength: 6 })
+      .map((specs) => ({ shape: 'batch' as const, specs })),
+  },
   { weight: 2, arbitrary: fc.jsonValue().map((value) => ({ shape: 'json' as const, value })) },
-  { weight: 1, arbitrary: fc.record({ spec: mutatedEvent, cut: fc.nat() }).map(({ spec, cut }) => ({ shape: 'truncated' as const, spec, cut })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ spec: mutatedEvent, cut: fc.nat() })
+      .map(({ spec, cut }) => ({ shape: 'truncated' as const, spec, cut })),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ shape: 'bytes' as const, bytes })) },
   {
     weight: 1,
     arbitrary: fc
-      .record({ spec: mutatedEvent, at: fc.nat(), bad: fc.constantFrom(...INVALID_UTF8.map((b) => Uint8Array.from(b))) })
+      .record({
+        spec: mutatedEvent,
+        at: fc.nat(),
+        bad: fc.constantFrom(...INVALID_UTF8.map((b) => Uint8Array.from(b))),
+      })
       .map(({ spec, at, bad }) => ({ shape: 'invalid-utf8' as const, spec, at, bad })),
   },
 );
@@ -180,7 +282,10 @@ export function render(shape: Shape, known: KnownTickets): HostileInput {
     }
     case 'batch': {
       const events = shape.specs.map((spec) => buildEvent(spec, known));
-      return { what: `batch [${events.map((e) => e.what).join(', ')}]`, bytes: Buffer.from(expandDeep(JSON.stringify(events.map((e) => e.value)))) };
+      return {
+        what: `batch [${events.map((e) => e.what).join(', ')}]`,
+        bytes: Buffer.from(expandDeep(JSON.stringify(events.map((e) => e.value)))),
+      };
     }
     case 'json':
       return { what: `random JSON ${describe(shape.value)}`, bytes: Buffer.from(JSON.stringify(shape.value)) };
@@ -197,7 +302,10 @@ export function render(shape: Shape, known: KnownTickets): HostileInput {
       const text = Buffer.from(expandDeep(JSON.stringify(value)));
       const marker = text.indexOf('Bonjour');
       const at = marker >= 0 ? marker : shape.at % Math.max(text.length, 1);
-      return { what: `invalid UTF-8 ${Buffer.from(shape.bad).toString('hex')} at byte ${at}`, bytes: Buffer.concat([text.subarray(0, at), shape.bad, text.subarray(at)]) };
+      return {
+        what: `invalid UTF-8 ${Buffer.from(shape.bad).toString('hex')} at byte ${at}`,
+        bytes: Buffer.concat([text.subarray(0, at), shape.bad, text.subarray(at)]),
+      };
     }
   }
 }
@@ -213,10 +321,21 @@ export const headerMutation: fc.Arbitrary<HeaderMutation> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), pick: fc.nat() }) },
   // Not the binding's percent-encoding: an overlong form, an encoded surrogate, a lone or bad escape.
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('garble' as const), pick: fc.nat(), value: fc.constantFrom('%C0%A0', '%ED%A0%80', '%', '%zz', 'a%2', '%FF%FE') }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('extra' as const), name: fc.constantFrom('__proto__', 'constructor', 'traceparent', 'datacontenttype', 'data', 'x1'), value: hostileValue }),
+    arbitrary: fc.record({
+      kind: fc.constant('garble' as const),
+      pick: fc.nat(),
+      value: fc.constantFrom('%C0%A0', '%ED%A0%80', '%', '%zz', 'a%2', '%FF%FE'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('extra' as const),
+      name: fc.constantFrom('__proto__', 'constructor', 'traceparent', 'datacontenttype', 'data', 'x1'),
+      value: hostileValue,
+    }),
   },
 );
 
@@ -225,7 +344,11 @@ export const headerMutation: fc.Arbitrary<HeaderMutation> = fc.oneof(
  * `data`) in a percent-encoded `ce-*` header, the data as the body; then the mutation. Null when
  * the input is not such an object (it is then sent as it is).
  */
-export function asBinaryMode(input: HostileInput, mutation: HeaderMutation, encode: (value: string) => string): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
+export function asBinaryMode(
+  input: HostileInput,
+  mutation: HeaderMutation,
+  encode: (value: string) => string,
+): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
   try {
     return binaryRequest(input, mutation, encode);
   } catch {
@@ -234,7 +357,11 @@ export function asBinaryMode(input: HostileInput, mutation: HeaderMutation, enco
   }
 }
 
-function binaryRequest(input: HostileInput, mutation: HeaderMutation, encode: (value: string) => string): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
+function binaryRequest(
+  input: HostileInput,
+  mutation: HeaderMutation,
+  encode: (value: string) => string,
+): { what: string; headers: Record<string, string>; bytes: Buffer } | null {
   // The generated event when there is one, so deep values are spliced into the body and headers too.
   const event: unknown = input.event ?? JSON.parse(input.bytes.toString('utf8'));
   if (typeof event !== 'object' || event === null || Array.isArray(event) || !Object.hasOwn(event, 'data')) return null;

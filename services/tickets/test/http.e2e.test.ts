@@ -4,7 +4,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, TicketState, ticketIdFor, type InboundEventInput } from '@tickets/domain';
+import {
+  DEFAULT_REOPEN_POLICY,
+  DEFAULT_RULES,
+  TicketState,
+  ticketIdFor,
+  type InboundEventInput,
+} from '@tickets/domain';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink, type MemorySink } from '@tickets/rule-reactor';
 import type { CustomerTimeline, TicketTimeline } from '@tickets/streams';
@@ -19,8 +25,22 @@ const logger = createLogger({ level: 'silent' });
 
 const PAUL: CustomerFixture = { id: 'cus_paul', name: 'Paul Martin', phone: '+33700000001' };
 const BINDING_FIELDS = [
-  'ticketId', 'status', 'channel', 'integration', 'customer', 'subject', 'tags', 'team', 'createdAt',
-  'closedAt', 'reopenDeadline', 'reopenCount', 'followUpOf', 'messageCount', 'lastMessageAt', 'version',
+  'ticketId',
+  'status',
+  'channel',
+  'integration',
+  'customer',
+  'subject',
+  'tags',
+  'team',
+  'createdAt',
+  'closedAt',
+  'reopenDeadline',
+  'reopenCount',
+  'followUpOf',
+  'messageCount',
+  'lastMessageAt',
+  'version',
 ];
 
 interface IngestResponse {
@@ -40,7 +60,13 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
   beforeEach(async () => {
     dir = tempDir();
     sink = createMemorySink();
-    runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger });
+    runtime = await openRuntime({
+      store: `sqlite:${join(dir.path, 'tickets.db')}`,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink,
+      logger,
+    });
     app = createHttpApp({ runtime, logger });
   });
   afterEach(async () => {
@@ -56,7 +82,9 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
 
   /** Marie's first SMS, accepted and fully handled: a store that already holds something. */
   async function firstMessage(): Promise<string> {
-    const response = await post(messageReceived({ id: 'h-1', time: '2026-03-02T08:00:00Z', body: "Bonjour, ma commande n'est pas arrivée" }));
+    const response = await post(
+      messageReceived({ id: 'h-1', time: '2026-03-02T08:00:00Z', body: "Bonjour, ma commande n'est pas arrivée" }),
+    );
     expect(response.statusCode).toBe(202);
     await runtime.settle();
     return ticketIdFor(SMS_SOURCE, 'h-1');
@@ -66,7 +94,15 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     const response = await post(messageReceived({ id: 'h-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' }));
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({
-      results: [{ status: 'accepted', id: 'h-1', source: SMS_SOURCE, ticketId: ticketIdFor(SMS_SOURCE, 'h-1'), routing: 'new_ticket' }],
+      results: [
+        {
+          status: 'accepted',
+          id: 'h-1',
+          source: SMS_SOURCE,
+          ticketId: ticketIdFor(SMS_SOURCE, 'h-1'),
+          routing: 'new_ticket',
+        },
+      ],
     });
   });
 
@@ -98,7 +134,9 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
   it('the same event again is a duplicate and stores nothing (invariant 1)', async () => {
     const ticketId = await firstMessage();
     const before = await head();
-    const again = await post(messageReceived({ id: 'h-1', time: '2026-03-02T08:00:00Z', body: "Bonjour, ma commande n'est pas arrivée" }));
+    const again = await post(
+      messageReceived({ id: 'h-1', time: '2026-03-02T08:00:00Z', body: "Bonjour, ma commande n'est pas arrivée" }),
+    );
     expect(again.statusCode).toBe(202);
     expect(again.json()).toEqual({ results: [{ status: 'duplicate', id: 'h-1', source: SMS_SOURCE }] });
     await runtime.settle();
@@ -129,43 +167,60 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     expect(await head()).toBe(before);
   });
 
-  const valid = (): InboundEventInput => messageReceived({ id: 'bad-1', time: '2026-03-02T08:05:00Z', body: 'Bonjour' });
+  const valid = (): InboundEventInput =>
+    messageReceived({ id: 'bad-1', time: '2026-03-02T08:05:00Z', body: 'Bonjour' });
   const withData = (data: Record<string, unknown>): unknown => {
     const event = valid();
     return { ...event, data: { ...event.data, ...data } };
   };
   it.each([
-    { what: 'a field of the wrong type', event: withData({ message: { id: 'm', body: 42 } }), path: 'data.message.body' },
+    {
+      what: 'a field of the wrong type',
+      event: withData({ message: { id: 'm', body: 42 } }),
+      path: 'data.message.body',
+    },
     // JSON drops undefined: the posted event has no customer at all.
     { what: 'a missing field', event: withData({ customer: undefined }), path: 'data.customer' },
     { what: 'an unknown event type', event: { ...valid(), type: 'ticket.exploded' }, path: 'type' },
     { what: 'a time that is not RFC 3339', event: { ...valid(), time: 'yesterday' }, path: 'time' },
-    { what: 'a customer other than the subject', event: withData({ customer: { id: 'cus_paul' } }), path: 'data.customer.id' },
-  ])('an invalid event ($what): 400 listing the zod issues with their path, nothing stored', async ({ event, path }) => {
-    await firstMessage();
-    const before = await head();
-    const response = await post(event);
-    expect(response.statusCode).toBe(400);
-    const body = response.json<ErrorResponse>();
-    expect(body.error.code).toBe('REQUEST.INVALID_EVENTS');
-    expect(body.invalid).toHaveLength(1);
-    expect(body.invalid?.[0]).toMatchObject({ index: 0, id: 'bad-1' });
-    expect(body.invalid?.[0]?.reasons.map((r) => r.path)).toContain(path);
-    for (const reason of body.invalid?.[0]?.reasons ?? []) expect(reason.message).not.toBe('');
-    expect(await head()).toBe(before);
-  });
+    {
+      what: 'a customer other than the subject',
+      event: withData({ customer: { id: 'cus_paul' } }),
+      path: 'data.customer.id',
+    },
+  ])(
+    'an invalid event ($what): 400 listing the zod issues with their path, nothing stored',
+    async ({ event, path }) => {
+      await firstMessage();
+      const before = await head();
+      const response = await post(event);
+      expect(response.statusCode).toBe(400);
+      const body = response.json<ErrorResponse>();
+      expect(body.error.code).toBe('REQUEST.INVALID_EVENTS');
+      expect(body.invalid).toHaveLength(1);
+      expect(body.invalid?.[0]).toMatchObject({ index: 0, id: 'bad-1' });
+      expect(body.invalid?.[0]?.reasons.map((r) => r.path)).toContain(path);
+      for (const reason of body.invalid?.[0]?.reasons ?? []) expect(reason.message).not.toBe('');
+      expect(await head()).toBe(before);
+    },
+  );
 
   it('a batch with one invalid event: 400 naming its index, and none of the batch is stored', async () => {
     await firstMessage();
     const before = await head();
     const response = await post([
       messageReceived({ id: 'ok-1', time: '2026-03-02T08:10:00Z', body: 'Un', customer: PAUL }),
-      { ...messageReceived({ id: 'ko-2', time: '2026-03-02T08:11:00Z', body: 'Deux', customer: PAUL }), specversion: '0.3' },
+      {
+        ...messageReceived({ id: 'ko-2', time: '2026-03-02T08:11:00Z', body: 'Deux', customer: PAUL }),
+        specversion: '0.3',
+      },
       messageReceived({ id: 'ok-3', time: '2026-03-02T08:12:00Z', body: 'Trois', customer: PAUL }),
     ]);
     expect(response.statusCode).toBe(400);
     const body = response.json<ErrorResponse>();
-    expect(body.invalid?.map((i) => [i.index, i.id, i.reasons.map((r) => r.path)])).toEqual([[1, 'ko-2', ['specversion']]]);
+    expect(body.invalid?.map((i) => [i.index, i.id, i.reasons.map((r) => r.path)])).toEqual([
+      [1, 'ko-2', ['specversion']],
+    ]);
     await runtime.settle();
     expect(await head()).toBe(before);
     expect((await get('/v1/tickets?customer=cus_paul')).json()).toEqual({ tickets: [] });
@@ -175,7 +230,9 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     await firstMessage();
     const before = await head();
     const body = 'x'.repeat(19_000);
-    const batch = Array.from({ length: 60 }, (_, i) => messageReceived({ id: `big-${i}`, time: '2026-03-02T08:10:00Z', body, customer: PAUL }));
+    const batch = Array.from({ length: 60 }, (_, i) =>
+      messageReceived({ id: `big-${i}`, time: '2026-03-02T08:10:00Z', body, customer: PAUL }),
+    );
     expect(JSON.stringify(batch).length).toBeGreaterThan(1_048_576);
     const response = await post(batch);
     expect(response.statusCode).toBe(413);
@@ -254,7 +311,11 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     const full = await get(`/v1/tickets/${ticketId}/timeline`);
     expect(full.statusCode).toBe(200);
     const timeline = full.json<TicketTimeline>();
-    expect(timeline).toMatchObject({ ticketId, at: null, state: { status: 'open', reopenCount: 1, tags: ['reopened-sms'] } });
+    expect(timeline).toMatchObject({
+      ticketId,
+      at: null,
+      state: { status: 'open', reopenCount: 1, tags: ['reopened-sms'] },
+    });
     const reopen = timeline.entries.find((e) => e.type === 'MessageReceived' && e.correlationId === 't-back');
     expect(reopen?.event).toMatchObject({ routing: { kind: 'reopen', reopenDeadline: '2026-03-03T09:00:00.000Z' } });
 
@@ -270,7 +331,9 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
 
   it('GET /v1/tickets/:id/timeline and /ui/tickets/:id: a long timeline comes in pages, with links to the previous and next ones', async () => {
     const ticketId = await firstMessage();
-    const more = Array.from({ length: 6 }, (_, i) => messageReceived({ id: `p-${i}`, time: `2026-03-02T08:0${i + 1}:00Z`, body: `message ${i}` }));
+    const more = Array.from({ length: 6 }, (_, i) =>
+      messageReceived({ id: `p-${i}`, time: `2026-03-02T08:0${i + 1}:00Z`, body: `message ${i}` }),
+    );
     expect((await post(more)).statusCode).toBe(202);
     await runtime.settle();
     const whole = (await get(`/v1/tickets/${ticketId}/timeline`)).json<TicketTimeline>();
@@ -278,10 +341,17 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     expect(total).toBeGreaterThan(6);
     expect(whole.page).toMatchObject({ from: 0, limit: 500, total, links: { previous: null, next: null } });
 
-    type Paged = TicketTimeline & { page: { from: number; limit: number; total: number; links: { previous: string | null; next: string | null } } };
+    type Paged = TicketTimeline & {
+      page: { from: number; limit: number; total: number; links: { previous: string | null; next: string | null } };
+    };
     const first = (await get(`/v1/tickets/${ticketId}/timeline?limit=3`)).json<Paged>();
     expect(first.entries.map((entry) => entry.version)).toEqual([0, 1, 2]);
-    expect(first.page).toEqual({ from: 0, limit: 3, total, links: { previous: null, next: `/v1/tickets/${ticketId}/timeline?from=3&limit=3` } });
+    expect(first.page).toEqual({
+      from: 0,
+      limit: 3,
+      total,
+      links: { previous: null, next: `/v1/tickets/${ticketId}/timeline?from=3&limit=3` },
+    });
     // The state is the ticket's, whatever the page; each entry's changes are against the event before it.
     expect(first.state).toEqual(whole.state);
     const second = (await get(first.page.links.next!)).json<Paged>();
@@ -325,8 +395,29 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
     expect(decision?.event).toMatchObject({
       trigger: { type: 'message.received' },
       evaluations: [
-        { ruleId: 'sms-thanks-autoclose', outcome: 'not_matched', conditions: expect.arrayContaining([{ path: 'all[2]', field: 'message.intent', op: 'eq', expected: 'gratitude', actual: 'other', passed: false }]) },
-        { ruleId: 'sms-reopened', outcome: 'fired', actions: [{ type: 'add_tag', status: 'emitted' }, { type: 'assign_team', status: 'emitted' }, { type: 'send_auto_reply', status: 'emitted' }] },
+        {
+          ruleId: 'sms-thanks-autoclose',
+          outcome: 'not_matched',
+          conditions: expect.arrayContaining([
+            {
+              path: 'all[2]',
+              field: 'message.intent',
+              op: 'eq',
+              expected: 'gratitude',
+              actual: 'other',
+              passed: false,
+            },
+          ]),
+        },
+        {
+          ruleId: 'sms-reopened',
+          outcome: 'fired',
+          actions: [
+            { type: 'add_tag', status: 'emitted' },
+            { type: 'assign_team', status: 'emitted' },
+            { type: 'send_auto_reply', status: 'emitted' },
+          ],
+        },
       ],
       commands: [{ type: 'ticket.tag.add' }, { type: 'ticket.assign' }, { type: 'message.send' }],
     });
@@ -348,8 +439,19 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
       [ticketId, 'closed', null],
       [followUp, 'open', ticketId],
     ]);
-    expect(timeline.tickets[0]?.closes).toEqual([expect.objectContaining({ reopenDeadline: '2026-03-03T09:00:00.000Z', window: { duration: '24h', ms: 86_400_000, source: 'integration', key: 'postscript' } })]);
-    expect(timeline.tickets[1]?.routing).toEqual([expect.objectContaining({ kind: 'follow_up', previousTicketId: ticketId, reopenDeadline: '2026-03-03T09:00:00.000Z' })]);
+    expect(timeline.tickets[0]?.closes).toEqual([
+      expect.objectContaining({
+        reopenDeadline: '2026-03-03T09:00:00.000Z',
+        window: { duration: '24h', ms: 86_400_000, source: 'integration', key: 'postscript' },
+      }),
+    ]);
+    expect(timeline.tickets[1]?.routing).toEqual([
+      expect.objectContaining({
+        kind: 'follow_up',
+        previousTicketId: ticketId,
+        reopenDeadline: '2026-03-03T09:00:00.000Z',
+      }),
+    ]);
 
     const earlier = (await get('/v1/customers/cus_marie/timeline?at=2026-03-05T00:00:00Z')).json<CustomerTimeline>();
     expect(earlier.tickets.map((t) => t.ticketId)).toEqual([ticketId]);
@@ -366,9 +468,13 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
   it('an agent action on an unknown ticket: 422 with the reason, nothing stored', async () => {
     await firstMessage();
     const before = await head();
-    const response = await post(agentEvent('ticket.closed', { id: 'u-close', time: '2026-03-02T09:00:00Z', ticketId: 'tk_unknown' }));
+    const response = await post(
+      agentEvent('ticket.closed', { id: 'u-close', time: '2026-03-02T09:00:00Z', ticketId: 'tk_unknown' }),
+    );
     expect(response.statusCode).toBe(422);
-    expect(response.json()).toMatchObject({ results: [{ status: 'rejected', id: 'u-close', reasons: [{ path: 'data.ticketId' }] }] });
+    expect(response.json()).toMatchObject({
+      results: [{ status: 'rejected', id: 'u-close', reasons: [{ path: 'data.ticketId' }] }],
+    });
     expect(await head()).toBe(before);
   });
 
@@ -420,8 +526,13 @@ describe('HTTP API in process (createHttpApp + openRuntime on a temp SQLite stor
         { what: 'the reopened ticket assigned to SMS Support' },
       );
       expect(ticket).toMatchObject({ status: 'open', reopenCount: 1, tags: ['reopened-sms'] });
-      const send = await waitFor(() => sink.commands.find((c) => c.type === 'message.send'), { what: 'the auto-reply command' });
-      expect(send).toMatchObject({ subject: ticketId, data: { correlationId: 'f-2', to: '+33612345678', segments: 2 } });
+      const send = await waitFor(() => sink.commands.find((c) => c.type === 'message.send'), {
+        what: 'the auto-reply command',
+      });
+      expect(send).toMatchObject({
+        subject: ticketId,
+        data: { correlationId: 'f-2', to: '+33612345678', segments: 2 },
+      });
     } finally {
       stop.abort();
       await Promise.allSettled(loops);
@@ -452,8 +563,19 @@ describe('tickets serve as a real process', () => {
     using dir = tempDir();
     const commandsFile = join(dir.path, 'commands.ndjson');
     const env = { ...process.env };
-    for (const name of ['TICKETS_STORE', 'TICKETS_HOST', 'TICKETS_PORT', 'TICKETS_COMMANDS', 'LOG_LEVEL']) delete env[name];
-    const args = ['serve', '--store', `sqlite:${join(dir.path, 'tickets.db')}`, '--port', '0', '--commands', `file:${commandsFile}`, '--log-level', 'info'];
+    for (const name of ['TICKETS_STORE', 'TICKETS_HOST', 'TICKETS_PORT', 'TICKETS_COMMANDS', 'LOG_LEVEL'])
+      delete env[name];
+    const args = [
+      'serve',
+      '--store',
+      `sqlite:${join(dir.path, 'tickets.db')}`,
+      '--port',
+      '0',
+      '--commands',
+      `file:${commandsFile}`,
+      '--log-level',
+      'info',
+    ];
     const server = spawn(process.execPath, [BIN, ...args], { cwd: dir.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = server;
     const exited = once(server, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
@@ -471,12 +593,22 @@ describe('tickets serve as a real process', () => {
     );
     const base = `http://127.0.0.1:${port}`;
     // The ready line names the pages' address, and the site's root leads there.
-    const ready = JSON.parse(stdout.split('\n').find((line) => line.includes('tickets serve ready')) ?? '{}') as { ui?: unknown };
+    const ready = JSON.parse(stdout.split('\n').find((line) => line.includes('tickets serve ready')) ?? '{}') as {
+      ui?: unknown;
+    };
     expect(ready.ui).toBe(`${base}/ui/`);
     const root = await fetch(`${base}/`);
-    expect({ status: root.status, url: root.url, redirected: root.redirected }).toEqual({ status: 200, url: `${base}/ui/`, redirected: true });
+    expect({ status: root.status, url: root.url, redirected: root.redirected }).toEqual({
+      status: 200,
+      url: `${base}/ui/`,
+      redirected: true,
+    });
     const postEvents = (body: unknown) =>
-      fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
 
@@ -491,7 +623,9 @@ describe('tickets serve as a real process', () => {
     expect(results[1]?.ticketId).toBe(ticketId);
     const tickets = await waitFor(
       async () => {
-        const listed = (await (await fetch(`${base}/v1/tickets?customer=cus_paul`)).json()) as { tickets: TicketState[] };
+        const listed = (await (await fetch(`${base}/v1/tickets?customer=cus_paul`)).json()) as {
+          tickets: TicketState[];
+        };
         return listed.tickets[0]?.messageCount === 2 ? listed.tickets : undefined;
       },
       { what: "Paul's ticket with both messages" },
@@ -499,21 +633,34 @@ describe('tickets serve as a real process', () => {
     expect(tickets.map((t) => t.ticketId)).toEqual([ticketId]);
 
     // Bad input is refused and the server keeps going.
-    const bad = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    const bad = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as ErrorResponse).error.code).toEqual(expect.any(String));
 
     // A reopen inside the window: the relay publishes the auto-reply to the --commands file.
     const more = await postEvents([
-      agentEvent('ticket.closed', { id: 'p-close', time: '2026-03-02T09:00:00Z', ticketId: ticketId ?? '', customerId: PAUL.id }),
+      agentEvent('ticket.closed', {
+        id: 'p-close',
+        time: '2026-03-02T09:00:00Z',
+        ticketId: ticketId ?? '',
+        customerId: PAUL.id,
+      }),
       messageReceived({ id: 'p-3', time: '2026-03-02T10:00:00Z', body: 'Toujours rien', customer: PAUL }),
     ]);
     expect(more.status).toBe(202);
     const send = await waitFor(
       () => {
         if (!existsSync(commandsFile)) return undefined;
-        const lines = readFileSync(commandsFile, 'utf8').split('\n').filter((line) => line !== '');
-        return lines.map((line) => JSON.parse(line) as { type: string; subject: string; data: { to?: string } }).find((c) => c.type === 'message.send');
+        const lines = readFileSync(commandsFile, 'utf8')
+          .split('\n')
+          .filter((line) => line !== '');
+        return lines
+          .map((line) => JSON.parse(line) as { type: string; subject: string; data: { to?: string } })
+          .find((c) => c.type === 'message.send');
       },
       { what: 'the auto-reply in the commands file' },
     );

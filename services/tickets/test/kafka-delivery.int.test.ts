@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, RulesFile, type Command, type InboundEventInput, type RulesFileInput } from '@tickets/domain';
+import {
+  DEFAULT_REOPEN_POLICY,
+  RulesFile,
+  type Command,
+  type InboundEventInput,
+  type RulesFileInput,
+} from '@tickets/domain';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
 import { createSqliteEventStore } from '@tickets/event-store/sqlite';
 import { createIngest, inboundConsumerFor, type Ingest } from '@tickets/ingest';
@@ -139,7 +145,10 @@ async function readAllRecords(kafka: Kafka, topic: string): Promise<string[]> {
         values.push(message.value?.toString() ?? '');
       },
     });
-    await waitFor(() => (values.length >= expected ? true : undefined), { timeoutMs: 20_000, what: `${expected} records on ${topic}` });
+    await waitFor(() => (values.length >= expected ? true : undefined), {
+      timeoutMs: 20_000,
+      what: `${expected} records on ${topic}`,
+    });
     return values;
   } finally {
     await consumer.disconnect();
@@ -163,7 +172,7 @@ async function stableMembers(kafka: Kafka, groupId: string): Promise<number | un
 
 async function readAllOf(store: EventStore, prefixes: readonly string[]): Promise<RecordedEvent[]> {
   const records: RecordedEvent[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await store.readAll({ after, maxCount: 1_000, streamPrefixes: prefixes });
     const last = page.at(-1);
     if (last === undefined) return records;
@@ -258,7 +267,11 @@ function ingestInstance(setup: TestKafka, path: string) {
   const ingest = createIngest({ store, rules: NO_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
   const outcomes: Outcomes = { accepted: 0, duplicate: 0, rejected: 0 };
   let held: ReturnType<typeof gate> | null = null;
-  const consumer = inboundConsumerFor(setup, counting(ingest, outcomes, () => held), logger);
+  const consumer = inboundConsumerFor(
+    setup,
+    counting(ingest, outcomes, () => held),
+    logger,
+  );
   let stopped: Promise<void> | null = null;
   const stop = () =>
     (stopped ??= (async () => {
@@ -302,21 +315,23 @@ async function startPipeline(setup: TestKafka, path: string, rules: RulesFile) {
     await runtime.close();
   });
   await consumer.start();
-  running = followUntil(
-    [(s) => runtime.projector.run(s), (s) => runtime.relay.run(s)],
-    stopping,
-    async () => {
-      await consumer.stop();
-      await runtime.ingest.close();
-    },
-  );
+  running = followUntil([(s) => runtime.projector.run(s), (s) => runtime.relay.run(s)], stopping, async () => {
+    await consumer.stop();
+    await runtime.ingest.close();
+  });
   return {
     runtime,
     outcomes,
     /** Until the relay has handled every ticket event appended so far. */
     async settled(): Promise<void> {
       const behind = async (subscriber: string) =>
-        (await runtime.store.readAll({ after: await runtime.checkpoints.load(subscriber), maxCount: 1, streamPrefixes: ['ticket-'] })).length > 0;
+        (
+          await runtime.store.readAll({
+            after: await runtime.checkpoints.load(subscriber),
+            maxCount: 1,
+            streamPrefixes: ['ticket-'],
+          })
+        ).length > 0;
       await waitFor(async () => ((await behind('command-relay')) ? undefined : true), {
         timeoutMs: 20_000,
         what: 'the relay to catch up',
@@ -365,7 +380,16 @@ async function crashAfterAppendAndPublish(setup: TestKafka, path: string): Promi
   const runtimeUrl = pathToFileURL(join(PACKAGE, 'dist/runtime.js')).href;
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', CRASHING_PIPELINE, '--', runtimeUrl, `sqlite:${path}`, JSON.stringify(setup.settings), JSON.stringify(NOTE_RULES)],
+    [
+      '--input-type=module',
+      '-e',
+      CRASHING_PIPELINE,
+      '--',
+      runtimeUrl,
+      `sqlite:${path}`,
+      JSON.stringify(setup.settings),
+      JSON.stringify(NOTE_RULES),
+    ],
     { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -396,12 +420,21 @@ async function crashAfterAppendAndPublish(setup: TestKafka, path: string): Promi
 async function cleanRun(events: readonly Inbound[], rules: RulesFile) {
   using dir = tempDir();
   const sink = createMemorySink();
-  const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'clean.db')}`, rules, policy: DEFAULT_REOPEN_POLICY, sink, logger });
+  const runtime = await openRuntime({
+    store: `sqlite:${join(dir.path, 'clean.db')}`,
+    rules,
+    policy: DEFAULT_REOPEN_POLICY,
+    sink,
+    logger,
+  });
   try {
     await runtime.ingest.submit(events, 'kafka');
     await runtime.settle();
     await runtime.relay.catchUp();
-    return { streams: byStream(await readAllOf(runtime.store, ['ticket-', 'customer-'])), commands: [...sink.commands] };
+    return {
+      streams: byStream(await readAllOf(runtime.store, ['ticket-', 'customer-'])),
+      commands: [...sink.commands],
+    };
   } finally {
     await runtime.close();
   }
@@ -431,10 +464,13 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
     // More traffic arrives while the service is down; then it restarts on the same store and group.
     await produce(setup.kafka, setup.topics.inbound, whileDown);
     const pipeline = await startPipeline(setup, path, rules);
-    await waitFor(() => (pipeline.outcomes.accepted + pipeline.outcomes.duplicate >= events.length ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'every record to be redelivered or delivered',
-    });
+    await waitFor(
+      () => (pipeline.outcomes.accepted + pipeline.outcomes.duplicate >= events.length ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: 'every record to be redelivered or delivered',
+      },
+    );
     await pipeline.settled();
 
     // Nothing was committed before the crash: every record came again, and what was already
@@ -458,7 +494,9 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
 
     // The commands topic: the relay published the crashed run's batch again (same ids), and a
     // command id never comes with another content. The ids are exactly the clean run's.
-    const published = (await readAllRecords(setup.kafka, setup.topics.commands)).map((value) => JSON.parse(value) as Command);
+    const published = (await readAllRecords(setup.kafka, setup.topics.commands)).map(
+      (value) => JSON.parse(value) as Command,
+    );
     const cleanById = new Map(clean.commands.map((c) => [c.id, c]));
     expect(cleanById.size).toBe(events.filter((e) => e.type === 'message.received').length);
     expect(new Set(published.map((c) => c.id))).toEqual(new Set(cleanById.keys()));
@@ -475,7 +513,11 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
     const events = syntheticEvents(2_000, CUSTOMERS, 11) as Inbound[];
 
     /** Exactly once, in order, one ticket per conversation: the store compared with the produced events and a clean run. */
-    async function expectEveryEventOnceInOrder(path: string, instances: readonly { outcomes: Outcomes }[], setup: TestKafka): Promise<void> {
+    async function expectEveryEventOnceInOrder(
+      path: string,
+      instances: readonly { outcomes: Outcomes }[],
+      setup: TestKafka,
+    ): Promise<void> {
       const store = createSqliteEventStore({ path });
       onCleanup(() => store.close());
 
@@ -499,7 +541,9 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
       const produceIndex = new Map(events.map((e, i) => [e.id, i]));
       const streams = byStream(await readAllOf(store, ['ticket-', 'customer-']));
       for (const [stream, records] of streams) {
-        const order = records.filter((r) => r.type === 'MessageReceived').map((r) => produceIndex.get(r.metadata.correlationId ?? '') ?? -1);
+        const order = records
+          .filter((r) => r.type === 'MessageReceived')
+          .map((r) => produceIndex.get(r.metadata.correlationId ?? '') ?? -1);
         expect(order, stream).toEqual(order.toSorted((a, b) => a - b));
         expect(order.every((i) => i >= 0)).toBe(true);
       }
@@ -507,7 +551,9 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
       // Exactly one ticket per conversation (customer + channel): racing first messages made no
       // second one. In this workload every close is followed inside the reopen window, so a
       // conversation never needs a follow-up ticket.
-      const tickets = [...streams].filter(([stream]) => stream.startsWith('ticket-')).map(([, records]) => foldTicketRecords(records));
+      const tickets = [...streams]
+        .filter(([stream]) => stream.startsWith('ticket-'))
+        .map(([, records]) => foldTicketRecords(records));
       const conversations = new Map<string, number>();
       for (const ticket of tickets) {
         const key = `${ticket?.customer.id}/${ticket?.channel}`;
@@ -530,11 +576,16 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
       const b = ingestInstance(setup, path);
       await a.start();
       await b.start();
-      await waitFor(() => stableMembers(setup.kafka, setup.groupId).then((n) => (n === 2 ? true : undefined)), { what: 'both instances in the group' });
+      await waitFor(() => stableMembers(setup.kafka, setup.groupId).then((n) => (n === 2 ? true : undefined)), {
+        what: 'both instances in the group',
+      });
 
       await produce(setup.kafka, setup.topics.inbound, events);
       const inboundCount = inboundCounter(path);
-      await waitFor(async () => ((await inboundCount()) >= events.length ? true : undefined), { timeoutMs: 30_000, what: 'every event in the inbound log' });
+      await waitFor(async () => ((await inboundCount()) >= events.length ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'every event in the inbound log',
+      });
       await a.stop();
       await b.stop();
 
@@ -554,10 +605,15 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
       const b = ingestInstance(setup, path);
       await a.start();
       await b.start();
-      await waitFor(() => stableMembers(setup.kafka, setup.groupId).then((n) => (n === 2 ? true : undefined)), { what: 'both instances in the group' });
+      await waitFor(() => stableMembers(setup.kafka, setup.groupId).then((n) => (n === 2 ? true : undefined)), {
+        what: 'both instances in the group',
+      });
 
       await produce(setup.kafka, setup.topics.inbound, events.slice(0, 800));
-      await waitFor(async () => ((await inboundCount()) >= 400 ? true : undefined), { timeoutMs: 30_000, what: 'the first events to be appended' });
+      await waitFor(async () => ((await inboundCount()) >= 400 ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'the first events to be appended',
+      });
       // B is told to stop while it holds a chunk it has appended but not yet committed.
       const busy = b.holdAfterAppend();
       await produce(setup.kafka, setup.topics.inbound, events.slice(800, 1_100));
@@ -567,13 +623,19 @@ describe('Kafka delivery: at-least-once in, exactly once in the store (real brok
       await bGone;
       // Traffic keeps coming while B is away: only A can append it, so A has taken over B's partitions.
       await produce(setup.kafka, setup.topics.inbound, events.slice(1_100, 1_400));
-      await waitFor(async () => ((await inboundCount()) >= 1_400 ? true : undefined), { timeoutMs: 30_000, what: 'A alone to catch up' });
+      await waitFor(async () => ((await inboundCount()) >= 1_400 ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'A alone to catch up',
+      });
       // B comes back as a fresh process would (new connection, new ingest, new consumer) and rejoins
       // while traffic arrives; then both share the rest.
       const restarted = ingestInstance(setup, path);
       await Promise.all([restarted.start(), produce(setup.kafka, setup.topics.inbound, events.slice(1_400, 1_700))]);
       await produce(setup.kafka, setup.topics.inbound, events.slice(1_700));
-      await waitFor(async () => ((await inboundCount()) >= events.length ? true : undefined), { timeoutMs: 30_000, what: 'every event in the inbound log' });
+      await waitFor(async () => ((await inboundCount()) >= events.length ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'every event in the inbound log',
+      });
       await a.stop();
       await restarted.stop();
 

@@ -2,11 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudEvent, Kafka as CloudEventsKafka, type KafkaMessage } from 'cloudevents';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, ticketIdFor, type Command, type TicketState } from '@tickets/domain';
 import { inboundConsumerFor } from '@tickets/ingest';
-import { consumerConnected, createKafkaCommandSink, createKafkaStatePublisher, kafkaReadiness, STATE_SOURCE, STATE_TYPE, type Kafka, type KafkaSetup } from '@tickets/messaging';
-import { createLogger, createPrometheusMetrics, followUntil, noopMetrics, type PipelineMetrics } from '@tickets/platform';
+import {
+  consumerConnected,
+  createKafkaCommandSink,
+  createKafkaStatePublisher,
+  kafkaReadiness,
+  STATE_SOURCE,
+  STATE_TYPE,
+  type Kafka,
+  type KafkaSetup,
+} from '@tickets/messaging';
+import {
+  createLogger,
+  createPrometheusMetrics,
+  followUntil,
+  noopMetrics,
+  type PipelineMetrics,
+} from '@tickets/platform';
 import { createStateRelay } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { AGENT_SOURCE, MARIE, SMS_SOURCE, tempDir, waitFor } from '@tickets/testing';
@@ -37,7 +52,8 @@ async function readTopic(kafka: Kafka, topic: string, enough: (records: Received
     await consumer.run({
       eachMessage: async ({ message }) => {
         const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(Array.isArray(value) ? value[0] : value);
+        for (const [name, value] of Object.entries(message.headers ?? {}))
+          headers[name] = String(Array.isArray(value) ? value[0] : value);
         records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
       },
     });
@@ -61,7 +77,14 @@ async function startPipeline(setup: KafkaSetup, metrics: PipelineMetrics = noopM
   });
   const consumer = inboundConsumerFor(setup, runtime.ingest, logger, { metrics });
   const publisher = createKafkaStatePublisher({ kafka: setup.kafka, topic: setup.topics.state });
-  const relay = createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger, pollIntervalMs: 20 });
+  const relay = createStateRelay({
+    store: runtime.store,
+    readModel: runtime.readModel,
+    checkpoints: runtime.checkpoints,
+    publisher,
+    logger,
+    pollIntervalMs: 20,
+  });
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   await consumer.start();
@@ -108,7 +131,9 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
   it("the seed's SMS story published to the inbound topic gives the same commands as `tickets simulate`", async () => {
     // What simulate produces for the same file, through the same code on a throw-away store.
     const expected = await simulateCommands();
-    const lines = readFileSync(SEED, 'utf8').split('\n').filter((line) => line !== '');
+    const lines = readFileSync(SEED, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
     const pipeline = await startPipeline(setup);
     const producer = setup.kafka.producer();
     await producer.connect();
@@ -118,7 +143,9 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
         const before = await pipeline.runtime.store.headPosition();
         const event = JSON.parse(line) as { subject: string };
         await producer.send({ topic: setup.topics.inbound, acks: -1, messages: [{ key: event.subject, value: line }] });
-        await waitFor(async () => ((await pipeline.runtime.store.headPosition()) > before ? true : undefined), { what: 'the event to be appended' });
+        await waitFor(async () => ((await pipeline.runtime.store.headPosition()) > before ? true : undefined), {
+          what: 'the event to be appended',
+        });
         await pipeline.settled();
       }
       const records = await readTopic(setup.kafka, setup.topics.commands, (r) => r.length >= expected.length);
@@ -130,7 +157,9 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
       // Ticket states reach the compacted state topic, keyed by ticket id, the latest last.
       const tickets = await pipeline.runtime.readModel.all();
       const states = await readTopic(setup.kafka, setup.topics.state, (r) =>
-        tickets.every((t) => r.some((s) => s.key === t.ticketId && (JSON.parse(s.value ?? '{}') as TicketState).version === t.version)),
+        tickets.every((t) =>
+          r.some((s) => s.key === t.ticketId && (JSON.parse(s.value ?? '{}') as TicketState).version === t.version),
+        ),
       );
       for (const ticket of tickets) {
         const last = states.filter((s) => s.key === ticket.ticketId).at(-1);
@@ -163,8 +192,19 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
         messages: [
           { key: 'cus_dlq', value: '{not json' },
           { key: 'cus_dlq', value: JSON.stringify({ ...valid, id: 'bad-type', type: 'ticket.exploded' }) },
-          { key: 'cus_dlq', value: JSON.stringify({ ...valid, id: 'bad-field', data: { ...valid.data, channel: 'pigeon' } }) },
-          { key: 'cus_dlq', value: JSON.stringify({ ...valid, id: 'unknown-ticket', type: 'ticket.closed', data: { ticketId: 'tk_nope' } }) },
+          {
+            key: 'cus_dlq',
+            value: JSON.stringify({ ...valid, id: 'bad-field', data: { ...valid.data, channel: 'pigeon' } }),
+          },
+          {
+            key: 'cus_dlq',
+            value: JSON.stringify({
+              ...valid,
+              id: 'unknown-ticket',
+              type: 'ticket.closed',
+              data: { ticketId: 'tk_nope' },
+            }),
+          },
           { key: 'cus_dlq', value: JSON.stringify(valid) },
           // Binary mode: attributes in ce_ headers, the value is the data.
           {
@@ -185,7 +225,9 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
       const letters = await readTopic(setup.kafka, setup.topics.deadLetters, (r) => r.length >= 4);
       expect(letters).toHaveLength(4);
       expect(letters[0]?.value).toBe('{not json');
-      const reasons = letters.map((l) => JSON.parse(l.headers['dlq_reasons'] ?? '[]') as { path: string; code: string }[]);
+      const reasons = letters.map(
+        (l) => JSON.parse(l.headers['dlq_reasons'] ?? '[]') as { path: string; code: string }[],
+      );
       expect(reasons[0]?.[0]?.code).toBe('invalid_json');
       expect(reasons[1]?.[0]?.path).toBe('type');
       expect(reasons[2]?.[0]?.path).toBe('data.channel');
@@ -209,7 +251,11 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
       expect(text).toContain('tickets_inbound_events_total{type="message.received",outcome="accepted",via="kafka"} 2');
       expect(text).toContain('tickets_inbound_events_total{type="ticket.closed",outcome="rejected",via="kafka"} 1');
       expect(text).toContain('tickets_inbound_rejections_total{reason="TICKET.NOT_FOUND"} 1');
-      expect(text).toMatch(new RegExp(`tickets_kafka_consumer_lag_records\\{topic="${setup.topics.inbound.replace('.', '\\.')}",partition="\\d"\\} 0`));
+      expect(text).toMatch(
+        new RegExp(
+          `tickets_kafka_consumer_lag_records\\{topic="${setup.topics.inbound.replace('.', '\\.')}",partition="\\d"\\} 0`,
+        ),
+      );
       expect(await consumerConnected(pipeline.consumer).check()).toBeNull();
       const brokers = kafkaReadiness(setup.kafka);
       try {
@@ -220,7 +266,9 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
       // The binary-mode record's ce_traceparent header is the event's trace context.
       const [ticket] = tickets;
       const stored = await pipeline.runtime.store.readStream(`ticket-${ticket?.ticketId}`);
-      const binary = stored.find((e) => e.type === 'MessageReceived' && e.metadata.correlationId?.startsWith('binary-'));
+      const binary = stored.find(
+        (e) => e.type === 'MessageReceived' && e.metadata.correlationId?.startsWith('binary-'),
+      );
       expect(binary?.metadata['traceparent']).toBe('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
     } finally {
       await producer.disconnect();
@@ -234,7 +282,13 @@ describe('Kafka: the inbound topic in, commands and ticket states out (real brok
 async function simulateCommands(): Promise<Command[]> {
   using dir = tempDir();
   const sink = createMemorySink();
-  const runtime = await openRuntime({ store: `sqlite:${join(dir.path, 's.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger });
+  const runtime = await openRuntime({
+    store: `sqlite:${join(dir.path, 's.db')}`,
+    rules: DEFAULT_RULES,
+    policy: DEFAULT_REOPEN_POLICY,
+    sink,
+    logger,
+  });
   try {
     await feedEvents(runtime, SEED, 'simulate');
     await runtime.relay.catchUp();
@@ -256,10 +310,17 @@ describe('Kafka with the official CloudEvents SDK as producer and consumer (real
   const toRecord = (message: KafkaMessage<unknown>) => ({
     key: String(message.key),
     value: typeof message.value === 'string' ? message.value : JSON.stringify(message.value),
-    headers: Object.fromEntries(Object.entries(message.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+    headers: Object.fromEntries(
+      Object.entries(message.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    ),
   });
   /** A record read back, as the SDK's Kafka binding takes it. */
-  const toSdkMessage = (record: Received): KafkaMessage<string> => ({ key: record.key ?? '', value: record.value ?? '', body: record.value ?? '', headers: record.headers });
+  const toSdkMessage = (record: Received): KafkaMessage<string> => ({
+    key: record.key ?? '',
+    value: record.value ?? '',
+    body: record.value ?? '',
+    headers: record.headers,
+  });
 
   it('ingests what the SDK writes in binary and structured mode; its Kafka binding reads the commands and state records without loss', async () => {
     const pipeline = await startPipeline(setup);
@@ -281,16 +342,28 @@ describe('Kafka with the official CloudEvents SDK as producer and consumer (real
       });
     try {
       // A customer writes (binary mode), an agent closes (structured), the customer writes again (binary, traced): the reopen rule fires.
-      const close = new CloudEvent({ id: 'kafka-sdk-close', source: AGENT_SOURCE, type: 'ticket.closed', time: '2026-04-02T09:00:00Z', subject: MARIE.id, partitionkey: MARIE.id, data: { ticketId } });
+      const close = new CloudEvent({
+        id: 'kafka-sdk-close',
+        source: AGENT_SOURCE,
+        type: 'ticket.closed',
+        time: '2026-04-02T09:00:00Z',
+        subject: MARIE.id,
+        partitionkey: MARIE.id,
+        data: { ticketId },
+      });
       for (const message of [
         CloudEventsKafka.binary(sms(first, '2026-04-02T08:00:00Z', 'Ma commande est en retard')),
         CloudEventsKafka.structured(close),
-        CloudEventsKafka.binary(sms('kafka-sdk-2', '2026-04-02T10:00:00Z', 'Toujours rien reçu', { traceparent: TRACEPARENT })),
+        CloudEventsKafka.binary(
+          sms('kafka-sdk-2', '2026-04-02T10:00:00Z', 'Toujours rien reçu', { traceparent: TRACEPARENT }),
+        ),
       ]) {
         const before = await pipeline.runtime.store.headPosition();
         await producer.send({ topic: setup.topics.inbound, acks: -1, messages: [toRecord(message)] });
         // Appended, not dead-lettered: each of the three is stored.
-        await waitFor(async () => ((await pipeline.runtime.store.headPosition()) > before ? true : undefined), { what: 'the event to be appended' });
+        await waitFor(async () => ((await pipeline.runtime.store.headPosition()) > before ? true : undefined), {
+          what: 'the event to be appended',
+        });
         await pipeline.settled();
       }
       const ticket = await waitFor(async () => {
@@ -301,7 +374,11 @@ describe('Kafka with the official CloudEvents SDK as producer and consumer (real
 
       // Commands (structured mode): every attribute and the data come out of the SDK as published.
       const records = await readTopic(setup.kafka, setup.topics.commands, (r) => r.length >= 3);
-      expect(records.map((r) => (JSON.parse(r.value ?? '{}') as Command).type).sort()).toEqual(['message.send', 'ticket.assign', 'ticket.tag.add']);
+      expect(records.map((r) => (JSON.parse(r.value ?? '{}') as Command).type).sort()).toEqual([
+        'message.send',
+        'ticket.assign',
+        'ticket.tag.add',
+      ]);
       for (const record of records) {
         const command = JSON.parse(record.value ?? 'null') as Command;
         const event = CloudEventsKafka.toEvent(toSdkMessage(record)) as CloudEvent<unknown>;
@@ -312,12 +389,21 @@ describe('Kafka with the official CloudEvents SDK as producer and consumer (real
       }
 
       // Ticket states (binary mode): the value is the state, the attributes are in ce_ headers.
-      const states = await readTopic(setup.kafka, setup.topics.state, (r) => r.some((s) => s.key === ticketId && (JSON.parse(s.value ?? '{}') as TicketState).version === ticket.version));
+      const states = await readTopic(setup.kafka, setup.topics.state, (r) =>
+        r.some((s) => s.key === ticketId && (JSON.parse(s.value ?? '{}') as TicketState).version === ticket.version),
+      );
       const ids = new Set<string>();
       for (const record of states) {
         const state = JSON.parse(record.value ?? 'null') as TicketState;
         const event = CloudEventsKafka.toEvent(toSdkMessage(record)) as CloudEvent<unknown>;
-        expect(event).toMatchObject({ specversion: '1.0', source: STATE_SOURCE, type: STATE_TYPE, subject: state.ticketId, datacontenttype: 'application/json', partitionkey: state.ticketId });
+        expect(event).toMatchObject({
+          specversion: '1.0',
+          source: STATE_SOURCE,
+          type: STATE_TYPE,
+          subject: state.ticketId,
+          datacontenttype: 'application/json',
+          partitionkey: state.ticketId,
+        });
         expect(event.data).toEqual(state);
         expect(event.id).toBe(record.headers['ce_id']);
         ids.add(event.id);

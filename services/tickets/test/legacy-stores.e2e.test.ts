@@ -45,15 +45,32 @@ describe('stores written by the rule-reactor era stay readable', () => {
     // Nothing says which rules made these decisions: they are checked for consistency, not made again.
     expect(verify.stdout).toContain('re-decision: no configuration recorded in this store');
     // Written before the hash chain: nothing chained, and verify says where the unchained part ends.
-    expect(verify.stdout).toMatch(/hash chain: 0 events in \d+ streams chained, 0 broken; \d+ events written before the chain \(the last at position \d+\) are not covered/);
+    expect(verify.stdout).toMatch(
+      /hash chain: 0 events in \d+ streams chained, 0 broken; \d+ events written before the chain \(the last at position \d+\) are not covered/,
+    );
 
-    const timeline = json<TicketTimeline>(await tickets(['replay', '--ticket', FIRST, '--store', store, '--json'], env));
+    const timeline = json<TicketTimeline>(
+      await tickets(['replay', '--ticket', FIRST, '--store', store, '--json'], env),
+    );
     expect(timeline.entries.filter((e) => e.type === 'RulesEvaluated').length).toBeGreaterThan(0);
-    expect(timeline.state).toMatchObject({ status: 'closed', reopenCount: 2, tags: ['auto-closed-thanks', 'reopened-sms'] } satisfies Partial<TicketState>);
+    expect(timeline.state).toMatchObject({
+      status: 'closed',
+      reopenCount: 2,
+      tags: ['auto-closed-thanks', 'reopened-sms'],
+    } satisfies Partial<TicketState>);
 
     // The same rules through today's one decision: the reactor, keeping up, had decided the same.
-    const report = json<WhatIfReport>(await tickets(['what-if', '--rules', await shippedRules(dir.path), '--store', store, '--json'], env));
-    expect(report.summary).toMatchObject({ events: 8, decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, commandsUnchanged: 7 });
+    const report = json<WhatIfReport>(
+      await tickets(['what-if', '--rules', await shippedRules(dir.path), '--store', store, '--json'], env),
+    );
+    expect(report.summary).toMatchObject({
+      events: 8,
+      decisionsChanged: 0,
+      commandsAdded: 0,
+      commandsRemoved: 0,
+      commandsChanged: 0,
+      commandsUnchanged: 7,
+    });
   });
 
   it('the seed story imported then, continued today: the new decision is made again on what the old ones stored, the old ones are checked as before', async () => {
@@ -70,16 +87,25 @@ describe('stores written by the rule-reactor era stay readable', () => {
         type: 'message.received',
         time: '2026-03-05T11:00:00+01:00',
         subject: 'cus_marie',
-        data: { channel: 'sms', integration: 'postscript', customer: { id: 'cus_marie', name: 'Marie Dupont', phone: '+33612345678' }, message: { id: 'msg-5', body: 'Et une autre chose' } },
+        data: {
+          channel: 'sms',
+          integration: 'postscript',
+          customer: { id: 'cus_marie', name: 'Marie Dupont', phone: '+33612345678' },
+          message: { id: 'msg-5', body: 'Et une autre chose' },
+        },
       })}\n`,
     );
     expect(json(await tickets(['import', '--events', next, '--store', store], env))).toMatchObject({ accepted: 1 });
 
     const verify = await tickets(['verify', '--store', store], env);
     expect(verify.code, verify.stdout).toBe(0);
-    expect(verify.stdout).toMatch(/re-decision: 1 decision made again under 1 recorded configuration, \d+ stored events compared, 8 earlier ones recorded without configuration \(checked for consistency only\), 0 differing/);
+    expect(verify.stdout).toMatch(
+      /re-decision: 1 decision made again under 1 recorded configuration, \d+ stored events compared, 8 earlier ones recorded without configuration \(checked for consistency only\), 0 differing/,
+    );
     // Today's decision is chained from there on: its ticket's chain starts at its first new event.
-    expect(verify.stdout).toMatch(/hash chain: [1-9]\d* events in \d+ streams chained, 0 broken; \d+ events written before the chain \(the last at position \d+\) are not covered, [1-9]\d* streams chained from their first later event/);
+    expect(verify.stdout).toMatch(
+      /hash chain: [1-9]\d* events in \d+ streams chained, 0 broken; \d+ events written before the chain \(the last at position \d+\) are not covered, [1-9]\d* streams chained from their first later event/,
+    );
   });
 
   it('a store the reactor decided behind a batched ingest (encrypted): verify passes; replay and what-if read every record', async () => {
@@ -97,7 +123,9 @@ describe('stores written by the rule-reactor era stay readable', () => {
 
     // What-if replays all 308 inbound events; where the reactor decided behind the ingest (the race
     // this version removed) today's decision differs, and what-if says so instead of failing.
-    const report = json<WhatIfReport>(await tickets(['what-if', '--rules', await shippedRules(dir.path), '--store', store, '--json']));
+    const report = json<WhatIfReport>(
+      await tickets(['what-if', '--rules', await shippedRules(dir.path), '--store', store, '--json']),
+    );
     expect(report.summary).toMatchObject({ events: 308, replayed: 308, rejected: 0 });
   });
 });

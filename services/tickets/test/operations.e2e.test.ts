@@ -34,12 +34,18 @@ describe('tickets serve: metrics, readiness and trace context over the seed stor
     // The pipeline has settled when no subscriber is behind: the lag gauges say so.
     const settled = async () => {
       const text = await metricsText();
-      const lags = ['projector', 'command-relay'].map((subscriber) => sample(text, 'tickets_subscriber_lag_events', { subscriber }));
+      const lags = ['projector', 'command-relay'].map((subscriber) =>
+        sample(text, 'tickets_subscriber_lag_events', { subscriber }),
+      );
       return lags.every((lag) => lag === 0) ? text : undefined;
     };
 
     const post = async (event: unknown, headers: Record<string, string> = {}) => {
-      const response = await fetch(`${server.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(event) });
+      const response = await fetch(`${server.base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(event),
+      });
       expect(response.status).toBe(202);
       await waitFor(settled, { what: 'the pipeline to settle' });
       return ((await response.json()) as { results: { ticketId?: string }[] }).results[0]?.ticketId ?? '';
@@ -55,9 +61,12 @@ describe('tickets serve: metrics, readiness and trace context over the seed stor
     }
     // Then the follow-up ticket is closed and reopened twice within minutes: the second time its tag
     // and team are already there and the auto-reply is rate limited, so actions are suppressed.
-    const close = (id: string, time: string) => agentEvent('ticket.closed', { id, time, ticketId: followUp, customerId: MARIE.id });
+    const close = (id: string, time: string) =>
+      agentEvent('ticket.closed', { id, time, ticketId: followUp, customerId: MARIE.id });
     await post(close('ops-close-1', '2026-03-05T10:30:00Z'));
-    await post(messageReceived({ id: 'ops-sms-5', time: '2026-03-05T10:40:00Z', body: 'Encore une question', customer: MARIE }));
+    await post(
+      messageReceived({ id: 'ops-sms-5', time: '2026-03-05T10:40:00Z', body: 'Encore une question', customer: MARIE }),
+    );
     await post(close('ops-close-2', '2026-03-05T10:41:00Z'));
     await post(messageReceived({ id: 'ops-sms-6', time: '2026-03-05T10:43:00Z', body: 'Et aussi', customer: MARIE }));
 
@@ -69,7 +78,9 @@ describe('tickets serve: metrics, readiness and trace context over the seed stor
       follow_up: count('tickets_routing_decisions_total', { kind: 'follow_up' }),
       open_ticket: count('tickets_routing_decisions_total', { kind: 'open_ticket' }),
     }).toEqual({ new_ticket: 1, reopen: 4, follow_up: 1, open_ticket: 0 });
-    expect(count('tickets_inbound_events_total', { type: 'message.received', outcome: 'accepted', via: 'http' })).toBe(6);
+    expect(count('tickets_inbound_events_total', { type: 'message.received', outcome: 'accepted', via: 'http' })).toBe(
+      6,
+    );
     expect(count('tickets_inbound_events_total', { type: 'ticket.closed', outcome: 'accepted', via: 'http' })).toBe(4);
     expect(count('tickets_rule_firings_total', { rule: 'sms-reopened' })).toBe(3);
     expect(count('tickets_rule_firings_total', { rule: 'sms-thanks-autoclose' })).toBe(1);
@@ -79,14 +90,28 @@ describe('tickets serve: metrics, readiness and trace context over the seed stor
     expect(count('tickets_commands_total', { type: 'message.send' })).toBe(2);
     expect(count('tickets_commands_total', { type: 'ticket.note.add' })).toBe(1);
     expect(count('tickets_commands_total', { type: 'ticket.close' })).toBe(1);
-    expect(count('tickets_event_to_command_seconds_count')).toBe(count('tickets_commands_total', { type: 'ticket.tag.add' }) + 2 + 1 + 1 + count('tickets_commands_total', { type: 'ticket.assign' }));
+    expect(count('tickets_event_to_command_seconds_count')).toBe(
+      count('tickets_commands_total', { type: 'ticket.tag.add' }) +
+        2 +
+        1 +
+        1 +
+        count('tickets_commands_total', { type: 'ticket.assign' }),
+    );
     expect(count('tickets_append_duration_seconds_count', { stage: 'ingest' })).toBe(12);
-    expect(count('tickets_last_processed_event_timestamp_seconds', { stage: 'projector' })).toBe(Date.parse('2026-03-05T10:43:00Z') / 1000);
+    expect(count('tickets_last_processed_event_timestamp_seconds', { stage: 'projector' })).toBe(
+      Date.parse('2026-03-05T10:43:00Z') / 1000,
+    );
     expect(count('process_cpu_user_seconds_total')).toBeGreaterThan(0);
 
     const ready = await fetch(`${server.base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: [{ name: 'store', ok: true }, { name: 'projector-lag', ok: true }] });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: [
+        { name: 'store', ok: true },
+        { name: 'projector-lag', ok: true },
+      ],
+    });
 
     expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
@@ -99,21 +124,45 @@ describe('tickets serve: metrics, readiness and trace context over the seed stor
       expect(of('sms-1').length).toBeGreaterThan(0);
       for (const event of of('sms-1')) expect(event.metadata).toMatchObject({ traceparent: HEADER_TRACE });
       expect(of('sms-2').map((e) => e.type)).toContain('RulesEvaluated');
-      for (const event of of('sms-2')) expect(event.metadata).toMatchObject({ traceparent: ATTRIBUTE_TRACE, tracestate: 'vendor=1' });
+      for (const event of of('sms-2'))
+        expect(event.metadata).toMatchObject({ traceparent: ATTRIBUTE_TRACE, tracestate: 'vendor=1' });
       for (const event of of('sms-3')) expect(event.metadata['traceparent']).toBeUndefined();
     } finally {
       await store.close();
     }
     // The commands it caused go out with it (CloudEvents distributed tracing); the others without.
-    const commands = readFileSync(commandsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; traceparent?: string; tracestate?: string; data: { correlationId: string } });
+    const commands = readFileSync(commandsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            traceparent?: string;
+            tracestate?: string;
+            data: { correlationId: string };
+          },
+      );
     const traced = commands.filter((c) => c.data.correlationId === 'sms-2');
     expect(traced.map((c) => c.type).sort()).toEqual(['message.send', 'ticket.assign', 'ticket.tag.add']);
-    for (const command of traced) expect(command).toMatchObject({ traceparent: ATTRIBUTE_TRACE, tracestate: 'vendor=1' });
-    for (const command of commands.filter((c) => c.data.correlationId !== 'sms-2')) expect(command.traceparent).toBeUndefined();
+    for (const command of traced)
+      expect(command).toMatchObject({ traceparent: ATTRIBUTE_TRACE, tracestate: 'vendor=1' });
+    for (const command of commands.filter((c) => c.data.correlationId !== 'sms-2'))
+      expect(command.traceparent).toBeUndefined();
     // And every log line of that work names the trace.
-    const messagesOf = (traceId: string) => new Set(server.logLines().filter((line) => line['traceId'] === traceId).map((line) => line['msg']));
-    expect([...messagesOf(traceIdOf(ATTRIBUTE_TRACE))]).toEqual(expect.arrayContaining(['inbound event accepted', 'rule evaluated', 'command published']));
-    expect([...messagesOf(traceIdOf(HEADER_TRACE))]).toEqual(expect.arrayContaining(['incoming request', 'inbound event accepted', 'request completed']));
+    const messagesOf = (traceId: string) =>
+      new Set(
+        server
+          .logLines()
+          .filter((line) => line['traceId'] === traceId)
+          .map((line) => line['msg']),
+      );
+    expect([...messagesOf(traceIdOf(ATTRIBUTE_TRACE))]).toEqual(
+      expect.arrayContaining(['inbound event accepted', 'rule evaluated', 'command published']),
+    );
+    expect([...messagesOf(traceIdOf(HEADER_TRACE))]).toEqual(
+      expect.arrayContaining(['incoming request', 'inbound event accepted', 'request completed']),
+    );
   });
 });
 
@@ -123,20 +172,35 @@ describe('GET /readyz (in process)', () => {
   let runtime: Runtime;
   beforeEach(async () => {
     dir = tempDir();
-    runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink: createMemorySink(), logger });
+    runtime = await openRuntime({
+      store: `sqlite:${join(dir.path, 'tickets.db')}`,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink: createMemorySink(),
+      logger,
+    });
   });
   afterEach(async () => {
     await runtime.close().catch(() => {}); // one test closes the store itself
     dir[Symbol.dispose]();
   });
   const appWith = (maxLag: number) =>
-    createHttpApp({ runtime, logger, ops: { registry: createPrometheusMetrics({ processMetrics: false }).registry, readiness: [storeReachable(runtime.store), lagBelow('projector', runtime.projectorLag, maxLag)] } });
+    createHttpApp({
+      runtime,
+      logger,
+      ops: {
+        registry: createPrometheusMetrics({ processMetrics: false }).registry,
+        readiness: [storeReachable(runtime.store), lagBelow('projector', runtime.projectorLag, maxLag)],
+      },
+    });
   const PAUL: CustomerFixture = { id: 'cus_paul_ready', phone: '+33700000009' };
 
   it('is not ready, with the reason, while the projector lags beyond the bound; ready once it caught up', async () => {
     const app = appWith(2);
     try {
-      const events = [0, 1, 2].map((i) => messageReceived({ id: `r-${i}`, time: `2026-03-02T08:0${i}:00Z`, body: 'Bonjour', customer: PAUL }));
+      const events = [0, 1, 2].map((i) =>
+        messageReceived({ id: `r-${i}`, time: `2026-03-02T08:0${i}:00Z`, body: 'Bonjour', customer: PAUL }),
+      );
       expect((await app.inject({ method: 'POST', url: '/v1/events', payload: events })).statusCode).toBe(202);
       // Nothing follows the store here: the projector is as far behind as the ticket events written.
       const behind = await runtime.projectorLag();
@@ -170,7 +234,11 @@ describe('GET /readyz (in process)', () => {
       expect(response.statusCode).toBe(503);
       const body = response.json<{ status: string; checks: { name: string; ok: boolean; reason?: string }[] }>();
       expect(body.status).toBe('not_ready');
-      expect(body.checks[0]).toEqual({ name: 'store', ok: false, reason: expect.stringMatching(/^event store unreachable: /) });
+      expect(body.checks[0]).toEqual({
+        name: 'store',
+        ok: false,
+        reason: expect.stringMatching(/^event store unreachable: /),
+      });
       expect(body.checks[1]).toMatchObject({ name: 'projector-lag', ok: false });
       // The metrics endpoint keeps answering: a scrape must not fail because the store is down.
       expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
@@ -195,22 +263,44 @@ describe('SIGTERM during a batch', () => {
     using dir = tempDir();
     const storePath = join(dir.path, 'tickets.db');
     const commandsFile = join(dir.path, 'commands.ndjson');
-    using server = await startServe(['--store', `sqlite:${storePath}`, '--commands', `file:${commandsFile}`, '--shutdown-timeout', '20000']);
+    using server = await startServe([
+      '--store',
+      `sqlite:${storePath}`,
+      '--commands',
+      `file:${commandsFile}`,
+      '--shutdown-timeout',
+      '20000',
+    ]);
     // 300 customers, each: a first message, an agent's close, a reply inside the window (a reopen,
     // whose rule emits three commands). 900 events in one request, two commit batches.
-    const customers = Array.from({ length: 300 }, (_, i) => ({ id: `cus_sig_${i}`, phone: `+3370${String(i).padStart(7, '0')}` }));
+    const customers = Array.from({ length: 300 }, (_, i) => ({
+      id: `cus_sig_${i}`,
+      phone: `+3370${String(i).padStart(7, '0')}`,
+    }));
     const events = customers.flatMap((customer, i) => {
       const first = messageReceived({ id: `sig-${i}-1`, time: '2026-03-02T08:00:00Z', body: 'Bonjour', customer });
       const ticketId = ticketIdFor(first.source, first.id);
       return [
         first,
-        agentEvent('ticket.closed', { id: `sig-${i}-close`, time: '2026-03-02T09:00:00Z', ticketId, customerId: customer.id }),
+        agentEvent('ticket.closed', {
+          id: `sig-${i}-close`,
+          time: '2026-03-02T09:00:00Z',
+          ticketId,
+          customerId: customer.id,
+        }),
         messageReceived({ id: `sig-${i}-2`, time: '2026-03-02T10:00:00Z', body: 'Toujours rien', customer }),
       ];
     });
-    const response = fetch(`${server.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    const response = fetch(`${server.base}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
     // The signal arrives once the ingest has begun deciding the batch, long before it is done.
-    await waitFor(() => (server.logLines().some((line) => line['msg'] === 'inbound event accepted') ? true : undefined), { intervalMs: 1, what: 'the batch to be under way' });
+    await waitFor(
+      () => (server.logLines().some((line) => line['msg'] === 'inbound event accepted') ? true : undefined),
+      { intervalMs: 1, what: 'the batch to be under way' },
+    );
     const stopped = server.stop('SIGTERM');
 
     const answered = await response;
@@ -218,17 +308,24 @@ describe('SIGTERM during a batch', () => {
     const results = ((await answered.json()) as { results: { status: string }[] }).results;
     expect(results.filter((r) => r.status === 'accepted')).toHaveLength(900);
     expect(await stopped).toEqual({ code: 0, signal: null });
-    expect(server.logLines().map((line) => line['msg'])).toEqual(expect.arrayContaining(['shutting down', 'drained', 'stopped']));
+    expect(server.logLines().map((line) => line['msg'])).toEqual(
+      expect.arrayContaining(['shutting down', 'drained', 'stopped']),
+    );
 
     // Everything accepted is stored, decided and published: 3 commands per reopen, none twice.
-    const commands = readFileSync(commandsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; type: string });
+    const commands = readFileSync(commandsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { id: string; type: string });
     expect(new Set(commands.map((c) => c.id)).size).toBe(900);
     expect(commands).toHaveLength(900);
     const store = createSqliteEventStore({ path: storePath });
     try {
       const inbound = await store.readAll({ maxCount: 100_000, streamPrefixes: ['inbound-'] });
       expect(inbound).toHaveLength(900);
-      const decisions = (await store.readAll({ maxCount: 100_000, streamPrefixes: ['ticket-'] })).filter((e) => e.type === 'RulesEvaluated');
+      const decisions = (await store.readAll({ maxCount: 100_000, streamPrefixes: ['ticket-'] })).filter(
+        (e) => e.type === 'RulesEvaluated',
+      );
       expect(decisions.length).toBeGreaterThanOrEqual(300);
     } finally {
       await store.close();

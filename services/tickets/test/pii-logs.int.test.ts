@@ -18,11 +18,21 @@ import { HELPDESK_SECRET, movableClock, POSTSCRIPT_NEW, securedConfig, signedHea
 // poison record on the topic, refused signatures.
 
 const SEED = join(REPO, 'examples/seed-sms-story.ndjson');
-const seedLines = readFileSync(SEED, 'utf8').split('\n').filter((line) => line !== '');
-const seed = seedLines.map((line) => JSON.parse(line) as { id: string; source: string; time: string; subject: string; data: Record<string, unknown> });
+const seedLines = readFileSync(SEED, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '');
+const seed = seedLines.map(
+  (line) =>
+    JSON.parse(line) as { id: string; source: string; time: string; subject: string; data: Record<string, unknown> },
+);
 
 // An e-mail customer too: the seed is SMS only.
-const EMAIL_CUSTOMER = { id: 'cus_jeanne', name: 'Jeanne Lefèvre', email: 'jeanne.lefevre@example.org', phone: '+33 7 81 22 33 44' };
+const EMAIL_CUSTOMER = {
+  id: 'cus_jeanne',
+  name: 'Jeanne Lefèvre',
+  email: 'jeanne.lefevre@example.org',
+  phone: '+33 7 81 22 33 44',
+};
 const emailEvent = (id: string) => ({
   specversion: '1.0',
   id,
@@ -30,7 +40,11 @@ const emailEvent = (id: string) => ({
   type: 'message.received',
   time: '2026-03-05T10:00:00Z',
   subject: EMAIL_CUSTOMER.id,
-  data: { channel: 'email', customer: EMAIL_CUSTOMER, message: { id: `m-${id}`, body: 'Ma facture 2231 est fausse, pouvez-vous me rappeler au 0781223344 ?' } },
+  data: {
+    channel: 'email',
+    customer: EMAIL_CUSTOMER,
+    message: { id: `m-${id}`, body: 'Ma facture 2231 est fausse, pouvez-vous me rappeler au 0781223344 ?' },
+  },
 });
 
 /** Every piece of personal data the scenario carries, and the bodies of the commands it produced. */
@@ -58,7 +72,12 @@ function memoryLogger() {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter((line) => line !== ''));
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       done();
     },
   });
@@ -69,12 +88,20 @@ function expectNoPersonalData(lines: readonly string[], pii: readonly string[]):
   expect(pii.length).toBeGreaterThan(8);
   // Personal fields were logged, and replaced: the scan looks at lines that had something to hide.
   expect(lines.filter((line) => line.includes('[redacted]')).length).toBeGreaterThan(0);
-  const leaks = lines.flatMap((line) => pii.filter((value) => line.includes(value)).map((value) => `${value} in ${line.slice(0, 300)}`));
+  const leaks = lines.flatMap((line) =>
+    pii.filter((value) => line.includes(value)).map((value) => `${value} in ${line.slice(0, 300)}`),
+  );
   expect(leaks).toEqual([]);
 }
 
 async function open(dir: string, logger: ReturnType<typeof createLogger>, sink: MemorySink): Promise<Runtime> {
-  return openRuntime({ store: `sqlite:${join(dir, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger });
+  return openRuntime({
+    store: `sqlite:${join(dir, 'tickets.db')}`,
+    rules: DEFAULT_RULES,
+    policy: DEFAULT_REOPEN_POLICY,
+    sink,
+    logger,
+  });
 }
 
 const settle = async (runtime: Runtime) => {
@@ -92,7 +119,10 @@ describe('no personal data in the logs at debug level', () => {
     const app = createHttpApp({ runtime, logger, security: securedConfig(), clock: time.clock });
     const post = (payload: unknown, secret?: string) => {
       const body = JSON.stringify(payload);
-      const headers = secret === undefined ? { 'content-type': 'application/json' } : signedHeaders(body, secret, { nowMs: time.nowMs() });
+      const headers =
+        secret === undefined
+          ? { 'content-type': 'application/json' }
+          : signedHeaders(body, secret, { nowMs: time.nowMs() });
       return app.inject({ method: 'POST', url: '/v1/events', payload: body, headers });
     };
     try {
@@ -107,10 +137,30 @@ describe('no personal data in the logs at debug level', () => {
       expect((await post(emailEvent('e-1'), POSTSCRIPT_NEW)).statusCode).toBe(202);
       await settle(runtime);
       // Invalid (bad channel), rejected (unknown ticket), oversized, unsigned, foreign source.
-      expect((await post({ ...emailEvent('e-2'), data: { ...emailEvent('e-2').data, channel: 'pigeon' } }, POSTSCRIPT_NEW)).statusCode).toBe(400);
-      expect((await post({ ...emailEvent('e-3'), data: { ...emailEvent('e-3').data, ticketId: 'tk_unknown' } }, POSTSCRIPT_NEW)).statusCode).toBe(202);
+      expect(
+        (await post({ ...emailEvent('e-2'), data: { ...emailEvent('e-2').data, channel: 'pigeon' } }, POSTSCRIPT_NEW))
+          .statusCode,
+      ).toBe(400);
+      expect(
+        (
+          await post(
+            { ...emailEvent('e-3'), data: { ...emailEvent('e-3').data, ticketId: 'tk_unknown' } },
+            POSTSCRIPT_NEW,
+          )
+        ).statusCode,
+      ).toBe(202);
       const long = emailEvent('e-4');
-      expect((await post({ ...long, data: { ...long.data, message: { id: 'm', body: `${long.data.message.body} ${'x'.repeat(20_000)}` } } }, POSTSCRIPT_NEW)).statusCode).toBe(413);
+      expect(
+        (
+          await post(
+            {
+              ...long,
+              data: { ...long.data, message: { id: 'm', body: `${long.data.message.body} ${'x'.repeat(20_000)}` } },
+            },
+            POSTSCRIPT_NEW,
+          )
+        ).statusCode,
+      ).toBe(413);
       expect((await post(emailEvent('e-5'))).statusCode).toBe(401);
       expect((await post([emailEvent('e-6'), seed[1]], POSTSCRIPT_NEW)).statusCode).toBe(403);
       await settle(runtime);
@@ -139,15 +189,35 @@ describe('no personal data in the logs at debug level', () => {
     try {
       for (const line of seedLines) {
         const before = await runtime.store.headPosition();
-        await producer.send({ topic: setup.topics.inbound, acks: -1, messages: [{ key: JSON.parse(line).subject as string, value: line }] });
-        await waitFor(async () => ((await runtime.store.headPosition()) > before ? true : undefined), { what: 'the event to be appended', timeoutMs: 20_000 });
+        await producer.send({
+          topic: setup.topics.inbound,
+          acks: -1,
+          messages: [{ key: JSON.parse(line).subject as string, value: line }],
+        });
+        await waitFor(async () => ((await runtime.store.headPosition()) > before ? true : undefined), {
+          what: 'the event to be appended',
+          timeoutMs: 20_000,
+        });
         await settle(runtime);
       }
       const poison = `{"customer":{"name":"${EMAIL_CUSTOMER.name}","email":"${EMAIL_CUSTOMER.email}"`;
-      const oversized = JSON.stringify({ ...emailEvent('k-big'), data: { ...emailEvent('k-big').data, padding: 'x'.repeat(70_000) } });
-      const invalid = JSON.stringify({ ...emailEvent('k-bad'), data: { ...emailEvent('k-bad').data, channel: 'pigeon' } });
-      await producer.send({ topic: setup.topics.inbound, acks: -1, messages: [poison, oversized, invalid].map((value) => ({ key: EMAIL_CUSTOMER.id, value })) });
-      await waitFor(() => (lines.some((line) => line.includes('inbound records dead-lettered')) ? true : undefined), { what: 'the dead letters', timeoutMs: 20_000 });
+      const oversized = JSON.stringify({
+        ...emailEvent('k-big'),
+        data: { ...emailEvent('k-big').data, padding: 'x'.repeat(70_000) },
+      });
+      const invalid = JSON.stringify({
+        ...emailEvent('k-bad'),
+        data: { ...emailEvent('k-bad').data, channel: 'pigeon' },
+      });
+      await producer.send({
+        topic: setup.topics.inbound,
+        acks: -1,
+        messages: [poison, oversized, invalid].map((value) => ({ key: EMAIL_CUSTOMER.id, value })),
+      });
+      await waitFor(() => (lines.some((line) => line.includes('inbound records dead-lettered')) ? true : undefined), {
+        what: 'the dead letters',
+        timeoutMs: 20_000,
+      });
 
       expect(sink.commands.length).toBeGreaterThan(0);
       expectNoPersonalData(lines, personalData(sink));

@@ -39,8 +39,12 @@ async function submit(event: unknown): Promise<void> {
 }
 
 it('decides on what the store reads after an erasure, not on the decrypted copy it held before', async () => {
-  await submit(messageReceived({ id: 'first', time: '2026-03-02T08:00:00Z', body: 'Bonjour, ma commande est en retard' }));
-  await submit(messageReceived({ id: 'second', time: '2026-03-02T08:05:00Z', body: 'Numéro 4521', customer: { id: MARIE.id } }));
+  await submit(
+    messageReceived({ id: 'first', time: '2026-03-02T08:00:00Z', body: 'Bonjour, ma commande est en retard' }),
+  );
+  await submit(
+    messageReceived({ id: 'second', time: '2026-03-02T08:05:00Z', body: 'Numéro 4521', customer: { id: MARIE.id } }),
+  );
   // The reactor has decided on the ticket twice (and keeps it, folded): its decisions hold Marie's name.
   expect(JSON.stringify(await runtime.store.readStream(ticketStream(TICKET)))).toContain(MARIE.name);
 
@@ -48,9 +52,18 @@ it('decides on what the store reads after an erasure, not on the decrypted copy 
   await submit(agentEvent('ticket.closed', { id: 'close', time: '2026-03-02T09:00:00Z', ticketId: TICKET }));
   // She writes again, giving nothing personal: the reply reopens the ticket and the reopen rule
   // fires, sending an auto-reply to the phone the ticket holds.
-  await submit(messageReceived({ id: 'again', time: '2026-03-02T10:00:00Z', body: 'Une autre question', customer: { id: MARIE.id } }));
+  await submit(
+    messageReceived({
+      id: 'again',
+      time: '2026-03-02T10:00:00Z',
+      body: 'Une autre question',
+      customer: { id: MARIE.id },
+    }),
+  );
 
-  const after = (await runtime.store.readStream(ticketStream(TICKET))).filter((r) => r.metadata.causationId !== undefined && r.type === 'RulesEvaluated');
+  const after = (await runtime.store.readStream(ticketStream(TICKET))).filter(
+    (r) => r.metadata.causationId !== undefined && r.type === 'RulesEvaluated',
+  );
   const decision = after.at(-1);
   expect(decision?.metadata.causationId).not.toBe(undefined);
   const text = JSON.stringify(decision);

@@ -17,10 +17,27 @@ export interface ServeProcess {
   [Symbol.dispose](): void;
 }
 
-export async function startServe(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<ServeProcess> {
+export async function startServe(
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+): Promise<ServeProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['TICKETS_STORE', 'TICKETS_HOST', 'TICKETS_PORT', 'TICKETS_COMMANDS', 'LOG_LEVEL', 'KAFKA_BROKERS', 'TICKETS_METRICS', 'TICKETS_READY_MAX_LAG', 'TICKETS_SHUTDOWN_TIMEOUT_MS']) delete env[name];
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'info', ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of [
+    'TICKETS_STORE',
+    'TICKETS_HOST',
+    'TICKETS_PORT',
+    'TICKETS_COMMANDS',
+    'LOG_LEVEL',
+    'KAFKA_BROKERS',
+    'TICKETS_METRICS',
+    'TICKETS_READY_MAX_LAG',
+    'TICKETS_SHUTDOWN_TIMEOUT_MS',
+  ])
+    delete env[name];
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'info', ...args], {
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let stdout = '';
   let stderr = '';

@@ -11,7 +11,11 @@ import { sample } from './prometheus-text.js';
 // metrics on its port, and a clean exit on SIGTERM.
 
 const REPO = resolve(import.meta.dirname, '../../..');
-const SERVICES = { ingest: 'ingest ready', projector: 'projector ready', 'rule-reactor': 'rule-reactor ready' } as const;
+const SERVICES = {
+  ingest: 'ingest ready',
+  projector: 'projector ready',
+  'rule-reactor': 'rule-reactor ready',
+} as const;
 type Service = keyof typeof SERVICES;
 
 async function startService(name: Service, env: Record<string, string>) {
@@ -26,7 +30,11 @@ async function startService(name: Service, env: Record<string, string>) {
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const lines = () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const port = await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr}`);
@@ -50,7 +58,10 @@ async function startService(name: Service, env: Record<string, string>) {
 describe('the services alone', () => {
   it('each serves /healthz, /readyz and /metrics, records its part of the work, and exits 0 on SIGTERM', async () => {
     using dir = tempDir();
-    const env = { TICKETS_STORE: `sqlite:${join(dir.path, 'tickets.db')}`, TICKETS_COMMANDS: `file:${join(dir.path, 'commands.ndjson')}` };
+    const env = {
+      TICKETS_STORE: `sqlite:${join(dir.path, 'tickets.db')}`,
+      TICKETS_COMMANDS: `file:${join(dir.path, 'commands.ndjson')}`,
+    };
     const started: Awaited<ReturnType<typeof startService>>[] = [];
     try {
       const ingest = await startService('ingest', env);
@@ -61,18 +72,36 @@ describe('the services alone', () => {
       started.push(reactor);
 
       const event = messageReceived({ id: 'svc-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' });
-      const posted = await fetch(`${ingest.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      const posted = await fetch(`${ingest.base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      });
       expect(posted.status).toBe(202);
 
       const scrape = async (service: { base: string }) => (await fetch(`${service.base}/metrics`)).text();
       expect(sample(await scrape(ingest), 'tickets_routing_decisions_total', { kind: 'new_ticket' })).toBe(1);
-      await waitFor(async () => (sample(await scrape(projector), 'tickets_subscriber_lag_events', { subscriber: 'projector' }) === 0 ? true : undefined), {
-        what: 'the projector to catch up',
-      });
-      await waitFor(async () => (sample(await scrape(reactor), 'tickets_subscriber_lag_events', { subscriber: 'command-relay' }) === 0 ? true : undefined), {
-        what: 'the relay to catch up',
-      });
-      expect(sample(await scrape(projector), 'tickets_last_processed_event_timestamp_seconds', { stage: 'projector' })).toBe(Date.parse('2026-03-02T08:00:00Z') / 1000);
+      await waitFor(
+        async () =>
+          sample(await scrape(projector), 'tickets_subscriber_lag_events', { subscriber: 'projector' }) === 0
+            ? true
+            : undefined,
+        {
+          what: 'the projector to catch up',
+        },
+      );
+      await waitFor(
+        async () =>
+          sample(await scrape(reactor), 'tickets_subscriber_lag_events', { subscriber: 'command-relay' }) === 0
+            ? true
+            : undefined,
+        {
+          what: 'the relay to catch up',
+        },
+      );
+      expect(
+        sample(await scrape(projector), 'tickets_last_processed_event_timestamp_seconds', { stage: 'projector' }),
+      ).toBe(Date.parse('2026-03-02T08:00:00Z') / 1000);
 
       for (const service of [ingest, projector, reactor]) {
         expect(await (await fetch(`${service.base}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -101,7 +130,16 @@ describe('the rule-reactor alone fires timers', () => {
     const commands = join(dir.path, 'commands.ndjson');
     writeFileSync(
       rules,
-      JSON.stringify({ rules: [{ id: 'remind-1h', name: 'Remind', when: { after: '1h', since: 'customer_message' }, then: [{ type: 'add_tag', tag: 'reminded' }] }] }),
+      JSON.stringify({
+        rules: [
+          {
+            id: 'remind-1h',
+            name: 'Remind',
+            when: { after: '1h', since: 'customer_message' },
+            then: [{ type: 'add_tag', tag: 'reminded' }],
+          },
+        ],
+      }),
     );
     const path = join(dir.path, 'tickets.db');
     const env = { TICKETS_STORE: `sqlite:${path}`, TICKETS_COMMANDS: `file:${commands}`, TICKETS_RULES: rules };
@@ -117,14 +155,22 @@ describe('the rule-reactor alone fires timers', () => {
 
       // Event time long past: the timer (08:00 + 1 h) is due as soon as the index shows it.
       const event = messageReceived({ id: 'timer-svc-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' });
-      const posted = await fetch(`${ingest.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      const posted = await fetch(`${ingest.base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      });
       expect(posted.status).toBe(202);
       const published = await waitFor(
         () => {
           // The sink's file appears with the first command published.
           if (!existsSync(commands)) return undefined;
-          const lines = readFileSync(commands, 'utf8').split('\n').filter((l) => l !== '');
-          const found = lines.map((l) => JSON.parse(l) as { type: string; time: string; data: { ruleId: string } }).find((c) => c.data.ruleId === 'remind-1h');
+          const lines = readFileSync(commands, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '');
+          const found = lines
+            .map((l) => JSON.parse(l) as { type: string; time: string; data: { ruleId: string } })
+            .find((c) => c.data.ruleId === 'remind-1h');
           return found;
         },
         { timeoutMs: 30_000, what: 'the timer’s command to be published' },

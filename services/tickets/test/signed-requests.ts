@@ -18,7 +18,12 @@ export function securedConfig(overrides: Partial<SecurityConfig> = {}): Security
     integrations: [
       { name: 'postscript', sources: [new URL(SMS_SOURCE).origin], secrets: [POSTSCRIPT_OLD, POSTSCRIPT_NEW] },
       // The helpdesk's agents work on Postscript's tickets.
-      { name: 'helpdesk', sources: [new URL(AGENT_SOURCE).origin + '/'], secrets: [HELPDESK_SECRET], scope: { tickets: ['postscript'] } },
+      {
+        name: 'helpdesk',
+        sources: [new URL(AGENT_SOURCE).origin + '/'],
+        secrets: [HELPDESK_SECRET],
+        scope: { tickets: ['postscript'] },
+      },
       { name: 'chatco', sources: [CHAT_SOURCE], secrets: [CHATCO_SECRET] },
     ],
     tokens: [
@@ -26,7 +31,13 @@ export function securedConfig(overrides: Partial<SecurityConfig> = {}): Security
       { name: 'ops', role: 'admin', sha256: hashToken(ADMIN_TOKEN) },
     ],
     toleranceSeconds: 300,
-    limits: { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 },
+    limits: {
+      maxEventBytes: 65_536,
+      maxBodyBytes: 1_048_576,
+      maxBatchEvents: 1_000,
+      maxMessageChars: 16_384,
+      maxFutureSeconds: 300,
+    },
     rateLimit: { perSecond: 1_000, burst: 5_000 },
     timeouts: { requestMs: 30_000, idleMs: 10_000 },
     ...overrides,
@@ -35,7 +46,11 @@ export function securedConfig(overrides: Partial<SecurityConfig> = {}): Security
 
 let sequence = 0;
 /** The headers a sender adds: a fresh webhook-id unless given, the timestamp in Unix seconds. */
-export function signedHeaders(body: string | Buffer, secret: string, options: { nowMs: number; id?: string; timestampSeconds?: number }): Record<string, string> {
+export function signedHeaders(
+  body: string | Buffer,
+  secret: string,
+  options: { nowMs: number; id?: string; timestampSeconds?: number },
+): Record<string, string> {
   const id = options.id ?? `msg_test_${++sequence}`;
   const timestamp = options.timestampSeconds ?? Math.floor(options.nowMs / 1000);
   return {

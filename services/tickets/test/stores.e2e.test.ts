@@ -33,11 +33,18 @@ const json = <T>(stdout: string): T => JSON.parse(stdout) as T;
 
 describe.each(stores)('the CLI on $name', ({ url }) => {
   it('import, replay and rebuild give the tickets simulate gives', async () => {
-    const simulated = json<{ tickets: TicketState[] }>((await runTickets(['simulate', '--events', SEED])).stdout).tickets;
+    const simulated = json<{ tickets: TicketState[] }>(
+      (await runTickets(['simulate', '--events', SEED])).stdout,
+    ).tickets;
 
     const imported = await runTickets(['import', '--events', SEED, '--store', url]);
     expect(imported.stderr).toBe('');
-    expect(json(imported.stdout)).toEqual({ accepted: 8, duplicates: 0, rejected: [], clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 } });
+    expect(json(imported.stdout)).toEqual({
+      accepted: 8,
+      duplicates: 0,
+      rejected: [],
+      clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 },
+    });
 
     for (const ticket of simulated) {
       const replayed = await runTickets(['replay', '--ticket', ticket.ticketId, '--store', url, '--json']);
@@ -50,7 +57,12 @@ describe.each(stores)('the CLI on $name', ({ url }) => {
     expect(json<{ tickets: number }>(rebuilt.stdout).tickets).toBe(simulated.length);
 
     // Importing the same file again changes nothing: every event is a duplicate.
-    expect(json((await runTickets(['import', '--events', SEED, '--store', url])).stdout)).toEqual({ accepted: 0, duplicates: 8, rejected: [], clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 } });
+    expect(json((await runTickets(['import', '--events', SEED, '--store', url])).stdout)).toEqual({
+      accepted: 0,
+      duplicates: 8,
+      rejected: [],
+      clock: { until: '2026-03-05T09:00:00.000Z', timersFired: 0 },
+    });
   });
 
   it('forget erases the customer: her tickets read as erased, and verify still passes', async () => {

@@ -33,15 +33,26 @@ beforeAll(async () => {
   // Customer-provided text that would run as script if a page ever rendered it as markup.
   const hostile = [
     messageReceived({ id: 'xss-1', time: '2026-04-01T08:00:00Z', body: XSS_BODY, customer: MALLORY }),
-    agentEvent('ticket.tagged', { id: 'xss-tag', time: '2026-04-01T08:05:00Z', ticketId: MALLORY_TICKET, customerId: MALLORY.id, data: { add: ['<svg onload=alert(2)>'] } }),
+    agentEvent('ticket.tagged', {
+      id: 'xss-tag',
+      time: '2026-04-01T08:05:00Z',
+      ticketId: MALLORY_TICKET,
+      customerId: MALLORY.id,
+      data: { add: ['<svg onload=alert(2)>'] },
+    }),
   ];
   writeFileSync(events, `${hostile.map((e) => JSON.stringify(e)).join('\n')}\n`);
   json(await tickets(['import', '--events', SEED, '--store', store]));
   json(await tickets(['import', '--events', events, '--store', store]));
 
   const env = { ...process.env };
-  for (const name of ['TICKETS_STORE', 'TICKETS_HOST', 'TICKETS_PORT', 'TICKETS_COMMANDS', 'LOG_LEVEL']) delete env[name];
-  server = spawn(process.execPath, [BIN, 'serve', '--store', store, '--port', '0', '--commands', 'none', '--log-level', 'info'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of ['TICKETS_STORE', 'TICKETS_HOST', 'TICKETS_PORT', 'TICKETS_COMMANDS', 'LOG_LEVEL'])
+    delete env[name];
+  server = spawn(
+    process.execPath,
+    [BIN, 'serve', '--store', store, '--port', '0', '--commands', 'none', '--log-level', 'info'],
+    { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   server.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   const port = await waitFor(
@@ -55,7 +66,15 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 60_000);
 
@@ -98,7 +117,9 @@ describe('the ticket timeline page', () => {
     const reopen = page.locator('li[data-type="MessageReceived"]', { hasText: 'Toujours rien reçu' });
     expect(await reopen.locator('.routing').getAttribute('data-kind')).toBe('reopen');
     expect(await reopen.locator('.routing .badge').first().textContent()).toBe('reopen');
-    expect(await reopen.locator('.routing .reason').textContent()).toBe('message time 2026-03-03T07:00:00.000Z is before the reopen deadline 2026-03-03T09:00:00.000Z');
+    expect(await reopen.locator('.routing .reason').textContent()).toBe(
+      'message time 2026-03-03T07:00:00.000Z is before the reopen deadline 2026-03-03T09:00:00.000Z',
+    );
     expect(await reopen.locator('.routing').textContent()).toContain('window 24h (integration postscript)');
     const reopened = page.locator('li[data-type="TicketReopened"]').first();
     const statusRow = reopened.locator('table.diff tr', { hasText: 'status' });
@@ -133,7 +154,11 @@ describe('finding a timeline from /ui/', () => {
     await page.goto(`${base}/ui/`);
     await page.fill('main input[name="customer"]', 'cus_marie');
     await Promise.all([page.waitForURL(/\/ui\/customers\/cus_marie$/), page.click('main form button')]);
-    expect(await page.locator('section.ticket').evaluateAll((sections) => sections.map((s) => s.getAttribute('data-ticket')))).toEqual([FIRST, FOLLOW_UP]);
+    expect(
+      await page
+        .locator('section.ticket')
+        .evaluateAll((sections) => sections.map((s) => s.getAttribute('data-ticket'))),
+    ).toEqual([FIRST, FOLLOW_UP]);
     const followUp = page.locator(`section.ticket[data-ticket="${FOLLOW_UP}"] tr.routing`);
     expect(await followUp.getAttribute('data-kind')).toBe('follow_up');
     expect(await followUp.textContent()).toContain('24h (integration postscript)');

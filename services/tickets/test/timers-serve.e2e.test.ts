@@ -20,7 +20,9 @@ const commandsIn = (file: string, count: number): Promise<Command[]> =>
   waitFor(
     () => {
       if (!existsSync(file)) return undefined;
-      const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
       return lines.length >= count ? lines.map((line) => JSON.parse(line) as Command) : undefined;
     },
     { timeoutMs: 20_000, what: `${count} commands in ${file}` },
@@ -30,10 +32,24 @@ describe('tickets serve fires due timers when the wall clock passes them', () =>
   it('fires the nudge, the auto-close and the reopen window’s end of a conversation that went quiet, with no later event', async () => {
     using dir = tempDir();
     const commandsFile = join(dir.path, 'commands.ndjson');
-    using server = await startServe(['--store', `sqlite:${join(dir.path, 'tickets.db')}`, '--commands', `file:${commandsFile}`, '--rules', RULES]);
+    using server = await startServe([
+      '--store',
+      `sqlite:${join(dir.path, 'tickets.db')}`,
+      '--commands',
+      `file:${commandsFile}`,
+      '--rules',
+      RULES,
+    ]);
     // The example's conversations happened in March 2026: every timer is already due by the wall clock.
-    const events = readFileSync(EVENTS, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
-    const posted = await fetch(`${server.base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    const events = readFileSync(EVENTS, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as unknown);
+    const posted = await fetch(`${server.base}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
     expect(posted.status).toBeLessThan(300);
 
     const commands = await commandsIn(commandsFile, 4);
@@ -43,8 +59,14 @@ describe('tickets serve fires due timers when the wall clock passes them', () =>
       ['2026-03-05T08:30:00.000Z', 'ticket.tag.add'],
       ['2026-03-06T08:30:00.000Z', 'ticket.tag.add'],
     ]);
-    const listed = (await (await fetch(`${server.base}/v1/tickets?customer=cus_marie`)).json()) as { tickets: TicketState[] };
-    expect(listed.tickets[0]).toMatchObject({ status: 'closed', tags: ['auto-closed-no-reply', 'reopen-window-ended'], timers: [] });
+    const listed = (await (await fetch(`${server.base}/v1/tickets?customer=cus_marie`)).json()) as {
+      tickets: TicketState[];
+    };
+    expect(listed.tickets[0]).toMatchObject({
+      status: 'closed',
+      tags: ['auto-closed-no-reply', 'reopen-window-ended'],
+      timers: [],
+    });
     expect((await server.stop()).code).toBe(0);
   });
 
@@ -53,11 +75,32 @@ describe('tickets serve fires due timers when the wall clock passes them', () =>
     const store = `sqlite:${join(dir.path, 'tickets.db')}`;
     const commandsFile = join(dir.path, 'commands.ndjson');
     // Imported with the clock stopped at the last event: Marie's two timers stay pending.
-    const imported = spawnSync(process.execPath, [BIN, 'import', '--events', EVENTS, '--rules', RULES, '--store', store], { encoding: 'utf8' });
+    const imported = spawnSync(
+      process.execPath,
+      [BIN, 'import', '--events', EVENTS, '--rules', RULES, '--store', store],
+      { encoding: 'utf8' },
+    );
     expect(imported.status).toBe(0);
     expect((JSON.parse(imported.stdout) as { clock: { timersFired: number } }).clock.timersFired).toBe(0);
 
-    const reactor = spawn(process.execPath, [BIN, 'rule-reactor', '--store', store, '--rules', RULES, '--commands', `file:${commandsFile}`, '--port', '0', '--log-level', 'warn'], { stdio: 'ignore' });
+    const reactor = spawn(
+      process.execPath,
+      [
+        BIN,
+        'rule-reactor',
+        '--store',
+        store,
+        '--rules',
+        RULES,
+        '--commands',
+        `file:${commandsFile}`,
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = once(reactor, 'exit') as Promise<[number | null]>;
     try {
       const commands = await commandsIn(commandsFile, 4);

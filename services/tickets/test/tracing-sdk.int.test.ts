@@ -25,7 +25,13 @@ describe('spans with an OpenTelemetry SDK', () => {
     trace.setGlobalTracerProvider(provider);
     dir = tempDir();
     sink = createMemorySink();
-    runtime = await openRuntime({ store: `sqlite:${join(dir.path, 'tickets.db')}`, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, sink, logger: createLogger({ level: 'silent' }) });
+    runtime = await openRuntime({
+      store: `sqlite:${join(dir.path, 'tickets.db')}`,
+      rules: DEFAULT_RULES,
+      policy: DEFAULT_REOPEN_POLICY,
+      sink,
+      logger: createLogger({ level: 'silent' }),
+    });
   });
   afterEach(async () => {
     await runtime.close();
@@ -38,11 +44,18 @@ describe('spans with an OpenTelemetry SDK', () => {
   it('ingest (routing and rules) and command-relay spans form one trace under the incoming span', async () => {
     const ticketId = ticketIdFor(SMS_SOURCE, 't-1');
     await runtime.ingest.submit([messageReceived({ id: 't-1', time: '2026-03-02T08:00:00Z', body: 'Bonjour' })]);
-    await runtime.ingest.submit([agentEvent('ticket.closed', { id: 't-close', time: '2026-03-02T09:00:00Z', ticketId })]);
+    await runtime.ingest.submit([
+      agentEvent('ticket.closed', { id: 't-close', time: '2026-03-02T09:00:00Z', ticketId }),
+    ]);
     await runtime.settle();
     exporter.reset();
 
-    const [result] = await runtime.ingest.submit([{ ...messageReceived({ id: 't-2', time: '2026-03-02T10:00:00Z', body: 'Toujours rien' }), traceparent: TRACEPARENT }]);
+    const [result] = await runtime.ingest.submit([
+      {
+        ...messageReceived({ id: 't-2', time: '2026-03-02T10:00:00Z', body: 'Toujours rien' }),
+        traceparent: TRACEPARENT,
+      },
+    ]);
     expect(result).toMatchObject({ status: 'accepted', routing: 'reopen' });
     await runtime.settle();
     await runtime.relay.catchUp();
@@ -60,7 +73,9 @@ describe('spans with an OpenTelemetry SDK', () => {
     // Every event of the decision — the routing and the rule decision — and every command it caused
     // names the ingest span.
     const traceparent = `00-${INCOMING.traceId}-${ingest?.spanContext().spanId}-01`;
-    const stored = (await runtime.store.readStream(`ticket-${ticketId}`)).filter((e) => e.metadata.correlationId === 't-2');
+    const stored = (await runtime.store.readStream(`ticket-${ticketId}`)).filter(
+      (e) => e.metadata.correlationId === 't-2',
+    );
     expect(stored.map((e) => e.type)).toEqual(expect.arrayContaining(['MessageReceived', 'RulesEvaluated']));
     for (const event of stored) expect(event.metadata['traceparent']).toBe(traceparent);
     const commands = sink.commands.filter((c) => c.data.correlationId === 't-2');

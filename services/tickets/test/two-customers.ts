@@ -8,8 +8,19 @@ import { ticketIdFor } from '@tickets/domain';
 export const SEED = resolve(import.meta.dirname, '../../../examples/seed-sms-story.ndjson');
 export const MARIE_TICKET = 'tk_sliajvihenz6piuibdygjmqqg4';
 
-type Line = { id: string; subject: string; data: Record<string, unknown> & { ticketId?: string; customer?: Record<string, string>; message?: { id: string; body: string } } };
-export const seed = readFileSync(SEED, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line & Record<string, unknown>);
+type Line = {
+  id: string;
+  subject: string;
+  data: Record<string, unknown> & {
+    ticketId?: string;
+    customer?: Record<string, string>;
+    message?: { id: string; body: string };
+  };
+};
+export const seed = readFileSync(SEED, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as Line & Record<string, unknown>);
 
 export const PAUL = { id: 'cus_paul', name: 'Paul Martin', phone: '+33698765432' };
 const paulBodies = [
@@ -48,8 +59,14 @@ export const MARIE_SECRETS = [
 
 /** Both stories, Marie's first, as NDJSON. */
 export const twoCustomers = (): string =>
-  [{ ...seed[0]!, ...MARIE_EXTENSION }, ...seed.slice(1), ...paulStory].map((event) => JSON.stringify(event)).join('\n');
+  [{ ...seed[0]!, ...MARIE_EXTENSION }, ...seed.slice(1), ...paulStory]
+    .map((event) => JSON.stringify(event))
+    .join('\n');
 
 /** Every secret of Marie's found in the haystacks, as `"secret" in name`. */
 export const found = (haystacks: readonly { name: string; bytes: Buffer }[], secrets: readonly string[]): string[] =>
-  haystacks.flatMap(({ name, bytes }) => secrets.filter((secret) => bytes.includes(Buffer.from(secret, 'utf8'))).map((secret) => `${JSON.stringify(secret)} in ${name}`));
+  haystacks.flatMap(({ name, bytes }) =>
+    secrets
+      .filter((secret) => bytes.includes(Buffer.from(secret, 'utf8')))
+      .map((secret) => `${JSON.stringify(secret)} in ${name}`),
+  );

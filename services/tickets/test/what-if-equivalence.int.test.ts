@@ -2,7 +2,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, InMemoryPipeline, restoreInbound, RulesFile, type ReopenPolicy, type TicketState } from '@tickets/domain';
+import {
+  DEFAULT_REOPEN_POLICY,
+  DEFAULT_RULES,
+  InMemoryPipeline,
+  restoreInbound,
+  RulesFile,
+  type ReopenPolicy,
+  type TicketState,
+} from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
@@ -34,7 +42,12 @@ interface Recorded {
 }
 
 /** Feeds the events through the real pipeline (ingest, reactor, projector) into a new SQLite store. */
-async function record(dir: string, events: readonly object[], rules: RulesFile, policy: ReopenPolicy): Promise<Recorded> {
+async function record(
+  dir: string,
+  events: readonly object[],
+  rules: RulesFile,
+  policy: ReopenPolicy,
+): Promise<Recorded> {
   const file = join(dir, 'events.ndjson');
   writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
   const path = join(dir, 'recorded.db');
@@ -60,7 +73,8 @@ async function recordTraffic(dir: string, traffic: Traffic, rules: RulesFile, po
       const [result] = await runtime.ingest.submit([event], 'import');
       if (result?.status !== 'accepted') continue;
       // Where the customer's next messages on the channel go: changed by new tickets only.
-      const routed = event.type === 'ticket.created' || result.routing === 'new_ticket' || result.routing === 'follow_up';
+      const routed =
+        event.type === 'ticket.created' || result.routing === 'new_ticket' || result.routing === 'follow_up';
       if (routed && 'channel' in event.data) routes.set(`${event.subject}/${event.data.channel}`, result.ticketId);
     }
     await runtime.settle();
@@ -110,8 +124,16 @@ function stretched(count: number, customers: number, factor: number): object[] {
 describe('what-if with the recorded rules and windows reports no difference', () => {
   it('on the seed story followed by 3 000 synthetic events over four months', { timeout: 120_000 }, async () => {
     using dir = tempDir();
-    const seed = readFileSync(SEED, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as object);
-    const recorded = await record(dir.path, [...seed, ...stretched(3_000, 150, 300)], DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+    const seed = readFileSync(SEED, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as object);
+    const recorded = await record(
+      dir.path,
+      [...seed, ...stretched(3_000, 150, 300)],
+      DEFAULT_RULES,
+      DEFAULT_REOPEN_POLICY,
+    );
 
     const report = await whatIfSame(recorded.path, DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
 
@@ -122,7 +144,9 @@ describe('what-if with the recorded rules and windows reports no difference', ()
     expect(kinds).toEqual(new Set(['first', 'follow_up']));
     expect(recorded.tickets.some((t) => t.reopenCount > 0)).toBe(true);
     // Not only the decisions: every ticket ends in exactly the state the real projector stored.
-    expect(byId(await replayedTickets(recorded.path, DEFAULT_RULES, DEFAULT_REOPEN_POLICY))).toEqual(byId(recorded.tickets));
+    expect(byId(await replayedTickets(recorded.path, DEFAULT_RULES, DEFAULT_REOPEN_POLICY))).toEqual(
+      byId(recorded.tickets),
+    );
   });
 
   it('on random histories recorded with random rules and windows', { timeout: 240_000 }, async () => {
@@ -142,7 +166,14 @@ describe('what-if with the recorded rules and windows reports no difference', ()
     using dir = tempDir();
     const rules = RulesFile.parse({
       autoReplyRateLimit: '1m',
-      rules: [{ id: 'ack-every', name: 'Acknowledge every message', when: 'message.received', then: [{ type: 'send_auto_reply', body: 'Bien reçu' }] }],
+      rules: [
+        {
+          id: 'ack-every',
+          name: 'Acknowledge every message',
+          when: 'message.received',
+          then: [{ type: 'send_auto_reply', body: 'Bien reçu' }],
+        },
+      ],
     });
     const events = [
       messageReceived({ id: 'late-1', time: '2026-03-02T10:00:00Z', body: 'Bonjour' }),
@@ -157,18 +188,26 @@ describe('what-if with the recorded rules and windows reports no difference', ()
     expect(report.summary).toMatchObject({ ...NO_DIFFERENCE, commandsUnchanged: 2 });
   });
 
-  it('reads the same history through the event store port as straight from the SQLite file', { timeout: 60_000 }, async () => {
-    using dir = tempDir();
-    const recorded = await record(dir.path, stretched(500, 40, 300), DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
-    const policy: ReopenPolicy = { ...DEFAULT_REOPEN_POLICY, default: '1d', integrations: { postscript: '2h' } };
+  it(
+    'reads the same history through the event store port as straight from the SQLite file',
+    { timeout: 60_000 },
+    async () => {
+      using dir = tempDir();
+      const recorded = await record(dir.path, stretched(500, 40, 300), DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+      const policy: ReopenPolicy = { ...DEFAULT_REOPEN_POLICY, default: '1d', integrations: { postscript: '2h' } };
 
-    const fast = await whatIfSame(recorded.path, DEFAULT_RULES, policy);
-    const { store, checkpoints } = await openStore(parseStoreUrl(`sqlite:${recorded.path}`));
-    await checkpoints.close();
-    const portable = await whatIf(await storeHistory(store, { close: () => store.close() }), { rules: DEFAULT_RULES, policy, threads: 0 });
-    await store.close();
+      const fast = await whatIfSame(recorded.path, DEFAULT_RULES, policy);
+      const { store, checkpoints } = await openStore(parseStoreUrl(`sqlite:${recorded.path}`));
+      await checkpoints.close();
+      const portable = await whatIf(await storeHistory(store, { close: () => store.close() }), {
+        rules: DEFAULT_RULES,
+        policy,
+        threads: 0,
+      });
+      await store.close();
 
-    expect(fast.summary.decisionsChanged).toBeGreaterThan(0);
-    expect(portable).toEqual(fast);
-  });
+      expect(fast.summary.decisionsChanged).toBeGreaterThan(0);
+      expect(portable).toEqual(fast);
+    },
+  );
 });

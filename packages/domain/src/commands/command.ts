@@ -43,7 +43,14 @@ export const NoteAddCommand = command('ticket.note.add', { body: z.string() });
 export const CloseCommand = command('ticket.close', {});
 
 export const Command = z
-  .discriminatedUnion('type', [TagAddCommand, TagRemoveCommand, AssignCommand, MessageSendCommand, NoteAddCommand, CloseCommand])
+  .discriminatedUnion('type', [
+    TagAddCommand,
+    TagRemoveCommand,
+    AssignCommand,
+    MessageSendCommand,
+    NoteAddCommand,
+    CloseCommand,
+  ])
   .describe('A command for downstream consumers (CloudEvent 1.0)');
 export type Command = z.infer<typeof Command>;
 export type CommandType = Command['type'];

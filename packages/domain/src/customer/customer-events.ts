@@ -48,7 +48,14 @@ export const CustomerErased = z.object({
   data: z.object({ ...customerRef, requestedBy: z.string(), keysDeleted: z.number().int().nonnegative() }),
 });
 
-export const CustomerEvent = z.discriminatedUnion('type', [CustomerRouted, CustomerOptedOut, CustomerOptedIn, AutoReplyRecorded, CustomerErased, CustomerTimersChanged]);
+export const CustomerEvent = z.discriminatedUnion('type', [
+  CustomerRouted,
+  CustomerOptedOut,
+  CustomerOptedIn,
+  AutoReplyRecorded,
+  CustomerErased,
+  CustomerTimersChanged,
+]);
 export type CustomerEvent = z.infer<typeof CustomerEvent>;
 export const CUSTOMER_EVENT_TYPES = CustomerEvent.options.map((o) => o.shape.type.value);
 

@@ -45,7 +45,11 @@ export function extendCustomerHistory(history: CustomerHistory, events: readonly
 export function customerAt(history: CustomerHistory, at: string): CustomerState {
   if (history.latestMs <= toMillis(at)) return history.state;
   const limit = toMillis(at);
-  let state: CustomerState = { ...initialCustomerState(history.state.customerId), routes: history.state.routes, timers: history.state.timers };
+  let state: CustomerState = {
+    ...initialCustomerState(history.state.customerId),
+    routes: history.state.routes,
+    timers: history.state.timers,
+  };
   for (const event of history.timed) if (toMillis(event.data.at) <= limit) state = evolveCustomer(state, event);
   return state;
 }

@@ -4,10 +4,22 @@ import type { CustomerEvent } from './customer-events.js';
 import { customerAt, emptyCustomerHistory, extendCustomerHistory } from './customer-history.js';
 
 const ref = { customerId: 'cus_1', channel: 'sms' as const, ticketId: 'tk_1' };
-const routed = (at: string, ticketId = 'tk_1'): CustomerEvent => ({ type: 'CustomerRouted', data: { ...ref, at, ticketId } });
-const optedOut = (at: string): CustomerEvent => ({ type: 'CustomerOptedOut', data: { ...ref, at, messageId: `m-${at}` } });
-const optedIn = (at: string): CustomerEvent => ({ type: 'CustomerOptedIn', data: { ...ref, at, messageId: `m-${at}` } });
-const autoReply = (at: string): CustomerEvent => ({ type: 'AutoReplyRecorded', data: { ...ref, at, commandId: `cmd-${at}` } });
+const routed = (at: string, ticketId = 'tk_1'): CustomerEvent => ({
+  type: 'CustomerRouted',
+  data: { ...ref, at, ticketId },
+});
+const optedOut = (at: string): CustomerEvent => ({
+  type: 'CustomerOptedOut',
+  data: { ...ref, at, messageId: `m-${at}` },
+});
+const optedIn = (at: string): CustomerEvent => ({
+  type: 'CustomerOptedIn',
+  data: { ...ref, at, messageId: `m-${at}` },
+});
+const autoReply = (at: string): CustomerEvent => ({
+  type: 'AutoReplyRecorded',
+  data: { ...ref, at, commandId: `cmd-${at}` },
+});
 
 // Stream order is not time order: a late delivery was recorded after later events.
 const EVENTS: CustomerEvent[] = [
@@ -44,7 +56,12 @@ describe('customer history: the customer as a rule decision at an event time see
   });
 
   it('keeps only the events a later-time question needs: consent and auto-replies, not routings', () => {
-    expect(history.timed.map((e) => e.type)).toEqual(['AutoReplyRecorded', 'CustomerOptedOut', 'AutoReplyRecorded', 'CustomerOptedIn']);
+    expect(history.timed.map((e) => e.type)).toEqual([
+      'AutoReplyRecorded',
+      'CustomerOptedOut',
+      'AutoReplyRecorded',
+      'CustomerOptedIn',
+    ]);
     expect(history.latestMs).toBe(Date.parse('2026-03-01T12:00:00.000Z'));
   });
 

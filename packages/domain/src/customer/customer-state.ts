@@ -32,7 +32,10 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return { ...state, lastAutoReplyAt: event.data.at };
     case 'CustomerTimersChanged': {
       const { [event.data.ticketId]: _, ...others } = state.timers ?? {};
-      return { ...state, timers: event.data.nextDueAt === null ? others : { ...others, [event.data.ticketId]: event.data.nextDueAt } };
+      return {
+        ...state,
+        timers: event.data.nextDueAt === null ? others : { ...others, [event.data.ticketId]: event.data.nextDueAt },
+      };
     }
     case 'CustomerErased':
       // Erasure removes personal data, not the routing: the customer's next message finds their ticket.

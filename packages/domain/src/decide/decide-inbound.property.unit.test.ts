@@ -93,34 +93,57 @@ describe('property: the decider agrees with the reference model of the reopen / 
           seen.add(expected.status === 'accepted' ? (expected.routing ?? 'agent action') : expected.status);
         }
         // Not only the decisions: every ticket ends where the model says, in every binding field.
-        const sorted = <T extends { ticketId: string }>(list: T[]) => list.sort((a, b) => a.ticketId.localeCompare(b.ticketId));
-        expect(sorted([...world.tickets.values()].map(actualState))).toEqual(sorted([...model.tickets.values()].map(expectedState)));
+        const sorted = <T extends { ticketId: string }>(list: T[]) =>
+          list.sort((a, b) => a.ticketId.localeCompare(b.ticketId));
+        expect(sorted([...world.tickets.values()].map(actualState))).toEqual(
+          sorted([...model.tickets.values()].map(expectedState)),
+        );
       }),
       { numRuns: RUNS },
     );
-    expect([...seen].sort()).toEqual(['agent action', 'duplicate', 'follow_up', 'new_ticket', 'open_ticket', 'rejected', 'reopen']);
+    expect([...seen].sort()).toEqual([
+      'agent action',
+      'duplicate',
+      'follow_up',
+      'new_ticket',
+      'open_ticket',
+      'rejected',
+      'reopen',
+    ]);
   });
 
   it('exactly at the deadline is a follow-up, one millisecond before is a reopen, whatever the window', () => {
     fc.assert(
-      fc.property(randomPolicy, fc.constantFrom('sms', 'email', 'chat', 'whatsapp' as const), fc.boolean(), ({ policy, model: m }, channel, early) => {
-        const world = new DeciderWorld(policy);
-        const base = { specversion: '1.0', source: 'https://chat.example/x', subject: 'cus_x' } as const;
-        const message = (id: string, at: number) => ({
-          ...base,
-          id,
-          type: 'message.received' as const,
-          time: new Date(at).toISOString(),
-          data: { channel, customer: { id: 'cus_x' }, message: { id, body: 'Bonjour' } },
-        });
-        const opened = world.handle(message('first', Date.parse('2026-01-01T00:00:00Z')));
-        if (opened.outcome !== 'accepted') throw new Error('first message refused');
-        const closedAt = Date.parse('2026-01-01T01:00:00Z');
-        world.handle({ ...base, id: 'close', source: 'https://helpdesk.example', type: 'ticket.closed', time: new Date(closedAt).toISOString(), data: { ticketId: opened.ticketId } });
-        const windowMs = m.channels[channel] ?? m.defaultMs;
-        const reply = world.handle(message('reply', closedAt + windowMs - (early ? 1 : 0)));
-        expect(reply.outcome === 'accepted' && reply.routing?.kind).toBe(early ? 'reopen' : 'follow_up');
-      }),
+      fc.property(
+        randomPolicy,
+        fc.constantFrom('sms', 'email', 'chat', 'whatsapp' as const),
+        fc.boolean(),
+        ({ policy, model: m }, channel, early) => {
+          const world = new DeciderWorld(policy);
+          const base = { specversion: '1.0', source: 'https://chat.example/x', subject: 'cus_x' } as const;
+          const message = (id: string, at: number) => ({
+            ...base,
+            id,
+            type: 'message.received' as const,
+            time: new Date(at).toISOString(),
+            data: { channel, customer: { id: 'cus_x' }, message: { id, body: 'Bonjour' } },
+          });
+          const opened = world.handle(message('first', Date.parse('2026-01-01T00:00:00Z')));
+          if (opened.outcome !== 'accepted') throw new Error('first message refused');
+          const closedAt = Date.parse('2026-01-01T01:00:00Z');
+          world.handle({
+            ...base,
+            id: 'close',
+            source: 'https://helpdesk.example',
+            type: 'ticket.closed',
+            time: new Date(closedAt).toISOString(),
+            data: { ticketId: opened.ticketId },
+          });
+          const windowMs = m.channels[channel] ?? m.defaultMs;
+          const reply = world.handle(message('reply', closedAt + windowMs - (early ? 1 : 0)));
+          expect(reply.outcome === 'accepted' && reply.routing?.kind).toBe(early ? 'reopen' : 'follow_up');
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -131,10 +154,38 @@ const RULES = RulesFile.parse({
   autoReplyRateLimit: '1m',
   rules: [
     ...DEFAULT_RULES_SOURCE.rules,
-    { id: 'tag-reopened', name: 'Tag reopens', when: 'ticket.reopened', then: [{ type: 'add_tag', tag: 'was-reopened' }, { type: 'assign_team', team: 'Reopens' }] },
-    { id: 'ack', name: 'Ack every message', when: 'message.received', then: [{ type: 'send_auto_reply', body: 'Bien reçu' }, { type: 'add_internal_note', body: 'ack' }] },
-    { id: 'note-close', name: 'Note on close', when: 'ticket.closed', then: [{ type: 'add_internal_note', body: 'closed {{ticket.reopenCount}}' }] },
-    { id: 'vip', name: 'VIP once', when: 'ticket.updated', if: { all: [{ field: 'ticket.tags', op: 'contains', value: 'vip' }] }, then: [{ type: 'remove_tag', tag: 'vip' }], once: 'per_ticket' },
+    {
+      id: 'tag-reopened',
+      name: 'Tag reopens',
+      when: 'ticket.reopened',
+      then: [
+        { type: 'add_tag', tag: 'was-reopened' },
+        { type: 'assign_team', team: 'Reopens' },
+      ],
+    },
+    {
+      id: 'ack',
+      name: 'Ack every message',
+      when: 'message.received',
+      then: [
+        { type: 'send_auto_reply', body: 'Bien reçu' },
+        { type: 'add_internal_note', body: 'ack' },
+      ],
+    },
+    {
+      id: 'note-close',
+      name: 'Note on close',
+      when: 'ticket.closed',
+      then: [{ type: 'add_internal_note', body: 'closed {{ticket.reopenCount}}' }],
+    },
+    {
+      id: 'vip',
+      name: 'VIP once',
+      when: 'ticket.updated',
+      if: { all: [{ field: 'ticket.tags', op: 'contains', value: 'vip' }] },
+      then: [{ type: 'remove_tag', tag: 'vip' }],
+      once: 'per_ticket',
+    },
   ],
 });
 const ACTIONS = new Map(RULES.rules.map((rule) => [rule.id, rule.then.length]));
@@ -163,7 +214,11 @@ describe('property: rules fire at most once per triggering event, with determini
     let total = 0;
     fc.assert(
       fc.property(randomSteps, (steps) => {
-        const model = new RoutingModel({ defaultMs: 7 * 86_400_000, channels: { chat: 3 * 86_400_000 }, integrations: { postscript: 86_400_000 } });
+        const model = new RoutingModel({
+          defaultMs: 7 * 86_400_000,
+          channels: { chat: 3 * 86_400_000 },
+          integrations: { postscript: 86_400_000 },
+        });
         const view = {
           routed: model.routed.bind(model),
           deadlineOf: (id: string) => model.tickets.get(id)?.reopenDeadline ?? null,

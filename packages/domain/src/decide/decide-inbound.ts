@@ -102,7 +102,15 @@ function decideMessageReceived(event: InboundOf<'message.received'>, ctx: Decisi
   const intent = classifyIntent(data.message.body);
   const received = (ticketId: string, routing: Routing): TicketEventOf<'MessageReceived'> => ({
     type: 'MessageReceived',
-    data: { ticketId, at, messageId: data.message.id, body: data.message.body, intent, customer: data.customer, routing },
+    data: {
+      ticketId,
+      at,
+      messageId: data.message.id,
+      body: data.message.body,
+      intent,
+      customer: data.customer,
+      routing,
+    },
   });
 
   let routing: Routing;
@@ -162,8 +170,10 @@ function decideMessageReceived(event: InboundOf<'message.received'>, ctx: Decisi
 
   if (PHONE_CHANNELS.includes(data.channel)) {
     const consent = { customerId: event.subject, at, channel: data.channel, ticketId, messageId: data.message.id };
-    if (intent === 'opt_out' && ctx.customer.optedOutAt === null) customerEvents.push({ type: 'CustomerOptedOut', data: consent });
-    if (intent === 'opt_in' && ctx.customer.optedOutAt !== null) customerEvents.push({ type: 'CustomerOptedIn', data: consent });
+    if (intent === 'opt_out' && ctx.customer.optedOutAt === null)
+      customerEvents.push({ type: 'CustomerOptedOut', data: consent });
+    if (intent === 'opt_in' && ctx.customer.optedOutAt !== null)
+      customerEvents.push({ type: 'CustomerOptedIn', data: consent });
   }
 
   return {
@@ -210,10 +220,15 @@ type AgentAction = InboundOf<'message.sent' | 'ticket.closed' | 'ticket.tagged' 
 function decideAgentAction(event: AgentAction, ctx: DecisionContext): InboundDecision {
   const ticketId = event.data.ticketId;
   const ticket = ctx.tickets.get(ticketId);
-  if (ticket === undefined) return rejected(domainError('TICKET.NOT_FOUND', `unknown ticket ${ticketId}`, 'data.ticketId'));
+  if (ticket === undefined)
+    return rejected(domainError('TICKET.NOT_FOUND', `unknown ticket ${ticketId}`, 'data.ticketId'));
   if (ticket.customer.id !== event.subject) {
     return rejected(
-      domainError('TICKET.WRONG_CUSTOMER', `ticket ${ticketId} belongs to another customer than the subject`, 'subject'),
+      domainError(
+        'TICKET.WRONG_CUSTOMER',
+        `ticket ${ticketId} belongs to another customer than the subject`,
+        'subject',
+      ),
     );
   }
   const at = event.time;
@@ -222,7 +237,13 @@ function decideAgentAction(event: AgentAction, ctx: DecisionContext): InboundDec
     case 'message.sent':
       events.push({
         type: 'MessageSent',
-        data: { ticketId, at, messageId: event.data.message.id, body: event.data.message.body, author: event.data.author },
+        data: {
+          ticketId,
+          at,
+          messageId: event.data.message.id,
+          body: event.data.message.body,
+          author: event.data.author,
+        },
       });
       break;
     case 'ticket.closed':
@@ -272,10 +293,16 @@ function decideAgentAction(event: AgentAction, ctx: DecisionContext): InboundDec
   return { outcome: 'accepted', ticketId, routing: null, writes: writesFor(ticketId, events, event.subject, []) };
 }
 
-function writesFor(ticketId: string, ticketEvents: TicketEvent[], customerId: string, customerEvents: CustomerEvent[]): StreamWrite[] {
+function writesFor(
+  ticketId: string,
+  ticketEvents: TicketEvent[],
+  customerId: string,
+  customerEvents: CustomerEvent[],
+): StreamWrite[] {
   const writes: StreamWrite[] = [];
   if (ticketEvents.length > 0) writes.push({ kind: 'ticket', stream: ticketStream(ticketId), events: ticketEvents });
-  if (customerEvents.length > 0) writes.push({ kind: 'customer', stream: customerStream(customerId), events: customerEvents });
+  if (customerEvents.length > 0)
+    writes.push({ kind: 'customer', stream: customerStream(customerId), events: customerEvents });
   return writes;
 }
 

@@ -18,7 +18,13 @@ describe('decider: routing a customer message', () => {
     expect(decision).toMatchObject({ outcome: 'accepted', ticketId: T1, routing: { kind: 'new_ticket' } });
     expect(eventTypes(decision)).toEqual(['TicketCreated', 'MessageReceived', 'CustomerRouted']);
     const { world } = given([first]);
-    expect(world.tickets.get(T1)).toMatchObject({ status: 'open', subject: 'SMS from Marie Dupont', messageCount: 1, channel: 'sms', integration: 'postscript' });
+    expect(world.tickets.get(T1)).toMatchObject({
+      status: 'open',
+      subject: 'SMS from Marie Dupont',
+      messageCount: 1,
+      channel: 'sms',
+      integration: 'postscript',
+    });
   });
 
   it('reply to an open ticket → added to it, nothing else', () => {
@@ -32,7 +38,13 @@ describe('decider: routing a customer message', () => {
     expect(decision).toMatchObject({
       outcome: 'accepted',
       ticketId: T1,
-      routing: { kind: 'reopen', previousTicketId: T1, closedAt: C, reopenDeadline: '2026-03-03T09:00:00.000Z', window: { duration: '24h', source: 'integration', key: 'postscript' } },
+      routing: {
+        kind: 'reopen',
+        previousTicketId: T1,
+        closedAt: C,
+        reopenDeadline: '2026-03-03T09:00:00.000Z',
+        window: { duration: '24h', source: 'integration', key: 'postscript' },
+      },
     });
     expect(eventTypes(decision)).toEqual(['TicketReopened', 'MessageReceived']);
   });
@@ -40,7 +52,11 @@ describe('decider: routing a customer message', () => {
   it('reply exactly at the deadline → a new ticket linked to the old one', () => {
     const reply = message('2026-03-03T09:00:00.000Z', 'Toujours rien', { id: 'late' });
     const decision = given([first, close(C, T1)]).when(reply);
-    expect(decision).toMatchObject({ outcome: 'accepted', ticketId: ticketIdFor(SOURCE, 'late'), routing: { kind: 'follow_up', previousTicketId: T1 } });
+    expect(decision).toMatchObject({
+      outcome: 'accepted',
+      ticketId: ticketIdFor(SOURCE, 'late'),
+      routing: { kind: 'follow_up', previousTicketId: T1 },
+    });
     expect(eventTypes(decision)).toEqual(['TicketCreated', 'MessageReceived', 'CustomerRouted']);
   });
 
@@ -49,7 +65,10 @@ describe('decider: routing a customer message', () => {
     const { world, when } = given([first, close(C, T1), reply]);
     const T2 = ticketIdFor(SOURCE, 'later');
     expect(world.tickets.get(T2)).toMatchObject({ followUpOf: T1, status: 'open' });
-    expect(when(message('2026-03-05T10:05:00Z', 'Et aussi…'))).toMatchObject({ ticketId: T2, routing: { kind: 'open_ticket' } });
+    expect(when(message('2026-03-05T10:05:00Z', 'Et aussi…'))).toMatchObject({
+      ticketId: T2,
+      routing: { kind: 'open_ticket' },
+    });
   });
 
   it('late delivery: event time before the close → reopens', () => {
@@ -60,24 +79,48 @@ describe('decider: routing a customer message', () => {
   describe('the window is looked up by integration, then channel, then default', () => {
     const at = (hoursAfterClose: number) => new Date(Date.parse(C) + hoursAfterClose * 3_600_000).toISOString();
     const cases = [
-      { what: 'postscript integration: 24h', channel: 'sms' as const, integration: 'postscript', inside: 23.9, outside: 24 },
+      {
+        what: 'postscript integration: 24h',
+        channel: 'sms' as const,
+        integration: 'postscript',
+        inside: 23.9,
+        outside: 24,
+      },
       { what: 'chat channel: 3d', channel: 'chat' as const, integration: null, inside: 71.9, outside: 72 },
-      { what: 'email, no integration: default 7d', channel: 'email' as const, integration: null, inside: 167.9, outside: 168 },
-      { what: 'sms through another integration: default 7d', channel: 'sms' as const, integration: 'twilio', inside: 167.9, outside: 168 },
+      {
+        what: 'email, no integration: default 7d',
+        channel: 'email' as const,
+        integration: null,
+        inside: 167.9,
+        outside: 168,
+      },
+      {
+        what: 'sms through another integration: default 7d',
+        channel: 'sms' as const,
+        integration: 'twilio',
+        inside: 167.9,
+        outside: 168,
+      },
     ];
     it.each(cases)('$what', ({ channel, integration, inside, outside }) => {
       const open = message(T0, 'Bonjour', { id: `open-${channel}-${integration}`, channel, integration });
       const ticket = ticketIdFor(SOURCE, `open-${channel}-${integration}`);
       const history = [open, close(C, ticket)];
-      expect(given(history).when(message(at(inside), 'encore', { channel, integration }))).toMatchObject({ routing: { kind: 'reopen' } });
-      expect(given(history).when(message(at(outside), 'encore', { channel, integration }))).toMatchObject({ routing: { kind: 'follow_up' } });
+      expect(given(history).when(message(at(inside), 'encore', { channel, integration }))).toMatchObject({
+        routing: { kind: 'reopen' },
+      });
+      expect(given(history).when(message(at(outside), 'encore', { channel, integration }))).toMatchObject({
+        routing: { kind: 'follow_up' },
+      });
     });
 
     it('a --policy file replaces the windows', () => {
       const policy = { default: '1h', integrations: { postscript: '48h' } };
       const history = [first, close(C, T1)];
       expect(given(history, policy).when(message(at(47), 'encore'))).toMatchObject({ routing: { kind: 'reopen' } });
-      expect(given(history, DEFAULT_REOPEN_POLICY).when(message(at(47), 'encore'))).toMatchObject({ routing: { kind: 'follow_up' } });
+      expect(given(history, DEFAULT_REOPEN_POLICY).when(message(at(47), 'encore'))).toMatchObject({
+        routing: { kind: 'follow_up' },
+      });
     });
   });
 
@@ -94,7 +137,12 @@ describe('decider: routing a customer message', () => {
   it('explicit ticketId of a closed e-mail ticket after the window → a new ticket linked to it', () => {
     const mail = message(T0, 'Question', { id: 'mail-1', channel: 'email', integration: null });
     const T = ticketIdFor(SOURCE, 'mail-1');
-    const reply = message('2026-03-12T09:00:00Z', 'Re: Question', { id: 'mail-2', channel: 'email', integration: null, ticketId: T });
+    const reply = message('2026-03-12T09:00:00Z', 'Re: Question', {
+      id: 'mail-2',
+      channel: 'email',
+      integration: null,
+      ticketId: T,
+    });
     expect(given([mail, close(C, T)]).when(reply)).toMatchObject({
       ticketId: ticketIdFor(SOURCE, 'mail-2'),
       routing: { kind: 'follow_up', requestedTicketId: T, previousTicketId: T },
@@ -148,7 +196,10 @@ describe('decider: agent actions', () => {
   });
 
   it("another customer's ticket is rejected", () => {
-    expect(given([first]).when(close(C, T1, 'cus_other'))).toMatchObject({ outcome: 'rejected', error: { code: 'TICKET.WRONG_CUSTOMER' } });
+    expect(given([first]).when(close(C, T1, 'cus_other'))).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'TICKET.WRONG_CUSTOMER' },
+    });
   });
 
   describe('a tag both removed and added in one ticket.tagged ends present, whatever it was before (removals, then additions)', () => {
@@ -169,32 +220,55 @@ describe('decider: agent actions', () => {
     });
 
     it('present before: nothing changes (it used to be removed: the outcome depended on the state)', () => {
-      const decision = given([first, tagged('t1', { add: ['vip'] })]).when(tagged('t2', { add: ['vip'], remove: ['vip', 'billing'] }));
+      const decision = given([first, tagged('t1', { add: ['vip'] })]).when(
+        tagged('t2', { add: ['vip'], remove: ['vip', 'billing'] }),
+      );
       expect(decision).toMatchObject({ outcome: 'accepted', writes: [] });
     });
   });
 });
 
 /** An agent's inbound event at C on Marie's tickets; the data is checked by the schema in `given`. */
-const agentEvent = (type: 'ticket.created' | 'ticket.tagged' | 'ticket.assigned', id: string, data: Record<string, unknown>) =>
-  ({ specversion: '1.0', id, source: 'https://helpdesk.example/agents', type, time: C, subject: MARIE.id, data }) as InboundEventInput;
+const agentEvent = (
+  type: 'ticket.created' | 'ticket.tagged' | 'ticket.assigned',
+  id: string,
+  data: Record<string, unknown>,
+) =>
+  ({
+    specversion: '1.0',
+    id,
+    source: 'https://helpdesk.example/agents',
+    type,
+    time: C,
+    subject: MARIE.id,
+    data,
+  }) as InboundEventInput;
 
 describe('decider: what is recorded about a routing', () => {
   it('a first contact without a ticket id records why, and no requested ticket', () => {
     const decision = given([]).when(first);
     expect(decision).toMatchObject({ outcome: 'accepted' });
-    expect(decision.outcome === 'accepted' && decision.routing).toStrictEqual({ kind: 'new_ticket', reason: 'first contact on this channel' });
+    expect(decision.outcome === 'accepted' && decision.routing).toStrictEqual({
+      kind: 'new_ticket',
+      reason: 'first contact on this channel',
+    });
   });
 
   it('each routing says why in words: open, before the deadline, at or after it', () => {
     const { when } = given([first]);
-    expect(when(message('2026-03-02T08:05:00.000Z', 'encore'))).toMatchObject({ routing: { reason: 'the ticket is open' } });
+    expect(when(message('2026-03-02T08:05:00.000Z', 'encore'))).toMatchObject({
+      routing: { reason: 'the ticket is open' },
+    });
     const history = [first, close(C, T1)];
     expect(given(history).when(message('2026-03-02T10:00:00.000Z', 'encore'))).toMatchObject({
-      routing: { reason: 'message time 2026-03-02T10:00:00.000Z is before the reopen deadline 2026-03-03T09:00:00.000Z' },
+      routing: {
+        reason: 'message time 2026-03-02T10:00:00.000Z is before the reopen deadline 2026-03-03T09:00:00.000Z',
+      },
     });
     expect(given(history).when(message('2026-03-04T10:00:00.000Z', 'encore'))).toMatchObject({
-      routing: { reason: 'message time 2026-03-04T10:00:00.000Z is at or after the reopen deadline 2026-03-03T09:00:00.000Z' },
+      routing: {
+        reason: 'message time 2026-03-04T10:00:00.000Z is at or after the reopen deadline 2026-03-03T09:00:00.000Z',
+      },
     });
   });
 
@@ -207,12 +281,21 @@ describe('decider: what is recorded about a routing', () => {
           events: [
             {
               type: 'TicketCreated',
-              data: { channel: 'sms', integration: 'postscript', subject: 'SMS from Marie Dupont', origin: 'customer', followUpOf: T1 },
+              data: {
+                channel: 'sms',
+                integration: 'postscript',
+                subject: 'SMS from Marie Dupont',
+                origin: 'customer',
+                followUpOf: T1,
+              },
             },
             { type: 'MessageReceived' },
           ],
         },
-        { stream: `customer-${MARIE.id}`, events: [{ type: 'CustomerRouted', data: { channel: 'sms', ticketId: ticketIdFor(SOURCE, 'f') } }] },
+        {
+          stream: `customer-${MARIE.id}`,
+          events: [{ type: 'CustomerRouted', data: { channel: 'sms', ticketId: ticketIdFor(SOURCE, 'f') } }],
+        },
       ],
     });
   });
@@ -225,7 +308,13 @@ describe('decider: what is recorded about a routing', () => {
           events: [
             {
               type: 'TicketReopened',
-              data: { ticketId: T1, at: '2026-03-02T10:00:00.000Z', closedAt: C, reopenDeadline: '2026-03-03T09:00:00.000Z', window: { duration: '24h' } },
+              data: {
+                ticketId: T1,
+                at: '2026-03-02T10:00:00.000Z',
+                closedAt: C,
+                reopenDeadline: '2026-03-03T09:00:00.000Z',
+                window: { duration: '24h' },
+              },
             },
             { type: 'MessageReceived' },
           ],
@@ -257,8 +346,13 @@ describe('decider: the subject of a new ticket names the customer and the channe
 describe('decider: the tickets to load for an event', () => {
   it("a customer message needs the ticket it names and the customer's current ticket on its channel, once each", () => {
     const customer = { ...initialCustomerState(MARIE.id), routes: { sms: 'tk_routed' } };
-    expect(ticketsToLoad(InboundEvent.parse(message(T0, 'x', { ticketId: 'tk_named' })), customer)).toEqual(['tk_named', 'tk_routed']);
-    expect(ticketsToLoad(InboundEvent.parse(message(T0, 'x', { ticketId: 'tk_routed' })), customer)).toEqual(['tk_routed']);
+    expect(ticketsToLoad(InboundEvent.parse(message(T0, 'x', { ticketId: 'tk_named' })), customer)).toEqual([
+      'tk_named',
+      'tk_routed',
+    ]);
+    expect(ticketsToLoad(InboundEvent.parse(message(T0, 'x', { ticketId: 'tk_routed' })), customer)).toEqual([
+      'tk_routed',
+    ]);
     expect(ticketsToLoad(InboundEvent.parse(message(T0, 'x', { channel: 'email' })), customer)).toEqual([]);
   });
 
@@ -301,7 +395,9 @@ describe('decider: an agent opens a ticket', () => {
         {
           kind: 'customer',
           stream: `customer-${MARIE.id}`,
-          events: [{ type: 'CustomerRouted', data: { customerId: MARIE.id, at: C, channel: 'email', ticketId: 'tk_agent' } }],
+          events: [
+            { type: 'CustomerRouted', data: { customerId: MARIE.id, at: C, channel: 'email', ticketId: 'tk_agent' } },
+          ],
         },
       ],
     });
@@ -325,25 +421,50 @@ describe('decider: agent actions record what changed, and only that', () => {
   it("another customer's ticket is rejected, naming the subject as the field at fault", () => {
     expect(given([first]).when(close(C, T1, 'cus_other'))).toStrictEqual({
       outcome: 'rejected',
-      error: { code: 'TICKET.WRONG_CUSTOMER', message: `ticket ${T1} belongs to another customer than the subject`, field: 'subject' },
+      error: {
+        code: 'TICKET.WRONG_CUSTOMER',
+        message: `ticket ${T1} belongs to another customer than the subject`,
+        field: 'subject',
+      },
     });
   });
 
   it('a close without an author is recorded as by an agent; a named author is kept', () => {
     const anonymous = { ...close(C, T1), data: { ticketId: T1 } } as InboundEventInput;
-    expect(given([first]).when(anonymous)).toMatchObject({ writes: [{ events: [{ type: 'TicketClosed', data: { closedBy: { type: 'agent' } } }] }] });
+    expect(given([first]).when(anonymous)).toMatchObject({
+      writes: [{ events: [{ type: 'TicketClosed', data: { closedBy: { type: 'agent' } } }] }],
+    });
     expect(given([first]).when(close(C, T1))).toMatchObject({
-      writes: [{ events: [{ type: 'TicketClosed', data: { closedBy: { type: 'agent', id: 'agent-lea' }, reopenDeadline: '2026-03-03T09:00:00.000Z' } }] }],
+      writes: [
+        {
+          events: [
+            {
+              type: 'TicketClosed',
+              data: { closedBy: { type: 'agent', id: 'agent-lea' }, reopenDeadline: '2026-03-03T09:00:00.000Z' },
+            },
+          ],
+        },
+      ],
     });
   });
 
   describe('tags', () => {
-    const tagged = (id: string, data: { add?: string[]; remove?: string[] }) => agentEvent('ticket.tagged', id, { ticketId: T1, ...data });
+    const tagged = (id: string, data: { add?: string[]; remove?: string[] }) =>
+      agentEvent('ticket.tagged', id, { ticketId: T1, ...data });
     const withVip = [first, tagged('t0', { add: ['vip', 'billing'] })];
 
     it('removing a present tag and adding a new one: both recorded, by an agent', () => {
       expect(given(withVip).when(tagged('t1', { add: ['urgent'], remove: ['vip'] }))).toMatchObject({
-        writes: [{ events: [{ type: 'TagsChanged', data: { ticketId: T1, at: C, added: ['urgent'], removed: ['vip'], by: { type: 'agent' } } }] }],
+        writes: [
+          {
+            events: [
+              {
+                type: 'TagsChanged',
+                data: { ticketId: T1, at: C, added: ['urgent'], removed: ['vip'], by: { type: 'agent' } },
+              },
+            ],
+          },
+        ],
       });
     });
 
@@ -357,12 +478,16 @@ describe('decider: agent actions record what changed, and only that', () => {
     });
 
     it('adding present tags or removing absent ones changes nothing: no event', () => {
-      expect(given(withVip).when(tagged('t1', { add: ['vip'], remove: ['absent'] }))).toMatchObject({ outcome: 'accepted', writes: [] });
+      expect(given(withVip).when(tagged('t1', { add: ['vip'], remove: ['absent'] }))).toMatchObject({
+        outcome: 'accepted',
+        writes: [],
+      });
     });
   });
 
   describe('assignment', () => {
-    const assigned = (id: string, data: { team?: string | null; agent?: string | null }) => agentEvent('ticket.assigned', id, { ticketId: T1, ...data });
+    const assigned = (id: string, data: { team?: string | null; agent?: string | null }) =>
+      agentEvent('ticket.assigned', id, { ticketId: T1, ...data });
     const assignedTo = [first, assigned('a0', { team: 'Billing', agent: 'agent-lea' })];
     const assignment = (outcome: ReturnType<ReturnType<typeof given>['when']>) =>
       outcome.outcome === 'accepted' ? outcome.writes.flatMap((w) => w.events.map((e) => e.data)) : [];
@@ -380,19 +505,30 @@ describe('decider: agent actions record what changed, and only that', () => {
     });
 
     it('unassigning (null) is a change', () => {
-      expect(assignment(given(assignedTo).when(assigned('a1', { team: null })))).toStrictEqual([{ ticketId: T1, at: C, team: null, by: { type: 'agent' } }]);
+      expect(assignment(given(assignedTo).when(assigned('a1', { team: null })))).toStrictEqual([
+        { ticketId: T1, at: C, team: null, by: { type: 'agent' } },
+      ]);
     });
 
     it('the same team, the same agent, or both: no event', () => {
-      expect(given(assignedTo).when(assigned('a1', { team: 'Billing' }))).toMatchObject({ outcome: 'accepted', writes: [] });
-      expect(given(assignedTo).when(assigned('a1', { agent: 'agent-lea' }))).toMatchObject({ outcome: 'accepted', writes: [] });
-      expect(given(assignedTo).when(assigned('a1', { team: 'Billing', agent: 'agent-lea' }))).toMatchObject({ outcome: 'accepted', writes: [] });
+      expect(given(assignedTo).when(assigned('a1', { team: 'Billing' }))).toMatchObject({
+        outcome: 'accepted',
+        writes: [],
+      });
+      expect(given(assignedTo).when(assigned('a1', { agent: 'agent-lea' }))).toMatchObject({
+        outcome: 'accepted',
+        writes: [],
+      });
+      expect(given(assignedTo).when(assigned('a1', { team: 'Billing', agent: 'agent-lea' }))).toMatchObject({
+        outcome: 'accepted',
+        writes: [],
+      });
     });
 
     it('one of the two new is enough: the event carries both as given', () => {
-      expect(assignment(given(assignedTo).when(assigned('a1', { team: 'Billing', agent: 'agent-max' })))).toStrictEqual([
-        { ticketId: T1, at: C, team: 'Billing', agent: 'agent-max', by: { type: 'agent' } },
-      ]);
+      expect(assignment(given(assignedTo).when(assigned('a1', { team: 'Billing', agent: 'agent-max' })))).toStrictEqual(
+        [{ ticketId: T1, at: C, team: 'Billing', agent: 'agent-max', by: { type: 'agent' } }],
+      );
     });
   });
 });
@@ -404,11 +540,17 @@ describe('decider: a message naming its ticket', () => {
   it('goes to the ticket it names, not to the one the channel routes to, and records the request', () => {
     const decision = given([first, agentTicket]).when(message('2026-03-02T09:30:00.000Z', 'suite', { ticketId: T1 }));
     expect(decision).toMatchObject({ outcome: 'accepted', ticketId: T1 });
-    expect(decision.outcome === 'accepted' && decision.routing).toStrictEqual({ kind: 'open_ticket', reason: 'the ticket is open', requestedTicketId: T1 });
+    expect(decision.outcome === 'accepted' && decision.routing).toStrictEqual({
+      kind: 'open_ticket',
+      reason: 'the ticket is open',
+      requestedTicketId: T1,
+    });
   });
 
   it('without a ticket id, the channel decides', () => {
-    expect(given([first, agentTicket]).when(message('2026-03-02T09:30:00.000Z', 'suite'))).toMatchObject({ ticketId: 'tk_agent' });
+    expect(given([first, agentTicket]).when(message('2026-03-02T09:30:00.000Z', 'suite'))).toMatchObject({
+      ticketId: 'tk_agent',
+    });
   });
 });
 
@@ -417,7 +559,11 @@ describe('decider: an agent reply', () => {
     const sent = {
       ...agentEvent('ticket.tagged', 's1', {}),
       type: 'message.sent',
-      data: { ticketId: T1, message: { id: 'out-1', body: 'Votre colis arrive demain' }, author: { type: 'agent', id: 'agent-lea' } },
+      data: {
+        ticketId: T1,
+        message: { id: 'out-1', body: 'Votre colis arrive demain' },
+        author: { type: 'agent', id: 'agent-lea' },
+      },
     } as InboundEventInput;
     expect(given([first]).when(sent)).toStrictEqual({
       outcome: 'accepted',
@@ -430,7 +576,13 @@ describe('decider: an agent reply', () => {
           events: [
             {
               type: 'MessageSent',
-              data: { ticketId: T1, at: C, messageId: 'out-1', body: 'Votre colis arrive demain', author: { type: 'agent', id: 'agent-lea' } },
+              data: {
+                ticketId: T1,
+                at: C,
+                messageId: 'out-1',
+                body: 'Votre colis arrive demain',
+                author: { type: 'agent', id: 'agent-lea' },
+              },
             },
           ],
         },
@@ -441,7 +593,9 @@ describe('decider: an agent reply', () => {
 
 describe('decider: an event type it does not know', () => {
   it('is a programming error (the inbound schema lets none through), named in the message', () => {
-    const bogus = { ...InboundEvent.parse(first), type: 'ticket.teleported' } as unknown as Parameters<typeof decideInbound>[0];
+    const bogus = { ...InboundEvent.parse(first), type: 'ticket.teleported' } as unknown as Parameters<
+      typeof decideInbound
+    >[0];
     const ctx = { customer: initialCustomerState(MARIE.id), tickets: new Map(), policy: DEFAULT_REOPEN_POLICY };
     expect(() => decideInbound(bogus, ctx)).toThrow(/unknown inbound event .*ticket\.teleported/);
   });

@@ -14,7 +14,9 @@ const T0 = '2026-03-02T08:00:00.000Z';
 const C = '2026-03-02T09:00:00.000Z';
 
 const rulesOf = (rules: Partial<RuleInput>[]): RulesFile =>
-  RulesFile.parse({ rules: rules.map((r, i) => ({ id: `r${i}`, name: `r${i}`, when: 'message.received', then: [], ...r })) });
+  RulesFile.parse({
+    rules: rules.map((r, i) => ({ id: `r${i}`, name: `r${i}`, when: 'message.received', then: [], ...r })),
+  });
 
 const NO_RULES = rulesOf([]);
 
@@ -52,14 +54,16 @@ describe('decide: ids, order and revisions of what the decision makes', () => {
       [domainEventId(last.key, 1), last.key, 'MessageReceived'],
     ]);
     // The customer's events come after the ticket's in the numbering.
-    expect(decision.customer.events.map((d) => [d.id, d.causationId, d.event.type])).toEqual([[domainEventId(last.key, 2), last.key, 'CustomerRouted']]);
+    expect(decision.customer.events.map((d) => [d.id, d.causationId, d.event.type])).toEqual([
+      [domainEventId(last.key, 2), last.key, 'CustomerRouted'],
+    ]);
     expect(decision.customer.history.state.routes).toEqual({ sms: decision.ticketId });
     expect(decision.ticket?.state).toMatchObject({ ticketId: decision.ticketId, messageCount: 1, version: 2 });
     expect(decision.commands).toEqual([]);
     expect(decision.rules).toEqual([]);
   });
 
-  it("every routing event has an id of its own: a first SMS that says STOP routes and opts out", () => {
+  it('every routing event has an id of its own: a first SMS that says STOP routes and opts out', () => {
     const { last } = decideAll([message(T0, 'STOP', { id: 'first' })]);
     expect(accepted(last.decision).customer.events.map((d) => [d.id, d.event.type])).toEqual([
       [domainEventId(last.key, 2), 'CustomerRouted'],
@@ -81,7 +85,11 @@ describe('decide: ids, order and revisions of what the decision makes', () => {
   it('the rules of each trigger the routing raised run in stream order, their records caused by the trigger', () => {
     const rules = rulesOf([
       { id: 'on-created', when: 'ticket.created', then: [{ type: 'add_tag', tag: 'new' }] },
-      { id: 'on-message', when: 'message.received', then: [{ type: 'add_internal_note', body: 'tags: {{ticket.tags}}' }] },
+      {
+        id: 'on-message',
+        when: 'message.received',
+        then: [{ type: 'add_internal_note', body: 'tags: {{ticket.tags}}' }],
+      },
     ]);
     const { last } = decideAll([message(T0, 'Bonjour', { id: 'first' })], rules);
     const decision = accepted(last.decision);
@@ -96,18 +104,40 @@ describe('decide: ids, order and revisions of what the decision makes', () => {
     ]);
     // Each trigger's rules see the ticket as the routing left it and its stream revision.
     expect(decision.rules).toEqual([
-      { trigger: 'ticket.created', triggerEventId: created, at: T0, evaluations: [expect.objectContaining({ ruleId: 'on-created', outcome: 'fired' })] },
-      { trigger: 'message.received', triggerEventId: received, at: T0, evaluations: [expect.objectContaining({ ruleId: 'on-message', outcome: 'fired' })] },
+      {
+        trigger: 'ticket.created',
+        triggerEventId: created,
+        at: T0,
+        evaluations: [expect.objectContaining({ ruleId: 'on-created', outcome: 'fired' })],
+      },
+      {
+        trigger: 'message.received',
+        triggerEventId: received,
+        at: T0,
+        evaluations: [expect.objectContaining({ ruleId: 'on-message', outcome: 'fired' })],
+      },
     ]);
-    expect(decision.ticket?.events[2]?.event).toMatchObject({ data: { trigger: { type: 'ticket.created', eventId: created, version: 0 } } });
-    expect(decision.ticket?.events[4]?.event).toMatchObject({ data: { trigger: { type: 'message.received', eventId: received, version: 1 } } });
+    expect(decision.ticket?.events[2]?.event).toMatchObject({
+      data: { trigger: { type: 'ticket.created', eventId: created, version: 0 } },
+    });
+    expect(decision.ticket?.events[4]?.event).toMatchObject({
+      data: { trigger: { type: 'message.received', eventId: received, version: 1 } },
+    });
     // Every trigger's rules see the ticket as the routing left it, not the changes of another trigger's rules.
     expect(decision.commands.map((c) => [c.type, c.id, c.data])).toEqual([
-      ['ticket.tag.add', commandId('on-created', created, 0), expect.objectContaining({ tag: 'new', correlationId: 'first' })],
+      [
+        'ticket.tag.add',
+        commandId('on-created', created, 0),
+        expect.objectContaining({ tag: 'new', correlationId: 'first' }),
+      ],
       ['ticket.note.add', commandId('on-message', received, 0), expect.objectContaining({ body: 'tags: ' })],
     ]);
     // The state folds everything, firings included.
-    expect(decision.ticket?.state).toMatchObject({ tags: ['new'], version: 5, ruleFirings: { 'on-created': { count: 1 }, 'on-message': { count: 1 } } });
+    expect(decision.ticket?.state).toMatchObject({
+      tags: ['new'],
+      version: 5,
+      ruleFirings: { 'on-created': { count: 1 }, 'on-message': { count: 1 } },
+    });
     expect(decision.ticket?.state).toEqual(foldTicket(decision.ticket?.events.map((d) => d.event) ?? []));
   });
 
@@ -120,10 +150,16 @@ describe('decide: ids, order and revisions of what the decision makes', () => {
 
   it('the revision of a later trigger counts the events before the group', () => {
     const rules = rulesOf([{ id: 'on-message', then: [{ type: 'add_internal_note', body: 'n' }] }]);
-    const { last } = decideAll([message(T0, 'Bonjour', { id: 'first' }), message('2026-03-02T08:05:00.000Z', 'encore', { id: 'second' })], rules);
+    const { last } = decideAll(
+      [message(T0, 'Bonjour', { id: 'first' }), message('2026-03-02T08:05:00.000Z', 'encore', { id: 'second' })],
+      rules,
+    );
     const decision = accepted(last.decision);
     // The first decision left 3 events (created, received, rules record): the new message is revision 3.
-    expect(decision.ticket?.events[1]?.event).toMatchObject({ type: 'RulesEvaluated', data: { trigger: { version: 3 } } });
+    expect(decision.ticket?.events[1]?.event).toMatchObject({
+      type: 'RulesEvaluated',
+      data: { trigger: { version: 3 } },
+    });
     expect(decision.ticket?.state.version).toBe(5);
   });
 
@@ -142,7 +178,10 @@ describe('decide: ids, order and revisions of what the decision makes', () => {
       [domainEventId(created, 1), created, 'AutoReplyRecorded'],
     ]);
     // The second reply is within the rate limit of the first: suppressed.
-    expect(decision.rules[1]?.evaluations[0]?.actions[0]).toMatchObject({ status: 'suppressed', reason: 'rate_limited' });
+    expect(decision.rules[1]?.evaluations[0]?.actions[0]).toMatchObject({
+      status: 'suppressed',
+      reason: 'rate_limited',
+    });
     expect(decision.commands.map((c) => c.type)).toEqual(['message.send']);
     expect(decision.customer.history.state.lastAutoReplyAt).toBe(T0);
   });

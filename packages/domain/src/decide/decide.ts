@@ -122,7 +122,10 @@ class Work implements TicketLookup {
   readonly fired: string[] = [];
   customer: CustomerHistory;
 
-  constructor(private readonly base: TicketLookup, customer: CustomerHistory) {
+  constructor(
+    private readonly base: TicketLookup,
+    customer: CustomerHistory,
+  ) {
     this.customer = customer;
   }
 
@@ -146,7 +149,10 @@ class Work implements TicketLookup {
 
   writeCustomer(events: readonly Decided<CustomerEvent>[]): void {
     this.customerEvents.push(...events);
-    this.customer = extendCustomerHistory(this.customer, events.map((d) => d.event));
+    this.customer = extendCustomerHistory(
+      this.customer,
+      events.map((d) => d.event),
+    );
   }
 
   /** The customer's due-time index entry for a ticket, brought up to date with the ticket's timers. */
@@ -154,7 +160,10 @@ class Work implements TicketLookup {
     const state = this.get(ticketId);
     const nextDueAt = state?.timers?.[0]?.dueAt ?? null;
     if ((this.customer.state.timers?.[ticketId] ?? null) === nextDueAt) return;
-    const event: CustomerEvent = { type: 'CustomerTimersChanged', data: { customerId: this.customer.state.customerId, at, ticketId, nextDueAt } };
+    const event: CustomerEvent = {
+      type: 'CustomerTimersChanged',
+      data: { customerId: this.customer.state.customerId, at, ticketId, nextDueAt },
+    };
     this.writeCustomer([{ id: timerEventId(causeId, next()), causationId: causeId, event }]);
   }
 }
@@ -216,11 +225,17 @@ function ruleAndTime(
 
   let timerIndex = 0;
   const next = (): number => timerIndex++;
-  const timerEvents = timerBookkeeping(previous, all, ctx.rules).map(
-    (event): Decided<TicketEvent> => ({ id: timerEventId(causeId, next()), causationId: causeId, event }),
-  );
+  const timerEvents = timerBookkeeping(previous, all, ctx.rules).map((event): Decided<TicketEvent> => ({
+    id: timerEventId(causeId, next()),
+    causationId: causeId,
+    event,
+  }));
   all.push(...timerEvents);
-  ticket = foldTicket(timerEvents.map((d) => d.event), ticket) ?? ticket;
+  ticket =
+    foldTicket(
+      timerEvents.map((d) => d.event),
+      ticket,
+    ) ?? ticket;
   work.writeTicket(ticketId, all, ticket);
   work.indexTicket(ticketId, causeId, at, next);
 }
@@ -237,7 +252,15 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
     causationId: timer.setBy,
     event: {
       type: 'TimerFired',
-      data: { ticketId: ticket.ticketId, at: timer.dueAt, timerId: timer.timerId, ruleId: timer.ruleId, kind: timer.kind, dueAt: timer.dueAt, setAt: timer.setAt },
+      data: {
+        ticketId: ticket.ticketId,
+        at: timer.dueAt,
+        timerId: timer.timerId,
+        ruleId: timer.ruleId,
+        kind: timer.kind,
+        dueAt: timer.dueAt,
+        setAt: timer.setAt,
+      },
     },
   };
   const afterFired = foldTicket([fired.event], ticket);
@@ -265,15 +288,26 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
     work.writeCustomer(ruled.customerEvents.map(made));
     state = foldTicket(recorded, state) ?? state;
     work.commands.push(...ruled.commands);
-    work.rules.push({ trigger: 'timer.fired', triggerEventId: firedId, at: timer.dueAt, evaluations: ruled.evaluated.evaluations });
+    work.rules.push({
+      trigger: 'timer.fired',
+      triggerEventId: firedId,
+      at: timer.dueAt,
+      evaluations: ruled.evaluated.evaluations,
+    });
   }
   let timerIndex = 0;
   const next = (): number => timerIndex++;
-  const timerEvents = timerBookkeeping(ticket, all, ctx.rules).map(
-    (event): Decided<TicketEvent> => ({ id: timerEventId(firedId, next()), causationId: firedId, event }),
-  );
+  const timerEvents = timerBookkeeping(ticket, all, ctx.rules).map((event): Decided<TicketEvent> => ({
+    id: timerEventId(firedId, next()),
+    causationId: firedId,
+    event,
+  }));
   all.push(...timerEvents);
-  state = foldTicket(timerEvents.map((d) => d.event), state) ?? state;
+  state =
+    foldTicket(
+      timerEvents.map((d) => d.event),
+      state,
+    ) ?? state;
   work.writeTicket(ticket.ticketId, all, state);
   work.fired.push(timer.timerId);
   work.indexTicket(ticket.ticketId, firedId, timer.dueAt, next);
@@ -340,8 +374,12 @@ export function decide(key: string, event: InboundEvent, ctx: DecideContext): De
   const routedTicketEvents: Decided<TicketEvent>[] = [];
   const routedCustomerEvents: Decided<CustomerEvent>[] = [];
   for (const write of routed.writes) {
-    if (write.kind === 'ticket') for (const e of write.events) routedTicketEvents.push({ id: domainEventId(key, index++), causationId: key, event: e });
-    else for (const e of write.events) routedCustomerEvents.push({ id: domainEventId(key, index++), causationId: key, event: e });
+    if (write.kind === 'ticket')
+      for (const e of write.events)
+        routedTicketEvents.push({ id: domainEventId(key, index++), causationId: key, event: e });
+    else
+      for (const e of write.events)
+        routedCustomerEvents.push({ id: domainEventId(key, index++), causationId: key, event: e });
   }
   work.writeCustomer(routedCustomerEvents);
   const previous = work.get(routed.ticketId) ?? null;

@@ -21,7 +21,12 @@ class World {
 
   decide(input: unknown): Decision {
     const event = InboundEvent.parse(input);
-    const decision = decide(inboundKey(event.source, event.id), event, { customer: this.customer, tickets: this.tickets, rules: this.rules, policy: DEFAULT_REOPEN_POLICY });
+    const decision = decide(inboundKey(event.source, event.id), event, {
+      customer: this.customer,
+      tickets: this.tickets,
+      rules: this.rules,
+      policy: DEFAULT_REOPEN_POLICY,
+    });
     if (decision.outcome === 'accepted') {
       if (decision.ticket !== null) this.tickets.set(decision.ticket.ticketId, decision.ticket.state);
       this.customer = decision.customer.history;
@@ -38,7 +43,14 @@ class World {
 
 const types = (decision: Accepted) => decision.ticket?.events.map((d) => d.event.type) ?? [];
 const NOTE_ON_EVERY_MESSAGE = RulesFile.parse({
-  rules: [{ id: 'note', name: 'Note every message', when: 'message.received', then: [{ type: 'add_internal_note', body: 'seen {{message.body}}' }] }],
+  rules: [
+    {
+      id: 'note',
+      name: 'Note every message',
+      when: 'message.received',
+      then: [{ type: 'add_internal_note', body: 'seen {{message.body}}' }],
+    },
+  ],
 });
 
 describe('decide: one decision per inbound event, routing and rules together', () => {
@@ -54,7 +66,13 @@ describe('decide: one decision per inbound event, routing and rules together', (
     const key = inboundKey(SOURCE, 'sms-2');
     expect(decision.routing?.kind).toBe('reopen');
     // Routing events first (caused by the inbound event), then each trigger's record and changes.
-    expect(types(decision)).toEqual(['TicketReopened', 'MessageReceived', 'RulesEvaluated', 'TagsChanged', 'TicketAssigned']);
+    expect(types(decision)).toEqual([
+      'TicketReopened',
+      'MessageReceived',
+      'RulesEvaluated',
+      'TagsChanged',
+      'TicketAssigned',
+    ]);
     const [reopened, received, evaluated, tagged] = decision.ticket!.events;
     expect([reopened!.id, reopened!.causationId]).toEqual([domainEventId(key, 0), key]);
     expect([received!.id, received!.causationId]).toEqual([domainEventId(key, 1), key]);
@@ -67,9 +85,16 @@ describe('decide: one decision per inbound event, routing and rules together', (
       ['ticket.assign', commandId('sms-reopened', received!.id, 1)],
       ['message.send', commandId('sms-reopened', received!.id, 2)],
     ]);
-    expect(decision.customer.events.map((d) => [d.event.type, d.causationId])).toEqual([['AutoReplyRecorded', received!.id]]);
+    expect(decision.customer.events.map((d) => [d.event.type, d.causationId])).toEqual([
+      ['AutoReplyRecorded', received!.id],
+    ]);
     // The state after the decision holds the rules' changes and their firing.
-    expect(decision.ticket!.state).toMatchObject({ status: 'open', reopenCount: 1, tags: ['reopened-sms'], team: 'SMS Support' });
+    expect(decision.ticket!.state).toMatchObject({
+      status: 'open',
+      reopenCount: 1,
+      tags: ['reopened-sms'],
+      team: 'SMS Support',
+    });
     expect(decision.ticket!.state.ruleFirings['sms-reopened']).toBeDefined();
   });
 
@@ -98,7 +123,14 @@ describe('decide: one decision per inbound event, routing and rules together', (
 
   it('agent events raise their triggers the same way (a close runs the ticket.closed rules)', () => {
     const rules = RulesFile.parse({
-      rules: [{ id: 'closed-note', name: 'Note on close', when: 'ticket.closed', then: [{ type: 'add_internal_note', body: 'closed' }] }],
+      rules: [
+        {
+          id: 'closed-note',
+          name: 'Note on close',
+          when: 'ticket.closed',
+          then: [{ type: 'add_internal_note', body: 'closed' }],
+        },
+      ],
     });
     const world = new World(rules);
     world.accepted(message('2026-03-02T08:00:00Z', 'Bonjour', { id: 'sms-1' }));
@@ -131,7 +163,10 @@ describe('decide: one decision per inbound event, routing and rules together', (
     world.accepted(close('2026-03-02T12:10:00Z', ticketId));
     const after = world.accepted(message('2026-03-02T13:00:00Z', 'Vous êtes là ?', { id: 'sms-after' }));
     expect(after.commands.map((c) => c.type)).not.toContain('message.send');
-    const reply = after.rules.flatMap((r) => r.evaluations).flatMap((e) => e.actions).find((a) => a.type === 'send_auto_reply');
+    const reply = after.rules
+      .flatMap((r) => r.evaluations)
+      .flatMap((e) => e.actions)
+      .find((a) => a.type === 'send_auto_reply');
     expect(reply).toMatchObject({ status: 'suppressed', reason: 'opted_out' });
   });
 

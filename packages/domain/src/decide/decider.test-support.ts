@@ -74,7 +74,17 @@ export const SOURCE = 'https://postscript.example/sms';
 export const MARIE = { id: 'cus_marie', name: 'Marie Dupont', phone: '+33612345678', email: 'marie@example.com' };
 let n = 0;
 
-export function message(time: string, body = 'Bonjour', options: { id?: string; channel?: 'sms' | 'email' | 'chat' | 'whatsapp'; integration?: string | null; ticketId?: string; customer?: typeof MARIE } = {}): InboundEventInput {
+export function message(
+  time: string,
+  body = 'Bonjour',
+  options: {
+    id?: string;
+    channel?: 'sms' | 'email' | 'chat' | 'whatsapp';
+    integration?: string | null;
+    ticketId?: string;
+    customer?: typeof MARIE;
+  } = {},
+): InboundEventInput {
   const customer = options.customer ?? MARIE;
   return {
     specversion: '1.0',

@@ -27,7 +27,16 @@ const SOURCES: Record<Channel, string> = {
 };
 const AGENT_SOURCE = 'https://helpdesk.example/agents';
 const TAGS = ['vip', 'billing', 'reopened-sms-handled'];
-const BODIES = ['Bonjour, ma commande ?', 'Merci !', 'thanks 👍', 'STOP', 'START', 'Où est mon colis ?', 'Gracias', 'merci mais rien reçu'];
+const BODIES = [
+  'Bonjour, ma commande ?',
+  'Merci !',
+  'thanks 👍',
+  'STOP',
+  'START',
+  'Où est mon colis ?',
+  'Gracias',
+  'merci mais rien reçu',
+];
 
 /** A random policy, in whole minutes so that the text form is exact: the model gets the milliseconds. */
 export const randomPolicy: fc.Arbitrary<{ policy: ReopenPolicy; model: ModelPolicy }> = fc
@@ -39,10 +48,17 @@ export const randomPolicy: fc.Arbitrary<{ policy: ReopenPolicy; model: ModelPoli
     twilio: fc.option(fc.integer({ min: 1, max: 3 * 24 * 60 }), { nil: undefined }),
   })
   .map(({ defaultMin, chat, email, postscript, twilio }) => {
-    const channels = Object.fromEntries(Object.entries({ chat, email }).filter(([, v]) => v !== undefined)) as Record<string, number>;
-    const integrations = Object.fromEntries(Object.entries({ postscript, twilio }).filter(([, v]) => v !== undefined)) as Record<string, number>;
-    const text = (entries: Record<string, number>) => Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, `${v}m`]));
-    const ms = (entries: Record<string, number>) => Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, v * MINUTE]));
+    const channels = Object.fromEntries(Object.entries({ chat, email }).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      number
+    >;
+    const integrations = Object.fromEntries(
+      Object.entries({ postscript, twilio }).filter(([, v]) => v !== undefined),
+    ) as Record<string, number>;
+    const text = (entries: Record<string, number>) =>
+      Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, `${v}m`]));
+    const ms = (entries: Record<string, number>) =>
+      Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, v * MINUTE]));
     return {
       policy: { default: `${defaultMin}m`, channels: text(channels), integrations: text(integrations) },
       model: { defaultMs: defaultMin * MINUTE, channels: ms(channels), integrations: ms(integrations) },
@@ -72,7 +88,20 @@ const advance = fc.oneof(
 );
 
 const step: fc.Arbitrary<Step> = fc.record({
-  kind: fc.constantFrom<StepKind>('message', 'message', 'message', 'message', 'close', 'close', 'close', 'tag', 'assign', 'sent', 'created', 'redeliver'),
+  kind: fc.constantFrom<StepKind>(
+    'message',
+    'message',
+    'message',
+    'message',
+    'close',
+    'close',
+    'close',
+    'tag',
+    'assign',
+    'sent',
+    'created',
+    'redeliver',
+  ),
   customer: fc.nat(CUSTOMERS.length - 1),
   channel: fc.nat(CHANNELS.length - 1),
   integration: fc.nat(INTEGRATIONS.length - 1),
@@ -110,7 +139,11 @@ export function* trafficOf(steps: readonly Step[], view: TrafficView): Generator
     const channel = CHANNELS[s.channel]!;
     const routed = view.routed(customer.id, channel);
     const ticketId =
-      s.target === 'seen' ? view.ticketIds[s.pick % Math.max(view.ticketIds.length, 1)] : s.target === 'unknown' ? `tk_unknown_${i}` : undefined;
+      s.target === 'seen'
+        ? view.ticketIds[s.pick % Math.max(view.ticketIds.length, 1)]
+        : s.target === 'unknown'
+          ? `tk_unknown_${i}`
+          : undefined;
     clock += s.advance;
     const deadline = routed === undefined ? null : view.deadlineOf(routed);
     if (s.kind === 'message' && s.nearDeadline !== null && deadline !== null) clock = deadline + s.nearDeadline;
@@ -136,7 +169,16 @@ export function* trafficOf(steps: readonly Step[], view: TrafficView): Generator
             ...(named === undefined ? {} : { ticketId: named }),
           },
         },
-        input: { kind: 'message', source, id, at, customerId: customer.id, channel, integration, ...(named === undefined ? {} : { ticketId: named }) },
+        input: {
+          kind: 'message',
+          source,
+          id,
+          at,
+          customerId: customer.id,
+          channel,
+          integration,
+          ...(named === undefined ? {} : { ticketId: named }),
+        },
       };
     } else if (s.kind === 'created') {
       const created = s.pick % 4 === 0 ? (view.ticketIds[0] ?? `tk_agent_${i}`) : `tk_agent_${i}`;
@@ -146,9 +188,23 @@ export function* trafficOf(steps: readonly Step[], view: TrafficView): Generator
           ...base,
           source: AGENT_SOURCE,
           type: 'ticket.created',
-          data: { ticketId: created, channel, ...(integration === null ? {} : { integration }), customer: { ...customer } },
+          data: {
+            ticketId: created,
+            channel,
+            ...(integration === null ? {} : { integration }),
+            customer: { ...customer },
+          },
         },
-        input: { kind: 'created', source: AGENT_SOURCE, id, at, customerId: customer.id, channel, integration, ticketId: created },
+        input: {
+          kind: 'created',
+          source: AGENT_SOURCE,
+          id,
+          at,
+          customerId: customer.id,
+          channel,
+          integration,
+          ticketId: created,
+        },
       };
     } else {
       const acted = ticketId ?? routed ?? `tk_none_${i}`;
@@ -157,20 +213,31 @@ export function* trafficOf(steps: readonly Step[], view: TrafficView): Generator
       const tagRemove = s.pick % 3 === 0 ? [TAGS[(s.pick >> 2) % TAGS.length]!] : [];
       const team = s.pick % 5 === 0 ? null : `team-${s.pick % 3}`;
       const agentData = {
-        close: { type: 'ticket.closed', data: { ticketId: acted, closedBy: { type: 'agent', id: 'agent-1' } }, input: { ...common, kind: 'close' } },
+        close: {
+          type: 'ticket.closed',
+          data: { ticketId: acted, closedBy: { type: 'agent', id: 'agent-1' } },
+          input: { ...common, kind: 'close' },
+        },
         sent: {
           type: 'message.sent',
           data: { ticketId: acted, message: { id: `r-${id}`, body: 'On regarde' }, author: { type: 'agent' } },
           input: { ...common, kind: 'sent' },
         },
-        tag: { type: 'ticket.tagged', data: { ticketId: acted, add: tagAdd, remove: tagRemove }, input: { ...common, kind: 'tag', add: tagAdd, remove: tagRemove } },
+        tag: {
+          type: 'ticket.tagged',
+          data: { ticketId: acted, add: tagAdd, remove: tagRemove },
+          input: { ...common, kind: 'tag', add: tagAdd, remove: tagRemove },
+        },
         assign: {
           type: 'ticket.assigned',
           data: { ticketId: acted, team, ...(s.pick % 2 === 0 ? { agent: `agent-${s.pick % 4}` } : {}) },
           input: { ...common, kind: 'assign', team, ...(s.pick % 2 === 0 ? { agent: `agent-${s.pick % 4}` } : {}) },
         },
       }[s.kind];
-      made = { event: { ...base, source: AGENT_SOURCE, type: agentData.type, data: agentData.data } as InboundEventInput, input: agentData.input as ModelInput };
+      made = {
+        event: { ...base, source: AGENT_SOURCE, type: agentData.type, data: agentData.data } as InboundEventInput,
+        input: agentData.input as ModelInput,
+      };
     }
     sent.push(made);
     yield made;

@@ -30,17 +30,68 @@ export interface ModelTicket {
 }
 
 export type ModelOutcome =
-  | { readonly status: 'accepted'; readonly ticketId: string; readonly routing: 'new_ticket' | 'open_ticket' | 'reopen' | 'follow_up' | null; readonly namedUnknown?: boolean }
-  | { readonly status: 'rejected'; readonly code: 'TICKET.NOT_FOUND' | 'TICKET.WRONG_CUSTOMER' | 'TICKET.ALREADY_EXISTS' }
+  | {
+      readonly status: 'accepted';
+      readonly ticketId: string;
+      readonly routing: 'new_ticket' | 'open_ticket' | 'reopen' | 'follow_up' | null;
+      readonly namedUnknown?: boolean;
+    }
+  | {
+      readonly status: 'rejected';
+      readonly code: 'TICKET.NOT_FOUND' | 'TICKET.WRONG_CUSTOMER' | 'TICKET.ALREADY_EXISTS';
+    }
   | { readonly status: 'duplicate' };
 
 /** Inbound events reduced to what the decision depends on. */
 export type ModelInput =
-  | { readonly kind: 'message'; readonly source: string; readonly id: string; readonly at: number; readonly customerId: string; readonly channel: Channel; readonly integration: string | null; readonly ticketId?: string }
-  | { readonly kind: 'created'; readonly source: string; readonly id: string; readonly at: number; readonly customerId: string; readonly channel: Channel; readonly integration: string | null; readonly ticketId: string }
-  | { readonly kind: 'close' | 'sent'; readonly source: string; readonly id: string; readonly at: number; readonly customerId: string; readonly ticketId: string }
-  | { readonly kind: 'tag'; readonly source: string; readonly id: string; readonly at: number; readonly customerId: string; readonly ticketId: string; readonly add: readonly string[]; readonly remove: readonly string[] }
-  | { readonly kind: 'assign'; readonly source: string; readonly id: string; readonly at: number; readonly customerId: string; readonly ticketId: string; readonly team?: string | null; readonly agent?: string | null };
+  | {
+      readonly kind: 'message';
+      readonly source: string;
+      readonly id: string;
+      readonly at: number;
+      readonly customerId: string;
+      readonly channel: Channel;
+      readonly integration: string | null;
+      readonly ticketId?: string;
+    }
+  | {
+      readonly kind: 'created';
+      readonly source: string;
+      readonly id: string;
+      readonly at: number;
+      readonly customerId: string;
+      readonly channel: Channel;
+      readonly integration: string | null;
+      readonly ticketId: string;
+    }
+  | {
+      readonly kind: 'close' | 'sent';
+      readonly source: string;
+      readonly id: string;
+      readonly at: number;
+      readonly customerId: string;
+      readonly ticketId: string;
+    }
+  | {
+      readonly kind: 'tag';
+      readonly source: string;
+      readonly id: string;
+      readonly at: number;
+      readonly customerId: string;
+      readonly ticketId: string;
+      readonly add: readonly string[];
+      readonly remove: readonly string[];
+    }
+  | {
+      readonly kind: 'assign';
+      readonly source: string;
+      readonly id: string;
+      readonly at: number;
+      readonly customerId: string;
+      readonly ticketId: string;
+      readonly team?: string | null;
+      readonly agent?: string | null;
+    };
 
 export class RoutingModel {
   readonly tickets = new Map<string, ModelTicket>();
@@ -124,7 +175,11 @@ export class RoutingModel {
     return { status: 'accepted', ticketId: ticket.ticketId, routing, ...namedUnknown };
   }
 
-  private open(ticketId: string, input: { customerId: string; channel: Channel; integration: string | null }, followUpOf: string | null): ModelTicket {
+  private open(
+    ticketId: string,
+    input: { customerId: string; channel: Channel; integration: string | null },
+    followUpOf: string | null,
+  ): ModelTicket {
     const ticket: ModelTicket = {
       ticketId,
       customerId: input.customerId,
@@ -147,7 +202,11 @@ export class RoutingModel {
   }
 
   private windowOf(ticket: ModelTicket): number {
-    return (ticket.integration === null ? undefined : this.policy.integrations[ticket.integration]) ?? this.policy.channels[ticket.channel] ?? this.policy.defaultMs;
+    return (
+      (ticket.integration === null ? undefined : this.policy.integrations[ticket.integration]) ??
+      this.policy.channels[ticket.channel] ??
+      this.policy.defaultMs
+    );
   }
 
   /** The ticket a customer's next message on a channel goes to, if any. */

@@ -100,7 +100,10 @@ export const INBOUND_TYPES = [
   'ticket.assigned',
 ] as const;
 
-const withCustomerSubject = <T extends { subject: string; data: { customer: { id: string } } }>(event: T, ctx: z.RefinementCtx) => {
+const withCustomerSubject = <T extends { subject: string; data: { customer: { id: string } } }>(
+  event: T,
+  ctx: z.RefinementCtx,
+) => {
   if (event.data.customer.id !== event.subject) {
     ctx.addIssue({
       code: 'custom',
@@ -119,7 +122,11 @@ export const TicketCreatedEvent = z
   .superRefine(withCustomerSubject);
 export const TicketClosedEvent = z.object({ ...envelope, type: z.literal('ticket.closed'), data: TicketClosedData });
 export const TicketTaggedEvent = z.object({ ...envelope, type: z.literal('ticket.tagged'), data: TicketTaggedData });
-export const TicketAssignedEvent = z.object({ ...envelope, type: z.literal('ticket.assigned'), data: TicketAssignedData });
+export const TicketAssignedEvent = z.object({
+  ...envelope,
+  type: z.literal('ticket.assigned'),
+  data: TicketAssignedData,
+});
 
 /** An inbound CloudEvent 1.0 (structured JSON) as published by a channel integration. */
 export const InboundEvent = z

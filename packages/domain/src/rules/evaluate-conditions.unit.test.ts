@@ -26,7 +26,8 @@ function aContext(overrides: Partial<RuleContext> = {}): RuleContext {
 }
 
 /** Parses the group like a rules file would, then evaluates it. */
-const evaluate = (group: unknown, ctx: RuleContext = aContext()) => evaluateConditions(ConditionGroup.parse(group), ctx);
+const evaluate = (group: unknown, ctx: RuleContext = aContext()) =>
+  evaluateConditions(ConditionGroup.parse(group), ctx);
 /** Whether one condition holds. */
 const holds = (condition: unknown, ctx?: RuleContext): boolean => evaluate({ all: [condition] }, ctx).passed;
 
@@ -93,14 +94,21 @@ describe('evaluateConditions', () => {
     });
 
     it('an absent field is in no list; null is in a list that names it', () => {
-      expect(holds({ field: 'message.intent', op: 'in', value: ['gratitude'] }, aContext({ message: null }))).toBe(false);
+      expect(holds({ field: 'message.intent', op: 'in', value: ['gratitude'] }, aContext({ message: null }))).toBe(
+        false,
+      );
       expect(holds({ field: 'ticket.team', op: 'in', value: [null, 'Billing'] })).toBe(true);
     });
 
     it('with valueFrom, a single value is compared like a one-element list', () => {
       const ctx = aContext({ ticket: aTicket({ team: 'Billing' }), previous: aTicket({ team: 'Billing' }) });
       expect(holds({ field: 'ticket.team', op: 'in', valueFrom: 'previous.team' }, ctx)).toBe(true);
-      expect(holds({ field: 'ticket.team', op: 'in', valueFrom: 'previous.team' }, aContext({ ticket: aTicket({ team: 'Sales' }), previous: aTicket({ team: 'Billing' }) }))).toBe(false);
+      expect(
+        holds(
+          { field: 'ticket.team', op: 'in', valueFrom: 'previous.team' },
+          aContext({ ticket: aTicket({ team: 'Sales' }), previous: aTicket({ team: 'Billing' }) }),
+        ),
+      ).toBe(false);
     });
   });
 
@@ -155,7 +163,10 @@ describe('evaluateConditions', () => {
     });
 
     it('a pattern that is not text, or not a valid expression, matches nothing (valueFrom can read either)', () => {
-      const ctx = aContext({ ticket: aTicket({ subject: 'SMS 1 from (Élodie' }), customer: { id: 'cus_1', name: '(Élodie' } });
+      const ctx = aContext({
+        ticket: aTicket({ subject: 'SMS 1 from (Élodie' }),
+        customer: { id: 'cus_1', name: '(Élodie' },
+      });
       expect(holds({ field: 'ticket.subject', op: 'matches', value: 1 }, ctx)).toBe(false);
       expect(holds({ field: 'ticket.subject', op: 'matches', valueFrom: 'ticket.reopenCount' }, ctx)).toBe(false);
       expect(holds({ field: 'ticket.subject', op: 'matches', valueFrom: 'customer.name' }, ctx)).toBe(false);
@@ -180,7 +191,9 @@ describe('evaluateConditions', () => {
       expect(holds({ field: 'ticket.subject', op: 'exists', valueFrom: 'customer.name' }, nameless)).toBe(true);
       expect(holds({ field: 'ticket.followUpOf', op: 'not_exists', valueFrom: 'customer.name' }, nameless)).toBe(true);
       const result = evaluate({ all: [{ field: 'ticket.subject', op: 'exists', value: 'ignored' }] });
-      expect(result.outcomes).toStrictEqual([{ path: 'all[0]', field: 'ticket.subject', op: 'exists', actual: 'SMS from ÉLODIE DUPONT', passed: true }]);
+      expect(result.outcomes).toStrictEqual([
+        { path: 'all[0]', field: 'ticket.subject', op: 'exists', actual: 'SMS from ÉLODIE DUPONT', passed: true },
+      ]);
     });
   });
 
@@ -222,10 +235,18 @@ describe('evaluateConditions', () => {
 
     it('only full ISO date-times are times: a date alone, a time Date cannot place, or a list holding a time is not ordered', () => {
       const subject = (text: string) => aContext({ ticket: aTicket({ subject: text }) });
-      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-03-01'))).toBe(false);
-      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('1 March 2025'))).toBe(false);
-      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-13-01T00:00:00Z'))).toBe(false);
-      expect(holds({ field: 'ticket.subject', op: 'gt', value: '2025-03-02T00:00:00Z' }, subject('2025-13-01T00:00:00Z'))).toBe(false);
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-03-01'))).toBe(
+        false,
+      );
+      expect(holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('1 March 2025'))).toBe(
+        false,
+      );
+      expect(
+        holds({ field: 'ticket.subject', op: 'lt', value: '2025-03-02T00:00:00Z' }, subject('2025-13-01T00:00:00Z')),
+      ).toBe(false);
+      expect(
+        holds({ field: 'ticket.subject', op: 'gt', value: '2025-03-02T00:00:00Z' }, subject('2025-13-01T00:00:00Z')),
+      ).toBe(false);
       const listed = aContext({ ticket: aTicket({ tags: ['2025-03-01T00:00:00Z'] }) });
       expect(holds({ field: 'ticket.tags', op: 'lt', value: '2025-03-02T00:00:00Z' }, listed)).toBe(false);
       expect(holds({ field: 'ticket.tags', op: 'gt', value: '2025-02-01T00:00:00Z' }, listed)).toBe(false);
@@ -281,7 +302,16 @@ describe('evaluateConditions', () => {
 
     it('Given a ticket the event created, every previous field is absent', () => {
       const ctx = aContext({ previous: null });
-      const result = evaluate({ all: [wasClosed, { field: 'previous.status', op: 'not_exists' }, { field: 'previous.customer.id', op: 'not_exists' }] }, ctx);
+      const result = evaluate(
+        {
+          all: [
+            wasClosed,
+            { field: 'previous.status', op: 'not_exists' },
+            { field: 'previous.customer.id', op: 'not_exists' },
+          ],
+        },
+        ctx,
+      );
       expect(result.passed).toBe(false);
       expect(result.outcomes.map((o) => o.passed)).toEqual([false, true, true]);
       expect(result.outcomes[0]).not.toHaveProperty('actual');
@@ -309,7 +339,12 @@ describe('evaluateConditions', () => {
       const result = evaluate({
         all: [
           { field: 'ticket.channel', op: 'eq', value: 'email' },
-          { any: [{ field: 'message.intent', op: 'eq', value: 'other' }, { all: [{ field: 'ticket.tags', op: 'contains', value: 'vip' }] }] },
+          {
+            any: [
+              { field: 'message.intent', op: 'eq', value: 'other' },
+              { all: [{ field: 'ticket.tags', op: 'contains', value: 'vip' }] },
+            ],
+          },
         ],
         any: [{ field: 'customer.name', op: 'exists' }],
       });
@@ -332,14 +367,26 @@ describe('evaluateConditions', () => {
         { path: 'all[0]', field: 'ticket.channel', op: 'eq', expected: 'sms', actual: 'sms', passed: true },
       ]);
       const nameless = aContext({ customer: { id: 'cus_1' } });
-      expect(evaluate({ all: [{ field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name' }] }, nameless).outcomes).toStrictEqual([
-        { path: 'all[0]', field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name', actual: 'SMS from ÉLODIE DUPONT', passed: false },
+      expect(
+        evaluate({ all: [{ field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name' }] }, nameless).outcomes,
+      ).toStrictEqual([
+        {
+          path: 'all[0]',
+          field: 'ticket.subject',
+          op: 'contains',
+          valueFrom: 'customer.name',
+          actual: 'SMS from ÉLODIE DUPONT',
+          passed: false,
+        },
       ]);
     });
 
-    it('records a copy of a list read, never the working ticket\'s own array', () => {
+    it("records a copy of a list read, never the working ticket's own array", () => {
       const ticket = aTicket({ tags: ['vip'] });
-      const [outcome] = evaluate({ all: [{ field: 'ticket.tags', op: 'eq', valueFrom: 'ticket.tags' }] }, aContext({ ticket })).outcomes;
+      const [outcome] = evaluate(
+        { all: [{ field: 'ticket.tags', op: 'eq', valueFrom: 'ticket.tags' }] },
+        aContext({ ticket }),
+      ).outcomes;
       expect(outcome).toMatchObject({ expected: ['vip'], actual: ['vip'], passed: true });
       expect(outcome?.actual).not.toBe(ticket.tags);
       expect(outcome?.expected).not.toBe(ticket.tags);

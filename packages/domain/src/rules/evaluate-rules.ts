@@ -201,7 +201,12 @@ export function evaluateRules(input: RuleTriggerInput): RuleTriggerDecision {
 
   for (const rule of input.only === undefined ? rules.rules : [input.only]) {
     if (input.only === undefined && rule.when !== trigger) continue;
-    const skipped = (outcome: RuleEvaluation['outcome']): RuleEvaluation => ({ ruleId: rule.id, outcome, conditions: [], actions: [] });
+    const skipped = (outcome: RuleEvaluation['outcome']): RuleEvaluation => ({
+      ruleId: rule.id,
+      outcome,
+      conditions: [],
+      actions: [],
+    });
     if (!rule.enabled) {
       evaluations.push(skipped('disabled'));
       continue;

@@ -39,7 +39,8 @@ const closedBefore = (overrides: Partial<TicketState> = {}): TicketState =>
     ...overrides,
   });
 
-const rulesOf = (rules: RuleInput[], settings: Omit<RulesFileInput, 'rules'> = {}): RulesFile => RulesFile.parse({ rules, ...settings });
+const rulesOf = (rules: RuleInput[], settings: Omit<RulesFileInput, 'rules'> = {}): RulesFile =>
+  RulesFile.parse({ rules, ...settings });
 
 const aRule = (overrides: Partial<RuleInput> & Pick<RuleInput, 'id' | 'then'>): RuleInput => ({
   name: overrides.id,
@@ -47,7 +48,10 @@ const aRule = (overrides: Partial<RuleInput> & Pick<RuleInput, 'id' | 'then'>): 
   ...overrides,
 });
 
-const aCustomer = (overrides: Partial<CustomerState> = {}): CustomerState => ({ ...initialCustomerState('cus_1'), ...overrides });
+const aCustomer = (overrides: Partial<CustomerState> = {}): CustomerState => ({
+  ...initialCustomerState('cus_1'),
+  ...overrides,
+});
 
 function anInput(overrides: Partial<RuleTriggerInput> = {}): RuleTriggerInput {
   return {
@@ -111,7 +115,12 @@ describe('evaluateRules', () => {
 
     it('a stop rule that does not match stops nothing', () => {
       const rules = rulesOf([
-        aRule({ id: 'first', stop: true, if: { all: [{ field: 'ticket.channel', op: 'eq', value: 'email' }] }, then: [{ type: 'close_ticket' }] }),
+        aRule({
+          id: 'first',
+          stop: true,
+          if: { all: [{ field: 'ticket.channel', op: 'eq', value: 'email' }] },
+          then: [{ type: 'close_ticket' }],
+        }),
         aRule({ id: 'second', then: [{ type: 'add_tag', tag: 'second' }] }),
       ]);
       expect(outcomes(evaluateRules(anInput({ rules })))).toEqual([
@@ -123,7 +132,12 @@ describe('evaluateRules', () => {
       const rules = rulesOf([
         aRule({
           id: 'email-vip',
-          if: { all: [{ field: 'ticket.channel', op: 'eq', value: 'email' }, { field: 'ticket.tags', op: 'contains', value: 'vip' }] },
+          if: {
+            all: [
+              { field: 'ticket.channel', op: 'eq', value: 'email' },
+              { field: 'ticket.tags', op: 'contains', value: 'vip' },
+            ],
+          },
           then: [{ type: 'add_tag', tag: 'x' }],
         }),
       ]);
@@ -147,12 +161,16 @@ describe('evaluateRules', () => {
     const firedBefore = (lastReopenCount: number) => aTicket({ ruleFirings: { r: { count: 1, lastReopenCount } } });
 
     it('per_event: fires on every triggering event', () => {
-      expect(outcomes(evaluateRules(anInput({ rules: ruleOnce('per_event'), ticket: firedBefore(1) })))).toEqual([['r', 'fired']]);
+      expect(outcomes(evaluateRules(anInput({ rules: ruleOnce('per_event'), ticket: firedBefore(1) })))).toEqual([
+        ['r', 'fired'],
+      ]);
     });
 
     it('per_ticket: fires the first time, then never again on that ticket', () => {
       expect(outcomes(evaluateRules(anInput({ rules: ruleOnce('per_ticket') })))).toEqual([['r', 'fired']]);
-      expect(outcomes(evaluateRules(anInput({ rules: ruleOnce('per_ticket'), ticket: firedBefore(0) })))).toEqual([['r', 'skipped_once']]);
+      expect(outcomes(evaluateRules(anInput({ rules: ruleOnce('per_ticket'), ticket: firedBefore(0) })))).toEqual([
+        ['r', 'skipped_once'],
+      ]);
     });
 
     it('per_reopen: skipped in the reopen cycle it fired in, eligible again after the next reopen', () => {
@@ -181,7 +199,11 @@ describe('evaluateRules', () => {
           },
           then: [{ type: 'add_internal_note', body: 'tags: {{ticket.tags}}; status: {{ ticket.status }}' }],
         }),
-        aRule({ id: 'guarded', if: { all: [{ field: 'ticket.tags', op: 'not_contains', value: 'seen' }] }, then: [{ type: 'add_tag', tag: 'x' }] }),
+        aRule({
+          id: 'guarded',
+          if: { all: [{ field: 'ticket.tags', op: 'not_contains', value: 'seen' }] },
+          then: [{ type: 'add_tag', tag: 'x' }],
+        }),
       ]);
       const decision = evaluateRules(anInput({ rules }));
       expect(outcomes(decision)).toEqual([
@@ -194,7 +216,15 @@ describe('evaluateRules', () => {
     });
 
     it('each action sees the actions before it: the same tag twice is added once', () => {
-      const rules = rulesOf([aRule({ id: 'twice', then: [{ type: 'add_tag', tag: 'x' }, { type: 'add_tag', tag: 'x' }] })]);
+      const rules = rulesOf([
+        aRule({
+          id: 'twice',
+          then: [
+            { type: 'add_tag', tag: 'x' },
+            { type: 'add_tag', tag: 'x' },
+          ],
+        }),
+      ]);
       const decision = evaluateRules(anInput({ rules }));
       expect(actionOutcomes(decision)).toEqual([
         ['add_tag', 'emitted', undefined],
@@ -260,7 +290,9 @@ describe('evaluateRules', () => {
 
     it('each no_change says in words what was already so, for the audit trail', () => {
       const ticket = aTicket({ status: 'closed', closedAt: AT, tags: ['new'], team: 'SMS Support' });
-      expect(evaluateRules(anInput({ rules: allChanges, ticket })).evaluated.evaluations[0]?.actions.map((a) => a.detail)).toEqual([
+      expect(
+        evaluateRules(anInput({ rules: allChanges, ticket })).evaluated.evaluations[0]?.actions.map((a) => a.detail),
+      ).toEqual([
         'tag new already present',
         'tag old not present',
         'already assigned to SMS Support',
@@ -299,7 +331,10 @@ describe('evaluateRules', () => {
         },
       ]);
       expect(decision.customerEvents).toEqual([
-        { type: 'AutoReplyRecorded', data: { customerId: 'cus_1', at: AT, channel: 'sms', ticketId: 'tk_1', commandId: id } },
+        {
+          type: 'AutoReplyRecorded',
+          data: { customerId: 'cus_1', at: AT, channel: 'sms', ticketId: 'tk_1', commandId: id },
+        },
       ]);
     });
 
@@ -325,7 +360,9 @@ describe('evaluateRules', () => {
       it('uses the configured limit', () => {
         const rules = rulesOf([autoReply('reply')], { autoReplyRateLimit: '1h' });
         const customer = aCustomer({ lastAutoReplyAt: minutesBefore(AT, 59) });
-        expect(actionOutcomes(replyDecision(customer, AT, rules))).toEqual([['send_auto_reply', 'suppressed', 'rate_limited']]);
+        expect(actionOutcomes(replyDecision(customer, AT, rules))).toEqual([
+          ['send_auto_reply', 'suppressed', 'rate_limited'],
+        ]);
       });
 
       it('Given two auto-reply rules on one trigger, only the first reply is sent', () => {
@@ -347,13 +384,19 @@ describe('evaluateRules', () => {
 
       it('Given a customer who opted out by SMS, no auto-reply goes to sms or whatsapp', () => {
         for (const channel of ['sms', 'whatsapp'] as const) {
-          expect(actionOutcomes(onChannel(channel, optedOut))).toEqual([['send_auto_reply', 'suppressed', 'opted_out']]);
+          expect(actionOutcomes(onChannel(channel, optedOut))).toEqual([
+            ['send_auto_reply', 'suppressed', 'opted_out'],
+          ]);
         }
       });
 
       it('…but e-mail and chat still get theirs', () => {
-        expect(onChannel('email', optedOut).commands.map((c) => c.data)).toMatchObject([{ channel: 'email', to: 'elodie@example.com' }]);
-        expect(onChannel('chat', optedOut).commands.map((c) => c.data)).toMatchObject([{ channel: 'chat', to: 'cus_1' }]);
+        expect(onChannel('email', optedOut).commands.map((c) => c.data)).toMatchObject([
+          { channel: 'email', to: 'elodie@example.com' },
+        ]);
+        expect(onChannel('chat', optedOut).commands.map((c) => c.data)).toMatchObject([
+          { channel: 'chat', to: 'cus_1' },
+        ]);
       });
 
       it('an opt-out recorded after the event time does not apply to it', () => {
@@ -379,8 +422,12 @@ describe('evaluateRules', () => {
     it('each suppression of a reply says in words why, for the audit trail', () => {
       const detail = (decision: RuleTriggerDecision) => decision.evaluated.evaluations[0]?.actions[0]?.detail;
       const noPhone = aTicket({ customer: { id: 'cus_1', name: 'Élodie Dupont' } });
-      expect(detail(evaluateRules(anInput({ rules: LIMIT_5M, ticket: noPhone })))).toBe('customer has no address on sms');
-      expect(detail(replyDecision(aCustomer({ optedOutAt: '2025-03-01T15:00:00.000Z' })))).toBe('customer opted out at 2025-03-01T15:00:00.000Z');
+      expect(detail(evaluateRules(anInput({ rules: LIMIT_5M, ticket: noPhone })))).toBe(
+        'customer has no address on sms',
+      );
+      expect(detail(replyDecision(aCustomer({ optedOutAt: '2025-03-01T15:00:00.000Z' })))).toBe(
+        'customer opted out at 2025-03-01T15:00:00.000Z',
+      );
       expect(detail(replyDecision(aCustomer({ lastAutoReplyAt: '2025-03-02T09:58:00.000Z' })))).toBe(
         'last auto-reply at 2025-03-02T09:58:00.000Z, limit 5m',
       );
@@ -391,21 +438,31 @@ describe('evaluateRules', () => {
       expect(decision.commands.map((c) => [c.type, c.data])).toEqual([
         [
           'message.send',
-          { ruleId: 'reply', causationId: 'ev_msg', correlationId: 'in_msg', channel: 'email', to: 'elodie@example.com', body: 'Bien reçu, Élodie Dupont' },
+          {
+            ruleId: 'reply',
+            causationId: 'ev_msg',
+            correlationId: 'in_msg',
+            channel: 'email',
+            to: 'elodie@example.com',
+            body: 'Bien reçu, Élodie Dupont',
+          },
         ],
       ]);
     });
 
     it('reports segments and encoding on sms only', () => {
       const sms = replyDecision(aCustomer()).commands[0];
-      const whatsapp = evaluateRules(anInput({ rules: LIMIT_5M, ticket: aTicket({ channel: 'whatsapp' }) })).commands[0];
+      const whatsapp = evaluateRules(anInput({ rules: LIMIT_5M, ticket: aTicket({ channel: 'whatsapp' }) }))
+        .commands[0];
       expect(sms?.data).toMatchObject({ segments: 1, encoding: 'UCS-2' });
       expect(whatsapp?.data).not.toHaveProperty('segments');
       expect(whatsapp?.data).not.toHaveProperty('encoding');
     });
 
     it('with smsGsmLookalikes, the seed reply loses its ç and fits one GSM-7 segment', () => {
-      const rules = rulesOf([autoReply('reply', { then: [{ type: 'send_auto_reply', body: SEED_REPLY }] })], { smsGsmLookalikes: true });
+      const rules = rulesOf([autoReply('reply', { then: [{ type: 'send_auto_reply', body: SEED_REPLY }] })], {
+        smsGsmLookalikes: true,
+      });
       expect(replyDecision(aCustomer(), AT, rules).commands[0]?.data).toMatchObject({
         body: SEED_REPLY.replace('ç', 'Ç'),
         segments: 1,
@@ -417,7 +474,15 @@ describe('evaluateRules', () => {
   describe('templates', () => {
     it('fill fields, ticket.ticketId included; absent fields render empty', () => {
       const rules = rulesOf([
-        aRule({ id: 'note', then: [{ type: 'add_internal_note', body: '{{ticket.ticketId}} [{{ticket.followUpOf}}] [{{message.body}}] {{customer.name}}' }] }),
+        aRule({
+          id: 'note',
+          then: [
+            {
+              type: 'add_internal_note',
+              body: '{{ticket.ticketId}} [{{ticket.followUpOf}}] [{{message.body}}] {{customer.name}}',
+            },
+          ],
+        }),
       ]);
       const decision = evaluateRules(anInput({ rules, message: null }));
       expect(decision.commands[0]?.data).toMatchObject({ body: 'tk_1 [] [] Élodie Dupont' });
@@ -428,8 +493,16 @@ describe('evaluateRules', () => {
     const busyRules = rulesOf([
       aRule({
         id: 'tag',
-        if: { all: [{ field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name' }, { field: 'ticket.tags', op: 'exists' }] },
-        then: [{ type: 'add_tag', tag: 'a' }, { type: 'assign_team', team: 'T' }],
+        if: {
+          all: [
+            { field: 'ticket.subject', op: 'contains', valueFrom: 'customer.name' },
+            { field: 'ticket.tags', op: 'exists' },
+          ],
+        },
+        then: [
+          { type: 'add_tag', tag: 'a' },
+          { type: 'assign_team', team: 'T' },
+        ],
       }),
       autoReply('reply'),
     ]);
@@ -454,14 +527,17 @@ describe('evaluateRules', () => {
 
     it('another triggering event gives other ids', () => {
       const first = evaluateRules(anInput({ rules: busyRules }));
-      const second = evaluateRules(anInput({ rules: busyRules, event: { id: 'ev_other', version: 8, at: AT, correlationId: 'in_other' } }));
+      const second = evaluateRules(
+        anInput({ rules: busyRules, event: { id: 'ev_other', version: 8, at: AT, correlationId: 'in_other' } }),
+      );
       const firstIds = new Set(first.commands.map((c) => c.id));
       expect(second.commands.some((c) => firstIds.has(c.id))).toBe(false);
     });
 
     it('everything it returns reads back unchanged through the schemas (what the store will hold)', () => {
       // Compared as JSON text: no undefined fields, and keys in the schemas' order (byte-identical output).
-      const same = (parsed: unknown, original: unknown) => expect(JSON.stringify(parsed)).toBe(JSON.stringify(original));
+      const same = (parsed: unknown, original: unknown) =>
+        expect(JSON.stringify(parsed)).toBe(JSON.stringify(original));
       const decision = evaluateRules(anInput({ rules: busyRules, ticket: aTicket({ tags: ['a'] }) }));
       same(RulesEvaluated.parse({ type: 'RulesEvaluated', data: decision.evaluated }).data, decision.evaluated);
       expect(JSON.parse(JSON.stringify(decision.evaluated))).toEqual(decision.evaluated);
@@ -560,7 +636,9 @@ describe('evaluateRules', () => {
 
     it('a channel, a once or an action type it does not know', () => {
       const fax = aTicket({ channel: 'fax' as Channel });
-      expect(() => evaluateRules(anInput({ rules: rulesOf([autoReply('reply')]), ticket: fax }))).toThrow('unknown channel fax');
+      expect(() => evaluateRules(anInput({ rules: rulesOf([autoReply('reply')]), ticket: fax }))).toThrow(
+        'unknown channel fax',
+      );
       const [rule] = rulesOf([aRule({ id: 'r', then: [{ type: 'add_internal_note', body: 'n' }] })]).rules;
       const fired = aTicket({ ruleFirings: { r: { count: 1, lastReopenCount: 0 } } });
       const sometimes = { ...rulesOf([]), rules: [{ ...rule, once: 'sometimes' }] } as unknown as RulesFile;

@@ -24,7 +24,8 @@ export interface RuleContext {
 }
 
 // Whitelists, not property lookups by name: a field such as `ticket.constructor` must read nothing.
-type TicketField = 'status' | 'channel' | 'integration' | 'tags' | 'subject' | 'team' | 'followUpOf' | 'reopenCount' | 'messageCount';
+type TicketField =
+  'status' | 'channel' | 'integration' | 'tags' | 'subject' | 'team' | 'followUpOf' | 'reopenCount' | 'messageCount';
 const TICKET_FIELDS: ReadonlySet<string> = new Set<TicketField>([
   'status',
   'channel',
@@ -56,7 +57,8 @@ function readTicket(ticket: TicketState | null, path: readonly string[]): unknow
   if (ticket === null) return undefined;
   const [name, sub, ...rest] = path;
   if (name === undefined) return undefined;
-  if (name === 'customer') return sub !== undefined && rest.length === 0 ? readCustomer(ticket.customer, sub) : undefined;
+  if (name === 'customer')
+    return sub !== undefined && rest.length === 0 ? readCustomer(ticket.customer, sub) : undefined;
   return sub === undefined && isTicketField(name) ? ticket[name] : undefined;
 }
 
@@ -93,7 +95,14 @@ export function readField(ctx: RuleContext, field: string): unknown {
     case 'calendar': {
       // Own keys only: a calendar named `constructor` must read nothing.
       const [name, what, ...rest] = path;
-      if (ctx.clock === undefined || name === undefined || what !== 'open' || rest.length > 0 || !Object.hasOwn(ctx.clock.calendars, name)) return undefined;
+      if (
+        ctx.clock === undefined ||
+        name === undefined ||
+        what !== 'open' ||
+        rest.length > 0 ||
+        !Object.hasOwn(ctx.clock.calendars, name)
+      )
+        return undefined;
       return isOpen(ctx.clock.calendars[name]!, toMillis(ctx.clock.at));
     }
     default:

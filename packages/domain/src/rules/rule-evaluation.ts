@@ -14,12 +14,7 @@ export const ConditionOutcome = z.object({
 });
 export type ConditionOutcome = z.infer<typeof ConditionOutcome>;
 
-export const SuppressionReason = z.enum([
-  'rate_limited',
-  'opted_out',
-  'no_recipient',
-  'no_change',
-]);
+export const SuppressionReason = z.enum(['rate_limited', 'opted_out', 'no_recipient', 'no_change']);
 export type SuppressionReason = z.infer<typeof SuppressionReason>;
 
 export const ActionOutcome = z.object({

@@ -3,11 +3,28 @@ import { Calendar, hasHours } from '../shared/business-hours.js';
 import { Duration } from '../shared/duration.js';
 import { Channel } from '../inbound/channel.js';
 
-export const TRIGGERS = ['ticket.created', 'message.received', 'ticket.reopened', 'ticket.closed', 'ticket.updated'] as const;
+export const TRIGGERS = [
+  'ticket.created',
+  'message.received',
+  'ticket.reopened',
+  'ticket.closed',
+  'ticket.updated',
+] as const;
 export const Trigger = z.enum(TRIGGERS);
 export type Trigger = z.infer<typeof Trigger>;
 
-export const OPERATORS = ['eq', 'neq', 'in', 'contains', 'not_contains', 'matches', 'exists', 'not_exists', 'gt', 'lt'] as const;
+export const OPERATORS = [
+  'eq',
+  'neq',
+  'in',
+  'contains',
+  'not_contains',
+  'matches',
+  'exists',
+  'not_exists',
+  'gt',
+  'lt',
+] as const;
 export const Operator = z.enum(OPERATORS, {
   // Zod's own message lists the options but never says what was written, nor that it was missing.
   error: (issue) =>
@@ -23,10 +40,15 @@ export type Operator = z.infer<typeof Operator>;
  */
 export const FIELD_PATTERN =
   /^(previous|ticket)\.(status|channel|integration|tags|subject|team|followUpOf|reopenCount|messageCount|customer\.(id|name|phone|email))$|^customer\.(id|name|phone|email)$|^message\.(body|intent|channel)$|^calendar\.[A-Za-z0-9_-]+\.open$/;
-export const Field = z.string({ error: (issue) => (issue.input === undefined ? 'a condition needs `field`: the value it tests, e.g. ticket.channel' : undefined) }).regex(FIELD_PATTERN, {
-  message:
-    'unknown field: use previous.<f> or ticket.<f> (status, channel, integration, tags, subject, team, followUpOf, reopenCount, messageCount), customer.<id|name|phone|email>, message.<body|intent|channel>, calendar.<name>.open',
-});
+export const Field = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? 'a condition needs `field`: the value it tests, e.g. ticket.channel' : undefined,
+  })
+  .regex(FIELD_PATTERN, {
+    message:
+      'unknown field: use previous.<f> or ticket.<f> (status, channel, integration, tags, subject, team, followUpOf, reopenCount, messageCount), customer.<id|name|phone|email>, message.<body|intent|channel>, calendar.<name>.open',
+  });
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -129,7 +151,11 @@ export const TimerTrigger = z.union([
     .superRefine((t, ctx) => {
       const anchorAsCancel: string = t.since;
       if (t.unless?.includes(anchorAsCancel as TimerCancel) === true) {
-        ctx.addIssue({ code: 'custom', path: ['unless'], message: `\`unless\` cannot name the anchor ${t.since} itself (it restarts the timer)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['unless'],
+          message: `\`unless\` cannot name the anchor ${t.since} itself (it restarts the timer)`,
+        });
       }
     }),
   z.object({ at: z.literal('reopen_deadline'), unless: z.array(TimerCancel).optional() }).strict(),
@@ -159,7 +185,10 @@ export type TimerRule = Rule & { when: TimerTrigger };
 export const isTimerRule = (rule: Rule): rule is TimerRule => typeof rule.when !== 'string';
 
 /** Every field a condition tree reads (`field` and `valueFrom`), with where it sits. */
-function conditionFields(node: ConditionNode | undefined, path: (string | number)[]): { path: (string | number)[]; field: string }[] {
+function conditionFields(
+  node: ConditionNode | undefined,
+  path: (string | number)[],
+): { path: (string | number)[]; field: string }[] {
   if (node === undefined) return [];
   if ('field' in node) {
     const found = [{ path: [...path, 'field'], field: node.field }];
@@ -191,16 +220,26 @@ export const SlaPolicy = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,59}$/, 'lower-case letters, digits, dash, underscore'),
     /** Which tickets it covers (at their creation): absent, any channel / any integration. */
     match: z
-      .object({ channel: z.array(Channel).min(1).optional(), integration: z.array(z.string().nullable()).min(1).optional() })
+      .object({
+        channel: z.array(Channel).min(1).optional(),
+        integration: z.array(z.string().nullable()).min(1).optional(),
+      })
       .strict()
       .default({}),
     /** Count targets in this calendar's open hours (a name from `calendars`); absent: round the clock. */
     calendar: z.string().optional(),
     targets: z
-      .object({ first_response: Duration.optional(), next_response: Duration.optional(), resolution: Duration.optional() })
+      .object({
+        first_response: Duration.optional(),
+        next_response: Duration.optional(),
+        resolution: Duration.optional(),
+      })
       .strict()
       .refine((t) => Object.keys(t).length > 0, 'an SLA policy needs at least one target'),
-    warning: z.object({ at: Share, then: z.array(Action).min(1) }).strict().optional(),
+    warning: z
+      .object({ at: Share, then: z.array(Action).min(1) })
+      .strict()
+      .optional(),
     breach: z.object({ then: z.array(Action).min(1) }).strict(),
   })
   .strict();
@@ -211,14 +250,19 @@ export const RulesFile = z
     rules: z.array(Rule).superRefine((rules, ctx) => {
       const seen = new Set<string>();
       rules.forEach((rule, i) => {
-        if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id ${rule.id}` });
+        if (seen.has(rule.id))
+          ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id ${rule.id}` });
         seen.add(rule.id);
         // A timer fires with no message: a condition on one could never hold, so it is refused here,
         // at start-up, rather than found never firing.
         if (isTimerRule(rule)) {
           for (const { path, field } of conditionFields(rule.if, ['if'])) {
             if (field.startsWith('message.')) {
-              ctx.addIssue({ code: 'custom', path: [i, ...path], message: `rule ${rule.id}: field ${field} does not exist when a timer fires (no message)` });
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, ...path],
+                message: `rule ${rule.id}: field ${field} does not exist when a timer fires (no message)`,
+              });
             }
           }
         }
@@ -229,7 +273,9 @@ export const RulesFile = z
     /** Replace non-GSM characters with GSM look-alikes in SMS auto-replies to save segments. */
     smsGsmLookalikes: z.boolean().default(false),
     /** Business-hours calendars by name, read by `calendar.<name>.open` conditions (docs/timers.md). */
-    calendars: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash, underscore'), Calendar).default({}),
+    calendars: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash, underscore'), Calendar)
+      .default({}),
     /** SLA policies, the first whose `match` covers a new ticket applies to it (docs/timers.md). */
     sla: z.array(SlaPolicy).default([]),
   })
@@ -237,34 +283,63 @@ export const RulesFile = z
   .superRefine((file, ctx) => {
     const names = new Set<string>();
     file.sla.forEach((policy, i) => {
-      if (names.has(policy.name)) ctx.addIssue({ code: 'custom', path: ['sla', i, 'name'], message: `duplicate SLA policy ${policy.name}` });
+      if (names.has(policy.name))
+        ctx.addIssue({ code: 'custom', path: ['sla', i, 'name'], message: `duplicate SLA policy ${policy.name}` });
       names.add(policy.name);
       const calendar = policy.calendar === undefined ? undefined : file.calendars[policy.calendar];
-      if (policy.calendar !== undefined && (calendar === undefined || !Object.hasOwn(file.calendars, policy.calendar))) {
-        ctx.addIssue({ code: 'custom', path: ['sla', i, 'calendar'], message: `SLA ${policy.name}: unknown calendar ${policy.calendar}` });
+      if (
+        policy.calendar !== undefined &&
+        (calendar === undefined || !Object.hasOwn(file.calendars, policy.calendar))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sla', i, 'calendar'],
+          message: `SLA ${policy.name}: unknown calendar ${policy.calendar}`,
+        });
       } else if (calendar !== undefined && !hasHours(calendar)) {
-        ctx.addIssue({ code: 'custom', path: ['sla', i, 'calendar'], message: `SLA ${policy.name}: calendar ${policy.calendar} has no opening hours` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sla', i, 'calendar'],
+          message: `SLA ${policy.name}: calendar ${policy.calendar} has no opening hours`,
+        });
       }
     });
     // The SLA's own rule ids (sla.<name>.<metric>.<stage>) are the rules' namespace too.
     file.rules.forEach((rule, i) => {
-      if (rule.id.startsWith('sla.')) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule ids starting with sla. are the SLA policies' own` });
+      if (rule.id.startsWith('sla.'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'id'],
+          message: `rule ids starting with sla. are the SLA policies' own`,
+        });
     });
     // A condition naming a calendar the file does not define is refused now, not when it is read.
     file.rules.forEach((rule, i) => {
       if (typeof rule.when !== 'string' && 'calendar' in rule.when && rule.when.calendar !== undefined) {
         const calendar = file.calendars[rule.when.calendar];
         if (calendar === undefined || !Object.hasOwn(file.calendars, rule.when.calendar)) {
-          ctx.addIssue({ code: 'custom', path: ['rules', i, 'when', 'calendar'], message: `rule ${rule.id}: unknown calendar ${rule.when.calendar}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'when', 'calendar'],
+            message: `rule ${rule.id}: unknown calendar ${rule.when.calendar}`,
+          });
         } else if (!hasHours(calendar)) {
-          ctx.addIssue({ code: 'custom', path: ['rules', i, 'when', 'calendar'], message: `rule ${rule.id}: calendar ${rule.when.calendar} has no opening hours: the timer could never fall due` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'when', 'calendar'],
+            message: `rule ${rule.id}: calendar ${rule.when.calendar} has no opening hours: the timer could never fall due`,
+          });
         }
       }
       for (const { path, field } of conditionFields(rule.if, ['if'])) {
         const calendar = /^calendar\.(.+)\.open$/.exec(field)?.[1];
         if (calendar !== undefined && !Object.hasOwn(file.calendars, calendar)) {
           const known = Object.keys(file.calendars).join(', ');
-          ctx.addIssue({ code: 'custom', path: ['rules', i, ...path], message: `rule ${rule.id}: unknown calendar ${calendar} (calendars: ${known === '' ? 'none' : known})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, ...path],
+            message: `rule ${rule.id}: unknown calendar ${calendar} (calendars: ${known === '' ? 'none' : known})`,
+          });
         }
       }
     });

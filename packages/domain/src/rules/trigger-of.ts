@@ -35,4 +35,5 @@ export function triggerOf(event: TicketEvent): Trigger | null {
 }
 
 /** The triggers at least one rule listens to: the others are never evaluated nor recorded. */
-export const triggersListenedTo = (rules: RulesFile): ReadonlySet<Trigger> => new Set(rules.rules.flatMap((rule) => (typeof rule.when === 'string' ? [rule.when] : [])));
+export const triggersListenedTo = (rules: RulesFile): ReadonlySet<Trigger> =>
+  new Set(rules.rules.flatMap((rule) => (typeof rule.when === 'string' ? [rule.when] : [])));

@@ -30,7 +30,8 @@ export function triggerView(
   let message: RuleMessage | null = null;
   for (const event of group) {
     // The intent as recorded on the event, never classified again.
-    if (event.type === 'MessageReceived') message = { body: event.data.body, intent: event.data.intent, channel: after.channel };
+    if (event.type === 'MessageReceived')
+      message = { body: event.data.body, intent: event.data.intent, channel: after.channel };
   }
   return { previous, ticket: { ...after, ruleFirings }, message };
 }

@@ -35,7 +35,11 @@ export const Calendar = z
     /** Opening hours per weekday in local time, e.g. `mon: ["09:00-12:30", "14:00-18:00"]`; absent: closed. */
     hours: z.partialRecord(
       z.enum(WEEKDAYS),
-      z.array(z.string().refine((t) => parseInterval(t) !== null, { message: 'expected HH:MM-HH:MM with the start before the end' })),
+      z.array(
+        z
+          .string()
+          .refine((t) => parseInterval(t) !== null, { message: 'expected HH:MM-HH:MM with the start before the end' }),
+      ),
     ),
     /** Local dates the calendar is closed all day, e.g. 2026-05-01. */
     holidays: z.array(z.iso.date()).default([]),
@@ -68,7 +72,11 @@ export function localTime(zone: string, ms: number): { date: string; weekday: We
   const parts: Record<string, string> = {};
   for (const part of formatter(zone).formatToParts(ms)) parts[part.type] = part.value;
   const weekday = (parts['weekday'] ?? '').toLowerCase().slice(0, 3) as Weekday;
-  return { date: `${parts['year']}-${parts['month']}-${parts['day']}`, weekday, minute: Number(parts['hour']) * 60 + Number(parts['minute']) };
+  return {
+    date: `${parts['year']}-${parts['month']}-${parts['day']}`,
+    weekday,
+    minute: Number(parts['hour']) * 60 + Number(parts['minute']),
+  };
 }
 
 /** Whether the calendar is open at this instant (local wall time inside one of the day's intervals, not a holiday). */
@@ -90,7 +98,13 @@ const MAX_DAYS = 3_660;
 function offsetAt(zone: string, ms: number): number {
   const parts: Record<string, string> = {};
   for (const part of formatter(zone).formatToParts(ms)) parts[part.type] = part.value;
-  const wall = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']));
+  const wall = Date.UTC(
+    Number(parts['year']),
+    Number(parts['month']) - 1,
+    Number(parts['day']),
+    Number(parts['hour']),
+    Number(parts['minute']),
+  );
   // Seconds are not formatted: compare whole minutes of the instant.
   return wall - Math.floor(ms / 60_000) * 60_000;
 }
@@ -111,13 +125,15 @@ function openIntervals(calendar: Calendar, dayMs: number): [number, number][] {
   const intervals: [number, number][] = [];
   for (const text of calendar.hours[weekday] ?? []) {
     const interval = parseInterval(text);
-    if (interval !== null) intervals.push([instantOf(calendar.zone, dayMs, interval.from), instantOf(calendar.zone, dayMs, interval.to)]);
+    if (interval !== null)
+      intervals.push([instantOf(calendar.zone, dayMs, interval.from), instantOf(calendar.zone, dayMs, interval.to)]);
   }
   return intervals.sort((a, b) => a[0] - b[0]);
 }
 
 /** Whether the calendar has any opening hour at all (a timer counted in it could never fall due otherwise). */
-export const hasHours = (calendar: Calendar): boolean => Object.values(calendar.hours).some((list) => (list ?? []).length > 0);
+export const hasHours = (calendar: Calendar): boolean =>
+  Object.values(calendar.hours).some((list) => (list ?? []).length > 0);
 
 /**
  * The instant `durationMs` of open time after `fromMs`: time counts only inside the calendar's hours,

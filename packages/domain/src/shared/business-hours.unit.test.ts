@@ -12,7 +12,14 @@ import { inboundKey } from './ids.js';
 const HOUR = 3_600_000;
 const PARIS = Calendar.parse({
   zone: 'Europe/Paris',
-  hours: { mon: ['09:00-18:00'], tue: ['09:00-18:00'], wed: ['09:00-12:30', '14:00-18:00'], thu: ['09:00-18:00'], fri: ['09:00-18:00'], sat: ['10:00-12:00'] },
+  hours: {
+    mon: ['09:00-18:00'],
+    tue: ['09:00-18:00'],
+    wed: ['09:00-12:30', '14:00-18:00'],
+    thu: ['09:00-18:00'],
+    fri: ['09:00-18:00'],
+    sat: ['10:00-12:00'],
+  },
   holidays: ['2026-04-06', '2026-11-01'],
 });
 
@@ -42,13 +49,17 @@ function referenceOpen(ms: number): boolean {
 }
 
 describe('business hours: Europe/Paris across the DST changes', () => {
-  const around = (iso: string) => fc.integer({ min: Date.parse(iso) - 10 * 24 * HOUR, max: Date.parse(iso) + 10 * 24 * HOUR });
+  const around = (iso: string) =>
+    fc.integer({ min: Date.parse(iso) - 10 * 24 * HOUR, max: Date.parse(iso) + 10 * 24 * HOUR });
 
   it('an instant is inside the hours exactly when its local wall time is (March and October changes, holidays, split days)', () => {
     fc.assert(
-      fc.property(fc.oneof(around('2026-03-29T01:00:00Z'), around('2026-10-25T01:00:00Z'), around('2027-03-28T01:00:00Z')), (ms) => {
-        expect(isOpen(PARIS, ms)).toBe(referenceOpen(ms));
-      }),
+      fc.property(
+        fc.oneof(around('2026-03-29T01:00:00Z'), around('2026-10-25T01:00:00Z'), around('2027-03-28T01:00:00Z')),
+        (ms) => {
+          expect(isOpen(PARIS, ms)).toBe(referenceOpen(ms));
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -72,7 +83,9 @@ describe('business hours: Europe/Paris across the DST changes', () => {
       return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
     expect(issues({ zone: 'Europe/Pariss', hours: {} })).toEqual(['zone: unknown IANA time zone']);
-    expect(issues({ zone: 'Europe/Paris', hours: { mon: ['18:00-09:00'] } })).toEqual(['hours.mon.0: expected HH:MM-HH:MM with the start before the end']);
+    expect(issues({ zone: 'Europe/Paris', hours: { mon: ['18:00-09:00'] } })).toEqual([
+      'hours.mon.0: expected HH:MM-HH:MM with the start before the end',
+    ]);
   });
 });
 
@@ -80,13 +93,30 @@ describe('the condition calendar.<name>.open', () => {
   const rules = RulesFile.parse({
     calendars: { support: PARIS },
     rules: [
-      { id: 'in-hours', name: 'In hours', when: 'message.received', if: { all: [{ field: 'calendar.support.open', op: 'eq', value: true }] }, then: [{ type: 'send_auto_reply', body: 'Nous revenons vers vous sous peu.' }] },
-      { id: 'out-of-office', name: 'Out of office', when: 'message.received', if: { all: [{ field: 'calendar.support.open', op: 'eq', value: false }] }, then: [{ type: 'send_auto_reply', body: 'Nos bureaux sont fermés ; nous vous répondrons dès l’ouverture.' }] },
+      {
+        id: 'in-hours',
+        name: 'In hours',
+        when: 'message.received',
+        if: { all: [{ field: 'calendar.support.open', op: 'eq', value: true }] },
+        then: [{ type: 'send_auto_reply', body: 'Nous revenons vers vous sous peu.' }],
+      },
+      {
+        id: 'out-of-office',
+        name: 'Out of office',
+        when: 'message.received',
+        if: { all: [{ field: 'calendar.support.open', op: 'eq', value: false }] },
+        then: [{ type: 'send_auto_reply', body: 'Nos bureaux sont fermés ; nous vous répondrons dès l’ouverture.' }],
+      },
     ],
   });
   const firedBy = (time: string): string[] => {
     const event = InboundEvent.parse(message(time, 'Bonjour'));
-    const decision = decide(inboundKey(event.source, event.id), event, { customer: emptyCustomerHistory(MARIE.id), tickets: new Map(), rules, policy: DEFAULT_REOPEN_POLICY });
+    const decision = decide(inboundKey(event.source, event.id), event, {
+      customer: emptyCustomerHistory(MARIE.id),
+      tickets: new Map(),
+      rules,
+      policy: DEFAULT_REOPEN_POLICY,
+    });
     return decision.outcome === 'accepted' ? decision.commands.map((c) => c.data.ruleId) : [];
   };
 
@@ -98,7 +128,15 @@ describe('the condition calendar.<name>.open', () => {
 
   it('a condition on a calendar the file does not define is refused, naming the rule and the field', () => {
     const parsed = RulesFile.safeParse({
-      rules: [{ id: 'ooo', name: 'OOO', when: 'message.received', if: { all: [{ field: 'calendar.weekend.open', op: 'eq', value: false }] }, then: [{ type: 'add_tag', tag: 'x' }] }],
+      rules: [
+        {
+          id: 'ooo',
+          name: 'OOO',
+          when: 'message.received',
+          if: { all: [{ field: 'calendar.weekend.open', op: 'eq', value: false }] },
+          then: [{ type: 'add_tag', tag: 'x' }],
+        },
+      ],
     });
     expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
       'rules.0.if.all.0.field: rule ooo: unknown calendar weekend (calendars: none)',
@@ -132,9 +170,13 @@ describe('durations counted in business hours (Europe/Paris, DST changes, holida
 
   it('4 business hours from Friday 17:00 across a change: 1 h Friday, 2 h Saturday morning, 1 h Monday at the new offset', () => {
     // March: Saturday 10:00-12:00 is 09:00-11:00 UTC (winter), Monday 09:00-10:00 is 07:00-08:00 UTC (summer).
-    expect(new Date(addBusinessTime(PARIS, Date.parse('2026-03-27T16:00:00Z'), 4 * HOUR)).toISOString()).toBe('2026-03-30T08:00:00.000Z');
+    expect(new Date(addBusinessTime(PARIS, Date.parse('2026-03-27T16:00:00Z'), 4 * HOUR)).toISOString()).toBe(
+      '2026-03-30T08:00:00.000Z',
+    );
     // October: Saturday 10:00-12:00 is 08:00-10:00 UTC (summer), Monday 09:00-10:00 is 08:00-09:00 UTC (winter).
-    expect(new Date(addBusinessTime(PARIS, Date.parse('2026-10-23T15:00:00Z'), 4 * HOUR)).toISOString()).toBe('2026-10-26T09:00:00.000Z');
+    expect(new Date(addBusinessTime(PARIS, Date.parse('2026-10-23T15:00:00Z'), 4 * HOUR)).toISOString()).toBe(
+      '2026-10-26T09:00:00.000Z',
+    );
   });
 });
 
@@ -142,19 +184,45 @@ describe('a timer counted in business hours', () => {
   it('is due after `after` of open time in its calendar, not of wall time', () => {
     const rules = RulesFile.parse({
       calendars: { support: PARIS },
-      rules: [{ id: 'sla-first-response', name: 'First response within 4 business hours', when: { after: '4h', since: 'customer_message', calendar: 'support' }, then: [{ type: 'add_tag', tag: 'sla-breached' }] }],
+      rules: [
+        {
+          id: 'sla-first-response',
+          name: 'First response within 4 business hours',
+          when: { after: '4h', since: 'customer_message', calendar: 'support' },
+          then: [{ type: 'add_tag', tag: 'sla-breached' }],
+        },
+      ],
     });
     const event = InboundEvent.parse(message('2026-03-27T16:00:00Z', 'Bonjour'));
-    const decision = decide(inboundKey(event.source, event.id), event, { customer: emptyCustomerHistory(MARIE.id), tickets: new Map(), rules, policy: DEFAULT_REOPEN_POLICY });
-    expect(decision.outcome === 'accepted' ? decision.ticket?.state.timers?.map((t) => t.dueAt) : null).toEqual(['2026-03-30T08:00:00.000Z']);
+    const decision = decide(inboundKey(event.source, event.id), event, {
+      customer: emptyCustomerHistory(MARIE.id),
+      tickets: new Map(),
+      rules,
+      policy: DEFAULT_REOPEN_POLICY,
+    });
+    expect(decision.outcome === 'accepted' ? decision.ticket?.state.timers?.map((t) => t.dueAt) : null).toEqual([
+      '2026-03-30T08:00:00.000Z',
+    ]);
   });
 
   it('an unknown or never-open calendar is refused when the rules are read, naming the rule and the field', () => {
     const issues = (calendars: Record<string, unknown>): string[] => {
-      const parsed = RulesFile.safeParse({ calendars, rules: [{ id: 'sla', name: 'SLA', when: { after: '4h', since: 'customer_message', calendar: 'support' }, then: [{ type: 'add_tag', tag: 'x' }] }] });
+      const parsed = RulesFile.safeParse({
+        calendars,
+        rules: [
+          {
+            id: 'sla',
+            name: 'SLA',
+            when: { after: '4h', since: 'customer_message', calendar: 'support' },
+            then: [{ type: 'add_tag', tag: 'x' }],
+          },
+        ],
+      });
       return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
     expect(issues({})).toEqual(['rules.0.when.calendar: rule sla: unknown calendar support']);
-    expect(issues({ support: { zone: 'Europe/Paris', hours: {} } })).toEqual(['rules.0.when.calendar: rule sla: calendar support has no opening hours: the timer could never fall due']);
+    expect(issues({ support: { zone: 'Europe/Paris', hours: {} } })).toEqual([
+      'rules.0.when.calendar: rule sla: calendar support has no opening hours: the timer could never fall due',
+    ]);
   });
 });

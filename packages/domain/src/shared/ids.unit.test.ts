@@ -33,9 +33,13 @@ describe('derived ids', () => {
 
   it('equal the reference derivation for any parts, including non-ASCII text', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 8 }), fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.integer())), (prefix, parts) => {
-        expect(deriveId(prefix, ...parts)).toBe(referenceId(prefix, ...parts));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 8 }),
+        fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.integer())),
+        (prefix, parts) => {
+          expect(deriveId(prefix, ...parts)).toBe(referenceId(prefix, ...parts));
+        },
+      ),
       { numRuns: 500 },
     );
   });

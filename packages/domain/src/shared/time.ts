@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /** An RFC 3339 timestamp with an offset, normalised to UTC with millisecond precision. */
-export const EventTime = z
-  .iso.datetime({ offset: true, precision: undefined })
+export const EventTime = z.iso
+  .datetime({ offset: true, precision: undefined })
   .transform((value) => new Date(value).toISOString())
   .describe('RFC 3339 date-time (event time); normalised to UTC');
 
@@ -28,7 +28,16 @@ function digits(time: string, from: number, to: number): number {
  * Replays parse a few times per event; this is what keeps that cheap.
  */
 function canonicalMillis(time: string): number | null {
-  if (time.length !== 24 || time[4] !== '-' || time[7] !== '-' || time[10] !== 'T' || time[13] !== ':' || time[16] !== ':' || time[19] !== '.' || time[23] !== 'Z') {
+  if (
+    time.length !== 24 ||
+    time[4] !== '-' ||
+    time[7] !== '-' ||
+    time[10] !== 'T' ||
+    time[13] !== ':' ||
+    time[16] !== ':' ||
+    time[19] !== '.' ||
+    time[23] !== 'Z'
+  ) {
     return null;
   }
   const year = digits(time, 0, 4);
@@ -38,7 +47,20 @@ function canonicalMillis(time: string): number | null {
   const minute = digits(time, 14, 16);
   const second = digits(time, 17, 19);
   const ms = digits(time, 20, 23);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) {
+  if (
+    year < 1000 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 28 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    ms < 0
+  ) {
     return null;
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);

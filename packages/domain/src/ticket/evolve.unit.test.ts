@@ -41,7 +41,12 @@ const evaluated = (reopenCount: number, outcomes: Record<string, RuleEvaluation[
     at: AT,
     trigger: { type: 'message.received', eventId: 'e1', version: 2 },
     reopenCount,
-    evaluations: Object.entries(outcomes).map(([ruleId, outcome]) => ({ ruleId, outcome, conditions: [], actions: [] })),
+    evaluations: Object.entries(outcomes).map(([ruleId, outcome]) => ({
+      ruleId,
+      outcome,
+      conditions: [],
+      actions: [],
+    })),
     commands: [],
   },
 });
@@ -83,34 +88,77 @@ describe('evolve: the ticket state is a fold of its events', () => {
   });
 
   it('a received message counts, dates the last message and updates what is known of the customer', () => {
-    const before = aTicketState({ messageCount: 3, customer: { id: 'cus_1', name: 'Élodie Dupont', phone: '+33600000001' } });
+    const before = aTicketState({
+      messageCount: 3,
+      customer: { id: 'cus_1', name: 'Élodie Dupont', phone: '+33600000001' },
+    });
     const after = evolve(before, received({ id: 'cus_1', email: 'elodie@example.com' }));
     expect(after).toMatchObject({ messageCount: 4, lastMessageAt: AT });
     // Known details the message did not carry are kept.
-    expect(after?.customer).toEqual({ id: 'cus_1', name: 'Élodie Dupont', phone: '+33600000001', email: 'elodie@example.com' });
+    expect(after?.customer).toEqual({
+      id: 'cus_1',
+      name: 'Élodie Dupont',
+      phone: '+33600000001',
+      email: 'elodie@example.com',
+    });
   });
 
   it('a sent message counts and dates the last message, the customer unchanged', () => {
     const before = aTicketState({ messageCount: 3 });
     const sent: TicketEvent = {
       type: 'MessageSent',
-      data: { ticketId: 'tk_1', at: AT, messageId: 'm2', body: 'Bonjour Élodie', author: { type: 'agent', id: 'ag_1' } },
+      data: {
+        ticketId: 'tk_1',
+        at: AT,
+        messageId: 'm2',
+        body: 'Bonjour Élodie',
+        author: { type: 'agent', id: 'ag_1' },
+      },
     };
-    expect(evolve(before, sent)).toEqual({ ...before, messageCount: 4, lastMessageAt: AT, version: before.version + 1 });
+    expect(evolve(before, sent)).toEqual({
+      ...before,
+      messageCount: 4,
+      lastMessageAt: AT,
+      version: before.version + 1,
+    });
   });
 
   it('closing fixes the close time, deadline and window; reopening clears them and counts the reopen', () => {
     const open = aTicketState({ reopenCount: 1 });
     const closed = evolve(open, {
       type: 'TicketClosed',
-      data: { ticketId: 'tk_1', at: AT, closedBy: { type: 'agent' }, window: WINDOW, reopenDeadline: '2025-03-03T10:00:00.000Z' },
+      data: {
+        ticketId: 'tk_1',
+        at: AT,
+        closedBy: { type: 'agent' },
+        window: WINDOW,
+        reopenDeadline: '2025-03-03T10:00:00.000Z',
+      },
     });
-    expect(closed).toMatchObject({ status: 'closed', closedAt: AT, reopenDeadline: '2025-03-03T10:00:00.000Z', reopenWindow: WINDOW, reopenCount: 1 });
+    expect(closed).toMatchObject({
+      status: 'closed',
+      closedAt: AT,
+      reopenDeadline: '2025-03-03T10:00:00.000Z',
+      reopenWindow: WINDOW,
+      reopenCount: 1,
+    });
     const reopened = evolve(closed, {
       type: 'TicketReopened',
-      data: { ticketId: 'tk_1', at: '2025-03-02T11:00:00.000Z', closedAt: AT, reopenDeadline: '2025-03-03T10:00:00.000Z', window: WINDOW },
+      data: {
+        ticketId: 'tk_1',
+        at: '2025-03-02T11:00:00.000Z',
+        closedAt: AT,
+        reopenDeadline: '2025-03-03T10:00:00.000Z',
+        window: WINDOW,
+      },
     });
-    expect(reopened).toMatchObject({ status: 'open', closedAt: null, reopenDeadline: null, reopenWindow: null, reopenCount: 2 });
+    expect(reopened).toMatchObject({
+      status: 'open',
+      closedAt: null,
+      reopenDeadline: null,
+      reopenWindow: null,
+      reopenCount: 2,
+    });
   });
 
   it('tags stay a sorted set: removals apply to the tags before, additions are merged without duplicates', () => {
@@ -137,18 +185,28 @@ describe('evolve: the ticket state is a fold of its events', () => {
     it('only a rule that fired counts; disabled, unmatched and skipped rules leave no firing', () => {
       const after = evolve(
         aTicketState({ ruleFirings: {} }),
-        evaluated(1, { fired: 'fired', off: 'disabled', nope: 'not_matched', once: 'skipped_once', stopped: 'skipped_stop' }),
+        evaluated(1, {
+          fired: 'fired',
+          off: 'disabled',
+          nope: 'not_matched',
+          once: 'skipped_once',
+          stopped: 'skipped_stop',
+        }),
       );
       expect(after?.ruleFirings).toEqual({ fired: { count: 1, lastReopenCount: 1 } });
     });
 
     it('each firing adds one to the rule count and records the reopen cycle it fired in', () => {
       const before = aTicketState({ ruleFirings: { ack: { count: 2, lastReopenCount: 0 } } });
-      expect(evolve(before, evaluated(3, { ack: 'fired' }))?.ruleFirings).toEqual({ ack: { count: 3, lastReopenCount: 3 } });
+      expect(evolve(before, evaluated(3, { ack: 'fired' }))?.ruleFirings).toEqual({
+        ack: { count: 3, lastReopenCount: 3 },
+      });
     });
 
-    it("the firings of other rules are kept, and a rule that does not fire keeps its count", () => {
-      const before = aTicketState({ ruleFirings: { ack: { count: 2, lastReopenCount: 0 }, vip: { count: 1, lastReopenCount: 1 } } });
+    it('the firings of other rules are kept, and a rule that does not fire keeps its count', () => {
+      const before = aTicketState({
+        ruleFirings: { ack: { count: 2, lastReopenCount: 0 }, vip: { count: 1, lastReopenCount: 1 } },
+      });
       expect(evolve(before, evaluated(1, { ack: 'not_matched', close: 'fired' }))?.ruleFirings).toEqual({
         ack: { count: 2, lastReopenCount: 0 },
         vip: { count: 1, lastReopenCount: 1 },

@@ -33,7 +33,10 @@ export const ReopenWindow = z.object({
 });
 export type ReopenWindow = z.infer<typeof ReopenWindow>;
 
-export function reopenWindowFor(policy: ReopenPolicy, ticket: { channel: Channel; integration: string | null }): ReopenWindow {
+export function reopenWindowFor(
+  policy: ReopenPolicy,
+  ticket: { channel: Channel; integration: string | null },
+): ReopenWindow {
   const byIntegration = ticket.integration === null ? undefined : policy.integrations?.[ticket.integration];
   if (byIntegration !== undefined) return window(byIntegration, 'integration', ticket.integration);
   const byChannel = policy.channels?.[ticket.channel];
@@ -56,7 +59,11 @@ export interface CloseFacts {
 }
 
 /** The window and deadline of a ticket closing at `at` (by an agent or by a rule alike). */
-export function closeFacts(policy: ReopenPolicy, ticket: { channel: Channel; integration: string | null }, at: string): CloseFacts {
+export function closeFacts(
+  policy: ReopenPolicy,
+  ticket: { channel: Channel; integration: string | null },
+  at: string,
+): CloseFacts {
   const window = reopenWindowFor(policy, ticket);
   return { window, reopenDeadline: fromMillis(toMillis(at) + window.ms) };
 }

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { closeFacts, DEFAULT_REOPEN_POLICY, messageOnTicket, ReopenPolicy, ReopenWindow, reopenWindowFor } from './reopen-policy.js';
+import {
+  closeFacts,
+  DEFAULT_REOPEN_POLICY,
+  messageOnTicket,
+  ReopenPolicy,
+  ReopenWindow,
+  reopenWindowFor,
+} from './reopen-policy.js';
 import { aTicketState } from './ticket-state.test-support.js';
 
 describe('reopen policy: which window applies to a ticket', () => {
-  const policy = ReopenPolicy.parse({ default: '7d', channels: { chat: '3d', email: '2d' }, integrations: { postscript: '24h' } });
+  const policy = ReopenPolicy.parse({
+    default: '7d',
+    channels: { chat: '3d', email: '2d' },
+    integrations: { postscript: '24h' },
+  });
 
   it('the integration wins over the channel and the default, and is named as the source', () => {
     expect(reopenWindowFor(policy, { channel: 'chat', integration: 'postscript' })).toEqual({
@@ -21,7 +32,11 @@ describe('reopen policy: which window applies to a ticket', () => {
       source: 'channel',
       key: 'chat',
     });
-    expect(reopenWindowFor(policy, { channel: 'email', integration: null })).toMatchObject({ duration: '2d', source: 'channel', key: 'email' });
+    expect(reopenWindowFor(policy, { channel: 'email', integration: null })).toMatchObject({
+      duration: '2d',
+      source: 'channel',
+      key: 'email',
+    });
   });
 
   it('otherwise the default applies, with no key', () => {
@@ -40,7 +55,11 @@ describe('reopen policy: which window applies to a ticket', () => {
 
   it('a policy with only a default applies it everywhere', () => {
     const only = ReopenPolicy.parse({ default: '12h' });
-    expect(reopenWindowFor(only, { channel: 'chat', integration: 'postscript' })).toMatchObject({ duration: '12h', source: 'default', key: null });
+    expect(reopenWindowFor(only, { channel: 'chat', integration: 'postscript' })).toMatchObject({
+      duration: '12h',
+      source: 'default',
+      key: null,
+    });
   });
 
   it('the shipped policy: 24 h for Postscript, 3 days on chat, 7 days otherwise', () => {
@@ -84,7 +103,10 @@ describe('recorded reopen window: what a close event may carry', () => {
   it('a window from each source is accepted, the default one without a key', () => {
     expect(ReopenWindow.parse(valid)).toEqual(valid);
     expect(ReopenWindow.parse({ ...valid, source: 'channel', key: 'chat' })).toMatchObject({ source: 'channel' });
-    expect(ReopenWindow.parse({ ...valid, source: 'default', key: null })).toMatchObject({ source: 'default', key: null });
+    expect(ReopenWindow.parse({ ...valid, source: 'default', key: null })).toMatchObject({
+      source: 'default',
+      key: null,
+    });
   });
 
   it('a window of no time, of a fraction of a millisecond, or from an unknown source is refused', () => {
@@ -108,10 +130,19 @@ describe('the reopen rule: where a customer message on an existing ticket goes',
   const CLOSED_AT = '2026-03-02T09:00:00.000Z';
   const DEADLINE = '2026-03-03T09:00:00.000Z';
   const WINDOW = { duration: '24h', ms: 86_400_000, source: 'integration', key: 'postscript' } as const;
-  const closed = aTicketState({ ticketId: 'tk_9', status: 'closed', closedAt: CLOSED_AT, reopenDeadline: DEADLINE, reopenWindow: WINDOW });
+  const closed = aTicketState({
+    ticketId: 'tk_9',
+    status: 'closed',
+    closedAt: CLOSED_AT,
+    reopenDeadline: DEADLINE,
+    reopenWindow: WINDOW,
+  });
 
   it('an open ticket takes the message, whatever the time', () => {
-    expect(messageOnTicket(aTicketState({ ticketId: 'tk_9' }), '2030-01-01T00:00:00.000Z')).toEqual({ kind: 'open_ticket', ticketId: 'tk_9' });
+    expect(messageOnTicket(aTicketState({ ticketId: 'tk_9' }), '2030-01-01T00:00:00.000Z')).toEqual({
+      kind: 'open_ticket',
+      ticketId: 'tk_9',
+    });
   });
 
   it('a closed ticket reopens for a message up to the last millisecond before its deadline', () => {
@@ -129,7 +160,13 @@ describe('the reopen rule: where a customer message on an existing ticket goes',
   });
 
   it('a message exactly at the deadline, or later, is a follow-up of the closed ticket', () => {
-    const followUp = { kind: 'follow_up', ticketId: 'tk_9', closedAt: CLOSED_AT, reopenDeadline: DEADLINE, window: WINDOW };
+    const followUp = {
+      kind: 'follow_up',
+      ticketId: 'tk_9',
+      closedAt: CLOSED_AT,
+      reopenDeadline: DEADLINE,
+      window: WINDOW,
+    };
     expect(messageOnTicket(closed, DEADLINE)).toEqual(followUp);
     expect(messageOnTicket(closed, '2026-04-01T00:00:00.000Z')).toEqual(followUp);
   });
@@ -152,7 +189,9 @@ describe('the reopen rule: where a customer message on an existing ticket goes',
 
 describe('closing a ticket fixes its window and deadline', () => {
   it('the deadline is the close time plus the window that applies to the ticket', () => {
-    expect(closeFacts(DEFAULT_REOPEN_POLICY, { channel: 'chat', integration: null }, '2026-03-02T09:00:00.000Z')).toEqual({
+    expect(
+      closeFacts(DEFAULT_REOPEN_POLICY, { channel: 'chat', integration: null }, '2026-03-02T09:00:00.000Z'),
+    ).toEqual({
       window: { duration: '3d', ms: 259_200_000, source: 'channel', key: 'chat' },
       reopenDeadline: '2026-03-05T09:00:00.000Z',
     });

@@ -122,7 +122,11 @@ export const PendingTimer = z.object({
   setBy: z.string(),
   /** An SLA policy's timer (docs/timers.md): which policy, which target, warning or breach. */
   sla: z
-    .object({ name: z.string(), metric: z.enum(['first_response', 'next_response', 'resolution']), stage: z.enum(['warning', 'breach']) })
+    .object({
+      name: z.string(),
+      metric: z.enum(['first_response', 'next_response', 'resolution']),
+      stage: z.enum(['warning', 'breach']),
+    })
     .optional(),
 });
 export type PendingTimer = z.infer<typeof PendingTimer>;
@@ -153,7 +157,14 @@ export const TimerCancelled = z.object({
  */
 export const TimerFired = z.object({
   type: z.literal('TimerFired'),
-  data: z.object({ ...ticketRef, timerId: z.string(), ruleId: z.string(), kind: z.string(), dueAt: UtcTime, setAt: UtcTime }),
+  data: z.object({
+    ...ticketRef,
+    timerId: z.string(),
+    ruleId: z.string(),
+    kind: z.string(),
+    dueAt: UtcTime,
+    setAt: UtcTime,
+  }),
 });
 
 export const TicketEvent = z.discriminatedUnion('type', [

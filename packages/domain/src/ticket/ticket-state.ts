@@ -6,7 +6,10 @@ import { ReopenWindow } from './reopen-policy.js';
 import { PendingTimer } from './ticket-events.js';
 
 /** How often a rule fired on this ticket, and at which reopen count last: what `once` needs. */
-export const RuleFirings = z.record(z.string(), z.object({ count: z.number().int(), lastReopenCount: z.number().int() }));
+export const RuleFirings = z.record(
+  z.string(),
+  z.object({ count: z.number().int(), lastReopenCount: z.number().int() }),
+);
 
 /** Where one SLA target of the ticket stands (docs/timers.md, SLA targets). */
 export const SlaStatus = z.object({
@@ -14,7 +17,12 @@ export const SlaStatus = z.object({
   metric: z.enum(['first_response', 'next_response', 'resolution']),
   due: UtcTime.nullable().describe('When the target is breached; null while the clock is paused'),
   breached: z.boolean(),
-  remainingMs: z.number().int().nonnegative().nullable().describe('Business time left while paused; null while running'),
+  remainingMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe('Business time left while paused; null while running'),
 });
 export type SlaStatus = z.infer<typeof SlaStatus>;
 
@@ -41,9 +49,15 @@ export const TicketState = z
     ruleFirings: RuleFirings,
     // Optional in the contract (added in HTTP 1.2.0 / Kafka 1.1.0, and absent from states stored before
     // timers existed); every state folded today has it.
-    timers: z.array(PendingTimer).optional().describe('Pending timers, by due time then id (docs/timers.md); absent: none'),
+    timers: z
+      .array(PendingTimer)
+      .optional()
+      .describe('Pending timers, by due time then id (docs/timers.md); absent: none'),
     // Optional like `timers`: absent from states stored before SLA policies existed.
-    sla: z.array(SlaStatus).optional().describe('SLA targets running, paused or breached (docs/timers.md); absent: none'),
+    sla: z
+      .array(SlaStatus)
+      .optional()
+      .describe('SLA targets running, paused or breached (docs/timers.md); absent: none'),
     /** Number of events in the ticket's stream folded into this state. */
     version: z.number().int().nonnegative(),
   })

@@ -37,7 +37,8 @@ function happeningOf(event: TicketEvent): Happening | null {
 
 const anchorOf = (rule: TimerRule): Happening => ('since' in rule.when ? rule.when.since : 'ticket_closed');
 const kindOf = (rule: TimerRule): string => ('since' in rule.when ? rule.when.since : rule.when.at);
-const unlessOf = (rule: TimerRule): readonly TimerCancel[] => rule.when.unless ?? DEFAULT_UNLESS['since' in rule.when ? rule.when.since : rule.when.at];
+const unlessOf = (rule: TimerRule): readonly TimerCancel[] =>
+  rule.when.unless ?? DEFAULT_UNLESS['since' in rule.when ? rule.when.since : rule.when.at];
 
 /** Anchors that wait on an open ticket: a reply on a closed one starts no clock. */
 const NEEDS_OPEN: ReadonlySet<Happening> = new Set(['agent_reply', 'customer_message', 'ticket_created']);
@@ -64,7 +65,11 @@ export const hasTimerRules = (rules: RulesFile): boolean => timerRules(rules).le
  * deadline recorded by the close). A timer whose rule is gone from the rules file is cancelled by
  * what its kind waits for, so a rules change never leaves one pending for ever.
  */
-export function timerBookkeeping(before: TicketState | null, decided: readonly WithId[], rules: RulesFile): TicketEvent[] {
+export function timerBookkeeping(
+  before: TicketState | null,
+  decided: readonly WithId[],
+  rules: RulesFile,
+): TicketEvent[] {
   const timed = timerRules(rules);
   if (timed.length === 0 && rules.sla.length === 0 && (before?.timers ?? []).length === 0) return [];
   const byId = new Map(rules.rules.filter(isTimerRule).map((rule) => [rule.id, rule]));
@@ -83,14 +88,18 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
     const { ticketId } = working;
     const at = event.data.at;
     const cancel = (timer: PendingTimer, reason: string): void =>
-      record({ type: 'TimerCancelled', data: { ticketId, at, timerId: timer.timerId, ruleId: timer.ruleId, reason, causedBy: id } });
+      record({
+        type: 'TimerCancelled',
+        data: { ticketId, at, timerId: timer.timerId, ruleId: timer.ruleId, reason, causedBy: id },
+      });
 
     if (happening !== 'ticket_created') {
       for (const timer of working.timers ?? []) {
         // SLA timers follow their policy's clock (slaBookkeeping below).
         if (timer.sla !== undefined) continue;
         const rule = byId.get(timer.ruleId);
-        const unless = rule === undefined ? (DEFAULT_UNLESS[timer.kind as keyof typeof DEFAULT_UNLESS] ?? []) : unlessOf(rule);
+        const unless =
+          rule === undefined ? (DEFAULT_UNLESS[timer.kind as keyof typeof DEFAULT_UNLESS] ?? []) : unlessOf(rule);
         if (unless.includes(happening)) cancel(timer, happening);
       }
     }
@@ -107,7 +116,16 @@ export function timerBookkeeping(before: TicketState | null, decided: readonly W
       if (dueAt === null) continue;
       record({
         type: 'TimerSet',
-        data: { ticketId, at, timerId: timerId(rule.id, id), ruleId: rule.id, kind: kindOf(rule), dueAt, setAt: at, setBy: id },
+        data: {
+          ticketId,
+          at,
+          timerId: timerId(rule.id, id),
+          ruleId: rule.id,
+          kind: kindOf(rule),
+          dueAt,
+          setAt: at,
+          setBy: id,
+        },
       });
     }
     if (rules.sla.length > 0) slaBookkeeping(rules, working, happening, at, id, record, () => working!);

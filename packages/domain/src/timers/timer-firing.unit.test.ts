@@ -210,7 +210,11 @@ describe('a firing is recorded exactly, with ids derived from the timer id', () 
     const event = InboundEvent.parse(created);
     const decision = decide(inboundKey(event.source, event.id), event, world.ctx());
     expect(decision.outcome === 'rejected' ? decision.error.code : decision.outcome).toBe('TICKET.ALREADY_EXISTS');
-    const fresh = InboundEvent.parse({ ...created, id: 'firing-created-2', data: { ...created.data, ticketId: 'tk_fresh' } });
+    const fresh = InboundEvent.parse({
+      ...created,
+      id: 'firing-created-2',
+      data: { ...created.data, ticketId: 'tk_fresh' },
+    });
     expect(decide(inboundKey(fresh.source, fresh.id), fresh, world.ctx()).outcome).toBe('accepted');
   });
 });

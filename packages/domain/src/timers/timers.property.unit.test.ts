@@ -16,10 +16,34 @@ import { DEFAULT_REOPEN_POLICY } from '../ticket/reopen-policy.js';
 
 const rules = RulesFile.parse({
   rules: [
-    { id: 'nudge', name: 'Nudge', when: { after: '1h', since: 'agent_reply' }, then: [{ type: 'send_auto_reply', body: 'Avez-vous encore besoin d’aide ?' }] },
-    { id: 'autoclose', name: 'Close', when: { after: '3h', since: 'agent_reply' }, if: { all: [{ field: 'ticket.status', op: 'eq', value: 'open' }] }, then: [{ type: 'close_ticket' }, { type: 'add_tag', tag: 'auto-closed-no-reply' }] },
-    { id: 'answer-due', name: 'Answer due', when: { after: '2h', since: 'customer_message' }, then: [{ type: 'add_tag', tag: 'sla-breached' }, { type: 'assign_team', team: 'Escalation' }] },
-    { id: 'window-end', name: 'Window end', when: { at: 'reopen_deadline' }, then: [{ type: 'add_tag', tag: 'reopen-window-ended' }] },
+    {
+      id: 'nudge',
+      name: 'Nudge',
+      when: { after: '1h', since: 'agent_reply' },
+      then: [{ type: 'send_auto_reply', body: 'Avez-vous encore besoin d’aide ?' }],
+    },
+    {
+      id: 'autoclose',
+      name: 'Close',
+      when: { after: '3h', since: 'agent_reply' },
+      if: { all: [{ field: 'ticket.status', op: 'eq', value: 'open' }] },
+      then: [{ type: 'close_ticket' }, { type: 'add_tag', tag: 'auto-closed-no-reply' }],
+    },
+    {
+      id: 'answer-due',
+      name: 'Answer due',
+      when: { after: '2h', since: 'customer_message' },
+      then: [
+        { type: 'add_tag', tag: 'sla-breached' },
+        { type: 'assign_team', team: 'Escalation' },
+      ],
+    },
+    {
+      id: 'window-end',
+      name: 'Window end',
+      when: { at: 'reopen_deadline' },
+      then: [{ type: 'add_tag', tag: 'reopen-window-ended' }],
+    },
     { id: 'tag-reopened', name: 'Reopened', when: 'ticket.reopened', then: [{ type: 'add_tag', tag: 'reopened' }] },
   ],
 });
@@ -54,7 +78,11 @@ function decideAll(events: readonly TrafficEvent['event'][], schedulerRuns: bool
   });
   commands.push(...pipeline.advanceTo(end));
   const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  return { early, commands: commands.sort(byId), tickets: [...pipeline.allTickets()].sort((a, b) => (a.ticketId < b.ticketId ? -1 : 1)) };
+  return {
+    early,
+    commands: commands.sort(byId),
+    tickets: [...pipeline.allTickets()].sort((a, b) => (a.ticketId < b.ticketId ? -1 : 1)),
+  };
 }
 
 describe('property: timers fire the same whether a scheduler or the next event fired them (invariant 7)', () => {
@@ -63,7 +91,11 @@ describe('property: timers fire the same whether a scheduler or the next event f
     let early = 0;
     fc.assert(
       fc.property(randomSteps, (steps) => {
-        const model = new RoutingModel({ defaultMs: 7 * 86_400_000, channels: { chat: 3 * 86_400_000 }, integrations: { postscript: 86_400_000 } });
+        const model = new RoutingModel({
+          defaultMs: 7 * 86_400_000,
+          channels: { chat: 3 * 86_400_000 },
+          integrations: { postscript: 86_400_000 },
+        });
         const view = {
           routed: model.routed.bind(model),
           deadlineOf: (id: string) => model.tickets.get(id)?.reopenDeadline ?? null,
@@ -79,7 +111,9 @@ describe('property: timers fire the same whether a scheduler or the next event f
         const end = '2026-12-31T00:00:00.000Z';
         const byEvents = decideAll(events, false, end);
         const byScheduler = decideAll(events, true, end);
-        fired += byEvents.commands.filter((c) => ['nudge', 'autoclose', 'answer-due', 'window-end'].includes(c.data.ruleId)).length;
+        fired += byEvents.commands.filter((c) =>
+          ['nudge', 'autoclose', 'answer-due', 'window-end'].includes(c.data.ruleId),
+        ).length;
         early += byScheduler.early;
         expect(byScheduler.commands).toEqual(byEvents.commands);
         expect(byScheduler.tickets).toEqual(byEvents.tickets);

@@ -85,7 +85,11 @@ describe('timers set by a decision', () => {
 
   it('a customer message cancels them with a recorded reason, so nothing fires later', () => {
     const ticketId = run([first]).ticket().ticketId;
-    const events = [first, reply('2026-03-02T09:30:00.000Z', ticketId), message('2026-03-03T10:00:00.000Z', 'Toujours rien', { id: 'again' })];
+    const events = [
+      first,
+      reply('2026-03-02T09:30:00.000Z', ticketId),
+      message('2026-03-03T10:00:00.000Z', 'Toujours rien', { id: 'again' }),
+    ];
     const { ticket, commands } = run(events, { until: '2026-03-20T00:00:00.000Z' });
     expect(ticket().timers).toEqual([]);
     expect(ticket().status).toBe('open');
@@ -93,11 +97,23 @@ describe('timers set by a decision', () => {
   });
 
   it('rules without a timer rule set no timer and record no timer event (existing rules are unchanged)', () => {
-    const plain = RulesFile.parse({ rules: [{ id: 'tag', name: 'Tag', when: 'message.received', then: [{ type: 'add_tag', tag: 'x' }] }] });
+    const plain = RulesFile.parse({
+      rules: [{ id: 'tag', name: 'Tag', when: 'message.received', then: [{ type: 'add_tag', tag: 'x' }] }],
+    });
     const event = InboundEvent.parse(first);
-    const decision = decide(inboundKey(event.source, event.id), event, { customer: emptyCustomerHistory(MARIE.id), tickets: new Map(), rules: plain, policy: DEFAULT_REOPEN_POLICY });
+    const decision = decide(inboundKey(event.source, event.id), event, {
+      customer: emptyCustomerHistory(MARIE.id),
+      tickets: new Map(),
+      rules: plain,
+      policy: DEFAULT_REOPEN_POLICY,
+    });
     if (decision.outcome !== 'accepted') throw new Error('rejected');
-    expect(decision.ticket?.events.map((d) => d.event.type)).toEqual(['TicketCreated', 'MessageReceived', 'RulesEvaluated', 'TagsChanged']);
+    expect(decision.ticket?.events.map((d) => d.event.type)).toEqual([
+      'TicketCreated',
+      'MessageReceived',
+      'RulesEvaluated',
+      'TagsChanged',
+    ]);
     expect(decision.customer.events.map((d) => d.event.type)).toEqual(['CustomerRouted']);
   });
 });
@@ -148,16 +164,27 @@ describe('timers fired on event time', () => {
     const closed = [first, close('2026-03-02T10:00:00.000Z', ticketId)];
     const ended = run(closed, { until: '2026-03-03T10:00:00.000Z' });
     expect(ended.commands.map((c) => [c.type, c.time])).toEqual([['ticket.tag.add', '2026-03-03T10:00:00.000Z']]);
-    const reopened = run([...closed, message('2026-03-02T20:00:00.000Z', 'Encore moi', { id: 'back' })], { until: '2026-03-09T00:00:00.000Z' });
+    const reopened = run([...closed, message('2026-03-02T20:00:00.000Z', 'Encore moi', { id: 'back' })], {
+      until: '2026-03-09T00:00:00.000Z',
+    });
     expect(reopened.commands).toEqual([]);
     expect(reopened.pipeline.ticket(ticketId)!.timers).toEqual([]);
   });
 
   it('timers of the customer’s other tickets fire before an event on another ticket', () => {
-    const email = message('2026-03-02T08:05:00.000Z', 'Par e-mail aussi', { id: 'mail', channel: 'email', integration: null });
+    const email = message('2026-03-02T08:05:00.000Z', 'Par e-mail aussi', {
+      id: 'mail',
+      channel: 'email',
+      integration: null,
+    });
     const emailTicket = run([first, email]).pipeline;
     const emailId = [...emailTicket.allTickets()].find((t) => t.channel === 'email')!.ticketId;
-    const { commands, pipeline } = run([first, email, reply('2026-03-02T09:00:00.000Z', emailId), message('2026-03-10T08:00:00.000Z', 'SMS', { id: 'sms2' })]);
+    const { commands, pipeline } = run([
+      first,
+      email,
+      reply('2026-03-02T09:00:00.000Z', emailId),
+      message('2026-03-10T08:00:00.000Z', 'SMS', { id: 'sms2' }),
+    ]);
     expect(commands.map((c) => [c.type, c.subject])).toEqual([
       ['message.send', emailId],
       ['ticket.close', emailId],
@@ -169,7 +196,11 @@ describe('timers fired on event time', () => {
 
 describe('invariant 7 for timers: the outcome never depends on when a scheduler ran', () => {
   const ticketId = run([first]).ticket().ticketId;
-  const events = [first, reply('2026-03-02T09:30:00.000Z', ticketId), message('2026-03-06T12:00:00.000Z', 'Bonjour ?', { id: 'later' })];
+  const events = [
+    first,
+    reply('2026-03-02T09:30:00.000Z', ticketId),
+    message('2026-03-06T12:00:00.000Z', 'Bonjour ?', { id: 'later' }),
+  ];
 
   it('the tickets and the commands (ids and content) are equal whether the scheduler fired before the next event or the next event fired them', () => {
     const byIngest = run(events);
@@ -196,9 +227,17 @@ describe('invariant 7 for timers: the outcome never depends on when a scheduler 
     const { pipeline } = run(events.slice(0, 2), { until: '2026-03-10T00:00:00.000Z' });
     const ticket = pipeline.ticket(ticketId)!;
     // A customer whose index still names the ticket (as if a copy were taken before the firing).
-    const stale: CustomerHistory = { ...emptyCustomerHistory(MARIE.id), state: { ...emptyCustomerHistory(MARIE.id).state, timers: { [ticketId]: '2026-03-04T09:30:00.000Z' } } };
+    const stale: CustomerHistory = {
+      ...emptyCustomerHistory(MARIE.id),
+      state: { ...emptyCustomerHistory(MARIE.id).state, timers: { [ticketId]: '2026-03-04T09:30:00.000Z' } },
+    };
     expect(timersToLoad(stale.state, '2026-03-10T00:00:00.000Z')).toEqual([ticketId]);
-    const decision = decideTimers('2026-03-10T00:00:00.000Z', { customer: stale, tickets: new Map([[ticketId, ticket]]), rules, policy: DEFAULT_REOPEN_POLICY });
+    const decision = decideTimers('2026-03-10T00:00:00.000Z', {
+      customer: stale,
+      tickets: new Map([[ticketId, ticket]]),
+      rules,
+      policy: DEFAULT_REOPEN_POLICY,
+    });
     expect(decision.fired).toEqual([]);
     expect(decision.commands).toEqual([]);
     expect(decision.customer.events.map((d) => d.event.type)).toEqual(['CustomerTimersChanged']);
@@ -213,15 +252,21 @@ describe('bad timer rules are refused when the rules file is read, naming the ru
   const base = { id: 'r', name: 'R', then: [{ type: 'add_tag' as const, tag: 't' }] };
 
   it('a condition on the message, which a firing timer does not have', () => {
-    expect(issues({ ...base, when: { after: '1h', since: 'agent_reply' }, if: { all: [{ field: 'message.body', op: 'contains', value: 'x' }] } })).toEqual([
-      'rules.0.if.all.0.field: rule r: field message.body does not exist when a timer fires (no message)',
-    ]);
+    expect(
+      issues({
+        ...base,
+        when: { after: '1h', since: 'agent_reply' },
+        if: { all: [{ field: 'message.body', op: 'contains', value: 'x' }] },
+      }),
+    ).toEqual(['rules.0.if.all.0.field: rule r: field message.body does not exist when a timer fires (no message)']);
   });
 
   it('an impossible duration, an unknown anchor, an `unless` naming the anchor', () => {
     expect(issues({ ...base, when: { after: '0h', since: 'agent_reply' } }).join()).toMatch(/positive duration/);
     expect(issues({ ...base, when: { after: '72x', since: 'agent_reply' } }).join()).toMatch(/positive duration/);
     expect(issues({ ...base, when: { after: '1h', since: 'lunch' as 'agent_reply' } }).length).toBeGreaterThan(0);
-    expect(issues({ ...base, when: { after: '1h', since: 'agent_reply', unless: ['agent_reply'] } }).join()).toMatch(/cannot name the anchor/);
+    expect(issues({ ...base, when: { after: '1h', since: 'agent_reply', unless: ['agent_reply'] } }).join()).toMatch(
+      /cannot name the anchor/,
+    );
   });
 });

@@ -67,7 +67,9 @@ export const headProof = (head: Pick<StoreHead, 'events' | 'hash'>): string => `
 export function parseHeadProof(text: string): HeadProof {
   const match = /^(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
   if (match === null) {
-    throw invalidArgument(`head must be <events>:<sha-256 hex>, as tickets head prints it in "proof"; got ${JSON.stringify(text)}`);
+    throw invalidArgument(
+      `head must be <events>:<sha-256 hex>, as tickets head prints it in "proof"; got ${JSON.stringify(text)}`,
+    );
   }
   return { events: Number(match[1]), hash: match[2]!.toLowerCase() };
 }

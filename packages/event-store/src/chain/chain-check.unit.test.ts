@@ -34,7 +34,13 @@ const sample = log([
 describe('ChainCheck', () => {
   it('passes an untouched log and gives the same head for the same log', () => {
     const report = check(sample);
-    expect(report).toMatchObject({ ok: true, events: 5, streams: 3, problemCount: 0, head: { events: 5, position: 5, unchained: 0 } });
+    expect(report).toMatchObject({
+      ok: true,
+      events: 5,
+      streams: 3,
+      problemCount: 0,
+      head: { events: 5, position: 5, unchained: 0 },
+    });
     expect(check(log([['ticket-1', 'a']])).head.hash).not.toBe(report.head.hash);
     expect(check([...sample]).head).toEqual(report.head);
   });
@@ -46,7 +52,13 @@ describe('ChainCheck', () => {
 
   it('names a deleted event by the gap it leaves, and a deleted-and-renumbered one by its successor', () => {
     const deleted = sample.filter((event) => event.id !== 'b');
-    expect(check(deleted).problems).toEqual([expect.objectContaining({ stream: 'ticket-1', version: 2, message: expect.stringContaining('follows revision 0') })]);
+    expect(check(deleted).problems).toEqual([
+      expect.objectContaining({
+        stream: 'ticket-1',
+        version: 2,
+        message: expect.stringContaining('follows revision 0'),
+      }),
+    ]);
     const renumbered = deleted.map((event) => (event.id === 'd' ? { ...event, version: 1 } : event));
     expect(check(renumbered).problems).toEqual([expect.objectContaining({ stream: 'ticket-1', version: 1, id: 'd' })]);
   });
@@ -71,7 +83,13 @@ describe('ChainCheck', () => {
       ],
       { unchained: 2 },
     );
-    expect(check(mixed)).toMatchObject({ ok: true, unchained: 2, lastUnchainedPosition: 2, chainsStartingLate: 1, head: { events: 2, unchained: 2 } });
+    expect(check(mixed)).toMatchObject({
+      ok: true,
+      unchained: 2,
+      lastUnchainedPosition: 2,
+      chainsStartingLate: 1,
+      head: { events: 2, unchained: 2 },
+    });
   });
 
   it('proves a published head while history up to it is unchanged, and fails once anything before it changed', () => {
@@ -86,7 +104,9 @@ describe('ChainCheck', () => {
     ]);
     const report = check(withoutInbound, [published]);
     expect(report).toMatchObject({ ok: false, problemCount: 0, proofs: [{ ok: false }] });
-    expect(check(sample.slice(0, 2), [published]).proofs).toEqual([{ proof: { events: 3, hash: published.hash }, found: null, ok: false }]);
+    expect(check(sample.slice(0, 2), [published]).proofs).toEqual([
+      { proof: { events: 3, hash: published.hash }, found: null, ok: false },
+    ]);
   });
 
   it('refuses a malformed head to prove, naming the expected form', () => {

@@ -20,7 +20,8 @@ export function checkExpectedVersion(expected: ExpectedVersion, actual: number):
  * The appended ids against those stored from the expected revision on: the same run is a repeated
  * append (nothing to write), none the same a plain conflict, some the same an idempotency error.
  */
-export type RunComparison = { readonly kind: 'repeat' } | { readonly kind: 'different' } | { readonly kind: 'partial'; readonly eventId: string };
+export type RunComparison =
+  { readonly kind: 'repeat' } | { readonly kind: 'different' } | { readonly kind: 'partial'; readonly eventId: string };
 
 export function compareRun(appended: readonly string[], stored: readonly string[]): RunComparison {
   let matched = 0;

@@ -58,7 +58,11 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
     const stream = this.#stream(subscriber);
     return this.#retrying('load checkpoint', async () => {
       try {
-        for await (const { event } of this.#client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        for await (const { event } of this.#client.readStream(stream, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+        })) {
           const position = positionOf(event?.data);
           if (position !== undefined) return position;
         }
@@ -71,7 +75,8 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
 
   async save(subscriber: string, position: number): Promise<void> {
     const stream = this.#stream(subscriber);
-    if (!Number.isSafeInteger(position) || position < 0) throw invalidArgument(`checkpoint position must be a non-negative integer, got ${String(position)}`);
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw invalidArgument(`checkpoint position must be a non-negative integer, got ${String(position)}`);
     await this.#limitToLastEvent(stream);
     // A fresh UUID per save: saving the same position twice is two events, and harmless.
     const event = jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } });
@@ -88,7 +93,9 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
   async #limitToLastEvent(stream: string): Promise<void> {
     if (this.#limited.has(stream)) return;
     try {
-      await this.#retrying('save checkpoint', () => this.#client.setStreamMetadata(stream, { maxCount: 1 }, { expectedRevision: NO_STREAM }));
+      await this.#retrying('save checkpoint', () =>
+        this.#client.setStreamMetadata(stream, { maxCount: 1 }, { expectedRevision: NO_STREAM }),
+      );
     } catch (error) {
       if (!isWrongExpectedVersion(error)) throw error;
     }
@@ -96,8 +103,10 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
   }
 
   #stream(subscriber: string): string {
-    if (this.#closing.signal.aborted) throw new EventStoreError('EVENT_STORE.CLOSED', 'the checkpoint store is closed', false);
-    if (typeof subscriber !== 'string' || subscriber.length === 0) throw invalidArgument('subscriber must be a non-empty string');
+    if (this.#closing.signal.aborted)
+      throw new EventStoreError('EVENT_STORE.CLOSED', 'the checkpoint store is closed', false);
+    if (typeof subscriber !== 'string' || subscriber.length === 0)
+      throw invalidArgument('subscriber must be a non-empty string');
     return this.#naming.checkpointStream(subscriber);
   }
 
@@ -113,5 +122,10 @@ class EsdbCheckpoints implements EsdbCheckpointStore {
 
 export function createEsdbCheckpointStore(options: EsdbCheckpointStoreOptions): EsdbCheckpointStore {
   const client = options.client ?? KurrentDBClient.connectionString(toClientConnectionString(options.connectionString));
-  return new EsdbCheckpoints(client, options.client === undefined, streamNaming(options.namespace), options.retry ?? DEFAULT_RETRY_POLICY);
+  return new EsdbCheckpoints(
+    client,
+    options.client === undefined,
+    streamNaming(options.namespace),
+    options.retry ?? DEFAULT_RETRY_POLICY,
+  );
 }

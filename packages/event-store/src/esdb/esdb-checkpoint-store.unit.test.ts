@@ -5,7 +5,12 @@ import { InMemoryEsdbServer } from '../testing/in-memory-esdb-client.js';
 
 const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 const openCheckpoints = (server: InMemoryEsdbServer, namespace?: string) =>
-  createEsdbCheckpointStore({ connectionString: 'esdb://in-memory', client: server.connect(), retry: FAST, ...(namespace === undefined ? {} : { namespace }) });
+  createEsdbCheckpointStore({
+    connectionString: 'esdb://in-memory',
+    client: server.connect(),
+    retry: FAST,
+    ...(namespace === undefined ? {} : { namespace }),
+  });
 
 describe('EventStoreDB checkpoint store over the in-memory fake client', () => {
   it('loads 0 for a new subscriber, then the last saved position, per subscriber and across instances', async () => {
@@ -43,7 +48,11 @@ describe('EventStoreDB checkpoint store over the in-memory fake client', () => {
 
   it('stays out of the event store: its streams are neither read nor subscribed to', async () => {
     const server = new InMemoryEsdbServer();
-    const store = createEsdbEventStore({ connectionString: 'esdb://in-memory', client: server.connect(), namespace: 'n_' });
+    const store = createEsdbEventStore({
+      connectionString: 'esdb://in-memory',
+      client: server.connect(),
+      namespace: 'n_',
+    });
     const checkpoints = openCheckpoints(server, 'n_');
     await store.append('ticket-1', [{ id: 'a', type: 'T', data: {} }]);
     await checkpoints.save('projector', 2);
@@ -53,7 +62,9 @@ describe('EventStoreDB checkpoint store over the in-memory fake client', () => {
     expect(await checkpoints.load('projector')).toBe(2);
     const stop = new AbortController();
     const seen: string[] = [];
-    for await (const batch of store.subscribeToAll({ signal: AbortSignal.any([stop.signal, AbortSignal.timeout(3000)]) })) {
+    for await (const batch of store.subscribeToAll({
+      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(3000)]),
+    })) {
       seen.push(...batch.map((event) => event.id));
       if (seen.length >= 2) stop.abort();
     }
@@ -67,7 +78,10 @@ describe('EventStoreDB checkpoint store over the in-memory fake client', () => {
     server.failNext('appendToStream', { times: FAST.maxAttempts - 1 });
     await checkpoints.save('projector', 5);
     server.failNext('readStream', { times: FAST.maxAttempts });
-    await expect(checkpoints.load('projector')).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+    await expect(checkpoints.load('projector')).rejects.toMatchObject({
+      code: 'EVENT_STORE.UNAVAILABLE',
+      retriable: true,
+    });
     expect(await checkpoints.load('projector')).toBe(5);
     await expect(checkpoints.save('', 1)).rejects.toMatchObject({ code: 'EVENT_STORE.INVALID_ARGUMENT' });
     await expect(checkpoints.save('projector', -1)).rejects.toMatchObject({ code: 'EVENT_STORE.INVALID_ARGUMENT' });

@@ -41,6 +41,10 @@ export interface EventStoreDBClientLike {
   readStream(streamName: string, options?: ClientReadStreamOptions): AsyncIterable<ResolvedEvent>;
   readAll(options?: ClientReadAllOptions): AsyncIterable<AllStreamResolvedEvent>;
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscriptionLike;
-  setStreamMetadata(streamName: string, metadata: StreamMetadata, options?: SetStreamMetadataOptions): Promise<AppendResult>;
+  setStreamMetadata(
+    streamName: string,
+    metadata: StreamMetadata,
+    options?: SetStreamMetadataOptions,
+  ): Promise<AppendResult>;
   dispose(): Promise<void>;
 }

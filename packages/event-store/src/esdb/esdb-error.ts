@@ -7,7 +7,8 @@ import { fromCurrentRevision } from './expected-revision.js';
  * checks hold for a second copy of the client package and for test fakes alike.
  */
 
-const errorType = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined);
+const errorType = (error: unknown): unknown =>
+  typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
 
 /**
  * gRPC status codes worth retrying: UNAVAILABLE, DEADLINE_EXCEEDED, and INTERNAL and DATA_LOSS, which a
@@ -29,7 +30,9 @@ export function isTransientEsdbError(error: unknown): boolean {
   const type = errorType(error);
   if (TRANSIENT_TYPES.has(type)) return true;
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return (type === undefined || type === ErrorType.UNKNOWN) && typeof code === 'number' && TRANSIENT_STATUS_CODES.has(code);
+  return (
+    (type === undefined || type === ErrorType.UNKNOWN) && typeof code === 'number' && TRANSIENT_STATUS_CODES.has(code)
+  );
 }
 
 /** What the adapter reads of the client's AppendConsistencyViolationError. */
@@ -39,7 +42,8 @@ export interface ConsistencyViolationLike {
 
 /** `appendRecords` refused: a check failed (or a repeat was mixed with new writes), nothing was written. */
 export const isConsistencyViolation = (error: unknown): error is ConsistencyViolationLike =>
-  errorType(error) === ErrorType.APPEND_CONSISTENCY_VIOLATION && Array.isArray((error as { violations?: unknown }).violations);
+  errorType(error) === ErrorType.APPEND_CONSISTENCY_VIOLATION &&
+  Array.isArray((error as { violations?: unknown }).violations);
 
 export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVersionError =>
   errorType(error) === ErrorType.WRONG_EXPECTED_VERSION;
@@ -47,7 +51,11 @@ export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVe
 export const isStreamNotFound = (error: unknown): boolean => errorType(error) === ErrorType.STREAM_NOT_FOUND;
 
 /** The server refused an append's expected version: our ConcurrencyError, with the revision it found. */
-export function concurrencyErrorFrom(error: WrongExpectedVersionError, stream: string, expected: string): ConcurrencyError {
+export function concurrencyErrorFrom(
+  error: WrongExpectedVersionError,
+  stream: string,
+  expected: string,
+): ConcurrencyError {
   return new ConcurrencyError(stream, expected, fromCurrentRevision(error.actualState), { cause: error });
 }
 
@@ -60,7 +68,12 @@ export function translateEsdbError(error: unknown, operation: string): unknown {
   if (error instanceof EventStoreError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (isTransientEsdbError(error)) {
-    return new EventStoreError('EVENT_STORE.UNAVAILABLE', `${operation}: EventStoreDB is unavailable (${message})`, true, { cause: error });
+    return new EventStoreError(
+      'EVENT_STORE.UNAVAILABLE',
+      `${operation}: EventStoreDB is unavailable (${message})`,
+      true,
+      { cause: error },
+    );
   }
   switch (errorType(error)) {
     case ErrorType.ACCESS_DENIED:
@@ -71,9 +84,14 @@ export function translateEsdbError(error: unknown, operation: string): unknown {
     case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
     case ErrorType.TRANSACTION_MAX_SIZE_EXCEEDED:
     case ErrorType.APPEND_RECORD_SIZE_EXCEEDED:
-      return new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `${operation}: the append exceeds the server's maximum size (${message})`, false, {
-        cause: error,
-      });
+      return new EventStoreError(
+        'EVENT_STORE.INVALID_ARGUMENT',
+        `${operation}: the append exceeds the server's maximum size (${message})`,
+        false,
+        {
+          cause: error,
+        },
+      );
     default:
       return error;
   }

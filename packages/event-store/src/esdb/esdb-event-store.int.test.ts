@@ -24,7 +24,8 @@ describeEventStoreContract('EventStoreDB adapter over the in-memory fake client'
   const store = createEsdbEventStore({ connectionString: 'esdb://fake:2113?tls=false', client: server.connect() });
   return {
     store,
-    openAnother: async () => createEsdbEventStore({ connectionString: 'esdb://fake:2113?tls=false', client: server.connect() }),
+    openAnother: async () =>
+      createEsdbEventStore({ connectionString: 'esdb://fake:2113?tls=false', client: server.connect() }),
     cleanup: () => store.close(),
   };
 });

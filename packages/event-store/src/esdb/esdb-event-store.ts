@@ -23,17 +23,38 @@ import type {
   RecordedEvent,
   StreamAppend,
 } from '../event-store.port.js';
-import { assertExpectedVersion, assertNewEvents, assertStreamName, countOption, invalidArgument, positionOption, streamPrefixesOption } from '../validate-arguments.js';
+import {
+  assertExpectedVersion,
+  assertNewEvents,
+  assertStreamName,
+  countOption,
+  invalidArgument,
+  positionOption,
+  streamPrefixesOption,
+} from '../validate-arguments.js';
 import { chainHashes, type ChainedEvent } from '../chain/event-hash.js';
 import { checkExpectedVersion, compareRun } from './append-decision.js';
 import { toClientConnectionString } from './connection-string.js';
 import type { EventStoreDBClientLike } from './esdb-client.port.js';
-import { isConsistencyViolation, isStreamNotFound, translateEsdbError, type ConsistencyViolationLike } from './esdb-error.js';
+import {
+  isConsistencyViolation,
+  isStreamNotFound,
+  translateEsdbError,
+  type ConsistencyViolationLike,
+} from './esdb-error.js';
 import { eventPosition, readPositionAfter } from './esdb-position.js';
 import { followAll, type EsdbSubscribeOptions } from './esdb-subscription.js';
 import { toExpectedRevision } from './expected-revision.js';
 import { assertSupportedServer } from './server-version.js';
-import { eventTexts, storedChainHash, storedEventId, toChainedEvent, toEventData, toRecordedEvent, type EventTexts } from './event-mapping.js';
+import {
+  eventTexts,
+  storedChainHash,
+  storedEventId,
+  toChainedEvent,
+  toEventData,
+  toRecordedEvent,
+  type EventTexts,
+} from './event-mapping.js';
 import { mapConcurrently } from './map-concurrently.js';
 import { clientStreamFilter, matchStream } from './stream-filter.js';
 import { streamNaming, type StreamNaming } from './stream-naming.js';
@@ -140,7 +161,11 @@ const prepareAppend = (naming: StreamNaming, append: StreamAppend): PreparedAppe
 };
 
 const unknownPosition = (): EventStoreError =>
-  new EventStoreError('EVENT_STORE.UNAVAILABLE', 'the server reports no event positions on stream reads: KurrentDB 26.1 or later is required', false);
+  new EventStoreError(
+    'EVENT_STORE.UNAVAILABLE',
+    'the server reports no event positions on stream reads: KurrentDB 26.1 or later is required',
+    false,
+  );
 
 class EsdbEventStoreAdapter implements EsdbEventStore {
   readonly #client: EventStoreDBClientLike;
@@ -151,7 +176,13 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   readonly #closing = new AbortController();
   #supportedCheck: Promise<void> | undefined;
 
-  constructor(client: EventStoreDBClientLike, ownsClient: boolean, naming: StreamNaming, retry: RetryPolicy, reconnect: RetryPolicy) {
+  constructor(
+    client: EventStoreDBClientLike,
+    ownsClient: boolean,
+    naming: StreamNaming,
+    retry: RetryPolicy,
+    reconnect: RetryPolicy,
+  ) {
     this.#client = client;
     this.#ownsClient = ownsClient;
     this.#naming = naming;
@@ -163,8 +194,18 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     return this.#closing.signal.aborted;
   }
 
-  async append(stream: string, events: readonly NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
-    const [result] = await this.appendMany([{ stream, events, ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }) }]);
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedVersion?: ExpectedVersion } = {},
+  ): Promise<AppendResult> {
+    const [result] = await this.appendMany([
+      {
+        stream,
+        events,
+        ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
+      },
+    ]);
     return result!;
   }
 
@@ -241,7 +282,12 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   /** A page of our events in `$all` after `after`, mapped by `map`. */
-  async #scan<T>(after: number, maxCount: number, prefixes: readonly string[] | undefined, map: (event: ClientRecordedEvent, stream: string) => T): Promise<T[]> {
+  async #scan<T>(
+    after: number,
+    maxCount: number,
+    prefixes: readonly string[] | undefined,
+    map: (event: ClientRecordedEvent, stream: string) => T,
+  ): Promise<T[]> {
     // The server filters by stream name (system streams, other namespaces, other prefixes), so pages
     // are mostly ours; what its filter cannot tell apart (a prefix `c` also matches `checkpoint-`) is
     // dropped here, and pages double while they bring too little.
@@ -251,7 +297,9 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     let from = readPositionAfter(after);
     let pageSize = Math.min(MAX_SCAN_PAGE, maxCount + 1);
     for (;;) {
-      const page = await this.#retrying('readAll', () => collect(this.#client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: pageSize, filter })));
+      const page = await this.#retrying('readAll', () =>
+        collect(this.#client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: pageSize, filter })),
+      );
       let progressed = false;
       for (const { event } of page) {
         const position = eventPosition(event?.position);
@@ -271,7 +319,16 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   subscribeToAll(options: EsdbSubscribeOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
-    return followAll({ client: this.#client, naming: this.#naming, closing: this.#closing.signal, reconnect: this.#reconnect, supported: () => this.#supported() }, options);
+    return followAll(
+      {
+        client: this.#client,
+        naming: this.#naming,
+        closing: this.#closing.signal,
+        reconnect: this.#reconnect,
+        supported: () => this.#supported(),
+      },
+      options,
+    );
   }
 
   /** Reads `$all` backwards to the newest event of ours; the server's filter skips system events and other namespaces. */
@@ -282,11 +339,14 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     let from: ReadPosition = END;
     let pageSize = FIRST_HEAD_SCAN_PAGE;
     for (;;) {
-      const page = await this.#retrying('headPosition', () => collect(this.#client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: pageSize, filter })));
+      const page = await this.#retrying('headPosition', () =>
+        collect(this.#client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: pageSize, filter })),
+      );
       let oldest: bigint | undefined;
       for (const { event } of page) {
         if (event === undefined) continue;
-        if (matchStream(this.#naming, undefined, event.streamId, event.type) !== undefined) return eventPosition(event.position) ?? 0;
+        if (matchStream(this.#naming, undefined, event.streamId, event.type) !== undefined)
+          return eventPosition(event.position) ?? 0;
         oldest = event.position.commit;
       }
       // Backwards reads stop before the record at their start, so each page starts older than the last.
@@ -303,7 +363,9 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
       assertStreamName(stream);
       return this.#naming.toServer(stream);
     });
-    const heads = await mapConcurrently(serverStreams, HEAD_READ_CONCURRENCY, (serverStream) => this.#readHead(serverStream, 'streamVersions'));
+    const heads = await mapConcurrently(serverStreams, HEAD_READ_CONCURRENCY, (serverStream) =>
+      this.#readHead(serverStream, 'streamVersions'),
+    );
     const versions = new Map<string, number>();
     heads.forEach((head, i) => {
       if (head !== undefined) versions.set(streams[i]!, head.version);
@@ -322,12 +384,20 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
    * Checks every append against the streams' current heads, as if the earlier appends of the call were
    * already written, and throws before anything is written when one cannot succeed.
    */
-  async #check(appends: readonly PreparedAppend[], found: ReadonlyMap<PreparedAppend, AppendResult>): Promise<{ steps: Step[]; heads: Map<string, StreamHead | undefined> }> {
+  async #check(
+    appends: readonly PreparedAppend[],
+    found: ReadonlyMap<PreparedAppend, AppendResult>,
+  ): Promise<{ steps: Step[]; heads: Map<string, StreamHead | undefined> }> {
     const serverStreams = [...new Set(appends.map((append) => append.serverStream))];
-    const stored = await mapConcurrently(serverStreams, HEAD_READ_CONCURRENCY, (serverStream) => this.#readHead(serverStream, 'append'));
+    const stored = await mapConcurrently(serverStreams, HEAD_READ_CONCURRENCY, (serverStream) =>
+      this.#readHead(serverStream, 'append'),
+    );
     const heads = new Map(serverStreams.map((serverStream, i) => [serverStream, stored[i]]));
     const simulated = new Map<string, SimulatedStream>(
-      serverStreams.map((serverStream, i) => [serverStream, { version: stored[i]?.version ?? -1, pendingWrites: false, hash: stored[i]?.hash ?? null }]),
+      serverStreams.map((serverStream, i) => [
+        serverStream,
+        { version: stored[i]?.version ?? -1, pendingWrites: false, hash: stored[i]?.hash ?? null },
+      ]),
     );
     const steps: Step[] = [];
     for (const append of appends) {
@@ -345,14 +415,25 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
         const { stream, events, texts } = append;
         const hashes = chainHashes(
           state.hash,
-          events.map((event, i) => ({ stream, version: state.version + 1 + i, id: event.id, type: event.type, metadata: texts[i]!.metadata, data: texts[i]!.data })),
+          events.map((event, i) => ({
+            stream,
+            version: state.version + 1 + i,
+            id: event.id,
+            type: event.type,
+            metadata: texts[i]!.metadata,
+            data: texts[i]!.data,
+          })),
         );
         steps.push({ kind: 'write', append, version: state.version, hashes });
         state.version += append.events.length;
         state.hash = hashes.at(-1)!;
         state.pendingWrites = true;
       } else if (check === 'moved-on') {
-        steps.push(state.pendingWrites ? { kind: 'recheck', append } : { kind: 'repeat', append, result: await this.#findRepeat(append, state.version) });
+        steps.push(
+          state.pendingWrites
+            ? { kind: 'recheck', append }
+            : { kind: 'repeat', append, result: await this.#findRepeat(append, state.version) },
+        );
       } else {
         throw new ConcurrencyError(append.stream, String(append.expected), state.version);
       }
@@ -369,19 +450,33 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     const writes = steps.filter((step): step is WriteStep => step.kind === 'write');
     if (writes.length > 0) {
       const records = writes.flatMap(({ append, hashes }) =>
-        append.events.map((event, i) => ({ streamName: append.serverStream, record: toEventData(event, append.texts[i]!, hashes[i]!) })),
+        append.events.map((event, i) => ({
+          streamName: append.serverStream,
+          record: toEventData(event, append.texts[i]!, hashes[i]!),
+        })),
       );
       const exact = new Map<string, ConsistencyCheck>();
       const firstAttempt = new Map<string, ConsistencyCheck>();
-      const checked = steps.filter((step): step is WriteStep | CheckStep => step.kind === 'write' || step.kind === 'check');
+      const checked = steps.filter(
+        (step): step is WriteStep | CheckStep => step.kind === 'write' || step.kind === 'check',
+      );
       for (const { append } of checked) {
         const streamName = append.serverStream;
         if (exact.has(streamName)) continue;
         const head = heads.get(streamName)?.version ?? -1;
-        const atHead: ConsistencyCheck = { type: STREAM_STATE, streamName, expectedState: head < 0 ? NO_STREAM : BigInt(head) };
+        const atHead: ConsistencyCheck = {
+          type: STREAM_STATE,
+          streamName,
+          expectedState: head < 0 ? NO_STREAM : BigInt(head),
+        };
         exact.set(streamName, atHead);
-        const loose = checked.every((step) => step.append.serverStream !== streamName || !isExact(step.append.expected));
-        firstAttempt.set(streamName, loose ? { ...atHead, expectedState: toExpectedRevision(append.expected) } : atHead);
+        const loose = checked.every(
+          (step) => step.append.serverStream !== streamName || !isExact(step.append.expected),
+        );
+        firstAttempt.set(
+          streamName,
+          loose ? { ...atHead, expectedState: toExpectedRevision(append.expected) } : atHead,
+        );
       }
       let attempts = 0;
       const written = await retryTransient(
@@ -400,7 +495,9 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     records: readonly { streamName: string; record: EventData }[],
     written: AppendRecordsResult | undefined,
   ): Promise<AppendResult[]> {
-    const revisions = new Map((written?.responses ?? []).map((response) => [response.streamName, Number(response.revision)]));
+    const revisions = new Map(
+      (written?.responses ?? []).map((response) => [response.streamName, Number(response.revision)]),
+    );
     const positions = written === undefined ? [] : await this.#recordPositions(records, written.position);
     const results: AppendResult[] = [];
     let recordIndex = 0;
@@ -410,7 +507,12 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
       switch (step.kind) {
         case 'check': {
           const head = current.get(append.serverStream);
-          results.push({ stream: append.stream, nextExpectedVersion: head?.version ?? -1, position: head?.position ?? 0, duplicate: false });
+          results.push({
+            stream: append.stream,
+            nextExpectedVersion: head?.version ?? -1,
+            position: head?.position ?? 0,
+            duplicate: false,
+          });
           break;
         }
         case 'repeat':
@@ -447,7 +549,9 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   /** Events the call writes to the step's stream after the step: how far the stream's last revision is past the step's. */
   #eventsAfter(steps: readonly Step[], step: WriteStep): number {
     let after = 0;
-    for (const later of steps.slice(steps.indexOf(step) + 1)) if (later.kind === 'write' && later.append.serverStream === step.append.serverStream) after += later.append.events.length;
+    for (const later of steps.slice(steps.indexOf(step) + 1))
+      if (later.kind === 'write' && later.append.serverStream === step.append.serverStream)
+        after += later.append.events.length;
     return after;
   }
 
@@ -464,10 +568,20 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     positions[records.length - 1] = lastPosition;
     if (records.length === 1) return positions;
     const page = await this.#retrying('append', () =>
-      collect(this.#client.readAll({ fromPosition: { commit: last, prepare: last }, direction: BACKWARDS, maxCount: records.length - 1 })),
+      collect(
+        this.#client.readAll({
+          fromPosition: { commit: last, prepare: last },
+          direction: BACKWARDS,
+          maxCount: records.length - 1,
+        }),
+      ),
     );
     const before = page.map(({ event }) => event).reverse();
-    if (before.length !== records.length - 1 || before.some((event, i) => event?.id.toLowerCase() !== records[i]!.record.id?.toLowerCase())) return [undefined];
+    if (
+      before.length !== records.length - 1 ||
+      before.some((event, i) => event?.id.toLowerCase() !== records[i]!.record.id?.toLowerCase())
+    )
+      return [undefined];
     before.forEach((event, i) => (positions[i] = eventPosition(event?.position)));
     return positions;
   }
@@ -475,13 +589,25 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   /** The result of an append whose events the server says end at `lastRevision`. */
   async #repeatAt(append: PreparedAppend, lastRevision: number): Promise<AppendResult> {
     const first = lastRevision - append.events.length + 1;
-    const stored = first < 0 ? [] : await this.#readServerStream(append.serverStream, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length }, 'append');
+    const stored =
+      first < 0
+        ? []
+        : await this.#readServerStream(
+            append.serverStream,
+            { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
+            'append',
+          );
     const comparison = compareRun(
       append.events.map((event) => event.id),
       stored.map((event) => storedEventId(event)),
     );
     if (comparison.kind === 'partial') throw new IdempotencyError(append.stream, comparison.eventId);
-    if (comparison.kind === 'different') throw new EventStoreError('EVENT_STORE.UNAVAILABLE', `append to ${append.stream}: the server reported events that are not there`, true);
+    if (comparison.kind === 'different')
+      throw new EventStoreError(
+        'EVENT_STORE.UNAVAILABLE',
+        `append to ${append.stream}: the server reported events that are not there`,
+        true,
+      );
     const position = eventPosition(stored.at(-1)!.position);
     if (position === undefined) throw unknownPosition();
     return { stream: append.stream, nextExpectedVersion: lastRevision, position, duplicate: true };
@@ -493,14 +619,23 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
    * others too, or only some). Looks for them in the stream: a repeat becomes a duplicate result,
    * part of one an IdempotencyError.
    */
-  async #locateRefusedLoose(error: ConsistencyViolationLike, steps: readonly Step[], heads: ReadonlyMap<string, StreamHead | undefined>): Promise<Map<PreparedAppend, AppendResult>> {
+  async #locateRefusedLoose(
+    error: ConsistencyViolationLike,
+    steps: readonly Step[],
+    heads: ReadonlyMap<string, StreamHead | undefined>,
+  ): Promise<Map<PreparedAppend, AppendResult>> {
     const located = new Map<PreparedAppend, AppendResult>();
     for (const violation of error.violations) {
       const actual = violation.actualState === NO_STREAM ? -1 : Number(violation.actualState);
       if (actual !== (heads.get(violation.streamName)?.version ?? -1)) continue;
       for (const step of steps) {
-        if (step.kind !== 'write' || step.append.serverStream !== violation.streamName || isExact(step.append.expected)) continue;
-        const stored = await this.#readServerStream(step.append.serverStream, { direction: FORWARDS, fromRevision: 0n }, 'append');
+        if (step.kind !== 'write' || step.append.serverStream !== violation.streamName || isExact(step.append.expected))
+          continue;
+        const stored = await this.#readServerStream(
+          step.append.serverStream,
+          { direction: FORWARDS, fromRevision: 0n },
+          'append',
+        );
         const ids = stored.map((event) => storedEventId(event));
         const start = ids.indexOf(step.append.events[0]!.id);
         if (start < 0) continue;
@@ -530,7 +665,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
    */
   async #findRepeat(append: PreparedAppend, actual: number): Promise<AppendResult> {
     const first = append.expected === 'no_stream' ? 0 : (append.expected as number) + 1;
-    const stored = await this.#readServerStream(append.serverStream, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length }, 'append');
+    const stored = await this.#readServerStream(
+      append.serverStream,
+      { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
+      'append',
+    );
     const comparison = compareRun(
       append.events.map((event) => event.id),
       stored.map((event) => storedEventId(event)),
@@ -544,7 +683,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   async #positionOf(serverStream: string, version: number): Promise<number> {
-    const [event] = await this.#readServerStream(serverStream, { direction: FORWARDS, fromRevision: BigInt(version), maxCount: 1 }, 'append');
+    const [event] = await this.#readServerStream(
+      serverStream,
+      { direction: FORWARDS, fromRevision: BigInt(version), maxCount: 1 },
+      'append',
+    );
     const position = eventPosition(event?.position);
     if (position === undefined) throw unknownPosition();
     return position;
@@ -565,7 +708,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   }
 
   async #readHead(serverStream: string, operation: string): Promise<StreamHead | undefined> {
-    const [last] = await this.#readServerStream(serverStream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }, operation);
+    const [last] = await this.#readServerStream(
+      serverStream,
+      { direction: BACKWARDS, fromRevision: END, maxCount: 1 },
+      operation,
+    );
     if (last === undefined) return undefined;
     const position = eventPosition(last.position);
     if (position === undefined) throw unknownPosition();
@@ -612,5 +759,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {
   const naming = streamNaming(options.namespace);
   const client = options.client ?? KurrentDBClient.connectionString(toClientConnectionString(options.connectionString));
-  return new EsdbEventStoreAdapter(client, options.client === undefined, naming, options.retry ?? DEFAULT_RETRY_POLICY, options.reconnect ?? DEFAULT_RECONNECT_POLICY);
+  return new EsdbEventStoreAdapter(
+    client,
+    options.client === undefined,
+    naming,
+    options.retry ?? DEFAULT_RETRY_POLICY,
+    options.reconnect ?? DEFAULT_RECONNECT_POLICY,
+  );
 }

@@ -14,9 +14,14 @@ const DEADLINE_MS = 3000;
 const event = (id: string, data: NewEvent['data'] = { id }): NewEvent => ({ id, type: 'ThingHappened', data });
 const ids = (events: readonly RecordedEvent[]): string[] => events.map((e) => e.id);
 const writes = (server: InMemoryEsdbServer): string[] =>
-  server.calls.filter((call) => call.operation === 'appendToStream' || call.operation === 'appendRecords').map((call) => call.operation);
+  server.calls
+    .filter((call) => call.operation === 'appendToStream' || call.operation === 'appendRecords')
+    .map((call) => call.operation);
 
-function open(server = new InMemoryEsdbServer(), options: { namespace?: string; client?: EventStoreDBClientLike } = {}): { server: InMemoryEsdbServer; store: EsdbEventStore } {
+function open(
+  server = new InMemoryEsdbServer(),
+  options: { namespace?: string; client?: EventStoreDBClientLike } = {},
+): { server: InMemoryEsdbServer; store: EsdbEventStore } {
   const store = createEsdbEventStore({
     connectionString: 'esdb://in-memory',
     client: options.client ?? server.connect(),
@@ -59,7 +64,10 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       const raw = [];
       for await (const { event: stored } of server.connect().readStream('ticket-1')) raw.push(stored!);
       expect(raw.map((e) => e.id)).toEqual([eventUuid('in-1:0'), eventUuid('in-1:1')]);
-      expect(raw.map((e) => (e.metadata as Record<string, unknown>)[EVENT_ID_METADATA_KEY])).toEqual(['in-1:0', 'in-1:1']);
+      expect(raw.map((e) => (e.metadata as Record<string, unknown>)[EVENT_ID_METADATA_KEY])).toEqual([
+        'in-1:0',
+        'in-1:1',
+      ]);
       expect(ids(await store.readStream('ticket-1'))).toEqual(['in-1:0', 'in-1:1']);
       expect(writes(server)).toEqual(['appendRecords']);
     });
@@ -71,10 +79,16 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       const before = writes(server).length;
 
       // An exact revision behind the head: the stored run is read and compared; nothing is sent.
-      expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'no_stream' })).toEqual({ ...original, duplicate: true });
+      expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'no_stream' })).toEqual({
+        ...original,
+        duplicate: true,
+      });
       expect(writes(server)).toHaveLength(before);
       // `any`: the server recognises the first id (its recent-ids cache) and answers with the stored revision.
-      expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'any' })).toEqual({ ...original, duplicate: true });
+      expect(await store.append('inbound-1', [event('a'), event('b')], { expectedVersion: 'any' })).toEqual({
+        ...original,
+        duplicate: true,
+      });
       expect(writes(server)).toHaveLength(before + 1);
       expect(ids(await store.readStream('inbound-1'))).toEqual(['a', 'b', 'c']);
     });
@@ -93,7 +107,8 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       await store.append('customer-1', [event('c0')]);
       // The write happens, the reply is lost, and the node that answers next never saw the ids.
       const failover = new UnavailableError(undefined, '14 UNAVAILABLE: leader lost');
-      for (const operation of ['appendRecords', 'appendToStream'] as const) server.failNext(operation, { afterEffect: true, error: failover, then: () => server.restart() });
+      for (const operation of ['appendRecords', 'appendToStream'] as const)
+        server.failNext(operation, { afterEffect: true, error: failover, then: () => server.restart() });
       const result = await store.append('customer-1', [event('erased')], { expectedVersion: 'any' });
       expect(ids(await store.readStream('customer-1'))).toEqual(['c0', 'erased']);
       expect(result).toMatchObject({ nextExpectedVersion: 1, duplicate: false });
@@ -136,18 +151,26 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       // nothing. Its answer is the one a lost reply's retry gets: known limitation, such a race is
       // reported as `duplicate: false`.
       server.beforeNextWrite(() => void server.append('ticket-1', [theirs('x'), theirs('y')], 1n));
-      expect(await store.append('ticket-1', [event('x'), event('y')], { expectedVersion: 1 })).toMatchObject({ nextExpectedVersion: 3, duplicate: false });
+      expect(await store.append('ticket-1', [event('x'), event('y')], { expectedVersion: 1 })).toMatchObject({
+        nextExpectedVersion: 3,
+        duplicate: false,
+      });
 
       // `any`: nothing for the caller to decide again; written after the other writer's event.
       server.beforeNextWrite(() => void server.append('ticket-1', [theirs('z')], 3n));
-      expect(await store.append('ticket-1', [event('p')], { expectedVersion: 'any' })).toMatchObject({ nextExpectedVersion: 5, duplicate: false });
+      expect(await store.append('ticket-1', [event('p')], { expectedVersion: 'any' })).toMatchObject({
+        nextExpectedVersion: 5,
+        duplicate: false,
+      });
       expect(ids(await store.readStream('ticket-1'))).toEqual(['a', 'theirs', 'x', 'y', 'z', 'p']);
     });
 
     it('an `any` append whose first event is stored and the others not is an IdempotencyError', async () => {
       const { store } = open();
       await store.append('ticket-1', [event('p')]);
-      const partial = await store.append('ticket-1', [event('p'), event('q')], { expectedVersion: 'any' }).catch((e: unknown) => e);
+      const partial = await store
+        .append('ticket-1', [event('p'), event('q')], { expectedVersion: 'any' })
+        .catch((e: unknown) => e);
       expect(partial).toBeInstanceOf(IdempotencyError);
       expect(partial).toMatchObject({ eventId: 'p' });
     });
@@ -204,7 +227,14 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       await store.append('customer-1', [event('c0')]);
       const head = await store.headPosition();
       // The decision read customer-1 at revision 0; the rule reactor appends to it before the commit.
-      server.beforeNextWrite(() => void server.append('customer-1', [{ id: crypto.randomUUID(), contentType: 'application/json', type: 'T', data: {}, metadata: undefined }], 0n));
+      server.beforeNextWrite(
+        () =>
+          void server.append(
+            'customer-1',
+            [{ id: crypto.randomUUID(), contentType: 'application/json', type: 'T', data: {}, metadata: undefined }],
+            0n,
+          ),
+      );
       const error = await store
         .appendMany([
           { stream: 'ticket-1', events: [event('t0'), event('t1')], expectedVersion: 'no_stream' },
@@ -228,7 +258,10 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       ];
       await store.headPosition();
       server.failNext('appendRecords', { times: FAST.maxAttempts });
-      await expect(store.appendMany(appends)).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+      await expect(store.appendMany(appends)).rejects.toMatchObject({
+        code: 'EVENT_STORE.UNAVAILABLE',
+        retriable: true,
+      });
       expect(await store.readAll()).toEqual([]);
 
       const results = await store.appendMany(appends);
@@ -262,7 +295,10 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
         expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: false });
         expect((error as Error).message).toContain(`KurrentDB ${version}`);
         expect((error as Error).message).toContain('26.1.0 or later');
-        await expect(collectEvents(store, 1)).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: false });
+        await expect(collectEvents(store, 1)).rejects.toMatchObject({
+          code: 'EVENT_STORE.UNAVAILABLE',
+          retriable: false,
+        });
       }
       for (const version of ['26.1.0', '26.2.0-alpha.1', '27.0.0']) {
         const { store } = open(new InMemoryEsdbServer({ version }));
@@ -315,7 +351,7 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       expect(await store.readAll({ after: position })).toEqual([]);
       expect(ids(await store.readAll({ streamPrefixes: ['ticket-'] }))).toEqual(['wanted']);
       const paged: RecordedEvent[] = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await store.readAll({ after, maxCount: 64 });
         if (page.length === 0) break;
         paged.push(...page);
@@ -393,7 +429,11 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
       const stop = new AbortController();
       const seen: RecordedEvent[] = [];
       const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
-      for await (const batch of store.subscribeToAll({ streamPrefixes: ['ticket-'], signal, onCheckpoint: (position) => void checkpoints.push(position) })) {
+      for await (const batch of store.subscribeToAll({
+        streamPrefixes: ['ticket-'],
+        signal,
+        onCheckpoint: (position) => void checkpoints.push(position),
+      })) {
         seen.push(...batch);
         if (seen.length >= 3) stop.abort();
       }
@@ -480,7 +520,9 @@ describe('EventStoreDB event store over the in-memory fake client', () => {
 
     it('validates its options and ends at once when the store closes', async () => {
       const { server, store } = open();
-      await expect(collectEvents(store, 1, { batchSize: 0 })).rejects.toMatchObject({ code: 'EVENT_STORE.INVALID_ARGUMENT' });
+      await expect(collectEvents(store, 1, { batchSize: 0 })).rejects.toMatchObject({
+        code: 'EVENT_STORE.INVALID_ARGUMENT',
+      });
       setTimeout(() => void store.close(), 30);
       const { events } = await collectEvents(store, 1);
       expect(events).toEqual([]);

@@ -21,7 +21,11 @@ const MAX_COMMIT = BigInt(Math.floor(Number.MAX_SAFE_INTEGER / 2));
 
 function commitNumber(commit: bigint): number {
   if (commit < 0n || commit > MAX_COMMIT) {
-    throw new EventStoreError('EVENT_STORE.UNAVAILABLE', `the server reported position ${commit}, beyond what this adapter can represent`, false);
+    throw new EventStoreError(
+      'EVENT_STORE.UNAVAILABLE',
+      `the server reported position ${commit}, beyond what this adapter can represent`,
+      false,
+    );
   }
   return Number(commit);
 }

@@ -43,8 +43,11 @@ const CHECKPOINT_RECHECK_MS = 25;
 /** Idle wait; any event, checkpoint, end or abort ends it sooner. */
 const IDLE_WAIT_MS = 60_000;
 
-const filterFor = (context: FollowAllContext, prefixes: readonly string[] | undefined, feed: SubscriptionFeed): Filter =>
-  clientStreamFilter(context.naming, prefixes, feed.onCheckpoint);
+const filterFor = (
+  context: FollowAllContext,
+  prefixes: readonly string[] | undefined,
+  feed: SubscriptionFeed,
+): Filter => clientStreamFilter(context.naming, prefixes, feed.onCheckpoint);
 
 /**
  * `subscribeToAll` over a server catch-up subscription. The server catches up and then follows live
@@ -53,7 +56,10 @@ const filterFor = (context: FollowAllContext, prefixes: readonly string[] | unde
  * from the last position handed over, with growing waits: no gap, no repeat. It ends when the
  * signal aborts or the store closes; a lasting outage or any other failure ends it with the error.
  */
-export async function* followAll(context: FollowAllContext, options: EsdbSubscribeOptions): AsyncGenerator<readonly RecordedEvent[], void, undefined> {
+export async function* followAll(
+  context: FollowAllContext,
+  options: EsdbSubscribeOptions,
+): AsyncGenerator<readonly RecordedEvent[], void, undefined> {
   const batchSize = countOption('batchSize', options.batchSize, DEFAULT_BATCH_SIZE);
   if (batchSize === 0) throw invalidArgument('batchSize must be at least 1');
   const prefixes = streamPrefixesOption(options.streamPrefixes);
@@ -128,7 +134,11 @@ export async function* followAll(context: FollowAllContext, options: EsdbSubscri
     failures++;
     if (failures >= context.reconnect.maxAttempts) {
       if (lastFailure !== undefined) throw translateEsdbError(lastFailure, 'subscribeToAll');
-      throw new EventStoreError('EVENT_STORE.UNAVAILABLE', 'subscribeToAll: the server keeps ending the subscription', true);
+      throw new EventStoreError(
+        'EVENT_STORE.UNAVAILABLE',
+        'subscribeToAll: the server keeps ending the subscription',
+        true,
+      );
     }
     await delay(backoffDelayMs(failures, { ...context.reconnect, jitter: false }), signal);
   }

@@ -1,4 +1,9 @@
-import { jsonEvent, type EventData, type JSONType, type RecordedEvent as ClientRecordedEvent } from '@kurrent/kurrentdb-client';
+import {
+  jsonEvent,
+  type EventData,
+  type JSONType,
+  type RecordedEvent as ClientRecordedEvent,
+} from '@kurrent/kurrentdb-client';
 import type { ChainedEvent } from '../chain/event-hash.js';
 import { EventStoreError } from '../errors.js';
 import type { EventMetadata, Json, NewEvent, RecordedEvent } from '../event-store.port.js';
@@ -30,7 +35,10 @@ export interface EventTexts {
 
 export function eventTexts(stream: string, event: NewEvent): EventTexts {
   // The server's own records have `$` types; readers of `$all` skip them, so ours must not look alike.
-  if (event.type.startsWith('$')) throw invalidArgument(`stream ${stream}: event ${event.id} has type ${event.type}; types starting with $ are reserved by KurrentDB`);
+  if (event.type.startsWith('$'))
+    throw invalidArgument(
+      `stream ${stream}: event ${event.id} has type ${event.type}; types starting with $ are reserved by KurrentDB`,
+    );
   // Fail as a bad argument here rather than as a TypeError inside the client's JSON.stringify.
   const data = toJsonText(stream, event.id, event.data);
   return { metadata: toJsonText(stream, event.id, event.metadata ?? {}), data };
@@ -70,7 +78,8 @@ export function toChainedEvent(event: ClientRecordedEvent, stream: string): Chai
   };
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 
 /** Our id of a stored event: the one we wrote, or the server's UUID for an event someone else wrote. */
 export function storedEventId(event: ClientRecordedEvent): string {
@@ -93,7 +102,8 @@ function storedMetadata(event: ClientRecordedEvent): EventMetadata {
     }
   }
   const metadata: Record<string, Json> = {};
-  for (const [key, value] of Object.entries(event.metadata)) if (key !== LEGACY_EVENT_ID_METADATA_KEY) metadata[key] = value as Json;
+  for (const [key, value] of Object.entries(event.metadata))
+    if (key !== LEGACY_EVENT_ID_METADATA_KEY) metadata[key] = value as Json;
   return metadata as EventMetadata;
 }
 
@@ -101,7 +111,11 @@ function storedMetadata(event: ClientRecordedEvent): EventMetadata {
 export function toRecordedEvent(event: ClientRecordedEvent, stream: string): RecordedEvent {
   const position = eventPosition(event.position);
   if (position === undefined) {
-    throw new EventStoreError('EVENT_STORE.UNAVAILABLE', 'the server reports no event positions on stream reads: KurrentDB 26.1 or later is required', false);
+    throw new EventStoreError(
+      'EVENT_STORE.UNAVAILABLE',
+      'the server reports no event positions on stream reads: KurrentDB 26.1 or later is required',
+      false,
+    );
   }
   return {
     id: storedEventId(event),

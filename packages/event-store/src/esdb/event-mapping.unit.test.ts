@@ -32,13 +32,22 @@ const toEventData = (stream: string, event: NewEvent) => toEventDataWithHash(eve
 
 describe('event mapping', () => {
   it('sends JSON with a UUID derived from our id, our id and our metadata as string properties', () => {
-    const data = toEventData('ticket-1', { id: 'in-1:0', type: 'TicketOpened', data: { subject: 'x' }, metadata: { correlationId: 'in-1', hops: 2 } });
+    const data = toEventData('ticket-1', {
+      id: 'in-1:0',
+      type: 'TicketOpened',
+      data: { subject: 'x' },
+      metadata: { correlationId: 'in-1', hops: 2 },
+    });
     expect(data).toEqual({
       id: eventUuid('in-1:0'),
       contentType: 'application/json',
       type: 'TicketOpened',
       data: { subject: 'x' },
-      metadata: { [EVENT_ID_METADATA_KEY]: 'in-1:0', [METADATA_PROPERTY]: '{"correlationId":"in-1","hops":2}', [CHAIN_HASH_PROPERTY]: HASH },
+      metadata: {
+        [EVENT_ID_METADATA_KEY]: 'in-1:0',
+        [METADATA_PROPERTY]: '{"correlationId":"in-1","hops":2}',
+        [CHAIN_HASH_PROPERTY]: HASH,
+      },
     });
     // The multi-stream append takes string property values only.
     expect(Object.values(data.metadata as object).every((value) => typeof value === 'string')).toBe(true);
@@ -52,14 +61,21 @@ describe('event mapping', () => {
   it('refuses what it cannot send faithfully, as INVALID_ARGUMENT', () => {
     const invalid = expect.objectContaining({ code: 'EVENT_STORE.INVALID_ARGUMENT' });
     expect(() => toEventData('ticket-1', { id: 'a', type: 'T', data: { n: 1n } as never })).toThrow(invalid);
-    expect(() => toEventData('ticket-1', { id: 'a', type: 'T', data: {}, metadata: { n: 1n } as never })).toThrow(invalid);
+    expect(() => toEventData('ticket-1', { id: 'a', type: 'T', data: {}, metadata: { n: 1n } as never })).toThrow(
+      invalid,
+    );
     expect(() => toEventData('ticket-1', { id: 'a', type: '$metadata', data: {} })).toThrow(invalid);
   });
 
   it('restores our id and metadata as the server reads them back, with its $schema keys left out', () => {
     const event = stored({
       data: { subject: 'x' },
-      metadata: { [EVENT_ID_METADATA_KEY]: 'in-1:0', [METADATA_PROPERTY]: '{"correlationId":"in-1"}', '$schema.name': 'TicketOpened', '$schema.format': 'Json' },
+      metadata: {
+        [EVENT_ID_METADATA_KEY]: 'in-1:0',
+        [METADATA_PROPERTY]: '{"correlationId":"in-1"}',
+        '$schema.name': 'TicketOpened',
+        '$schema.format': 'Json',
+      },
     });
     expect(toRecordedEvent(event, 'ticket-1')).toEqual({
       id: 'in-1:0',

@@ -8,7 +8,10 @@ export const EVENT_UUID_NAMESPACE = '145077ba-0dee-43cf-b35f-4b14d29f8c39';
 
 /** A name-based UUID (RFC 9562 version 5): SHA-1 of the namespace's 16 bytes and the name in UTF-8. */
 export function nameBasedUuid(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(Buffer.from(namespace.replaceAll('-', ''), 'hex')).update(name, 'utf8').digest();
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
   const bytes = hash.subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50; // version 5
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant

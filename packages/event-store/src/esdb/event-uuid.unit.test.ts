@@ -6,7 +6,9 @@ const VERSION_5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
 describe('eventUuid', () => {
   it('follows RFC 9562 version 5: the DNS namespace example gives the published UUID', () => {
     // uuid.uuid5(uuid.NAMESPACE_DNS, 'python.org') in Python's documentation.
-    expect(nameBasedUuid('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'python.org')).toBe('886313e1-3b8a-5372-9b90-0c9aee199e5d');
+    expect(nameBasedUuid('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'python.org')).toBe(
+      '886313e1-3b8a-5372-9b90-0c9aee199e5d',
+    );
   });
 
   it('derives the same UUIDs as an independent implementation (Python uuid5) in our namespace', () => {

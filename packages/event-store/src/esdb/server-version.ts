@@ -40,7 +40,10 @@ export function isSupportedServerVersion(version: ServerVersion): boolean {
  * neither (a hand-made test double) is not asked: undefined.
  */
 async function serverVersionOf(client: EventStoreDBClientLike): Promise<string | null | undefined> {
-  const candidate = client as unknown as { serverVersion?: () => Promise<string>; capabilities?: Promise<{ serverVersion?: string }> };
+  const candidate = client as unknown as {
+    serverVersion?: () => Promise<string>;
+    capabilities?: Promise<{ serverVersion?: string }>;
+  };
   if (typeof candidate.serverVersion === 'function') return candidate.serverVersion();
   if (!('capabilities' in candidate)) return null;
   return (await candidate.capabilities)?.serverVersion;

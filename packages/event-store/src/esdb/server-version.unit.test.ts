@@ -12,7 +12,8 @@ describe('server versions', () => {
 
   it('supports 26.1 and later only: the first with atomic appends that check streams they do not write', () => {
     const supported = (text: string): boolean => isSupportedServerVersion(parseServerVersion(text)!);
-    for (const text of ['22.10.3', '23.6.0', '24.10.4', '24.10.14', '25.1.4', '26.0.3']) expect(supported(text)).toBe(false);
+    for (const text of ['22.10.3', '23.6.0', '24.10.4', '24.10.14', '25.1.4', '26.0.3'])
+      expect(supported(text)).toBe(false);
     for (const text of ['26.1.0', '26.1.1', '26.2.0', '27.0.0']) expect(supported(text)).toBe(true);
   });
 });

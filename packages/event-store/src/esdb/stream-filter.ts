@@ -17,10 +17,16 @@ export function serverStreamFilter(naming: StreamNaming, prefixes: readonly stri
 }
 
 /** The server filter as the client takes it, for reads and subscriptions (`checkpointReached` for the latter). */
-export function clientStreamFilter(naming: StreamNaming, prefixes: readonly string[] | undefined, checkpointReached?: Filter['checkpointReached']): Filter {
+export function clientStreamFilter(
+  naming: StreamNaming,
+  prefixes: readonly string[] | undefined,
+  checkpointReached?: Filter['checkpointReached'],
+): Filter {
   const spec = serverStreamFilter(naming, prefixes);
   const callback = checkpointReached === undefined ? {} : { checkpointReached };
-  return 'prefixes' in spec ? streamNameFilter({ prefixes: spec.prefixes, ...callback }) : streamNameFilter({ regex: spec.regex, ...callback });
+  return 'prefixes' in spec
+    ? streamNameFilter({ prefixes: spec.prefixes, ...callback })
+    : streamNameFilter({ regex: spec.regex, ...callback });
 }
 
 /**

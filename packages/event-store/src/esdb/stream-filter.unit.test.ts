@@ -23,9 +23,14 @@ describe('stream naming', () => {
 
   it('leaves system and checkpoint streams out, and refuses them as our stream names', () => {
     const naming = streamNaming();
-    for (const name of ['$epoch-information', '$$ticket-1', '$ce-ticket', 'checkpoint-projector']) expect(naming.fromServer(name)).toBeUndefined();
-    expect(() => naming.toServer('$ce-ticket')).toThrow(expect.objectContaining({ code: 'EVENT_STORE.INVALID_ARGUMENT' }));
-    expect(() => naming.toServer('checkpoint-x')).toThrow(expect.objectContaining({ code: 'EVENT_STORE.INVALID_ARGUMENT' }));
+    for (const name of ['$epoch-information', '$$ticket-1', '$ce-ticket', 'checkpoint-projector'])
+      expect(naming.fromServer(name)).toBeUndefined();
+    expect(() => naming.toServer('$ce-ticket')).toThrow(
+      expect.objectContaining({ code: 'EVENT_STORE.INVALID_ARGUMENT' }),
+    );
+    expect(() => naming.toServer('checkpoint-x')).toThrow(
+      expect.objectContaining({ code: 'EVENT_STORE.INVALID_ARGUMENT' }),
+    );
     expect(() => streamNaming('$ns')).toThrow(expect.objectContaining({ code: 'EVENT_STORE.INVALID_ARGUMENT' }));
     expect(naming.toServer('checkpointer-1')).toBe('checkpointer-1');
   });
@@ -47,7 +52,9 @@ describe('subscription filters', () => {
   });
 
   it('builds a client filter from either kind', () => {
-    expect(streamNameFilter({ ...(serverStreamFilter(streamNaming(), ['ticket-']) as { prefixes: string[] }) })).toMatchObject({
+    expect(
+      streamNameFilter({ ...(serverStreamFilter(streamNaming(), ['ticket-']) as { prefixes: string[] }) }),
+    ).toMatchObject({
       filterOn: 'streamName',
       prefixes: ['ticket-'],
     });

@@ -27,12 +27,15 @@ export interface StreamNaming {
 }
 
 export function streamNaming(namespace = ''): StreamNaming {
-  if (namespace.startsWith('$')) throw invalidArgument('an EventStoreDB namespace must not start with $ (reserved for system streams)');
+  if (namespace.startsWith('$'))
+    throw invalidArgument('an EventStoreDB namespace must not start with $ (reserved for system streams)');
   return {
     namespace,
     toServer(stream) {
-      if (stream.startsWith('$')) throw invalidArgument(`stream ${stream}: names starting with $ are EventStoreDB system streams`);
-      if (stream.startsWith(CHECKPOINT_PREFIX)) throw invalidArgument(`stream ${stream}: the ${CHECKPOINT_PREFIX} category is reserved for checkpoints`);
+      if (stream.startsWith('$'))
+        throw invalidArgument(`stream ${stream}: names starting with $ are EventStoreDB system streams`);
+      if (stream.startsWith(CHECKPOINT_PREFIX))
+        throw invalidArgument(`stream ${stream}: the ${CHECKPOINT_PREFIX} category is reserved for checkpoints`);
       return namespace + stream;
     },
     fromServer(serverStream) {

@@ -79,7 +79,8 @@ export class SubscriptionFeed {
    * aborts, or after `timeoutMs` (a checkpoint may be waiting for the subscription's buffer to drain).
    */
   wait(signal: AbortSignal, timeoutMs: number): Promise<void> {
-    if (signal.aborted || this.#queue.length > 0 || this.#ended || this.#failure !== undefined) return Promise.resolve();
+    if (signal.aborted || this.#queue.length > 0 || this.#ended || this.#failure !== undefined)
+      return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);

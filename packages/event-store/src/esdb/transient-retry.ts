@@ -19,5 +19,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 
  * `signal` aborts (the store is closing) and reports the last failure.
  */
 export function retryTransient<T>(operation: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
-  return retry(() => operation(), { attempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs, jitter: false, retriable: isTransientEsdbError, signal });
+  return retry(() => operation(), {
+    attempts: policy.maxAttempts,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    jitter: false,
+    retriable: isTransientEsdbError,
+    signal,
+  });
 }

@@ -6,7 +6,11 @@ const policy = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 3 };
 
 describe('retryTransient', () => {
   it('retries transient failures until one succeeds', async () => {
-    const operation = vi.fn().mockRejectedValueOnce(new UnavailableError()).mockRejectedValueOnce(new UnavailableError()).mockResolvedValue('ok');
+    const operation = vi
+      .fn()
+      .mockRejectedValueOnce(new UnavailableError())
+      .mockRejectedValueOnce(new UnavailableError())
+      .mockResolvedValue('ok');
     expect(await retryTransient(operation, policy)).toBe('ok');
     expect(operation).toHaveBeenCalledTimes(3);
   });
@@ -15,7 +19,9 @@ describe('retryTransient', () => {
     const down = vi.fn().mockRejectedValue(new UnavailableError(undefined, 'down'));
     await expect(retryTransient(down, policy)).rejects.toThrow('down');
     expect(down).toHaveBeenCalledTimes(4);
-    const refused = vi.fn().mockRejectedValue(new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n }));
+    const refused = vi
+      .fn()
+      .mockRejectedValue(new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n }));
     await expect(retryTransient(refused, policy)).rejects.toBeInstanceOf(WrongExpectedVersionError);
     expect(refused).toHaveBeenCalledTimes(1);
   });
@@ -26,7 +32,9 @@ describe('retryTransient', () => {
       stop.abort();
       throw new UnavailableError();
     });
-    await expect(retryTransient(operation, { maxAttempts: 10, baseDelayMs: 10_000, maxDelayMs: 10_000 }, stop.signal)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(
+      retryTransient(operation, { maxAttempts: 10, baseDelayMs: 10_000, maxDelayMs: 10_000 }, stop.signal),
+    ).rejects.toBeInstanceOf(UnavailableError);
     expect(operation).toHaveBeenCalledTimes(1);
   });
 });

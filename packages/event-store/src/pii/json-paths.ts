@@ -15,13 +15,17 @@ export interface CompiledPaths {
 }
 
 const parse = (path: JsonPath): readonly Segment[] =>
-  path.split('.').map((part) => (part.endsWith('[]') ? { key: part.slice(0, -2), each: true } : { key: part, each: false }));
+  path
+    .split('.')
+    .map((part) => (part.endsWith('[]') ? { key: part.slice(0, -2), each: true } : { key: part, each: false }));
 
 export const compilePaths = (paths: readonly JsonPath[]): CompiledPaths => ({ segments: paths.map(parse) });
 
-const compiled = (paths: readonly JsonPath[] | CompiledPaths): CompiledPaths => ('segments' in paths ? paths : compilePaths(paths));
+const compiled = (paths: readonly JsonPath[] | CompiledPaths): CompiledPaths =>
+  'segments' in paths ? paths : compilePaths(paths);
 
-const isObject = (value: Json | undefined): value is Record<string, Json> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: Json | undefined): value is Record<string, Json> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Every place the paths reach that holds a value (absent keys are skipped), in a fixed order: the
@@ -40,7 +44,9 @@ export function slotsAt(data: Json, paths: readonly JsonPath[] | CompiledPaths):
       if (!Array.isArray(value)) return;
       if (last) {
         // Each element is a slot of its own: the array (a JSON object key) is the holder.
-        value.forEach((_, index) => slots.push({ holder: value as unknown as Record<string, Json>, key: String(index) }));
+        value.forEach((_, index) =>
+          slots.push({ holder: value as unknown as Record<string, Json>, key: String(index) }),
+        );
       } else {
         for (const element of value) walk(element, segments, at + 1);
       }
@@ -58,7 +64,11 @@ export function slotsAt(data: Json, paths: readonly JsonPath[] | CompiledPaths):
  * values in slot order (the order `slotsAt` finds them in). Only the objects and arrays on the way
  * to a slot are copied; `data` itself is never changed (callers keep what they appended).
  */
-export function sealedCopy(data: Json, paths: readonly JsonPath[] | CompiledPaths, placeholder: Json): { data: Json; values: Json[] } {
+export function sealedCopy(
+  data: Json,
+  paths: readonly JsonPath[] | CompiledPaths,
+  placeholder: Json,
+): { data: Json; values: Json[] } {
   const values: Json[] = [];
   if (!isObject(data)) return { data, values };
   // The copies made so far: a copy is put in place of its original at once, so a later path through

@@ -15,7 +15,9 @@ export async function openKeyStore(location: StoreLocation): Promise<KeyStore> {
     }
     case 'postgres': {
       const { createPostgresKeyStore } = await import('./postgres-key-store.js');
-      return createPostgresKeyStore(location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema });
+      return createPostgresKeyStore(
+        location.schema === undefined ? { url: location.url } : { url: location.url, schema: location.schema },
+      );
     }
     case 'eventstoredb':
       throw new EventStoreError(

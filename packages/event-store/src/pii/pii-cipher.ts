@@ -58,12 +58,24 @@ const nextIv = (): Buffer => {
 };
 
 /** Version 1: the event id is the associated data, so an envelope copied onto another event does not open. */
-export function seal(values: readonly Json[], key: KeyObject, keyId: string, customerId: string, eventId: string): PiiEnvelope {
+export function seal(
+  values: readonly Json[],
+  key: KeyObject,
+  keyId: string,
+  customerId: string,
+  eventId: string,
+): PiiEnvelope {
   const iv = nextIv();
   const cipher = createCipheriv(ALGORITHM, key, iv);
   cipher.setAAD(Buffer.from(eventId));
   const ct = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
-  return { k: keyId, c: customerId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
+  return {
+    k: keyId,
+    c: customerId,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ct: ct.toString('base64'),
+  };
 }
 
 // Version 2's associated data: a version-1 envelope relabelled as version 2 does not open.
@@ -80,7 +92,14 @@ export function sealGroup(parts: readonly string[], key: KeyObject, keyId: strin
   const cipher = createCipheriv(ALGORITHM, key, iv);
   cipher.setAAD(GROUP_AAD);
   const ct = Buffer.concat([cipher.update(`[${parts.join(',')}]`, 'utf8'), cipher.final()]);
-  return { v: 2, k: keyId, c: customerId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
+  return {
+    v: 2,
+    k: keyId,
+    c: customerId,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ct: ct.toString('base64'),
+  };
 }
 
 export function openGroup(envelope: PiiEnvelope, key: KeyObject): SealedPart[] {
@@ -101,4 +120,7 @@ export function open(envelope: PiiEnvelope, key: KeyObject, eventId: string): Js
 }
 
 export const isPiiEnvelope = (value: unknown): value is PiiEnvelope =>
-  typeof value === 'object' && value !== null && typeof (value as PiiEnvelope).k === 'string' && typeof (value as PiiEnvelope).ct === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as PiiEnvelope).k === 'string' &&
+  typeof (value as PiiEnvelope).ct === 'string';

@@ -60,7 +60,10 @@ describe('personal-data envelopes', () => {
     // A fresh reader (nothing cached) reading one event of the group alone, then the whole of it.
     const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
     try {
-      expect((await reader.readStream('b'))[0]!.data).toEqual({ customer: 'cus_1', raw: { text: 'bonjour', from: '+33' } });
+      expect((await reader.readStream('b'))[0]!.data).toEqual({
+        customer: 'cus_1',
+        raw: { text: 'bonjour', from: '+33' },
+      });
       const all = await reader.readAll();
       expect(all.map((event) => event.data)).toEqual([
         { customer: 'cus_1', text: 'bonjour' },
@@ -77,7 +80,9 @@ describe('personal-data envelopes', () => {
   });
 
   it('bound what one envelope covers: a customer’s long append gets several small envelopes', async () => {
-    const events = Array.from({ length: 50 }, (_, i) => said(`e${i}`, 'cus_1', `message ${i} `.repeat(i % 5 === 0 ? 100 : 1)));
+    const events = Array.from({ length: 50 }, (_, i) =>
+      said(`e${i}`, 'cus_1', `message ${i} `.repeat(i % 5 === 0 ? 100 : 1)),
+    );
     await codec.append('a', events);
     const envelopes = await envelopeOf(raw, 'a');
     const groups = new Map<string, number>();
@@ -86,13 +91,22 @@ describe('personal-data envelopes', () => {
     for (const count of groups.values()) expect(count).toBeLessThanOrEqual(GROUP_LIMITS.events);
     // Base64 of the plaintext plus the GCM overhead: a long message does not inflate its neighbours.
     for (const envelope of envelopes) expect(envelope.ct.length).toBeLessThan(((GROUP_LIMITS.chars + 1500) * 4) / 3);
-    expect((await codec.readStream('a')).map((event) => (event.data as { text: string }).text)).toEqual(events.map((event) => (event.data as { text: string }).text));
+    expect((await codec.readStream('a')).map((event) => (event.data as { text: string }).text)).toEqual(
+      events.map((event) => (event.data as { text: string }).text),
+    );
   });
 
   it('read events sealed one by one (version 1, stores written before 2026-12-06) beside version 2', async () => {
     const [key] = (await keys.currentKeys(['cus_1'])).values();
     const old = seal(['from the old format'], key!.key, key!.keyId, 'cus_1', 'old-1');
-    await raw.append('a', [{ id: 'old-1', type: 'Said', data: { customer: 'cus_1', text: '[encrypted]' }, metadata: { pii: old as unknown as Json } }]);
+    await raw.append('a', [
+      {
+        id: 'old-1',
+        type: 'Said',
+        data: { customer: 'cus_1', text: '[encrypted]' },
+        metadata: { pii: old as unknown as Json },
+      },
+    ]);
     await codec.append('a', [said('new-1', 'cus_1', 'from the new format')]);
     const events = await codec.readStream('a');
     expect(events.map((event) => event.data)).toEqual([
@@ -105,7 +119,14 @@ describe('personal-data envelopes', () => {
   it('refuse an envelope copied onto another event', async () => {
     await codec.append('a', [said('a1', 'cus_1', 'secret')]);
     const [copied] = await envelopeOf(raw, 'a');
-    await raw.append('b', [{ id: 'forged', type: 'Said', data: { customer: 'cus_1', text: '[encrypted]' }, metadata: { pii: copied as unknown as Json } }]);
+    await raw.append('b', [
+      {
+        id: 'forged',
+        type: 'Said',
+        data: { customer: 'cus_1', text: '[encrypted]' },
+        metadata: { pii: copied as unknown as Json },
+      },
+    ]);
     const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
     try {
       await expect(reader.readStream('b')).rejects.toThrow(/belongs to another event/);
@@ -115,7 +136,9 @@ describe('personal-data envelopes', () => {
   });
 
   it('read every event of an erased customer’s group as erased, and the other customers’ in clear', async () => {
-    await codec.appendMany([{ stream: 'a', events: [said('a1', 'cus_1', 'one'), said('a2', 'cus_2', 'two'), said('a3', 'cus_1', 'three')] }]);
+    await codec.appendMany([
+      { stream: 'a', events: [said('a1', 'cus_1', 'one'), said('a2', 'cus_2', 'two'), said('a3', 'cus_1', 'three')] },
+    ]);
     expect(await codec.eraseCustomerKeys('cus_1')).toBe(1);
     const events = await codec.readStream('a');
     expect(events.map((event) => [event.data, event.metadata['erased']])).toEqual([

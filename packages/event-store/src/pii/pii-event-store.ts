@@ -16,7 +16,15 @@ import type { ChainedEvent } from '../chain/event-hash.js';
 import { EventStoreError } from '../errors.js';
 import { compilePaths, sealedCopy, slotsAt, type CompiledPaths } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
-import { GROUP_LIMITS, isPiiEnvelope, open, openGroup, sealGroup, type PiiEnvelope, type SealedPart } from './pii-cipher.js';
+import {
+  GROUP_LIMITS,
+  isPiiEnvelope,
+  open,
+  openGroup,
+  sealGroup,
+  type PiiEnvelope,
+  type SealedPart,
+} from './pii-cipher.js';
 import type { PiiPolicy } from './pii-policy.js';
 
 /** What a sealed field holds in the stored `data` (the value itself is in the envelope). */
@@ -52,9 +60,15 @@ class PiiCodecStore implements PiiEventStore {
   readonly #keysById = new Map<string, CustomerKey | null>();
   readonly #ticketOwners = new Map<string, string>();
   /** Values this process sealed lately, by event id: reading them back needs no decryption. */
-  readonly #recent = new Map<string, { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }>();
+  readonly #recent = new Map<
+    string,
+    { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }
+  >();
   /** Version-2 envelopes opened lately, by key id and IV: the parts not handed out yet. */
-  readonly #openedGroups = new Map<string, { readonly customerId: string; readonly parts: (SealedPart | undefined)[]; left: number }>();
+  readonly #openedGroups = new Map<
+    string,
+    { readonly customerId: string; readonly parts: (SealedPart | undefined)[]; left: number }
+  >();
   readonly #compiled = new WeakMap<readonly string[], CompiledPaths>();
 
   constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy) {
@@ -63,7 +77,11 @@ class PiiCodecStore implements PiiEventStore {
     this.#policy = policy;
   }
 
-  async append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options?: { expectedVersion?: ExpectedVersion },
+  ): Promise<AppendResult> {
     this.#learnOwners(events);
     const [sealed] = await this.#sealAll([{ stream, events }]);
     return this.#inner.append(stream, sealed!, options);
@@ -72,7 +90,9 @@ class PiiCodecStore implements PiiEventStore {
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     for (const append of appends) this.#learnOwners(append.events);
     const sealed = await this.#sealAll(appends);
-    return this.#inner.appendMany(appends.map((append, i) => (sealed[i] === append.events ? append : { ...append, events: sealed[i]! })));
+    return this.#inner.appendMany(
+      appends.map((append, i) => (sealed[i] === append.events ? append : { ...append, events: sealed[i]! })),
+    );
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -136,7 +156,9 @@ class PiiCodecStore implements PiiEventStore {
    * that customer's events in the call, in groups of bounded size (envelope version 2). Events
    * without personal data are passed on as they are; an append without any keeps its array.
    */
-  async #sealAll(appends: readonly { readonly stream: string; readonly events: readonly NewEvent[] }[]): Promise<(readonly NewEvent[])[]> {
+  async #sealAll(
+    appends: readonly { readonly stream: string; readonly events: readonly NewEvent[] }[],
+  ): Promise<(readonly NewEvent[])[]> {
     const groups = new Map<string, Pending[]>();
     for (let a = 0; a < appends.length; a++) {
       const { stream, events } = appends[a]!;
@@ -156,7 +178,9 @@ class PiiCodecStore implements PiiEventStore {
     const out: (readonly NewEvent[])[] = appends.map((append) => append.events);
     if (groups.size === 0) return out;
     const missing = [...groups.keys()].filter((customerId) => !this.#currentKeys.has(customerId));
-    if (missing.length > 0) for (const [customerId, key] of await this.#keys.currentKeys(missing)) remember(this.#currentKeys, customerId, key);
+    if (missing.length > 0)
+      for (const [customerId, key] of await this.#keys.currentKeys(missing))
+        remember(this.#currentKeys, customerId, key);
     const copied = new Set<number>();
     const seal = (key: CustomerKey, group: readonly Pending[], parts: readonly string[]): void => {
       const envelope = sealGroup(parts, key.key, key.keyId, key.customerId);
@@ -168,7 +192,11 @@ class PiiCodecStore implements PiiEventStore {
         const { event } = pending;
         // The writer's own subscribers read these events again at once: keep the values for them.
         remember(this.#recent, event.id, { keyId: key.keyId, customerId: key.customerId, values: pending.values });
-        (out[pending.append] as NewEvent[])[pending.index] = { ...event, data: pending.data, metadata: { ...event.metadata, pii: { ...envelope, i } as unknown as Json } };
+        (out[pending.append] as NewEvent[])[pending.index] = {
+          ...event,
+          data: pending.data,
+          metadata: { ...event.metadata, pii: { ...envelope, i } as unknown as Json },
+        };
       });
     };
     for (const [customerId, pendings] of groups) {
@@ -266,7 +294,11 @@ class PiiCodecStore implements PiiEventStore {
     const part = opened.parts[index];
     // The ids are authenticated: an envelope copied onto another event names another id at its index.
     if (part === undefined || part[0] !== event.id) {
-      throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `the personal data envelope of ${event.type} ${event.id} belongs to another event`, false);
+      throw new EventStoreError(
+        'EVENT_STORE.INVALID_ARGUMENT',
+        `the personal data envelope of ${event.type} ${event.id} belongs to another event`,
+        false,
+      );
     }
     opened.parts[index] = undefined;
     if (--opened.left === 0) this.#openedGroups.delete(cacheKey);
@@ -276,13 +308,16 @@ class PiiCodecStore implements PiiEventStore {
   #forget(customerId: string): void {
     this.#currentKeys.delete(customerId);
     for (const [eventId, recent] of this.#recent) if (recent.customerId === customerId) this.#recent.delete(eventId);
-    for (const [keyId, key] of this.#keysById) if (key !== null && key.customerId === customerId) this.#keysById.set(keyId, null);
-    for (const [cacheKey, opened] of this.#openedGroups) if (opened.customerId === customerId) this.#openedGroups.delete(cacheKey);
+    for (const [keyId, key] of this.#keysById)
+      if (key !== null && key.customerId === customerId) this.#keysById.set(keyId, null);
+    for (const [cacheKey, opened] of this.#openedGroups)
+      if (opened.customerId === customerId) this.#openedGroups.delete(cacheKey);
   }
 }
 
 // Each read hands out its own objects, as a store read would; strings and numbers need no copy.
-const structuredCloneIfObject = (value: Json): Json => (typeof value === 'object' && value !== null ? structuredClone(value) : value);
+const structuredCloneIfObject = (value: Json): Json =>
+  typeof value === 'object' && value !== null ? structuredClone(value) : value;
 
 /** An event of an append call waiting for its customer's seal. */
 interface Pending {
@@ -294,6 +329,11 @@ interface Pending {
 }
 
 const unowned = (stream: string, event: NewEvent, why: string): EventStoreError =>
-  new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `personal data of ${event.type} ${event.id} on ${stream} has no customer to encrypt for (${why})`, false);
+  new EventStoreError(
+    'EVENT_STORE.INVALID_ARGUMENT',
+    `personal data of ${event.type} ${event.id} on ${stream} has no customer to encrypt for (${why})`,
+    false,
+  );
 
-export const withPiiCodec = (inner: EventStore, keys: KeyStore, policy: PiiPolicy): PiiEventStore => new PiiCodecStore(inner, keys, policy);
+export const withPiiCodec = (inner: EventStore, keys: KeyStore, policy: PiiPolicy): PiiEventStore =>
+  new PiiCodecStore(inner, keys, policy);

@@ -6,7 +6,11 @@ import type { CustomerKey, KeyStore } from './key-store.port.js';
 /** The key store as a table in the events' PostgreSQL schema (`pii_keys`). */
 export async function createPostgresKeyStore(options: { url: string; schema?: string }): Promise<KeyStore> {
   const schema = quotedSchema(options.schema ?? DEFAULT_SCHEMA);
-  const pool = openPostgresPool({ url: options.url, maxConnections: 2, applicationName: uniqueApplicationName('tickets-keys') });
+  const pool = openPostgresPool({
+    url: options.url,
+    maxConnections: 2,
+    applicationName: uniqueApplicationName('tickets-keys'),
+  });
   const table = `${schema}.pii_keys`;
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -20,9 +24,17 @@ export async function createPostgresKeyStore(options: { url: string; schema?: st
     throw error;
   }
   type Row = { key_id: string; customer_id: string; key: Buffer };
-  const toKey = (row: Row): CustomerKey => ({ keyId: row.key_id, customerId: row.customer_id, key: createSecretKey(row.key) });
+  const toKey = (row: Row): CustomerKey => ({
+    keyId: row.key_id,
+    customerId: row.customer_id,
+    key: createSecretKey(row.key),
+  });
   const byCustomers = async (customerIds: readonly string[]) =>
-    (await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE customer_id = ANY($1::text[])`, [customerIds])).rows;
+    (
+      await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE customer_id = ANY($1::text[])`, [
+        customerIds,
+      ])
+    ).rows;
 
   let closed = false;
   return {
@@ -39,7 +51,9 @@ export async function createPostgresKeyStore(options: { url: string; schema?: st
       return keys;
     },
     async keyById(keyId) {
-      const { rows } = await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE key_id = $1`, [keyId]);
+      const { rows } = await pool.query<Row>(`SELECT key_id, customer_id, key FROM ${table} WHERE key_id = $1`, [
+        keyId,
+      ]);
       return rows[0] === undefined ? undefined : toKey(rows[0]);
     },
     async eraseCustomer(customerId) {

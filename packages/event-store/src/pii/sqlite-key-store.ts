@@ -23,11 +23,17 @@ export function createSqliteKeyStore(options: { path: string }): KeyStore {
   `);
   const byCustomer = db.prepare('SELECT key_id, customer_id, key FROM pii_keys WHERE customer_id = ?');
   const byId = db.prepare('SELECT key_id, customer_id, key FROM pii_keys WHERE key_id = ?');
-  const insert = db.prepare('INSERT INTO pii_keys (key_id, customer_id, key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (customer_id) DO NOTHING');
+  const insert = db.prepare(
+    'INSERT INTO pii_keys (key_id, customer_id, key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (customer_id) DO NOTHING',
+  );
   const erase = db.prepare('DELETE FROM pii_keys WHERE customer_id = ?');
 
   type Row = { key_id: string; customer_id: string; key: Uint8Array };
-  const toKey = (row: Row): CustomerKey => ({ keyId: row.key_id, customerId: row.customer_id, key: createSecretKey(Buffer.from(row.key)) });
+  const toKey = (row: Row): CustomerKey => ({
+    keyId: row.key_id,
+    customerId: row.customer_id,
+    key: createSecretKey(Buffer.from(row.key)),
+  });
 
   return {
     async currentKeys(customerIds) {
@@ -43,7 +49,8 @@ export function createSqliteKeyStore(options: { path: string }): KeyStore {
         for (const id of customerIds) {
           const keyId = randomUUID();
           const material = randomBytes(32);
-          if (Number(insert.run(keyId, id, material, now).changes) === 1) keys.set(id, { keyId, customerId: id, key: createSecretKey(material) });
+          if (Number(insert.run(keyId, id, material, now).changes) === 1)
+            keys.set(id, { keyId, customerId: id, key: createSecretKey(material) });
           else existing.push(id);
         }
         db.exec('COMMIT');

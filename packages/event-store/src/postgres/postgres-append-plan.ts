@@ -12,7 +12,11 @@ export interface PreparedAppend {
   readonly data: readonly string[];
 }
 
-export function prepareAppend(stream: string, events: readonly NewEvent[], expected: ExpectedVersion | undefined): PreparedAppend {
+export function prepareAppend(
+  stream: string,
+  events: readonly NewEvent[],
+  expected: ExpectedVersion | undefined,
+): PreparedAppend {
   assertStreamName(stream);
   assertNewEvents(stream, events);
   const expectedVersion = expected ?? 'any';
@@ -124,7 +128,14 @@ export function planAppends(
       const event = events[i]!;
       track.pendingRows.push(rows.length);
       track.pendingIds.push(event.id);
-      const row = { stream, version: track.version, id: event.id, type: event.type, metadata: append.metadata[i]!, data: append.data[i]! };
+      const row = {
+        stream,
+        version: track.version,
+        id: event.id,
+        type: event.type,
+        metadata: append.metadata[i]!,
+        data: append.data[i]!,
+      };
       track.lastHash = eventHash(track.lastHash, row);
       rows.push({ ...row, hash: track.lastHash });
     }
@@ -140,9 +151,16 @@ export function planAppends(
       track = new StreamTrack(head?.version ?? -1, head?.position ?? 0, head?.hash ?? null);
       tracks.set(stream, track);
     }
-    const stored = needsStoredIds(append, heads.get(stream)) ? storedIdsOf(storedIds, index) : new Map<string, StoredId[]>();
+    const stored = needsStoredIds(append, heads.get(stream))
+      ? storedIdsOf(storedIds, index)
+      : new Map<string, StoredId[]>();
     const actual = track.version;
-    const unchanged: PlannedResult = { stream, nextExpectedVersion: actual, duplicate: false, position: track.headPosition };
+    const unchanged: PlannedResult = {
+      stream,
+      nextExpectedVersion: actual,
+      duplicate: false,
+      position: track.headPosition,
+    };
 
     if (expected === 'any' || expected === 'stream_exists') {
       if (actual === -1) {
@@ -198,7 +216,11 @@ function storedIdsOf(storedIds: ReadonlyMap<number, readonly StoredId[]>, index:
 }
 
 /** The lowest revision holding `id`: stored events come before the rows this call adds. */
-function firstVersionOf(id: string, track: StreamTrack, stored: ReadonlyMap<string, readonly StoredId[]>): number | undefined {
+function firstVersionOf(
+  id: string,
+  track: StreamTrack,
+  stored: ReadonlyMap<string, readonly StoredId[]>,
+): number | undefined {
   const rows = stored.get(id);
   if (rows !== undefined && rows.length > 0) return Math.min(...rows.map((row) => row.version));
   const pending = track.pendingIds.indexOf(id);
@@ -206,7 +228,12 @@ function firstVersionOf(id: string, track: StreamTrack, stored: ReadonlyMap<stri
 }
 
 /** The position of the event at `version` if it carries `id`; undefined when it does not (or is absent). */
-function positionIfAt(version: number, id: string, track: StreamTrack, stored: ReadonlyMap<string, readonly StoredId[]>): PositionSource | undefined {
+function positionIfAt(
+  version: number,
+  id: string,
+  track: StreamTrack,
+  stored: ReadonlyMap<string, readonly StoredId[]>,
+): PositionSource | undefined {
   if (version > track.version) return undefined;
   if (version <= track.storedVersion) {
     const row = stored.get(id)?.find((candidate) => candidate.version === version);

@@ -6,12 +6,20 @@ import { needsStoredIds, planAppends, prepareAppend } from './postgres-append-pl
 import type { StoredId, StreamHead } from './postgres-append-plan.js';
 
 const append = (stream: string, ids: string[], expected?: ExpectedVersion) =>
-  prepareAppend(stream, ids.map((id) => ({ id, type: 'T', data: { id } })), expected);
+  prepareAppend(
+    stream,
+    ids.map((id) => ({ id, type: 'T', data: { id } })),
+    expected,
+  );
 
 describe('planAppends', () => {
   it('numbers new rows after the head, and later appends of the call after earlier ones', () => {
     const heads = new Map<string, StreamHead>([['s', { version: 4, position: 40, hash: null }]]);
-    const plan = planAppends([append('s', ['a'], 4), append('t', ['b', 'c'], 'no_stream'), append('s', ['d'], 5)], heads, new Map());
+    const plan = planAppends(
+      [append('s', ['a'], 4), append('t', ['b', 'c'], 'no_stream'), append('s', ['d'], 5)],
+      heads,
+      new Map(),
+    );
     expect(plan.rows.map((row) => [row.stream, row.version, row.id])).toEqual([
       ['s', 5, 'a'],
       ['t', 0, 'b'],
@@ -28,7 +36,11 @@ describe('planAppends', () => {
   it('chains each row to the stored head hash, and later rows of a stream to the earlier ones of the call', () => {
     const head = 'a'.repeat(64);
     const heads = new Map<string, StreamHead>([['s', { version: 4, position: 40, hash: head }]]);
-    const plan = planAppends([append('s', ['a'], 4), append('t', ['b'], 'no_stream'), append('s', ['d'], 5)], heads, new Map());
+    const plan = planAppends(
+      [append('s', ['a'], 4), append('t', ['b'], 'no_stream'), append('s', ['d'], 5)],
+      heads,
+      new Map(),
+    );
     const [a, b, d] = plan.rows;
     expect(a!.hash).toBe(eventHash(head, a!));
     expect(b!.hash).toBe(eventHash(null, b!));
@@ -36,7 +48,11 @@ describe('planAppends', () => {
   });
 
   it('takes a repeat of an earlier append of the same call as a duplicate of its rows', () => {
-    const plan = planAppends([append('s', ['a', 'b'], 'no_stream'), append('s', ['a', 'b'], 'no_stream'), append('s', ['b'], 'any')], new Map(), new Map());
+    const plan = planAppends(
+      [append('s', ['a', 'b'], 'no_stream'), append('s', ['a', 'b'], 'no_stream'), append('s', ['b'], 'any')],
+      new Map(),
+      new Map(),
+    );
     expect(plan.rows).toHaveLength(2);
     expect(plan.results.map((result) => [result.duplicate, result.nextExpectedVersion, result.position])).toEqual([
       [false, 1, { row: 1 }],
@@ -50,10 +66,19 @@ describe('planAppends', () => {
     const stored = (rows: StoredId[]) => new Map([[0, rows]]);
     const repeat = append('s', ['b', 'c'], 0);
     expect(needsStoredIds(repeat, heads.get('s'))).toBe(true);
-    expect(planAppends([repeat], heads, stored([{ id: 'b', version: 1, position: 20 }, { id: 'c', version: 2, position: 30 }])).results).toEqual([
-      { stream: 's', nextExpectedVersion: 2, duplicate: true, position: { stored: 30 } },
-    ]);
-    expect(() => planAppends([repeat], heads, stored([{ id: 'b', version: 1, position: 20 }]))).toThrow(IdempotencyError);
+    expect(
+      planAppends(
+        [repeat],
+        heads,
+        stored([
+          { id: 'b', version: 1, position: 20 },
+          { id: 'c', version: 2, position: 30 },
+        ]),
+      ).results,
+    ).toEqual([{ stream: 's', nextExpectedVersion: 2, duplicate: true, position: { stored: 30 } }]);
+    expect(() => planAppends([repeat], heads, stored([{ id: 'b', version: 1, position: 20 }]))).toThrow(
+      IdempotencyError,
+    );
     expect(() => planAppends([repeat], heads, stored([]))).toThrow(ConcurrencyError);
     expect(() => planAppends([append('s', ['x'], 'any')], heads, new Map())).toThrow(/stored ids/);
   });

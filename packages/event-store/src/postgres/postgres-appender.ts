@@ -63,7 +63,9 @@ export class PostgresAppender {
   async append(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
     const streams = [...new Set(appends.map((append) => append.stream))].sort();
     let short = appends.every(
-      (append) => append.events.length > 0 && (append.expected === 'no_stream' || (typeof append.expected === 'number' && append.expected < INT32_MAX)),
+      (append) =>
+        append.events.length > 0 &&
+        (append.expected === 'no_stream' || (typeof append.expected === 'number' && append.expected < INT32_MAX)),
     );
     // Set by a failed attempt: whether running it again is safe and may help.
     let again = false;
@@ -92,7 +94,9 @@ export class PostgresAppender {
         } catch (error) {
           short = false;
           await this.#cleanUp(connection, error, state);
-          again = isConnectionFailure(error) ? !state.maybeCommitted && attempt === 1 : isRetriableTransactionFailure(error);
+          again = isConnectionFailure(error)
+            ? !state.maybeCommitted && attempt === 1
+            : isRetriableTransactionFailure(error);
           throw error;
         }
       },
@@ -110,11 +114,13 @@ export class PostgresAppender {
     // The version each stream is expected at by the first append naming it; -1 for none.
     const expected = new Map<string, number>();
     for (const append of appends) {
-      if (!expected.has(append.stream)) expected.set(append.stream, typeof append.expected === 'number' ? append.expected : -1);
+      if (!expected.has(append.stream))
+        expected.set(append.stream, typeof append.expected === 'number' ? append.expected : -1);
     }
     const hashes = await this.#hashesAt(client, expected);
     const guessed = new Map<string, StreamHead>();
-    for (const [stream, version] of expected) if (version >= 0) guessed.set(stream, { version, position: Number.NaN, hash: hashes.get(stream) ?? null });
+    for (const [stream, version] of expected)
+      if (version >= 0) guessed.set(stream, { version, position: Number.NaN, hash: hashes.get(stream) ?? null });
     let plan: AppendPlan;
     try {
       plan = planAppends(appends, guessed, new Map());
@@ -165,7 +171,11 @@ export class PostgresAppender {
       }
     }
     if (missing[0].length > 0) {
-      const { rows } = await client.query<[string, string | null]>({ ...this.#options.statements.hashesAt, values: missing, rowMode: 'array' });
+      const { rows } = await client.query<[string, string | null]>({
+        ...this.#options.statements.hashesAt,
+        values: missing,
+        rowMode: 'array',
+      });
       for (const [stream, hash] of rows) hashes.set(stream, hash);
     }
     return hashes;
@@ -187,14 +197,23 @@ export class PostgresAppender {
   ): Promise<{ results: AppendResult[]; wrote: boolean; plan: AppendPlan }> {
     state.maybeCommitted = false;
     await client.query('BEGIN');
-    await client.query({ ...this.#options.statements.lockStreams, values: this.#options.locks.streamLocks(streams), rowMode: 'array' });
+    await client.query({
+      ...this.#options.statements.lockStreams,
+      values: this.#options.locks.streamLocks(streams),
+      rowMode: 'array',
+    });
     const plan = await this.#plan(client, appends, streams);
     let positions: number[] = [];
     if (plan.rows.length > 0) {
       state.mayHoldPositionLock = true;
       const { rows } = await client.query<Inserted>({
         ...this.#options.statements.insert,
-        values: [...columnsOf(plan), this.#options.clock().toISOString(), this.#options.locks.positionLockKey, this.#options.notifyChannel],
+        values: [
+          ...columnsOf(plan),
+          this.#options.clock().toISOString(),
+          this.#options.locks.positionLockKey,
+          this.#options.notifyChannel,
+        ],
         rowMode: 'array',
       });
       state.mayHoldPositionLock = false;
@@ -206,10 +225,19 @@ export class PostgresAppender {
   }
 
   /** Reads the heads (under the stream locks) and, when a repeat must be told from a conflict, the stored ids. */
-  async #plan(client: pg.ClientBase, appends: readonly PreparedAppend[], streams: readonly string[]): Promise<AppendPlan> {
+  async #plan(
+    client: pg.ClientBase,
+    appends: readonly PreparedAppend[],
+    streams: readonly string[],
+  ): Promise<AppendPlan> {
     const heads = new Map<string, StreamHead>();
-    const { rows } = await client.query<[string, number, string, string | null]>({ ...this.#options.statements.heads, values: [streams], rowMode: 'array' });
-    for (const [stream, version, position, hash] of rows) heads.set(stream, { version, position: Number(position), hash });
+    const { rows } = await client.query<[string, number, string, string | null]>({
+      ...this.#options.statements.heads,
+      values: [streams],
+      rowMode: 'array',
+    });
+    for (const [stream, version, position, hash] of rows)
+      heads.set(stream, { version, position: Number(position), hash });
 
     const storedIds = new Map<number, StoredId[]>();
     const lookup: [streams: string[], ids: string[], appendIndexes: number[]] = [[], [], []];
@@ -223,8 +251,13 @@ export class PostgresAppender {
       }
     });
     if (lookup[0].length > 0) {
-      const found = await client.query<[number, string, number, string]>({ ...this.#options.statements.storedIds, values: lookup, rowMode: 'array' });
-      for (const [index, id, version, position] of found.rows) storedIds.get(index)!.push({ id, version, position: Number(position) });
+      const found = await client.query<[number, string, number, string]>({
+        ...this.#options.statements.storedIds,
+        values: lookup,
+        rowMode: 'array',
+      });
+      for (const [index, id, version, position] of found.rows)
+        storedIds.get(index)!.push({ id, version, position: Number(position) });
     }
     return planAppends(appends, heads, storedIds);
   }
@@ -243,7 +276,9 @@ export class PostgresAppender {
       // Outside a transaction (the one-statement way), ROLLBACK only warns.
       await connection.client.query('ROLLBACK');
       if (state.mayHoldPositionLock) {
-        await connection.client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.#options.locks.positionLockKey]);
+        await connection.client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [
+          this.#options.locks.positionLockKey,
+        ]);
       }
       connection.release(false);
     } catch {
@@ -274,7 +309,10 @@ function columnsOf(plan: AppendPlan): [string[], number[], string[], string[], s
  */
 function positionsOf(plan: AppendPlan, [positions, streams, versions]: Inserted): number[] {
   const { rows } = plan;
-  if (positions?.length !== rows.length || rows.some((row, i) => row.stream !== streams?.[i] || row.version !== versions?.[i])) {
+  if (
+    positions?.length !== rows.length ||
+    rows.some((row, i) => row.stream !== streams?.[i] || row.version !== versions?.[i])
+  ) {
     throw new Error('the inserted rows did not get their positions in the order they were sent');
   }
   return positions.map(Number);

@@ -52,7 +52,8 @@ class PostgresCheckpoints implements PostgresCheckpointStore {
 
   async save(subscriber: string, position: number): Promise<void> {
     this.#assertUsable(subscriber);
-    if (!Number.isSafeInteger(position) || position < 0) throw invalidArgument(`checkpoint position must be a non-negative integer, got ${String(position)}`);
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw invalidArgument(`checkpoint position must be a non-negative integer, got ${String(position)}`);
     try {
       await this.#database.query({ ...this.#save, values: [subscriber, position] });
     } catch (error) {
@@ -68,7 +69,8 @@ class PostgresCheckpoints implements PostgresCheckpointStore {
 
   #assertUsable(subscriber: string): void {
     if (this.#closed) throw new EventStoreError('EVENT_STORE.CLOSED', 'the checkpoint store is closed', false);
-    if (typeof subscriber !== 'string' || subscriber.length === 0) throw invalidArgument('subscriber must be a non-empty string');
+    if (typeof subscriber !== 'string' || subscriber.length === 0)
+      throw invalidArgument('subscriber must be a non-empty string');
   }
 }
 
@@ -76,7 +78,9 @@ class PostgresCheckpoints implements PostgresCheckpointStore {
  * Checkpoints in the `checkpoints` table of the event store's schema (created, with the event tables,
  * if missing). With its own pool it opens a small one (2 connections by default).
  */
-export async function createPostgresCheckpointStore(options: PostgresCheckpointStoreOptions): Promise<PostgresCheckpointStore> {
+export async function createPostgresCheckpointStore(
+  options: PostgresCheckpointStoreOptions,
+): Promise<PostgresCheckpointStore> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   quotedSchema(schema);
   if ('pool' in options) {

@@ -44,7 +44,11 @@ export class CommitListener {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#options.url, application_name: this.#options.applicationName, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.#options.url,
+      application_name: this.#options.applicationName,
+      keepAlive: true,
+    });
     this.#client = client;
     // 'error' and 'end' may both come for one loss: only the current client's first one counts.
     const lost = (): void => {

@@ -25,10 +25,20 @@ const ENVIRONMENT_STATES = new Set([
 ]);
 
 /** Node socket errors that mean the server cannot be reached right now. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** node-postgres reports a lost connection with these messages and no code. */
-const LOST_CONNECTION = /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect|Connection ended/i;
+const LOST_CONNECTION =
+  /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect|Connection ended/i;
 
 const codeOf = (error: unknown): string | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -74,7 +84,12 @@ export function translatePostgresError(error: unknown, operation: string): unkno
   const message = error instanceof Error ? error.message : String(error);
   const state = sqlState(error);
   if (isConnectionFailure(error) || (state !== undefined && inSet(BUSY_STATES, state))) {
-    return new EventStoreError('EVENT_STORE.UNAVAILABLE', `${operation}: PostgreSQL is unavailable (${message})`, true, { cause: error });
+    return new EventStoreError(
+      'EVENT_STORE.UNAVAILABLE',
+      `${operation}: PostgreSQL is unavailable (${message})`,
+      true,
+      { cause: error },
+    );
   }
   if (state === undefined) return error;
   if (inSet(ENVIRONMENT_STATES, state)) {

@@ -79,8 +79,14 @@ export function eventStatements(schema: string) {
            FROM inserted) a`;
 
   return {
-    readForwards: named('rf', `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`),
-    readBackwards: named('rb', `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE stream = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`),
+    readForwards: named(
+      'rf',
+      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`,
+    ),
+    readBackwards: named(
+      'rb',
+      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE stream = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`,
+    ),
     readAll: readPage('ra', ''),
     readAllWithPrefixes(count: number): Statement {
       let statement = byPrefixes.get(count);

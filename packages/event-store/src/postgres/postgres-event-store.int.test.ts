@@ -50,7 +50,10 @@ function collect(store: EventStore, options: { after?: number; streamPrefixes?: 
   const stop = new AbortController();
   const seen: RecordedEvent[] = [];
   const done = (async () => {
-    for await (const batch of store.subscribeToAll({ ...options, signal: AbortSignal.any([stop.signal, AbortSignal.timeout(30_000)]) })) {
+    for await (const batch of store.subscribeToAll({
+      ...options,
+      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(30_000)]),
+    })) {
       seen.push(...batch);
     }
   })();
@@ -127,9 +130,18 @@ describe('PostgreSQL adapter', () => {
       await (await open(schema)).close();
       await (await open(schema)).close();
       const { rows } = await admin.query(`SELECT component, version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual(Array.from({ length: EVENT_SCHEMA_VERSION }, (_, i) => ({ component: 'event-store', version: i + 1 })));
-      const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
-      expect(tables.rows.map((row: { table_name: string }) => row.table_name)).toEqual(['checkpoints', 'events', 'schema_migrations']);
+      expect(rows).toEqual(
+        Array.from({ length: EVENT_SCHEMA_VERSION }, (_, i) => ({ component: 'event-store', version: i + 1 })),
+      );
+      const tables = await admin.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+        [schema],
+      );
+      expect(tables.rows.map((row: { table_name: string }) => row.table_name)).toEqual([
+        'checkpoints',
+        'events',
+        'schema_migrations',
+      ]);
     });
 
     it('adds the chain to a store written before it: old events stay unchained, new ones chain from there', async () => {
@@ -148,7 +160,12 @@ describe('PostgreSQL adapter', () => {
           await store.append('ticket-1', [{ id: 'c', type: 'T', data: { n: 2 } }], { expectedVersion: 1 });
           await store.append('ticket-1', [{ id: 'd', type: 'T', data: { n: 3 } }]);
           expect((await store.readChain()).map((event) => event.hash === null)).toEqual([true, true, false, false]);
-          expect(await checkStoreChain(store)).toMatchObject({ ok: true, unchained: 2, chainsStartingLate: 1, head: { events: 2 } });
+          expect(await checkStoreChain(store)).toMatchObject({
+            ok: true,
+            unchained: 2,
+            chainsStartingLate: 1,
+            head: { events: 2 },
+          });
         } finally {
           await store.close();
         }
@@ -182,9 +199,20 @@ describe('PostgreSQL adapter', () => {
       const schema = freshSchema();
       const store = await open(schema, { clock: () => new Date('2025-03-04T05:06:07.000Z') });
       try {
-        await store.append('ticket-1', [{ id: 'a', type: 'Opened', data: { b: 1, a: [true, null] }, metadata: { correlationId: 'c' } }]);
-        const { rows } = await admin.query(`SELECT data, metadata, recorded_at, tx::text <> '' AS has_tx FROM "${schema}".events`);
-        expect(rows).toEqual([{ data: '{"b":1,"a":[true,null]}', metadata: '{"correlationId":"c"}', recorded_at: new Date('2025-03-04T05:06:07.000Z'), has_tx: true }]);
+        await store.append('ticket-1', [
+          { id: 'a', type: 'Opened', data: { b: 1, a: [true, null] }, metadata: { correlationId: 'c' } },
+        ]);
+        const { rows } = await admin.query(
+          `SELECT data, metadata, recorded_at, tx::text <> '' AS has_tx FROM "${schema}".events`,
+        );
+        expect(rows).toEqual([
+          {
+            data: '{"b":1,"a":[true,null]}',
+            metadata: '{"correlationId":"c"}',
+            recorded_at: new Date('2025-03-04T05:06:07.000Z'),
+            has_tx: true,
+          },
+        ]);
       } finally {
         await store.close();
       }
@@ -193,11 +221,17 @@ describe('PostgreSQL adapter', () => {
     it(`locks the whole store instead of each stream above ${MAX_STREAM_LOCKS} streams in one call`, async () => {
       const store = await open(freshSchema());
       try {
-        const appends = Array.from({ length: MAX_STREAM_LOCKS + 44 }, (_, i) => ({ stream: `ticket-${i}`, events: [event(`e${i}`)], expectedVersion: 'no_stream' as const }));
+        const appends = Array.from({ length: MAX_STREAM_LOCKS + 44 }, (_, i) => ({
+          stream: `ticket-${i}`,
+          events: [event(`e${i}`)],
+          expectedVersion: 'no_stream' as const,
+        }));
         const results = await store.appendMany(appends);
         expect(results.map((r) => r.position)).toEqual(Array.from({ length: appends.length }, (_, i) => i + 1));
         expect(await store.readAll({ maxCount: 1000 })).toHaveLength(appends.length);
-        expect(await store.appendMany(appends)).toSatisfy((again: { duplicate: boolean }[]) => again.every((r) => r.duplicate));
+        expect(await store.appendMany(appends)).toSatisfy((again: { duplicate: boolean }[]) =>
+          again.every((r) => r.duplicate),
+        );
       } finally {
         await store.close();
       }
@@ -205,44 +239,48 @@ describe('PostgreSQL adapter', () => {
   });
 
   describe('gap-safe reading', () => {
-    it('never hands out a position while a transaction holding a lower one is in flight', { timeout: 20_000 }, async () => {
-      const schema = freshSchema();
-      const store = await open(schema);
-      const slow = new pg.Client({ connectionString: url });
-      await slow.connect();
-      try {
-        await store.append('ticket-0', [event('before')]);
-        const start = await store.headPosition();
-        const subscription = collect(store, { after: start });
+    it(
+      'never hands out a position while a transaction holding a lower one is in flight',
+      { timeout: 20_000 },
+      async () => {
+        const schema = freshSchema();
+        const store = await open(schema);
+        const slow = new pg.Client({ connectionString: url });
+        await slow.connect();
+        try {
+          await store.append('ticket-0', [event('before')]);
+          const start = await store.headPosition();
+          const subscription = collect(store, { after: start });
 
-        // T1 takes the lower position and waits (like an append between its INSERT and its COMMIT)…
-        await slow.query('BEGIN');
-        const t1 = await slow.query(
-          `INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data)
+          // T1 takes the lower position and waits (like an append between its INSERT and its COMMIT)…
+          await slow.query('BEGIN');
+          const t1 = await slow.query(
+            `INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data)
            VALUES ('ticket-1', 0, 'late', 'T', now(), '{}', '{}') RETURNING position`,
-        );
-        // …while T2 appends after it and commits.
-        const t2 = await store.append('ticket-2', [event('early')]);
-        expect(t2.position).toBeGreaterThan(Number(t1.rows[0].position));
+          );
+          // …while T2 appends after it and commits.
+          const t2 = await store.append('ticket-2', [event('early')]);
+          expect(t2.position).toBeGreaterThan(Number(t1.rows[0].position));
 
-        expect(await store.readAll({ after: start })).toEqual([]);
-        expect(await store.readAll({ after: start, streamPrefixes: ['ticket-2'] })).toEqual([]);
-        expect(await store.headPosition()).toBe(start);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(subscription.seen).toEqual([]);
+          expect(await store.readAll({ after: start })).toEqual([]);
+          expect(await store.readAll({ after: start, streamPrefixes: ['ticket-2'] })).toEqual([]);
+          expect(await store.headPosition()).toBe(start);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(subscription.seen).toEqual([]);
 
-        await slow.query('COMMIT');
-        expect(ids(await store.readAll({ after: start }))).toEqual(['late', 'early']);
-        expect(await store.headPosition()).toBe(t2.position);
-        await waitFor(() => (subscription.seen.length >= 2 ? true : undefined), { what: 'both events' });
-        subscription.stop();
-        await subscription.done;
-        expect(ids(subscription.seen)).toEqual(['late', 'early']);
-      } finally {
-        await slow.end();
-        await store.close();
-      }
-    });
+          await slow.query('COMMIT');
+          expect(ids(await store.readAll({ after: start }))).toEqual(['late', 'early']);
+          expect(await store.headPosition()).toBe(t2.position);
+          await waitFor(() => (subscription.seen.length >= 2 ? true : undefined), { what: 'both events' });
+          subscription.stop();
+          await subscription.done;
+          expect(ids(subscription.seen)).toEqual(['late', 'early']);
+        } finally {
+          await slow.end();
+          await store.close();
+        }
+      },
+    );
 
     it('a rolled-back transaction leaves a hole in the positions, and readers go past it', async () => {
       const schema = freshSchema();
@@ -251,7 +289,9 @@ describe('PostgreSQL adapter', () => {
       await slow.connect();
       try {
         await slow.query('BEGIN');
-        await slow.query(`INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data) VALUES ('ticket-1', 0, 'gone', 'T', now(), '{}', '{}')`);
+        await slow.query(
+          `INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data) VALUES ('ticket-1', 0, 'gone', 'T', now(), '{}', '{}')`,
+        );
         const kept = await store.append('ticket-2', [event('kept')]);
         await slow.query('ROLLBACK');
         expect(await store.readAll()).toMatchObject([{ id: 'kept', position: kept.position }]);
@@ -262,37 +302,47 @@ describe('PostgreSQL adapter', () => {
       }
     });
 
-    it('many concurrent writers on their own connections: a live subscriber misses and repeats nothing', { timeout: 60_000 }, async () => {
-      const schema = freshSchema();
-      const reader = await open(schema);
-      const writers = await Promise.all(Array.from({ length: 6 }, () => open(schema, { maxConnections: 3 })));
-      try {
-        const subscription = collect(reader);
-        const written: string[] = [];
-        let last = 0;
-        await Promise.all(
-          writers.map(async (writer, w) => {
-            for (let i = 0; i < 60; i++) {
-              const batch = Array.from({ length: 1 + (i % 4) }, (_, k) => ({ stream: `ticket-${w}-${(i + k) % 7}`, events: [event(`w${w}-${i}-${k}`)] }));
-              const results = await writer.appendMany(batch);
-              written.push(...batch.map((append) => append.events[0]!.id));
-              last = Math.max(last, ...results.map((result) => result.position));
-            }
-          }),
-        );
-        // Once the subscriber has reached the last position written, whatever it lacks was skipped.
-        await waitFor(() => ((subscription.seen.at(-1)?.position ?? 0) >= last ? true : undefined), { what: 'the last event', timeoutMs: 20_000 });
-        subscription.stop();
-        await subscription.done;
-        const positions = subscription.seen.map((e) => e.position);
-        expect(positions).toEqual([...positions].sort((a, b) => a - b));
-        expect(new Set(positions).size).toBe(positions.length);
-        expect(new Set(ids(subscription.seen))).toEqual(new Set(written));
-        expect(subscription.seen).toHaveLength(written.length);
-      } finally {
-        await Promise.all([reader, ...writers].map((store) => store.close()));
-      }
-    });
+    it(
+      'many concurrent writers on their own connections: a live subscriber misses and repeats nothing',
+      { timeout: 60_000 },
+      async () => {
+        const schema = freshSchema();
+        const reader = await open(schema);
+        const writers = await Promise.all(Array.from({ length: 6 }, () => open(schema, { maxConnections: 3 })));
+        try {
+          const subscription = collect(reader);
+          const written: string[] = [];
+          let last = 0;
+          await Promise.all(
+            writers.map(async (writer, w) => {
+              for (let i = 0; i < 60; i++) {
+                const batch = Array.from({ length: 1 + (i % 4) }, (_, k) => ({
+                  stream: `ticket-${w}-${(i + k) % 7}`,
+                  events: [event(`w${w}-${i}-${k}`)],
+                }));
+                const results = await writer.appendMany(batch);
+                written.push(...batch.map((append) => append.events[0]!.id));
+                last = Math.max(last, ...results.map((result) => result.position));
+              }
+            }),
+          );
+          // Once the subscriber has reached the last position written, whatever it lacks was skipped.
+          await waitFor(() => ((subscription.seen.at(-1)?.position ?? 0) >= last ? true : undefined), {
+            what: 'the last event',
+            timeoutMs: 20_000,
+          });
+          subscription.stop();
+          await subscription.done;
+          const positions = subscription.seen.map((e) => e.position);
+          expect(positions).toEqual([...positions].sort((a, b) => a - b));
+          expect(new Set(positions).size).toBe(positions.length);
+          expect(new Set(ids(subscription.seen))).toEqual(new Set(written));
+          expect(subscription.seen).toHaveLength(written.length);
+        } finally {
+          await Promise.all([reader, ...writers].map((store) => store.close()));
+        }
+      },
+    );
   });
 
   describe('stream locks', () => {
@@ -305,7 +355,9 @@ describe('PostgreSQL adapter', () => {
         await store.append('customer-1', [event('c0')], { expectedVersion: 'no_stream' });
         // Another writer holds the stream's lock, as an append in flight does.
         await other.query('BEGIN');
-        await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamLockKey(schema, 'customer-1')]);
+        await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          streamLockKey(schema, 'customer-1'),
+        ]);
         let settled = false;
         const guarded = store
           .appendMany([
@@ -316,7 +368,9 @@ describe('PostgreSQL adapter', () => {
         guarded.catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect(settled).toBe(false);
-        await other.query(`INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data) VALUES ('customer-1', 1, 'c1', 'T', now(), '{}', '{}')`);
+        await other.query(
+          `INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data) VALUES ('customer-1', 1, 'c1', 'T', now(), '{}', '{}')`,
+        );
         await other.query('COMMIT');
         const error = await guarded.catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConcurrencyError);
@@ -327,7 +381,7 @@ describe('PostgreSQL adapter', () => {
         await store.close();
       }
     });
-    it('a writer that commits between the one-statement append\'s snapshot and its locks is caught by the unique index', async () => {
+    it("a writer that commits between the one-statement append's snapshot and its locks is caught by the unique index", async () => {
       const schema = freshSchema();
       const store = await open(schema);
       const other = new pg.Client({ connectionString: url });
@@ -339,12 +393,20 @@ describe('PostgreSQL adapter', () => {
         // The append takes its snapshot, sees version 0 as the head, and waits for the stream lock…
         const appending = store.append('ticket-1', [event('mine')], { expectedVersion: 0 });
         appending.catch(() => undefined);
-        await waitFor(async () => {
-          const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [store.applicationName]);
-          return rows[0].n > 0 ? true : undefined;
-        }, { what: 'the append to wait for the stream lock' });
+        await waitFor(
+          async () => {
+            const { rows } = await admin.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+              [store.applicationName],
+            );
+            return rows[0].n > 0 ? true : undefined;
+          },
+          { what: 'the append to wait for the stream lock' },
+        );
         // …while the other writer appends version 1 and commits.
-        await other.query(`INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data) VALUES ('ticket-1', 1, 'theirs', 'T', now(), '{}', '{}')`);
+        await other.query(
+          `INSERT INTO "${schema}".events (stream, version, id, type, recorded_at, metadata, data) VALUES ('ticket-1', 1, 'theirs', 'T', now(), '{}', '{}')`,
+        );
         await other.query('COMMIT');
         const error = await appending.catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConcurrencyError);
@@ -352,7 +414,10 @@ describe('PostgreSQL adapter', () => {
         expect(ids(await store.readStream('ticket-1'))).toEqual(['a', 'theirs']);
         // The failed statement's connection, which may have held the position lock, was not pooled again.
         expect(await store.append('ticket-2', [event('next')])).toMatchObject({ duplicate: false });
-        const held = await admin.query(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = $1`, [store.applicationName]);
+        const held = await admin.query(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = $1`,
+          [store.applicationName],
+        );
         expect(held.rows[0].n).toBe(0);
       } finally {
         await other.end();
@@ -370,10 +435,16 @@ describe('PostgreSQL adapter', () => {
         try {
           // Let the first poll and the LISTEN connection settle.
           const subscription = collect(reader);
-          await waitFor(async () => {
-            const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'`, [reader.applicationName]);
-            return rows[0].n > 0 ? true : undefined;
-          }, { what: 'the LISTEN connection' });
+          await waitFor(
+            async () => {
+              const { rows } = await admin.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'`,
+                [reader.applicationName],
+              );
+              return rows[0].n > 0 ? true : undefined;
+            },
+            { what: 'the LISTEN connection' },
+          );
           const began = performance.now();
           await writer.append('ticket-1', [event('a')]);
           await waitFor(() => (subscription.seen.length > 0 ? true : undefined), { what: 'the event' });
@@ -391,82 +462,104 @@ describe('PostgreSQL adapter', () => {
 
   describe('when the server goes away', () => {
     it('reports an unreachable server as a retriable UNAVAILABLE', async () => {
-      const error = await createPostgresEventStore({ url: 'postgres://postgres@127.0.0.1:1/test', schema: freshSchema() }).catch((e: unknown) => e);
+      const error = await createPostgresEventStore({
+        url: 'postgres://postgres@127.0.0.1:1/test',
+        schema: freshSchema(),
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventStoreError);
       expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
     });
 
-    it('after its connections are terminated, calls reconnect or fail with UNAVAILABLE, and a subscription resumes without a gap', { timeout: 30_000 }, async () => {
-      const schema = freshSchema();
-      const store = await open(schema);
-      try {
-        const subscription = collect(store);
-        for (let i = 0; i < 3; i++) await store.append(`ticket-${i}`, [event(`before-${i}`)]);
-        await waitFor(() => (subscription.seen.length === 3 ? true : undefined), { what: 'the first events' });
+    it(
+      'after its connections are terminated, calls reconnect or fail with UNAVAILABLE, and a subscription resumes without a gap',
+      { timeout: 30_000 },
+      async () => {
+        const schema = freshSchema();
+        const store = await open(schema);
+        try {
+          const subscription = collect(store);
+          for (let i = 0; i < 3; i++) await store.append(`ticket-${i}`, [event(`before-${i}`)]);
+          await waitFor(() => (subscription.seen.length === 3 ? true : undefined), { what: 'the first events' });
 
-        const terminated = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [store.applicationName]);
-        expect(terminated.rows[0].n).toBeGreaterThan(0);
+          const terminated = await admin.query(
+            'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1',
+            [store.applicationName],
+          );
+          expect(terminated.rows[0].n).toBeGreaterThan(0);
 
-        const outcomes: string[] = [];
-        for (let i = 0; i < 3; i++) {
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await store.append(`ticket-${i}`, [event(`after-${i}`)]);
-              outcomes.push('ok');
-              break;
-            } catch (error) {
-              expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
-              outcomes.push('unavailable');
-              if (attempt === 10) throw error;
+          const outcomes: string[] = [];
+          for (let i = 0; i < 3; i++) {
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await store.append(`ticket-${i}`, [event(`after-${i}`)]);
+                outcomes.push('ok');
+                break;
+              } catch (error) {
+                expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+                outcomes.push('unavailable');
+                if (attempt === 10) throw error;
+              }
             }
           }
+          expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
+          expect(await store.readStream('ticket-0')).toHaveLength(2);
+
+          await waitFor(() => (subscription.seen.length >= 6 ? true : undefined), {
+            what: 'the events after the outage',
+          });
+          subscription.stop();
+          await subscription.done;
+          expect(ids(subscription.seen)).toEqual(['before-0', 'before-1', 'before-2', 'after-0', 'after-1', 'after-2']);
+        } finally {
+          await store.close();
         }
-        expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
-        expect(await store.readStream('ticket-0')).toHaveLength(2);
+      },
+    );
 
-        await waitFor(() => (subscription.seen.length >= 6 ? true : undefined), { what: 'the events after the outage' });
-        subscription.stop();
-        await subscription.done;
-        expect(ids(subscription.seen)).toEqual(['before-0', 'before-1', 'before-2', 'after-0', 'after-1', 'after-2']);
-      } finally {
-        await store.close();
-      }
-    });
+    it(
+      'while the server is unreachable calls fail with UNAVAILABLE, a subscription ends with it past its limit, and all recover after',
+      { timeout: 30_000 },
+      async () => {
+        const proxy = await startProxy(url);
+        const schema = freshSchema();
+        const store = await open(schema, { url: proxy.url, outageLimitMs: 1_000 });
+        const events: RecordedEvent[] = [];
+        try {
+          await store.append('ticket-1', [event('a')]);
+          const stop = AbortSignal.timeout(20_000);
+          const ended = (async () => {
+            for await (const batch of store.subscribeToAll({ signal: stop })) {
+              events.push(...batch);
+              if (events.length === 1) await proxy.stop();
+            }
+          })();
+          const error = await ended.then(
+            () => 'ended quietly',
+            (e: unknown) => e,
+          );
+          expect(stop.aborted).toBe(false);
+          expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
+          await expect(store.append('ticket-1', [event('b')])).rejects.toMatchObject({
+            code: 'EVENT_STORE.UNAVAILABLE',
+            retriable: true,
+          });
+          await expect(store.readAll()).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
 
-    it('while the server is unreachable calls fail with UNAVAILABLE, a subscription ends with it past its limit, and all recover after', { timeout: 30_000 }, async () => {
-      const proxy = await startProxy(url);
-      const schema = freshSchema();
-      const store = await open(schema, { url: proxy.url, outageLimitMs: 1_000 });
-      const events: RecordedEvent[] = [];
-      try {
-        await store.append('ticket-1', [event('a')]);
-        const stop = AbortSignal.timeout(20_000);
-        const ended = (async () => {
-          for await (const batch of store.subscribeToAll({ signal: stop })) {
-            events.push(...batch);
-            if (events.length === 1) await proxy.stop();
-          }
-        })();
-        const error = await ended.then(() => 'ended quietly', (e: unknown) => e);
-        expect(stop.aborted).toBe(false);
-        expect(error).toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
-        await expect(store.append('ticket-1', [event('b')])).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
-        await expect(store.readAll()).rejects.toMatchObject({ code: 'EVENT_STORE.UNAVAILABLE', retriable: true });
-
-        await proxy.start();
-        await store.append('ticket-1', [event('b')]);
-        expect(ids(await store.readAll())).toEqual(['a', 'b']);
-        // A new subscription from the last position handled goes on where the failed one stopped.
-        const resumed = collect(store, { after: events.at(-1)!.position });
-        await waitFor(() => (resumed.seen.length > 0 ? true : undefined), { what: 'the resumed subscription' });
-        resumed.stop();
-        await resumed.done;
-        expect(ids([...events, ...resumed.seen])).toEqual(['a', 'b']);
-      } finally {
-        await store.close();
-        await proxy.stop();
-      }
-    });
+          await proxy.start();
+          await store.append('ticket-1', [event('b')]);
+          expect(ids(await store.readAll())).toEqual(['a', 'b']);
+          // A new subscription from the last position handled goes on where the failed one stopped.
+          const resumed = collect(store, { after: events.at(-1)!.position });
+          await waitFor(() => (resumed.seen.length > 0 ? true : undefined), { what: 'the resumed subscription' });
+          resumed.stop();
+          await resumed.done;
+          expect(ids([...events, ...resumed.seen])).toEqual(['a', 'b']);
+        } finally {
+          await store.close();
+          await proxy.stop();
+        }
+      },
+    );
   });
 
   describe('PostgreSQL checkpoint store', () => {

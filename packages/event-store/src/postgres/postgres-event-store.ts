@@ -14,7 +14,13 @@ import type {
   StreamAppend,
   SubscribeOptions,
 } from '../event-store.port.js';
-import { assertStreamName, countOption, invalidArgument, positionOption, streamPrefixesOption } from '../validate-arguments.js';
+import {
+  assertStreamName,
+  countOption,
+  invalidArgument,
+  positionOption,
+  streamPrefixesOption,
+} from '../validate-arguments.js';
 import { AppendLocks } from './postgres-append-locks.js';
 import { prepareAppend } from './postgres-append-plan.js';
 import type { PreparedAppend } from './postgres-append-plan.js';
@@ -120,7 +126,15 @@ const DEFAULT_OUTAGE_LIMIT_MS = 30_000;
 const INT32_MAX = 2_147_483_647;
 
 /** Rows are read as arrays (no per-row key objects); int8 arrives as a string. */
-type EventRow = [position: string, stream: string, version: number, id: string, type: string, metadata: string, data: string];
+type EventRow = [
+  position: string,
+  stream: string,
+  version: number,
+  id: string,
+  type: string,
+  metadata: string,
+  data: string,
+];
 /** A readAll row: the settled head, the event (all null when the page is empty), and whether it is settled. */
 type PageRow = [head: string | null, ...event: EventRow, settled: boolean];
 
@@ -208,7 +222,11 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
     return this.#closed;
   }
 
-  async append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options?: { expectedVersion?: ExpectedVersion },
+  ): Promise<AppendResult> {
     this.#assertOpen();
     const [result] = await this.#writeAll([prepareAppend(stream, events, options?.expectedVersion)]);
     return result!;
@@ -230,13 +248,18 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
     if (options.direction !== undefined && !backwards && options.direction !== 'forwards') {
       throw invalidArgument(`direction must be forwards or backwards, got ${String(options.direction)}`);
     }
-    const from = options.fromVersion === undefined ? (backwards ? INT32_MAX : 0) : positionOption('fromVersion', options.fromVersion);
+    const from =
+      options.fromVersion === undefined
+        ? backwards
+          ? INT32_MAX
+          : 0
+        : positionOption('fromVersion', options.fromVersion);
     // Versions are int4: a larger bound means "all of them", and must not overflow the parameter.
-    const rows = await this.#query<EventRow>('readStream', backwards ? this.#sql.readBackwards : this.#sql.readForwards, [
-      stream,
-      Math.min(from, INT32_MAX),
-      maxCount === -1 ? null : maxCount,
-    ]);
+    const rows = await this.#query<EventRow>(
+      'readStream',
+      backwards ? this.#sql.readBackwards : this.#sql.readForwards,
+      [stream, Math.min(from, INT32_MAX), maxCount === -1 ? null : maxCount],
+    );
     return rows.map((row) => toRecordedEvent(row, 0));
   }
 
@@ -251,7 +274,8 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
     const deadline = performance.now() + SETTLE_WAIT_MS;
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
       const page = await this.#readPage(after, maxCount, prefixes);
-      if (!page.blocked || page.events.length === maxCount || performance.now() >= deadline || this.#closed) return page.events;
+      if (!page.blocked || page.events.length === maxCount || performance.now() >= deadline || this.#closed)
+        return page.events;
       await sleep(pause);
     }
   }
@@ -264,7 +288,11 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
     this.#assertOpen();
     const deadline = performance.now() + SETTLE_WAIT_MS;
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-      const [row] = await this.#query<[visible: string | null, settled: string | null]>('headPosition', this.#sql.head, []);
+      const [row] = await this.#query<[visible: string | null, settled: string | null]>(
+        'headPosition',
+        this.#sql.head,
+        [],
+      );
       const settled = Number(row?.[1] ?? 0);
       if ((row?.[0] ?? null) === (row?.[1] ?? null) || performance.now() >= deadline || this.#closed) return settled;
       await sleep(pause);
@@ -279,9 +307,27 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
     // Only settled positions: a page never skips a commit that lands below it later.
     const settled = await this.headPosition();
     if (settled <= after) return [];
-    type ChainRow = [position: string, stream: string, version: number, id: string, type: string, metadata: string, data: string, hash: string | null];
+    type ChainRow = [
+      position: string,
+      stream: string,
+      version: number,
+      id: string,
+      type: string,
+      metadata: string,
+      data: string,
+      hash: string | null,
+    ];
     const rows = await this.#query<ChainRow>('readChain', this.#sql.readChain, [after, settled, maxCount]);
-    return rows.map(([position, stream, version, id, type, metadata, data, hash]) => ({ position: Number(position), stream, version, id, type, metadata, data, hash }));
+    return rows.map(([position, stream, version, id, type, metadata, data, hash]) => ({
+      position: Number(position),
+      stream,
+      version,
+      id,
+      type,
+      metadata,
+      data,
+      hash,
+    }));
   }
 
   async streamVersions(streams: readonly string[]): Promise<Map<string, number>> {
@@ -322,7 +368,8 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
         if (this.#closed || signal?.aborted) return;
         // The cursor is in memory: after an outage the subscription goes on from where it was, with no
         // gap and no repeat. Past the outage limit it fails rather than wait in silence.
-        const transient = error instanceof EventStoreError && error.code === 'EVENT_STORE.UNAVAILABLE' && error.retriable;
+        const transient =
+          error instanceof EventStoreError && error.code === 'EVENT_STORE.UNAVAILABLE' && error.retriable;
         failingSince ??= performance.now();
         if (!transient || performance.now() - failingSince > this.#outageLimitMs) throw error;
         await this.#commits.wait(this.#commits.sequence, Math.min(this.#pollIntervalMs, 1000), signal);
@@ -332,7 +379,8 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
       if (last !== undefined) after = last.position;
       // With a filter, a short page proves that nothing up to the settled head is left for us, so the
       // cursor may jump there instead of rescanning other streams' events on each poll.
-      if (prefixes !== undefined && !page.blocked && page.events.length < batchSize) after = Math.max(after, page.settledHead);
+      if (prefixes !== undefined && !page.blocked && page.events.length < batchSize)
+        after = Math.max(after, page.settledHead);
       if (page.events.length > 0) {
         yield page.events;
         if (page.events.length === batchSize) continue;
@@ -347,7 +395,11 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
   /** One page of settled events after `after`, in position order; see the comment at the top. */
   async #readPage(after: number, maxCount: number, prefixes: readonly string[] | undefined): Promise<Page> {
     const statement = prefixes === undefined ? this.#sql.readAll : this.#sql.readAllWithPrefixes(prefixes.length);
-    const rows = await this.#query<PageRow>('readAll', statement, prefixes === undefined ? [after, maxCount] : [after, maxCount, ...prefixes]);
+    const rows = await this.#query<PageRow>(
+      'readAll',
+      statement,
+      prefixes === undefined ? [after, maxCount] : [after, maxCount, ...prefixes],
+    );
     if (!inPositionOrder(rows)) rows.sort((a, b) => Number(a[1]) - Number(b[1]));
     const events: RecordedEvent[] = [];
     let blocked = false;
@@ -410,7 +462,9 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
 
   #translate(error: unknown, operation: string): unknown {
     if (this.#closed && !(error instanceof EventStoreError)) {
-      return new EventStoreError('EVENT_STORE.CLOSED', `${operation}: the event store was closed`, false, { cause: error });
+      return new EventStoreError('EVENT_STORE.CLOSED', `${operation}: the event store was closed`, false, {
+        cause: error,
+      });
     }
     return translatePostgresError(error, operation);
   }
@@ -428,17 +482,23 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   quotedSchema(schema);
-  if (typeof options.url !== 'string' || options.url === '') throw invalidArgument('url must be a postgres:// connection string');
+  if (typeof options.url !== 'string' || options.url === '')
+    throw invalidArgument('url must be a postgres:// connection string');
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   if (!(pollIntervalMs > 0)) throw invalidArgument('pollIntervalMs must be positive');
   const notify = options.notify ?? 'in-transaction';
-  if (notify !== 'in-transaction' && notify !== 'after-commit') throw invalidArgument(`notify must be in-transaction or after-commit, got ${String(notify)}`);
+  if (notify !== 'in-transaction' && notify !== 'after-commit')
+    throw invalidArgument(`notify must be in-transaction or after-commit, got ${String(notify)}`);
   const outageLimitMs = options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS;
   if (!(outageLimitMs >= 0)) throw invalidArgument('outageLimitMs must not be negative');
   const applicationName = options.applicationName ?? uniqueApplicationName('tickets-event-store');
   const pool =
     options.pool ??
-    openPostgresPool({ url: options.url, applicationName, ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }) });
+    openPostgresPool({
+      url: options.url,
+      applicationName,
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    });
   try {
     await migrateEventSchema(pool, schema);
   } catch (error) {

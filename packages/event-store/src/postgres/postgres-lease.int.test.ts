@@ -54,7 +54,9 @@ describe('PostgreSQL follower lease: one holder per role, a standby takes over',
     expect(held).not.toBeNull();
     const waiting = standby.acquire(within(10_000));
     // What a crashed process or a dead link amounts to for the server: the session ends.
-    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`tickets-lease:command-relay:victim-${schema}`]);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+      `tickets-lease:command-relay:victim-${schema}`,
+    ]);
     const killedAt = performance.now();
     const taken = await waiting;
     expect(taken).not.toBeNull();
@@ -66,9 +68,15 @@ describe('PostgreSQL follower lease: one holder per role, a standby takes over',
   it('an operator sees who holds a role: its advisory lock and the session named tickets-lease:<role>:<instance>', async () => {
     const schema = freshSchema();
     expect(await lease(schema, 'timer-scheduler', `ka-${schema}`).acquire(within(5_000))).not.toBeNull();
-    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [`tickets-lease:timer-scheduler:ka-${schema}`]);
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [`tickets-lease:timer-scheduler:ka-${schema}`],
+    );
     expect(rows).toHaveLength(1);
-    const locks = await admin.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND pid = $2 AND granted', ['advisory', rows[0]!.pid]);
+    const locks = await admin.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND pid = $2 AND granted', [
+      'advisory',
+      rows[0]!.pid,
+    ]);
     expect(locks.rowCount).toBe(1);
   });
 });

@@ -69,8 +69,10 @@ export function createPostgresLease(options: PostgresLeaseOptions): FollowerLeas
       // The server's side of the keepalive: a holder whose machine vanished loses the lock in ~deadPeer s.
       const idle = Math.max(1, Math.floor(deadPeer / 2));
       const interval = Math.max(1, Math.floor(deadPeer / 6));
-      await fresh.query(`SET tcp_keepalives_idle = ${idle}; SET tcp_keepalives_interval = ${interval}; SET tcp_keepalives_count = 3;` +
-        ` SET tcp_user_timeout = ${deadPeer * 1000}`);
+      await fresh.query(
+        `SET tcp_keepalives_idle = ${idle}; SET tcp_keepalives_interval = ${interval}; SET tcp_keepalives_count = 3;` +
+          ` SET tcp_user_timeout = ${deadPeer * 1000}`,
+      );
     } catch (error) {
       await fresh.end().catch(() => undefined);
       throw error;
@@ -88,7 +90,10 @@ export function createPostgresLease(options: PostgresLeaseOptions): FollowerLeas
   async function tryLock(): Promise<boolean> {
     try {
       const c = await session();
-      const result = await c.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [LEASE_CLASS, key]);
+      const result = await c.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [
+        LEASE_CLASS,
+        key,
+      ]);
       return result.rows[0]?.held === true;
     } catch {
       // The database is away: a standby keeps asking; nothing is held meanwhile.

@@ -42,11 +42,16 @@ export async function runMigrations(pool: pg.Pool, migrations: Migrations): Prom
     );
     const current = rows[0]?.version ?? 0;
     if (current > target) {
-      throw new Error(`${migrations.component} schema ${current} in ${migrations.schema} is newer than this code (${target})`);
+      throw new Error(
+        `${migrations.component} schema ${current} in ${migrations.schema} is newer than this code (${target})`,
+      );
     }
     for (let version = current + 1; version <= target; version++) {
       for (const statement of migrations.steps[version - 1]!) await client.query(statement);
-      await client.query(`INSERT INTO ${schema}.schema_migrations (component, version) VALUES ($1, $2)`, [migrations.component, version]);
+      await client.query(`INSERT INTO ${schema}.schema_migrations (component, version) VALUES ($1, $2)`, [
+        migrations.component,
+        version,
+      ]);
     }
     await client.query('COMMIT');
   } catch (error) {

@@ -14,7 +14,8 @@ export interface PostgresPoolOptions {
 const DEFAULT_MAX_CONNECTIONS = 10;
 
 /** A name unique to one store instance: `<label>-<random>`, within the server's 63 bytes. */
-export const uniqueApplicationName = (label: string): string => `${label.slice(0, 40)}-${randomBytes(6).toString('hex')}`;
+export const uniqueApplicationName = (label: string): string =>
+  `${label.slice(0, 40)}-${randomBytes(6).toString('hex')}`;
 
 /**
  * A pool with the settings the adapters rely on: TCP keepalive (a half-open link is found out and

@@ -45,7 +45,8 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
 function ensureDirectory(directory: string): void {
   const found = statSync(directory, { throwIfNoEntry: false });
   if (found !== undefined) {
-    if (!found.isDirectory()) throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `${directory} is not a directory`, false);
+    if (!found.isDirectory())
+      throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `${directory} is not a directory`, false);
     return;
   }
   const parent = dirname(directory);
@@ -54,6 +55,11 @@ function ensureDirectory(directory: string): void {
     mkdirSync(directory);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw new EventStoreError('EVENT_STORE.INVALID_ARGUMENT', `cannot create the directory ${directory}: ${(error as Error).message}`, false, { cause: error });
+    throw new EventStoreError(
+      'EVENT_STORE.INVALID_ARGUMENT',
+      `cannot create the directory ${directory}: ${(error as Error).message}`,
+      false,
+      { cause: error },
+    );
   }
 }

@@ -28,7 +28,9 @@ class SqliteCheckpoints implements SqliteCheckpointStore {
   constructor(database: DatabaseSync, ownsDatabase: boolean) {
     this.#database = database;
     this.#ownsDatabase = ownsDatabase;
-    database.exec('CREATE TABLE IF NOT EXISTS checkpoints (subscriber TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT');
+    database.exec(
+      'CREATE TABLE IF NOT EXISTS checkpoints (subscriber TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT',
+    );
     this.#load = database.prepare('SELECT position FROM checkpoints WHERE subscriber = ?');
     this.#save = database.prepare(
       'INSERT INTO checkpoints (subscriber, position) VALUES (?, ?) ON CONFLICT (subscriber) DO UPDATE SET position = excluded.position',
@@ -47,7 +49,8 @@ class SqliteCheckpoints implements SqliteCheckpointStore {
 
   async save(subscriber: string, position: number): Promise<void> {
     this.#assertUsable(subscriber);
-    if (!Number.isSafeInteger(position) || position < 0) throw invalidArgument(`checkpoint position must be a non-negative integer, got ${String(position)}`);
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw invalidArgument(`checkpoint position must be a non-negative integer, got ${String(position)}`);
     try {
       this.#save.run(subscriber, position);
     } catch (error) {
@@ -63,7 +66,8 @@ class SqliteCheckpoints implements SqliteCheckpointStore {
 
   #assertUsable(subscriber: string): void {
     if (this.#closed) throw new EventStoreError('EVENT_STORE.CLOSED', 'the checkpoint store is closed', false);
-    if (typeof subscriber !== 'string' || subscriber.length === 0) throw invalidArgument('subscriber must be a non-empty string');
+    if (typeof subscriber !== 'string' || subscriber.length === 0)
+      throw invalidArgument('subscriber must be a non-empty string');
   }
 }
 
@@ -71,7 +75,10 @@ export function createSqliteCheckpointStore(options: SqliteCheckpointStoreOption
   if ('database' in options) return new SqliteCheckpoints(options.database, false);
   let database: DatabaseSync;
   try {
-    database = openSqlite(options.path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    database = openSqlite(
+      options.path,
+      options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
+    );
   } catch (error) {
     throw translateSqliteError(error, 'open');
   }

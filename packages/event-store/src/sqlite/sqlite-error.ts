@@ -27,10 +27,17 @@ export function translateSqliteError(error: unknown, operation: string): unknown
   if (error instanceof EventStoreError) return error;
   const code = sqliteErrorCode(error);
   if (code === SQLITE_BUSY || code === SQLITE_LOCKED) {
-    return new EventStoreError('EVENT_STORE.UNAVAILABLE', `${operation}: the database is locked by another writer`, true, { cause: error });
+    return new EventStoreError(
+      'EVENT_STORE.UNAVAILABLE',
+      `${operation}: the database is locked by another writer`,
+      true,
+      { cause: error },
+    );
   }
   if (code !== undefined && ENVIRONMENT_FAILURES.has(code)) {
-    return new EventStoreError('EVENT_STORE.UNAVAILABLE', `${operation}: ${(error as Error).message}`, false, { cause: error });
+    return new EventStoreError('EVENT_STORE.UNAVAILABLE', `${operation}: ${(error as Error).message}`, false, {
+      cause: error,
+    });
   }
   return error;
 }

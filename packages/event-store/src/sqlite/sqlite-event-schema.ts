@@ -37,7 +37,8 @@ export function migrateEventSchema(database: DatabaseSync): void {
   database.exec('BEGIN IMMEDIATE');
   try {
     const current = userVersion(database);
-    if (current > EVENT_SCHEMA_VERSION) throw new Error(`event store schema ${current} is newer than this code (${EVENT_SCHEMA_VERSION})`);
+    if (current > EVENT_SCHEMA_VERSION)
+      throw new Error(`event store schema ${current} is newer than this code (${EVENT_SCHEMA_VERSION})`);
     for (const step of MIGRATIONS.slice(current)) database.exec(step);
     database.exec(`PRAGMA user_version = ${EVENT_SCHEMA_VERSION}`);
     database.exec('COMMIT');

@@ -63,10 +63,18 @@ database.close();
 `;
 
 /** Starts the child writer; resolves once it holds the lock, with a promise of its exit code. */
-async function lockFromAnotherProcess(path: string, stream: string, holdMs: number): Promise<{ exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD_WRITER, '--', path, stream, String(holdMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function lockFromAnotherProcess(
+  path: string,
+  stream: string,
+  holdMs: number,
+): Promise<{ exited: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', CHILD_WRITER, '--', path, stream, String(holdMs)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', resolve);
@@ -82,7 +90,9 @@ async function lockFromAnotherProcess(path: string, stream: string, holdMs: numb
 
 describe('SQLite event store', () => {
   afterEach(async () => {
-    await Promise.all(temporaryDirectories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
+    await Promise.all(
+      temporaryDirectories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
+    );
   });
 
   it('keeps every event across close and reopen', async () => {
@@ -100,7 +110,9 @@ describe('SQLite event store', () => {
     try {
       expect(await reopened.readAll()).toEqual(before);
       expect(before.map((event) => event.id)).toEqual(['a', 'b', 'c']);
-      expect(await reopened.append('ticket-1', [{ id: 'd', type: 'Reopened', data: {} }], { expectedVersion: 1 })).toMatchObject({
+      expect(
+        await reopened.append('ticket-1', [{ id: 'd', type: 'Reopened', data: {} }], { expectedVersion: 1 }),
+      ).toMatchObject({
         nextExpectedVersion: 2,
         position: 4,
       });
@@ -127,7 +139,13 @@ describe('SQLite event store', () => {
       await store.append('ticket-2', [{ id: 'd', type: 'T', data: {} }], { expectedVersion: 'no_stream' });
       expect((await store.readChain()).map((event) => event.hash === null)).toEqual([true, true, false, false]);
       const report = await checkStoreChain(store);
-      expect(report).toMatchObject({ ok: true, unchained: 2, lastUnchainedPosition: 2, chainsStartingLate: 1, head: { events: 2, position: 4 } });
+      expect(report).toMatchObject({
+        ok: true,
+        unchained: 2,
+        lastUnchainedPosition: 2,
+        chainsStartingLate: 1,
+        head: { events: 2, position: 4 },
+      });
     } finally {
       await store.close();
     }
@@ -157,7 +175,9 @@ describe('SQLite event store', () => {
     await store.close();
     const database = new DatabaseSync(path);
     try {
-      expect(database.prepare('SELECT recorded_at FROM events').all()).toEqual([{ recorded_at: '2025-03-04T05:06:07.000Z' }]);
+      expect(database.prepare('SELECT recorded_at FROM events').all()).toEqual([
+        { recorded_at: '2025-03-04T05:06:07.000Z' },
+      ]);
     } finally {
       database.close();
     }
@@ -179,7 +199,7 @@ describe('SQLite event store', () => {
     }
   });
 
-  it('an append waiting on another process\'s write lock then sees its commit and conflicts', async () => {
+  it("an append waiting on another process's write lock then sees its commit and conflicts", async () => {
     const path = await newDatabasePath();
     const store = createSqliteEventStore({ path });
     try {
@@ -188,7 +208,9 @@ describe('SQLite event store', () => {
       const child = await lockFromAnotherProcess(path, 'ticket-1', 800);
 
       const began = performance.now();
-      const error = await store.append('ticket-1', [{ id: 'b', type: 'T', data: {} }], { expectedVersion: last!.version }).catch((e: unknown) => e);
+      const error = await store
+        .append('ticket-1', [{ id: 'b', type: 'T', data: {} }], { expectedVersion: last!.version })
+        .catch((e: unknown) => e);
       expect(performance.now() - began).toBeGreaterThan(100);
       expect(error).toBeInstanceOf(ConcurrencyError);
       expect(error).toMatchObject({ stream: 'ticket-1', expected: '0', actual: 1 });
@@ -212,7 +234,9 @@ describe('SQLite event store', () => {
       // Readers are never blocked by the writer in WAL mode.
       expect(await store.readStream('ticket-1')).toHaveLength(1);
       expect(await child.exited).toBe(0);
-      expect(await store.append('ticket-1', [{ id: 'b', type: 'T', data: {} }])).toMatchObject({ nextExpectedVersion: 2 });
+      expect(await store.append('ticket-1', [{ id: 'b', type: 'T', data: {} }])).toMatchObject({
+        nextExpectedVersion: 2,
+      });
     } finally {
       await store.close();
     }
@@ -272,7 +296,9 @@ describe('SQLite event store', () => {
 
 describe('SQLite checkpoint store', () => {
   afterEach(async () => {
-    await Promise.all(temporaryDirectories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
+    await Promise.all(
+      temporaryDirectories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
+    );
   });
 
   it('loads 0 for a new subscriber, then the last saved position, across reopen, beside the events', async () => {

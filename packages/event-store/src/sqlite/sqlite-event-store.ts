@@ -54,9 +54,26 @@ const UNLIMITED = -1;
 
 const COLUMNS = 'position, stream, version, id, type, metadata, data';
 /** Rows are read as arrays (no per-row key objects), in the order of COLUMNS. */
-type EventRow = [position: number, stream: string, version: number, id: string, type: string, metadata: string, data: string];
+type EventRow = [
+  position: number,
+  stream: string,
+  version: number,
+  id: string,
+  type: string,
+  metadata: string,
+  data: string,
+];
 type HeadRow = [version: number, position: number, hash: string | null];
-type ChainRow = [position: number, stream: string, version: number, id: string, type: string, metadata: string, data: string, hash: string | null];
+type ChainRow = [
+  position: number,
+  stream: string,
+  version: number,
+  id: string,
+  type: string,
+  metadata: string,
+  data: string,
+  hash: string | null,
+];
 type RunRow = [version: number, id: string, position: number];
 
 /** What one append did, and the hash of its stream's head after it. */
@@ -90,7 +107,11 @@ const toRecordedEvents = (rows: EventRow[]): RecordedEvent[] => {
   return events;
 };
 
-const prepareAppend = (stream: string, events: readonly NewEvent[], expected: ExpectedVersion | undefined): PreparedAppend => {
+const prepareAppend = (
+  stream: string,
+  events: readonly NewEvent[],
+  expected: ExpectedVersion | undefined,
+): PreparedAppend => {
   assertStreamName(stream);
   assertNewEvents(stream, events);
   const expectedVersion = expected ?? 'any';
@@ -145,13 +166,21 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
       'INSERT INTO events (stream, version, id, type, recorded_at, metadata, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     // The (stream, version) index answers alone (the rowid is the position): no table read.
-    this.#streamHead = this.#arrays('SELECT version, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1');
+    this.#streamHead = this.#arrays(
+      'SELECT version, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1',
+    );
     this.#hashAt = this.#arrays('SELECT hash FROM events WHERE stream = ? AND version = ?');
-    this.#run = this.#arrays('SELECT version, id, position FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?');
+    this.#run = this.#arrays(
+      'SELECT version, id, position FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?',
+    );
     // Walks the stream through the (stream, version) index: cheap for the short streams `any` is used on.
     this.#findId = this.#arrays('SELECT version FROM events WHERE stream = ? AND id = ? ORDER BY version LIMIT 1');
-    this.#readForwards = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`);
-    this.#readBackwards = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND version <= ? ORDER BY version DESC LIMIT ?`);
+    this.#readForwards = this.#arrays(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`,
+    );
+    this.#readBackwards = this.#arrays(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND version <= ? ORDER BY version DESC LIMIT ?`,
+    );
     this.#readAll = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.#head = this.#arrays('SELECT max(position) FROM events');
     this.#readChain = this.#arrays(`SELECT ${COLUMNS}, hash FROM events WHERE position > ? ORDER BY position LIMIT ?`);
@@ -161,7 +190,11 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     return this.#closed;
   }
 
-  async append(stream: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options?: { expectedVersion?: ExpectedVersion },
+  ): Promise<AppendResult> {
     this.#assertOpen();
     const prepared = prepareAppend(stream, events, options?.expectedVersion);
     const [result] = this.#writeAll([prepared]);
@@ -185,7 +218,12 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     if (options.direction !== undefined && !backwards && options.direction !== 'forwards') {
       throw invalidArgument(`direction must be forwards or backwards, got ${String(options.direction)}`);
     }
-    const from = options.fromVersion === undefined ? (backwards ? Number.MAX_SAFE_INTEGER : 0) : positionOption('fromVersion', options.fromVersion);
+    const from =
+      options.fromVersion === undefined
+        ? backwards
+          ? Number.MAX_SAFE_INTEGER
+          : 0
+        : positionOption('fromVersion', options.fromVersion);
     const statement = backwards ? this.#readBackwards : this.#readForwards;
     return toRecordedEvents(this.#query<EventRow>('readStream', statement, stream, from, maxCount));
   }
@@ -204,7 +242,16 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
     if (maxCount === 0) return [];
     return this.#query<ChainRow>('readChain', this.#readChain, after, maxCount).map(
-      ([position, stream, version, id, type, metadata, data, hash]) => ({ position, stream, version, id, type, metadata, data, hash }),
+      ([position, stream, version, id, type, metadata, data, hash]) => ({
+        position,
+        stream,
+        version,
+        id,
+        type,
+        metadata,
+        data,
+        hash,
+      }),
     );
   }
 
@@ -263,16 +310,23 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   }
 
   #readPage(after: number, maxCount: number, prefixes: readonly string[] | undefined): RecordedEvent[] {
-    if (prefixes === undefined) return toRecordedEvents(this.#query<EventRow>('readAll', this.#readAll, after, maxCount));
-    return toRecordedEvents(this.#query<EventRow>('readAll', this.#prefixStatement(prefixes.length), after, maxCount, ...prefixes));
+    if (prefixes === undefined)
+      return toRecordedEvents(this.#query<EventRow>('readAll', this.#readAll, after, maxCount));
+    return toRecordedEvents(
+      this.#query<EventRow>('readAll', this.#prefixStatement(prefixes.length), after, maxCount, ...prefixes),
+    );
   }
 
   #prefixStatement(count: number): StatementSync {
     let statement = this.#readAllByPrefixes.get(count);
     if (statement === undefined) {
       // substr/length count characters on both sides, so non-ASCII prefixes compare correctly.
-      const matches = Array.from({ length: count }, (_, i) => `substr(stream, 1, length(?${i + 3})) = ?${i + 3}`).join(' OR ');
-      statement = this.#arrays(`SELECT ${COLUMNS} FROM events WHERE position > ?1 AND (${matches}) ORDER BY position LIMIT ?2`);
+      const matches = Array.from({ length: count }, (_, i) => `substr(stream, 1, length(?${i + 3})) = ?${i + 3}`).join(
+        ' OR ',
+      );
+      statement = this.#arrays(
+        `SELECT ${COLUMNS} FROM events WHERE position > ?1 AND (${matches}) ORDER BY position LIMIT ?2`,
+      );
       this.#readAllByPrefixes.set(count, statement);
     }
     return statement;
@@ -312,11 +366,23 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     }
   }
 
-  #appendInTransaction(append: PreparedAppend, recordedAt: string, heads: Map<string, HeadRow | undefined>): AppendResult {
-    const { result, hash } = this.#checkAndInsert(append, recordedAt, heads.has(append.stream) ? heads.get(append.stream) : this.#readHead(append.stream));
+  #appendInTransaction(
+    append: PreparedAppend,
+    recordedAt: string,
+    heads: Map<string, HeadRow | undefined>,
+  ): AppendResult {
+    const { result, hash } = this.#checkAndInsert(
+      append,
+      recordedAt,
+      heads.has(append.stream) ? heads.get(append.stream) : this.#readHead(append.stream),
+    );
     // A duplicate matched events somewhere in the stream, not necessarily at its head: look again next time.
     if (result.duplicate) heads.delete(append.stream);
-    else heads.set(append.stream, result.nextExpectedVersion < 0 ? undefined : [result.nextExpectedVersion, result.position, hash]);
+    else
+      heads.set(
+        append.stream,
+        result.nextExpectedVersion < 0 ? undefined : [result.nextExpectedVersion, result.position, hash],
+      );
     return result;
   }
 
@@ -332,14 +398,18 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   /** What a committed transaction left at the heads it touched. */
   #rememberTips(heads: ReadonlyMap<string, HeadRow | undefined>): void {
     if (this.#tips.size + heads.size > TIP_CACHE_LIMIT) this.#tips.clear();
-    for (const [stream, head] of heads) if (head !== undefined) this.#tips.set(stream, { version: head[0], hash: head[2] });
+    for (const [stream, head] of heads)
+      if (head !== undefined) this.#tips.set(stream, { version: head[0], hash: head[2] });
   }
 
   /** The result, and the hash of the stream's head after it (for the next append of the call). */
   #checkAndInsert(append: PreparedAppend, recordedAt: string, head: HeadRow | undefined): Outcome {
     const { stream, expected, events } = append;
     const actual = head === undefined ? -1 : head[0];
-    const unchanged = (): Outcome => ({ result: { stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false }, hash: head?.[2] ?? null });
+    const unchanged = (): Outcome => ({
+      result: { stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false },
+      hash: head?.[2] ?? null,
+    });
     const repeated = (result: AppendResult): Outcome => ({ result, hash: null });
 
     if (expected === 'any' || expected === 'stream_exists') {
@@ -357,7 +427,8 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     }
 
     const expectedVersion = expected === 'no_stream' ? -1 : expected;
-    if (actual === expectedVersion) return events.length === 0 ? unchanged() : this.#insertEvents(append, actual + 1, recordedAt, head?.[2] ?? null);
+    if (actual === expectedVersion)
+      return events.length === 0 ? unchanged() : this.#insertEvents(append, actual + 1, recordedAt, head?.[2] ?? null);
     // The same append may have committed before (a retry after a lost reply): then the events sit
     // right after the version it expected.
     if (actual > expectedVersion && events.length > 0) {
@@ -396,15 +467,34 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
     const { stream, events, json } = append;
     const hashes = chainHashes(
       previous,
-      events.map((event, i) => ({ stream, version: firstVersion + i, id: event.id, type: event.type, metadata: json[2 * i]!, data: json[2 * i + 1]! })),
+      events.map((event, i) => ({
+        stream,
+        version: firstVersion + i,
+        id: event.id,
+        type: event.type,
+        metadata: json[2 * i]!,
+        data: json[2 * i + 1]!,
+      })),
     );
     let position = 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      const { lastInsertRowid } = this.#insert.run(stream, firstVersion + i, event.id, event.type, recordedAt, json[2 * i]!, json[2 * i + 1]!, hashes[i]!);
+      const { lastInsertRowid } = this.#insert.run(
+        stream,
+        firstVersion + i,
+        event.id,
+        event.type,
+        recordedAt,
+        json[2 * i]!,
+        json[2 * i + 1]!,
+        hashes[i]!,
+      );
       position = Number(lastInsertRowid);
     }
-    return { result: { stream, nextExpectedVersion: firstVersion + events.length - 1, position, duplicate: false }, hash: hashes.at(-1) ?? previous };
+    return {
+      result: { stream, nextExpectedVersion: firstVersion + events.length - 1, position, duplicate: false },
+      hash: hashes.at(-1) ?? previous,
+    };
   }
 
   #query<Row>(operation: string, statement: StatementSync, ...parameters: SQLInputValue[]): Row[] {
@@ -435,7 +525,10 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
   if (!(pollIntervalMs > 0)) throw invalidArgument('pollIntervalMs must be positive');
   let database: DatabaseSync;
   try {
-    database = openSqlite(options.path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    database = openSqlite(
+      options.path,
+      options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
+    );
   } catch (error) {
     throw translateSqliteError(error, 'open');
   }

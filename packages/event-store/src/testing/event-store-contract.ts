@@ -27,7 +27,8 @@ let nameCounter = 0;
 const uniqueName = (label: string): string => `${label}${++nameCounter}x${Math.random().toString(36).slice(2, 8)}-`;
 
 const newEvent = (id: string, data: Json = { id }, type = 'ThingHappened'): NewEvent => ({ id, type, data });
-const newEvents = (prefix: string, count: number): NewEvent[] => Array.from({ length: count }, (_, i) => newEvent(`${prefix}${i}`));
+const newEvents = (prefix: string, count: number): NewEvent[] =>
+  Array.from({ length: count }, (_, i) => newEvent(`${prefix}${i}`));
 
 /** The error a promise rejects with; a fulfilment fails the test. */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -46,7 +47,12 @@ function expectStrictlyIncreasingPositions(events: readonly RecordedEvent[]): vo
 }
 
 /** Read → decide → append, again on conflict: what every command handler does. */
-async function appendAtEnd(store: EventStore, stream: string, event: NewEvent, onRetry?: () => void): Promise<AppendResult> {
+async function appendAtEnd(
+  store: EventStore,
+  stream: string,
+  event: NewEvent,
+  onRetry?: () => void,
+): Promise<AppendResult> {
   return retryOnConflict(
     async () => {
       const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
@@ -92,51 +98,82 @@ export function describeEventStoreContract(
         expect(first).toMatchObject({ stream, nextExpectedVersion: 0, duplicate: false });
         expect(first.position).toBeGreaterThan(0);
 
-        const error = await rejectionOf(store.append(stream, [newEvent(`${stream}b`)], { expectedVersion: 'no_stream' }));
+        const error = await rejectionOf(
+          store.append(stream, [newEvent(`${stream}b`)], { expectedVersion: 'no_stream' }),
+        );
         expect(error).toBeInstanceOf(ConcurrencyError);
-        expect(error).toMatchObject({ code: 'EVENT_STORE.CONCURRENCY', retriable: true, stream, expected: 'no_stream', actual: 0 });
+        expect(error).toMatchObject({
+          code: 'EVENT_STORE.CONCURRENCY',
+          retriable: true,
+          stream,
+          expected: 'no_stream',
+          actual: 0,
+        });
         expect(await store.readStream(stream)).toHaveLength(1);
       });
 
       it('an exact revision appends after it and conflicts when the stream has moved on', async () => {
         const stream = uniqueName('ticket-');
-        expect(await store.append(stream, newEvents(stream, 2), { expectedVersion: 'no_stream' })).toMatchObject({ nextExpectedVersion: 1 });
-        expect(await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 1 })).toMatchObject({ nextExpectedVersion: 2 });
+        expect(await store.append(stream, newEvents(stream, 2), { expectedVersion: 'no_stream' })).toMatchObject({
+          nextExpectedVersion: 1,
+        });
+        expect(await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 1 })).toMatchObject({
+          nextExpectedVersion: 2,
+        });
 
         const stale = await rejectionOf(store.append(stream, [newEvent(`${stream}d`)], { expectedVersion: 1 }));
         expect(stale).toBeInstanceOf(ConcurrencyError);
         expect(stale).toMatchObject({ stream, expected: '1', actual: 2 });
 
-        const missing = await rejectionOf(store.append(uniqueName('ticket-'), [newEvent(`${stream}e`)], { expectedVersion: 0 }));
+        const missing = await rejectionOf(
+          store.append(uniqueName('ticket-'), [newEvent(`${stream}e`)], { expectedVersion: 0 }),
+        );
         expect(missing).toMatchObject({ code: 'EVENT_STORE.CONCURRENCY', expected: '0', actual: -1 });
         expect(ids(await store.readStream(stream))).toEqual([`${stream}0`, `${stream}1`, `${stream}c`]);
       });
 
       it('stream_exists requires the stream to exist', async () => {
         const stream = uniqueName('ticket-');
-        const error = await rejectionOf(store.append(stream, [newEvent(`${stream}a`)], { expectedVersion: 'stream_exists' }));
+        const error = await rejectionOf(
+          store.append(stream, [newEvent(`${stream}a`)], { expectedVersion: 'stream_exists' }),
+        );
         expect(error).toMatchObject({ code: 'EVENT_STORE.CONCURRENCY', stream, expected: 'stream_exists', actual: -1 });
 
         await store.append(stream, [newEvent(`${stream}a`)], { expectedVersion: 'no_stream' });
-        expect(await store.append(stream, [newEvent(`${stream}b`)], { expectedVersion: 'stream_exists' })).toMatchObject({ nextExpectedVersion: 1 });
+        expect(
+          await store.append(stream, [newEvent(`${stream}b`)], { expectedVersion: 'stream_exists' }),
+        ).toMatchObject({ nextExpectedVersion: 1 });
       });
 
       it('any (the default) appends whatever the stream holds', async () => {
         const stream = uniqueName('ticket-');
-        expect(await store.append(stream, [newEvent(`${stream}a`)], { expectedVersion: 'any' })).toMatchObject({ nextExpectedVersion: 0 });
+        expect(await store.append(stream, [newEvent(`${stream}a`)], { expectedVersion: 'any' })).toMatchObject({
+          nextExpectedVersion: 0,
+        });
         expect(await store.append(stream, [newEvent(`${stream}b`)])).toMatchObject({ nextExpectedVersion: 1 });
-        expect(await store.append(stream, newEvents(stream, 2), { expectedVersion: 'any' })).toMatchObject({ nextExpectedVersion: 3 });
+        expect(await store.append(stream, newEvents(stream, 2), { expectedVersion: 'any' })).toMatchObject({
+          nextExpectedVersion: 3,
+        });
       });
 
       it('an empty event list only checks the expected version', async () => {
         const stream = uniqueName('ticket-');
         const head = await store.headPosition();
-        expect(await store.append(stream, [], { expectedVersion: 'no_stream' })).toMatchObject({ nextExpectedVersion: -1, duplicate: false });
+        expect(await store.append(stream, [], { expectedVersion: 'no_stream' })).toMatchObject({
+          nextExpectedVersion: -1,
+          duplicate: false,
+        });
         expect(await store.headPosition()).toBe(head);
 
         await store.append(stream, [newEvent(`${stream}a`)], { expectedVersion: 'no_stream' });
-        expect(await store.append(stream, [], { expectedVersion: 0 })).toMatchObject({ nextExpectedVersion: 0, duplicate: false });
-        expect(await rejectionOf(store.append(stream, [], { expectedVersion: 3 }))).toMatchObject({ code: 'EVENT_STORE.CONCURRENCY', actual: 0 });
+        expect(await store.append(stream, [], { expectedVersion: 0 })).toMatchObject({
+          nextExpectedVersion: 0,
+          duplicate: false,
+        });
+        expect(await rejectionOf(store.append(stream, [], { expectedVersion: 3 }))).toMatchObject({
+          code: 'EVENT_STORE.CONCURRENCY',
+          actual: 0,
+        });
         expect(await store.readStream(stream)).toHaveLength(1);
       });
 
@@ -153,7 +190,15 @@ export function describeEventStoreContract(
         // Positions only increase: EventStoreDB's are log offsets, not consecutive numbers.
         expect(first).toEqual({ ...event, stream, version: 0, position: expect.any(Number) });
         expect(first!.position).toBeLessThan(result.position);
-        expect(second).toEqual({ id: `${stream}b`, type: 'ThingHappened', data: { id: `${stream}b` }, metadata: {}, stream, version: 1, position: result.position });
+        expect(second).toEqual({
+          id: `${stream}b`,
+          type: 'ThingHappened',
+          data: { id: `${stream}b` },
+          metadata: {},
+          stream,
+          version: 1,
+          position: result.position,
+        });
       });
     });
 
@@ -234,10 +279,22 @@ export function describeEventStoreContract(
         expect(await store.headPosition()).toBe(head);
 
         const next = await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 1 });
-        expect(await store.append(stream, events, { expectedVersion: 'no_stream' })).toEqual({ ...original, duplicate: true });
-        expect(await store.append(stream, events, { expectedVersion: 'any' })).toEqual({ ...original, duplicate: true });
-        expect(await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 1 })).toEqual({ ...next, duplicate: true });
-        expect(await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 'stream_exists' })).toEqual({ ...next, duplicate: true });
+        expect(await store.append(stream, events, { expectedVersion: 'no_stream' })).toEqual({
+          ...original,
+          duplicate: true,
+        });
+        expect(await store.append(stream, events, { expectedVersion: 'any' })).toEqual({
+          ...original,
+          duplicate: true,
+        });
+        expect(await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 1 })).toEqual({
+          ...next,
+          duplicate: true,
+        });
+        expect(await store.append(stream, [newEvent(`${stream}c`)], { expectedVersion: 'stream_exists' })).toEqual({
+          ...next,
+          duplicate: true,
+        });
         expect(ids(await store.readStream(stream))).toEqual([`${stream}0`, `${stream}1`, `${stream}c`]);
       });
 
@@ -248,10 +305,19 @@ export function describeEventStoreContract(
 
         const error = await rejectionOf(store.append(stream, changed, { expectedVersion: 'no_stream' }));
         expect(error).toBeInstanceOf(IdempotencyError);
-        expect(error).toMatchObject({ code: 'EVENT_STORE.IDEMPOTENCY', retriable: false, stream, eventId: `${stream}0` });
-        expect(await rejectionOf(store.append(stream, changed, { expectedVersion: 'any' }))).toBeInstanceOf(IdempotencyError);
+        expect(error).toMatchObject({
+          code: 'EVENT_STORE.IDEMPOTENCY',
+          retriable: false,
+          stream,
+          eventId: `${stream}0`,
+        });
+        expect(await rejectionOf(store.append(stream, changed, { expectedVersion: 'any' }))).toBeInstanceOf(
+          IdempotencyError,
+        );
         const longer = [...newEvents(stream, 2), newEvent(`${stream}2`)];
-        expect(await rejectionOf(store.append(stream, longer, { expectedVersion: 'no_stream' }))).toBeInstanceOf(IdempotencyError);
+        expect(await rejectionOf(store.append(stream, longer, { expectedVersion: 'no_stream' }))).toBeInstanceOf(
+          IdempotencyError,
+        );
         expect(ids(await store.readStream(stream))).toEqual([`${stream}0`, `${stream}1`]);
       });
 
@@ -278,7 +344,9 @@ export function describeEventStoreContract(
         expect(versions(await store.readStream(stream))).toEqual([0, 1, 2, 3, 4, 5]);
         expect(versions(await store.readStream(stream, { fromVersion: 2, maxCount: 3 }))).toEqual([2, 3, 4]);
         expect(versions(await store.readStream(stream, { direction: 'backwards' }))).toEqual([5, 4, 3, 2, 1, 0]);
-        expect(versions(await store.readStream(stream, { direction: 'backwards', fromVersion: 3, maxCount: 2 }))).toEqual([3, 2]);
+        expect(
+          versions(await store.readStream(stream, { direction: 'backwards', fromVersion: 3, maxCount: 2 })),
+        ).toEqual([3, 2]);
         expect(versions(await store.readStream(stream, { direction: 'backwards', maxCount: 1 }))).toEqual([5]);
         expect(await store.readStream(stream, { fromVersion: 6 })).toEqual([]);
         expect(await store.readStream(uniqueName('ticket-'))).toEqual([]);
@@ -297,7 +365,7 @@ export function describeEventStoreContract(
           }
         }
         const pages: RecordedEvent[][] = [];
-        for (let after = start; ; ) {
+        for (let after = start; ;) {
           const page = await store.readAll({ after, maxCount: 5 });
           if (page.length === 0) break;
           expect(page.length).toBeLessThanOrEqual(5);
@@ -319,7 +387,10 @@ export function describeEventStoreContract(
           const stream = `${prefix}${kind}-1`;
           await store.append(stream, [newEvent(`${stream}${Math.random()}`)]);
         }
-        const filtered = await store.readAll({ after: start, streamPrefixes: [`${prefix}ticket-`, `${prefix}inbound-`] });
+        const filtered = await store.readAll({
+          after: start,
+          streamPrefixes: [`${prefix}ticket-`, `${prefix}inbound-`],
+        });
         expect(filtered.map((e) => e.stream)).toEqual([
           `${prefix}ticket-1`,
           `${prefix}inbound-1`,
@@ -327,7 +398,11 @@ export function describeEventStoreContract(
           `${prefix}inbound-1`,
         ]);
         expectStrictlyIncreasingPositions(filtered);
-        const paged = await store.readAll({ after: filtered[1]!.position, maxCount: 1, streamPrefixes: [`${prefix}ticket-`, `${prefix}inbound-`] });
+        const paged = await store.readAll({
+          after: filtered[1]!.position,
+          maxCount: 1,
+          streamPrefixes: [`${prefix}ticket-`, `${prefix}inbound-`],
+        });
         expect(paged).toEqual([filtered[2]]);
       });
 
@@ -353,7 +428,7 @@ export function describeEventStoreContract(
       /** Every chained event of the log after `after`, through `readChain`, page by page. */
       const chainAfter = async (on: EventStore, after: number): Promise<ChainedEvent[]> => {
         const all: ChainedEvent[] = [];
-        for (let from = after; ; ) {
+        for (let from = after; ;) {
           const page = await on.readChain({ after: from, maxCount: 7 });
           if (page.length === 0) return all;
           all.push(...page);
@@ -370,9 +445,17 @@ export function describeEventStoreContract(
         const prefix = uniqueName('chain');
         const [a, b] = [`${prefix}ticket-1`, `${prefix}inbound-1`];
         const start = await store.headPosition();
-        await store.append(a, [newEvent(`${a}0`, { text: 'é\n"x"', n: 1.5 }), newEvent(`${a}1`)], { expectedVersion: 'no_stream' });
+        await store.append(a, [newEvent(`${a}0`, { text: 'é\n"x"', n: 1.5 }), newEvent(`${a}1`)], {
+          expectedVersion: 'no_stream',
+        });
         await store.appendMany([
-          { stream: b, events: [{ id: `${b}0`, type: 'Recorded', data: [1, null, { z: 1, a: 2 }], metadata: { correlationId: 'c' } }], expectedVersion: 'no_stream' },
+          {
+            stream: b,
+            events: [
+              { id: `${b}0`, type: 'Recorded', data: [1, null, { z: 1, a: 2 }], metadata: { correlationId: 'c' } },
+            ],
+            expectedVersion: 'no_stream',
+          },
           { stream: a, events: [newEvent(`${a}2`)], expectedVersion: 1 },
           { stream: a, events: [newEvent(`${a}3`)] },
         ]);
@@ -390,8 +473,14 @@ export function describeEventStoreContract(
           previous.set(event.stream, event.hash);
         }
         // The texts are the events as read: what readAll hands over, before any decoding.
-        const recorded = (await store.readAll({ after: start, streamPrefixes: [prefix] })).map((event) => [event.id, event.data, event.metadata]);
-        expect(chained.map((event) => [event.id, JSON.parse(event.data), JSON.parse(event.metadata)])).toEqual(recorded);
+        const recorded = (await store.readAll({ after: start, streamPrefixes: [prefix] })).map((event) => [
+          event.id,
+          event.data,
+          event.metadata,
+        ]);
+        expect(chained.map((event) => [event.id, JSON.parse(event.data), JSON.parse(event.metadata)])).toEqual(
+          recorded,
+        );
         const report = checked(chained, prefix);
         expect(report).toMatchObject({ ok: true, events: 5, streams: 2, unchained: 0, problemCount: 0 });
         expect(report.head.events).toBe(5);
@@ -418,7 +507,8 @@ export function describeEventStoreContract(
         const start = await store.headPosition();
         await Promise.all(
           Array.from({ length: 6 }, async (_, w) => {
-            for (let i = 0; i < 8; i++) await appendAtEnd(store, streams[(w + i) % streams.length]!, newEvent(`${prefix}w${w}-${i}`));
+            for (let i = 0; i < 8; i++)
+              await appendAtEnd(store, streams[(w + i) % streams.length]!, newEvent(`${prefix}w${w}-${i}`));
           }),
         );
         const report = checked(await chainAfter(store, start), prefix);
@@ -442,7 +532,11 @@ export function describeEventStoreContract(
         for (const event of edited) rehashed.push({ ...event, hash: (previous = eventHash(previous, event)) });
         const forged = new ChainCheck([{ events: before.head.events, hash: before.head.hash }]);
         for (const event of rehashed) forged.accept(event);
-        expect(forged.finish()).toMatchObject({ ok: false, problemCount: 0, proofs: [expect.objectContaining({ ok: false })] });
+        expect(forged.finish()).toMatchObject({
+          ok: false,
+          problemCount: 0,
+          proofs: [expect.objectContaining({ ok: false })],
+        });
       });
     });
 
@@ -454,7 +548,12 @@ export function describeEventStoreContract(
         await store.append(one, newEvents(one, 1));
         await store.append(three, newEvents(three, 3));
         const versions = await store.streamVersions([one, missing, three]);
-        expect(versions).toEqual(new Map([[one, 0], [three, 2]]));
+        expect(versions).toEqual(
+          new Map([
+            [one, 0],
+            [three, 2],
+          ]),
+        );
         expect(await store.streamVersions([])).toEqual(new Map());
       });
     });
@@ -481,7 +580,12 @@ export function describeEventStoreContract(
         const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
         const seen: RecordedEvent[] = [];
         let live: Promise<void> | undefined;
-        for await (const batch of store.subscribeToAll({ after: start, streamPrefixes: [prefix], batchSize: 10, signal })) {
+        for await (const batch of store.subscribeToAll({
+          after: start,
+          streamPrefixes: [prefix],
+          batchSize: 10,
+          signal,
+        })) {
           expect(batch.length).toBeGreaterThan(0);
           expect(batch.length).toBeLessThanOrEqual(10);
           seen.push(...batch);
@@ -499,7 +603,11 @@ export function describeEventStoreContract(
         const began = Date.now();
         setTimeout(() => stop.abort(), 50);
         const batches: unknown[] = [];
-        for await (const batch of store.subscribeToAll({ after: await store.headPosition(), streamPrefixes: [uniqueName('none')], signal: stop.signal })) {
+        for await (const batch of store.subscribeToAll({
+          after: await store.headPosition(),
+          streamPrefixes: [uniqueName('none')],
+          signal: stop.signal,
+        })) {
           batches.push(batch);
         }
         expect(batches).toEqual([]);
@@ -545,7 +653,12 @@ export function describeEventStoreContract(
         let checkpoint = start;
         const handled: string[] = [];
         let batchesHandled = 0;
-        for await (const batch of store.subscribeToAll({ after: checkpoint, streamPrefixes: [prefix], batchSize: 3, signal: AbortSignal.timeout(DEADLINE_MS) })) {
+        for await (const batch of store.subscribeToAll({
+          after: checkpoint,
+          streamPrefixes: [prefix],
+          batchSize: 3,
+          signal: AbortSignal.timeout(DEADLINE_MS),
+        })) {
           handled.push(...ids(batch));
           checkpoint = batch.at(-1)!.position;
           if (++batchesHandled === 2) break;
@@ -555,7 +668,12 @@ export function describeEventStoreContract(
         await appendSome(5);
         const stop = new AbortController();
         const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(DEADLINE_MS)]);
-        for await (const batch of store.subscribeToAll({ after: checkpoint, streamPrefixes: [prefix], batchSize: 3, signal })) {
+        for await (const batch of store.subscribeToAll({
+          after: checkpoint,
+          streamPrefixes: [prefix],
+          batchSize: 3,
+          signal,
+        })) {
           handled.push(...ids(batch));
           if (handled.length >= expected.length) stop.abort();
         }
@@ -574,7 +692,11 @@ export function describeEventStoreContract(
             })();
           }, 20);
           const seen: RecordedEvent[] = [];
-          for await (const batch of store.subscribeToAll({ after: await store.headPosition(), streamPrefixes: [prefix], signal })) {
+          for await (const batch of store.subscribeToAll({
+            after: await store.headPosition(),
+            streamPrefixes: [prefix],
+            signal,
+          })) {
             seen.push(...batch);
             if (seen.length >= 3) stop.abort();
           }
@@ -589,7 +711,9 @@ export function describeEventStoreContract(
       it('stores and reads back a 1 MiB event', async () => {
         const stream = uniqueName('ticket-');
         const data = { body: 'x'.repeat(1024 * 1024), lines: Array.from({ length: 100 }, (_, i) => `line ${i} é ✓`) };
-        const { position } = await store.append(stream, [newEvent(`${stream}big`, data)], { expectedVersion: 'no_stream' });
+        const { position } = await store.append(stream, [newEvent(`${stream}big`, data)], {
+          expectedVersion: 'no_stream',
+        });
         const [read] = await store.readStream(stream);
         expect(read?.data).toEqual(data);
         const [fromAll] = await store.readAll({ after: position - 1, maxCount: 1 });
@@ -601,7 +725,9 @@ export function describeEventStoreContract(
         async () => {
           const stream = uniqueName('ticket-');
           for (let batch = 0; batch < 10; batch++) {
-            const events = Array.from({ length: 1000 }, (_, i) => newEvent(`${stream}${batch * 1000 + i}`, { n: batch * 1000 + i }));
+            const events = Array.from({ length: 1000 }, (_, i) =>
+              newEvent(`${stream}${batch * 1000 + i}`, { n: batch * 1000 + i }),
+            );
             await store.append(stream, events, { expectedVersion: batch === 0 ? 'no_stream' : batch * 1000 - 1 });
           }
           const all = await store.readStream(stream);
@@ -611,10 +737,18 @@ export function describeEventStoreContract(
           expect((await store.readStream(stream, { fromVersion: 9990 })).map((e) => e.version)).toEqual(
             Array.from({ length: 10 }, (_, i) => 9990 + i),
           );
-          expect((await store.readStream(stream, { direction: 'backwards', maxCount: 2 })).map((e) => e.version)).toEqual([9999, 9998]);
+          expect(
+            (await store.readStream(stream, { direction: 'backwards', maxCount: 2 })).map((e) => e.version),
+          ).toEqual([9999, 9998]);
           // `any` looks for a repeat by id: the search must hold up on a long stream.
-          expect(await store.append(stream, [newEvent(`${stream}9999`)], { expectedVersion: 'any' })).toMatchObject({ duplicate: true, nextExpectedVersion: 9999 });
-          expect(await store.append(stream, [newEvent(`${stream}last`)], { expectedVersion: 'any' })).toMatchObject({ duplicate: false, nextExpectedVersion: 10_000 });
+          expect(await store.append(stream, [newEvent(`${stream}9999`)], { expectedVersion: 'any' })).toMatchObject({
+            duplicate: true,
+            nextExpectedVersion: 9999,
+          });
+          expect(await store.append(stream, [newEvent(`${stream}last`)], { expectedVersion: 'any' })).toMatchObject({
+            duplicate: false,
+            nextExpectedVersion: 10_000,
+          });
         },
         HEAVY_TEST_TIMEOUT_MS,
       );
@@ -627,7 +761,11 @@ export function describeEventStoreContract(
           const stream = uniqueName('ticket-');
           const writers = 12;
           let retries = 0;
-          await Promise.all(Array.from({ length: writers }, (_, w) => appendAtEnd(store, stream, newEvent(`${stream}w${w}`), () => retries++)));
+          await Promise.all(
+            Array.from({ length: writers }, (_, w) =>
+              appendAtEnd(store, stream, newEvent(`${stream}w${w}`), () => retries++),
+            ),
+          );
           const events = await store.readStream(stream);
           expect(events.map((e) => e.version)).toEqual(Array.from({ length: writers }, (_, i) => i));
           expect(new Set(ids(events))).toEqual(new Set(Array.from({ length: writers }, (_, w) => `${stream}w${w}`)));
@@ -646,7 +784,8 @@ export function describeEventStoreContract(
           const perWriter = 25;
           await Promise.all(
             Array.from({ length: writers }, async (_, w) => {
-              for (let i = 0; i < perWriter; i++) await appendAtEnd(store, streams[(w + i) % streams.length]!, newEvent(`${prefix}w${w}-${i}`));
+              for (let i = 0; i < perWriter; i++)
+                await appendAtEnd(store, streams[(w + i) % streams.length]!, newEvent(`${prefix}w${w}-${i}`));
             }),
           );
           for (const stream of streams) {
@@ -654,7 +793,7 @@ export function describeEventStoreContract(
             expect(events.map((e) => e.version)).toEqual(Array.from({ length: events.length }, (_, i) => i));
           }
           const all: RecordedEvent[] = [];
-          for (let after = start; ; ) {
+          for (let after = start; ;) {
             const page = await store.readAll({ after, streamPrefixes: [prefix], maxCount: 100 });
             if (page.length === 0) break;
             all.push(...page);
@@ -667,24 +806,29 @@ export function describeEventStoreContract(
         HEAVY_TEST_TIMEOUT_MS,
       );
 
-      itWithSecondConnection('two connections: the first append at a version wins, the other gets a ConcurrencyError', async () => {
-        const other = await openAnother(fixture);
-        try {
-          const stream = uniqueName('ticket-');
-          await store.append(stream, [newEvent(`${stream}0`)], { expectedVersion: 'no_stream' });
-          const [mine] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-          const [theirs] = await other.readStream(stream, { direction: 'backwards', maxCount: 1 });
-          expect(theirs).toEqual(mine);
+      itWithSecondConnection(
+        'two connections: the first append at a version wins, the other gets a ConcurrencyError',
+        async () => {
+          const other = await openAnother(fixture);
+          try {
+            const stream = uniqueName('ticket-');
+            await store.append(stream, [newEvent(`${stream}0`)], { expectedVersion: 'no_stream' });
+            const [mine] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+            const [theirs] = await other.readStream(stream, { direction: 'backwards', maxCount: 1 });
+            expect(theirs).toEqual(mine);
 
-          await other.append(stream, [newEvent(`${stream}other`)], { expectedVersion: theirs!.version });
-          const error = await rejectionOf(store.append(stream, [newEvent(`${stream}mine`)], { expectedVersion: mine!.version }));
-          expect(error).toBeInstanceOf(ConcurrencyError);
-          expect(error).toMatchObject({ stream, expected: '0', actual: 1 });
-          expect(ids(await store.readStream(stream))).toEqual([`${stream}0`, `${stream}other`]);
-        } finally {
-          await other.close();
-        }
-      });
+            await other.append(stream, [newEvent(`${stream}other`)], { expectedVersion: theirs!.version });
+            const error = await rejectionOf(
+              store.append(stream, [newEvent(`${stream}mine`)], { expectedVersion: mine!.version }),
+            );
+            expect(error).toBeInstanceOf(ConcurrencyError);
+            expect(error).toMatchObject({ stream, expected: '0', actual: 1 });
+            expect(ids(await store.readStream(stream))).toEqual([`${stream}0`, `${stream}other`]);
+          } finally {
+            await other.close();
+          }
+        },
+      );
 
       itWithSecondConnection(
         'two connections appending to one stream concurrently: one wins per version, the other retries',
@@ -715,11 +859,15 @@ export function describeEventStoreContract(
         const stream = uniqueName('ticket-');
         const invalid = { code: 'EVENT_STORE.INVALID_ARGUMENT', retriable: false };
         expect(await rejectionOf(store.append('', [newEvent('a')]))).toMatchObject(invalid);
-        expect(await rejectionOf(store.append(stream, [{ type: 'T', data: {} } as unknown as NewEvent]))).toMatchObject(invalid);
+        expect(await rejectionOf(store.append(stream, [{ type: 'T', data: {} } as unknown as NewEvent]))).toMatchObject(
+          invalid,
+        );
         expect(await rejectionOf(store.append(stream, [{ id: 'a', type: '', data: {} }]))).toMatchObject(invalid);
         expect(await rejectionOf(store.append(stream, [newEvent('a'), newEvent('a')]))).toMatchObject(invalid);
         expect(await rejectionOf(store.appendMany([{ stream: '', events: [] }]))).toMatchObject(invalid);
-        expect(await rejectionOf(store.append(stream, [newEvent('a')], { expectedVersion: -2 }))).toMatchObject(invalid);
+        expect(await rejectionOf(store.append(stream, [newEvent('a')], { expectedVersion: -2 }))).toMatchObject(
+          invalid,
+        );
         expect(await rejectionOf(store.readStream(''))).toMatchObject(invalid);
         expect(await rejectionOf(store.readAll({ after: -1 }))).toMatchObject(invalid);
         expect(await store.readStream(stream)).toEqual([]);
@@ -746,6 +894,7 @@ export function describeEventStoreContract(
 }
 
 async function openAnother(fixture: EventStoreContractFixture): Promise<EventStore> {
-  if (fixture.openAnother === undefined) throw new Error('the suite was told the adapter has a second connection, but the fixture has no openAnother');
+  if (fixture.openAnother === undefined)
+    throw new Error('the suite was told the adapter has a second connection, but the fixture has no openAnother');
   return fixture.openAnother();
 }

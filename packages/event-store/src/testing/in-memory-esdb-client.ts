@@ -56,7 +56,8 @@ import type { AllSubscriptionLike, EventStoreDBClientLike } from '../esdb/esdb-c
  * resolution, no event-type filters. Faults are injected on request.
  */
 
-export type FakeOperation = 'appendToStream' | 'appendRecords' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata';
+export type FakeOperation =
+  'appendToStream' | 'appendRecords' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata';
 
 interface LogRecord {
   readonly position: bigint;
@@ -97,12 +98,20 @@ const RECORD_OVERHEAD = 80;
 const latency = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const recordSize = (record: Omit<LogRecord, 'position'>): bigint =>
-  BigInt(RECORD_OVERHEAD + Buffer.byteLength(record.stream) + Buffer.byteLength(record.type) + Buffer.byteLength(record.data) + Buffer.byteLength(record.metadata ?? ''));
+  BigInt(
+    RECORD_OVERHEAD +
+      Buffer.byteLength(record.stream) +
+      Buffer.byteLength(record.type) +
+      Buffer.byteLength(record.data) +
+      Buffer.byteLength(record.metadata ?? ''),
+  );
 
 const matchesFilter = (filter: Filter | undefined, record: LogRecord): boolean => {
   if (filter === undefined) return true;
   const subject = filter.filterOn === 'eventType' ? record.type : record.stream;
-  return 'prefixes' in filter ? filter.prefixes.some((prefix) => subject.startsWith(prefix)) : new RegExp(filter.regex).test(subject);
+  return 'prefixes' in filter
+    ? filter.prefixes.some((prefix) => subject.startsWith(prefix))
+    : new RegExp(filter.regex).test(subject);
 };
 
 /** Records at or after `from` in TFPos order (an event at offset p sits at (p, p)). */
@@ -166,7 +175,10 @@ export class InMemoryEsdbServer {
   }
 
   /** The next `times` calls of `operation` (on `stream`, if given) fail with `error` (default: UnavailableError). */
-  failNext(operation: FakeOperation, options: { error?: Error; times?: number; afterEffect?: boolean; stream?: string; then?: () => void } = {}): void {
+  failNext(
+    operation: FakeOperation,
+    options: { error?: Error; times?: number; afterEffect?: boolean; stream?: string; then?: () => void } = {},
+  ): void {
     this.#faults.push({
       operation,
       stream: options.stream,
@@ -217,7 +229,9 @@ export class InMemoryEsdbServer {
   }
 
   takeFault(operation: FakeOperation, stream?: string): Fault | undefined {
-    const index = this.#faults.findIndex((fault) => fault.operation === operation && (fault.stream === undefined || fault.stream === stream));
+    const index = this.#faults.findIndex(
+      (fault) => fault.operation === operation && (fault.stream === undefined || fault.stream === stream),
+    );
     if (index < 0) return undefined;
     const fault = this.#faults[index]!;
     if (--fault.remaining === 0) this.#faults.splice(index, 1);
@@ -225,15 +239,27 @@ export class InMemoryEsdbServer {
   }
 
   append(stream: string, events: readonly EventData[], expected: AppendStreamState): AppendResult {
-    for (const event of events) if (!UUID.test(event.id)) throw new UnknownError(undefined, `invalid event id ${event.id}: not a UUID`);
-    const check = this.#commitCheck(stream, events.map((event) => event.id), expected);
+    for (const event of events)
+      if (!UUID.test(event.id)) throw new UnknownError(undefined, `invalid event id ${event.id}: not a UUID`);
+    const check = this.#commitCheck(
+      stream,
+      events.map((event) => event.id),
+      expected,
+    );
     const current = (this.#streams.get(stream)?.length ?? 0) - 1;
     if (check.decision === 'failed') {
-      throw new WrongExpectedVersionError(undefined, { streamName: stream, expected, current: current < 0 ? NO_STREAM : BigInt(current) });
+      throw new WrongExpectedVersionError(undefined, {
+        streamName: stream,
+        expected,
+        current: current < 0 ? NO_STREAM : BigInt(current),
+      });
     }
     if (check.decision === 'idempotent') return this.#result(stream, check.lastRevision);
     if (events.length === 0) return { success: true, nextExpectedRevision: BigInt(current), position: undefined };
-    this.#write(stream, events.map((event) => toStored(event, false)));
+    this.#write(
+      stream,
+      events.map((event) => toStored(event, false)),
+    );
     return this.#result(stream, current + events.length);
   }
 
@@ -244,16 +270,27 @@ export class InMemoryEsdbServer {
    * otherwise nothing is written and every failing stream is reported.
    */
   appendRecords(records: readonly AppendRecordInput[], checks: readonly ConsistencyCheck[]): AppendRecordsResult {
-    if (records.length === 0) throw new UnknownError(undefined, '3 INVALID_ARGUMENT: Append records request must contain at least one record.');
+    if (records.length === 0)
+      throw new UnknownError(undefined, '3 INVALID_ARGUMENT: Append records request must contain at least one record.');
     const expectedOf = new Map<string, AppendStreamState>();
     for (const check of checks) {
-      if (expectedOf.has(check.streamName)) throw new UnknownError(undefined, '3 INVALID_ARGUMENT: Each stream can only appear once in consistency checks.');
+      if (expectedOf.has(check.streamName))
+        throw new UnknownError(
+          undefined,
+          '3 INVALID_ARGUMENT: Each stream can only appear once in consistency checks.',
+        );
       expectedOf.set(check.streamName, check.expectedState);
     }
     for (const { streamName, record } of records) {
-      if (!UUID.test(record.id ?? '')) throw new UnknownError(undefined, `invalid record id ${String(record.id)}: not a UUID`);
+      if (!UUID.test(record.id ?? ''))
+        throw new UnknownError(undefined, `invalid record id ${String(record.id)}: not a UUID`);
       const metadata = record.metadata as unknown;
-      if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Object.values(metadata).some((v) => typeof v !== 'string'))) {
+      if (
+        metadata !== undefined &&
+        (typeof metadata !== 'object' ||
+          metadata === null ||
+          Object.values(metadata).some((v) => typeof v !== 'string'))
+      ) {
         throw new Error('appendRecords requires metadata to be a plain object with string keys and string values.');
       }
       if (!expectedOf.has(streamName)) expectedOf.set(streamName, ANY);
@@ -264,28 +301,49 @@ export class InMemoryEsdbServer {
     });
     const written = results.filter((result) => result.writes);
     if (results.every((result) => result.decision === 'ok')) {
-      const before = new Map(written.map((result) => [result.stream, (this.#streams.get(result.stream)?.length ?? 0) - 1]));
+      const before = new Map(
+        written.map((result) => [result.stream, (this.#streams.get(result.stream)?.length ?? 0) - 1]),
+      );
       for (const { streamName, record } of records) this.#write(streamName, [toStored(record as EventData, true)]);
       return {
         position: this.#end === 0n ? 0n : this.#log.at(-1)!.position,
-        responses: written.map((result) => ({ streamName: result.stream, revision: BigInt(before.get(result.stream)! + records.filter((r) => r.streamName === result.stream).length) })),
+        responses: written.map((result) => ({
+          streamName: result.stream,
+          revision: BigInt(before.get(result.stream)! + records.filter((r) => r.streamName === result.stream).length),
+        })),
       };
     }
     if (written.every((result) => result.decision === 'idempotent')) {
       // A retry of a committed write: the original's revisions, and the position of its last record.
-      const last = written.map((result) => this.#streams.get(result.stream)![result.lastRevision]!.position).reduce((a, b) => (a > b ? a : b));
-      return { position: last, responses: written.map((result) => ({ streamName: result.stream, revision: BigInt(result.lastRevision) })) };
+      const last = written
+        .map((result) => this.#streams.get(result.stream)![result.lastRevision]!.position)
+        .reduce((a, b) => (a > b ? a : b));
+      return {
+        position: last,
+        responses: written.map((result) => ({ streamName: result.stream, revision: BigInt(result.lastRevision) })),
+      };
     }
     const violations = results.flatMap((result, checkIndex): ConsistencyViolation[] => {
       if (result.decision === 'ok') return [];
       const current = (this.#streams.get(result.stream)?.length ?? 0) - 1;
-      return [{ checkIndex, streamName: result.stream, expectedState: result.expected, actualState: current < 0 ? NO_STREAM : BigInt(current) }];
+      return [
+        {
+          checkIndex,
+          streamName: result.stream,
+          expectedState: result.expected,
+          actualState: current < 0 ? NO_STREAM : BigInt(current),
+        },
+      ];
     });
     throw new FakeConsistencyViolationError(violations);
   }
 
   /** The server's commit check of one stream: go ahead, already written (the revision of its last event), or refused. */
-  #commitCheck(stream: string, ids: readonly string[], expected: AppendStreamState): { decision: 'ok' | 'failed' } | { decision: 'idempotent'; lastRevision: number } {
+  #commitCheck(
+    stream: string,
+    ids: readonly string[],
+    expected: AppendStreamState,
+  ): { decision: 'ok' | 'failed' } | { decision: 'idempotent'; lastRevision: number } {
     const stored = this.#streams.get(stream) ?? [];
     const current = stored.length - 1;
     if (expected === STREAM_EXISTS && current < 0 && !this.#streams.has(`$$${stream}`)) return { decision: 'failed' };
@@ -301,7 +359,9 @@ export class InMemoryEsdbServer {
     if (revision === current) return { decision: 'ok' };
     if (revision > current || ids.length === 0) return { decision: 'failed' };
     const run = ids.map((id, i) => stored[revision + 1 + i]?.id === id);
-    return run.every(Boolean) ? { decision: 'idempotent', lastRevision: revision + ids.length } : { decision: 'failed' };
+    return run.every(Boolean)
+      ? { decision: 'idempotent', lastRevision: revision + ids.length }
+      : { decision: 'failed' };
   }
 
   setMaxCount(stream: string, maxCount: number | undefined): void {
@@ -322,7 +382,10 @@ export class InMemoryEsdbServer {
     if (from === START) return 0;
     if (from === END) return this.#log.length;
     if (from.commit !== this.#end && !this.#log.some((record) => record.position === from.commit)) {
-      throw new UnknownError(undefined, `Invalid position C:${from.commit}/P:${from.prepare}: not the start of a record`);
+      throw new UnknownError(
+        undefined,
+        `Invalid position C:${from.commit}/P:${from.prepare}: not the start of a record`,
+      );
     }
     const index = this.#log.findIndex((record) => atOrAfter(record, from));
     return index < 0 ? this.#log.length : index;
@@ -351,7 +414,11 @@ export class InMemoryEsdbServer {
 
   #result(stream: string, revision: number): AppendResult {
     const record = this.#streams.get(stream)![revision]!;
-    return { success: true, nextExpectedRevision: BigInt(revision), position: { commit: record.position, prepare: record.position } };
+    return {
+      success: true,
+      nextExpectedRevision: BigInt(revision),
+      position: { commit: record.position, prepare: record.position },
+    };
   }
 
   #write(stream: string, events: readonly Pick<LogRecord, 'id' | 'type' | 'data' | 'metadata' | 'properties'>[]): void {
@@ -366,16 +433,23 @@ export class InMemoryEsdbServer {
       this.#committedIds.delete(record.id);
       this.#committedIds.set(record.id, { stream, revision: record.revision });
       // A Map iterates in insertion order: the first key is the oldest.
-      if (this.#committedIds.size > this.#idCacheSize) this.#committedIds.delete(this.#committedIds.keys().next().value!);
+      if (this.#committedIds.size > this.#idCacheSize)
+        this.#committedIds.delete(this.#committedIds.keys().next().value!);
     }
     for (const subscription of this.#subscriptions) subscription.wake();
   }
 }
 
-const toStored = (event: EventData, properties: boolean): Pick<LogRecord, 'id' | 'type' | 'data' | 'metadata' | 'properties'> => ({
+const toStored = (
+  event: EventData,
+  properties: boolean,
+): Pick<LogRecord, 'id' | 'type' | 'data' | 'metadata' | 'properties'> => ({
   id: event.id!,
   type: event.type,
-  data: event.contentType === 'application/json' ? JSON.stringify(event.data) : Buffer.from(event.data as Uint8Array).toString('base64'),
+  data:
+    event.contentType === 'application/json'
+      ? JSON.stringify(event.data)
+      : Buffer.from(event.data as Uint8Array).toString('base64'),
   metadata: event.metadata === undefined ? undefined : JSON.stringify(event.metadata),
   properties,
 });
@@ -383,7 +457,9 @@ const toStored = (event: EventData, properties: boolean): Pick<LogRecord, 'id' |
 /** Metadata as a reader sees it: records written through appendRecords get the server's `$schema.*` keys. */
 const readMetadata = (record: LogRecord): unknown => {
   const metadata = record.metadata === undefined ? undefined : JSON.parse(record.metadata);
-  return record.properties === true ? { ...(metadata as object | undefined), '$schema.name': record.type, '$schema.format': 'Json' } : metadata;
+  return record.properties === true
+    ? { ...(metadata as object | undefined), '$schema.name': record.type, '$schema.format': 'Json' }
+    : metadata;
 };
 
 const toRecordedEvent = (record: LogRecord): JSONRecordedEvent & { position: Position } => ({
@@ -418,7 +494,14 @@ class FakeAllSubscription extends Readable implements AllSubscriptionLike {
     const index = server.indexFrom(from);
     // Exclusive start: the record at the start position was seen by whoever asked to start there.
     const record = server.recordAt(index);
-    this.#next = from !== START && from !== END && record !== undefined && record.position === from.commit && record.position <= from.prepare ? index + 1 : index;
+    this.#next =
+      from !== START &&
+      from !== END &&
+      record !== undefined &&
+      record.position === from.commit &&
+      record.position <= from.prepare
+        ? index + 1
+        : index;
     server.register(this);
     void this.#produce(failure);
   }
@@ -465,8 +548,10 @@ class FakeAllSubscription extends Readable implements AllSubscriptionLike {
           live = true;
           // Going live: a checkpoint at the page boundary, where catching up stopped. KDB-710: from
           // the start, a position of -1 instead.
-          if (this.#server.maxPositionCheckpoint && fromStart) await this.#checkpoint({ commit: NO_POSITION, prepare: NO_POSITION });
-          else if (this.#considered > 0 && !this.#server.earlyLiveCheckpoint) await this.#checkpoint({ commit: this.#server.endPosition, prepare: 0n });
+          if (this.#server.maxPositionCheckpoint && fromStart)
+            await this.#checkpoint({ commit: NO_POSITION, prepare: NO_POSITION });
+          else if (this.#considered > 0 && !this.#server.earlyLiveCheckpoint)
+            await this.#checkpoint({ commit: this.#server.endPosition, prepare: 0n });
         }
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
@@ -515,7 +600,11 @@ export class InMemoryEsdbClient implements EventStoreDBClientLike {
     return this.#disposed;
   }
 
-  async appendToStream(streamName: string, events: EventData[], options: AppendToStreamOptions = {}): Promise<AppendResult> {
+  async appendToStream(
+    streamName: string,
+    events: EventData[],
+    options: AppendToStreamOptions = {},
+  ): Promise<AppendResult> {
     this.#record('appendToStream', streamName);
     await latency();
     this.server.runBeforeWrite();
@@ -577,7 +666,11 @@ export class InMemoryEsdbClient implements EventStoreDBClientLike {
       const from = options.fromPosition ?? (backwards ? END : START);
       // With a filter the server pages on until it has `maxCount` matching events or reaches the end.
       let remaining = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-      const start = backwards ? (from === END ? server.recordCount - 1 : server.indexFrom(from) - 1) : server.indexFrom(from);
+      const start = backwards
+        ? from === END
+          ? server.recordCount - 1
+          : server.indexFrom(from) - 1
+        : server.indexFrom(from);
       // A backward read stops before the record at its start.
       for (let index = start; index >= 0 && index < server.recordCount && remaining > 0; index += backwards ? -1 : 1) {
         const record = server.recordAt(index)!;
@@ -594,13 +687,23 @@ export class InMemoryEsdbClient implements EventStoreDBClientLike {
     return new FakeAllSubscription(this.server, options.fromPosition ?? START, options.filter, fault?.error);
   }
 
-  async setStreamMetadata(streamName: string, metadata: StreamMetadata, options: SetStreamMetadataOptions = {}): Promise<AppendResult> {
+  async setStreamMetadata(
+    streamName: string,
+    metadata: StreamMetadata,
+    options: SetStreamMetadataOptions = {},
+  ): Promise<AppendResult> {
     this.#record('setStreamMetadata', streamName);
     await latency();
     const fault = this.server.takeFault('setStreamMetadata', streamName);
     if (fault !== undefined) throw fault.error;
     const data = { ...(metadata.maxCount === undefined ? {} : { $maxCount: metadata.maxCount }) };
-    const event: EventData = { id: crypto.randomUUID(), contentType: 'application/json', type: '$metadata', data, metadata: undefined };
+    const event: EventData = {
+      id: crypto.randomUUID(),
+      contentType: 'application/json',
+      type: '$metadata',
+      data,
+      metadata: undefined,
+    };
     const result = this.server.append(`$$${streamName}`, [event], options.expectedRevision ?? ANY);
     this.server.setMaxCount(streamName, metadata.maxCount);
     return result;

@@ -1,10 +1,28 @@
-import { ANY, BACKWARDS, END, NO_STREAM, START, STREAM_EXISTS, STREAM_STATE, WrongExpectedVersionError, type AllStreamResolvedEvent, type EventData, type Position } from '@kurrent/kurrentdb-client';
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  STREAM_STATE,
+  WrongExpectedVersionError,
+  type AllStreamResolvedEvent,
+  type EventData,
+  type Position,
+} from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { InMemoryEsdbServer } from './in-memory-esdb-client.js';
 
 // What the fake must do like the server for the adapter's tests to mean anything.
 
-const data = (n: number): EventData => ({ id: crypto.randomUUID(), contentType: 'application/json', type: 'T', data: { n }, metadata: undefined });
+const data = (n: number): EventData => ({
+  id: crypto.randomUUID(),
+  contentType: 'application/json',
+  type: 'T',
+  data: { n },
+  metadata: undefined,
+});
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -23,11 +41,17 @@ describe('in-memory EventStoreDB fake', () => {
     // `any`: recognised by the first id.
     expect(await client.appendToStream('s', events, { streamState: ANY })).toEqual(first);
     // Partial run: refused, with the current revision.
-    const refused = await client.appendToStream('s', [events[0]!, data(9)], { streamState: ANY }).catch((e: unknown) => e);
+    const refused = await client
+      .appendToStream('s', [events[0]!, data(9)], { streamState: ANY })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WrongExpectedVersionError);
     expect(refused).toMatchObject({ actualState: 1n });
-    await expect(client.appendToStream('t', [data(0)], { streamState: STREAM_EXISTS })).rejects.toMatchObject({ actualState: 'no_stream' });
-    await expect(client.appendToStream('s', [data(3)], { streamState: 5n })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(client.appendToStream('t', [data(0)], { streamState: STREAM_EXISTS })).rejects.toMatchObject({
+      actualState: 'no_stream',
+    });
+    await expect(client.appendToStream('s', [data(3)], { streamState: 5n })).rejects.toBeInstanceOf(
+      WrongExpectedVersionError,
+    );
     await expect(client.appendToStream('s', [{ ...data(3), id: 'not-a-uuid' }])).rejects.toThrow(/UUID/);
     expect((await all(client.readStream('s'))).map((e) => e.event?.revision)).toEqual([0n, 1n]);
   });
@@ -42,10 +66,20 @@ describe('in-memory EventStoreDB fake', () => {
     expect(positions.at(-1)).toEqual(position);
     expect(positions[2]!.commit - positions[1]!.commit).toBeGreaterThan(1n);
     // Forwards includes the start; backwards stops before it.
-    expect((await all(client.readAll({ fromPosition: positions[1]! }))).map((e) => e.event!.position)).toEqual(positions.slice(1));
-    expect((await all(client.readAll({ fromPosition: positions[2]!, direction: BACKWARDS }))).map((e) => e.event!.position)).toEqual([positions[1], positions[0]]);
-    expect((await all(client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 }))).map((e) => e.event!.position)).toEqual([positions[2]]);
-    await expect(all(client.readAll({ fromPosition: { commit: positions[2]!.commit - 1n, prepare: 0n } }))).rejects.toThrow(/Invalid position/);
+    expect((await all(client.readAll({ fromPosition: positions[1]! }))).map((e) => e.event!.position)).toEqual(
+      positions.slice(1),
+    );
+    expect(
+      (await all(client.readAll({ fromPosition: positions[2]!, direction: BACKWARDS }))).map((e) => e.event!.position),
+    ).toEqual([positions[1], positions[0]]);
+    expect(
+      (await all(client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 }))).map(
+        (e) => e.event!.position,
+      ),
+    ).toEqual([positions[2]]);
+    await expect(
+      all(client.readAll({ fromPosition: { commit: positions[2]!.commit - 1n, prepare: 0n } })),
+    ).rejects.toThrow(/Invalid position/);
     await expect(all(client.readStream('missing'))).rejects.toMatchObject({ type: 'stream-not-found' });
   });
 
@@ -57,7 +91,12 @@ describe('in-memory EventStoreDB fake', () => {
     const items: (string | Position)[] = [];
     const subscription = client.subscribeToAll({
       fromPosition: start,
-      filter: { filterOn: 'streamName', prefixes: ['a-'], checkpointInterval: 1, checkpointReached: (_s, position) => void items.push(position) },
+      filter: {
+        filterOn: 'streamName',
+        prefixes: ['a-'],
+        checkpointInterval: 1,
+        checkpointReached: (_s, position) => void items.push(position),
+      },
     });
     for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
       items.push(resolved.event!.streamId);
@@ -65,7 +104,16 @@ describe('in-memory EventStoreDB fake', () => {
     }
     await subscription.unsubscribe();
     // The record at the start (a-4, after the epoch record, a-0, b-1, b-2 and b-3) is excluded.
-    expect(items.filter((item) => typeof item === 'string')).toEqual(['a-8', 'a-12', 'a-16', 'a-20', 'a-24', 'a-28', 'a-32', 'a-36']);
+    expect(items.filter((item) => typeof item === 'string')).toEqual([
+      'a-8',
+      'a-12',
+      'a-16',
+      'a-20',
+      'a-24',
+      'a-28',
+      'a-32',
+      'a-36',
+    ]);
     expect(items.some((item) => typeof item !== 'string')).toBe(true);
   });
 
@@ -98,7 +146,13 @@ describe('in-memory EventStoreDB fake', () => {
     // A read-only stream moved: nothing at all is written, and every failing check is named.
     await client.appendToStream('read-only', [data(4)]);
     const refused = await client
-      .appendRecords([{ streamName: 'c', record: data(5) }], [{ type: STREAM_STATE, streamName: 'read-only', expectedState: 0n }, { type: STREAM_STATE, streamName: 'b', expectedState: NO_STREAM }])
+      .appendRecords(
+        [{ streamName: 'c', record: data(5) }],
+        [
+          { type: STREAM_STATE, streamName: 'read-only', expectedState: 0n },
+          { type: STREAM_STATE, streamName: 'b', expectedState: NO_STREAM },
+        ],
+      )
       .catch((e: unknown) => e);
     expect(refused).toMatchObject({ type: 'append-consistency-violation' });
     expect((refused as { violations: unknown[] }).violations).toEqual([
@@ -106,7 +160,9 @@ describe('in-memory EventStoreDB fake', () => {
       { checkIndex: 1, streamName: 'b', expectedState: NO_STREAM, actualState: 0n },
     ]);
     await expect(all(client.readStream('c'))).rejects.toMatchObject({ type: 'stream-not-found' });
-    await expect(client.appendRecords([{ streamName: 'c', record: { ...data(6), metadata: { n: 1 } as never } }])).rejects.toThrow(/string values/);
+    await expect(
+      client.appendRecords([{ streamName: 'c', record: { ...data(6), metadata: { n: 1 } as never } }]),
+    ).rejects.toThrow(/string values/);
   });
 
   it('forgets ids for `any` idempotency: the oldest beyond its bound, all of them on a restart', async () => {

@@ -16,7 +16,9 @@ export interface OpsRoutesOptions {
 export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, options) => {
   app.get('/readyz', async (_request, reply) => {
     const report = await checkReadiness(options.readiness);
-    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+    return reply
+      .code(report.ready ? 200 : 503)
+      .send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
   });
   const { registry } = options;
   if (registry !== undefined) {

@@ -42,21 +42,35 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     labelNames: ['reason'] as const,
     registers,
   });
-  const deadLetters = new Counter({ name: 'tickets_dead_letter_records_total', help: 'Records written to the dead-letter topic', registers });
+  const deadLetters = new Counter({
+    name: 'tickets_dead_letter_records_total',
+    help: 'Records written to the dead-letter topic',
+    registers,
+  });
   const routing = new Counter({
     name: 'tickets_routing_decisions_total',
     help: 'Routing decisions for customer messages, by kind (new_ticket, open_ticket, reopen, follow_up)',
     labelNames: ['kind'] as const,
     registers,
   });
-  const firings = new Counter({ name: 'tickets_rule_firings_total', help: 'Rules fired, by rule', labelNames: ['rule'] as const, registers });
+  const firings = new Counter({
+    name: 'tickets_rule_firings_total',
+    help: 'Rules fired, by rule',
+    labelNames: ['rule'] as const,
+    registers,
+  });
   const suppressions = new Counter({
     name: 'tickets_rule_suppressions_total',
     help: 'Actions of fired rules that were suppressed, by rule and reason',
     labelNames: ['rule', 'reason'] as const,
     registers,
   });
-  const commands = new Counter({ name: 'tickets_commands_total', help: 'Commands published to the sink, by type', labelNames: ['type'] as const, registers });
+  const commands = new Counter({
+    name: 'tickets_commands_total',
+    help: 'Commands published to the sink, by type',
+    labelNames: ['type'] as const,
+    registers,
+  });
   const append = new Histogram({
     name: 'tickets_append_duration_seconds',
     help: 'Time of one append to the event store, by stage',

@@ -16,7 +16,9 @@ export interface ReadinessReport {
 export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutMs = 2_000): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
-      const reason = await withTimeout(check(), timeoutMs).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      const reason = await withTimeout(check(), timeoutMs).catch((error: unknown) =>
+        error instanceof Error ? error.message : String(error),
+      );
       return reason === null ? { name, ok: true } : { name, ok: false, reason };
     }),
   );

@@ -36,7 +36,8 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
     const digest = Buffer.from(hashToken(presented), 'hex');
     let found: ApiToken | undefined;
     // Every hash is compared, whichever matches, so the time taken says nothing about which did.
-    for (const candidate of hashes) if (timingSafeEqual(candidate.digest, digest) && found === undefined) found = candidate.token;
+    for (const candidate of hashes)
+      if (timingSafeEqual(candidate.digest, digest) && found === undefined) found = candidate.token;
     return found;
   };
 
@@ -47,7 +48,10 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
     const presented = presentedToken(request.headers.authorization);
     const token = presented === undefined ? undefined : roleOf(presented);
     if (token === undefined) {
-      request.log.info({ path, reason: presented === undefined ? 'no token' : 'unknown token' }, 'request refused: not authenticated');
+      request.log.info(
+        { path, reason: presented === undefined ? 'no token' : 'unknown token' },
+        'request refused: not authenticated',
+      );
       const challenge = path.startsWith('/ui') ? 'Basic realm="tickets", charset="UTF-8"' : 'Bearer realm="tickets"';
       return reply
         .code(401)
@@ -55,7 +59,10 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
         .send({ error: { code: 'AUTH.UNAUTHORIZED', message: 'a valid bearer token is required' } });
     }
     if (RANK[token.role] < RANK[access]) {
-      request.log.info({ path, token: token.name, role: token.role, required: access }, 'request refused: role too low');
+      request.log.info(
+        { path, token: token.name, role: token.role, required: access },
+        'request refused: role too low',
+      );
       return reply.code(403).send({ error: { code: 'AUTH.FORBIDDEN', message: `this needs the ${access} role` } });
     }
   });

@@ -26,15 +26,23 @@ export function assertListenAllowed(security: SecurityConfig, host: string): voi
 }
 
 /** The first line a server logs: which mode it runs in, so nobody runs development mode unawares. */
-export function securityModeLine(security: SecurityConfig): { readonly fields: Record<string, unknown>; readonly message: string } {
+export function securityModeLine(security: SecurityConfig): {
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+} {
   if (security.mode === 'development') {
     return {
       fields: { securityMode: 'development' },
-      message: 'development mode: no webhook secrets and no API tokens configured, unsigned events and unauthenticated reads are accepted, loopback only',
+      message:
+        'development mode: no webhook secrets and no API tokens configured, unsigned events and unauthenticated reads are accepted, loopback only',
     };
   }
   return {
-    fields: { securityMode: 'secured', integrations: security.integrations.map((integration) => integration.name), tokens: security.tokens.length },
+    fields: {
+      securityMode: 'secured',
+      integrations: security.integrations.map((integration) => integration.name),
+      tokens: security.tokens.length,
+    },
     message: 'secured mode: signed events and bearer tokens required',
   };
 }

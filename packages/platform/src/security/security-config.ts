@@ -8,7 +8,10 @@ import { MIN_SECRET_BYTES, secretKey, WEBHOOK_SECRET_PATTERN } from './webhook-s
 export const WebhookSecret = z
   .string()
   .regex(WEBHOOK_SECRET_PATTERN, 'expected whsec_ followed by the base64 key')
-  .refine((secret) => secretKey(secret).length >= MIN_SECRET_BYTES, `the key must be at least ${MIN_SECRET_BYTES} bytes`);
+  .refine(
+    (secret) => secretKey(secret).length >= MIN_SECRET_BYTES,
+    `the key must be at least ${MIN_SECRET_BYTES} bytes`,
+  );
 
 export const RateLimitSettings = z.object({
   perSecond: z.number().positive(),
@@ -144,7 +147,13 @@ export interface IngestLimits {
   readonly maxFutureSeconds: number;
 }
 
-export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 };
+export const DEFAULT_INGEST_LIMITS: IngestLimits = {
+  maxEventBytes: 65_536,
+  maxBodyBytes: 1_048_576,
+  maxBatchEvents: 1_000,
+  maxMessageChars: 16_384,
+  maxFutureSeconds: 300,
+};
 
 /** How long a client may take: the whole request, and silence on an open connection. */
 export interface ServerTimeouts {
@@ -180,7 +189,10 @@ export async function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): 
   const integrations = [...(settings.TICKETS_WEBHOOK_SECRETS ?? []), ...fromFile.integrations];
   const tokens = [...(settings.TICKETS_API_TOKENS ?? []), ...fromFile.tokens];
   const rateLimit = { perSecond: settings.TICKETS_RATE_PER_SECOND, burst: settings.TICKETS_RATE_BURST };
-  const problems = [...ambiguities(integrations), ...unreachableBatches(integrations, rateLimit, settings.TICKETS_MAX_BATCH_EVENTS)];
+  const problems = [
+    ...ambiguities(integrations),
+    ...unreachableBatches(integrations, rateLimit, settings.TICKETS_MAX_BATCH_EVENTS),
+  ];
   if (problems.length > 0) throw new ConfigError(`invalid security configuration:\n${problems.join('\n')}`);
   return {
     mode: integrations.length === 0 && tokens.length === 0 ? 'development' : 'secured',
@@ -205,11 +217,13 @@ function ambiguities(integrations: readonly Integration[]): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
   for (const integration of integrations) {
-    if (names.has(integration.name)) problems.push(`integration ${JSON.stringify(integration.name)} is configured twice`);
+    if (names.has(integration.name))
+      problems.push(`integration ${JSON.stringify(integration.name)} is configured twice`);
     names.add(integration.name);
     for (const source of integration.sources) {
       const other = owner.get(source);
-      if (other !== undefined && other !== integration.name) problems.push(`source prefix ${JSON.stringify(source)} is owned by both ${other} and ${integration.name}`);
+      if (other !== undefined && other !== integration.name)
+        problems.push(`source prefix ${JSON.stringify(source)} is owned by both ${other} and ${integration.name}`);
       owner.set(source, integration.name);
     }
   }
@@ -217,10 +231,17 @@ function ambiguities(integrations: readonly Integration[]): string[] {
 }
 
 // A batch larger than the bucket could never be accepted.
-function unreachableBatches(integrations: readonly Integration[], fallback: { burst: number }, maxBatch: number): string[] {
+function unreachableBatches(
+  integrations: readonly Integration[],
+  fallback: { burst: number },
+  maxBatch: number,
+): string[] {
   return integrations
     .filter((integration) => (integration.rateLimit ?? fallback).burst < maxBatch)
-    .map((integration) => `integration ${JSON.stringify(integration.name)}: rate limit burst ${(integration.rateLimit ?? fallback).burst} is below the batch limit ${maxBatch}`);
+    .map(
+      (integration) =>
+        `integration ${JSON.stringify(integration.name)}: rate limit burst ${(integration.rateLimit ?? fallback).burst} is below the batch limit ${maxBatch}`,
+    );
 }
 
 /** What `tickets serve` runs with when nothing is configured; tests use it too. */

@@ -15,7 +15,13 @@ describe('loadSecurityConfig', () => {
   it('is development mode when nothing is configured, with the default limits', async () => {
     const config = await loadSecurityConfig({});
     expect(config).toMatchObject({ mode: 'development', integrations: [], tokens: [], toleranceSeconds: 300 });
-    expect(config.limits).toEqual({ maxEventBytes: 65_536, maxBodyBytes: 1_048_576, maxBatchEvents: 1_000, maxMessageChars: 16_384, maxFutureSeconds: 300 });
+    expect(config.limits).toEqual({
+      maxEventBytes: 65_536,
+      maxBodyBytes: 1_048_576,
+      maxBatchEvents: 1_000,
+      maxMessageChars: 16_384,
+      maxFutureSeconds: 300,
+    });
   });
 
   it('reads `prefix=whsec_…` pairs, one prefix twice being a rotation, and `role=sha256` tokens', async () => {
@@ -33,9 +39,19 @@ describe('loadSecurityConfig', () => {
 
   it('reads JSON from the environment and a YAML secrets file, together', async () => {
     const file = join(dir, 'secrets.yaml');
-    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\ntokens:\n  - { name: ops, role: admin, sha256: ${TOKEN_HASH} }\n`);
+    writeFileSync(
+      file,
+      `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\ntokens:\n  - { name: ops, role: admin, sha256: ${TOKEN_HASH} }\n`,
+    );
     const config = await loadSecurityConfig({
-      TICKETS_WEBHOOK_SECRETS: JSON.stringify([{ name: 'postscript', sources: ['https://postscript.example/'], secrets: [SECRET_A], rateLimit: { perSecond: 50, burst: 1000 } }]),
+      TICKETS_WEBHOOK_SECRETS: JSON.stringify([
+        {
+          name: 'postscript',
+          sources: ['https://postscript.example/'],
+          secrets: [SECRET_A],
+          rateLimit: { perSecond: 50, burst: 1000 },
+        },
+      ]),
       TICKETS_SECRETS_FILE: file,
     });
     expect(config.integrations.map((integration) => integration.name)).toEqual(['postscript', 'helpdesk']);
@@ -45,12 +61,20 @@ describe('loadSecurityConfig', () => {
 
   it("reads an integration's scope from the secrets file, and refuses an unknown channel or key in it", async () => {
     const file = join(dir, 'scoped.yaml');
-    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [sms, chat], tickets: ['*'] }\n`);
+    writeFileSync(
+      file,
+      `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [sms, chat], tickets: ['*'] }\n`,
+    );
     const config = await loadSecurityConfig({ TICKETS_SECRETS_FILE: file, TICKETS_MAX_FUTURE_SECONDS: '60' });
     expect(config.integrations[0]?.scope).toEqual({ channels: ['sms', 'chat'], tickets: ['*'] });
     expect(config.limits.maxFutureSeconds).toBe(60);
-    writeFileSync(file, `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [pigeon], ticket: [x] }\n`);
-    const message = ((await loadSecurityConfig({ TICKETS_SECRETS_FILE: file }).catch((caught: unknown) => caught)) as Error).message;
+    writeFileSync(
+      file,
+      `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET_B}]\n    scope: { channels: [pigeon], ticket: [x] }\n`,
+    );
+    const message = (
+      (await loadSecurityConfig({ TICKETS_SECRETS_FILE: file }).catch((caught: unknown) => caught)) as Error
+    ).message;
     expect(message).toContain('integrations[0].scope.channels[0]');
     expect(message).toContain('ticket');
   });
@@ -74,7 +98,12 @@ describe('loadSecurityConfig', () => {
     const error = await loadSecurityConfig({
       TICKETS_WEBHOOK_SECRETS: JSON.stringify([
         { name: 'a', sources: ['https://shared.example/'], secrets: [SECRET_A] },
-        { name: 'b', sources: ['https://shared.example/'], secrets: [SECRET_B], rateLimit: { perSecond: 1, burst: 10 } },
+        {
+          name: 'b',
+          sources: ['https://shared.example/'],
+          secrets: [SECRET_B],
+          rateLimit: { perSecond: 1, burst: 10 },
+        },
       ]),
     }).catch((caught: unknown) => caught as Error);
     expect((error as Error).message).toContain('source prefix "https://shared.example/" is owned by both a and b');
@@ -82,7 +111,9 @@ describe('loadSecurityConfig', () => {
   });
 
   it('names the secrets file when it cannot be read', async () => {
-    await expect(loadSecurityConfig({ TICKETS_SECRETS_FILE: join(dir, 'missing.yaml') })).rejects.toThrow(/missing\.yaml: cannot read the secrets file: no such file/);
+    await expect(loadSecurityConfig({ TICKETS_SECRETS_FILE: join(dir, 'missing.yaml') })).rejects.toThrow(
+      /missing\.yaml: cannot read the secrets file: no such file/,
+    );
   });
 });
 
@@ -93,7 +124,9 @@ describe('development mode', () => {
   });
 
   it.each(['0.0.0.0', '::', '192.168.1.10', 'example.com'])('refuses %s', (host) => {
-    expect(() => assertListenAllowed(developmentSecurity(), host)).toThrow(/refusing to listen on .* in development mode/);
+    expect(() => assertListenAllowed(developmentSecurity(), host)).toThrow(
+      /refusing to listen on .* in development mode/,
+    );
   });
 
   it('lets a secured server listen anywhere', () => {

@@ -31,7 +31,8 @@ export function createSeenWebhookIds(clock: Clock, maxEntries = 200_000): SeenWe
       sweep(now);
       const key = `${integration}\u0000${webhookId}`;
       const entry = seen.get(key);
-      if (entry !== undefined && entry.expiresAt > now) return entry.digest === digest ? 'same_request' : 'different_request';
+      if (entry !== undefined && entry.expiresAt > now)
+        return entry.digest === digest ? 'same_request' : 'different_request';
       if (seen.size >= maxEntries) {
         const oldest = seen.keys().next();
         if (oldest.done !== true) seen.delete(oldest.value);

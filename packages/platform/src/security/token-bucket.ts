@@ -9,7 +9,12 @@ export interface TokenBucketLimits {
 
 export type TakeResult =
   | { readonly ok: true; readonly remaining: number; readonly fullInSeconds: number }
-  | { readonly ok: false; readonly remaining: number; readonly retryAfterSeconds: number; readonly fullInSeconds: number };
+  | {
+      readonly ok: false;
+      readonly remaining: number;
+      readonly retryAfterSeconds: number;
+      readonly fullInSeconds: number;
+    };
 
 interface Bucket {
   tokens: number;
@@ -42,7 +47,12 @@ export function createRateLimiter(clock: Clock): RateLimiter {
         return { ok: true, remaining: Math.floor(bucket.tokens), fullInSeconds: fullIn(bucket.tokens) };
       }
       const retryAfterSeconds = Math.max(1, Math.ceil((count - bucket.tokens) / limits.perSecond));
-      return { ok: false, remaining: Math.floor(bucket.tokens), retryAfterSeconds, fullInSeconds: fullIn(bucket.tokens) };
+      return {
+        ok: false,
+        remaining: Math.floor(bucket.tokens),
+        retryAfterSeconds,
+        fullInSeconds: fullIn(bucket.tokens),
+      };
     },
   };
 }

@@ -14,7 +14,12 @@ describe('token bucket per key', () => {
     const time = movableClock(0);
     const limiter = createRateLimiter(time.clock);
     expect(limiter.take('postscript', limits, 20)).toEqual({ ok: true, remaining: 0, fullInSeconds: 2 });
-    expect(limiter.take('postscript', limits, 5)).toEqual({ ok: false, remaining: 0, retryAfterSeconds: 1, fullInSeconds: 2 });
+    expect(limiter.take('postscript', limits, 5)).toEqual({
+      ok: false,
+      remaining: 0,
+      retryAfterSeconds: 1,
+      fullInSeconds: 2,
+    });
     time.advance(500);
     expect(limiter.take('postscript', limits, 5)).toMatchObject({ ok: true, remaining: 0 });
     time.advance(10_000);

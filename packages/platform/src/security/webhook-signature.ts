@@ -10,7 +10,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * integration) and throws (we return the failure as a value). The crypto is node:crypto's.
  */
 
-export const SIGNATURE_HEADERS = { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' } as const;
+export const SIGNATURE_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
 
 /** A webhook secret as configured: `whsec_` + base64 of the key bytes (Standard Webhooks' format). */
 export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
@@ -23,7 +27,12 @@ export function secretKey(secret: string): Buffer {
 }
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` for one secret. */
-export function signWebhook(input: { readonly id: string; readonly timestamp: number; readonly body: string | Buffer; readonly secret: string }): string {
+export function signWebhook(input: {
+  readonly id: string;
+  readonly timestamp: number;
+  readonly body: string | Buffer;
+  readonly secret: string;
+}): string {
   return `v1,${hmac(secretKey(input.secret), input.id, input.timestamp, input.body).toString('base64')}`;
 }
 
@@ -31,7 +40,8 @@ function hmac(key: Buffer, id: string, timestamp: number, body: string | Buffer)
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
 }
 
-export type SignatureFailure = 'missing_headers' | 'malformed_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'no_valid_signature';
+export type SignatureFailure =
+  'missing_headers' | 'malformed_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'no_valid_signature';
 
 export type SignatureCheck =
   | { readonly ok: true; readonly id: string; readonly timestamp: number }
@@ -49,9 +59,15 @@ export interface SignedRequest {
  * `nowMs` is the injected clock's reading; timestamps further than `toleranceSeconds` from it, in
  * either direction, are refused, which bounds how long a captured request can be replayed.
  */
-export function verifyWebhookSignature(request: SignedRequest, secrets: readonly string[], nowMs: number, toleranceSeconds: number): SignatureCheck {
+export function verifyWebhookSignature(
+  request: SignedRequest,
+  secrets: readonly string[],
+  nowMs: number,
+  toleranceSeconds: number,
+): SignatureCheck {
   const { id, timestamp, signature } = request;
-  if (id === undefined || id === '' || timestamp === undefined || signature === undefined || signature === '') return { ok: false, failure: 'missing_headers' };
+  if (id === undefined || id === '' || timestamp === undefined || signature === undefined || signature === '')
+    return { ok: false, failure: 'missing_headers' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, failure: 'malformed_timestamp' };
   const seconds = Number(timestamp);
   const now = Math.floor(nowMs / 1000);

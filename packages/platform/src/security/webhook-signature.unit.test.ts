@@ -39,11 +39,29 @@ describe('Standard Webhooks signatures', () => {
   it.each([
     ['a wrong secret', request(), [OTHER], NOW, 'no_valid_signature'],
     ['a tampered body', request({ body: '{"id":"e-2"}' }), [SECRET], NOW, 'no_valid_signature'],
-    ['a signature of another version', request({ signature: request().signature.replace('v1,', 'v2,') }), [SECRET], NOW, 'no_valid_signature'],
-    ['a truncated signature', request({ signature: request().signature.slice(0, 20) }), [SECRET], NOW, 'no_valid_signature'],
+    [
+      'a signature of another version',
+      request({ signature: request().signature.replace('v1,', 'v2,') }),
+      [SECRET],
+      NOW,
+      'no_valid_signature',
+    ],
+    [
+      'a truncated signature',
+      request({ signature: request().signature.slice(0, 20) }),
+      [SECRET],
+      NOW,
+      'no_valid_signature',
+    ],
     ['a timestamp 301 s old', request(), [SECRET], NOW + 301, 'stale_timestamp'],
     ['a timestamp 301 s ahead', request(), [SECRET], NOW - 301, 'future_timestamp'],
-    ['a timestamp that is not Unix seconds', request({ timestamp: '2026-01-01T00:00:00Z' }), [SECRET], NOW, 'malformed_timestamp'],
+    [
+      'a timestamp that is not Unix seconds',
+      request({ timestamp: '2026-01-01T00:00:00Z' }),
+      [SECRET],
+      NOW,
+      'malformed_timestamp',
+    ],
     ['no webhook-id', request({ id: '' }), [SECRET], NOW, 'missing_headers'],
   ])('refuses %s', (_what, signed, secrets, nowSeconds, failure) => {
     expect(verifyWebhookSignature(signed, secrets, nowSeconds * 1000, 300)).toEqual({ ok: false, failure });
@@ -55,7 +73,14 @@ describe('Standard Webhooks signatures', () => {
   });
 
   it('refuses a request without signature headers at all', () => {
-    expect(verifyWebhookSignature({ id: undefined, timestamp: undefined, signature: undefined, body: Buffer.from('{}') }, [SECRET], NOW * 1000, 300)).toEqual({
+    expect(
+      verifyWebhookSignature(
+        { id: undefined, timestamp: undefined, signature: undefined, body: Buffer.from('{}') },
+        [SECRET],
+        NOW * 1000,
+        300,
+      ),
+    ).toEqual({
       ok: false,
       failure: 'missing_headers',
     });

@@ -27,7 +27,8 @@ export function startStageSpan(name: string, parent: TraceContext | undefined, a
     trace: handedOn,
     traceId: traceIdOf(handedOn),
     end(error) {
-      if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      if (error !== undefined)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       span.end();
     },
   };

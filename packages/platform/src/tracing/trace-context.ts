@@ -1,4 +1,11 @@
-import { context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import {
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -14,7 +21,8 @@ export interface TraceContext {
 // nothing, and the trace context must still be carried into events, commands and logs.
 const propagator = new W3CTraceContextPropagator();
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
 
 /**
  * The trace context named by `traceparent`/`tracestate` in `carrier` (HTTP headers, a CloudEvent,

@@ -6,7 +6,10 @@ const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('W3C trace context', () => {
   it('reads traceparent and tracestate from headers, a CloudEvent or metadata', () => {
-    expect(readTraceContext({ traceparent: TRACEPARENT, tracestate: 'a=1,b=2' })).toEqual({ traceparent: TRACEPARENT, tracestate: 'a=1,b=2' });
+    expect(readTraceContext({ traceparent: TRACEPARENT, tracestate: 'a=1,b=2' })).toEqual({
+      traceparent: TRACEPARENT,
+      tracestate: 'a=1,b=2',
+    });
     expect(readTraceContext({ traceparent: [TRACEPARENT] })).toEqual({ traceparent: TRACEPARENT });
     expect(traceIdOf(readTraceContext({ traceparent: TRACEPARENT }))).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
@@ -16,7 +19,9 @@ describe('W3C trace context', () => {
     expect(readTraceContext(null)).toBeUndefined();
     expect(readTraceContext({ traceparent: 'not-a-trace' })).toBeUndefined();
     // All-zero trace ids are invalid by the W3C spec.
-    expect(readTraceContext({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toBeUndefined();
+    expect(
+      readTraceContext({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }),
+    ).toBeUndefined();
     expect(readTraceContext({ traceparent: 42 })).toBeUndefined();
   });
 

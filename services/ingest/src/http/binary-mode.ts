@@ -13,9 +13,16 @@ export type BinaryModeRequest =
        */
       readonly unsignedParts: string;
     }
-  | { readonly ok: false; readonly answer: { readonly error: { readonly code: string; readonly message: string }; readonly invalid: readonly [{ index: 0; reasons: readonly HeaderProblem[] }] } };
+  | {
+      readonly ok: false;
+      readonly answer: {
+        readonly error: { readonly code: string; readonly message: string };
+        readonly invalid: readonly [{ index: 0; reasons: readonly HeaderProblem[] }];
+      };
+    };
 
-const text = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
+const text = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(', ') : value;
 
 /**
  * `POST /v1/events` in CloudEvents binary mode (HTTP binding 3.1): the attributes in `ce-*` headers,
@@ -28,7 +35,9 @@ export function readBinaryMode(headers: Headers, body: unknown): BinaryModeReque
   const entries = Object.entries(headers).map(([name, value]) => [name, text(value)] as const);
   const binary = binaryModeEvent(entries, HTTP_BINARY, contentType, body);
   if (!binary.ok) {
-    const named = binary.reasons.map((reason) => `${reason.path} ${reason.code === 'missing_header' ? 'missing' : 'invalid'}`).join(', ');
+    const named = binary.reasons
+      .map((reason) => `${reason.path} ${reason.code === 'missing_header' ? 'missing' : 'invalid'}`)
+      .join(', ');
     return {
       ok: false,
       answer: {
@@ -37,6 +46,8 @@ export function readBinaryMode(headers: Headers, body: unknown): BinaryModeReque
       },
     };
   }
-  const unsigned = entries.filter(([name]) => name === 'content-type' || name.startsWith(HTTP_BINARY.prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const unsigned = entries
+    .filter(([name]) => name === 'content-type' || name.startsWith(HTTP_BINARY.prefix))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { ok: true, event: binary.event, unsignedParts: JSON.stringify(unsigned) };
 }

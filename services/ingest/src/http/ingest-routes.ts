@@ -1,6 +1,16 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { EventStore } from '@tickets/event-store';
-import { createRateLimiter, decodeUtf8, DEFAULT_INGEST_LIMITS, readTraceContext, systemClock, type Clock, type IngestLimits, type Integration, type SecurityConfig } from '@tickets/platform';
+import {
+  createRateLimiter,
+  decodeUtf8,
+  DEFAULT_INGEST_LIMITS,
+  readTraceContext,
+  systemClock,
+  type Clock,
+  type IngestLimits,
+  type Integration,
+  type SecurityConfig,
+} from '@tickets/platform';
 import { eventLimitViolations, serializedBytes } from '../event-limits.js';
 import { jsonShapeProblem } from '../json-shape.js';
 import type { Ingest } from '../ingest.js';
@@ -47,12 +57,21 @@ const idOf = (event: unknown): { id?: string } => {
 export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app: FastifyInstance, options) => {
   const { security } = options;
   const clock = options.clock ?? systemClock;
-  const limits: IngestLimits = { ...(security?.limits ?? DEFAULT_INGEST_LIMITS), ...(options.maxBatchEvents === undefined ? {} : { maxBatchEvents: options.maxBatchEvents }) };
+  const limits: IngestLimits = {
+    ...(security?.limits ?? DEFAULT_INGEST_LIMITS),
+    ...(options.maxBatchEvents === undefined ? {} : { maxBatchEvents: options.maxBatchEvents }),
+  };
   const signed = security?.mode === 'secured';
-  const webhooks = createWebhookAuth({ integrations: security?.integrations ?? [], toleranceSeconds: security?.toleranceSeconds ?? 300, clock });
+  const webhooks = createWebhookAuth({
+    integrations: security?.integrations ?? [],
+    toleranceSeconds: security?.toleranceSeconds ?? 300,
+    clock,
+  });
   const limiter = createRateLimiter(clock);
-  if (signed && options.store === undefined) throw new Error('ingestRoutes: secured mode needs the store, to check integration scopes');
-  const scope = signed && options.store !== undefined ? createScopeCheck(options.store, security?.integrations ?? []) : undefined;
+  if (signed && options.store === undefined)
+    throw new Error('ingestRoutes: secured mode needs the store, to check integration scopes');
+  const scope =
+    signed && options.store !== undefined ? createScopeCheck(options.store, security?.integrations ?? []) : undefined;
 
   // The signature covers the exact bytes received: keep them beside the parsed body. This parser
   // replaces the default JSON one inside this plugin only.
@@ -65,7 +84,13 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     const raw = body as Buffer;
     rawBodies.set(request, raw);
     const text = decodeUtf8(raw);
-    if (text === null) return done(Object.assign(new Error('the body is not valid UTF-8; nothing was stored'), { statusCode: 400, code: 'REQUEST.INVALID_UTF8' }));
+    if (text === null)
+      return done(
+        Object.assign(new Error('the body is not valid UTF-8; nothing was stored'), {
+          statusCode: 400,
+          code: 'REQUEST.INVALID_UTF8',
+        }),
+      );
     parseJson(request, text, done);
   });
 
@@ -73,7 +98,10 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     // CloudEvents binary mode: the same event as structured mode, its attributes read from headers.
     const binary = readBinaryMode(request.headers, request.body);
     if (binary?.ok === false) {
-      request.log.warn({ headers: binary.answer.invalid[0].reasons.map((reason) => reason.path) }, 'request refused: binary-mode headers');
+      request.log.warn(
+        { headers: binary.answer.invalid[0].reasons.map((reason) => reason.path) },
+        'request refused: binary-mode headers',
+      );
       return reply.code(400).send(binary.answer);
     }
     const body = binary === null ? request.body : binary.event;
@@ -82,10 +110,16 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     if (events.length === 0) {
       return reply.code(400).send({ error: { code: 'REQUEST.EMPTY_BATCH', message: 'the batch holds no event' } });
     }
-    const notEvents = events.flatMap((event, index) => (typeof event === 'object' && event !== null && !Array.isArray(event) ? [] : [index]));
+    const notEvents = events.flatMap((event, index) =>
+      typeof event === 'object' && event !== null && !Array.isArray(event) ? [] : [index],
+    );
     if (notEvents.length > 0) {
-      const what = batch ? `elements ${notEvents.join(', ')} of the batch are not JSON objects` : 'the body is not a JSON object';
-      return reply.code(400).send({ error: { code: 'REQUEST.NOT_AN_EVENT', message: `${what}: a CloudEvent or an array of them is expected` } });
+      const what = batch
+        ? `elements ${notEvents.join(', ')} of the batch are not JSON objects`
+        : 'the body is not a JSON object';
+      return reply.code(400).send({
+        error: { code: 'REQUEST.NOT_AN_EVENT', message: `${what}: a CloudEvent or an array of them is expected` },
+      });
     }
 
     let integration: string | undefined;
@@ -98,16 +132,22 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         ...(binary === null ? {} : { unsignedParts: binary.unsignedParts }),
       });
       if (!auth.ok) {
-        request.log.warn({ reason: auth.reason, integration: auth.integration, status: auth.status }, 'ingest refused: authentication');
+        request.log.warn(
+          { reason: auth.reason, integration: auth.integration, status: auth.status },
+          'ingest refused: authentication',
+        );
         return reply.code(auth.status).send({ error: { code: auth.code, message: auth.message } });
       }
       integration = auth.integration.name;
       sender = auth.integration;
-      if (auth.replay) request.log.info({ integration, webhookId: auth.webhookId }, 'webhook retried with the same id and body');
+      if (auth.replay)
+        request.log.info({ integration, webhookId: auth.webhookId }, 'webhook retried with the same id and body');
     }
 
     if (events.length > limits.maxBatchEvents) {
-      return reply.code(413).send({ error: { code: 'REQUEST.BATCH_TOO_LARGE', message: `at most ${limits.maxBatchEvents} events per request` } });
+      return reply.code(413).send({
+        error: { code: 'REQUEST.BATCH_TOO_LARGE', message: `at most ${limits.maxBatchEvents} events per request` },
+      });
     }
     const rawSize = rawBodies.get(request)?.length;
     const oversized: Invalid[] = events.flatMap((event, index) => {
@@ -120,20 +160,35 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
       return reasons.length === 0 ? [] : [{ index, ...idOf(event), reasons }];
     });
     if (oversized.length > 0) {
-      request.log.warn({ integration, oversized: oversized.length, events: events.length }, 'ingest refused: events over a limit');
+      request.log.warn(
+        { integration, oversized: oversized.length, events: events.length },
+        'ingest refused: events over a limit',
+      );
       return reply.code(413).send({
-        error: { code: 'REQUEST.EVENT_TOO_LARGE', message: `${oversized.length} of ${events.length} events are over a size limit; nothing was stored` },
+        error: {
+          code: 'REQUEST.EVENT_TOO_LARGE',
+          message: `${oversized.length} of ${events.length} events are over a size limit; nothing was stored`,
+        },
         invalid: oversized,
       });
     }
 
     if (signed && integration !== undefined && security !== undefined) {
-      const bucket = security.integrations.find((candidate) => candidate.name === integration)?.rateLimit ?? security.rateLimit;
+      const bucket =
+        security.integrations.find((candidate) => candidate.name === integration)?.rateLimit ?? security.rateLimit;
       const taken = limiter.take(integration, bucket, events.length);
       reply.headers(rateLimitHeaders(bucket, taken));
       if (!taken.ok) {
-        request.log.warn({ integration, events: events.length, retryAfter: taken.retryAfterSeconds }, 'ingest refused: rate limit');
-        return reply.code(429).send({ error: { code: 'REQUEST.RATE_LIMITED', message: `rate limit of ${bucket.perSecond} events/s exceeded; retry after ${taken.retryAfterSeconds} s` } });
+        request.log.warn(
+          { integration, events: events.length, retryAfter: taken.retryAfterSeconds },
+          'ingest refused: rate limit',
+        );
+        return reply.code(429).send({
+          error: {
+            code: 'REQUEST.RATE_LIMITED',
+            message: `rate limit of ${bucket.perSecond} events/s exceeded; retry after ${taken.retryAfterSeconds} s`,
+          },
+        });
       }
     }
 
@@ -147,22 +202,43 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
       return [{ index, ...(validation.id === undefined ? {} : { id: validation.id }), reasons: validation.reasons }];
     });
     if (invalid.length > 0) {
-      request.log.warn({ integration, invalid: invalid.length, events: events.length }, 'request refused: invalid events');
+      request.log.warn(
+        { integration, invalid: invalid.length, events: events.length },
+        'request refused: invalid events',
+      );
       return reply.code(400).send({
-        error: { code: 'REQUEST.INVALID_EVENTS', message: `${invalid.length} of ${events.length} events are invalid; nothing was stored` },
+        error: {
+          code: 'REQUEST.INVALID_EVENTS',
+          message: `${invalid.length} of ${events.length} events are invalid; nothing was stored`,
+        },
         invalid,
       });
     }
     if (scope !== undefined && sender !== undefined) {
       const valid = validations.flatMap((validation) => (validation.ok ? [validation.event] : []));
       const refusals = await scope.check(sender, valid);
-      const outOfScope: Invalid[] = refusals.flatMap((reason, index) => (reason === null ? [] : [{ index, id: valid[index]!.id, reasons: [reason] }]));
+      const outOfScope: Invalid[] = refusals.flatMap((reason, index) =>
+        reason === null ? [] : [{ index, id: valid[index]!.id, reasons: [reason] }],
+      );
       if (outOfScope.length > 0) {
-        request.log.warn({ integration, outOfScope: outOfScope.length, events: events.length, reasons: outOfScope.map((item) => item.reasons[0]!.path) }, 'ingest refused: out of scope');
+        request.log.warn(
+          {
+            integration,
+            outOfScope: outOfScope.length,
+            events: events.length,
+            reasons: outOfScope.map((item) => item.reasons[0]!.path),
+          },
+          'ingest refused: out of scope',
+        );
         // `{ error }` only, as the 403 of the published contract: the reasons are in the message.
-        const why = outOfScope.slice(0, 5).map((item) => `event ${item.index} (${item.id}): ${item.reasons[0]!.path}: ${item.reasons[0]!.message}`);
+        const why = outOfScope
+          .slice(0, 5)
+          .map((item) => `event ${item.index} (${item.id}): ${item.reasons[0]!.path}: ${item.reasons[0]!.message}`);
         return reply.code(403).send({
-          error: { code: 'AUTH.OUT_OF_SCOPE', message: `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored. ${why.join('; ')}` },
+          error: {
+            code: 'AUTH.OUT_OF_SCOPE',
+            message: `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored. ${why.join('; ')}`,
+          },
         });
       }
     }

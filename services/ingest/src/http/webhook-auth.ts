@@ -30,7 +30,9 @@ export type WebhookRefusal = {
   readonly integration?: string;
 };
 
-export type WebhookOutcome = { readonly ok: true; readonly integration: Integration; readonly webhookId: string; readonly replay: boolean } | WebhookRefusal;
+export type WebhookOutcome =
+  | { readonly ok: true; readonly integration: Integration; readonly webhookId: string; readonly replay: boolean }
+  | WebhookRefusal;
 
 export interface WebhookAuth {
   authenticate(request: WebhookRequest): WebhookOutcome;
@@ -99,7 +101,8 @@ export function integrationOwning(integrations: readonly Integration[], source: 
   let best: { integration: Integration; length: number } | undefined;
   for (const integration of integrations) {
     for (const prefix of integration.sources) {
-      if (ownsSource(prefix, source) && (best === undefined || prefix.length > best.length)) best = { integration, length: prefix.length };
+      if (ownsSource(prefix, source) && (best === undefined || prefix.length > best.length))
+        best = { integration, length: prefix.length };
     }
   }
   return best?.integration;
@@ -117,12 +120,20 @@ export function createWebhookAuth(options: WebhookAuthOptions): WebhookAuth {
   const seen = options.seen ?? createSeenWebhookIds(clock);
   const UNAUTHENTICATED = unauthenticated(toleranceSeconds);
   const ownerOf = (source: unknown): Integration | undefined => integrationOwning(integrations, source);
-  const sourceOf = (event: unknown): unknown => (typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined);
+  const sourceOf = (event: unknown): unknown =>
+    typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined;
 
   return {
     authenticate(request) {
       const integration = ownerOf(sourceOf(request.events[0]));
-      if (integration === undefined) return { ok: false, status: 401, code: 'AUTH.INVALID_SIGNATURE', message: UNAUTHENTICATED, reason: 'unknown_source' };
+      if (integration === undefined)
+        return {
+          ok: false,
+          status: 401,
+          code: 'AUTH.INVALID_SIGNATURE',
+          message: UNAUTHENTICATED,
+          reason: 'unknown_source',
+        };
       const check = verifyWebhookSignature(
         {
           id: header(request.headers, SIGNATURE_HEADERS.id),
@@ -135,7 +146,14 @@ export function createWebhookAuth(options: WebhookAuthOptions): WebhookAuth {
         toleranceSeconds,
       );
       if (!check.ok) {
-        return { ok: false, status: 401, code: 'AUTH.INVALID_SIGNATURE', message: UNAUTHENTICATED, reason: check.failure, integration: integration.name };
+        return {
+          ok: false,
+          status: 401,
+          code: 'AUTH.INVALID_SIGNATURE',
+          message: UNAUTHENTICATED,
+          reason: check.failure,
+          integration: integration.name,
+        };
       }
       const foreign = request.events.findIndex((event) => ownerOf(sourceOf(event)) !== integration);
       if (foreign >= 0) {
@@ -157,7 +175,8 @@ export function createWebhookAuth(options: WebhookAuthOptions): WebhookAuth {
           ok: false,
           status: 409,
           code: 'AUTH.WEBHOOK_ID_REUSED',
-          message: 'this webhook-id was already used for another body (or, in binary mode, other ce-* headers); each message needs its own id',
+          message:
+            'this webhook-id was already used for another body (or, in binary mode, other ce-* headers); each message needs its own id',
           reason: 'webhook_id_reused',
           integration: integration.name,
         };

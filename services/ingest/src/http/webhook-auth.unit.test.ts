@@ -44,24 +44,51 @@ describe('createWebhookAuth', () => {
   });
   const request = (source: string, secret: string, id = 'msg_1') => {
     const body = JSON.stringify({ source });
-    return { headers: { 'webhook-id': id, 'webhook-timestamp': String(SECONDS), 'webhook-signature': signWebhook({ id, timestamp: SECONDS, body, secret }) }, body: Buffer.from(body), events: [{ source }] };
+    return {
+      headers: {
+        'webhook-id': id,
+        'webhook-timestamp': String(SECONDS),
+        'webhook-signature': signWebhook({ id, timestamp: SECONDS, body, secret }),
+      },
+      body: Buffer.from(body),
+      events: [{ source }],
+    };
   };
 
   it('picks the integration with the longest prefix owning the source', () => {
-    expect(auth.authenticate(request('https://shop.example/sms/fr', SHOP_SMS))).toMatchObject({ ok: true, integration: { name: 'shop-sms' } });
-    expect(auth.authenticate(request('https://shop.example/email', SHOP, 'msg_2'))).toMatchObject({ ok: true, integration: { name: 'shop' } });
+    expect(auth.authenticate(request('https://shop.example/sms/fr', SHOP_SMS))).toMatchObject({
+      ok: true,
+      integration: { name: 'shop-sms' },
+    });
+    expect(auth.authenticate(request('https://shop.example/email', SHOP, 'msg_2'))).toMatchObject({
+      ok: true,
+      integration: { name: 'shop' },
+    });
   });
 
   it("refuses the shorter prefix's secret for the longer prefix's sources", () => {
-    expect(auth.authenticate(request('https://shop.example/sms', SHOP, 'msg_3'))).toMatchObject({ ok: false, status: 401, reason: 'no_valid_signature', integration: 'shop-sms' });
+    expect(auth.authenticate(request('https://shop.example/sms', SHOP, 'msg_3'))).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: 'no_valid_signature',
+      integration: 'shop-sms',
+    });
   });
 });
 
 describe('createWebhookAuth: parts of a request the signature does not cover (binary mode)', () => {
-  const auth = createWebhookAuth({ integrations: [{ name: 'shop', sources: ['https://shop.example'], secrets: [SHOP] }], toleranceSeconds: 300, clock: fixedClock(NOW) });
+  const auth = createWebhookAuth({
+    integrations: [{ name: 'shop', sources: ['https://shop.example'], secrets: [SHOP] }],
+    toleranceSeconds: 300,
+    clock: fixedClock(NOW),
+  });
   const body = JSON.stringify({ channel: 'sms' });
   const signed = (unsignedParts: string) => ({
-    headers: { 'webhook-id': 'msg_bin', 'webhook-timestamp': String(SECONDS), 'webhook-signature': signWebhook({ id: 'msg_bin', timestamp: SECONDS, body, secret: SHOP }) },
+    headers: {
+      'webhook-id': 'msg_bin',
+      'webhook-timestamp': String(SECONDS),
+      'webhook-signature': signWebhook({ id: 'msg_bin', timestamp: SECONDS, body, secret: SHOP }),
+    },
     body: Buffer.from(body),
     events: [{ source: 'https://shop.example/sms' }],
     unsignedParts,
@@ -70,6 +97,10 @@ describe('createWebhookAuth: parts of a request the signature does not cover (bi
   it('lets a retry with the same unsigned parts through, and refuses the webhook id with other ones (409)', () => {
     expect(auth.authenticate(signed('[["ce-id","a"]]'))).toMatchObject({ ok: true, replay: false });
     expect(auth.authenticate(signed('[["ce-id","a"]]'))).toMatchObject({ ok: true, replay: true });
-    expect(auth.authenticate(signed('[["ce-id","b"]]'))).toMatchObject({ ok: false, status: 409, code: 'AUTH.WEBHOOK_ID_REUSED' });
+    expect(auth.authenticate(signed('[["ce-id","b"]]'))).toMatchObject({
+      ok: false,
+      status: 409,
+      code: 'AUTH.WEBHOOK_ID_REUSED',
+    });
   });
 });

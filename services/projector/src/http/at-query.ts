@@ -1,11 +1,14 @@
 import { EventTime } from '@tickets/domain';
 
-export type AtQuery = { readonly ok: true; readonly bound: { at?: string } } | { readonly ok: false; readonly error: { code: string; message: string } };
+export type AtQuery =
+  | { readonly ok: true; readonly bound: { at?: string } }
+  | { readonly ok: false; readonly error: { code: string; message: string } };
 
 /** The `?at=` of a timeline request: absent, or an RFC 3339 time normalised to UTC. */
 export function atQuery(at: string | undefined): AtQuery {
   if (at === undefined) return { ok: true, bound: {} };
   const parsed = EventTime.safeParse(at);
-  if (!parsed.success) return { ok: false, error: { code: 'REQUEST.INVALID_PARAMETER', message: '`at` must be an RFC 3339 date-time' } };
+  if (!parsed.success)
+    return { ok: false, error: { code: 'REQUEST.INVALID_PARAMETER', message: '`at` must be an RFC 3339 date-time' } };
   return { ok: true, bound: { at: parsed.data } };
 }

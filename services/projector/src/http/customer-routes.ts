@@ -9,12 +9,17 @@ export interface CustomerRoutesOptions {
 
 /** A customer's tickets with their routing decisions, read from the customer's and the tickets' streams. */
 export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (app: FastifyInstance, options) => {
-  app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/v1/customers/:id/timeline', async (request, reply) => {
-    const at = atQuery(request.query.at);
-    if (!at.ok) return reply.code(400).send({ error: at.error });
-    const timeline = await customerTimeline(options.store, request.params.id, at.bound);
-    return timeline === null
-      ? reply.code(404).send({ error: { code: 'CUSTOMER.NOT_FOUND', message: `unknown customer ${request.params.id}` } })
-      : timeline;
-  });
+  app.get<{ Params: { id: string }; Querystring: { at?: string } }>(
+    '/v1/customers/:id/timeline',
+    async (request, reply) => {
+      const at = atQuery(request.query.at);
+      if (!at.ok) return reply.code(400).send({ error: at.error });
+      const timeline = await customerTimeline(options.store, request.params.id, at.bound);
+      return timeline === null
+        ? reply
+            .code(404)
+            .send({ error: { code: 'CUSTOMER.NOT_FOUND', message: `unknown customer ${request.params.id}` } })
+        : timeline;
+    },
+  );
 };

@@ -27,27 +27,37 @@ export const ticketRoutes: FastifyPluginAsync<TicketRoutesOptions> = async (app:
   app.get<{ Querystring: { customer?: string } }>('/v1/tickets', async (request, reply) => {
     const customer = request.query.customer;
     if (customer === undefined || customer === '') {
-      return reply.code(400).send({ error: { code: 'REQUEST.MISSING_PARAMETER', message: 'query parameter `customer` is required' } });
+      return reply
+        .code(400)
+        .send({ error: { code: 'REQUEST.MISSING_PARAMETER', message: 'query parameter `customer` is required' } });
     }
     return { tickets: await readModel.byCustomer(customer) };
   });
 
   // Paginated: a ticket may hold thousands of events, each with its whole state. `page.links` give
   // the neighbouring pages (same `at`), null at either end.
-  app.get<{ Params: { id: string }; Querystring: { at?: string; from?: string; limit?: string } }>('/v1/tickets/:id/timeline', async (request, reply) => {
-    const at = atQuery(request.query.at);
-    if (!at.ok) return reply.code(400).send({ error: at.error });
-    const paging = timelinePageQuery(request.query, TIMELINE_PAGE);
-    if (!paging.ok) return reply.code(400).send({ error: { code: 'REQUEST.INVALID_PARAMETER', message: paging.message } });
-    const { id } = request.params;
-    const timeline = await ticketTimeline(store, id, { ...at.bound, page: paging.page });
-    if (timeline === null || timeline.page === undefined) return reply.code(404).send(notFound(id));
-    const { previous, next } = pageNeighbours(timeline.page);
-    const link = (from: number | null): string | null => {
-      if (from === null) return null;
-      const query = new URLSearchParams({ ...(at.bound.at === undefined ? {} : { at: at.bound.at }), from: String(from), limit: String(timeline.page!.limit) });
-      return `/v1/tickets/${encodeURIComponent(id)}/timeline?${query.toString()}`;
-    };
-    return { ...timeline, page: { ...timeline.page, links: { previous: link(previous), next: link(next) } } };
-  });
+  app.get<{ Params: { id: string }; Querystring: { at?: string; from?: string; limit?: string } }>(
+    '/v1/tickets/:id/timeline',
+    async (request, reply) => {
+      const at = atQuery(request.query.at);
+      if (!at.ok) return reply.code(400).send({ error: at.error });
+      const paging = timelinePageQuery(request.query, TIMELINE_PAGE);
+      if (!paging.ok)
+        return reply.code(400).send({ error: { code: 'REQUEST.INVALID_PARAMETER', message: paging.message } });
+      const { id } = request.params;
+      const timeline = await ticketTimeline(store, id, { ...at.bound, page: paging.page });
+      if (timeline === null || timeline.page === undefined) return reply.code(404).send(notFound(id));
+      const { previous, next } = pageNeighbours(timeline.page);
+      const link = (from: number | null): string | null => {
+        if (from === null) return null;
+        const query = new URLSearchParams({
+          ...(at.bound.at === undefined ? {} : { at: at.bound.at }),
+          from: String(from),
+          limit: String(timeline.page!.limit),
+        });
+        return `/v1/tickets/${encodeURIComponent(id)}/timeline?${query.toString()}`;
+      };
+      return { ...timeline, page: { ...timeline.page, links: { previous: link(previous), next: link(next) } } };
+    },
+  );
 };

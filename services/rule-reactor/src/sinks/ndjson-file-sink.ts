@@ -35,9 +35,14 @@ export function createNdjsonFileSink(path: string): CommandSink {
       await (await handle()).appendFile(text, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      throw new CommandSinkError('SINK.UNAVAILABLE', `cannot append commands to ${path} (${code || 'write failed'})`, !PERMANENT.has(code), {
-        cause: error,
-      });
+      throw new CommandSinkError(
+        'SINK.UNAVAILABLE',
+        `cannot append commands to ${path} (${code || 'write failed'})`,
+        !PERMANENT.has(code),
+        {
+          cause: error,
+        },
+      );
     }
   }
 

@@ -63,7 +63,8 @@ export function parseSinkSpec(spec: string): SinkSpec {
 
   // A Windows drive (`C:\out\commands.ndjson`) looks like a scheme but is a path.
   const scheme = SCHEME.exec(value)?.[1];
-  if (scheme !== undefined && scheme.length > 1) throw new SinkSpecError(spec, `unsupported scheme "${scheme}:" in ${shown(spec)}`);
+  if (scheme !== undefined && scheme.length > 1)
+    throw new SinkSpecError(spec, `unsupported scheme "${scheme}:" in ${shown(spec)}`);
   if (FILE_EXTENSIONS.test(value)) return { kind: 'file', path: value };
   throw new SinkSpecError(spec, `unsupported value ${shown(spec)}`);
 }

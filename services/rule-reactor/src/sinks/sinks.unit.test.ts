@@ -118,7 +118,11 @@ describe('stdout sink', () => {
     await sink.publish([]);
     await sink.publish(batch(3, 1));
     await sink.close();
-    expect(text()).toBe(batch(1, 3).map((command) => `${JSON.stringify(command)}\n`).join(''));
+    expect(text()).toBe(
+      batch(1, 3)
+        .map((command) => `${JSON.stringify(command)}\n`)
+        .join(''),
+    );
     expect(stream.writable).toBe(true);
     await expect(sink.publish(batch(4, 1))).rejects.toMatchObject({ code: 'SINK.CLOSED' });
   });
@@ -131,7 +135,10 @@ describe('stdout sink', () => {
     });
     broken.on('error', () => {});
     const sink = createStdoutSink(broken);
-    await expect(sink.publish(batch(1, 1))).rejects.toMatchObject({ name: 'CommandSinkError', code: 'SINK.UNAVAILABLE' });
+    await expect(sink.publish(batch(1, 1))).rejects.toMatchObject({
+      name: 'CommandSinkError',
+      code: 'SINK.UNAVAILABLE',
+    });
   });
 });
 
@@ -171,7 +178,10 @@ describe('parseSinkSpec', () => {
     ['./out/commands.ndjson', { kind: 'file', path: './out/commands.ndjson' }],
     ['/var/tmp/commands.jsonl', { kind: 'file', path: '/var/tmp/commands.jsonl' }],
     ['http://127.0.0.1:8080/hooks/commands', { kind: 'webhook', url: 'http://127.0.0.1:8080/hooks/commands' }],
-    ['https://hooks.example.com/tickets?token=t', { kind: 'webhook', url: 'https://hooks.example.com/tickets?token=t' }],
+    [
+      'https://hooks.example.com/tickets?token=t',
+      { kind: 'webhook', url: 'https://hooks.example.com/tickets?token=t' },
+    ],
   ])('reads %j', (spec, expected) => {
     expect(parseSinkSpec(spec)).toEqual(expected);
   });

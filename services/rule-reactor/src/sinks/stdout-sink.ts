@@ -14,7 +14,12 @@ export function createStdoutSink(out: Writable = process.stdout): CommandSink {
   const write = (text: string): Promise<void> =>
     new Promise((resolve, reject) => {
       out.write(text, 'utf8', (error) => {
-        if (error) reject(new CommandSinkError('SINK.UNAVAILABLE', 'cannot write commands to the output stream', false, { cause: error }));
+        if (error)
+          reject(
+            new CommandSinkError('SINK.UNAVAILABLE', 'cannot write commands to the output stream', false, {
+              cause: error,
+            }),
+          );
         else resolve();
       });
     });

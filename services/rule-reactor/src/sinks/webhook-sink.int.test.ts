@@ -33,7 +33,12 @@ async function webhookServer(answer: (call: number, response: ServerResponse) =>
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ method: request.method, url: request.url, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      received.push({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
       answer(received.length, response);
     });
   });
@@ -98,8 +103,17 @@ describe('webhook sink', () => {
         done();
       },
     });
-    await using server = await webhookServer((call, response) => (call === 1 ? response.writeHead(429, { 'retry-after': '1' }).end() : response.writeHead(200).end()));
-    const sink = createWebhookSink({ url: server.url, logger: createLogger({ destination }), maxAttempts: 2, backoffMs: 5, maxBackoffMs: 40, timeoutMs: 2_000 });
+    await using server = await webhookServer((call, response) =>
+      call === 1 ? response.writeHead(429, { 'retry-after': '1' }).end() : response.writeHead(200).end(),
+    );
+    const sink = createWebhookSink({
+      url: server.url,
+      logger: createLogger({ destination }),
+      maxAttempts: 2,
+      backoffMs: 5,
+      maxBackoffMs: 40,
+      timeoutMs: 2_000,
+    });
     await sink.publish(batch(1, 1));
     await sink.close();
 
@@ -110,7 +124,12 @@ describe('webhook sink', () => {
   it('does not retry a 4xx refusal', async () => {
     await using server = await webhookServer(status(422));
     const sink = createWebhookSink({ url: server.url, maxAttempts: 3, ...fast });
-    await expect(sink.publish(batch(1, 1))).rejects.toMatchObject({ code: 'SINK.REJECTED', retriable: false, attempts: 1, status: 422 });
+    await expect(sink.publish(batch(1, 1))).rejects.toMatchObject({
+      code: 'SINK.REJECTED',
+      retriable: false,
+      attempts: 1,
+      status: 422,
+    });
     await sink.close();
     expect(server.received).toHaveLength(1);
   });
@@ -131,7 +150,12 @@ describe('webhook sink', () => {
     const url = server.url;
     await server[Symbol.asyncDispose]();
     const sink = createWebhookSink({ url, ...fast, maxAttempts: 2 });
-    await expect(sink.publish(batch(1, 1))).rejects.toMatchObject({ code: 'SINK.UNAVAILABLE', retriable: true, attempts: 2, status: null });
+    await expect(sink.publish(batch(1, 1))).rejects.toMatchObject({
+      code: 'SINK.UNAVAILABLE',
+      retriable: true,
+      attempts: 2,
+      status: null,
+    });
     await sink.close();
   });
 
@@ -157,7 +181,14 @@ describe('webhook sink', () => {
     });
     const logger = createLogger({ destination });
     await using server = await webhookServer(status(503));
-    const sink = createWebhookSink({ url: server.url, logger, maxAttempts: 10, backoffMs: 60_000, maxBackoffMs: 60_000, timeoutMs: 2_000 });
+    const sink = createWebhookSink({
+      url: server.url,
+      logger,
+      maxAttempts: 10,
+      backoffMs: 60_000,
+      maxBackoffMs: 60_000,
+      timeoutMs: 2_000,
+    });
 
     const publishing = sink.publish(batch(1, 1)).catch((caught: unknown) => caught);
     // Poll until the first attempt has failed and the sink is waiting to retry.

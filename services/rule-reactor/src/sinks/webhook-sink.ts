@@ -108,10 +108,17 @@ export function createWebhookSink(options: WebhookSinkOptions): CommandSink {
     } catch (error) {
       if (closing.signal.aborted) throw sinkClosedError('webhook');
       const timedOut = (error as Error).name === 'TimeoutError';
-      throw new FailedAttempt(true, null, timedOut ? `no answer within ${timeoutMs} ms` : 'network error', undefined, { cause: error });
+      throw new FailedAttempt(true, null, timedOut ? `no answer within ${timeoutMs} ms` : 'network error', undefined, {
+        cause: error,
+      });
     }
     if (!response.ok) {
-      throw new FailedAttempt(isRetriableStatus(response.status), response.status, `HTTP ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
+      throw new FailedAttempt(
+        isRetriableStatus(response.status),
+        response.status,
+        `HTTP ${response.status}`,
+        retryAfterMs(response.headers.get('retry-after')),
+      );
     }
   }
 
@@ -132,7 +139,19 @@ export function createWebhookSink(options: WebhookSinkOptions): CommandSink {
           requestedDelayMs: (error) => (error as FailedAttempt).retryAfterMs,
           onRetry: (error, failed, delayMs) => {
             const { status, reason, cause } = error as FailedAttempt;
-            logger?.warn({ target, attempt: failed, maxAttempts, delayMs, status, reason, commandIds: batch.map((command) => command.id), err: cause }, 'webhook delivery failed, retrying');
+            logger?.warn(
+              {
+                target,
+                attempt: failed,
+                maxAttempts,
+                delayMs,
+                status,
+                reason,
+                commandIds: batch.map((command) => command.id),
+                err: cause,
+              },
+              'webhook delivery failed, retrying',
+            );
           },
           signal: closing.signal,
         },
@@ -142,9 +161,23 @@ export function createWebhookSink(options: WebhookSinkOptions): CommandSink {
       if (!(error instanceof FailedAttempt)) throw error;
       const cause = error.cause === undefined ? {} : { cause: error.cause };
       if (!error.retriable) {
-        throw new WebhookDeliveryError('SINK.REJECTED', `webhook ${target} refused ${batch.length} commands (${error.reason})`, false, attempts, error.status, cause);
+        throw new WebhookDeliveryError(
+          'SINK.REJECTED',
+          `webhook ${target} refused ${batch.length} commands (${error.reason})`,
+          false,
+          attempts,
+          error.status,
+          cause,
+        );
       }
-      throw new WebhookDeliveryError('SINK.UNAVAILABLE', `webhook ${target} failed ${attempts} times, last: ${error.reason}`, true, attempts, error.status, cause);
+      throw new WebhookDeliveryError(
+        'SINK.UNAVAILABLE',
+        `webhook ${target} failed ${attempts} times, last: ${error.reason}`,
+        true,
+        attempts,
+        error.status,
+        cause,
+      );
     }
   }
 

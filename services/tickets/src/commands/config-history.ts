@@ -1,5 +1,12 @@
 import { parseStoreUrl } from '@tickets/event-store';
-import { CONFIG_STREAM_PREFIX, configOf, INBOUND_STREAM_PREFIX, openDomainStore, readConfiguration, type Configuration } from '@tickets/streams';
+import {
+  CONFIG_STREAM_PREFIX,
+  configOf,
+  INBOUND_STREAM_PREFIX,
+  openDomainStore,
+  readConfiguration,
+  type Configuration,
+} from '@tickets/streams';
 import { assertStoreExists } from '../existing-store.js';
 import { UsageError } from '../usage-error.js';
 
@@ -37,7 +44,11 @@ async function readLog(storeUrl: string, each: (recorded: Parameters<typeof conf
   try {
     let after = 0;
     for (;;) {
-      const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: [CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX] });
+      const page = await store.readAll({
+        after,
+        maxCount: PAGE,
+        streamPrefixes: [CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX],
+      });
       if (page.length === 0) return;
       for (const recorded of page) each(recorded);
       after = page.at(-1)!.position;
@@ -52,8 +63,16 @@ async function readLog(storeUrl: string, each: (recorded: Parameters<typeof conf
  * decisions themselves (the inbound log in arrival order, each record naming its configuration).
  */
 export async function configHistory(options: { store: string }): Promise<ConfigHistory> {
-  const configurations = new Map<string, { hash: string; position: number; recordedAt: string | null; invalid: string | null; decisions: number }>();
-  const periods: { config: string | null; decisions: number; from: { position: number; time: string | null }; to: { position: number; time: string | null } }[] = [];
+  const configurations = new Map<
+    string,
+    { hash: string; position: number; recordedAt: string | null; invalid: string | null; decisions: number }
+  >();
+  const periods: {
+    config: string | null;
+    decisions: number;
+    from: { position: number; time: string | null };
+    to: { position: number; time: string | null };
+  }[] = [];
   await readLog(options.store, (recorded) => {
     if (recorded.stream.startsWith(CONFIG_STREAM_PREFIX)) {
       const read = readConfiguration(recorded);
@@ -89,26 +108,42 @@ export async function configShow(options: { store: string; hash: string }): Prom
   const found: Configuration[] = [];
   const names: string[] = [];
   await readLog(options.store, (recorded) => {
-    if (!recorded.stream.startsWith(CONFIG_STREAM_PREFIX) || !recorded.stream.slice(CONFIG_STREAM_PREFIX.length).startsWith(options.hash)) return;
+    if (
+      !recorded.stream.startsWith(CONFIG_STREAM_PREFIX) ||
+      !recorded.stream.slice(CONFIG_STREAM_PREFIX.length).startsWith(options.hash)
+    )
+      return;
     const read = readConfiguration(recorded);
     if (!read.ok) throw new UsageError(`configuration ${recorded.stream}: ${read.reason}`);
     found.push(read.value.configuration);
     names.push(read.value.hash);
   });
-  if (found.length !== 1) throw new UsageError(found.length === 0 ? `no configuration ${options.hash} in ${options.store}` : `${options.hash} names ${found.length} configurations: ${names.join(', ')}`);
+  if (found.length !== 1)
+    throw new UsageError(
+      found.length === 0
+        ? `no configuration ${options.hash} in ${options.store}`
+        : `${options.hash} names ${found.length} configurations: ${names.join(', ')}`,
+    );
   return found[0]!;
 }
 
 export function formatConfigHistory(history: ConfigHistory): string {
-  const out = [`${history.configurations.length} configuration${history.configurations.length === 1 ? '' : 's'} recorded`];
+  const out = [
+    `${history.configurations.length} configuration${history.configurations.length === 1 ? '' : 's'} recorded`,
+  ];
   for (const c of history.configurations) {
-    out.push(`  ${c.hash}  recorded at position ${c.position}${c.recordedAt === null ? '' : ` (${c.recordedAt})`}, ${c.decisions} decision${c.decisions === 1 ? '' : 's'}${c.invalid === null ? '' : `  INVALID: ${c.invalid}`}`);
+    out.push(
+      `  ${c.hash}  recorded at position ${c.position}${c.recordedAt === null ? '' : ` (${c.recordedAt})`}, ${c.decisions} decision${c.decisions === 1 ? '' : 's'}${c.invalid === null ? '' : `  INVALID: ${c.invalid}`}`,
+    );
   }
   out.push('', 'in force, by arrival order of the decisions:');
   if (history.periods.length === 0) out.push('  no decision recorded');
   for (const p of history.periods) {
-    const name = p.config === null ? '(not recorded: written before configurations were recorded)' : p.config.slice(0, 12);
-    out.push(`  ${name}  from ${p.from.time ?? '-'} (position ${p.from.position}) to ${p.to.time ?? '-'} (position ${p.to.position}): ${p.decisions} decision${p.decisions === 1 ? '' : 's'}`);
+    const name =
+      p.config === null ? '(not recorded: written before configurations were recorded)' : p.config.slice(0, 12);
+    out.push(
+      `  ${name}  from ${p.from.time ?? '-'} (position ${p.from.position}) to ${p.to.time ?? '-'} (position ${p.to.position}): ${p.decisions} decision${p.decisions === 1 ? '' : 's'}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -17,6 +17,9 @@ export function schemas(name?: string): unknown {
   const all = jsonSchemas();
   if (name === undefined) return all;
   const one = all[name];
-  if (one === undefined) throw new UsageError(`schema: unknown schema ${JSON.stringify(name)}; one of ${[...Object.keys(all), 'openapi', 'asyncapi'].join(', ')}`);
+  if (one === undefined)
+    throw new UsageError(
+      `schema: unknown schema ${JSON.stringify(name)}; one of ${[...Object.keys(all), 'openapi', 'asyncapi'].join(', ')}`,
+    );
   return one;
 }

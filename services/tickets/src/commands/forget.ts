@@ -29,14 +29,28 @@ export async function forget(options: ForgetOptions, logger: Logger, clock: Cloc
   const location = parseStoreUrl(options.store);
   const { store, checkpoints, pii } = await openDomainStore(location);
   const readModel = await openTicketReadModel(location, options.readModel);
-  const publisher = options.kafka === null ? null : createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state });
+  const publisher =
+    options.kafka === null
+      ? null
+      : createKafkaStatePublisher({ kafka: options.kafka.kafka, topic: options.kafka.topics.state });
   try {
     const erased = await eraseCustomer(pii, { customerId: options.customer, requestedBy: 'cli' }, clock());
     await createProjector({ store, readModel, logger: logger.child({ component: 'projector' }) }).catchUp();
     const statesPublished =
-      publisher === null ? 0 : await createStateRelay({ store, readModel, checkpoints, publisher, logger: logger.child({ component: 'state-relay' }) }).catchUp();
+      publisher === null
+        ? 0
+        : await createStateRelay({
+            store,
+            readModel,
+            checkpoints,
+            publisher,
+            logger: logger.child({ component: 'state-relay' }),
+          }).catchUp();
     const ticketsPurged = (await readModel.byCustomer(erased.customerId)).length;
-    logger.info({ customerId: erased.customerId, keysDeleted: erased.keysDeleted, ticketsPurged, statesPublished }, 'customer erased');
+    logger.info(
+      { customerId: erased.customerId, keysDeleted: erased.keysDeleted, ticketsPurged, statesPublished },
+      'customer erased',
+    );
     return { ...erased, ticketsPurged, statesPublished };
   } finally {
     await publisher?.close();

@@ -10,7 +10,9 @@ export function formatChain(chain: ChainReport, options: { examples: number }): 
     chain.unchained === 0
       ? ''
       : `; ${chain.unchained} events written before the chain (the last at position ${chain.lastUnchainedPosition}) are not covered` +
-        (chain.chainsStartingLate > 0 ? `, ${chain.chainsStartingLate} streams chained from their first later event` : '');
+        (chain.chainsStartingLate > 0
+          ? `, ${chain.chainsStartingLate} streams chained from their first later event`
+          : '');
   const lines = [
     `  hash chain: ${head.events} events in ${chain.streams} streams chained, ${chain.problemCount} broken${legacy}; ` +
       `head ${head.events}:${short(head.hash)}… at position ${head.position} (tickets head prints it whole)`,
@@ -33,6 +35,7 @@ export function formatChain(chain: ChainReport, options: { examples: number }): 
         printable(problem.message),
     );
   }
-  if (chain.problemCount > options.examples) lines.push('', `… ${chain.problemCount - options.examples} more hash chain findings (--json for the first 1,000)`);
+  if (chain.problemCount > options.examples)
+    lines.push('', `… ${chain.problemCount - options.examples} more hash chain findings (--json for the first 1,000)`);
   return lines;
 }

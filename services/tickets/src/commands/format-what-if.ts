@@ -12,7 +12,8 @@ export interface WhatIfTextOptions {
   readonly examples: number;
 }
 
-const commandLine = (c: Command): string => `${c.time}  ${c.data.ruleId}  ${c.type} on ${c.subject} — ${describeCommand(c)}  [${c.id}]`;
+const commandLine = (c: Command): string =>
+  `${c.time}  ${c.data.ruleId}  ${c.type} on ${c.subject} — ${describeCommand(c)}  [${c.id}]`;
 
 function list<T>(title: string, items: readonly T[], max: number, line: (item: T) => string[]): string[] {
   const out = ['', `${title} (${items.length})`];
@@ -24,7 +25,10 @@ function list<T>(title: string, items: readonly T[], max: number, line: (item: T
 /** The summary table first, then the per-rule counts, then examples of every difference. */
 export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): string {
   const { summary, range } = report;
-  const scope = range.since === null && range.until === null ? 'all recorded traffic' : `event time from ${range.since ?? 'the start'} until ${range.until ?? 'the end'}`;
+  const scope =
+    range.since === null && range.until === null
+      ? 'all recorded traffic'
+      : `event time from ${range.since ?? 'the start'} until ${range.until ?? 'the end'}`;
   const out = [
     `what-if: ${scope} re-decided with rules ${printable(options.rules)} and policy ${printable(options.policy)}`,
     `(in memory: nothing was written to the store, nothing was published)`,
@@ -32,7 +36,9 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
     'summary',
     ...textTable([
       ['inbound events compared', summary.events],
-      ...(summary.replayed === summary.events ? [] : [['replayed in all (state before the range)', summary.replayed] as const]),
+      ...(summary.replayed === summary.events
+        ? []
+        : [['replayed in all (state before the range)', summary.replayed] as const]),
       ['routing decisions changed', summary.decisionsChanged],
       ['commands added', summary.commandsAdded],
       ['commands removed', summary.commandsRemoved],
@@ -46,7 +52,14 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
   if (transitions.length > 0) out.push('', 'routing changes (recorded → what-if)', ...textTable(transitions));
   const rules = Object.entries(report.byRule);
   if (rules.length > 0) {
-    out.push('', 'commands per rule', ...textTable([['rule', 'added', 'removed', 'changed'], ...rules.map(([id, c]) => [printable(id), c.added, c.removed, c.changed])]));
+    out.push(
+      '',
+      'commands per rule',
+      ...textTable([
+        ['rule', 'added', 'removed', 'changed'],
+        ...rules.map(([id, c]) => [printable(id), c.added, c.removed, c.changed]),
+      ]),
+    );
   }
   const max = options.examples;
   out.push(
@@ -85,9 +98,12 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
   }
   if (report.erased.length > 0) {
     out.push(
-      ...list('events of erased customers, set aside (their content is gone; their tickets\' commands are not compared)', report.erased, max, (e) => [
-        `${printable(e.inboundId)} of customer ${printable(e.customerId)} on ${printable(e.recordedTicketId)}`,
-      ]),
+      ...list(
+        "events of erased customers, set aside (their content is gone; their tickets' commands are not compared)",
+        report.erased,
+        max,
+        (e) => [`${printable(e.inboundId)} of customer ${printable(e.customerId)} on ${printable(e.recordedTicketId)}`],
+      ),
     );
   }
   return `${out.join('\n')}\n`;

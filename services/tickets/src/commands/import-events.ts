@@ -23,7 +23,14 @@ export async function importEvents(options: ImportOptions, logger: Logger) {
   const until = timeOption('--until', options.until);
   const { rules, policy } = await loadRulesAndPolicy(options);
   const sink = createSink(options.commands ?? 'none');
-  const runtime = await openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink, logger });
+  const runtime = await openRuntime({
+    store: options.store,
+    readModel: options.readModel,
+    rules,
+    policy,
+    sink,
+    logger,
+  });
   try {
     const summary = await feedEvents(runtime, options.events, 'import');
     const clock = await runClock(runtime, until ?? summary.latestTime);

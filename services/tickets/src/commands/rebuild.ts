@@ -14,13 +14,23 @@ export async function rebuild(options: { store: string; readModel?: string | und
   // offset on KurrentDB, so they are not called events.
   const progress = createProgress({ label: 'rebuild', total: await store.headPosition(), unit: 'store positions' });
   try {
-    const projector = createProjector({ store, readModel, logger: logger.child({ component: 'projector' }), onProgress: (position) => progress.update(position) });
+    const projector = createProjector({
+      store,
+      readModel,
+      logger: logger.child({ component: 'projector' }),
+      onProgress: (position) => progress.update(position),
+    });
     const started = process.hrtime.bigint();
     const events = await projector.rebuild();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     progress.finish();
     const tickets = (await readModel.all()).length;
-    return { events, tickets, seconds: Number(seconds.toFixed(3)), eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)) };
+    return {
+      events,
+      tickets,
+      seconds: Number(seconds.toFixed(3)),
+      eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)),
+    };
   } finally {
     progress.finish();
     await readModel.close();

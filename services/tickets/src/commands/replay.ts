@@ -1,5 +1,11 @@
 import { parseStoreUrl } from '@tickets/event-store';
-import { customerTimeline, ticketTimeline, type CustomerTimeline, type TicketTimeline, openDomainStore } from '@tickets/streams';
+import {
+  customerTimeline,
+  ticketTimeline,
+  type CustomerTimeline,
+  type TicketTimeline,
+  openDomainStore,
+} from '@tickets/streams';
 import { assertStoreExists } from '../existing-store.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
@@ -11,11 +17,14 @@ export interface ReplayOptions {
   readonly store: string;
 }
 
-export type Replay = { readonly kind: 'ticket'; readonly timeline: TicketTimeline } | { readonly kind: 'customer'; readonly timeline: CustomerTimeline };
+export type Replay =
+  | { readonly kind: 'ticket'; readonly timeline: TicketTimeline }
+  | { readonly kind: 'customer'; readonly timeline: CustomerTimeline };
 
 /** A ticket's or a customer's timeline read from the store: decisions are read from the events, never recomputed. */
 export async function replay(options: ReplayOptions): Promise<Replay> {
-  if ((options.ticket === undefined) === (options.customer === undefined)) throw new UsageError('replay: give --ticket ID or --customer ID');
+  if ((options.ticket === undefined) === (options.customer === undefined))
+    throw new UsageError('replay: give --ticket ID or --customer ID');
   const at = timeOption('--at', options.at);
   const bound = at === undefined ? {} : { at };
   assertStoreExists(options.store);

@@ -1,4 +1,14 @@
-import { boundPort, followUntil, loadRulesAndPolicy, OpsEnv, serviceMetrics, shutdownSignal, systemClock, type Logger, type SecurityConfig } from '@tickets/platform';
+import {
+  boundPort,
+  followUntil,
+  loadRulesAndPolicy,
+  OpsEnv,
+  serviceMetrics,
+  shutdownSignal,
+  systemClock,
+  type Logger,
+  type SecurityConfig,
+} from '@tickets/platform';
 import { inboundConsumerFor } from '@tickets/ingest';
 import { consumerConnected, createKafkaStatePublisher, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
 import { lagBelow, storeReachable } from '@tickets/streams';
@@ -39,13 +49,25 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const runtime = await startupStep(`cannot open the store ${storeLabel(options.store)}`, () =>
-    openRuntime({ store: options.store, readModel: options.readModel, rules, policy, sink: openCommandSink(options.commands, kafka), logger, metrics, clock: systemClock }),
+    openRuntime({
+      store: options.store,
+      readModel: options.readModel,
+      rules,
+      policy,
+      sink: openCommandSink(options.commands, kafka),
+      logger,
+      metrics,
+      clock: systemClock,
+    }),
   );
-  const consumer = kafka === null ? null : inboundConsumerFor(kafka, runtime.ingest, logger, {
-        limits: options.security.limits,
-        metrics,
-        scope: { integrations: options.security.integrations, store: runtime.store },
-      });
+  const consumer =
+    kafka === null
+      ? null
+      : inboundConsumerFor(kafka, runtime.ingest, logger, {
+          limits: options.security.limits,
+          metrics,
+          scope: { integrations: options.security.integrations, store: runtime.store },
+        });
   const kafkaCheck = kafka === null ? null : kafkaReadiness(kafka.kafka);
   const readiness = [
     storeReachable(runtime.store),
@@ -67,14 +89,23 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
       }).run(signal),
   ];
 
-  const publisher = kafka === null ? null : createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });
+  const publisher =
+    kafka === null ? null : createKafkaStatePublisher({ kafka: kafka.kafka, topic: kafka.topics.state });
   if (publisher !== null) {
     followers.push((signal) =>
-      createStateRelay({ store: runtime.store, readModel: runtime.readModel, checkpoints: runtime.checkpoints, publisher, logger }).run(signal),
+      createStateRelay({
+        store: runtime.store,
+        readModel: runtime.readModel,
+        checkpoints: runtime.checkpoints,
+        publisher,
+        logger,
+      }).run(signal),
     );
   }
   try {
-    await startupStep(`cannot listen on ${options.host}:${options.port}`, () => app.listen({ host: options.host, port: options.port }));
+    await startupStep(`cannot listen on ${options.host}:${options.port}`, () =>
+      app.listen({ host: options.host, port: options.port }),
+    );
   } catch (error) {
     await publisher?.close();
     await kafkaCheck?.close();
@@ -85,13 +116,23 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
   const port = boundPort(app, options.port);
   await consumer?.start();
   logger.info(
-    { store: options.store, host: options.host, port, ui: pageAddress(options.host, port), commands: options.commands ?? 'default', kafka: kafka !== null, rules: rules.rules.length },
+    {
+      store: options.store,
+      host: options.host,
+      port,
+      ui: pageAddress(options.host, port),
+      commands: options.commands ?? 'default',
+      kafka: kafka !== null,
+      rules: rules.rules.length,
+    },
     'tickets serve ready',
   );
   try {
     await followUntil(
       followers,
-      shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }).then((signal) => logger.info({ signal }, 'shutting down')),
+      shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }).then((signal) =>
+        logger.info({ signal }, 'shutting down'),
+      ),
       // Stop taking work (HTTP, then Kafka, which commits its offsets) and let in-flight appends
       // commit before the followers stop.
       async () => {

@@ -28,7 +28,8 @@ export async function sign(options: SignOptions, clock: Clock = systemClock): Pr
     const parsed = WebhookSecret.safeParse(secret);
     if (!parsed.success) throw new UsageError(`sign: --secret: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   }
-  if (options.timestamp !== undefined && !/^\d{1,12}$/.test(options.timestamp)) throw new UsageError('sign: --timestamp: expected Unix seconds');
+  if (options.timestamp !== undefined && !/^\d{1,12}$/.test(options.timestamp))
+    throw new UsageError('sign: --timestamp: expected Unix seconds');
   let body: Buffer;
   try {
     body = options.body === undefined ? await readStdin() : await readFile(options.body);
@@ -38,8 +39,15 @@ export async function sign(options: SignOptions, clock: Clock = systemClock): Pr
   const id = options.id ?? `msg_${randomUUID()}`;
   const timestamp = options.timestamp === undefined ? Math.floor(clock().getTime() / 1000) : Number(options.timestamp);
   const signature = options.secret.map((secret) => signWebhook({ id, timestamp, body, secret })).join(' ');
-  return { [SIGNATURE_HEADERS.id]: id, [SIGNATURE_HEADERS.timestamp]: String(timestamp), [SIGNATURE_HEADERS.signature]: signature };
+  return {
+    [SIGNATURE_HEADERS.id]: id,
+    [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+    [SIGNATURE_HEADERS.signature]: signature,
+  };
 }
 
 /** `name: value` lines, the format `curl -H @FILE` reads. */
-export const headerLines = (headers: Record<string, string>): string => Object.entries(headers).map(([name, value]) => `${name}: ${value}\n`).join('');
+export const headerLines = (headers: Record<string, string>): string =>
+  Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\n`)
+    .join('');

@@ -42,7 +42,12 @@ export async function simulate(options: SimulateOptions, logger: Logger) {
       tickets: await runtime.readModel.all(),
       commands: [...sink.commands],
       rejected: summary.rejected,
-      stats: { events: summary.events, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length },
+      stats: {
+        events: summary.events,
+        accepted: summary.accepted,
+        duplicates: summary.duplicates,
+        rejected: summary.rejected.length,
+      },
       clock,
     };
   } finally {

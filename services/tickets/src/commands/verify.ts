@@ -29,14 +29,24 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
   const readModel = await openTicketReadModel(location, options.readModel);
   const head = await store.headPosition();
   // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
-  const sqlitePath = pii === undefined && location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path) ? location.path : undefined;
+  const sqlitePath =
+    pii === undefined && location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path)
+      ? location.path
+      : undefined;
   const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
   // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
   // offset on KurrentDB, so they are not called events.
   const progress = createProgress({ label: 'verify', total: head, unit: 'store positions' });
   try {
     const headProofs = options.head === undefined ? [] : [options.head];
-    return await verify({ store, readModel, sqlitePath, threads, headProofs, onProgress: (position) => progress.update(position) });
+    return await verify({
+      store,
+      readModel,
+      sqlitePath,
+      threads,
+      headProofs,
+      onProgress: (position) => progress.update(position),
+    });
   } finally {
     progress.finish();
     await readModel.close();

@@ -36,7 +36,14 @@ export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfRe
   const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store positions' });
   try {
     const threads = options.threads ?? (history.head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
-    return await whatIf(history, { rules, policy, since, until, threads, onProgress: (position) => progress.update(position) });
+    return await whatIf(history, {
+      rules,
+      policy,
+      since,
+      until,
+      threads,
+      onProgress: (position) => progress.update(position),
+    });
   } finally {
     progress.finish();
     await history.close();

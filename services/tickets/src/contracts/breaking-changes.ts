@@ -7,7 +7,8 @@ type Json = Record<string, unknown>;
 // refused, for a response a field a consumer read may be missing or a value it stored may not fit.
 // Conservative on purpose (a change it flags may be harmless); it must never miss a removal.
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const pointer = (doc: Json, ref: string): unknown => {
   if (!ref.startsWith('#/')) return undefined;
@@ -21,11 +22,30 @@ const pointer = (doc: Json, ref: string): unknown => {
 /** Follows `$ref`s (local ones) until a schema without one. */
 const resolve = (doc: Json, node: unknown): unknown => {
   let current = node;
-  for (let hops = 0; isObject(current) && typeof current['$ref'] === 'string' && hops < 32; hops++) current = pointer(doc, current['$ref']);
+  for (let hops = 0; isObject(current) && typeof current['$ref'] === 'string' && hops < 32; hops++)
+    current = pointer(doc, current['$ref']);
   return current;
 };
 
-const CONSTRAINING = ['type', 'enum', 'const', 'properties', 'items', 'anyOf', 'oneOf', 'allOf', 'pattern', 'format', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'required'];
+const CONSTRAINING = [
+  'type',
+  'enum',
+  'const',
+  'properties',
+  'items',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'minItems',
+  'maxItems',
+  'required',
+];
 const constrains = (schema: Json): boolean => CONSTRAINING.some((key) => key in schema);
 
 const typesOf = (schema: Json): Set<string> | null => {
@@ -34,7 +54,8 @@ const typesOf = (schema: Json): Set<string> | null => {
   return new Set(Array.isArray(type) ? (type as string[]) : [type as string]);
 };
 
-const valuesOf = (schema: Json): unknown[] | null => ('const' in schema ? [schema['const']] : Array.isArray(schema['enum']) ? (schema['enum'] as unknown[]) : null);
+const valuesOf = (schema: Json): unknown[] | null =>
+  'const' in schema ? [schema['const']] : Array.isArray(schema['enum']) ? (schema['enum'] as unknown[]) : null;
 
 /** The constant properties of a union variant (`type: "ticket.closed"`, `specversion: "1.0"`). */
 function constantsOf(doc: Json, variant: unknown): Map<string, string> {
@@ -59,7 +80,9 @@ function variantKeys(doc: Json, variants: readonly unknown[]): string[] {
     const values = constants.map((c) => c.get(name));
     return values.every((value) => value !== undefined) && new Set(values).size === values.length;
   });
-  return variants.map((_variant, index) => (discriminator === undefined ? `#${index}` : `${discriminator}=${constants[index]!.get(discriminator)!}`));
+  return variants.map((_variant, index) =>
+    discriminator === undefined ? `#${index}` : `${discriminator}=${constants[index]!.get(discriminator)!}`,
+  );
 }
 
 interface Side {
@@ -71,7 +94,14 @@ interface Side {
  * `reading`: the schema describes what a consumer reads (a response, a record we publish). A property
  * that becomes required there is one more guarantee, not a narrowing; for what a client sends it is.
  */
-function compareSchemas(before: Side, after: Side, path: string, out: string[], seen: Set<string>, reading = false): void {
+function compareSchemas(
+  before: Side,
+  after: Side,
+  path: string,
+  out: string[],
+  seen: Set<string>,
+  reading = false,
+): void {
   const visit = `${JSON.stringify(before.schema)}→${JSON.stringify(after.schema)}@${path}:${reading}`;
   if (seen.has(visit) || seen.size > 20_000) return;
   seen.add(visit);
@@ -85,13 +115,21 @@ function compareSchemas(before: Side, after: Side, path: string, out: string[], 
   const typesA = typesOf(a);
   const typesB = typesOf(b);
   if (typesB !== null) {
-    const lost = typesA === null ? ['(any)'] : [...typesA].filter((type) => !typesB.has(type) && !(type === 'integer' && typesB.has('number')));
+    const lost =
+      typesA === null
+        ? ['(any)']
+        : [...typesA].filter((type) => !typesB.has(type) && !(type === 'integer' && typesB.has('number')));
     if (lost.length > 0) out.push(`${path}: type ${lost.join(', ')} no longer allowed`);
   }
   const valuesA = valuesOf(a);
   const valuesB = valuesOf(b);
   if (valuesB !== null) {
-    const lost = valuesA === null ? ['(any value)'] : valuesA.filter((value) => !valuesB.some((other) => JSON.stringify(other) === JSON.stringify(value))).map((value) => JSON.stringify(value));
+    const lost =
+      valuesA === null
+        ? ['(any value)']
+        : valuesA
+            .filter((value) => !valuesB.some((other) => JSON.stringify(other) === JSON.stringify(value)))
+            .map((value) => JSON.stringify(value));
     if (lost.length > 0) out.push(`${path}: value ${lost.join(', ')} no longer allowed`);
   }
   for (const key of ['minLength', 'minimum', 'exclusiveMinimum', 'minItems', 'minProperties']) {
@@ -116,11 +154,28 @@ function compareSchemas(before: Side, after: Side, path: string, out: string[], 
   const requiredB = new Set(Array.isArray(b['required']) ? (b['required'] as string[]) : []);
   for (const [name, schema] of Object.entries(propsA)) {
     if (!(name in propsB)) out.push(`${path}.${name}: removed`);
-    else compareSchemas({ doc: before.doc, schema }, { doc: after.doc, schema: propsB[name] }, `${path}.${name}`, out, seen, reading);
+    else
+      compareSchemas(
+        { doc: before.doc, schema },
+        { doc: after.doc, schema: propsB[name] },
+        `${path}.${name}`,
+        out,
+        seen,
+        reading,
+      );
   }
   if (!reading) for (const name of requiredB) if (!requiredA.has(name)) out.push(`${path}.${name}: now required`);
-  for (const name of requiredA) if (!requiredB.has(name) && name in propsB) out.push(`${path}.${name}: no longer always present`);
-  if (a['items'] !== undefined && b['items'] !== undefined) compareSchemas({ doc: before.doc, schema: a['items'] }, { doc: after.doc, schema: b['items'] }, `${path}[]`, out, seen, reading);
+  for (const name of requiredA)
+    if (!requiredB.has(name) && name in propsB) out.push(`${path}.${name}: no longer always present`);
+  if (a['items'] !== undefined && b['items'] !== undefined)
+    compareSchemas(
+      { doc: before.doc, schema: a['items'] },
+      { doc: after.doc, schema: b['items'] },
+      `${path}[]`,
+      out,
+      seen,
+      reading,
+    );
   for (const union of ['anyOf', 'oneOf']) {
     const variantsA = Array.isArray(a[union]) ? (a[union] as unknown[]) : null;
     const variantsB = Array.isArray(b[union]) ? (b[union] as unknown[]) : null;
@@ -132,7 +187,15 @@ function compareSchemas(before: Side, after: Side, path: string, out: string[], 
       const key = keysA[index]!;
       const match = byKey.get(key);
       if (match === undefined) out.push(`${path}: variant ${key} removed`);
-      else compareSchemas({ doc: before.doc, schema: variant }, { doc: after.doc, schema: match }, `${path}<${key}>`, out, seen, reading);
+      else
+        compareSchemas(
+          { doc: before.doc, schema: variant },
+          { doc: after.doc, schema: match },
+          `${path}<${key}>`,
+          out,
+          seen,
+          reading,
+        );
     });
   }
 }
@@ -143,7 +206,8 @@ const entries = (value: unknown): [string, unknown][] => (isObject(value) ? Obje
 export function openApiBreakingChanges(before: Json, after: Json): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  const compare = (x: unknown, y: unknown, path: string, reading = false) => compareSchemas({ doc: before, schema: x }, { doc: after, schema: y }, path, out, seen, reading);
+  const compare = (x: unknown, y: unknown, path: string, reading = false) =>
+    compareSchemas({ doc: before, schema: x }, { doc: after, schema: y }, path, out, seen, reading);
   for (const [route, itemA] of entries(before['paths'])) {
     const itemB = resolve(after, (after['paths'] as Json | undefined)?.[route]);
     for (const [method, operationA] of entries(itemA)) {
@@ -167,11 +231,14 @@ export function openApiBreakingChanges(before: Json, after: Json): string[] {
         const parameterB = paramsB.get(key);
         if (parameterB === undefined) out.push(`${where} parameter ${key}: removed`);
         else {
-          if (parameterB['required'] === true && parameterA['required'] !== true) out.push(`${where} parameter ${key}: now required`);
+          if (parameterB['required'] === true && parameterA['required'] !== true)
+            out.push(`${where} parameter ${key}: now required`);
           compare(parameterA['schema'], parameterB['schema'], `${where} parameter ${key}`);
         }
       }
-      for (const [key, parameterB] of paramsB) if (!paramsA.has(key) && parameterB['required'] === true) out.push(`${where} parameter ${key}: new and required`);
+      for (const [key, parameterB] of paramsB)
+        if (!paramsA.has(key) && parameterB['required'] === true)
+          out.push(`${where} parameter ${key}: new and required`);
       const bodyA = resolve(before, operationA['requestBody']);
       const bodyB = resolve(after, operationB['requestBody']);
       for (const [mediaType, contentA] of entries(isObject(bodyA) ? bodyA['content'] : undefined)) {
@@ -180,7 +247,10 @@ export function openApiBreakingChanges(before: Json, after: Json): string[] {
         else compare((contentA as Json)['schema'], contentB['schema'], `${where} request ${mediaType}`);
       }
       for (const [status, responseA] of entries(operationA['responses'])) {
-        const responseB = resolve(after, isObject(operationB['responses']) ? operationB['responses'][status] : undefined);
+        const responseB = resolve(
+          after,
+          isObject(operationB['responses']) ? operationB['responses'][status] : undefined,
+        );
         const resolvedA = resolve(before, responseA);
         if (!isObject(responseB) || !isObject(resolvedA)) continue;
         for (const [mediaType, contentA] of entries(resolvedA['content'])) {
@@ -189,7 +259,8 @@ export function openApiBreakingChanges(before: Json, after: Json): string[] {
           else compare((contentA as Json)['schema'], contentB['schema'], `${where} ${status}`, true);
         }
         for (const [name] of entries(resolvedA['headers'])) {
-          if (!isObject(responseB['headers']) || !(name in responseB['headers'])) out.push(`${where} ${status} header ${name}: removed`);
+          if (!isObject(responseB['headers']) || !(name in responseB['headers']))
+            out.push(`${where} ${status} header ${name}: removed`);
         }
       }
     }
@@ -201,7 +272,8 @@ export function openApiBreakingChanges(before: Json, after: Json): string[] {
 export function asyncApiBreakingChanges(before: Json, after: Json): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  const compare = (x: unknown, y: unknown, path: string) => compareSchemas({ doc: before, schema: x }, { doc: after, schema: y }, path, out, seen);
+  const compare = (x: unknown, y: unknown, path: string) =>
+    compareSchemas({ doc: before, schema: x }, { doc: after, schema: y }, path, out, seen);
   for (const [name, channelA] of entries(before['channels'])) {
     const channelB = resolve(after, (after['channels'] as Json | undefined)?.[name]);
     if (!isObject(channelA)) continue;
@@ -209,7 +281,10 @@ export function asyncApiBreakingChanges(before: Json, after: Json): string[] {
       out.push(`channel ${name}: removed`);
       continue;
     }
-    if (channelA['address'] !== channelB['address']) out.push(`channel ${name}: address ${JSON.stringify(channelA['address'])} is now ${JSON.stringify(channelB['address'])}`);
+    if (channelA['address'] !== channelB['address'])
+      out.push(
+        `channel ${name}: address ${JSON.stringify(channelA['address'])} is now ${JSON.stringify(channelB['address'])}`,
+      );
     for (const [messageName, messageA] of entries(channelA['messages'])) {
       const a = resolve(before, messageA);
       const b = resolve(after, isObject(channelB['messages']) ? channelB['messages'][messageName] : undefined);
@@ -221,7 +296,10 @@ export function asyncApiBreakingChanges(before: Json, after: Json): string[] {
       }
       compare(a['payload'], b['payload'], `${where} payload`);
       compare(a['headers'], b['headers'], `${where} headers`);
-      const key = (message: Json) => (isObject(message['bindings']) && isObject(message['bindings']['kafka']) ? message['bindings']['kafka']['key'] : undefined);
+      const key = (message: Json) =>
+        isObject(message['bindings']) && isObject(message['bindings']['kafka'])
+          ? message['bindings']['kafka']['key']
+          : undefined;
       compare(key(a), key(b), `${where} key`);
     }
   }

@@ -30,8 +30,15 @@ export function componentSchemas(
 }
 
 /** One schema inline (a parameter's), with the same options. */
-export function inlineSchema(schema: z.ZodType, options: { io: 'input' | 'output'; target: 'draft-2020-12' | 'draft-07' }): JsonSchema {
-  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { io: options.io, target: options.target, unrepresentable: 'any' }) as JsonSchema;
+export function inlineSchema(
+  schema: z.ZodType,
+  options: { io: 'input' | 'output'; target: 'draft-2020-12' | 'draft-07' },
+): JsonSchema {
+  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, {
+    io: options.io,
+    target: options.target,
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return rest;
 }
 

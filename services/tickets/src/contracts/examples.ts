@@ -16,7 +16,12 @@ export const firstMessage = {
   type: 'message.received',
   time: '2026-03-02T09:00:00+01:00',
   subject: EXAMPLE_CUSTOMER_ID,
-  data: { channel: 'sms', integration: 'postscript', customer: marie, message: { id: 'msg-1', body: "Bonjour, ma commande #1234 n'est pas arrivée" } },
+  data: {
+    channel: 'sms',
+    integration: 'postscript',
+    customer: marie,
+    message: { id: 'msg-1', body: "Bonjour, ma commande #1234 n'est pas arrivée" },
+  },
 };
 
 export const agentBatch = [
@@ -27,7 +32,11 @@ export const agentBatch = [
     type: 'message.sent',
     time: '2026-03-02T09:30:00+01:00',
     subject: EXAMPLE_CUSTOMER_ID,
-    data: { ticketId: EXAMPLE_TICKET_ID, message: { id: 'reply-1', body: 'Bonjour Marie, elle est partie ce matin, vous la recevrez demain.' }, author: { type: 'agent', id: 'agent-lea' } },
+    data: {
+      ticketId: EXAMPLE_TICKET_ID,
+      message: { id: 'reply-1', body: 'Bonjour Marie, elle est partie ce matin, vous la recevrez demain.' },
+      author: { type: 'agent', id: 'agent-lea' },
+    },
   },
   {
     specversion: '1.0',
@@ -41,7 +50,11 @@ export const agentBatch = [
 ];
 
 /** `customer.id` must equal the subject. */
-export const invalidMessage = { ...firstMessage, id: 'sms-bad', data: { ...firstMessage.data, customer: { ...marie, id: 'cus_other' } } };
+export const invalidMessage = {
+  ...firstMessage,
+  id: 'sms-bad',
+  data: { ...firstMessage.data, customer: { ...marie, id: 'cus_other' } },
+};
 
 /** Marie writes again the next morning: the documents send this one in binary mode (attributes in headers, the data as the body). */
 export const secondMessage = {

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ChangeAuthor, Channel, ReopenWindow, RoutingKind, TicketEvent, TicketState, type CustomerState } from '@tickets/domain';
+import {
+  ChangeAuthor,
+  Channel,
+  ReopenWindow,
+  RoutingKind,
+  TicketEvent,
+  TicketState,
+  type CustomerState,
+} from '@tickets/domain';
 import type { IngestResult, RejectionReason } from '@tickets/ingest';
 import type { ReadinessReport } from '@tickets/platform';
 import type { CustomerTimeline, ErasureResult, TicketTimeline, TimelinePage } from '@tickets/streams';
@@ -13,7 +21,11 @@ const UtcTime = z.iso.datetime().describe('RFC 3339 UTC date-time');
 
 export const ApiError = z
   .object({
-    code: z.string().describe('Stable, namespaced code (`REQUEST.INVALID_EVENTS`, `AUTH.INVALID_SIGNATURE`, …): branch on this, not on the message'),
+    code: z
+      .string()
+      .describe(
+        'Stable, namespaced code (`REQUEST.INVALID_EVENTS`, `AUTH.INVALID_SIGNATURE`, …): branch on this, not on the message',
+      ),
     message: z.string().describe('For people; may change between versions'),
   })
   .describe('What went wrong');
@@ -24,7 +36,9 @@ export const RejectionReasonBody = z
   .object({
     path: z.string().describe('The field at fault (`data.message.body`, `(event)` for the whole event)'),
     message: z.string(),
-    code: z.string().describe('zod issue code (`invalid_type`, `too_big`, …) or `too_deep`, `invalid_unicode`, `unknown_ticket`, …'),
+    code: z
+      .string()
+      .describe('zod issue code (`invalid_type`, `too_big`, …) or `too_deep`, `invalid_unicode`, `unknown_ticket`, …'),
   })
   .describe('One reason an event was refused');
 
@@ -45,12 +59,22 @@ const AcceptedResult = z.object({
   ticketId: z.string().describe('The ticket the event went to'),
   routing: RoutingKind.nullable().describe('For `message.received`: how it was routed; null for other types'),
 });
-const DuplicateResult = z.object({ status: z.literal('duplicate'), id: z.string(), source: z.string() }).describe('(source, id) was already stored: nothing changed');
-const RejectedResult = z.object({ status: z.literal('rejected'), id: z.string().optional(), reasons: z.array(RejectionReasonBody) });
+const DuplicateResult = z
+  .object({ status: z.literal('duplicate'), id: z.string(), source: z.string() })
+  .describe('(source, id) was already stored: nothing changed');
+const RejectedResult = z.object({
+  status: z.literal('rejected'),
+  id: z.string().optional(),
+  reasons: z.array(RejectionReasonBody),
+});
 
-export const IngestResultBody = z.discriminatedUnion('status', [AcceptedResult, DuplicateResult, RejectedResult]).describe('What became of one event');
+export const IngestResultBody = z
+  .discriminatedUnion('status', [AcceptedResult, DuplicateResult, RejectedResult])
+  .describe('What became of one event');
 
-export const IngestResponse = z.object({ results: z.array(IngestResultBody).describe('One per event, in request order') });
+export const IngestResponse = z.object({
+  results: z.array(IngestResultBody).describe('One per event, in request order'),
+});
 
 export const IngestRejectedBody = z
   .object({ error: ApiError, results: z.array(IngestResultBody) })
@@ -60,7 +84,9 @@ export const TicketList = z.object({ tickets: z.array(TicketState).describe('Old
 
 const FieldChange = z.object({ field: z.string(), before: z.unknown(), after: z.unknown() });
 
-const TicketEventData = z.union(TicketEvent.options.map((option) => option.shape.data)).describe('The recorded event, as `type` says');
+const TicketEventData = z
+  .union(TicketEvent.options.map((option) => option.shape.data))
+  .describe('The recorded event, as `type` says');
 
 export const TimelineEntry = z.object({
   position: z.number().int().nonnegative().describe('Global position in the store'),
@@ -71,7 +97,12 @@ export const TimelineEntry = z.object({
   correlationId: z.string().nullable(),
   causationId: z.string().nullable(),
   source: z.string().nullable(),
-  config: z.string().nullable().describe('Hash of the configuration (rules, reopen policy) that made the decision; null before configurations were recorded'),
+  config: z
+    .string()
+    .nullable()
+    .describe(
+      'Hash of the configuration (rules, reopen policy) that made the decision; null before configurations were recorded',
+    ),
   event: TicketEventData,
   changes: z.array(FieldChange).describe('What the event changed in the ticket state (version aside)'),
   state: TicketState.nullable(),
@@ -103,7 +134,10 @@ const RoutingDecision = z.object({
   version: z.number().int().nonnegative(),
   position: z.number().int().nonnegative(),
   correlationId: z.string().nullable(),
-  config: z.string().nullable().describe('Hash of the configuration the routing was decided under; null before configurations were recorded'),
+  config: z
+    .string()
+    .nullable()
+    .describe('Hash of the configuration the routing was decided under; null before configurations were recorded'),
   messageId: z.string(),
   intent: z.string(),
   kind: RoutingKind,
@@ -145,7 +179,12 @@ const CustomerStateBody = z.object({
   routes: z.partialRecord(Channel, z.string()).describe('The ticket new messages on each channel go to'),
   optedOutAt: UtcTime.nullable(),
   lastAutoReplyAt: UtcTime.nullable(),
-  timers: z.record(z.string(), UtcTime).optional().describe('The next due time of each of the customer\'s tickets with a pending timer (docs/timers.md); absent: none'),
+  timers: z
+    .record(z.string(), UtcTime)
+    .optional()
+    .describe(
+      "The next due time of each of the customer's tickets with a pending timer (docs/timers.md); absent: none",
+    ),
 });
 
 export const CustomerTimelineBody = z.object({
@@ -170,18 +209,27 @@ export const HealthBody = z.object({ status: z.literal('ok') });
 
 export const ReadinessBody = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), reason: z.string().optional().describe('Why the check failed') })),
+  checks: z.array(
+    z.object({ name: z.string(), ok: z.boolean(), reason: z.string().optional().describe('Why the check failed') }),
+  ),
 });
 
 // Compile-time equality of each schema with the type its route sends (readonly aside).
-type Writable<T> = T extends readonly (infer U)[] ? Writable<U>[] : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+type Writable<T> = T extends readonly (infer U)[]
+  ? Writable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Writable<T[K]> }
+    : T;
 type Same<A, B> = [Writable<A>] extends [Writable<B>] ? ([Writable<B>] extends [Writable<A>] ? true : false) : false;
 const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
 export const TYPE_CHECKS = [
   same<z.infer<typeof IngestResultBody>, IngestResult>(true),
   same<z.infer<typeof RejectionReasonBody>, RejectionReason>(true),
   // The route adds the links to the neighbouring pages to the timeline's page.
-  same<z.infer<typeof TicketTimelineBody>, Omit<TicketTimeline, 'page'> & { page?: TimelinePage & { links: { previous: string | null; next: string | null } } }>(true),
+  same<
+    z.infer<typeof TicketTimelineBody>,
+    Omit<TicketTimeline, 'page'> & { page?: TimelinePage & { links: { previous: string | null; next: string | null } } }
+  >(true),
   same<z.infer<typeof CustomerTimelineBody>, CustomerTimeline>(true),
   same<z.infer<typeof CustomerStateBody>, CustomerState>(true),
   same<z.infer<typeof ErasureResultBody>, ErasureResult>(true),

@@ -4,9 +4,14 @@ type Json = Record<string, unknown>;
 // it says what they say: operations, topics, messages and every schema's fields. A unit test keeps
 // the committed page equal to what this prints.
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const entries = (value: unknown): [string, Json][] => (isObject(value) ? (Object.entries(value) as [string, Json][]) : []);
-const cell = (text: unknown): string => String(text ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const entries = (value: unknown): [string, Json][] =>
+  isObject(value) ? (Object.entries(value) as [string, Json][]) : [];
+const cell = (text: unknown): string =>
+  String(text ?? '')
+    .replaceAll('|', '\\|')
+    .replaceAll('\n', ' ');
 const anchor = (name: string): string => name.toLowerCase();
 
 const lookup = (doc: Json, ref: string): Json =>
@@ -29,9 +34,19 @@ function typeOf(schema: unknown): string {
   for (const union of ['oneOf', 'anyOf']) {
     if (Array.isArray(schema[union])) return (schema[union] as unknown[]).map(typeOf).join(' \\| ');
   }
-  const types = Array.isArray(schema['type']) ? (schema['type'] as string[]) : schema['type'] === undefined ? [] : [String(schema['type'])];
+  const types = Array.isArray(schema['type'])
+    ? (schema['type'] as string[])
+    : schema['type'] === undefined
+      ? []
+      : [String(schema['type'])];
   const base = types
-    .map((type) => (type === 'array' ? `array of ${typeOf(schema['items'])}` : type === 'object' && isObject(schema['additionalProperties']) ? `map of ${typeOf(schema['additionalProperties'])}` : type))
+    .map((type) =>
+      type === 'array'
+        ? `array of ${typeOf(schema['items'])}`
+        : type === 'object' && isObject(schema['additionalProperties'])
+          ? `map of ${typeOf(schema['additionalProperties'])}`
+          : type,
+    )
     .join(' \\| ');
   const limits = [
     schema['format'] === undefined ? '' : String(schema['format']),
@@ -66,22 +81,39 @@ function schemaSection(name: string, schema: Json): string[] {
 }
 
 function operationSection(doc: Json, route: string, method: string, operation: Json): string[] {
-  const lines = [`### \`${method.toUpperCase()} ${route}\``, '', `${String(operation['summary'] ?? '')}${typeof operation['description'] === 'string' ? `. ${operation['description']}` : ''}`, ''];
+  const lines = [
+    `### \`${method.toUpperCase()} ${route}\``,
+    '',
+    `${String(operation['summary'] ?? '')}${typeof operation['description'] === 'string' ? `. ${operation['description']}` : ''}`,
+    '',
+  ];
   const security = Array.isArray(operation['security']) ? (operation['security'] as Json[]) : [];
-  const auth = security.flatMap((requirement) => Object.entries(requirement).map(([scheme, roles]) => (Array.isArray(roles) && roles.length > 0 ? `${scheme} (${roles.join(', ')})` : scheme)));
+  const auth = security.flatMap((requirement) =>
+    Object.entries(requirement).map(([scheme, roles]) =>
+      Array.isArray(roles) && roles.length > 0 ? `${scheme} (${roles.join(', ')})` : scheme,
+    ),
+  );
   lines.push(`Authentication: ${auth.length === 0 ? 'none' : auth.join(' or ')}.`, '');
-  const parameters = (Array.isArray(operation['parameters']) ? (operation['parameters'] as Json[]) : []).map((parameter) => deref(doc, parameter));
+  const parameters = (Array.isArray(operation['parameters']) ? (operation['parameters'] as Json[]) : []).map(
+    (parameter) => deref(doc, parameter),
+  );
   if (parameters.length > 0) {
     lines.push('| parameter | in | required | type | description |', '|---|---|---|---|---|');
-    for (const parameter of parameters) lines.push(`| \`${String(parameter['name'])}\` | ${String(parameter['in'])} | ${parameter['required'] === true ? 'yes' : ''} | ${typeOf(parameter['schema'])} | ${cell(parameter['description'])} |`);
+    for (const parameter of parameters)
+      lines.push(
+        `| \`${String(parameter['name'])}\` | ${String(parameter['in'])} | ${parameter['required'] === true ? 'yes' : ''} | ${typeOf(parameter['schema'])} | ${cell(parameter['description'])} |`,
+      );
     lines.push('');
   }
   const body = isObject(operation['requestBody']) ? operation['requestBody'] : undefined;
-  for (const [mediaType, content] of entries(body?.['content'])) lines.push(`Request \`${mediaType}\`: ${typeOf(content['schema'])}`, '');
+  for (const [mediaType, content] of entries(body?.['content']))
+    lines.push(`Request \`${mediaType}\`: ${typeOf(content['schema'])}`, '');
   lines.push('| status | meaning | body | headers |', '|---|---|---|---|');
   for (const [status, raw] of entries(operation['responses'])) {
     const response = deref(doc, raw);
-    const bodies = entries(response['content']).map(([mediaType, content]) => `${typeOf(content['schema'])} (\`${mediaType}\`)`);
+    const bodies = entries(response['content']).map(
+      ([mediaType, content]) => `${typeOf(content['schema'])} (\`${mediaType}\`)`,
+    );
     const headers = Object.keys(isObject(response['headers']) ? response['headers'] : {}).map((name) => `\`${name}\``);
     lines.push(`| ${status} | ${cell(response['description'])} | ${bodies.join('<br>')} | ${headers.join(', ')} |`);
   }
@@ -90,21 +122,38 @@ function operationSection(doc: Json, route: string, method: string, operation: J
 }
 
 function channelSection(doc: Json, name: string, channel: Json): string[] {
-  const kafka = isObject(channel['bindings']) && isObject(channel['bindings']['kafka']) ? channel['bindings']['kafka'] : {};
+  const kafka =
+    isObject(channel['bindings']) && isObject(channel['bindings']['kafka']) ? channel['bindings']['kafka'] : {};
   const settings = [
     `partitions ${String(kafka['partitions'])}`,
     `replicas ${String(kafka['replicas'])}`,
     ...entries(kafka['topicConfiguration']).map(([key, value]) => `${key} = ${JSON.stringify(value)}`),
   ];
-  const lines = [`### \`${String(channel['address'])}\` (${name})`, '', `${String(channel['title'] ?? '')}. ${String(channel['description'] ?? '')}`, '', `Topic: ${settings.join(', ')}.`, ''];
+  const lines = [
+    `### \`${String(channel['address'])}\` (${name})`,
+    '',
+    `${String(channel['title'] ?? '')}. ${String(channel['description'] ?? '')}`,
+    '',
+    `Topic: ${settings.join(', ')}.`,
+    '',
+  ];
   lines.push('| message | content type | key | headers | payload |', '|---|---|---|---|---|');
   for (const [, raw] of entries(channel['messages'])) {
     const message = deref(doc, raw);
-    const key = isObject(message['bindings']) && isObject(message['bindings']['kafka']) && isObject(message['bindings']['kafka']['key']) ? message['bindings']['kafka']['key'] : {};
+    const key =
+      isObject(message['bindings']) &&
+      isObject(message['bindings']['kafka']) &&
+      isObject(message['bindings']['kafka']['key'])
+        ? message['bindings']['kafka']['key']
+        : {};
     const headerSchema = isObject(message['headers']) ? message['headers'] : {};
     const required = new Set(Array.isArray(headerSchema['required']) ? (headerSchema['required'] as string[]) : []);
-    const headers = entries(headerSchema['properties']).map(([header, schema]) => `\`${header}\`${required.has(header) ? '' : '?'}: ${cell(schema['description'])}`);
-    lines.push(`| ${String(message['title'] ?? message['name'])} | \`${String(message['contentType'])}\` | ${cell(key['description'])} | ${headers.join('<br>')} | ${typeOf(message['payload'])} |`);
+    const headers = entries(headerSchema['properties']).map(
+      ([header, schema]) => `\`${header}\`${required.has(header) ? '' : '?'}: ${cell(schema['description'])}`,
+    );
+    lines.push(
+      `| ${String(message['title'] ?? message['name'])} | \`${String(message['contentType'])}\` | ${cell(key['description'])} | ${headers.join('<br>')} | ${typeOf(message['payload'])} |`,
+    );
   }
   lines.push('');
   return lines;
@@ -127,12 +176,14 @@ export function contractReference(openapi: Json, asyncapi: Json): string {
     String((openapi['info'] as Json)['description']),
     '',
   ];
-  for (const [route, item] of entries(openapi['paths'])) for (const [method, operation] of entries(item)) lines.push(...operationSection(openapi, route, method, operation));
+  for (const [route, item] of entries(openapi['paths']))
+    for (const [method, operation] of entries(item)) lines.push(...operationSection(openapi, route, method, operation));
   lines.push(`## Kafka topics (AsyncAPI ${kafkaVersion})`, '', String((asyncapi['info'] as Json)['description']), '');
   for (const [name, channel] of entries(asyncapi['channels'])) lines.push(...channelSection(asyncapi, name, channel));
   lines.push('## Schemas', '');
   const schemas = new Map(entries((openapi['components'] as Json)['schemas']));
-  for (const [name, schema] of entries((asyncapi['components'] as Json)['schemas'])) if (!schemas.has(name)) schemas.set(name, schema);
+  for (const [name, schema] of entries((asyncapi['components'] as Json)['schemas']))
+    if (!schemas.has(name)) schemas.set(name, schema);
   for (const [name, schema] of schemas) lines.push(...schemaSection(name, schema));
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -49,7 +49,9 @@ export function actionDetail(action: ActionOutcome, command: Command | undefined
 /** What became of one action: `emitted: add tag x`, `suppressed (rate_limited: …) — …`. */
 export function actionWords(action: ActionOutcome, command: Command | undefined): string {
   const detail = actionDetail(action, command);
-  return action.status === 'emitted' ? `emitted${detail === '' ? '' : `: ${detail}`}` : `suppressed${detail === '' ? '' : ` ${detail}`}`;
+  return action.status === 'emitted'
+    ? `emitted${detail === '' ? '' : `: ${detail}`}`
+    : `suppressed${detail === '' ? '' : ` ${detail}`}`;
 }
 
 /** One condition as it was checked: what was compared, and the value found. */

@@ -16,22 +16,42 @@ export interface ErasureRoutesOptions {
  * state relay republishes them with Kafka).
  */
 export const erasureRoutes: FastifyPluginAsync<ErasureRoutesOptions> = async (app: FastifyInstance, options) => {
-  app.post<{ Params: { id: string } }>('/v1/customers/:id/erase', { config: { access: 'admin' } }, async (request, reply) => {
-    if (!options.secured) {
-      return reply.code(403).send({ error: { code: 'AUTH.FORBIDDEN', message: 'erasure over HTTP needs secured mode and an admin token; use `tickets forget`' } });
-    }
-    const parsed = ErasureRequest.safeParse({ customerId: request.params.id, requestedBy: 'http' });
-    if (!parsed.success) {
-      return reply.code(400).send({ error: { code: 'ERASURE.INVALID', message: 'invalid customer id', reasons: parsed.error.issues.map((i) => ({ path: ['customerId', ...i.path].join('.'), message: i.message })) } });
-    }
-    try {
-      const result = await eraseCustomer(options.pii, parsed.data, options.clock());
-      request.log.info({ customerId: result.customerId, keysDeleted: result.keysDeleted }, 'customer erased');
-      return reply.code(200).send(result);
-    } catch (error) {
-      if (error instanceof ErasureUnavailableError) return reply.code(501).send({ error: { code: error.code, message: error.message } });
-      if (error instanceof UnknownCustomerError) return reply.code(404).send({ error: { code: error.code, message: error.message } });
-      throw error;
-    }
-  });
+  app.post<{ Params: { id: string } }>(
+    '/v1/customers/:id/erase',
+    { config: { access: 'admin' } },
+    async (request, reply) => {
+      if (!options.secured) {
+        return reply.code(403).send({
+          error: {
+            code: 'AUTH.FORBIDDEN',
+            message: 'erasure over HTTP needs secured mode and an admin token; use `tickets forget`',
+          },
+        });
+      }
+      const parsed = ErasureRequest.safeParse({ customerId: request.params.id, requestedBy: 'http' });
+      if (!parsed.success) {
+        return reply.code(400).send({
+          error: {
+            code: 'ERASURE.INVALID',
+            message: 'invalid customer id',
+            reasons: parsed.error.issues.map((i) => ({
+              path: ['customerId', ...i.path].join('.'),
+              message: i.message,
+            })),
+          },
+        });
+      }
+      try {
+        const result = await eraseCustomer(options.pii, parsed.data, options.clock());
+        request.log.info({ customerId: result.customerId, keysDeleted: result.keysDeleted }, 'customer erased');
+        return reply.code(200).send(result);
+      } catch (error) {
+        if (error instanceof ErasureUnavailableError)
+          return reply.code(501).send({ error: { code: error.code, message: error.message } });
+        if (error instanceof UnknownCustomerError)
+          return reply.code(404).send({ error: { code: error.code, message: error.message } });
+        throw error;
+      }
+    },
+  );
 };

@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { ingestRoutes } from '@tickets/ingest';
-import { createHttpServer, developmentSecurity, installAccessControl, systemClock, type Clock, type Logger, type OpsRoutesOptions, type SecurityConfig } from '@tickets/platform';
+import {
+  createHttpServer,
+  developmentSecurity,
+  installAccessControl,
+  systemClock,
+  type Clock,
+  type Logger,
+  type OpsRoutesOptions,
+  type SecurityConfig,
+} from '@tickets/platform';
 import { customerRoutes, ticketRoutes } from '@tickets/projector';
 import type { Runtime } from '../runtime.js';
 import { erasureRoutes } from './erasure-routes.js';
@@ -31,11 +40,20 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     ...(options.ops === undefined ? {} : { ops: options.ops }),
   });
   if (security.mode === 'secured') installAccessControl(app, { tokens: security.tokens });
-  app.register(ingestRoutes, { ingest: runtime.ingest, security, store: runtime.store, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  app.register(ingestRoutes, {
+    ingest: runtime.ingest,
+    security,
+    store: runtime.store,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   app.register(ticketRoutes, { readModel: runtime.readModel, store: runtime.store });
   app.register(customerRoutes, { store: runtime.store });
   app.register(uiRoutes, { store: runtime.store });
-  app.register(erasureRoutes, { pii: runtime.pii, secured: security.mode === 'secured', clock: options.clock ?? systemClock });
+  app.register(erasureRoutes, {
+    pii: runtime.pii,
+    secured: security.mode === 'secured',
+    clock: options.clock ?? systemClock,
+  });
   app.register(openApiRoute);
   return app;
 }

@@ -2,19 +2,31 @@ import type { CustomerTimeline, RoutingDecision } from '@tickets/streams';
 import { printable } from '../terminal-text.js';
 import { configWords } from './format-ticket-timeline.js';
 
-const KIND: Record<RoutingDecision['kind'], string> = { new_ticket: 'new ticket', open_ticket: 'added to the open ticket', reopen: 'reopen', follow_up: 'follow-up' };
+const KIND: Record<RoutingDecision['kind'], string> = {
+  new_ticket: 'new ticket',
+  open_ticket: 'added to the open ticket',
+  reopen: 'reopen',
+  follow_up: 'follow-up',
+};
 
 function decisionLine(d: RoutingDecision): string {
-  const window = d.window === null ? '' : `; window ${d.window.duration} (${d.window.source}${d.window.key === null ? '' : ` ${printable(d.window.key)}`}), closed ${d.closedAt ?? '-'}, deadline ${d.reopenDeadline ?? '-'}`;
+  const window =
+    d.window === null
+      ? ''
+      : `; window ${d.window.duration} (${d.window.source}${d.window.key === null ? '' : ` ${printable(d.window.key)}`}), closed ${d.closedAt ?? '-'}, deadline ${d.reopenDeadline ?? '-'}`;
   const previous = d.previousTicketId === null || d.kind === 'reopen' ? '' : ` of ${printable(d.previousTicketId)}`;
   return `${d.time}  ${KIND[d.kind]}${previous}  (message ${printable(d.correlationId ?? d.messageId)}, intent ${d.intent}${configWords(d.config)})${window}`;
 }
 
 /** A customer's tickets in order, each with its routing decisions and the windows they used. */
 export function formatCustomerTimeline(timeline: CustomerTimeline): string {
-  const out = [`customer ${printable(timeline.customerId)}${timeline.at === null ? '' : ` as of ${timeline.at}`} — ${timeline.tickets.length} ticket${timeline.tickets.length === 1 ? '' : 's'}`];
+  const out = [
+    `customer ${printable(timeline.customerId)}${timeline.at === null ? '' : ` as of ${timeline.at}`} — ${timeline.tickets.length} ticket${timeline.tickets.length === 1 ? '' : 's'}`,
+  ];
   const c = timeline.customer;
-  out.push(`  SMS consent: ${c.optedOutAt === null ? 'yes' : `opted out at ${c.optedOutAt}`}; last auto-reply ${c.lastAutoReplyAt ?? 'never'}`);
+  out.push(
+    `  SMS consent: ${c.optedOutAt === null ? 'yes' : `opted out at ${c.optedOutAt}`}; last auto-reply ${c.lastAutoReplyAt ?? 'never'}`,
+  );
   for (const t of timeline.tickets) {
     out.push(
       '',

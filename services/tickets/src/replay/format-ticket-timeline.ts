@@ -17,7 +17,9 @@ export function sourceOf(entry: TimelineEntry): string {
 
 function firingsText(firings: unknown): string {
   const entries = Object.entries((firings ?? {}) as TicketState['ruleFirings']);
-  return entries.length === 0 ? 'none' : entries.map(([rule, f]) => `${rule} ${f.count}× (last in reopen cycle ${f.lastReopenCount})`).join(', ');
+  return entries.length === 0
+    ? 'none'
+    : entries.map(([rule, f]) => `${rule} ${f.count}× (last in reopen cycle ${f.lastReopenCount})`).join(', ');
 }
 
 function changeLine(change: FieldChange): string {
@@ -28,20 +30,39 @@ function changeLine(change: FieldChange): string {
 function createdLines(entry: TimelineEntry): string[] {
   const d = entry.event as Data;
   const customer = d['customer'] as { id: string; name?: string };
-  const who = customer.name === undefined ? printable(customer.id) : `${printable(customer.name)} (${printable(customer.id)})`;
+  const who =
+    customer.name === undefined ? printable(customer.id) : `${printable(customer.name)} (${printable(customer.id)})`;
   const origin = d['origin'] === 'agent' ? 'opened by an agent' : "opened by the customer's message";
   const followUp = d['followUpOf'] === null ? '' : `, follow-up of ${show(d['followUpOf'])}`;
-  return [`created: ${show(d['channel'])}${d['integration'] === null ? '' : ` via ${show(d['integration'])}`} ticket for ${who}, subject «${show(d['subject'])}», ${origin}${followUp}`];
+  return [
+    `created: ${show(d['channel'])}${d['integration'] === null ? '' : ` via ${show(d['integration'])}`} ticket for ${who}, subject «${show(d['subject'])}», ${origin}${followUp}`,
+  ];
 }
 
 function messageLines(entry: TimelineEntry): string[] {
   const d = entry.event as Data;
-  const routing = d['routing'] as { kind: string; reason: string; previousTicketId?: string; window?: { duration: string; source: string; key: string | null }; requestedTicketId?: string; requestedTicketUnknown?: boolean };
-  const lines = [`message «${printable(clip(String(d['body']), 120))}»`, `routing: ${routing.kind} — ${printable(routing.reason)}`, `intent: ${show(d['intent'])}`];
+  const routing = d['routing'] as {
+    kind: string;
+    reason: string;
+    previousTicketId?: string;
+    window?: { duration: string; source: string; key: string | null };
+    requestedTicketId?: string;
+    requestedTicketUnknown?: boolean;
+  };
+  const lines = [
+    `message «${printable(clip(String(d['body']), 120))}»`,
+    `routing: ${routing.kind} — ${printable(routing.reason)}`,
+    `intent: ${show(d['intent'])}`,
+  ];
   if (routing.window !== undefined) {
-    lines.push(`window used: ${routing.window.duration} (${routing.window.source}${routing.window.key === null ? '' : ` ${printable(routing.window.key)}`}), fixed when ${show(routing.previousTicketId)} closed`);
+    lines.push(
+      `window used: ${routing.window.duration} (${routing.window.source}${routing.window.key === null ? '' : ` ${printable(routing.window.key)}`}), fixed when ${show(routing.previousTicketId)} closed`,
+    );
   }
-  if (routing.requestedTicketUnknown === true) lines.push(`the message named ticket ${show(routing.requestedTicketId)}, unknown for this customer: routed by channel + customer`);
+  if (routing.requestedTicketUnknown === true)
+    lines.push(
+      `the message named ticket ${show(routing.requestedTicketId)}, unknown for this customer: routed by channel + customer`,
+    );
   return lines;
 }
 
@@ -60,14 +81,18 @@ function rulesLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntr
   const trigger = d['trigger'] as { type: string; eventId: string; version: number };
   const commands = new Map((d['commands'] as Command[]).map((c) => [c.id, c]));
   const cause = byId.get(trigger.eventId);
-  const lines = [`rules on ${trigger.type} (${trigger.eventId}, #${trigger.version}${cause === undefined ? '' : ` ${cause.type}`}):`];
+  const lines = [
+    `rules on ${trigger.type} (${trigger.eventId}, #${trigger.version}${cause === undefined ? '' : ` ${cause.type}`}):`,
+  ];
   const evaluations = d['evaluations'] as RuleEvaluation[];
   if (evaluations.length === 0) lines.push('  no rule listens to this trigger');
   for (const evaluation of evaluations) {
     lines.push(`  ${evaluation.ruleId}: ${ruleOutcomeWords(evaluation)}`);
     for (const c of evaluation.conditions) lines.push(`    ${c.passed ? '✓' : '✗'} ${conditionWords(c)}`);
     for (const a of evaluation.actions) {
-      lines.push(`    → ${a.type}: ${actionWords(a, a.commandId === undefined ? undefined : commands.get(a.commandId))}${a.commandId === undefined ? '' : `  [${a.commandId}]`}`);
+      lines.push(
+        `    → ${a.type}: ${actionWords(a, a.commandId === undefined ? undefined : commands.get(a.commandId))}${a.commandId === undefined ? '' : `  [${a.commandId}]`}`,
+      );
     }
   }
   return lines;
@@ -96,7 +121,8 @@ export function timerLine(type: 'TimerSet' | 'TimerCancelled' | 'TimerFired', d:
 }
 
 /** The configuration that made the decision, by the start of its hash (`tickets config history` lists them in full). */
-export const configWords = (config: string | null): string => (config === null ? '' : `, config ${config.slice(0, 12)}`);
+export const configWords = (config: string | null): string =>
+  config === null ? '' : `, config ${config.slice(0, 12)}`;
 
 function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): string[] {
   const head = `#${entry.version} ${entry.time} ${entry.type}  (correlation ${printable(entry.correlationId ?? '-')}, source ${printable(sourceOf(entry))}, position ${entry.position}${configWords(entry.config)})`;
@@ -110,7 +136,9 @@ function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntr
     case 'MessageSent': {
       const d = entry.event as Data;
       const author = d['author'] as { type: string; id?: string };
-      body.push(`reply by ${author.type}${author.id === undefined ? '' : ` ${printable(author.id)}`}: «${printable(clip(String(d['body']), 120))}»`);
+      body.push(
+        `reply by ${author.type}${author.id === undefined ? '' : ` ${printable(author.id)}`}: «${printable(clip(String(d['body']), 120))}»`,
+      );
       break;
     }
     case 'TicketClosed':
@@ -132,7 +160,9 @@ function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntr
 
 /** A terminal rendering: one block per event — source, correlation, what changed — and every rule decision with its reasons. */
 export function formatTicketTimeline(timeline: TicketTimeline): string {
-  const out = [`ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${timeline.entries.length} events`];
+  const out = [
+    `ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${timeline.entries.length} events`,
+  ];
   // By id, for each rule decision's trigger: a search per decision made long tickets quadratic.
   const byId = new Map(timeline.entries.map((entry) => [entry.eventId, entry]));
   for (const entry of timeline.entries) out.push('', ...entryLines(entry, byId));

@@ -8,12 +8,19 @@ describe('building HTML', () => {
   });
 
   it('escapes quotes, so a value cannot leave its attribute', () => {
-    expect(html`<a title="${`" onmouseover="alert(1)`}">x</a>`.markup).toBe('<a title="&quot; onmouseover=&quot;alert(1)">x</a>');
+    expect(html`<a title="${`" onmouseover="alert(1)`}">x</a>`.markup).toBe(
+      '<a title="&quot; onmouseover=&quot;alert(1)">x</a>',
+    );
     expect(escapeHtml(`'&'`)).toBe('&#39;&amp;&#39;');
   });
 
   it('keeps nested templates as markup, joins lists, and renders nothing for null, undefined and false', () => {
     const tags = ['vip', '<b>'].map((tag) => html`<li>${tag}</li>`);
-    expect(html`<ul>${tags}</ul>${null}${undefined}${false}${0}`.markup).toBe('<ul><li>vip</li><li>&lt;b&gt;</li></ul>0');
+    expect(
+      html`<ul>
+          ${tags}
+        </ul>
+        ${null}${undefined}${false}${0}`.markup,
+    ).toBe('<ul><li>vip</li><li>&lt;b&gt;</li></ul>0');
   });
 });

@@ -15,7 +15,8 @@ export interface UiRoutesOptions {
 // Defence in depth behind the escaping: no script runs on these pages at all, styles come from this
 // origin only, forms post back here only, and no other site may frame them.
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -45,7 +46,9 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app: Fastify
   app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.redirect('/ui/'));
   app.get('/ui', async (_request, reply) => reply.redirect('/ui/'));
   app.get('/ui/', async (_request, reply) => page(reply, 200, searchPage()));
-  app.get('/ui/assets/timeline.css', async (_request, reply) => reply.headers(SECURITY_HEADERS).type('text/css; charset=utf-8').send(TIMELINE_CSS));
+  app.get('/ui/assets/timeline.css', async (_request, reply) =>
+    reply.headers(SECURITY_HEADERS).type('text/css; charset=utf-8').send(TIMELINE_CSS),
+  );
 
   app.get<{ Querystring: { q?: string; ticket?: string; customer?: string } }>('/ui/find', async (request, reply) => {
     const ticket = (request.query.ticket ?? '').trim();
@@ -55,23 +58,35 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app: Fastify
     if (customer !== '') return reply.redirect(`/ui/customers/${encodeURIComponent(customer)}`, 303);
     // One box for both: a ticket id first, then a customer id.
     if (q !== '' && (await exists(ticketStream(q)))) return reply.redirect(`/ui/tickets/${encodeURIComponent(q)}`, 303);
-    if (q !== '' && (await exists(customerStream(q)))) return reply.redirect(`/ui/customers/${encodeURIComponent(q)}`, 303);
-    return page(reply, q === '' ? 400 : 404, searchPage(q === '' ? 'Type a ticket id or a customer id.' : `No ticket and no customer ${q}.`));
+    if (q !== '' && (await exists(customerStream(q))))
+      return reply.redirect(`/ui/customers/${encodeURIComponent(q)}`, 303);
+    return page(
+      reply,
+      q === '' ? 400 : 404,
+      searchPage(q === '' ? 'Type a ticket id or a customer id.' : `No ticket and no customer ${q}.`),
+    );
   });
 
-  app.get<{ Params: { id: string }; Querystring: { at?: string; from?: string; limit?: string } }>('/ui/tickets/:id', async (request, reply) => {
-    const at = atOf(request.query.at);
-    if (!at.ok) return page(reply, 400, searchPage(BAD_AT));
-    const paging = timelinePageQuery(request.query, UI_TIMELINE_PAGE);
-    if (!paging.ok) return page(reply, 400, searchPage(paging.message));
-    const timeline = await ticketTimeline(store, request.params.id, { ...at.bound, page: paging.page });
-    return timeline === null ? page(reply, 404, searchPage(`No ticket ${request.params.id}.`)) : page(reply, 200, ticketPage(timeline));
-  });
+  app.get<{ Params: { id: string }; Querystring: { at?: string; from?: string; limit?: string } }>(
+    '/ui/tickets/:id',
+    async (request, reply) => {
+      const at = atOf(request.query.at);
+      if (!at.ok) return page(reply, 400, searchPage(BAD_AT));
+      const paging = timelinePageQuery(request.query, UI_TIMELINE_PAGE);
+      if (!paging.ok) return page(reply, 400, searchPage(paging.message));
+      const timeline = await ticketTimeline(store, request.params.id, { ...at.bound, page: paging.page });
+      return timeline === null
+        ? page(reply, 404, searchPage(`No ticket ${request.params.id}.`))
+        : page(reply, 200, ticketPage(timeline));
+    },
+  );
 
   app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/ui/customers/:id', async (request, reply) => {
     const at = atOf(request.query.at);
     if (!at.ok) return page(reply, 400, searchPage(BAD_AT));
     const timeline = await customerTimeline(store, request.params.id, at.bound);
-    return timeline === null ? page(reply, 404, searchPage(`No customer ${request.params.id}.`)) : page(reply, 200, customerPage(timeline));
+    return timeline === null
+      ? page(reply, 404, searchPage(`No customer ${request.params.id}.`))
+      : page(reply, 200, customerPage(timeline));
   });
 };
