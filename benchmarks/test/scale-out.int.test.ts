@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@tickets/platform';
 import { TEST_KAFKA_BROKERS } from '@tickets/testing';
+import { expectEndedAsSimulate } from './ended-as-simulate.js';
 import { runBounce } from '../src/bounce-run.js';
 
 // Scale-out under crashes (docs/scaling.md): 3 ingest instances in one consumer group and 2 instances
@@ -38,21 +39,10 @@ describe('scale-out: 3 ingests and 2 of each follower, one SIGKILLed every few s
       process.stdout.write(
         `scale-out: ${JSON.stringify({ stops: report.stops, seconds: report.seconds, recoveries: report.recoverySummary })}\n`,
       );
-      expect(report.comparison.problems, `run directory: ${report.dir ?? '(deleted)'}`).toEqual([]);
-      expect(report.quiet).toBe(true);
-      expect(report.comparison.equal).toBe(true);
-      expect(report.comparison.events.lost).toBe(0);
-      expect(report.comparison.tickets.equal).toBe(report.comparison.tickets.expected);
-      expect(
-        report.comparison.commands.missing.length +
-          report.comparison.commands.extra.length +
-          report.comparison.commands.different.length,
-      ).toBe(0);
-      // Processes were really killed while events flowed, ingests and followers both.
-      expect(report.stopsTotal).toBeGreaterThanOrEqual(5);
+      expectEndedAsSimulate(report);
+      // Ingests and followers both were killed.
       expect(report.stops.ingest).toBeGreaterThanOrEqual(1);
       expect(report.stops.projector + report.stops.relay).toBeGreaterThanOrEqual(1);
-      expect(Object.values(report.unexpectedExits).every((count) => count === 0)).toBe(true);
       // Every recovery happened: each ingest kill ended in a stable group, each role a killed process held was taken over.
       expect(report.recoveries.filter((r) => r.seconds === null)).toEqual([]);
       // A role whose standby was up is taken within seconds (the lock goes with the killed session; the
