@@ -16,11 +16,8 @@ describe('building HTML', () => {
 
   it('keeps nested templates as markup, joins lists, and renders nothing for null, undefined and false', () => {
     const tags = ['vip', '<b>'].map((tag) => html`<li>${tag}</li>`);
-    expect(
-      html`<ul>
-          ${tags}
-        </ul>
-        ${null}${undefined}${false}${0}`.markup,
-    ).toBe('<ul><li>vip</li><li>&lt;b&gt;</li></ul>0');
+    expect(html`<ul>${tags}</ul>${null}${undefined}${false}${0}`.markup).toBe(
+      '<ul><li>vip</li><li>&lt;b&gt;</li></ul>0',
+    );
   });
 });
