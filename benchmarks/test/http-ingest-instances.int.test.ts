@@ -64,12 +64,21 @@ async function startIngest(): Promise<string> {
 }
 
 async function post(url: string, event: object): Promise<void> {
-  for (;;) {
-    const response = await fetch(`${url}/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify(event),
-    });
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify(event),
+      });
+    } catch (error) {
+      // A kept-alive connection the server closed as this request went out ("other side closed"):
+      // nothing was answered, so post the same event again — the ingest counts a repeat as a duplicate.
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     // Rate limited (one limiter per instance): wait as told, then post the same event again.
     if (response.status === 429) {
       await new Promise((r) => setTimeout(r, 1_000 * Number(response.headers.get('retry-after') ?? '1')));
