@@ -160,13 +160,11 @@ async function produce(kafka: KafkaSetup, events: readonly { subject: string }[]
   await producer.connect();
   try {
     for (let i = 0; i < events.length; i += 500) {
-      const messages = events
-        .slice(i, i + 500)
-        .map((event) => ({
-          key: event.subject,
-          value: JSON.stringify(event),
-          headers: { 'content-type': 'application/cloudevents+json' },
-        }));
+      const messages = events.slice(i, i + 500).map((event) => ({
+        key: event.subject,
+        value: JSON.stringify(event),
+        headers: { 'content-type': 'application/cloudevents+json' },
+      }));
       await producer.send({ topic: kafka.topics.inbound, acks: -1, messages });
     }
   } finally {
