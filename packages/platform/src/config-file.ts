@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, ReopenPolicy, RulesFile } from '@tickets/domain';
 
 export type ConfigFileErrorCode = 'CONFIG.UNREADABLE' | 'CONFIG.SYNTAX' | 'CONFIG.INVALID';
 
@@ -204,20 +203,4 @@ export async function loadConfigFile<T>(
     return { ok: false, error: { code: 'CONFIG.INVALID', file: path, message: formatZodIssues(issues, path), issues } };
   }
   return { ok: true, value: result.data };
-}
-
-/** The rules file given with `--rules`, or the shipped default rules when none is given. */
-export async function loadRules(path?: string): Promise<ConfigFileResult<RulesFile>> {
-  if (path === undefined) return { ok: true, value: DEFAULT_RULES };
-  return loadConfigFile(path, RulesFile, 'rules');
-}
-
-/**
- * The reopen policy given with `--policy`, or the shipped one when none is given. A policy file
- * REPLACES the shipped policy entirely (SPEC): nothing is merged, so a file without
- * `integrations` drops Postscript's 24h window.
- */
-export async function loadPolicy(path?: string): Promise<ConfigFileResult<ReopenPolicy>> {
-  if (path === undefined) return { ok: true, value: DEFAULT_REOPEN_POLICY };
-  return loadConfigFile(path, ReopenPolicy, 'policy');
 }

@@ -1,17 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, ReopenPolicy, RulesFile } from '@tickets/domain';
+import { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  formatIssuePath,
-  formatZodIssues,
-  loadConfigFile,
-  loadPolicy,
-  loadRules,
-  type ConfigFileResult,
-} from './config-file.js';
+import { formatIssuePath, formatZodIssues, loadConfigFile, type ConfigFileResult } from './config-file.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -276,25 +269,6 @@ describe('loadConfigFile', () => {
     const error = failure(await loadConfigFile(await file('rules.yaml', ''), RulesFile, 'rules'));
     expect(error.code).toBe('CONFIG.INVALID');
     expect(error.message).toContain('expected object');
-  });
-});
-
-describe('loadRules and loadPolicy', () => {
-  it('return the shipped defaults when no file is given', async () => {
-    expect(await loadRules()).toEqual({ ok: true, value: DEFAULT_RULES });
-    expect(await loadPolicy()).toEqual({ ok: true, value: DEFAULT_REOPEN_POLICY });
-  });
-
-  it('replace the shipped policy entirely with the given file', async () => {
-    const result = await loadPolicy(await file('policy.yaml', 'default: 1d\n'));
-    expect(result).toEqual({ ok: true, value: { default: '1d' } });
-  });
-
-  it('load a rules file and report its problems', async () => {
-    const good = await loadRules(await file('rules.yaml', RULES_YAML));
-    const bad = await loadRules(await file('rules.yaml', 'rules: []\nautoReplyRateLimit: later\n'));
-    expect(good.ok && good.value.rules.map((rule) => rule.id)).toEqual(['vip-tag']);
-    expect(failure(bad).message).toContain('autoReplyRateLimit: expected a positive duration');
   });
 });
 

@@ -3,14 +3,7 @@ export { fixedClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { createLogger, REDACT_PATHS, REDACTED, redactPii, redactQuery, scrubPii } from './logger.js';
 export type { CreateLoggerOptions, DestinationStream, Logger } from './logger.js';
-export {
-  formatIssuePath,
-  formatZodIssues,
-  loadConfigFile,
-  loadPolicy,
-  loadRules,
-  zodIssueLines,
-} from './config-file.js';
+export { formatIssuePath, formatZodIssues, loadConfigFile, zodIssueLines } from './config-file.js';
 export type { ConfigFileError, ConfigFileErrorCode, ConfigFileResult } from './config-file.js';
 export { ConfigError, readEnvConfig } from './env-config.js';
 export { boundPort, createHttpServer, MAX_PARAM_LENGTH } from './http-server.js';
@@ -36,7 +29,6 @@ export { traceLogging } from './http/trace-logging.js';
 export { serviceEnv } from './service-env.js';
 export type { ServiceEnv } from './service-env.js';
 export { runMain } from './run-main.js';
-export { loadRulesAndPolicy } from './rules-and-policy.js';
 export { followUntil } from './follow-until.js';
 // The one abortable delay lives with the retry helper, which the event store may use too.
 export { delay } from '@tickets/retry';
@@ -57,13 +49,16 @@ export {
   DEFAULT_INGEST_LIMITS,
   developmentSecurity,
   hashToken,
-  Integration,
-  IntegrationScope,
-  loadSecurityConfig,
-  SecretsFile,
+  loadSecurityConfigWith,
   WebhookSecret,
 } from './security/security-config.js';
-export type { IngestLimits, SecurityConfig, ServerTimeouts } from './security/security-config.js';
+export type {
+  IngestLimits,
+  Integration,
+  IntegrationScope,
+  SecurityConfig,
+  ServerTimeouts,
+} from './security/security-config.js';
 export {
   MIN_SECRET_BYTES,
   SIGNATURE_HEADERS,

@@ -37,3 +37,4 @@ export {
 export type { ConfigurationRecordedData } from './config-log.js';
 export { followerLeases } from './follower-lease.js';
 export type { Follow, FollowerLeases, FollowerRole, LeasedFollower } from './follower-lease.js';
+export { loadPolicy, loadRules, loadRulesAndPolicy, loadSecurityConfig } from './config-files.js';

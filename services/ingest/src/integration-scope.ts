@@ -7,7 +7,8 @@ import type { RejectionReason } from './validate-inbound.js';
 /** An integration's scope with its defaults filled in (see IntegrationScope in the secrets file). */
 interface ResolvedScope {
   readonly integrations: ReadonlySet<string>;
-  readonly channels: ReadonlySet<Channel> | 'any';
+  /** Channel names as the secrets file gave them (checked against the domain's when it was loaded). */
+  readonly channels: ReadonlySet<string> | 'any';
   /** Integrations whose tickets it may act on; `any` includes tickets opened without one. */
   readonly tickets: ReadonlySet<string> | 'any';
 }

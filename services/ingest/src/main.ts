@@ -1,15 +1,8 @@
 #!/usr/bin/env node
 // The ingest service alone, configured from the environment (docs/configuration.md: TICKETS_*).
-import {
-  announceSecurityMode,
-  loadRulesAndPolicy,
-  loadSecurityConfig,
-  readEnvConfig,
-  runMain,
-  serviceEnv,
-  shutdownSignal,
-} from '@tickets/platform';
+import { announceSecurityMode, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
+import { loadRulesAndPolicy, loadSecurityConfig } from '@tickets/streams';
 import { runIngestService } from './ingest-service.js';
 
 await runMain('ingest', async (logger) => {

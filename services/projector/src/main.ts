@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 // The projector alone, configured from the environment (docs/configuration.md: TICKETS_*).
-import {
-  announceSecurityMode,
-  loadSecurityConfig,
-  readEnvConfig,
-  runMain,
-  serviceEnv,
-  shutdownSignal,
-} from '@tickets/platform';
+import { announceSecurityMode, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
 import { kafkaFromEnv } from '@tickets/messaging';
+import { loadSecurityConfig } from '@tickets/streams';
 import { runProjectorService } from './projector-service.js';
 
 await runMain('projector', async (logger) => {

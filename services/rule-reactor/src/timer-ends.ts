@@ -1,8 +1,8 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { createIngest } from '@tickets/ingest';
-import { loadRulesAndPolicy, systemClock, type Logger } from '@tickets/platform';
+import { systemClock, type Logger } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
-import { openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
+import { loadRulesAndPolicy, openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
 import type { TimerSchedulerOptions } from './timer-scheduler.js';
 
 /**

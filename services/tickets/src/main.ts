@@ -8,6 +8,7 @@ import { UsageError } from './usage-error.js';
 // Each verb loads its own code when it runs (`await import` in its action): loading every service,
 // store client, OpenTelemetry and Kafka up front cost ~0.5 s of CPU before `replay` read one event.
 const platform = () => import('@tickets/platform');
+const streams = () => import('@tickets/streams');
 
 const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
 // The options most verbs share, defined once.
@@ -92,7 +93,8 @@ export function buildProgram(): Command {
       'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)',
     )
     .action(async (options) => {
-      const { createLogger, loadSecurityConfig, announceSecurityMode } = await platform();
+      const { createLogger, announceSecurityMode } = await platform();
+      const { loadSecurityConfig } = await streams();
       const { serve } = await import('./commands/serve.js');
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
       const security = await loadSecurityConfig(process.env);
@@ -122,8 +124,8 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
-      const { createLogger, loadRulesAndPolicy, loadSecurityConfig, announceSecurityMode, shutdownSignal } =
-        await platform();
+      const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
+      const { loadRulesAndPolicy, loadSecurityConfig } = await streams();
       const { runIngestService } = await import('@tickets/ingest');
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
@@ -147,7 +149,8 @@ export function buildProgram(): Command {
     .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)')
     .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (options) => {
-      const { createLogger, loadSecurityConfig, announceSecurityMode, shutdownSignal } = await platform();
+      const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
+      const { loadSecurityConfig } = await streams();
       const { runProjectorService } = await import('@tickets/projector');
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
       const security = await loadSecurityConfig(process.env);

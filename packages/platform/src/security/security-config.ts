@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Channel } from '@tickets/domain';
 import { loadConfigFile } from '../config-file.js';
 import { ConfigError, readEnvConfig } from '../env-config.js';
 import { MIN_SECRET_BYTES, secretKey, WEBHOOK_SECRET_PATTERN } from './webhook-signature.js';
@@ -22,34 +21,40 @@ export const RateLimitSettings = z.object({
 export const ANY_INTEGRATION = '*';
 
 /**
- * What an integration's events may do, beyond whose `source` they carry. Without it an integration
- * may name only itself in `data.integration`, on any channel, and touch only tickets opened for it.
+ * The secrets file's integration schemas. Channel names are the domain's, which the platform does not
+ * know: the caller passes their schema (@tickets/streams' loadSecurityConfig passes the domain's).
  */
-export const IntegrationScope = z.strictObject({
-  /** Values its `message.received` and `ticket.created` may give `data.integration` (default: its name). */
-  integrations: z.array(z.string().min(1).max(256)).min(1).optional(),
-  /** Channels those events may name (default: any). */
-  channels: z.array(Channel).min(1).optional(),
+function integrationSchemas(channel: z.ZodType<string>) {
   /**
-   * Integrations whose tickets its events may act on: agent events (`message.sent`, `ticket.closed`,
-   * `ticket.tagged`, `ticket.assigned`) and the ticket a message lands on. Always includes the
-   * `integrations` above; `*` = any ticket (a helpdesk serving every channel).
+   * What an integration's events may do, beyond whose `source` they carry. Without it an integration
+   * may name only itself in `data.integration`, on any channel, and touch only tickets opened for it.
    */
-  tickets: z.array(z.string().min(1).max(256)).min(1).optional(),
-});
-export type IntegrationScope = z.infer<typeof IntegrationScope>;
-
-/** One sending integration: the CloudEvents `source` prefixes it owns and its current secrets. */
-export const Integration = z.object({
-  name: z.string().min(1),
-  sources: z.array(z.string().min(1)).min(1),
-  /** Several during a rotation: a signature by any of them is valid. */
-  secrets: z.array(WebhookSecret).min(1),
-  /** Overrides the default per-integration rate limit. */
-  rateLimit: RateLimitSettings.optional(),
-  scope: IntegrationScope.optional(),
-});
-export type Integration = z.infer<typeof Integration>;
+  const IntegrationScope = z.strictObject({
+    /** Values its `message.received` and `ticket.created` may give `data.integration` (default: its name). */
+    integrations: z.array(z.string().min(1).max(256)).min(1).optional(),
+    /** Channels those events may name (default: any). */
+    channels: z.array(channel).min(1).optional(),
+    /**
+     * Integrations whose tickets its events may act on: agent events (`message.sent`, `ticket.closed`,
+     * `ticket.tagged`, `ticket.assigned`) and the ticket a message lands on. Always includes the
+     * `integrations` above; `*` = any ticket (a helpdesk serving every channel).
+     */
+    tickets: z.array(z.string().min(1).max(256)).min(1).optional(),
+  });
+  /** One sending integration: the CloudEvents `source` prefixes it owns and its current secrets. */
+  const Integration = z.object({
+    name: z.string().min(1),
+    sources: z.array(z.string().min(1)).min(1),
+    /** Several during a rotation: a signature by any of them is valid. */
+    secrets: z.array(WebhookSecret).min(1),
+    /** Overrides the default per-integration rate limit. */
+    rateLimit: RateLimitSettings.optional(),
+    scope: IntegrationScope.optional(),
+  });
+  return { IntegrationScope, Integration };
+}
+export type IntegrationScope = z.infer<ReturnType<typeof integrationSchemas>['IntegrationScope']>;
+export type Integration = z.infer<ReturnType<typeof integrationSchemas>['Integration']>;
 
 export const ApiRole = z.enum(['read', 'admin']);
 export type ApiRole = z.infer<typeof ApiRole>;
@@ -70,10 +75,11 @@ export const ApiToken = z.object({
 export type ApiToken = z.infer<typeof ApiToken>;
 
 /** The secrets file (`TICKETS_SECRETS_FILE`, YAML or JSON); kept out of the repository. */
-export const SecretsFile = z.strictObject({
-  integrations: z.array(Integration).default([]),
-  tokens: z.array(ApiToken).default([]),
-});
+const secretsFile = (integration: z.ZodType<Integration>) =>
+  z.strictObject({
+    integrations: z.array(integration).default([]),
+    tokens: z.array(ApiToken).default([]),
+  });
 
 /** The SHA-256 (hex) a token is configured by. */
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -114,21 +120,22 @@ const jsonOr = (fromList: (text: string) => unknown) => (value: unknown) => {
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const SecurityEnv = z.object({
-  TICKETS_WEBHOOK_SECRETS: z.preprocess(jsonOr(integrationsFromList), z.array(Integration).optional()),
-  TICKETS_API_TOKENS: z.preprocess(jsonOr(tokensFromList), z.array(ApiToken).optional()),
-  TICKETS_SECRETS_FILE: z.string().min(1).optional(),
-  TICKETS_SIGNATURE_TOLERANCE_SECONDS: positiveInt(300),
-  TICKETS_MAX_EVENT_BYTES: positiveInt(64 * 1024),
-  TICKETS_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-  TICKETS_MAX_BATCH_EVENTS: positiveInt(1_000),
-  TICKETS_MAX_MESSAGE_CHARS: positiveInt(16 * 1024),
-  TICKETS_MAX_FUTURE_SECONDS: positiveInt(300),
-  TICKETS_REQUEST_TIMEOUT_MS: positiveInt(30_000),
-  TICKETS_IDLE_TIMEOUT_MS: positiveInt(10_000),
-  TICKETS_RATE_PER_SECOND: z.coerce.number().positive().default(500),
-  TICKETS_RATE_BURST: positiveInt(2_000),
-});
+const securityEnv = (integration: z.ZodType<Integration>) =>
+  z.object({
+    TICKETS_WEBHOOK_SECRETS: z.preprocess(jsonOr(integrationsFromList), z.array(integration).optional()),
+    TICKETS_API_TOKENS: z.preprocess(jsonOr(tokensFromList), z.array(ApiToken).optional()),
+    TICKETS_SECRETS_FILE: z.string().min(1).optional(),
+    TICKETS_SIGNATURE_TOLERANCE_SECONDS: positiveInt(300),
+    TICKETS_MAX_EVENT_BYTES: positiveInt(64 * 1024),
+    TICKETS_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+    TICKETS_MAX_BATCH_EVENTS: positiveInt(1_000),
+    TICKETS_MAX_MESSAGE_CHARS: positiveInt(16 * 1024),
+    TICKETS_MAX_FUTURE_SECONDS: positiveInt(300),
+    TICKETS_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+    TICKETS_IDLE_TIMEOUT_MS: positiveInt(10_000),
+    TICKETS_RATE_PER_SECOND: z.coerce.number().positive().default(500),
+    TICKETS_RATE_BURST: positiveInt(2_000),
+  });
 
 /** Sizes refused before anything is decided: HTTP answers 413, Kafka dead-letters the record. */
 export interface IngestLimits {
@@ -178,11 +185,15 @@ export interface SecurityConfig {
  * with every problem listed (never echoing a secret). With no integration and no token configured
  * the result is development mode.
  */
-export async function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): Promise<SecurityConfig> {
-  const settings = readEnvConfig(SecurityEnv, env);
-  let fromFile: z.infer<typeof SecretsFile> = { integrations: [], tokens: [] };
+export async function loadSecurityConfigWith(
+  schemas: { readonly channel: z.ZodType<string> },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SecurityConfig> {
+  const { Integration } = integrationSchemas(schemas.channel);
+  const settings = readEnvConfig(securityEnv(Integration), env);
+  let fromFile: { integrations: Integration[]; tokens: ApiToken[] } = { integrations: [], tokens: [] };
   if (settings.TICKETS_SECRETS_FILE !== undefined) {
-    const loaded = await loadConfigFile(settings.TICKETS_SECRETS_FILE, SecretsFile, 'secrets');
+    const loaded = await loadConfigFile(settings.TICKETS_SECRETS_FILE, secretsFile(Integration), 'secrets');
     if (!loaded.ok) throw new ConfigError(loaded.error.message);
     fromFile = loaded.value;
   }

@@ -1,4 +1,5 @@
-import { loadRulesAndPolicy, type Logger } from '@tickets/platform';
+import type { Logger } from '@tickets/platform';
+import { loadRulesAndPolicy } from '@tickets/streams';
 import { createSink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { assertReadable } from '../read-ndjson.js';

@@ -1,7 +1,6 @@
 import {
   boundPort,
   followUntil,
-  loadRulesAndPolicy,
   OpsEnv,
   serviceMetrics,
   shutdownSignal,
@@ -11,7 +10,7 @@ import {
 } from '@tickets/platform';
 import { inboundConsumerFor } from '@tickets/ingest';
 import { consumerConnected, createKafkaStatePublisher, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
-import { lagBelow, storeReachable } from '@tickets/streams';
+import { lagBelow, loadRulesAndPolicy, storeReachable } from '@tickets/streams';
 import { createStateRelay } from '@tickets/projector';
 import { createTimerScheduler, openCommandSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http/http-app.js';

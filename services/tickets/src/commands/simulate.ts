@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRulesAndPolicy, type Logger } from '@tickets/platform';
+import type { Logger } from '@tickets/platform';
+import { loadRulesAndPolicy } from '@tickets/streams';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { assertReadable } from '../read-ndjson.js';

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { toMillis } from '@tickets/domain';
-import { createProgress, loadRulesAndPolicy } from '@tickets/platform';
+import { createProgress } from '@tickets/platform';
+import { loadRulesAndPolicy } from '@tickets/streams';
 import { openHistory } from '@tickets/audit';
 import { whatIf } from '@tickets/audit';
 import type { WhatIfReport } from '@tickets/audit';
