@@ -51,7 +51,7 @@ if (!parsed.success) {
 }
 const options = parsed.data;
 const logger = createLogger({ level: 'warn', name: 'scale-bench', destination: process.stderr });
-const BIN = resolve(import.meta.dirname, '../../bin/tickets.mjs');
+const BIN = resolve(import.meta.dirname, '../../services/tickets/bin/tickets.mjs');
 const TICK = 100; // /proc clock ticks per second on Linux
 
 interface ScaleResult {
