@@ -33,7 +33,7 @@ import {
   streamPrefixesOption,
 } from '../validate-arguments.js';
 import { chainHashes, type ChainedEvent } from '../chain/event-hash.js';
-import { checkExpectedVersion, compareRun } from './append-decision.js';
+import { compareRun, decideAppend, isRepeatedRun } from '../append-decision.js';
 import { toClientConnectionString } from './connection-string.js';
 import type { EventStoreDBClientLike } from './esdb-client.port.js';
 import {
@@ -407,11 +407,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
         steps.push({ kind: 'repeat', append, result: known });
         continue;
       }
-      const check = checkExpectedVersion(append.expected, state.version);
-      if (append.events.length === 0) {
-        if (check !== 'matches') throw new ConcurrencyError(append.stream, String(append.expected), state.version);
+      const decision = decideAppend(append.expected, state.version, append.events.length);
+      if (decision.kind === 'unchanged') {
         steps.push({ kind: 'check', append, version: state.version });
-      } else if (check === 'matches') {
+      } else if (decision.kind === 'write' || (decision.kind === 'locate' && decision.at === 'first-id')) {
+        // Without a version, the server's own id check tells a repeat (#locateRefusedLoose reads it).
         const { stream, events, texts } = append;
         const hashes = chainHashes(
           state.hash,
@@ -428,7 +428,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
         state.version += append.events.length;
         state.hash = hashes.at(-1)!;
         state.pendingWrites = true;
-      } else if (check === 'moved-on') {
+      } else if (decision.kind === 'locate') {
         steps.push(
           state.pendingWrites
             ? { kind: 'recheck', append }
@@ -597,12 +597,14 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
             { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
             'append',
           );
-    const comparison = compareRun(
-      append.events.map((event) => event.id),
-      stored.map((event) => storedEventId(event)),
-    );
-    if (comparison.kind === 'partial') throw new IdempotencyError(append.stream, comparison.eventId);
-    if (comparison.kind === 'different')
+    const ids = append.events.map((event) => event.id);
+    if (
+      !isRepeatedRun(
+        append.stream,
+        ids,
+        stored.map((event) => storedEventId(event)),
+      )
+    )
       throw new EventStoreError(
         'EVENT_STORE.UNAVAILABLE',
         `append to ${append.stream}: the server reported events that are not there`,
@@ -670,12 +672,15 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
       { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
       'append',
     );
-    const comparison = compareRun(
-      append.events.map((event) => event.id),
-      stored.map((event) => storedEventId(event)),
-    );
-    if (comparison.kind === 'partial') throw new IdempotencyError(append.stream, comparison.eventId);
-    if (comparison.kind === 'different') throw new ConcurrencyError(append.stream, String(append.expected), actual);
+    const ids = append.events.map((event) => event.id);
+    if (
+      !isRepeatedRun(
+        append.stream,
+        ids,
+        stored.map((event) => storedEventId(event)),
+      )
+    )
+      throw new ConcurrencyError(append.stream, String(append.expected), actual);
     const last = stored[stored.length - 1]!;
     const position = eventPosition(last.position);
     if (position === undefined) throw unknownPosition();

@@ -1,3 +1,4 @@
+import { decideAppend, isRepeatedRun } from '../append-decision.js';
 import { eventHash } from '../chain/event-hash.js';
 import { ConcurrencyError, IdempotencyError } from '../errors.js';
 import type { ExpectedVersion, NewEvent } from '../event-store.port.js';
@@ -51,9 +52,8 @@ export interface StoredId {
  * earlier append from a conflict. Only then are they fetched; exact versions that hold never need it.
  */
 export function needsStoredIds(append: PreparedAppend, head: StreamHead | undefined): boolean {
-  if (append.events.length === 0 || head === undefined) return false;
-  if (append.expected === 'any' || append.expected === 'stream_exists') return true;
-  return (append.expected === 'no_stream' ? -1 : append.expected) < head.version;
+  if (head === undefined) return false;
+  return decideAppend(append.expected, head.version, append.events.length).kind === 'locate';
 }
 
 export interface PlannedRow {
@@ -155,50 +155,31 @@ export function planAppends(
       ? storedIdsOf(storedIds, index)
       : new Map<string, StoredId[]>();
     const actual = track.version;
-    const unchanged: PlannedResult = {
-      stream,
-      nextExpectedVersion: actual,
-      duplicate: false,
-      position: track.headPosition,
-    };
-
-    if (expected === 'any' || expected === 'stream_exists') {
-      if (actual === -1) {
-        if (expected === 'stream_exists') throw new ConcurrencyError(stream, expected, actual);
-        results.push(insert(append, track));
-        continue;
-      }
-      if (events.length === 0) {
-        results.push(unchanged);
-        continue;
-      }
-      // Without a version to compare, a repeated append shows itself by its first id.
-      const found = firstVersionOf(events[0]!.id, track, stored);
-      if (found === undefined) {
-        results.push(insert(append, track));
-        continue;
-      }
-      const duplicate = matchStoredRun(append, found, track, stored);
-      if (duplicate === undefined) throw new IdempotencyError(stream, events[0]!.id);
+    const decision = decideAppend(expected, actual, events.length);
+    if (decision.kind === 'conflict') throw new ConcurrencyError(stream, String(expected), actual);
+    if (decision.kind === 'unchanged') {
+      results.push({ stream, nextExpectedVersion: actual, duplicate: false, position: track.headPosition });
+      continue;
+    }
+    if (decision.kind === 'write') {
+      results.push(insert(append, track));
+      continue;
+    }
+    if (decision.at !== 'first-id') {
+      const duplicate = storedRun(append, decision.at, track, stored);
+      if (duplicate === undefined) throw new ConcurrencyError(stream, String(expected), actual);
       results.push(duplicate);
       continue;
     }
-
-    const expectedVersion = expected === 'no_stream' ? -1 : expected;
-    if (actual === expectedVersion) {
-      results.push(events.length === 0 ? unchanged : insert(append, track));
+    const found = firstVersionOf(events[0]!.id, track, stored);
+    if (found === undefined) {
+      results.push(insert(append, track));
       continue;
     }
-    // The same append may have committed before (a retry after a lost reply): then its events sit
-    // right after the version it expected.
-    if (actual > expectedVersion && events.length > 0) {
-      const duplicate = matchStoredRun(append, expectedVersion + 1, track, stored);
-      if (duplicate !== undefined) {
-        results.push(duplicate);
-        continue;
-      }
-    }
-    throw new ConcurrencyError(stream, String(expected), actual);
+    // The first id is stored, so this run is a repeat or part of one: never "different".
+    const duplicate = storedRun(append, found, track, stored);
+    if (duplicate === undefined) throw new IdempotencyError(stream, events[0]!.id);
+    results.push(duplicate);
   }
   return { rows, results };
 }
@@ -243,31 +224,22 @@ function positionIfAt(
   return track.pendingIds[pending] === id ? { row: track.pendingRows[pending]! } : undefined;
 }
 
-/**
- * Compares the appended ids with those in the stream from `fromVersion` on: all equal is a duplicate,
- * none equal is no proof of anything (undefined), some equal is an IdempotencyError.
- */
-function matchStoredRun(
+/** The duplicate result when the events are in the stream from `fromVersion` on (append-decision.ts decides). */
+function storedRun(
   append: PreparedAppend,
   fromVersion: number,
   track: StreamTrack,
   stored: ReadonlyMap<string, readonly StoredId[]>,
 ): PlannedResult | undefined {
   const { stream, events } = append;
-  let firstMatch: string | undefined;
-  let last: PositionSource | undefined;
-  let matched = 0;
-  for (let i = 0; i < events.length; i++) {
-    const id = events[i]!.id;
-    const position = positionIfAt(fromVersion + i, id, track, stored);
-    if (position === undefined) continue;
-    matched++;
-    firstMatch ??= id;
-    last = position;
-  }
-  if (matched === events.length && last !== undefined) {
-    return { stream, nextExpectedVersion: fromVersion + events.length - 1, duplicate: true, position: last };
-  }
-  if (firstMatch !== undefined) throw new IdempotencyError(stream, firstMatch);
-  return undefined;
+  const ids = events.map((event) => event.id);
+  const positions = ids.map((id, i) => positionIfAt(fromVersion + i, id, track, stored));
+  const present = ids.map((id, i) => (positions[i] === undefined ? undefined : id));
+  if (!isRepeatedRun(stream, ids, present)) return undefined;
+  return {
+    stream,
+    nextExpectedVersion: fromVersion + events.length - 1,
+    duplicate: true,
+    position: positions.at(-1)!,
+  };
 }

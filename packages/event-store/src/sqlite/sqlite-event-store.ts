@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { chainHashes, type ChainedEvent } from '../chain/event-hash.js';
 import { CommitSignal } from '../commit-signal.js';
+import { decideAppend, isRepeatedRun } from '../append-decision.js';
 import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
 import type {
   AppendResult,
@@ -406,60 +407,43 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   #checkAndInsert(append: PreparedAppend, recordedAt: string, head: HeadRow | undefined): Outcome {
     const { stream, expected, events } = append;
     const actual = head === undefined ? -1 : head[0];
-    const unchanged = (): Outcome => ({
-      result: { stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false },
-      hash: head?.[2] ?? null,
-    });
-    const repeated = (result: AppendResult): Outcome => ({ result, hash: null });
-
-    if (expected === 'any' || expected === 'stream_exists') {
-      if (head === undefined) {
-        if (expected === 'stream_exists') throw new ConcurrencyError(stream, expected, actual);
-        return this.#insertEvents(append, 0, recordedAt, null);
+    const decision = decideAppend(expected, actual, events.length);
+    switch (decision.kind) {
+      case 'unchanged':
+        return {
+          result: { stream, nextExpectedVersion: actual, position: head?.[1] ?? 0, duplicate: false },
+          hash: head?.[2] ?? null,
+        };
+      case 'write':
+        return this.#insertEvents(append, actual + 1, recordedAt, head?.[2] ?? null);
+      case 'conflict':
+        throw new ConcurrencyError(stream, String(expected), actual);
+      case 'locate': {
+        if (decision.at !== 'first-id') {
+          const duplicate = this.#storedRun(append, decision.at);
+          if (duplicate === undefined) throw new ConcurrencyError(stream, String(expected), actual);
+          return { result: duplicate, hash: null };
+        }
+        const [found] = this.#findId.all(stream, events[0]!.id) as unknown as [number][];
+        if (found === undefined) return this.#insertEvents(append, actual + 1, recordedAt, head?.[2] ?? null);
+        // The first id is stored, so this run is a repeat or part of one: never "different".
+        const duplicate = this.#storedRun(append, found[0]);
+        if (duplicate === undefined) throw new IdempotencyError(stream, events[0]!.id);
+        return { result: duplicate, hash: null };
       }
-      if (events.length === 0) return unchanged();
-      // Without a version to compare, a repeated append shows itself by its first id.
-      const [found] = this.#findId.all(stream, events[0]!.id) as unknown as [number][];
-      if (found === undefined) return this.#insertEvents(append, actual + 1, recordedAt, head[2]);
-      const duplicate = this.#matchStoredRun(append, found[0]);
-      if (duplicate === undefined) throw new IdempotencyError(stream, events[0]!.id);
-      return repeated(duplicate);
     }
-
-    const expectedVersion = expected === 'no_stream' ? -1 : expected;
-    if (actual === expectedVersion)
-      return events.length === 0 ? unchanged() : this.#insertEvents(append, actual + 1, recordedAt, head?.[2] ?? null);
-    // The same append may have committed before (a retry after a lost reply): then the events sit
-    // right after the version it expected.
-    if (actual > expectedVersion && events.length > 0) {
-      const duplicate = this.#matchStoredRun(append, expectedVersion + 1);
-      if (duplicate !== undefined) return repeated(duplicate);
-    }
-    throw new ConcurrencyError(stream, String(expected), actual);
   }
 
-  /**
-   * Compares the appended ids with those stored from `fromVersion` on: all equal is a duplicate,
-   * none equal is no proof of anything (undefined), some equal is an IdempotencyError.
-   */
-  #matchStoredRun(append: PreparedAppend, fromVersion: number): AppendResult | undefined {
+  /** The duplicate result when the events are stored from `fromVersion` on (append-decision.ts decides). */
+  #storedRun(append: PreparedAppend, fromVersion: number): AppendResult | undefined {
     const { stream, events } = append;
-    const stored = this.#run.all(stream, fromVersion, events.length) as unknown as RunRow[];
-    let matched = 0;
-    let firstMatch: string | undefined;
-    for (let i = 0; i < stored.length; i++) {
-      const row = stored[i]!;
-      if (row[0] === fromVersion + i && row[1] === events[i]!.id) {
-        matched++;
-        firstMatch ??= row[1];
-      }
-    }
-    if (matched === events.length) {
-      const last = stored[stored.length - 1]!;
-      return { stream, nextExpectedVersion: last[0], position: last[2], duplicate: true };
-    }
-    if (firstMatch !== undefined) throw new IdempotencyError(stream, firstMatch);
-    return undefined;
+    const rows = this.#run.all(stream, fromVersion, events.length) as unknown as RunRow[];
+    const stored = new Array<string | undefined>(events.length);
+    for (const row of rows) stored[row[0] - fromVersion] = row[1];
+    const ids = events.map((event) => event.id);
+    if (!isRepeatedRun(stream, ids, stored)) return undefined;
+    const last = rows[rows.length - 1]!;
+    return { stream, nextExpectedVersion: last[0], position: last[2], duplicate: true };
   }
 
   /** Inserts the events after the stream's head, chained to `previous`, the head's hash (null for none). */
