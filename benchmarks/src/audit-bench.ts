@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, DEFAULT_RULES_SOURCE } from '@tickets/domain';
-import { createLogger } from '@tickets/platform';
+import { createLogger, readConfig } from '@tickets/platform';
 import { createSink } from '@tickets/rule-reactor';
 import { runVerify } from '@tickets/cli';
 import { runWhatIf } from '@tickets/cli';
@@ -21,7 +21,9 @@ import { syntheticEvents } from '@tickets/testing';
 // This benchmark tracks the direct SQLite readers of what-if and verify, which read clear stores: the
 // store is written without personal-data encryption (child processes inherit the setting). With
 // encryption on, both read through the PII codec instead (see the signed-ingest bench for its cost).
+// The configuration is read once, here, as a program's main does.
 process.env['TICKETS_PII_ENCRYPTION'] ??= 'off';
+const { pii } = readConfig(process.env);
 
 const PHASES = ['load', 'what-if', 'verify'] as const;
 type Phase = (typeof PHASES)[number];
@@ -36,6 +38,7 @@ async function load(path: string, count: number, customers: number): Promise<{ e
     policy: DEFAULT_REOPEN_POLICY,
     sink: createSink('none'),
     logger: silent,
+    pii,
   });
   try {
     await submitInBatches(runtime.ingest, syntheticEvents(count, customers));
@@ -69,7 +72,7 @@ async function runPhase(
         JSON.stringify({ ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } }),
       );
       return timed(phase, async () => {
-        const report = await runWhatIf({ rules, policy, store: `sqlite:${path}` });
+        const report = await runWhatIf({ rules, policy, store: `sqlite:${path}`, pii });
         const { summary } = report;
         return {
           events: summary.replayed,
@@ -79,7 +82,7 @@ async function runPhase(
     }
     case 'verify':
       return timed(phase, async () => {
-        const report = await runVerify({ store: `sqlite:${path}` });
+        const report = await runVerify({ store: `sqlite:${path}`, pii });
         return {
           events: report.events,
           note: `${report.ok ? 'ok' : 'MISMATCH'}: ${report.readModel.tickets} tickets, ${report.decisions.rulesEvaluated} rule decisions, ${report.decisions.inboundRecords} inbound records`,

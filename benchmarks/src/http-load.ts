@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { inboundKey } from '@tickets/domain';
 import { openStore, parseStoreUrl } from '@tickets/event-store';
+import { delay } from '@tickets/platform';
 import { INBOUND_STREAM_PREFIX, inboundStream } from '@tickets/streams';
 
 // An HTTP load test against a real `tickets serve` (embedded SQLite store, every follower running):
@@ -119,7 +120,7 @@ export async function startServe(
       // Not listening yet.
     }
     if (performance.now() > deadline) throw new Error(`tickets ${verb} did not start in 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   return {
     url,

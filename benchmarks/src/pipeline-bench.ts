@@ -12,7 +12,7 @@ import pg from 'pg';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { openStore, parseStoreUrl, type EventStore, type NewEvent, type StreamAppend } from '@tickets/event-store';
 import { createIngest } from '@tickets/ingest';
-import { createLogger } from '@tickets/platform';
+import { createLogger, delay } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
 import type { CommandSink } from '@tickets/rule-reactor';
 import { openRuntime, simulate } from '@tickets/cli';
@@ -134,7 +134,7 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
                 })
               ).length;
               if (behind === 0 && relayBehind === 0) break;
-              await new Promise((resolve) => setTimeout(resolve, 20));
+              await delay(20);
             }
             stop.abort();
             await Promise.all(followers);

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { kafkaFromEnv, type KafkaSetup } from '@tickets/messaging';
-import { createLogger, delay } from '@tickets/platform';
+import { createLogger, delay, readConfig } from '@tickets/platform';
 import { openDomainStore } from '@tickets/streams';
 import { ServiceProcesses } from './service-processes.js';
 import { syntheticEvents } from '@tickets/testing';
@@ -102,7 +102,7 @@ async function runOnce(instances: number): Promise<ScaleResult> {
   const kafka = await kafkaFromEnv(settings, logger);
   if (kafka === null) throw new Error('no Kafka brokers');
   // Migrated once, before the instances start.
-  const opened = await openDomainStore(store);
+  const opened = await openDomainStore(store, readConfig(settings).pii);
   await opened.checkpoints.close();
   await opened.store.close();
   const events = syntheticEvents(options.events, options.customers, options.seed) as { subject: string }[];

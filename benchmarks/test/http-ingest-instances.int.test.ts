@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TICKET_STREAM_PREFIX, type Command, type TicketState } from '@tickets/domain';
-import { createLogger } from '@tickets/platform';
+import { createLogger, readConfig } from '@tickets/platform';
 import { asTicketEvent, foldTicketRecords, INBOUND_STREAM_PREFIX, openDomainStore } from '@tickets/streams';
 import { compareBounce } from '../src/bounce-compare.js';
 import { simulate } from '@tickets/cli';
@@ -89,6 +89,9 @@ async function post(url: string, event: object): Promise<void> {
   }
 }
 
+// The instances inherit this environment: the store is opened here with the same personal-data settings.
+const { pii } = readConfig(process.env);
+
 describe('HTTP ingest on two instances over one PostgreSQL store', () => {
   it(
     "each customer's events posted in turn to both instances, 40 customers at a time, end as simulate ends",
@@ -100,7 +103,7 @@ describe('HTTP ingest on two instances over one PostgreSQL store', () => {
       const reference = await simulate({ events: file }, logger);
 
       // Migrated once before the two processes start (as a deployment's first instance would).
-      const opened = await openDomainStore(store);
+      const opened = await openDomainStore(store, pii);
       await opened.checkpoints.close();
       await opened.store.close();
       const urls = await Promise.all([startIngest(), startIngest()]);
@@ -117,7 +120,7 @@ describe('HTTP ingest on two instances over one PostgreSQL store', () => {
         }),
       );
 
-      const { store: events2, checkpoints } = await openDomainStore(store);
+      const { store: events2, checkpoints } = await openDomainStore(store, pii);
       try {
         const records = [];
         for (let after = 0; ;) {

@@ -2,12 +2,14 @@ import { parseStoreUrl } from '@tickets/event-store';
 import type { RecordedHistory } from './recorded-history.js';
 import { sqliteHistory } from './sqlite-history.js';
 import { storeHistory } from './store-history.js';
-import { openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
+import { openDomainStore, type PiiSettings } from '@tickets/streams';
 
-/** The recorded history of a store: straight from the file for SQLite, through the port otherwise. */
-export async function openHistory(storeUrl: string): Promise<RecordedHistory> {
+/**
+ * The recorded history of a store: straight from the file for SQLite, through the port otherwise.
+ * `settings`: the configuration's personal-data settings.
+ */
+export async function openHistory(storeUrl: string, settings: PiiSettings): Promise<RecordedHistory> {
   const location = parseStoreUrl(storeUrl);
-  const settings = piiSettingsFromEnv();
   // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
   if (location.kind === 'sqlite' && !settings.encryption) {
     const fast = sqliteHistory(location.path);

@@ -6,6 +6,7 @@ export type StoreLocation =
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string | undefined }
   | { readonly kind: 'eventstoredb'; readonly url: string };
 
+/** Where events are kept when neither `--store` nor `TICKETS_STORE` says: the one definition. */
 export const DEFAULT_STORE_URL = 'sqlite:./data/tickets.db';
 
 /** Parses a store URL (`--store`, `TICKETS_STORE`): `sqlite:PATH`, `postgres://…`, `esdb://…`, `kurrentdb://…`. */

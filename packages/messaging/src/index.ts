@@ -30,7 +30,7 @@ export {
 } from './kafka-sinks.js';
 export type { KafkaStatePublisher } from './kafka-sinks.js';
 export type { Kafka } from 'kafkajs';
-export { kafkaFromEnv } from './kafka-from-env.js';
+export { kafkaFromConfig, kafkaFromEnv } from './kafka-from-env.js';
 export type { KafkaSetup } from './kafka-from-env.js';
 export { consumerConnected, kafkaReadiness } from './kafka-readiness.js';
 export type { KafkaReadiness } from './kafka-readiness.js';

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
-import { ConfigError, formatZodIssues, type Logger } from '@tickets/platform';
+import { ConfigError, formatZodIssues, KafkaEnv, type KafkaSettings, type Logger } from '@tickets/platform';
 import { createKafka } from './kafka-client.js';
-import { KafkaEnv, topicsOf, type KafkaTopics } from './kafka-config.js';
+import { topicsOf, type KafkaTopics } from './kafka-config.js';
 import { ensureTopics } from './ensure-topics.js';
 
 export interface KafkaSetup {
@@ -11,20 +11,39 @@ export interface KafkaSetup {
 }
 
 /**
- * Kafka when `KAFKA_BROKERS` is set (topics created if missing), null otherwise: the services then
- * run on the embedded sink. A bad Kafka setting is a ConfigError listing every problem.
+ * Kafka when the configuration names brokers (`KAFKA_BROKERS`, or `brokers` from a verb's `--kafka`,
+ * which wins), with the topics created if missing; null otherwise: the services then run on the
+ * embedded sink.
  */
-export async function kafkaFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Promise<KafkaSetup | null> {
-  if (env['KAFKA_BROKERS'] === undefined || env['KAFKA_BROKERS'] === '') return null;
-  const parsed = KafkaEnv.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid Kafka settings:\n${formatZodIssues(parsed.error.issues)}`);
-  const kafka = createKafka(parsed.data, logger);
-  const topics = topicsOf(parsed.data);
+export async function kafkaFromConfig(
+  settings: KafkaSettings,
+  logger: Logger,
+  brokers?: readonly string[],
+): Promise<KafkaSetup | null> {
+  const chosen = brokers ?? settings.KAFKA_BROKERS;
+  if (chosen === undefined) return null;
+  const env: KafkaEnv = { ...settings, KAFKA_BROKERS: [...chosen] };
+  const kafka = createKafka(env, logger);
+  const topics = topicsOf(env);
   await ensureTopics(
     kafka,
     topics,
-    { partitions: parsed.data.KAFKA_PARTITIONS, replicationFactor: parsed.data.KAFKA_REPLICATION_FACTOR },
+    { partitions: env.KAFKA_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
     logger,
   );
-  return { kafka, topics, env: parsed.data };
+  return { kafka, topics, env };
+}
+
+/**
+ * The same from a plain map of `KAFKA_*` settings: what tests and benchmarks build a setup from
+ * (the programs read their configuration once, with readConfig, and call kafkaFromConfig).
+ */
+export async function kafkaFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): Promise<KafkaSetup | null> {
+  if (env['KAFKA_BROKERS'] === undefined || env['KAFKA_BROKERS'] === '') return null;
+  const parsed = KafkaEnv.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid Kafka settings:\n${formatZodIssues(parsed.error.issues)}`);
+  return kafkaFromConfig(parsed.data, logger);
 }

@@ -5,7 +5,11 @@ export { createLogger, REDACT_PATHS, REDACTED, redactPii, redactQuery, scrubPii 
 export type { CreateLoggerOptions, DestinationStream, Logger } from './logger.js';
 export { formatIssuePath, formatZodIssues, loadConfigFile, zodIssueLines } from './config-file.js';
 export type { ConfigFileError, ConfigFileErrorCode, ConfigFileResult } from './config-file.js';
-export { ConfigError, readEnvConfig } from './env-config.js';
+export { ConfigError } from './config-error.js';
+// The one configuration, read once at start-up (docs/configuration.md).
+export { DEFAULT_STORE_URL, defaultConfig, LogLevel, parseFlag, readConfig } from './config/tickets-config.js';
+export type { PiiSettings, TicketsConfig } from './config/tickets-config.js';
+export { KafkaBrokers, KafkaEnv, KafkaSettings } from './config/kafka-env.js';
 export { boundPort, createHttpServer, MAX_PARAM_LENGTH } from './http-server.js';
 export type { HttpServerOptions } from './http-server.js';
 export { shutdownSignal } from './shutdown-signal.js';
@@ -26,8 +30,6 @@ export type { ServiceMetrics } from './metrics/service-metrics.js';
 export { opsRoutes } from './http/ops-routes.js';
 export type { OpsRoutesOptions } from './http/ops-routes.js';
 export { traceLogging } from './http/trace-logging.js';
-export { serviceEnv } from './service-env.js';
-export type { ServiceEnv } from './service-env.js';
 export { runMain } from './run-main.js';
 export { followUntil } from './follow-until.js';
 // The one abortable delay lives with the retry helper, which the event store may use too.
@@ -54,6 +56,7 @@ export {
 } from './security/security-config.js';
 export type {
   IngestLimits,
+  SecuritySettings,
   Integration,
   IntegrationScope,
   SecurityConfig,

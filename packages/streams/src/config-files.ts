@@ -7,6 +7,7 @@ import {
   loadSecurityConfigWith,
   type ConfigFileResult,
   type SecurityConfig,
+  type SecuritySettings,
 } from '@tickets/platform';
 
 /** The rules file given with `--rules`, or the shipped default rules when none is given. */
@@ -40,6 +41,9 @@ export async function loadRulesAndPolicy(files: {
   return { rules: rules.value, policy: policy.value };
 }
 
-/** The security settings (environment and secrets file), an integration's channels checked against the domain's. */
-export const loadSecurityConfig = (env: NodeJS.ProcessEnv = process.env): Promise<SecurityConfig> =>
-  loadSecurityConfigWith({ channel: Channel }, env);
+/**
+ * The security configuration: its variables (`config.security`, read once at start-up) and the
+ * secrets file, an integration's channels checked against the domain's.
+ */
+export const loadSecurityConfig = (settings: SecuritySettings): Promise<SecurityConfig> =>
+  loadSecurityConfigWith({ channel: Channel }, settings);

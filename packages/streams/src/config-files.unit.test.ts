@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
+import { readConfig } from '@tickets/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy, loadRules, loadRulesAndPolicy, loadSecurityConfig } from './config-files.js';
 
@@ -62,11 +63,22 @@ describe('loadSecurityConfig', () => {
     `integrations:\n  - name: helpdesk\n    sources: [https://helpdesk.example/]\n    secrets: [${SECRET}]\n` +
     `    scope: { channels: ${channels} }\n`;
 
+  const load = async (env: Record<string, string>) => loadSecurityConfig(readConfig(env).security);
+
   it("checks an integration's scope channels against the domain's channels", async () => {
-    const config = await loadSecurityConfig({ TICKETS_SECRETS_FILE: await file('secrets.yaml', secrets('[sms]')) });
+    const config = await load({ TICKETS_SECRETS_FILE: await file('secrets.yaml', secrets('[sms]')) });
     expect(config.integrations[0]?.scope).toEqual({ channels: ['sms'] });
-    await expect(
-      loadSecurityConfig({ TICKETS_SECRETS_FILE: await file('secrets.yaml', secrets('[pigeon]')) }),
-    ).rejects.toThrow('integrations[0].scope.channels[0]');
+    await expect(load({ TICKETS_SECRETS_FILE: await file('secrets.yaml', secrets('[pigeon]')) })).rejects.toThrow(
+      'integrations[0].scope.channels[0]',
+    );
+  });
+
+  it("checks the channels of TICKETS_WEBHOOK_SECRETS against the domain's, naming the variable", async () => {
+    const integration = (channel: string) =>
+      JSON.stringify([{ name: 'h', sources: ['https://h/'], secrets: [SECRET], scope: { channels: [channel] } }]);
+    expect((await load({ TICKETS_WEBHOOK_SECRETS: integration('sms') })).integrations).toHaveLength(1);
+    await expect(load({ TICKETS_WEBHOOK_SECRETS: integration('pigeon') })).rejects.toThrow(
+      /TICKETS_WEBHOOK_SECRETS: \[0\]\.scope\.channels\[0\]/,
+    );
   });
 });

@@ -27,16 +27,12 @@ export interface FollowerLeases {
 }
 
 /**
- * Where the roles are leased: `TICKETS_LEASES` (a PostgreSQL URL) when set, else the store when it
- * is PostgreSQL. With SQLite (one machine) or KurrentDB without `TICKETS_LEASES`, nothing is leased:
+ * Where the roles are leased: `leases` (the configuration's `TICKETS_LEASES`, a PostgreSQL URL) when
+ * set, else the store when it is PostgreSQL. With SQLite (one machine) or KurrentDB without `TICKETS_LEASES`, nothing is leased:
  * run one instance of each follower, as before.
  */
-export function followerLeases(
-  store: StoreLocation,
-  logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
-): FollowerLeases {
-  const configured = env['TICKETS_LEASES']?.trim();
+export function followerLeases(store: StoreLocation, logger: Logger, leases: string | undefined): FollowerLeases {
+  const configured = leases?.trim();
   const where = configured !== undefined && configured !== '' ? leaseLocation(configured) : store;
   if (where.kind !== 'postgres') return { leased: (_role, start) => alwaysHeld(start) };
   const location = where;

@@ -8,16 +8,16 @@ const sqlite = { kind: 'sqlite', path: '/tmp/x.db' } as const;
 describe('followerLeases: where the follower roles are leased', () => {
   it('without PostgreSQL (SQLite, one machine) nothing is leased: the follower runs at once and counts as held', async () => {
     const ran: string[] = [];
-    const role = followerLeases(sqlite, logger, {}).leased('projector', () => async () => void ran.push('ran'));
+    const role = followerLeases(sqlite, logger, undefined).leased('projector', () => async () => void ran.push('ran'));
     await role.follow(new AbortController().signal);
     expect(ran).toEqual(['ran']);
     expect(role.held()).toBe(true);
   });
 
   it('TICKETS_LEASES that is not a PostgreSQL URL is refused, naming the setting', () => {
-    expect(() => followerLeases(sqlite, logger, { TICKETS_LEASES: 'sqlite:/tmp/leases.db' })).toThrow(
+    expect(() => followerLeases(sqlite, logger, 'sqlite:/tmp/leases.db')).toThrow(
       /TICKETS_LEASES: expected a postgres/,
     );
-    expect(() => followerLeases(sqlite, logger, { TICKETS_LEASES: 'nonsense' })).toThrow(/TICKETS_LEASES/);
+    expect(() => followerLeases(sqlite, logger, 'nonsense')).toThrow(/TICKETS_LEASES/);
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tickets/platform/config-error';
+import type { PiiSettings } from '@tickets/platform';
 import {
   openKeyStore,
   openStore,
@@ -10,24 +10,6 @@ import {
 } from '@tickets/event-store';
 import { domainPiiPolicy } from './pii-fields.js';
 
-export interface PiiSettings {
-  /** Encrypt personal data per customer (default on; `TICKETS_PII_ENCRYPTION=off` turns it off). */
-  readonly encryption: boolean;
-  /** Where the keys live when not next to the events (`TICKETS_KEY_STORE`; needed for EventStoreDB). */
-  readonly keyStore?: string | undefined;
-}
-
-export function piiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PiiSettings {
-  const flag = (env['TICKETS_PII_ENCRYPTION'] ?? 'on').trim().toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(flag)) {
-    throw new ConfigError(
-      `TICKETS_PII_ENCRYPTION: expected on or off, got ${JSON.stringify(env['TICKETS_PII_ENCRYPTION'])}`,
-    );
-  }
-  const keyStore = env['TICKETS_KEY_STORE']?.trim();
-  return { encryption: ['on', 'true', '1'].includes(flag), keyStore: keyStore === '' ? undefined : keyStore };
-}
-
 export interface OpenedDomainStore extends OpenedStore {
   /** The PII codec over the store, when encryption is on: what erasure goes through. */
   readonly pii: PiiEventStore | undefined;
@@ -37,11 +19,12 @@ export interface OpenedDomainStore extends OpenedStore {
  * Opens the store the services use: the adapter for the location behind the PII codec (personal data
  * sealed per customer, keys in a table of the same database). EventStoreDB gets the codec only when
  * `keyStore` names a SQLite file or PostgreSQL database for the keys; without one its events stay in
- * clear and erasure is refused.
+ * clear and erasure is refused. `settings`: the configuration's `pii` (TICKETS_PII_ENCRYPTION,
+ * TICKETS_KEY_STORE).
  */
 export async function openDomainStore(
   location: StoreLocation | string,
-  settings: PiiSettings = piiSettingsFromEnv(),
+  settings: PiiSettings,
 ): Promise<OpenedDomainStore> {
   const where = typeof location === 'string' ? parseStoreUrl(location) : location;
   const opened = await openStore(where);

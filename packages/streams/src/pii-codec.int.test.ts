@@ -159,15 +159,15 @@ describe('the PII codec', () => {
   });
 });
 
-describe('personal-data settings from the environment', () => {
+describe('personal-data settings from the configuration', () => {
   it('default to encryption on, accept off, and name the variable on anything else', async () => {
-    const { piiSettingsFromEnv } = await import('./open-domain-store.js');
-    expect(piiSettingsFromEnv({})).toEqual({ encryption: true, keyStore: undefined });
-    expect(piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'off', TICKETS_KEY_STORE: 'sqlite:/tmp/keys.db' })).toEqual({
+    const { readConfig } = await import('@tickets/platform');
+    expect(readConfig({}).pii).toEqual({ encryption: true, keyStore: undefined });
+    expect(readConfig({ TICKETS_PII_ENCRYPTION: 'off', TICKETS_KEY_STORE: 'sqlite:/tmp/keys.db' }).pii).toEqual({
       encryption: false,
       keyStore: 'sqlite:/tmp/keys.db',
     });
-    expect(() => piiSettingsFromEnv({ TICKETS_PII_ENCRYPTION: 'maybe' })).toThrow(/TICKETS_PII_ENCRYPTION/);
+    expect(() => readConfig({ TICKETS_PII_ENCRYPTION: 'maybe' })).toThrow(/TICKETS_PII_ENCRYPTION/);
   });
 
   it('leave an EventStoreDB store in clear without a key store, and refuse erasure there', async () => {

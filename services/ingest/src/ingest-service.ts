@@ -3,6 +3,7 @@ import { parseStoreUrl } from '@tickets/event-store';
 import {
   boundPort,
   createHttpServer,
+  defaultConfig,
   developmentSecurity,
   OpsEnv,
   serviceMetrics,
@@ -10,6 +11,7 @@ import {
   type Clock,
   type IngestLimits,
   type Logger,
+  type PiiSettings,
   type PipelineMetrics,
   type SecurityConfig,
 } from '@tickets/platform';
@@ -33,12 +35,17 @@ export interface IngestServiceOptions {
   readonly security?: SecurityConfig;
   /** Metrics on/off and the like (TICKETS_METRICS…); defaults when absent. */
   readonly ops?: OpsEnv;
+  /** Personal-data encryption (the configuration's `pii`); the defaults when absent: encryption on. */
+  readonly pii?: PiiSettings;
 }
 
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
 export async function runIngestService(options: IngestServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
-  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(
+    parseStoreUrl(options.store),
+    options.pii ?? defaultConfig().pii,
+  );
   await checkpoints.close(); // ingest keeps no checkpoint
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');

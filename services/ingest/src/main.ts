@@ -1,28 +1,28 @@
 #!/usr/bin/env node
-// The ingest service alone, configured from the environment (docs/configuration.md: TICKETS_*).
-import { announceSecurityMode, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
-import { kafkaFromEnv } from '@tickets/messaging';
+// The ingest service alone, configured by its environment, read once (docs/configuration.md).
+import { announceSecurityMode, runMain, shutdownSignal } from '@tickets/platform';
+import { kafkaFromConfig } from '@tickets/messaging';
 import { loadRulesAndPolicy, loadSecurityConfig } from '@tickets/streams';
 import { runIngestService } from './ingest-service.js';
 
-await runMain('ingest', async (logger) => {
-  const env = readEnvConfig(serviceEnv(8081));
-  const security = await loadSecurityConfig(process.env);
-  announceSecurityMode(security, env.TICKETS_HOST, logger);
-  const { rules, policy } = await loadRulesAndPolicy({ rules: env.TICKETS_RULES, policy: env.TICKETS_POLICY });
-  const kafka = await kafkaFromEnv(process.env, logger);
+await runMain('ingest', process.env, async (config, logger) => {
+  const security = await loadSecurityConfig(config.security);
+  announceSecurityMode(security, config.host, logger);
+  const { rules, policy } = await loadRulesAndPolicy(config);
+  const kafka = await kafkaFromConfig(config.kafka, logger);
   await runIngestService(
     {
-      store: env.TICKETS_STORE,
+      store: config.store,
       rules,
       policy,
-      host: env.TICKETS_HOST,
-      port: env.TICKETS_PORT,
+      host: config.host,
+      port: config.port ?? 8081,
       logger,
       kafka,
       security,
-      ops: env,
+      ops: config.ops,
+      pii: config.pii,
     },
-    shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+    shutdownSignal({ timeoutMs: config.ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
   );
 });

@@ -1,26 +1,27 @@
 #!/usr/bin/env node
-// The projector alone, configured from the environment (docs/configuration.md: TICKETS_*).
-import { announceSecurityMode, readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
-import { kafkaFromEnv } from '@tickets/messaging';
+// The projector alone, configured by its environment, read once (docs/configuration.md).
+import { announceSecurityMode, runMain, shutdownSignal } from '@tickets/platform';
+import { kafkaFromConfig } from '@tickets/messaging';
 import { loadSecurityConfig } from '@tickets/streams';
 import { runProjectorService } from './projector-service.js';
 
-await runMain('projector', async (logger) => {
-  const env = readEnvConfig(serviceEnv(8082));
-  const security = await loadSecurityConfig(process.env);
-  announceSecurityMode(security, env.TICKETS_HOST, logger);
-  const kafka = await kafkaFromEnv(process.env, logger);
+await runMain('projector', process.env, async (config, logger) => {
+  const security = await loadSecurityConfig(config.security);
+  announceSecurityMode(security, config.host, logger);
+  const kafka = await kafkaFromConfig(config.kafka, logger);
   await runProjectorService(
     {
-      store: env.TICKETS_STORE,
-      readModel: env.TICKETS_READ_MODEL,
-      host: env.TICKETS_HOST,
-      port: env.TICKETS_PORT,
+      store: config.store,
+      readModel: config.readModel,
+      host: config.host,
+      port: config.port ?? 8082,
       logger,
       kafka,
       security,
-      ops: env,
+      ops: config.ops,
+      pii: config.pii,
+      leases: config.leases,
     },
-    shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+    shutdownSignal({ timeoutMs: config.ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
   );
 });

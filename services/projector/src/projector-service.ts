@@ -5,7 +5,9 @@ import {
   createHttpServer,
   followUntil,
   installAccessControl,
+  defaultConfig,
   OpsEnv,
+  type PiiSettings,
   serviceMetrics,
   type Logger,
   type SecurityConfig,
@@ -31,20 +33,24 @@ export interface ProjectorServiceOptions {
   readonly security?: SecurityConfig;
   /** Metrics on/off, readiness lag bound (TICKETS_METRICS…); defaults when absent. */
   readonly ops?: OpsEnv;
+  /** Personal-data encryption (the configuration's `pii`); the defaults when absent: encryption on. */
+  readonly pii?: PiiSettings;
+  /** Where the followers' roles are leased (`TICKETS_LEASES`); see followerLeases. */
+  readonly leases?: string | undefined;
 }
 
 /** The projector on its own: follows the store into the read model and serves ticket reads. */
 export async function runProjectorService(options: ProjectorServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openDomainStore(location);
+  const { store, checkpoints } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
   const readModel = await openTicketReadModel(location, options.readModel);
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   // The projector and the state relay each run on one instance at a time (a lease each, docs/scaling.md):
   // other instances stand by and serve reads. A new projector on each acquisition: its row cache is
   // only right while it is the sole writer.
-  const leases = followerLeases(location, logger);
+  const leases = followerLeases(location, logger, options.leases);
   let projector = createProjector({ store, readModel, logger, metrics });
   const projecting = leases.leased('projector', () => {
     projector = createProjector({ store, readModel, logger, metrics });

@@ -1,46 +1,32 @@
 #!/usr/bin/env node
 // The rule-reactor alone (the command relay: the store's outbox to the sink; the timer scheduler),
-// configured from the environment (docs/configuration.md: TICKETS_*).
-import { z } from 'zod';
-import { readEnvConfig, runMain, serviceEnv, shutdownSignal } from '@tickets/platform';
-import { kafkaFromEnv } from '@tickets/messaging';
+// configured by its environment, read once (docs/configuration.md).
+import { runMain, shutdownSignal } from '@tickets/platform';
+import { kafkaFromConfig } from '@tickets/messaging';
 import { runRuleReactorService } from './rule-reactor-service.js';
 import { openTimerEnds } from './timer-ends.js';
 
-/** `TICKETS_TIMERS=off`: publish commands only, as `tickets rule-reactor --no-timers`. */
-const ruleReactorEnv = serviceEnv(8083).extend({ TICKETS_TIMERS: z.enum(['on', 'off']).default('on') });
-
-await runMain('rule-reactor', async (logger) => {
-  const env = readEnvConfig(ruleReactorEnv);
-  const kafka = await kafkaFromEnv(process.env, logger);
+await runMain('rule-reactor', process.env, async (config, logger) => {
+  const kafka = await kafkaFromConfig(config.kafka, logger);
   // Timers fire with the ingest's rules and policy (TICKETS_RULES, TICKETS_POLICY), read from the
   // read model's due-time index (TICKETS_READ_MODEL, else next to the events). A bad rules file
-  // stops the start here, before anything runs (exit 2).
-  const timers =
-    env.TICKETS_TIMERS === 'off'
-      ? null
-      : await openTimerEnds(
-          {
-            store: env.TICKETS_STORE,
-            readModel: env.TICKETS_READ_MODEL,
-            rules: env.TICKETS_RULES,
-            policy: env.TICKETS_POLICY,
-          },
-          logger,
-        );
+  // stops the start here, before anything runs (exit 2). TICKETS_TIMERS=off: commands only.
+  const timers = config.timers ? await openTimerEnds(config, logger) : null;
   try {
     await runRuleReactorService(
       {
-        store: env.TICKETS_STORE,
-        commands: env.TICKETS_COMMANDS,
+        store: config.store,
+        commands: config.commands,
         kafka,
         logger,
-        host: env.TICKETS_HOST,
-        port: env.TICKETS_PORT,
-        ops: env,
+        host: config.host,
+        port: config.port ?? 8083,
+        ops: config.ops,
+        pii: config.pii,
+        leases: config.leases,
         ...(timers === null ? {} : { timers: timers.ends }),
       },
-      shutdownSignal({ timeoutMs: env.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+      shutdownSignal({ timeoutMs: config.ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
     );
   } finally {
     await timers?.close();

@@ -1,6 +1,15 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
-import { boundPort, createHttpServer, followUntil, OpsEnv, serviceMetrics, type Logger } from '@tickets/platform';
+import {
+  boundPort,
+  createHttpServer,
+  defaultConfig,
+  followUntil,
+  OpsEnv,
+  serviceMetrics,
+  type Logger,
+  type PiiSettings,
+} from '@tickets/platform';
 import { followerLeases, openDomainStore, type LeasedFollower, storeReachable, subscriberLag } from '@tickets/streams';
 import { createCommandRelay, RELAY_SUBSCRIBER } from './command-relay.js';
 import { openCommandSink } from './open-command-sink.js';
@@ -18,6 +27,10 @@ export interface RuleReactorServiceOptions {
   readonly port?: number;
   /** Metrics on/off (TICKETS_METRICS…); defaults when absent. */
   readonly ops?: OpsEnv;
+  /** Personal-data encryption (the configuration's `pii`); the defaults when absent: encryption on. */
+  readonly pii?: PiiSettings;
+  /** Where the followers' roles are leased (`TICKETS_LEASES`); see followerLeases. */
+  readonly leases?: string | undefined;
   /**
    * The timer scheduler's ends, when this service also fires due timers: the due-time index (the
    * read model's) and the ingest's firing (its decision path). The caller owns and closes them.
@@ -38,11 +51,11 @@ export async function runRuleReactorService(
   const { logger } = options;
   const sink = openCommandSink(options.commands, options.kafka);
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openDomainStore(location);
+  const { store, checkpoints } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');
   const relay = createCommandRelay({ store, checkpoints, sink, logger, metrics });
-  const leases = followerLeases(location, logger);
+  const leases = followerLeases(location, logger, options.leases);
   const leased: LeasedFollower[] = [];
   metrics.lagProbe(
     'command-relay',

@@ -1,8 +1,8 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { createIngest } from '@tickets/ingest';
-import { systemClock, type Logger } from '@tickets/platform';
+import { systemClock, type Logger, type PiiSettings } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
-import { loadRulesAndPolicy, openDomainStore, piiSettingsFromEnv } from '@tickets/streams';
+import { loadRulesAndPolicy, openDomainStore } from '@tickets/streams';
 import type { TimerSchedulerOptions } from './timer-scheduler.js';
 
 /**
@@ -21,13 +21,14 @@ export async function openTimerEnds(
     readonly readModel?: string | undefined;
     readonly rules?: string | undefined;
     readonly policy?: string | undefined;
+    /** The configuration's personal-data settings: a firing writes customer data too. */
+    readonly pii: PiiSettings;
   },
   logger: Logger,
 ): Promise<TimerEnds> {
   const { rules, policy } = await loadRulesAndPolicy(options);
   const location = parseStoreUrl(options.store);
-  // The same personal-data encryption as the other services: a firing writes customer data too.
-  const { store, checkpoints } = await openDomainStore(location, piiSettingsFromEnv());
+  const { store, checkpoints } = await openDomainStore(location, options.pii);
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({ store, rules, policy, logger: logger.child({ component: 'ingest' }) });
   return {

@@ -1,7 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { KafkaSetup } from '@tickets/messaging';
 import type { Logger, OpsEnv } from '@tickets/platform';
-import { DEFAULT_STORE_URL, parseHeadProof, type HeadProof } from '@tickets/event-store';
+import { KafkaBrokers, opsEnvShape, parseFlag, readConfig, type TicketsConfig } from '@tickets/platform/config';
+import { parseHeadProof, type HeadProof } from '@tickets/event-store';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
 
@@ -10,15 +11,15 @@ import { UsageError } from './usage-error.js';
 const platform = () => import('@tickets/platform');
 const streams = () => import('@tickets/streams');
 
-const storeDefault = (): string => process.env['TICKETS_STORE'] ?? DEFAULT_STORE_URL;
-// The options most verbs share, defined once.
-const storeOption = (): Option =>
-  new Option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…').default(storeDefault());
-const readModelOption = (): Option =>
+// The options most verbs share, defined once; their defaults come from the configuration (the
+// environment, read once at start-up), and a flag given on the command line wins.
+const storeOption = (config: TicketsConfig): Option =>
+  new Option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://…').default(config.store);
+const readModelOption = (config: TicketsConfig): Option =>
   new Option(
     '--read-model <url>',
     'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)',
-  ).default(process.env['TICKETS_READ_MODEL']);
+  ).default(config.readModel);
 const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
@@ -26,21 +27,29 @@ const printJson = (value: unknown): void => {
 const cliLogger = async (level: string): Promise<Logger> =>
   (await platform()).createLogger({ level, name: 'tickets', destination: process.stderr });
 
-/** `--kafka BROKERS` wins over KAFKA_BROKERS; the other Kafka settings come from the environment. */
-const kafkaOption = async (brokers: string | undefined, logger: Logger): Promise<KafkaSetup | null> =>
-  (await import('@tickets/messaging')).kafkaFromEnv(
-    brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: brokers },
-    logger,
-  );
+/** `--kafka BROKERS` wins over KAFKA_BROKERS; the other Kafka settings are the configuration's. */
+const kafkaOption = async (
+  config: TicketsConfig,
+  brokers: readonly string[] | undefined,
+  logger: Logger,
+): Promise<KafkaSetup | null> => (await import('@tickets/messaging')).kafkaFromConfig(config.kafka, logger, brokers);
 
-/** TICKETS_METRICS, TICKETS_READY_MAX_LAG, TICKETS_SHUTDOWN_TIMEOUT_MS, with `--shutdown-timeout` winning; zod-validated. */
-const opsSettings = async (shutdownTimeout: string | undefined): Promise<OpsEnv> => {
-  const { readEnvConfig, OpsEnv } = await platform();
-  return readEnvConfig(
-    OpsEnv,
-    shutdownTimeout === undefined ? process.env : { ...process.env, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout },
-  );
-};
+/** The configuration's metrics, readiness and shutdown settings, with `--shutdown-timeout` winning. */
+const opsSettings = (config: TicketsConfig, shutdownTimeout: number | undefined): OpsEnv =>
+  shutdownTimeout === undefined ? config.ops : { ...config.ops, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout };
+
+/** A flag checked as its variable is (the same zod schema), the flag named in the error. */
+const flagParser =
+  <T>(name: string, schema: import('zod').ZodType<T>) =>
+  (text: string): T => {
+    try {
+      return parseFlag(name, schema, text);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message.slice(name.length + 2) : String(error));
+    }
+  };
+const brokersFlag = flagParser('--kafka', KafkaBrokers);
+const shutdownTimeoutFlag = flagParser('--shutdown-timeout', opsEnvShape.TICKETS_SHUTDOWN_TIMEOUT_MS);
 
 const port = (text: string): number => {
   const n = Number(text);
@@ -62,7 +71,8 @@ const exampleCount = (text: string): number => {
   return n;
 };
 
-export function buildProgram(): Command {
+/** The CLI, its options' defaults taken from `config` (readConfig: the environment, read once). */
+export function buildProgram(config: TicketsConfig): Command {
   const program = new Command('tickets')
     .description('Event-sourced ticket lifecycle: reopen windows, follow-up tickets and audited automation rules')
     .showHelpAfterError()
@@ -72,39 +82,42 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run ingest, projector, rule-reactor and the HTTP API in one process')
-    .addOption(storeOption())
-    .addOption(readModelOption())
+    .addOption(storeOption(config))
+    .addOption(readModelOption(config))
     .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
     .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
-    .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on', port, Number(process.env['TICKETS_PORT'] ?? 8080))
+    .option('--host <host>', 'address to listen on', config.host)
+    .option('--port <port>', 'port to listen on', port, config.port ?? 8080)
     .option(
       '--commands <sink>',
       'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)',
-      process.env['TICKETS_COMMANDS'],
+      config.commands,
     )
     .option(
       '--kafka <brokers>',
       'Kafka bootstrap brokers host:port[,…] (or KAFKA_BROKERS): consume the inbound topic, publish commands and states',
+      brokersFlag,
     )
-    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .option('--log-level <level>', 'log level', config.logLevel ?? 'info')
     .option(
       '--shutdown-timeout <ms>',
       'time allowed to drain after SIGTERM/SIGINT (or TICKETS_SHUTDOWN_TIMEOUT_MS; default 10000)',
+      shutdownTimeoutFlag,
     )
     .action(async (options) => {
       const { createLogger, announceSecurityMode } = await platform();
       const { loadSecurityConfig } = await streams();
       const { serve } = await import('./commands/serve.js');
       const logger = createLogger({ level: options.logLevel, name: 'tickets' });
-      const security = await loadSecurityConfig(process.env);
+      const security = await loadSecurityConfig(config.security);
       announceSecurityMode(security, options.host, logger);
       await serve(
         {
           ...options,
           security,
-          kafka: await kafkaOption(options.kafka, logger),
-          ops: await opsSettings(options.shutdownTimeout),
+          kafka: await kafkaOption(config, options.kafka, logger),
+          ops: opsSettings(config, options.shutdownTimeout),
+          pii: config.pii,
         },
         logger,
       );
@@ -116,25 +129,36 @@ export function buildProgram(): Command {
     .description(
       'run only the ingest service: POST /v1/events into the store, each event routed and its rules decided in one transaction',
     )
-    .addOption(storeOption())
+    .addOption(storeOption(config))
     .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
-    .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on', port, 8081)
-    .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)')
-    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .option('--host <host>', 'address to listen on', config.host)
+    .option('--port <port>', 'port to listen on', port, config.port ?? 8081)
+    .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)', brokersFlag)
+    .option('--log-level <level>', 'log level', config.logLevel ?? 'info')
     .action(async (options) => {
       const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
       const { loadRulesAndPolicy, loadSecurityConfig } = await streams();
       const { runIngestService } = await import('@tickets/ingest');
       const { rules, policy } = await loadRulesAndPolicy(options);
       const logger = createLogger({ level: options.logLevel, name: 'ingest' });
-      const security = await loadSecurityConfig(process.env);
+      const security = await loadSecurityConfig(config.security);
       announceSecurityMode(security, options.host, logger);
-      const kafka = await kafkaOption(options.kafka, logger);
-      const ops = await opsSettings(undefined);
+      const kafka = await kafkaOption(config, options.kafka, logger);
+      const ops = opsSettings(config, undefined);
       await runIngestService(
-        { store: options.store, rules, policy, host: options.host, port: options.port, logger, kafka, security, ops },
+        {
+          store: options.store,
+          rules,
+          policy,
+          host: options.host,
+          port: options.port,
+          logger,
+          kafka,
+          security,
+          ops,
+          pii: config.pii,
+        },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
       );
     });
@@ -142,21 +166,21 @@ export function buildProgram(): Command {
   program
     .command('projector')
     .description('run only the projector: the ticket read model and GET /v1/tickets…')
-    .addOption(storeOption())
-    .addOption(readModelOption())
-    .option('--host <host>', 'address to listen on', process.env['TICKETS_HOST'] ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on', port, 8082)
-    .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)')
-    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .addOption(storeOption(config))
+    .addOption(readModelOption(config))
+    .option('--host <host>', 'address to listen on', config.host)
+    .option('--port <port>', 'port to listen on', port, config.port ?? 8082)
+    .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)', brokersFlag)
+    .option('--log-level <level>', 'log level', config.logLevel ?? 'info')
     .action(async (options) => {
       const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
       const { loadSecurityConfig } = await streams();
       const { runProjectorService } = await import('@tickets/projector');
       const logger = createLogger({ level: options.logLevel, name: 'projector' });
-      const security = await loadSecurityConfig(process.env);
+      const security = await loadSecurityConfig(config.security);
       announceSecurityMode(security, options.host, logger);
-      const kafka = await kafkaOption(options.kafka, logger);
-      const ops = await opsSettings(undefined);
+      const kafka = await kafkaOption(config, options.kafka, logger);
+      const ops = opsSettings(config, undefined);
       await runProjectorService(
         {
           store: options.store,
@@ -167,6 +191,8 @@ export function buildProgram(): Command {
           kafka,
           security,
           ops,
+          pii: config.pii,
+          leases: config.leases,
         },
         shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
       );
@@ -177,8 +203,8 @@ export function buildProgram(): Command {
     .description(
       'run only the rule-reactor: publishes the commands the ingest recorded (the outbox) to the sink, and fires due timers',
     )
-    .addOption(storeOption())
-    .addOption(readModelOption())
+    .addOption(storeOption(config))
+    .addOption(readModelOption(config))
     .option(
       '--rules <file>',
       'rules file (YAML or JSON): the timers fire with the same rules as the ingest; default: the shipped rules',
@@ -191,19 +217,19 @@ export function buildProgram(): Command {
     .option(
       '--commands <sink>',
       'where commands go: kafka, stdout, none, file:PATH, http(s)://URL (default: kafka when configured, else file:./data/commands.ndjson)',
-      process.env['TICKETS_COMMANDS'],
+      config.commands,
     )
-    .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)')
-    .option('--host <host>', 'address of /healthz, /readyz and /metrics', process.env['TICKETS_HOST'] ?? '127.0.0.1')
-    .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, 8083)
-    .option('--log-level <level>', 'log level', process.env['LOG_LEVEL'] ?? 'info')
+    .option('--kafka <brokers>', 'Kafka bootstrap brokers (or KAFKA_BROKERS)', brokersFlag)
+    .option('--host <host>', 'address of /healthz, /readyz and /metrics', config.host)
+    .option('--port <port>', 'port of /healthz, /readyz and /metrics', port, config.port ?? 8083)
+    .option('--log-level <level>', 'log level', config.logLevel ?? 'info')
     .action(async (options) => {
       const { createLogger, shutdownSignal } = await platform();
       const { openTimerEnds, runRuleReactorService } = await import('@tickets/rule-reactor');
       const logger = createLogger({ level: options.logLevel, name: 'rule-reactor' });
-      const kafka = await kafkaOption(options.kafka, logger);
-      const ops = await opsSettings(undefined);
-      const timers = options.timers === false ? null : await openTimerEnds(options, logger);
+      const kafka = await kafkaOption(config, options.kafka, logger);
+      const ops = opsSettings(config, undefined);
+      const timers = options.timers === false ? null : await openTimerEnds({ ...options, pii: config.pii }, logger);
       try {
         await runRuleReactorService(
           {
@@ -214,6 +240,8 @@ export function buildProgram(): Command {
             host: options.host,
             port: options.port,
             ops,
+            pii: config.pii,
+            leases: config.leases,
             ...(timers === null ? {} : { timers: timers.ends }),
           },
           shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
@@ -233,7 +261,7 @@ export function buildProgram(): Command {
       '--until <time>',
       "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)",
     )
-    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { simulate } = await import('./commands/simulate.js');
       printJson(await simulate(options, await cliLogger(options.logLevel)));
@@ -243,8 +271,8 @@ export function buildProgram(): Command {
     .command('import')
     .description('feed events into a store through the real pipeline and wait until it has caught up')
     .requiredOption('--events <file>', 'inbound CloudEvents, one JSON object per line')
-    .addOption(storeOption())
-    .addOption(readModelOption())
+    .addOption(storeOption(config))
+    .addOption(readModelOption(config))
     .option('--rules <file>', 'rules file (YAML or JSON)')
     .option('--policy <file>', 'reopen policy file (YAML or JSON)')
     .option('--commands <sink>', 'also publish the commands now: stdout, file:PATH, http(s)://URL')
@@ -252,10 +280,10 @@ export function buildProgram(): Command {
       '--until <time>',
       "run the clock to this event time after the last event, firing the timers due by then (default: the last event's time)",
     )
-    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { importEvents } = await import('./commands/import-events.js');
-      printJson(await importEvents(options, await cliLogger(options.logLevel)));
+      printJson(await importEvents({ ...options, pii: config.pii }, await cliLogger(options.logLevel)));
     });
 
   program
@@ -269,11 +297,11 @@ export function buildProgram(): Command {
       "customer id: all the customer's tickets, with the reopen / new-ticket decisions and the windows used",
     )
     .option('--at <time>', 'stop at this event time (RFC 3339): the state at that moment')
-    .addOption(storeOption())
+    .addOption(storeOption(config))
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { replay } = await import('./commands/replay.js');
-      const result = await replay(options);
+      const result = await replay({ ...options, pii: config.pii });
       if (options.json) printJson(result.timeline);
       else if (result.kind === 'ticket')
         process.stdout.write(
@@ -297,7 +325,7 @@ export function buildProgram(): Command {
       'compare only events from this event time on (RFC 3339, inclusive); earlier ones are still replayed to build state',
     )
     .option('--until <time>', 'compare only events before this event time (RFC 3339, exclusive)')
-    .addOption(storeOption())
+    .addOption(storeOption(config))
     .option('--examples <n>', 'examples per list in the text report', exampleCount, 10)
     .option(
       '--threads <n>',
@@ -307,7 +335,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { runWhatIf } = await import('./commands/what-if.js');
-      const report = await runWhatIf(options);
+      const report = await runWhatIf({ ...options, pii: config.pii });
       if (options.json) printJson(report);
       else
         process.stdout.write(
@@ -324,8 +352,8 @@ export function buildProgram(): Command {
     .description(
       'rebuild every projection in memory and check it, and every recorded decision, against the store; exit 1 on a mismatch',
     )
-    .addOption(storeOption())
-    .addOption(readModelOption())
+    .addOption(storeOption(config))
+    .addOption(readModelOption(config))
     .option('--examples <n>', 'mismatches shown per list in the text report', exampleCount, 20)
     .option(
       '--threads <n>',
@@ -340,7 +368,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { runVerify } = await import('./commands/verify.js');
-      const report = await runVerify(options);
+      const report = await runVerify({ ...options, pii: config.pii });
       if (options.json) printJson(report);
       else
         process.stdout.write(
@@ -354,48 +382,48 @@ export function buildProgram(): Command {
     .description(
       "print the store head as JSON: a hash over every event's chain hash, to publish and prove later with verify --head; exit 1 if a chain is broken",
     )
-    .addOption(storeOption())
+    .addOption(storeOption(config))
     .action(async (options) => {
       const { runHead } = await import('./commands/head.js');
-      const head = await runHead({ ...options, now: () => new Date() });
+      const head = await runHead({ ...options, pii: config.pii, now: () => new Date() });
       printJson(head);
       if (!head.chainOk) process.exitCode = 1;
     });
 
-  const config = program
+  const configCommand = program
     .command('config')
     .description('the configurations (rules, reopen policy) decisions were made under');
-  config
+  configCommand
     .command('history')
     .description(
       'every configuration recorded in the store, and when each was in force (from the decisions that name it)',
     )
-    .addOption(storeOption())
+    .addOption(storeOption(config))
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { configHistory, formatConfigHistory } = await import('./commands/config-history.js');
-      const history = await configHistory(options);
+      const history = await configHistory({ ...options, pii: config.pii });
       if (options.json) printJson(history);
       else process.stdout.write(formatConfigHistory(history));
     });
-  config
+  configCommand
     .command('show')
     .description('print the rules and reopen policy recorded under a hash (or a unique start of it) as JSON')
     .argument('<hash>', 'configuration hash, as verify, replay and config history print it')
-    .addOption(storeOption())
+    .addOption(storeOption(config))
     .action(async (hash: string, options) =>
-      printJson(await (await import('./commands/config-history.js')).configShow({ ...options, hash })),
+      printJson(await (await import('./commands/config-history.js')).configShow({ ...options, pii: config.pii, hash })),
     );
 
   program
     .command('rebuild')
     .description('rebuild the ticket projection from the first event')
-    .addOption(storeOption())
-    .addOption(readModelOption())
-    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .addOption(storeOption(config))
+    .addOption(readModelOption(config))
+    .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { rebuild } = await import('./commands/rebuild.js');
-      printJson(await rebuild(options, await cliLogger(options.logLevel)));
+      printJson(await rebuild({ ...options, pii: config.pii }, await cliLogger(options.logLevel)));
     });
 
   program
@@ -404,19 +432,19 @@ export function buildProgram(): Command {
       "erase a customer's personal data (crypto-shredding): delete their key, record customer.erased, purge the read model (and republish their ticket states with Kafka)",
     )
     .requiredOption('--customer <id>', 'customer id')
+    .option('--store <url>', 'event store: sqlite:PATH, postgres://…, esdb://… (with TICKETS_KEY_STORE)', config.store)
+    .addOption(readModelOption(config))
     .option(
-      '--store <url>',
-      'event store: sqlite:PATH, postgres://…, esdb://… (with TICKETS_KEY_STORE)',
-      storeDefault(),
+      '--kafka <brokers>',
+      'republish the erased ticket states on the state topic (default: KAFKA_BROKERS)',
+      brokersFlag,
     )
-    .addOption(readModelOption())
-    .option('--kafka <brokers>', 'republish the erased ticket states on the state topic (default: KAFKA_BROKERS)')
-    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { forget } = await import('./commands/forget.js');
       const logger = await cliLogger(options.logLevel);
-      const kafka = await kafkaOption(options.kafka, logger);
-      printJson(await forget({ ...options, kafka }, logger, (await platform()).systemClock));
+      const kafka = await kafkaOption(config, options.kafka, logger);
+      printJson(await forget({ ...options, kafka, pii: config.pii }, logger, (await platform()).systemClock));
     });
 
   program
@@ -435,8 +463,9 @@ export function buildProgram(): Command {
     .option('--timestamp <seconds>', 'webhook-timestamp in Unix seconds (default: now)')
     .option('--json', 'print a JSON object instead of header lines')
     .action(async (options) => {
-      const fromEnv = process.env['TICKETS_SIGN_SECRET'];
-      const secret: string[] = options.secret.length > 0 ? options.secret : fromEnv === undefined ? [] : [fromEnv];
+      const fromConfig = config.signSecret;
+      const secret: string[] =
+        options.secret.length > 0 ? options.secret : fromConfig === undefined ? [] : [fromConfig];
       const { sign, headerLines } = await import('./commands/sign.js');
       const headers = await sign({ ...options, secret });
       if (options.json) printJson(headers);
@@ -479,7 +508,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw error;
   });
   try {
-    await buildProgram().parseAsync([...argv]);
+    // The environment is read here, once: a bad variable stops every verb with its name (exit 2).
+    await buildProgram(readConfig(process.env)).parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Already printed by commander; help and --version end with 0.

@@ -1,11 +1,11 @@
 import type { ReopenPolicy, RulesFile } from '@tickets/domain';
 import { parseStoreUrl, type CheckpointStore, type EventStore, type PiiEventStore } from '@tickets/event-store';
 import { createIngest, type Ingest } from '@tickets/ingest';
-import { noopMetrics, type Clock, type Logger, type PipelineMetrics } from '@tickets/platform';
+import { defaultConfig, noopMetrics, type Clock, type Logger, type PipelineMetrics } from '@tickets/platform';
 import { createProjector, openTicketReadModel, type Projector, type TicketReadModel } from '@tickets/projector';
 import { createCommandRelay, RELAY_SUBSCRIBER, type CommandRelay, type CommandSink } from '@tickets/rule-reactor';
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
-import { openDomainStore, piiSettingsFromEnv, subscriberLag, type PiiSettings } from '@tickets/streams';
+import { openDomainStore, subscriberLag, type PiiSettings } from '@tickets/streams';
 
 export interface RuntimeOptions {
   readonly store: string;
@@ -19,7 +19,7 @@ export interface RuntimeOptions {
   readonly metrics?: PipelineMetrics;
   /** Stamps when inbound events were received (see IngestOptions.clock); serve passes the wall clock. */
   readonly clock?: Clock;
-  /** Personal-data encryption; default: from the environment (`TICKETS_PII_ENCRYPTION`, `TICKETS_KEY_STORE`). */
+  /** Personal-data encryption (the configuration's `pii`); default: encryption on, keys next to the events. */
   readonly pii?: PiiSettings;
 }
 
@@ -53,7 +53,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const metrics = options.metrics ?? noopMetrics;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? piiSettingsFromEnv());
+  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({
     store,

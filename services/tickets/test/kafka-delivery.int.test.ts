@@ -27,8 +27,8 @@ import { openRuntime, type Runtime } from '../src/runtime.js';
 // test gets its own topics, consumer group and SQLite file.
 
 // Stored events are compared byte for byte between runtimes (and the crashing child process, which
-// inherits this) and bare adapters: personal-data encryption, which seals with random IVs, is off here.
-process.env['TICKETS_PII_ENCRYPTION'] = 'off';
+// is given the same) and bare adapters: personal-data encryption, which seals with random IVs, is off here.
+const pii = { encryption: false };
 
 const PACKAGE = join(import.meta.dirname, '..');
 const BROKERS = process.env['TICKETS_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
@@ -303,6 +303,7 @@ async function startPipeline(setup: TestKafka, path: string, rules: RulesFile) {
     policy: DEFAULT_REOPEN_POLICY,
     sink: createKafkaCommandSink({ kafka: setup.kafka, topic: setup.topics.commands }),
     logger,
+    pii,
   });
   const outcomes: Outcomes = { accepted: 0, duplicate: 0, rejected: 0 };
   const consumer = inboundConsumerFor(setup, counting(runtime.ingest, outcomes), logger);
@@ -365,7 +366,7 @@ const sink = {
   publish: async (commands) => { await kafkaSink.publish(commands); say({ published: commands.length }); return never; },
   close: () => kafkaSink.close(),
 };
-const runtime = await openRuntime({ store, rules: RulesFile.parse(JSON.parse(rules)), policy: DEFAULT_REOPEN_POLICY, sink, logger });
+const runtime = await openRuntime({ store, rules: RulesFile.parse(JSON.parse(rules)), policy: DEFAULT_REOPEN_POLICY, sink, logger, pii: { encryption: false } });
 const ingest = {
   submit: async (events, via) => { const results = await runtime.ingest.submit(events, via); say({ appended: results.length }); return never; },
   close: () => runtime.ingest.close(),
@@ -426,6 +427,7 @@ async function cleanRun(events: readonly Inbound[], rules: RulesFile) {
     policy: DEFAULT_REOPEN_POLICY,
     sink,
     logger,
+    pii,
   });
   try {
     await runtime.ingest.submit(events, 'kafka');

@@ -30,7 +30,7 @@ import { inboundEvents, randomPolicy, randomRules, randomTraffic, type Traffic }
 
 // The direct SQLite reader under test reads the stored bytes, which it can only do for stores written
 // without personal-data encryption (with encryption on, what-if reads through the codec instead).
-process.env['TICKETS_PII_ENCRYPTION'] = 'off';
+const pii = { encryption: false };
 
 const SEED = resolve(import.meta.dirname, '../../../examples/seed-sms-story.ndjson');
 const logger = createLogger({ level: 'silent' });
@@ -51,7 +51,7 @@ async function record(
   const file = join(dir, 'events.ndjson');
   writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
   const path = join(dir, 'recorded.db');
-  const runtime = await openRuntime({ store: `sqlite:${path}`, rules, policy, sink: createMemorySink(), logger });
+  const runtime = await openRuntime({ store: `sqlite:${path}`, rules, policy, sink: createMemorySink(), logger, pii });
   try {
     await feedEvents(runtime, file, 'import');
     return { path, tickets: await runtime.readModel.all() };
@@ -66,7 +66,7 @@ async function record(
  */
 async function recordTraffic(dir: string, traffic: Traffic, rules: RulesFile, policy: ReopenPolicy): Promise<Recorded> {
   const path = join(dir, 'recorded.db');
-  const runtime = await openRuntime({ store: `sqlite:${path}`, rules, policy, sink: createMemorySink(), logger });
+  const runtime = await openRuntime({ store: `sqlite:${path}`, rules, policy, sink: createMemorySink(), logger, pii });
   const routes = new Map<string, string>();
   try {
     for (const event of inboundEvents(traffic, (customerId, channel) => routes.get(`${customerId}/${channel}`))) {

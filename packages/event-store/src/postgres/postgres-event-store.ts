@@ -1,4 +1,4 @@
-import { retry } from '@tickets/retry';
+import { delay, retry } from '@tickets/retry';
 import type { ChainedEvent } from '../chain/event-hash.js';
 import { CommitSignal } from '../commit-signal.js';
 import { EventStoreError } from '../errors.js';
@@ -162,8 +162,6 @@ function inPositionOrder(rows: readonly PageRow[]): boolean {
   return true;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 class PostgresEventStoreAdapter implements PostgresEventStore {
   readonly schema: string;
   readonly applicationName: string;
@@ -276,7 +274,7 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
       const page = await this.#readPage(after, maxCount, prefixes);
       if (!page.blocked || page.events.length === maxCount || performance.now() >= deadline || this.#closed)
         return page.events;
-      await sleep(pause);
+      await delay(pause);
     }
   }
 
@@ -295,7 +293,7 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
       );
       const settled = Number(row?.[1] ?? 0);
       if ((row?.[0] ?? null) === (row?.[1] ?? null) || performance.now() >= deadline || this.#closed) return settled;
-      await sleep(pause);
+      await delay(pause);
     }
   }
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ConfigError } from '../env-config.js';
+import { ConfigError } from '../config-error.js';
 import type { Logger } from '../logger.js';
 import type { SecurityConfig } from './security-config.js';
 

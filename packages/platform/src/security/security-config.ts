@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { loadConfigFile } from '../config-file.js';
-import { ConfigError, readEnvConfig } from '../env-config.js';
+import { ConfigError } from '../config-error.js';
+import { formatZodIssues, loadConfigFile } from '../config-file.js';
 import { MIN_SECRET_BYTES, secretKey, WEBHOOK_SECRET_PATTERN } from './webhook-signature.js';
 
 export const WebhookSecret = z
@@ -118,25 +118,6 @@ const jsonOr = (fromList: (text: string) => unknown) => (value: unknown) => {
   }
 };
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-
-const securityEnv = (integration: z.ZodType<Integration>) =>
-  z.object({
-    TICKETS_WEBHOOK_SECRETS: z.preprocess(jsonOr(integrationsFromList), z.array(integration).optional()),
-    TICKETS_API_TOKENS: z.preprocess(jsonOr(tokensFromList), z.array(ApiToken).optional()),
-    TICKETS_SECRETS_FILE: z.string().min(1).optional(),
-    TICKETS_SIGNATURE_TOLERANCE_SECONDS: positiveInt(300),
-    TICKETS_MAX_EVENT_BYTES: positiveInt(64 * 1024),
-    TICKETS_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-    TICKETS_MAX_BATCH_EVENTS: positiveInt(1_000),
-    TICKETS_MAX_MESSAGE_CHARS: positiveInt(16 * 1024),
-    TICKETS_MAX_FUTURE_SECONDS: positiveInt(300),
-    TICKETS_REQUEST_TIMEOUT_MS: positiveInt(30_000),
-    TICKETS_IDLE_TIMEOUT_MS: positiveInt(10_000),
-    TICKETS_RATE_PER_SECOND: z.coerce.number().positive().default(500),
-    TICKETS_RATE_BURST: positiveInt(2_000),
-  });
-
 /** Sizes refused before anything is decided: HTTP answers 413, Kafka dead-letters the record. */
 export interface IngestLimits {
   /** Largest serialized event, in bytes. */
@@ -154,19 +135,50 @@ export interface IngestLimits {
   readonly maxFutureSeconds: number;
 }
 
-export const DEFAULT_INGEST_LIMITS: IngestLimits = {
-  maxEventBytes: 65_536,
-  maxBodyBytes: 1_048_576,
-  maxBatchEvents: 1_000,
-  maxMessageChars: 16_384,
-  maxFutureSeconds: 300,
-};
-
 /** How long a client may take: the whole request, and silence on an open connection. */
 export interface ServerTimeouts {
   readonly requestMs: number;
   readonly idleMs: number;
 }
+
+// The defaults, each written once: the variables' defaults and development mode both use them.
+export const DEFAULT_INGEST_LIMITS: IngestLimits = {
+  maxEventBytes: 64 * 1024,
+  maxBodyBytes: 1024 * 1024,
+  maxBatchEvents: 1_000,
+  maxMessageChars: 16 * 1024,
+  maxFutureSeconds: 300,
+};
+const DEFAULT_TIMEOUTS: ServerTimeouts = { requestMs: 30_000, idleMs: 10_000 };
+const DEFAULT_RATE_LIMIT = { perSecond: 500, burst: 2_000 } as const;
+const DEFAULT_TOLERANCE_SECONDS = 300;
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The security variables (part of the one configuration read at start-up, config/tickets-config.ts).
+ * Channels are checked against the domain's later, by loadSecurityConfigWith: here any name passes.
+ */
+export const securityEnvShape = (() => {
+  const { Integration } = integrationSchemas(z.string().min(1));
+  return {
+    TICKETS_WEBHOOK_SECRETS: z.preprocess(jsonOr(integrationsFromList), z.array(Integration).optional()),
+    TICKETS_API_TOKENS: z.preprocess(jsonOr(tokensFromList), z.array(ApiToken).optional()),
+    TICKETS_SECRETS_FILE: z.string().min(1).optional(),
+    TICKETS_SIGNATURE_TOLERANCE_SECONDS: positiveInt(DEFAULT_TOLERANCE_SECONDS),
+    TICKETS_MAX_EVENT_BYTES: positiveInt(DEFAULT_INGEST_LIMITS.maxEventBytes),
+    TICKETS_MAX_BODY_BYTES: positiveInt(DEFAULT_INGEST_LIMITS.maxBodyBytes),
+    TICKETS_MAX_BATCH_EVENTS: positiveInt(DEFAULT_INGEST_LIMITS.maxBatchEvents),
+    TICKETS_MAX_MESSAGE_CHARS: positiveInt(DEFAULT_INGEST_LIMITS.maxMessageChars),
+    TICKETS_MAX_FUTURE_SECONDS: positiveInt(DEFAULT_INGEST_LIMITS.maxFutureSeconds),
+    TICKETS_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_TIMEOUTS.requestMs),
+    TICKETS_IDLE_TIMEOUT_MS: positiveInt(DEFAULT_TIMEOUTS.idleMs),
+    TICKETS_RATE_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMIT.perSecond),
+    TICKETS_RATE_BURST: positiveInt(DEFAULT_RATE_LIMIT.burst),
+  };
+})();
+/** The security variables, validated (channel names not yet checked against the domain's). */
+export type SecuritySettings = z.infer<z.ZodObject<typeof securityEnvShape>>;
 
 export interface SecurityConfig {
   /** `development`: nothing configured, so nothing is enforced and the server stays on loopback. */
@@ -181,23 +193,26 @@ export interface SecurityConfig {
 }
 
 /**
- * Reads the security settings from the environment and the optional secrets file, failing fast
- * with every problem listed (never echoing a secret). With no integration and no token configured
- * the result is development mode.
+ * The security configuration from its variables (already validated, read once at start-up) and the
+ * optional secrets file, failing fast with every problem listed (never echoing a secret); an
+ * integration's channels are checked against the caller's schema. With no integration and no token
+ * configured the result is development mode.
  */
 export async function loadSecurityConfigWith(
   schemas: { readonly channel: z.ZodType<string> },
-  env: NodeJS.ProcessEnv = process.env,
+  settings: SecuritySettings,
 ): Promise<SecurityConfig> {
   const { Integration } = integrationSchemas(schemas.channel);
-  const settings = readEnvConfig(securityEnv(Integration), env);
+  const fromEnv = z.array(Integration).optional().safeParse(settings.TICKETS_WEBHOOK_SECRETS);
+  if (!fromEnv.success)
+    throw new ConfigError(`invalid environment:\n${formatZodIssues(fromEnv.error.issues, 'TICKETS_WEBHOOK_SECRETS')}`);
   let fromFile: { integrations: Integration[]; tokens: ApiToken[] } = { integrations: [], tokens: [] };
   if (settings.TICKETS_SECRETS_FILE !== undefined) {
     const loaded = await loadConfigFile(settings.TICKETS_SECRETS_FILE, secretsFile(Integration), 'secrets');
     if (!loaded.ok) throw new ConfigError(loaded.error.message);
     fromFile = loaded.value;
   }
-  const integrations = [...(settings.TICKETS_WEBHOOK_SECRETS ?? []), ...fromFile.integrations];
+  const integrations = [...(fromEnv.data ?? []), ...fromFile.integrations];
   const tokens = [...(settings.TICKETS_API_TOKENS ?? []), ...fromFile.tokens];
   const rateLimit = { perSecond: settings.TICKETS_RATE_PER_SECOND, burst: settings.TICKETS_RATE_BURST };
   const problems = [
@@ -260,8 +275,8 @@ export const developmentSecurity = (limits: Partial<IngestLimits> = {}): Securit
   mode: 'development',
   integrations: [],
   tokens: [],
-  toleranceSeconds: 300,
+  toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
   limits: { ...DEFAULT_INGEST_LIMITS, ...limits },
-  rateLimit: { perSecond: 500, burst: 2_000 },
-  timeouts: { requestMs: 30_000, idleMs: 10_000 },
+  rateLimit: { ...DEFAULT_RATE_LIMIT },
+  timeouts: { ...DEFAULT_TIMEOUTS },
 });

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { readConfig } from '../config/tickets-config.js';
 import { assertListenAllowed, isLoopbackHost } from './dev-mode.js';
 import { developmentSecurity, hashToken, loadSecurityConfigWith } from './security-config.js';
 
 // The channels' schema is the caller's (the domain's, in @tickets/streams); two stand in for it here.
-const loadSecurityConfig = (env: NodeJS.ProcessEnv) =>
-  loadSecurityConfigWith({ channel: z.enum(['sms', 'chat']) }, env);
+// The variables are read by readConfig, as every program does at start-up.
+const loadSecurityConfig = async (env: NodeJS.ProcessEnv) =>
+  loadSecurityConfigWith({ channel: z.enum(['sms', 'chat']) }, readConfig(env).security);
 
 const SECRET_A = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const SECRET_B = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;

@@ -1,9 +1,11 @@
+import { defaultConfig } from '@tickets/platform/config';
 import { parseStoreUrl } from '@tickets/event-store';
 import {
   CONFIG_STREAM_PREFIX,
   configOf,
   INBOUND_STREAM_PREFIX,
   openDomainStore,
+  type PiiSettings,
   readConfiguration,
   type Configuration,
 } from '@tickets/streams';
@@ -37,9 +39,18 @@ export interface ConfigHistory {
 
 const PAGE = 5_000;
 
-async function readLog(storeUrl: string, each: (recorded: Parameters<typeof configOf>[0]) => void): Promise<void> {
-  assertStoreExists(storeUrl);
-  const { store, checkpoints } = await openDomainStore(parseStoreUrl(storeUrl));
+/** A store to read, with the configuration's personal-data settings (defaults when absent). */
+interface StoreOptions {
+  readonly store: string;
+  readonly pii?: PiiSettings | undefined;
+}
+
+async function readLog(options: StoreOptions, each: (recorded: Parameters<typeof configOf>[0]) => void): Promise<void> {
+  assertStoreExists(options.store);
+  const { store, checkpoints } = await openDomainStore(
+    parseStoreUrl(options.store),
+    options.pii ?? defaultConfig().pii,
+  );
   await checkpoints.close();
   try {
     let after = 0;
@@ -62,7 +73,7 @@ async function readLog(storeUrl: string, each: (recorded: Parameters<typeof conf
  * `tickets config history`: every configuration recorded, and when each was in force, read from the
  * decisions themselves (the inbound log in arrival order, each record naming its configuration).
  */
-export async function configHistory(options: { store: string }): Promise<ConfigHistory> {
+export async function configHistory(options: StoreOptions): Promise<ConfigHistory> {
   const configurations = new Map<
     string,
     { hash: string; position: number; recordedAt: string | null; invalid: string | null; decisions: number }
@@ -73,7 +84,7 @@ export async function configHistory(options: { store: string }): Promise<ConfigH
     from: { position: number; time: string | null };
     to: { position: number; time: string | null };
   }[] = [];
-  await readLog(options.store, (recorded) => {
+  await readLog(options, (recorded) => {
     if (recorded.stream.startsWith(CONFIG_STREAM_PREFIX)) {
       const read = readConfiguration(recorded);
       const recordedAt = recorded.metadata['recordedAt'];
@@ -104,10 +115,10 @@ export async function configHistory(options: { store: string }): Promise<ConfigH
 }
 
 /** `tickets config show HASH`: the rules and reopen policy recorded under that hash (or a unique start of it). */
-export async function configShow(options: { store: string; hash: string }): Promise<Configuration> {
+export async function configShow(options: StoreOptions & { readonly hash: string }): Promise<Configuration> {
   const found: Configuration[] = [];
   const names: string[] = [];
-  await readLog(options.store, (recorded) => {
+  await readLog(options, (recorded) => {
     if (
       !recorded.stream.startsWith(CONFIG_STREAM_PREFIX) ||
       !recorded.stream.slice(CONFIG_STREAM_PREFIX.length).startsWith(options.hash)

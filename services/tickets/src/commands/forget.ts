@@ -2,9 +2,12 @@ import { parseStoreUrl } from '@tickets/event-store';
 import { createKafkaStatePublisher, type KafkaSetup } from '@tickets/messaging';
 import type { Clock, Logger } from '@tickets/platform';
 import { createProjector, createStateRelay, openTicketReadModel } from '@tickets/projector';
-import { eraseCustomer, openDomainStore, type ErasureResult } from '@tickets/streams';
+import { defaultConfig } from '@tickets/platform/config';
+import { eraseCustomer, openDomainStore, type ErasureResult, type PiiSettings } from '@tickets/streams';
 
 export interface ForgetOptions {
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
   readonly store: string;
   readonly readModel?: string | undefined;
   readonly customer: string;
@@ -27,7 +30,7 @@ export interface ForgetReport extends ErasureResult {
  */
 export async function forget(options: ForgetOptions, logger: Logger, clock: Clock): Promise<ForgetReport> {
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints, pii } = await openDomainStore(location);
+  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
   const readModel = await openTicketReadModel(location, options.readModel);
   const publisher =
     options.kafka === null

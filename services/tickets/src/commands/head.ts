@@ -1,6 +1,7 @@
 import { checkStoreChain, headProof, parseStoreUrl, type ChainReport } from '@tickets/event-store';
 import { createProgress } from '@tickets/platform';
-import { openDomainStore } from '@tickets/streams';
+import { defaultConfig } from '@tickets/platform/config';
+import { openDomainStore, type PiiSettings } from '@tickets/streams';
 import { assertStoreExists } from '../existing-store.js';
 
 export interface StoreHeadReport {
@@ -22,9 +23,17 @@ export interface StoreHeadReport {
 }
 
 /** `tickets head`: the store's head hash, computed over the whole log (every chain checked on the way). */
-export async function runHead(options: { readonly store: string; readonly now: () => Date }): Promise<StoreHeadReport> {
+export async function runHead(options: {
+  readonly store: string;
+  readonly now: () => Date;
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
+}): Promise<StoreHeadReport> {
   assertStoreExists(options.store);
-  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(
+    parseStoreUrl(options.store),
+    options.pii ?? defaultConfig().pii,
+  );
   await checkpoints.close();
   try {
     const upTo = await store.headPosition();

@@ -1,5 +1,5 @@
 import type { Logger } from '@tickets/platform';
-import { loadRulesAndPolicy } from '@tickets/streams';
+import { loadRulesAndPolicy, type PiiSettings } from '@tickets/streams';
 import { createSink } from '@tickets/rule-reactor';
 import { feedEvents } from '../feed-events.js';
 import { assertReadable } from '../read-ndjson.js';
@@ -16,6 +16,8 @@ export interface ImportOptions {
   readonly commands?: string;
   /** How far the clock runs after the last event (event time); default: the last event's time. */
   readonly until?: string;
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
 }
 
 /** Feeds the events into a store as if POSTed, and waits for the projector and reactor to catch up. */
@@ -31,6 +33,7 @@ export async function importEvents(options: ImportOptions, logger: Logger) {
     policy,
     sink,
     logger,
+    ...(options.pii === undefined ? {} : { pii: options.pii }),
   });
   try {
     const summary = await feedEvents(runtime, options.events, 'import');

@@ -1,13 +1,17 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { createProgress, type Logger } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
-import { openDomainStore } from '@tickets/streams';
+import { defaultConfig } from '@tickets/platform/config';
+import { openDomainStore, type PiiSettings } from '@tickets/streams';
 
 /** Drops the ticket projection and folds every event again from the first. */
-export async function rebuild(options: { store: string; readModel?: string | undefined }, logger: Logger) {
+export async function rebuild(
+  options: { store: string; readModel?: string | undefined; pii?: PiiSettings },
+  logger: Logger,
+) {
   // Rules and policy play no part in a rebuild: decisions are read from the events.
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints } = await openDomainStore(location);
+  const { store, checkpoints } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte

@@ -1,16 +1,20 @@
 import { parseStoreUrl } from '@tickets/event-store';
+import { defaultConfig } from '@tickets/platform/config';
 import {
   customerTimeline,
   ticketTimeline,
   type CustomerTimeline,
   type TicketTimeline,
   openDomainStore,
+  type PiiSettings,
 } from '@tickets/streams';
 import { assertStoreExists } from '../existing-store.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ReplayOptions {
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
   readonly ticket?: string;
   readonly customer?: string;
   readonly at?: string;
@@ -28,7 +32,10 @@ export async function replay(options: ReplayOptions): Promise<Replay> {
   const at = timeOption('--at', options.at);
   const bound = at === undefined ? {} : { at };
   assertStoreExists(options.store);
-  const { store, checkpoints } = await openDomainStore(parseStoreUrl(options.store));
+  const { store, checkpoints } = await openDomainStore(
+    parseStoreUrl(options.store),
+    options.pii ?? defaultConfig().pii,
+  );
   await checkpoints.close();
   try {
     if (options.ticket !== undefined) {

@@ -10,7 +10,7 @@ import {
 } from '@tickets/platform';
 import { inboundConsumerFor } from '@tickets/ingest';
 import { consumerConnected, createKafkaStatePublisher, kafkaReadiness, type KafkaSetup } from '@tickets/messaging';
-import { lagBelow, loadRulesAndPolicy, storeReachable } from '@tickets/streams';
+import { lagBelow, loadRulesAndPolicy, storeReachable, type PiiSettings } from '@tickets/streams';
 import { createStateRelay } from '@tickets/projector';
 import { createTimerScheduler, openCommandSink } from '@tickets/rule-reactor';
 import { createHttpApp } from '../http/http-app.js';
@@ -30,6 +30,8 @@ export interface ServeOptions {
   readonly security: SecurityConfig;
   /** Metrics on/off, readiness lag bound, shutdown time (TICKETS_METRICS…); defaults when absent. */
   readonly ops?: OpsEnv;
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
 }
 
 /** The timeline pages' address for a browser on this machine: a wildcard listen address is not one to open. */
@@ -57,6 +59,7 @@ export async function serve(options: ServeOptions, logger: Logger): Promise<void
       logger,
       metrics,
       clock: systemClock,
+      ...(options.pii === undefined ? {} : { pii: options.pii }),
     }),
   );
   const consumer =

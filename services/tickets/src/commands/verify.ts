@@ -6,9 +6,12 @@ import { isKnownSqliteStore } from '@tickets/audit';
 import { verify } from '@tickets/audit';
 import type { VerifyReport } from '@tickets/audit';
 import { assertStoreExists } from '../existing-store.js';
-import { openDomainStore } from '@tickets/streams';
+import { defaultConfig } from '@tickets/platform/config';
+import { openDomainStore, type PiiSettings } from '@tickets/streams';
 
 export interface VerifyCommandOptions {
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
   readonly store: string;
   readonly readModel?: string | undefined;
   /** Worker threads; default: one per core for large SQLite stores, none otherwise. */
@@ -24,7 +27,7 @@ const PARALLEL_FROM = 200_000;
 export async function runVerify(options: VerifyCommandOptions): Promise<VerifyReport> {
   assertStoreExists(options.store);
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints, pii } = await openDomainStore(location);
+  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   const head = await store.headPosition();

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { toMillis } from '@tickets/domain';
 import { createProgress } from '@tickets/platform';
-import { loadRulesAndPolicy } from '@tickets/streams';
+import { defaultConfig } from '@tickets/platform/config';
+import { loadRulesAndPolicy, type PiiSettings } from '@tickets/streams';
 import { openHistory } from '@tickets/audit';
 import { whatIf } from '@tickets/audit';
 import type { WhatIfReport } from '@tickets/audit';
@@ -10,6 +11,8 @@ import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
 
 export interface WhatIfCommandOptions {
+  /** The configuration's personal-data settings (defaults when absent). */
+  readonly pii?: PiiSettings;
   readonly rules: string;
   readonly policy?: string;
   readonly since?: string;
@@ -31,7 +34,7 @@ export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfRe
   }
   const { rules, policy } = await loadRulesAndPolicy(options);
   assertStoreExists(options.store);
-  const history = await openHistory(options.store);
+  const history = await openHistory(options.store, options.pii ?? defaultConfig().pii);
   // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
   // offset on KurrentDB, so they are not called events.
   const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store positions' });
