@@ -84,8 +84,8 @@ export function buildProgram(config: TicketsConfig): Command {
     .description('run ingest, projector, rule-reactor and the HTTP API in one process')
     .addOption(storeOption(config))
     .addOption(readModelOption(config))
-    .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
-    .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy')
+    .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules', config.rules)
+    .option('--policy <file>', 'reopen policy file (YAML or JSON); default: the shipped policy', config.policy)
     .option('--host <host>', 'address to listen on', config.host)
     .option('--port <port>', 'port to listen on', port, config.port ?? 8080)
     .option(
@@ -130,8 +130,8 @@ export function buildProgram(config: TicketsConfig): Command {
       'run only the ingest service: POST /v1/events into the store, each event routed and its rules decided in one transaction',
     )
     .addOption(storeOption(config))
-    .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules')
-    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--rules <file>', 'rules file (YAML or JSON); default: the shipped rules', config.rules)
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)', config.policy)
     .option('--host <host>', 'address to listen on', config.host)
     .option('--port <port>', 'port to listen on', port, config.port ?? 8081)
     .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)', brokersFlag)
@@ -208,8 +208,9 @@ export function buildProgram(config: TicketsConfig): Command {
     .option(
       '--rules <file>',
       'rules file (YAML or JSON): the timers fire with the same rules as the ingest; default: the shipped rules',
+      config.rules,
     )
-    .option('--policy <file>', 'reopen policy file (YAML or JSON)')
+    .option('--policy <file>', 'reopen policy file (YAML or JSON)', config.policy)
     .option(
       '--no-timers',
       'publish commands only: leave due timers to the ingest (they fire with the customer’s next event)',

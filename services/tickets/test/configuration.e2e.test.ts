@@ -70,4 +70,12 @@ describe('configuration read once at start-up', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(existsSync(join(dir.path, 'flag.db'))).toBe(true);
   });
+
+  it('TICKETS_RULES is the default of serve --rules: a missing file stops it with exit 2, naming the file', async () => {
+    const missing = join(REPO, 'no-such-rules.yaml');
+    const run = await runTickets(['serve', '--port', '0', '--commands', 'none'], { TICKETS_RULES: missing });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`--rules: ${missing}`);
+    noStackTrace(run);
+  });
 });
