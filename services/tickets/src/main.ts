@@ -20,9 +20,9 @@ const readModelOption = (config: TicketsConfig): Option =>
     '--read-model <url>',
     'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)',
   ).default(config.readModel);
-const printJson = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
+/** The results as indented JSON, written in pieces (a long ticket's timeline is tens of megabytes). */
+const printJson = async (value: unknown): Promise<void> =>
+  (await import('./json-output.js')).writeJson(process.stdout, value);
 /** CLI verbs print results on stdout; their logs go to stderr so the JSON stays clean. */
 const cliLogger = async (level: string): Promise<Logger> =>
   (await platform()).createLogger({ level, name: 'tickets', destination: process.stderr });
@@ -265,7 +265,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { simulate } = await import('./commands/simulate.js');
-      printJson(await simulate(options, await cliLogger(options.logLevel)));
+      await printJson(await simulate(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -284,7 +284,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { importEvents } = await import('./commands/import-events.js');
-      printJson(await importEvents({ ...options, pii: config.pii }, await cliLogger(options.logLevel)));
+      await printJson(await importEvents({ ...options, pii: config.pii }, await cliLogger(options.logLevel)));
     });
 
   program
@@ -302,16 +302,16 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { replay } = await import('./commands/replay.js');
-      const result = await replay({ ...options, pii: config.pii });
-      if (options.json) printJson(result.timeline);
-      else if (result.kind === 'ticket')
-        process.stdout.write(
-          (await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(result.timeline),
-        );
-      else
-        process.stdout.write(
-          (await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(result.timeline),
-        );
+      await replay(
+        { ...options, pii: config.pii },
+        {
+          out: process.stdout,
+          ticketText: async (timeline) =>
+            (await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(timeline),
+          customerText: async (timeline) =>
+            (await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(timeline),
+        },
+      );
     });
 
   program
@@ -337,7 +337,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .action(async (options) => {
       const { runWhatIf } = await import('./commands/what-if.js');
       const report = await runWhatIf({ ...options, pii: config.pii });
-      if (options.json) printJson(report);
+      if (options.json) await printJson(report);
       else
         process.stdout.write(
           (await import('./commands/format-what-if.js')).formatWhatIf(report, {
@@ -370,7 +370,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .action(async (options) => {
       const { runVerify } = await import('./commands/verify.js');
       const report = await runVerify({ ...options, pii: config.pii });
-      if (options.json) printJson(report);
+      if (options.json) await printJson(report);
       else
         process.stdout.write(
           (await import('./commands/format-verify.js')).formatVerify(report, { examples: options.examples }),
@@ -387,7 +387,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .action(async (options) => {
       const { runHead } = await import('./commands/head.js');
       const head = await runHead({ ...options, pii: config.pii, now: () => new Date() });
-      printJson(head);
+      await printJson(head);
       if (!head.chainOk) process.exitCode = 1;
     });
 
@@ -404,7 +404,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .action(async (options) => {
       const { configHistory, formatConfigHistory } = await import('./commands/config-history.js');
       const history = await configHistory({ ...options, pii: config.pii });
-      if (options.json) printJson(history);
+      if (options.json) await printJson(history);
       else process.stdout.write(formatConfigHistory(history));
     });
   configCommand
@@ -424,7 +424,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', config.logLevel ?? 'warn')
     .action(async (options) => {
       const { rebuild } = await import('./commands/rebuild.js');
-      printJson(await rebuild({ ...options, pii: config.pii }, await cliLogger(options.logLevel)));
+      await printJson(await rebuild({ ...options, pii: config.pii }, await cliLogger(options.logLevel)));
     });
 
   program
@@ -445,7 +445,7 @@ export function buildProgram(config: TicketsConfig): Command {
       const { forget } = await import('./commands/forget.js');
       const logger = await cliLogger(options.logLevel);
       const kafka = await kafkaOption(config, options.kafka, logger);
-      printJson(await forget({ ...options, kafka, pii: config.pii }, logger, (await platform()).systemClock));
+      await printJson(await forget({ ...options, kafka, pii: config.pii }, logger, (await platform()).systemClock));
     });
 
   program
@@ -469,7 +469,7 @@ export function buildProgram(config: TicketsConfig): Command {
         options.secret.length > 0 ? options.secret : fromConfig === undefined ? [] : [fromConfig];
       const { sign, headerLines } = await import('./commands/sign.js');
       const headers = await sign({ ...options, secret });
-      if (options.json) printJson(headers);
+      if (options.json) await printJson(headers);
       else process.stdout.write(headerLines(headers));
     });
 
@@ -490,7 +490,7 @@ export function buildProgram(config: TicketsConfig): Command {
           import('./contracts/asyncapi.js'),
         ]);
         process.stdout.write(contractReference(openApiDocument(), asyncApiDocument()));
-      } else printJson((await import('./commands/defaults.js')).schemas(name));
+      } else await printJson((await import('./commands/defaults.js')).schemas(name));
     });
 
   program

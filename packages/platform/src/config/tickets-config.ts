@@ -1,7 +1,7 @@
 import { DEFAULT_STORE_URL, parseStoreUrl } from '@tickets/event-store';
 import { z } from 'zod';
 import { ConfigError } from '../config-error.js';
-import { formatZodIssues } from '../config-file.js';
+import { formatZodIssues } from '../zod-issues.js';
 import { opsEnvShape, type OpsEnv } from '../ops-env.js';
 import { securityEnvShape, type SecuritySettings } from '../security/security-config.js';
 import { KafkaSettings } from './kafka-env.js';

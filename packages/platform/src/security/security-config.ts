@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../config-error.js';
-import { formatZodIssues, loadConfigFile } from '../config-file.js';
+import { formatZodIssues } from '../zod-issues.js';
 import { MIN_SECRET_BYTES, secretKey, WEBHOOK_SECRET_PATTERN } from './webhook-signature.js';
 
 export const WebhookSecret = z
@@ -208,6 +208,8 @@ export async function loadSecurityConfigWith(
     throw new ConfigError(`invalid environment:\n${formatZodIssues(fromEnv.error.issues, 'TICKETS_WEBHOOK_SECRETS')}`);
   let fromFile: { integrations: Integration[]; tokens: ApiToken[] } = { integrations: [], tokens: [] };
   if (settings.TICKETS_SECRETS_FILE !== undefined) {
+    // Loaded here only: the YAML parser stays out of every program that has no secrets file to read.
+    const { loadConfigFile } = await import('../config-file.js');
     const loaded = await loadConfigFile(settings.TICKETS_SECRETS_FILE, secretsFile(Integration), 'secrets');
     if (!loaded.ok) throw new ConfigError(loaded.error.message);
     fromFile = loaded.value;
