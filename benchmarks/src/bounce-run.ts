@@ -69,6 +69,8 @@ export interface BounceReport {
   readonly forcedStops: number;
   /** Exits the supervisor did not cause (each was restarted; the service's log says why). */
   readonly unexpectedExits: Record<ServiceName, number>;
+  /** Each exit the supervisor did not cause: the instance, its exit code or signal and its last log lines. */
+  readonly exits: readonly UnexpectedExit[];
   readonly quiet: boolean;
   readonly comparison: BounceComparison;
   readonly seconds: { simulate: number; produce: number; pipeline: number; total: number };
@@ -78,6 +80,13 @@ export interface BounceReport {
   readonly recoveries: readonly Recovery[];
   /** The recoveries per kind: count, median and maximum seconds, how many never happened within 60 s. */
   readonly recoverySummary: ReturnType<typeof summarise>;
+}
+
+export interface UnexpectedExit {
+  readonly instance: string;
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly lastLines: readonly string[];
 }
 
 const BIN = resolve(import.meta.dirname, '../../services/tickets/bin/tickets.mjs');
@@ -145,6 +154,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
   const deadLetters = await readTopic(kafka, kafka.topics.deadLetters, `bounce-${run}-dlq-reader`);
   const stops = Object.fromEntries(SERVICE_NAMES.map((name) => [name, 0])) as Record<ServiceName, number>;
   const unexpectedExits = Object.fromEntries(SERVICE_NAMES.map((name) => [name, 0])) as Record<ServiceName, number>;
+  const exits: UnexpectedExit[] = [];
   let forcedStops = 0;
   let keepDir = options.keep;
   // Set when the run ends, however it ends: the supervisor then starts nothing again.
@@ -170,6 +180,8 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
         if (finished) return false;
         for (const instance of services.exitedByItself()) {
           unexpectedExits[instance.service]++;
+          exits.push({ instance: instance.id, ...services.exitOf(instance) });
+          keepDir = true;
           say(`${instance.id} exited by itself (see ${join(dir, `${instance.id}.log`)}); restarting it`);
           services.start(instance);
         }
@@ -240,6 +252,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       stopsTotal,
       forcedStops,
       unexpectedExits,
+      exits,
       quiet: wasQuiet,
       comparison,
       seconds: {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The pipeline as separate processes, each one `tickets <verb>`, as they run in production. */
@@ -96,6 +96,22 @@ export class ServiceProcesses {
   /** Exits not caused by us: an instance that crashed on its own (its log says why). */
   exitedByItself(): Instance[] {
     return this.instances.filter((instance) => !this.alive(instance));
+  }
+
+  /** How the instance's last process ended and the last lines it wrote: why it exited, for a report. */
+  exitOf(instance: Instance, lines = 8): { code: number | null; signal: string | null; lastLines: string[] } {
+    const child = this.#children.get(instance.id);
+    let text = '';
+    try {
+      text = readFileSync(join(this.options.logDir, `${instance.id}.log`), 'utf8');
+    } catch {
+      // No log yet: the process ended before writing anything.
+    }
+    return {
+      code: child?.exitCode ?? null,
+      signal: child?.signalCode ?? null,
+      lastLines: text.trimEnd().split('\n').slice(-lines),
+    };
   }
 
   /** Sends `signal` and waits for the exit; after a SIGTERM, a process still there after the grace period is killed. */

@@ -47,7 +47,7 @@ export function foldCustomerRecords(records: readonly RecordedEvent[], from: Cus
  * Folded ticket and customer streams, cached, trusted until an append says otherwise. The ingest is
  * the only writer of ticket streams and, erasures aside, of customer streams; whoever decides on an
  * entry appends with its revision as the expected version (to every stream the decision read, with
- * no events where it writes none), so a write by anyone else — another ingest instance, an erasure —
+ * no events where it writes none, a rejection included), so a write by anyone else — another ingest instance, an erasure —
  * shows up as a ConcurrencyError on commit: the writer `invalidate`s that stream and decides again on
  * what the store holds. Checking each stream's head before every decision would cost a query per
  * stream per event for the rare case the commit catches anyway.

@@ -135,6 +135,21 @@ export async function decideBatch(
     }
   };
 
+  /**
+   * A decision that writes nothing (a rejection, no timer due) was still made on states that may come
+   * from the cache, which another writer (another ingest instance, the timer scheduler) can have moved
+   * on: guards with no events make the commit check those revisions, so a stale "no such ticket" fails
+   * the batch and it is decided again on fresh state instead of answering wrongly.
+   */
+  const guardReads = (
+    customerLoaded: Loaded<CustomerHistory>,
+    read: ReadonlyMap<string, Loaded<TicketState | null>>,
+  ) => {
+    appends.push({ stream: customerLoaded.stream, expectedVersion: expected(customerLoaded.revision), events: [] });
+    for (const loaded of read.values())
+      appends.push({ stream: loaded.stream, expectedVersion: expected(loaded.revision), events: [] });
+  };
+
   const load = async (ids: readonly string[]) => {
     const loadedTickets = new Map<string, Loaded<TicketState | null>>();
     const states = new Map<string, TicketState>();
@@ -155,6 +170,7 @@ export async function decideBatch(
       const customerLoaded = await customer(item.customerId);
       const { loadedTickets, states } = await load(timersToLoad(customerLoaded.state.state, item.until));
       if (loadedTickets.size === 0) {
+        guardReads(customerLoaded, loadedTickets);
         results.push({ status: 'clock', customerId: item.customerId, fired: 0 });
         continue;
       }
@@ -205,6 +221,7 @@ export async function decideBatch(
       policy: deps.policy,
     });
     if (decision.outcome === 'rejected') {
+      guardReads(customerLoaded, loadedTickets);
       const { code, message, field } = decision.error;
       results.push({ status: 'rejected', id: event.id, reasons: [{ path: field ?? '(event)', message, code }] });
       continue;

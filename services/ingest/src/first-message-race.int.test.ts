@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REOPEN_POLICY, ticketStream, DEFAULT_RULES } from '@tickets/domain';
+import { DEFAULT_REOPEN_POLICY, ticketIdFor, ticketStream, DEFAULT_RULES } from '@tickets/domain';
 import { isConcurrencyError, type EventStore } from '@tickets/event-store';
 import { createSqliteEventStore } from '@tickets/event-store/sqlite';
 import { createLogger } from '@tickets/platform';
 import { foldTicketRecords } from '@tickets/streams';
-import { agentEvent, messageReceived, tempDir, type CustomerFixture } from '@tickets/testing';
+import { agentEvent, messageReceived, SMS_SOURCE, tempDir, type CustomerFixture } from '@tickets/testing';
 import { createIngest } from './ingest.js';
 import type { IngestResult } from './ingest-results.js';
 
@@ -154,4 +154,41 @@ describe('property: concurrent first messages from one customer on one channel â
     // The schedules did produce the race: writers decided on the same state and one lost the append.
     expect(conflicts).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('two ingest instances on one store: a decision made on what one instance cached is checked at commit', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => {
+    dir[Symbol.dispose]();
+  });
+
+  it('an agent event for a ticket the other instance created after this one cached it as unknown is accepted, not rejected', async () => {
+    const path = join(dir.path, 'stale.db');
+    const [first, second] = [createSqliteEventStore({ path }), createSqliteEventStore({ path })];
+    const a = createIngest({ store: first, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
+    const b = createIngest({ store: second, rules: DEFAULT_RULES, policy: DEFAULT_REOPEN_POLICY, logger });
+    try {
+      const message = messageReceived({ id: 'm-1', time: new Date(T0).toISOString(), body: 'Bonjour', customer: LUC });
+      const ticketId = ticketIdFor(SMS_SOURCE, 'm-1');
+      const close = (id: string, at: number) =>
+        agentEvent('ticket.closed', { id, time: new Date(at).toISOString(), ticketId, customerId: LUC.id });
+      // Instance A hears of the ticket before it exists (an out-of-order agent event): rightly refused,
+      // and A now holds the ticket as unknown.
+      const [early] = await a.submit([close('close-early', T0 - 1000)]);
+      expect(early).toMatchObject({ status: 'rejected', reasons: [{ code: 'TICKET.NOT_FOUND' }] });
+      // Instance B (the customer's partition moved to it) creates the ticket.
+      expect((await b.submit([message]))[0]).toMatchObject({ status: 'accepted', ticketId });
+      // The partition moves back: A must not answer from what it held.
+      expect((await a.submit([close('close-1', T0 + 60_000)]))[0]).toMatchObject({ status: 'accepted', ticketId });
+      expect(foldTicketRecords(await first.readStream(ticketStream(ticketId)))).toMatchObject({ status: 'closed' });
+    } finally {
+      await a.close();
+      await b.close();
+      await first.close();
+      await second.close();
+    }
+  });
 });

@@ -107,6 +107,35 @@ describe('ticket read model on PostgreSQL', () => {
     }
   });
 
+  it('a writer whose checkpoint was moved by another (a lease lost unnoticed) writes nothing and is told so', async () => {
+    const schema = freshSchema();
+    const holder = await createPostgresTicketReadModel({ url, schema });
+    const former = await createPostgresTicketReadModel({ url, schema });
+    try {
+      const at = await former.checkpoint();
+      expect(await holder.checkpoint()).toBe(at);
+      const current = ticket({ ticketId: 'tk_a', status: 'closed', version: 5 });
+      await holder.commit([current], 12, at);
+      // The former holder still believes the checkpoint is where it loaded it: its older row is refused.
+      await expect(former.commit([ticket({ ticketId: 'tk_a', version: 3 })], 9, at)).rejects.toMatchObject({
+        code: 'EVENT_STORE.CONCURRENCY',
+        actual: 12,
+      });
+      expect(await holder.get('tk_a')).toEqual(current);
+      expect(await holder.checkpoint()).toBe(12);
+      // Two writers expecting the same checkpoint at once: exactly one commits.
+      const results = await Promise.allSettled([
+        holder.commit([ticket({ ticketId: 'tk_b', version: 1 })], 20, 12),
+        former.commit([ticket({ ticketId: 'tk_c', version: 1 })], 21, 12),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect([20, 21]).toContain(await holder.checkpoint());
+    } finally {
+      await former.close();
+      await holder.close();
+    }
+  });
+
   it('orders by creation time, then by ticket id compared bytewise, per customer and overall', async () => {
     const readModel = await createPostgresTicketReadModel({ url, schema: freshSchema() });
     try {

@@ -1,4 +1,5 @@
 import type { TicketState } from '@tickets/domain';
+import { ConcurrencyError } from '@tickets/event-store';
 import {
   checkOut,
   DEFAULT_SCHEMA,
@@ -107,6 +108,13 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
        ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
     ),
     loadCheckpoint: named('lc', `SELECT position FROM ${s}.projection_checkpoints WHERE name = $1`),
+    // The fence: the row exists (0 until the first commit) and is locked until this commit ends, so two
+    // writers expecting the same checkpoint are serialised and the second sees the first's.
+    ensureCheckpoint: named(
+      'ec',
+      `INSERT INTO ${s}.projection_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`,
+    ),
+    lockCheckpoint: named('kc', `SELECT position FROM ${s}.projection_checkpoints WHERE name = $1 FOR UPDATE`),
     selectMany: named('sm', `SELECT state, ticket_id FROM ${s}.ticket_states WHERE ticket_id = ANY($1::text[])`),
     selectByCustomer: named(
       'sb',
@@ -162,11 +170,22 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
       const [row] = await query<[string]>('load checkpoint', sql.loadCheckpoint, [SUBSCRIBER]);
       return Number(row?.[0] ?? 0);
     },
-    async commit(rows, checkpoint) {
+    async commit(rows, checkpoint, expected) {
       // One row per ticket, the last one given winning, as successive upserts would leave it
       // (a single INSERT … ON CONFLICT may not touch a row twice).
       const latest = [...new Map(rows.map((row) => [row.ticketId, row])).values()];
       await transaction('commit read model', async (client) => {
+        if (expected !== undefined) {
+          await client.query({ ...sql.ensureCheckpoint, values: [SUBSCRIBER] });
+          const locked = await client.query<[string]>({
+            ...sql.lockCheckpoint,
+            values: [SUBSCRIBER],
+            rowMode: 'array',
+          });
+          const stored = Number(locked.rows[0]?.[0] ?? 0);
+          if (stored !== expected)
+            throw new ConcurrencyError(`read model checkpoint ${SUBSCRIBER}`, String(expected), stored);
+        }
         for (let start = 0; start < latest.length; start += ROWS_PER_STATEMENT) {
           const chunk = latest.slice(start, start + ROWS_PER_STATEMENT);
           await client.query({

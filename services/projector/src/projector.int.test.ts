@@ -71,6 +71,33 @@ describe('projector on SQLite', () => {
     expect(await readModel.get(T)).toEqual(before);
   });
 
+  it('a projector whose checkpoint another projector moved meanwhile writes nothing more and fails with a concurrency error', async () => {
+    await seed();
+    const other = createProjector({ store, readModel, logger });
+    let otherRan = false;
+    let otherCommitted = -1;
+    // After the former holder's first commit, another projector (the new lease holder) catches up.
+    const watched: TicketReadModel = {
+      ...readModel,
+      checkpoint: () => readModel.checkpoint(),
+      commit: async (rows, checkpoint, expected) => {
+        await readModel.commit(rows, checkpoint, expected);
+        if (otherRan) return;
+        otherRan = true;
+        await other.catchUp();
+        otherCommitted = await readModel.checkpoint();
+      },
+    };
+    const former = createProjector({ store, readModel: watched, logger, batchSize: 1, commitEvery: 1 });
+    const caughtUp = await readModel.checkpoint();
+    await expect(former.catchUp()).rejects.toMatchObject({ code: 'EVENT_STORE.CONCURRENCY' });
+    expect(otherRan).toBe(true);
+    // What the other projector committed stands: the full fold, past the former's first page.
+    expect(caughtUp).toBe(0);
+    expect(otherCommitted).toBeGreaterThan(1);
+    expect(await readModel.checkpoint()).toBe(otherCommitted);
+  });
+
   it('rebuild from zero gives the same rows as the live projection', async () => {
     const T = await seed();
     const projector = createProjector({ store, readModel, logger });

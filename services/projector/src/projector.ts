@@ -49,6 +49,9 @@ export function createProjector(options: ProjectorOptions): Projector {
   const changed = new Map<string, TicketState>();
   let pending = 0;
   let position = 0;
+  // The checkpoint as this projector last loaded or committed it: each commit expects to find it
+  // unchanged, so a projector that lost its lease unnoticed cannot overwrite the holder's rows.
+  let committed = 0;
   let catchingUp = false;
   const commitEvery = options.commitEvery ?? 500_000;
 
@@ -108,7 +111,8 @@ export function createProjector(options: ProjectorOptions): Projector {
 
   async function commit(): Promise<void> {
     try {
-      await readModel.commit([...changed.values()], position);
+      await readModel.commit([...changed.values()], position, committed);
+      committed = position;
     } catch (error) {
       // The rows in memory are ahead of the read model now: forget them, the checkpoint did not move.
       rows.clear();
@@ -132,7 +136,7 @@ export function createProjector(options: ProjectorOptions): Projector {
     name: 'projector',
     store,
     logger,
-    checkpoint: () => readModel.checkpoint(),
+    checkpoint: async () => (committed = await readModel.checkpoint()),
     handle: project,
     streamPrefixes: [TICKET_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX],
     batchSize,

@@ -1,4 +1,5 @@
 import type { TicketState } from '@tickets/domain';
+import { ConcurrencyError } from '@tickets/event-store';
 import { openSqlite } from '@tickets/event-store/sqlite';
 import type { TicketReadModel } from './ticket-read-model.port.js';
 import { upgradeState } from './upgrade-state.js';
@@ -60,9 +61,14 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
       const row = loadCheckpoint.get(SUBSCRIBER) as { position: number } | undefined;
       return row?.position ?? 0;
     },
-    async commit(rows, checkpoint) {
+    async commit(rows, checkpoint, expected) {
       db.exec('BEGIN IMMEDIATE');
       try {
+        if (expected !== undefined) {
+          const stored = (loadCheckpoint.get(SUBSCRIBER) as { position: number } | undefined)?.position ?? 0;
+          if (stored !== expected)
+            throw new ConcurrencyError(`read model checkpoint ${SUBSCRIBER}`, String(expected), stored);
+        }
         for (const row of rows) {
           upsert.run(row.ticketId, row.customer.id, row.createdAt, JSON.stringify(row));
           const next = row.timers?.[0]?.dueAt;

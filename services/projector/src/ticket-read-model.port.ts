@@ -4,8 +4,13 @@ import type { TicketState } from '@tickets/domain';
 export interface TicketReadModel {
   /** Global position of the last event folded in (0: nothing yet). */
   checkpoint(): Promise<number>;
-  /** Writes the changed rows and moves the checkpoint, atomically. */
-  commit(rows: readonly TicketState[], checkpoint: number): Promise<void>;
+  /**
+   * Writes the changed rows and moves the checkpoint, atomically. With `expected`, only if the stored
+   * checkpoint is still `expected` (the one this writer loaded or last committed); else nothing is
+   * written and a ConcurrencyError says another projector moved it. That fences a writer that lost
+   * its lease without noticing (docs/scaling.md): its older rows never overwrite the new holder's.
+   */
+  commit(rows: readonly TicketState[], checkpoint: number, expected?: number): Promise<void>;
   get(ticketId: string): Promise<TicketState | null>;
   getMany(ticketIds: readonly string[]): Promise<Map<string, TicketState>>;
   /** The customer's tickets, oldest first. */

@@ -652,7 +652,10 @@ const fusedSink = (sink: CommandSink, fuse: Fuse): CommandSink =>
   });
 const fusedReadModel = (readModel: TicketReadModel, fuse: Fuse): TicketReadModel =>
   overriding(readModel, {
-    commit: async (rows, checkpoint) => (fuse.trip('read model commit'), readModel.commit(rows, checkpoint)),
+    commit: async (rows, checkpoint, expected) => (
+      fuse.trip('read model commit'),
+      readModel.commit(rows, checkpoint, expected)
+    ),
   });
 
 interface Settled {
