@@ -269,7 +269,7 @@ function ruleAndTime(
  * ticket as it is, then the timers that sets or cancels. Ids derive from the timer id only, so the
  * firing is the same whoever fires it (the ingest before a later event, the scheduler, simulate).
  */
-function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: DecideContext): IndexCause | null {
+function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: DecideContext): void {
   const firedId = domainEventId(timer.timerId, 0);
   const fired: Decided<TicketEvent> = {
     id: firedId,
@@ -289,7 +289,7 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
   };
   const afterFired = foldTicket([fired.event], ticket);
   // Stryker disable next-line ConditionalExpression: unreachable, TimerFired on a ticket folds to one (types)
-  if (afterFired === null) return null;
+  if (afterFired === null) return;
   const all: Decided<TicketEvent>[] = [fired];
   let state = afterFired;
   const firstCommand = work.commands.length;
@@ -336,67 +336,42 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
   stampTicket(work, all, firstCommand, state);
   work.writeTicket(ticket.ticketId, all, state);
   work.fired.push(timer.timerId);
-  return { causeId: firedId, at: timer.dueAt, next };
-}
-
-/** What names and dates a ticket's index entry once its firings are done: its last firing. */
-interface IndexCause {
-  readonly causeId: string;
-  readonly at: string;
-  readonly next: () => number;
+  work.indexTicket(ticket.ticketId, firedId, timer.dueAt, next);
 }
 
 /**
  * Fires every timer of the customer's tickets due at or before `until`, in due-time order (then
  * ticket id, then timer id), including the timers a firing sets when they too fall due by then.
- *
- * The customer's due-time index is brought up to date once per fired ticket, after the last of its
- * firings in this decision, not after each one: a ticket with ten timers due writes one index entry
- * instead of ten (a quarter of what a firing appended). Between firings the order is read from the
- * fired tickets' own timers, which is what their index entries would have said.
  */
 function fireDue(work: Work, until: string, ctx: DecideContext): void {
-  const unindexed = new Map<string, IndexCause>();
   for (;;) {
     const index = work.customer.state.timers ?? {};
-    const due = nextDueTicket(index, unindexed, work, until);
-    if (due === null) break;
+    const due = nextDueTicket(index, until);
+    if (due === null) return;
     const ticket = work.get(due);
     const timer = ticket?.timers?.[0];
     const indexed = index[due]!;
     // Stryker disable next-line ConditionalExpression: equivalent, no ticket means no timer either (types)
-    if (ticket === undefined || timer === undefined || (!unindexed.has(due) && timer.dueAt !== indexed)) {
+    if (ticket === undefined || timer === undefined || timer.dueAt !== indexed) {
       // The index disagrees with the ticket (a decision outside this path changed its timers): bring
       // it up to date; the next turn fires what is really due.
       work.indexTicket(due, timerEventId(`reindex:${due}`, 0), indexed, () => 0);
       continue;
     }
-    const cause = fireTimer(work, ticket, timer, ctx);
-    if (cause !== null) unindexed.set(due, cause);
+    fireTimer(work, ticket, timer, ctx);
   }
-  for (const [ticketId, { causeId, at, next }] of unindexed) work.indexTicket(ticketId, causeId, at, next);
 }
 
-/**
- * The customer's ticket whose next timer is due first, at or before `until` (ties: ticket id): from
- * the index, or for a ticket fired in this decision and not indexed again yet, from its timers.
- */
-function nextDueTicket(
-  index: Readonly<Record<string, string>>,
-  unindexed: ReadonlyMap<string, IndexCause>,
-  work: Work,
-  until: string,
-): string | null {
+/** The customer's ticket whose next timer is due first, at or before `until` (ties: ticket id). */
+function nextDueTicket(index: Readonly<Record<string, string>>, until: string): string | null {
   let best: { ticketId: string; dueAt: string } | null = null;
-  const consider = (ticketId: string, dueAt: string | undefined): void => {
-    if (dueAt === undefined || dueAt > until) return;
-    // Stryker disable next-line EqualityOperator: equivalent on ticketId only, a ticket is considered once
+  for (const [ticketId, dueAt] of Object.entries(index)) {
+    if (dueAt > until) continue;
+    // Stryker disable next-line EqualityOperator: equivalent on ticketId only, an index never names a ticket twice
     const earlier = best === null || dueAt < best.dueAt || (dueAt === best.dueAt && ticketId < best.ticketId);
     if (earlier) best = { ticketId, dueAt };
-  };
-  for (const [ticketId, dueAt] of Object.entries(index)) if (!unindexed.has(ticketId)) consider(ticketId, dueAt);
-  for (const ticketId of unindexed.keys()) consider(ticketId, work.get(ticketId)?.timers?.[0]?.dueAt);
-  return (best as { ticketId: string } | null)?.ticketId ?? null;
+  }
+  return best?.ticketId ?? null;
 }
 
 /** The customer's tickets with a timer due at or before `until`: what a decision at `until` must load. */
