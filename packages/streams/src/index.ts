@@ -11,9 +11,9 @@ export {
 export type { Loaded } from './stream-state.js';
 export { subscriberLoop } from './subscriber-loop.js';
 export type { SubscriberLoop, SubscriberLoopOptions } from './subscriber-loop.js';
-export { diffStates, ticketTimeline } from './ticket-timeline.js';
+export { diffStates, ticketTimeline, walkTicketTimeline } from './ticket-timeline.js';
 export { MAX_TIMELINE_PAGE, pageNeighbours, timelinePageQuery } from './timeline-page.js';
-export type { FieldChange, TicketTimeline, TimelineEntry, TimelinePage } from './ticket-timeline.js';
+export type { FieldChange, TicketTimeline, TimelineEntry, TimelinePage, TimelineWalk } from './ticket-timeline.js';
 export { customerTimeline } from './customer-timeline.js';
 export type { CustomerTicket, CustomerTimeline, RoutingDecision, TicketClose } from './customer-timeline.js';
 export { lagBelow, storeReachable, subscriberLag } from './subscriber-lag.js';

@@ -30,6 +30,16 @@ describeEventStoreContract('PostgreSQL behind the PII codec', async () => {
 });
 
 describe('the PII codec on PostgreSQL', () => {
+  it('services starting at once on a new schema all open it (the key table is created under the migrations lock)', async () => {
+    const location = storeUrl(newSchema());
+    // Eight processes' worth of start-ups racing on the same CREATE TABLE: none may fail.
+    const opened = await Promise.all(Array.from({ length: 8 }, () => openDomainStore(location, { encryption: true })));
+    for (const { store, checkpoints } of opened) {
+      await checkpoints.close();
+      await store.close();
+    }
+  });
+
   it('keeps personal data out of the events table, and an erasure deletes the key from pii_keys', async () => {
     const schema = newSchema();
     const opened = await openDomainStore(storeUrl(schema), { encryption: true });

@@ -9,7 +9,7 @@ import {
   type TicketEvent,
 } from '@tickets/domain';
 import { StreamStateCache } from './stream-state.js';
-import { ticketTimeline } from './ticket-timeline.js';
+import { ticketTimeline, walkTicketTimeline } from './ticket-timeline.js';
 
 const T = 'tk_1';
 const customer = { id: 'cus_1', name: 'Marie Dupont', phone: '+33612345678' };
@@ -124,5 +124,43 @@ describe('ticketTimeline', () => {
 
   it('an unknown ticket has no timeline', async () => {
     expect(await ticketTimeline(store, 'tk_nope')).toBeNull();
+    expect(await walkTicketTimeline(store, 'tk_nope')).toBeNull();
+  });
+
+  it('walks a long ticket a store page at a time, with the same entries and state as read whole', async () => {
+    // 2,503 events: the three above, then tags added and removed across the walk's 1,000-event reads.
+    const more = Array.from({ length: 2_500 }, (_, i) => {
+      const at = new Date(Date.parse('2026-03-02T10:00:00.000Z') + (i + 1) * 1_000).toISOString();
+      const tag = `t${i}`;
+      const data = { ticketId: T, at, added: [tag], removed: i > 0 ? [`t${i - 1}`] : [], by: { type: 'agent' } };
+      return asNew({ type: 'TagsChanged', data } as TicketEvent, `m${i}`);
+    });
+    for (let i = 0; i < more.length; i += 500) await store.append(ticketStream(T), more.slice(i, i + 500));
+
+    const walk = await walkTicketTimeline(store, T);
+    const pages: number[] = [];
+    const versions: number[] = [];
+    for await (const page of walk!.pages) {
+      pages.push(page.length);
+      versions.push(...page.map((e) => e.version));
+    }
+    expect(pages).toEqual([1_000, 1_000, 503]);
+    expect(versions).toEqual(Array.from({ length: 2_503 }, (_, i) => i));
+    expect(walk!.end()).toEqual({ state: expect.objectContaining({ tags: ['t2499', 'vip'] }), total: 2_503 });
+
+    const whole = await ticketTimeline(store, T);
+    expect(whole?.entries).toHaveLength(2_503);
+    expect(whole?.entries[1_500]?.changes).toEqual([
+      { field: 'tags', before: ['t1496', 'vip'], after: ['t1497', 'vip'] },
+    ]);
+
+    // `at` in the second read: the walk stops there and reads no further.
+    const at = new Date(Date.parse('2026-03-02T10:00:00.000Z') + 1_200 * 1_000).toISOString();
+    const bounded = await ticketTimeline(store, T, { at });
+    expect(bounded?.entries).toHaveLength(1_203);
+    expect(bounded?.state?.tags).toEqual(['t1199', 'vip']);
+    const page = await ticketTimeline(store, T, { page: { from: 999, limit: 3 } });
+    expect(page?.entries.map((e) => e.version)).toEqual([999, 1_000, 1_001]);
+    expect(page?.page).toEqual({ from: 999, limit: 3, total: 2_503 });
   });
 });

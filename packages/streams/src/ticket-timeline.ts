@@ -60,33 +60,75 @@ export function diffStates(before: TicketState | null, after: TicketState | null
   return changes;
 }
 
+/** Events read from the store at a time: a long ticket is walked without holding all its events. */
+const READ_PAGE = 1_000;
+
+/** A ticket's timeline as it is walked: its entries a page at a time, then the state they end in. */
+export interface TimelineWalk {
+  /** The entries in order, in pages of at most READ_PAGE (possibly empty): iterate once. */
+  readonly pages: AsyncIterable<TimelineEntry[]>;
+  /** Once the pages are consumed: the state after the last event folded and how many were folded. */
+  readonly end: () => { readonly state: TicketState | null; readonly total: number };
+}
+
 /**
  * The ticket's history: each event with the state after it and what changed. With `at`, the
  * timeline stops before the first event whose event time is later (the state at that moment).
  * With `page`, every event is still folded (the state and the first entry's changes need them), but
  * only the page's events become entries: the diffs and the output of a long ticket are what cost.
+ * Null when the ticket has no events.
  */
+export async function walkTicketTimeline(
+  store: EventStore,
+  ticketId: string,
+  options: { at?: string; page?: { from: number; limit: number } } = {},
+): Promise<TimelineWalk | null> {
+  const stream = ticketStream(ticketId);
+  const firstRecords = await store.readStream(stream, { maxCount: READ_PAGE });
+  if (firstRecords.length === 0) return null;
+  const until = options.at === undefined ? Number.POSITIVE_INFINITY : toMillis(options.at);
+  const first = options.page?.from ?? 0;
+  const end = options.page === undefined ? Number.POSITIVE_INFINITY : first + options.page.limit;
+  let state: TicketState | null = null;
+  let total = 0;
+  async function* pages(): AsyncGenerator<TimelineEntry[]> {
+    let records = firstRecords;
+    for (;;) {
+      const entries: TimelineEntry[] = [];
+      for (const record of records) {
+        const event = asTicketEvent(record);
+        if (toMillis(event.data.at) > until) {
+          yield entries;
+          return;
+        }
+        const next = evolve(state, event);
+        if (total >= first && total < end) entries.push(entry(record, event, diffStates(state, next), next));
+        state = next;
+        total++;
+      }
+      yield entries;
+      if (records.length < READ_PAGE) return;
+      records = await store.readStream(stream, {
+        fromVersion: records[records.length - 1]!.version + 1,
+        maxCount: READ_PAGE,
+      });
+      if (records.length === 0) return;
+    }
+  }
+  return { pages: pages(), end: () => ({ state, total }) };
+}
+
+/** The whole timeline (or one page of it) in memory; see walkTicketTimeline. */
 export async function ticketTimeline(
   store: EventStore,
   ticketId: string,
   options: { at?: string; page?: { from: number; limit: number } } = {},
 ): Promise<TicketTimeline | null> {
-  const records = await store.readStream(ticketStream(ticketId));
-  if (records.length === 0) return null;
-  const until = options.at === undefined ? Number.POSITIVE_INFINITY : toMillis(options.at);
-  const first = options.page?.from ?? 0;
-  const end = options.page === undefined ? Number.POSITIVE_INFINITY : first + options.page.limit;
+  const walk = await walkTicketTimeline(store, ticketId, options);
+  if (walk === null) return null;
   const entries: TimelineEntry[] = [];
-  let state: TicketState | null = null;
-  let total = 0;
-  for (const record of records) {
-    const event = asTicketEvent(record);
-    if (toMillis(event.data.at) > until) break;
-    const next = evolve(state, event);
-    if (total >= first && total < end) entries.push(entry(record, event, diffStates(state, next), next));
-    state = next;
-    total++;
-  }
+  for await (const page of walk.pages) for (const one of page) entries.push(one);
+  const { state, total } = walk.end();
   const timeline = { ticketId, at: options.at ?? null, entries, state };
   return options.page === undefined ? timeline : { ...timeline, page: { ...options.page, total } };
 }

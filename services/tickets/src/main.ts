@@ -19,9 +19,9 @@ const readModelOption = (): Option =>
     '--read-model <url>',
     'ticket read model when not next to the events (sqlite:PATH; default for esdb: sqlite:./data/read-model.db)',
   ).default(process.env['TICKETS_READ_MODEL']);
-const printJson = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
+/** The results as indented JSON, written in pieces (a long ticket's timeline is tens of megabytes). */
+const printJson = async (value: unknown): Promise<void> =>
+  (await import('./json-output.js')).writeJson(process.stdout, value);
 /** CLI verbs print results on stdout; their logs go to stderr so the JSON stays clean. */
 const cliLogger = async (level: string): Promise<Logger> =>
   (await platform()).createLogger({ level, name: 'tickets', destination: process.stderr });
@@ -236,7 +236,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       const { simulate } = await import('./commands/simulate.js');
-      printJson(await simulate(options, await cliLogger(options.logLevel)));
+      await printJson(await simulate(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -255,7 +255,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       const { importEvents } = await import('./commands/import-events.js');
-      printJson(await importEvents(options, await cliLogger(options.logLevel)));
+      await printJson(await importEvents(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -273,16 +273,13 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { replay } = await import('./commands/replay.js');
-      const result = await replay(options);
-      if (options.json) printJson(result.timeline);
-      else if (result.kind === 'ticket')
-        process.stdout.write(
-          (await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(result.timeline),
-        );
-      else
-        process.stdout.write(
-          (await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(result.timeline),
-        );
+      await replay(options, {
+        out: process.stdout,
+        ticketText: async (timeline) =>
+          (await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(timeline),
+        customerText: async (timeline) =>
+          (await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(timeline),
+      });
     });
 
   program
@@ -308,7 +305,7 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const { runWhatIf } = await import('./commands/what-if.js');
       const report = await runWhatIf(options);
-      if (options.json) printJson(report);
+      if (options.json) await printJson(report);
       else
         process.stdout.write(
           (await import('./commands/format-what-if.js')).formatWhatIf(report, {
@@ -341,7 +338,7 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const { runVerify } = await import('./commands/verify.js');
       const report = await runVerify(options);
-      if (options.json) printJson(report);
+      if (options.json) await printJson(report);
       else
         process.stdout.write(
           (await import('./commands/format-verify.js')).formatVerify(report, { examples: options.examples }),
@@ -358,7 +355,7 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const { runHead } = await import('./commands/head.js');
       const head = await runHead({ ...options, now: () => new Date() });
-      printJson(head);
+      await printJson(head);
       if (!head.chainOk) process.exitCode = 1;
     });
 
@@ -375,7 +372,7 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const { configHistory, formatConfigHistory } = await import('./commands/config-history.js');
       const history = await configHistory(options);
-      if (options.json) printJson(history);
+      if (options.json) await printJson(history);
       else process.stdout.write(formatConfigHistory(history));
     });
   config
@@ -395,7 +392,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
     .action(async (options) => {
       const { rebuild } = await import('./commands/rebuild.js');
-      printJson(await rebuild(options, await cliLogger(options.logLevel)));
+      await printJson(await rebuild(options, await cliLogger(options.logLevel)));
     });
 
   program
@@ -416,7 +413,7 @@ export function buildProgram(): Command {
       const { forget } = await import('./commands/forget.js');
       const logger = await cliLogger(options.logLevel);
       const kafka = await kafkaOption(options.kafka, logger);
-      printJson(await forget({ ...options, kafka }, logger, (await platform()).systemClock));
+      await printJson(await forget({ ...options, kafka }, logger, (await platform()).systemClock));
     });
 
   program
@@ -439,7 +436,7 @@ export function buildProgram(): Command {
       const secret: string[] = options.secret.length > 0 ? options.secret : fromEnv === undefined ? [] : [fromEnv];
       const { sign, headerLines } = await import('./commands/sign.js');
       const headers = await sign({ ...options, secret });
-      if (options.json) printJson(headers);
+      if (options.json) await printJson(headers);
       else process.stdout.write(headerLines(headers));
     });
 
@@ -460,7 +457,7 @@ export function buildProgram(): Command {
           import('./contracts/asyncapi.js'),
         ]);
         process.stdout.write(contractReference(openApiDocument(), asyncApiDocument()));
-      } else printJson((await import('./commands/defaults.js')).schemas(name));
+      } else await printJson((await import('./commands/defaults.js')).schemas(name));
     });
 
   program

@@ -1,11 +1,13 @@
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_SCHEMA, quotedSchema } from '../postgres/postgres-identifiers.js';
+import { runMigrations } from '../postgres/postgres-migrations.js';
 import { openPostgresPool, uniqueApplicationName } from '../postgres/postgres-pool.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
 
 /** The key store as a table in the events' PostgreSQL schema (`pii_keys`). */
 export async function createPostgresKeyStore(options: { url: string; schema?: string }): Promise<KeyStore> {
-  const schema = quotedSchema(options.schema ?? DEFAULT_SCHEMA);
+  const schemaName = options.schema ?? DEFAULT_SCHEMA;
+  const schema = quotedSchema(schemaName);
   const pool = openPostgresPool({
     url: options.url,
     maxConnections: 2,
@@ -13,12 +15,23 @@ export async function createPostgresKeyStore(options: { url: string; schema?: st
   });
   const table = `${schema}.pii_keys`;
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
-      key_id      TEXT PRIMARY KEY,
-      customer_id TEXT NOT NULL UNIQUE,
-      key         BYTEA NOT NULL,
-      created_at  TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    // Through the migrations' lock: services starting at once (a restarted ingest beside a projector)
+    // would otherwise race on CREATE TABLE IF NOT EXISTS, which PostgreSQL does not make safe against a
+    // concurrent twin ("type pii_keys already exists"). IF NOT EXISTS keeps stores made before this
+    // table had a migration record.
+    await runMigrations(pool, {
+      schema: schemaName,
+      component: 'pii-keys',
+      steps: [
+        [
+          `CREATE TABLE IF NOT EXISTS ${table} (
+             key_id      TEXT PRIMARY KEY,
+             customer_id TEXT NOT NULL UNIQUE,
+             key         BYTEA NOT NULL,
+             created_at  TIMESTAMPTZ NOT NULL DEFAULT now())`,
+        ],
+      ],
+    });
   } catch (error) {
     await pool.end();
     throw error;

@@ -1,12 +1,14 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import {
   customerTimeline,
-  ticketTimeline,
+  walkTicketTimeline,
   type CustomerTimeline,
   type TicketTimeline,
+  type TimelineEntry,
   openDomainStore,
-} from '@tickets/streams';
+} from '@tickets/streams/timeline';
 import { assertStoreExists } from '../existing-store.js';
+import { writeJson, writeJsonObject } from '../json-output.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
 
@@ -15,14 +17,22 @@ export interface ReplayOptions {
   readonly customer?: string;
   readonly at?: string;
   readonly store: string;
+  readonly json?: boolean;
 }
 
-export type Replay =
-  | { readonly kind: 'ticket'; readonly timeline: TicketTimeline }
-  | { readonly kind: 'customer'; readonly timeline: CustomerTimeline };
+/** How the timeline is shown: text formatters take it whole, JSON is written as it is walked. */
+export interface ReplayOutput {
+  readonly out: NodeJS.WritableStream;
+  readonly ticketText: (timeline: TicketTimeline) => Promise<string>;
+  readonly customerText: (timeline: CustomerTimeline) => Promise<string>;
+}
 
-/** A ticket's or a customer's timeline read from the store: decisions are read from the events, never recomputed. */
-export async function replay(options: ReplayOptions): Promise<Replay> {
+/**
+ * A ticket's or a customer's timeline read from the store and written to `out`: decisions are read
+ * from the events, never recomputed. A ticket's JSON is written a page of events at a time, so a
+ * ticket of 10k events is never held whole (its 25 MB of JSON and its folded states were the cost).
+ */
+export async function replay(options: ReplayOptions, output: ReplayOutput): Promise<void> {
   if ((options.ticket === undefined) === (options.customer === undefined))
     throw new UsageError('replay: give --ticket ID or --customer ID');
   const at = timeOption('--at', options.at);
@@ -32,13 +42,28 @@ export async function replay(options: ReplayOptions): Promise<Replay> {
   await checkpoints.close();
   try {
     if (options.ticket !== undefined) {
-      const timeline = await ticketTimeline(store, options.ticket, bound);
-      if (timeline === null) throw new UsageError(`--ticket: no ticket ${options.ticket} in ${options.store}`);
-      return { kind: 'ticket', timeline };
+      const walk = await walkTicketTimeline(store, options.ticket, bound);
+      if (walk === null) throw new UsageError(`--ticket: no ticket ${options.ticket} in ${options.store}`);
+      const head = { ticketId: options.ticket, at: at ?? null };
+      if (options.json === true) {
+        // The properties in TicketTimeline's order, as `JSON.stringify(timeline, null, 2)` prints them.
+        await writeJsonObject(output.out, [
+          { key: 'ticketId', value: () => head.ticketId },
+          { key: 'at', value: () => head.at },
+          { key: 'entries', pages: walk.pages },
+          { key: 'state', value: () => walk.end().state },
+        ]);
+        return;
+      }
+      const entries: TimelineEntry[] = [];
+      for await (const page of walk.pages) for (const one of page) entries.push(one);
+      output.out.write(await output.ticketText({ ...head, entries, state: walk.end().state }));
+      return;
     }
     const timeline = await customerTimeline(store, options.customer!, bound);
     if (timeline === null) throw new UsageError(`--customer: no customer ${options.customer!} in ${options.store}`);
-    return { kind: 'customer', timeline };
+    if (options.json === true) await writeJson(output.out, timeline);
+    else output.out.write(await output.customerText(timeline));
   } finally {
     await store.close();
   }
