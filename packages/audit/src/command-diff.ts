@@ -1,4 +1,5 @@
 import type { Command } from '@tickets/domain';
+import { withoutTicket } from './command-compat.js';
 import { jsonEqual } from './json-equal.js';
 
 export interface CommandDifferences {
@@ -6,7 +7,7 @@ export interface CommandDifferences {
   readonly added: Command[];
   /** Only in what was recorded. */
   readonly removed: Command[];
-  /** The same id (rule + trigger + action) with another content. */
+  /** The same id (rule + trigger + action) with another action (the ticket it reports aside). */
   readonly changed: { readonly before: Command; readonly after: Command }[];
   /** Commands in both runs, identical. */
   readonly unchanged: number;
@@ -63,7 +64,7 @@ export class CommandDiff {
   }
 
   private compare(before: Command, after: SequencedCommand): void {
-    if (jsonEqual(before, after.command)) this.unchanged++;
+    if (jsonEqual(withoutTicket(before), withoutTicket(after.command))) this.unchanged++;
     else this.changed.push({ seq: after.seq, before, after: after.command });
   }
 }

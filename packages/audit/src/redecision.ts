@@ -26,6 +26,7 @@ import {
   type Configuration,
   type InboundAcceptedData,
 } from '@tickets/streams';
+import { rulesEvaluatedAsRecordedThen } from './command-compat.js';
 import { eventRef } from './event-ref.js';
 import { jsonDifferences } from './json-equal.js';
 import { StoredEvent } from './sqlite-stored.js';
@@ -284,7 +285,13 @@ export class Redecision {
       if (!same)
         for (const d of jsonDifferences(
           { type: found.type, data: found.data },
-          { type: made.event.type, data: made.event.data },
+          {
+            type: made.event.type,
+            data:
+              made.event.type === 'RulesEvaluated'
+                ? rulesEvaluatedAsRecordedThen(found.data, made.event.data)
+                : made.event.data,
+          },
         ))
           mismatch(d.path, d.stored, d.redecided);
       if (found.metadata.causationId !== made.causationId)

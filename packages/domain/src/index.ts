@@ -30,6 +30,7 @@ export {
 } from './ticket/ticket-events.js';
 export type { TicketEventOf, TicketEventType } from './ticket/ticket-events.js';
 export { TicketState } from './ticket/ticket-state.js';
+export { CommandTicket, CommandTimer, commandTicket } from './ticket/ticket-timers.js';
 export { evolve, foldTicket } from './ticket/evolve.js';
 export { DEFAULT_REOPEN_POLICY, ReopenPolicy, ReopenWindow, reopenWindowFor } from './ticket/reopen-policy.js';
 

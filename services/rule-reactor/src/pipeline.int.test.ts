@@ -208,6 +208,8 @@ describe('rules decided by the ingest on SQLite, composed with relay and project
           // «reçu» is not GSM-7: UCS-2, 98 characters → 2 segments.
           segments: 2,
           encoding: 'UCS-2',
+          // The shipped rules set no timer and no SLA policy covers the ticket (Kafka contract 1.3.0).
+          ticket: { timers: [], sla: [] },
         },
       },
     ]);

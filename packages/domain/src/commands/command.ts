@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UtcTime } from '../shared/time.js';
 import { Channel } from '../inbound/channel.js';
+import { CommandTicket } from '../ticket/ticket-timers.js';
 
 // Commands are what downstream consumers receive: CloudEvents 1.0 with deterministic ids.
 
@@ -26,8 +27,16 @@ const envelope = {
   tracestate: z.string().optional().describe('W3C tracestate, with traceparent'),
 };
 
+// Optional for consumers and in the store: commands recorded before Kafka contract 1.3.0 lack it.
+// Last in `data`, where the decision adds it, so a command reads the same before and after parsing.
+const ticket = {
+  ticket: CommandTicket.optional().describe(
+    "The ticket's pending timers and SLA targets once the decision that emitted the command is made (Kafka 1.3.0; absent from commands recorded before)",
+  ),
+};
+
 const command = <T extends string, P extends z.ZodRawShape>(type: T, payload: P) =>
-  z.object({ ...envelope, type: z.literal(type), data: z.object({ ...trace, ...payload }) });
+  z.object({ ...envelope, type: z.literal(type), data: z.object({ ...trace, ...payload, ...ticket }) });
 
 export const TagAddCommand = command('ticket.tag.add', { tag: z.string() });
 export const TagRemoveCommand = command('ticket.tag.remove', { tag: z.string() });

@@ -18,6 +18,7 @@ import { foldTicket } from '../ticket/evolve.js';
 import type { ReopenPolicy } from '../ticket/reopen-policy.js';
 import type { PendingTimer, Routing, TicketEvent } from '../ticket/ticket-events.js';
 import type { TicketState } from '../ticket/ticket-state.js';
+import { commandTicket } from '../ticket/ticket-timers.js';
 import { decideInbound, type TicketLookup } from './decide-inbound.js';
 
 /**
@@ -169,6 +170,27 @@ class Work implements TicketLookup {
 }
 
 /**
+ * Gives every command the rule decisions among `events` emitted the ticket's pending timers and SLA
+ * targets as `state` shows them — `state` being the ticket once the whole step is decided, the
+ * timers its changes set included (an auto-close's command shows the reopen-window timer). Made
+ * here, from the decision's own result, and recorded in RulesEvaluated: the relay re-publishes the
+ * recorded command, so a command sent again after a crash is the same, byte for byte. The commands
+ * of this step are the last ones in `work.commands`, from `first` on, in the same order.
+ */
+function stampTicket(work: Work, events: Decided<TicketEvent>[], first: number, state: TicketState): void {
+  const ticket = commandTicket(state.timers, state.sla);
+  const stamped: Command[] = [];
+  for (const [i, decided] of events.entries()) {
+    const { event } = decided;
+    if (event.type !== 'RulesEvaluated' || event.data.commands.length === 0) continue;
+    const commands = event.data.commands.map((c) => ({ ...c, data: { ...c.data, ticket } }) as Command);
+    stamped.push(...commands);
+    events[i] = { ...decided, event: { ...event, data: { ...event.data, commands } } };
+  }
+  work.commands.splice(first, work.commands.length - first, ...stamped);
+}
+
+/**
  * Runs the rules a group of new ticket events raised (one evaluation per trigger, each seeing the
  * ticket as the group left it and the firings recorded so far), then the timers the group and the
  * rules' changes set and cancel. Writes it all to `work`.
@@ -190,6 +212,7 @@ function ruleAndTime(
   const ticketId = ticket.ticketId;
   const all: Decided<TicketEvent>[] = [...group];
   const triggers = triggersOf(ctx.rules);
+  const firstCommand = work.commands.length;
 
   for (const [i, { id, event: ticketEvent }] of group.entries()) {
     const trigger = triggerOf(ticketEvent);
@@ -236,6 +259,7 @@ function ruleAndTime(
       timerEvents.map((d) => d.event),
       ticket,
     ) ?? ticket;
+  stampTicket(work, all, firstCommand, ticket);
   work.writeTicket(ticketId, all, ticket);
   work.indexTicket(ticketId, causeId, at, next);
 }
@@ -268,6 +292,7 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
   if (afterFired === null) return;
   const all: Decided<TicketEvent>[] = [fired];
   let state = afterFired;
+  const firstCommand = work.commands.length;
   const rule = ctx.rules.rules.find((r) => r.id === timer.ruleId) ?? slaRules(ctx.rules).get(timer.ruleId);
   if (rule !== undefined) {
     const ruled = evaluateRules({
@@ -308,6 +333,7 @@ function fireTimer(work: Work, ticket: TicketState, timer: PendingTimer, ctx: De
       timerEvents.map((d) => d.event),
       state,
     ) ?? state;
+  stampTicket(work, all, firstCommand, state);
   work.writeTicket(ticket.ticketId, all, state);
   work.fired.push(timer.timerId);
   work.indexTicket(ticket.ticketId, firedId, timer.dueAt, next);

@@ -118,6 +118,25 @@ describe('SLA targets on a ticket', () => {
     expect(sla(at.ticket()).first_response).toMatchObject({ due: '2026-03-02T09:00:00.000Z', breached: true });
   });
 
+  it('the commands carry the SLA targets as their decision left them: the warning before, the breach after', () => {
+    const { commands } = run([first], '2026-03-02T09:00:00.000Z');
+    const targets = (c: Command | undefined) =>
+      Object.fromEntries((c?.data.ticket?.sla ?? []).map((s) => [s.metric, [s.due, s.breached]]));
+    expect(targets(commands[0])).toEqual({
+      first_response: ['2026-03-02T09:00:00.000Z', false],
+      resolution: ['2026-03-02T16:00:00.000Z', false],
+    });
+    expect(targets(commands[1])).toEqual({
+      first_response: ['2026-03-02T09:00:00.000Z', true],
+      resolution: ['2026-03-02T16:00:00.000Z', false],
+    });
+    // The breach fired: its timer is no longer pending; the resolution's pair still is.
+    expect(commands[1]!.data.ticket?.timers.map((t) => t.ruleId)).toEqual([
+      'sla.sms-standard.resolution.warning',
+      'sla.sms-standard.resolution.breach',
+    ]);
+  });
+
   it('an agent reply before the due time meets the response target: it leaves the list, nothing fires', () => {
     const { ticket, commands } = run(
       [first, (id) => reply('2026-03-02T08:40:00.000Z', id)],

@@ -5,6 +5,7 @@ import { RecordedCustomer } from '../inbound/inbound-event.js';
 import { ReopenWindow } from './reopen-policy.js';
 import { RuleEvaluation } from '../rules/rule-evaluation.js';
 import { Command } from '../commands/command.js';
+import { PendingTimer } from './ticket-timers.js';
 
 // Events on a ticket stream (`ticket-<id>`). Past tense; the `type` string equals the name.
 
@@ -109,27 +110,8 @@ export const RulesEvaluated = z.object({
   }),
 });
 
-/** A pending timer as the ticket shows it (and as TimerSet records it). */
-export const PendingTimer = z.object({
-  timerId: z.string().describe('Derived from the rule and the event that set it'),
-  ruleId: z.string(),
-  /** What started the clock: an anchor (`agent_reply`, …) or `reopen_deadline`. */
-  kind: z.string(),
-  dueAt: UtcTime,
-  /** The event time of what set it. */
-  setAt: UtcTime,
-  /** The domain event that set it. */
-  setBy: z.string(),
-  /** An SLA policy's timer (docs/timers.md): which policy, which target, warning or breach. */
-  sla: z
-    .object({
-      name: z.string(),
-      metric: z.enum(['first_response', 'next_response', 'resolution']),
-      stage: z.enum(['warning', 'breach']),
-    })
-    .optional(),
-});
-export type PendingTimer = z.infer<typeof PendingTimer>;
+// Defined beside SlaStatus in a leaf module: commands carry both, and ticket-events imports commands.
+export { PendingTimer } from './ticket-timers.js';
 
 /** A decision started a timer (its due time from the event time of what set it, never the clock). */
 export const TimerSet = z.object({

@@ -3,7 +3,7 @@ import { UtcTime } from '../shared/time.js';
 import { Channel } from '../inbound/channel.js';
 import { RecordedCustomer } from '../inbound/inbound-event.js';
 import { ReopenWindow } from './reopen-policy.js';
-import { PendingTimer } from './ticket-events.js';
+import { PendingTimer, SlaStatus } from './ticket-timers.js';
 
 /** How often a rule fired on this ticket, and at which reopen count last: what `once` needs. */
 export const RuleFirings = z.record(
@@ -11,20 +11,7 @@ export const RuleFirings = z.record(
   z.object({ count: z.number().int(), lastReopenCount: z.number().int() }),
 );
 
-/** Where one SLA target of the ticket stands (docs/timers.md, SLA targets). */
-export const SlaStatus = z.object({
-  name: z.string().describe('The SLA policy'),
-  metric: z.enum(['first_response', 'next_response', 'resolution']),
-  due: UtcTime.nullable().describe('When the target is breached; null while the clock is paused'),
-  breached: z.boolean(),
-  remainingMs: z
-    .number()
-    .int()
-    .nonnegative()
-    .nullable()
-    .describe('Business time left while paused; null while running'),
-});
-export type SlaStatus = z.infer<typeof SlaStatus>;
+export { SlaStatus } from './ticket-timers.js';
 
 /** The ticket read model: a pure fold of the ticket's events (binding field names). */
 export const TicketState = z

@@ -373,3 +373,53 @@ describe('pending timers on the ticket state', () => {
     expect(fold(none, [cancelled]).timers).toEqual([]);
   });
 });
+
+/** A pending timer as commands show it: which rule, when (its provenance stays in the state). */
+const shown = ({ timerId, ruleId, kind, dueAt }: PendingTimer) => ({ timerId, ruleId, kind, dueAt });
+
+describe("commands carry the ticket's pending timers and SLA targets as their decision left them", () => {
+  it('the auto-close shows the reopen-window timer its close set; the nudge still shows the close pending', () => {
+    const { world, autoclose } = replied();
+    const decision = decideTimers('2026-03-05T09:30:00.000Z', world.ctx());
+    const state = decision.tickets[0]!.state;
+    const [nudgeSent, close, tag] = decision.commands;
+    // The nudge's step ends with the close timer still pending; no SLA policy covers the ticket.
+    expect(nudgeSent!.data.ticket).toEqual({ timers: [shown(autoclose)], sla: [] });
+    expect(close!.data.ticket).toEqual({ timers: state.timers!.map(shown), sla: [] });
+    expect(tag!.data.ticket).toEqual(close!.data.ticket);
+    expect(state.timers?.map((t) => t.ruleId)).toEqual(['window-ended']);
+  });
+
+  it('what the relay publishes is what RulesEvaluated recorded: the same commands, content included', () => {
+    const { world } = replied();
+    const decision = decideTimers('2026-03-05T09:30:00.000Z', world.ctx());
+    const recorded = decision.tickets[0]!.events.flatMap((d) =>
+      d.event.type === 'RulesEvaluated' ? d.event.data.commands : [],
+    );
+    expect(recorded).toEqual(decision.commands);
+    // Decided again from the same inputs: the same content, so a re-publish after a crash is identical.
+    expect(decideTimers('2026-03-05T09:30:00.000Z', world.ctx()).commands).toEqual(decision.commands);
+  });
+
+  it("an inbound event's commands show the timers that same decision set", () => {
+    const world = new World(
+      RulesFile.parse({
+        rules: [
+          { id: 'tag-new', name: 'Tag', when: 'ticket.created', then: [{ type: 'add_tag', tag: 'new' }] },
+          {
+            id: 'escalate-24h',
+            name: 'Escalate',
+            when: { after: '24h', since: 'ticket_created' },
+            then: [{ type: 'assign_team', team: 'Escalation' }],
+          },
+        ],
+      }),
+    );
+    const decision = world.handle(message('2026-03-02T08:00:00.000Z', 'Ma commande ?', { id: 'stamp-first' }));
+    const timers = world.ticketOf('sms').timers!;
+    expect(timers.map((t) => [t.ruleId, t.dueAt])).toEqual([['escalate-24h', '2026-03-03T08:00:00.000Z']]);
+    expect(decision.commands.map((c) => [c.type, c.data.ticket])).toEqual([
+      ['ticket.tag.add', { timers: timers.map(shown), sla: [] }],
+    ]);
+  });
+});

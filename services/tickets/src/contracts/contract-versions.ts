@@ -6,7 +6,7 @@
  */
 export const CONTRACT_VERSIONS = {
   /** The HTTP API: docs/contracts/openapi-<version>.json. */
-  http: '1.5.0',
+  http: '1.6.0',
   /** The Kafka topics: docs/contracts/asyncapi-<version>.json. */
-  kafka: '1.2.0',
+  kafka: '1.3.0',
 } as const;
