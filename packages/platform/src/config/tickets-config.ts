@@ -42,7 +42,12 @@ const TicketsEnv = z.object({
   TICKETS_LEASES: z.string().min(1).optional(),
   TICKETS_HOST: z.string().min(1).default('127.0.0.1'),
   /** No default here: each program has its own port (8080 serve, 8081 ingest, 8082 projector, 8083 rule-reactor). */
-  TICKETS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  TICKETS_PORT: z.coerce
+    .number({ message: 'expected a port number (0 to 65535)' })
+    .int({ message: 'expected a port number (0 to 65535)' })
+    .min(0, { message: 'expected a port number (0 to 65535)' })
+    .max(65_535, { message: 'expected a port number (0 to 65535)' })
+    .optional(),
   TICKETS_RULES: z.string().min(1).optional(),
   TICKETS_POLICY: z.string().min(1).optional(),
   /** Where commands go: kafka, stdout, none, file:PATH, http(s)://URL; default Kafka if configured, else a file. */
