@@ -182,12 +182,13 @@ function stampTicket(work: Work, events: Decided<TicketEvent>[], first: number, 
   const stamped: Command[] = [];
   for (const [i, decided] of events.entries()) {
     const { event } = decided;
-    if (event.type !== 'RulesEvaluated' || event.data.commands.length === 0) continue;
+    if (event.type !== 'RulesEvaluated') continue;
     const commands = event.data.commands.map((c) => ({ ...c, data: { ...c.data, ticket } }) as Command);
     stamped.push(...commands);
     events[i] = { ...decided, event: { ...event, data: { ...event.data, commands } } };
   }
-  work.commands.splice(first, work.commands.length - first, ...stamped);
+  work.commands.length = first;
+  work.commands.push(...stamped);
 }
 
 /**
