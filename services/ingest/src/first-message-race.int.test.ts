@@ -179,6 +179,8 @@ describe('two ingest instances on one store: a decision made on what one instanc
       // and A now holds the ticket as unknown.
       const [early] = await a.submit([close('close-early', T0 - 1000)]);
       expect(early).toMatchObject({ status: 'rejected', reasons: [{ code: 'TICKET.NOT_FOUND' }] });
+      // Checked at commit, but nothing stored for it: not even the configuration record.
+      expect(await first.readAll({ after: 0, maxCount: 10 })).toEqual([]);
       // Instance B (the customer's partition moved to it) creates the ticket.
       expect((await b.submit([message]))[0]).toMatchObject({ status: 'accepted', ticketId });
       // The partition moves back: A must not answer from what it held.

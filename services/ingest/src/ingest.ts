@@ -100,12 +100,14 @@ export function createIngest(options: IngestOptions): Ingest {
   async function commit(batch: readonly (PendingInbound | PendingClock)[]): Promise<(IngestResult | ClockResult)[]> {
     const decided = await decideBatch(batch, { store, cache, rules, policy, configHash });
     if (decided.appends.length > 0) {
-      // First in the transaction: the configuration is in the log before any decision naming it.
-      const appends = [...(await configAppend()), ...decided.appends];
+      // First in the transaction: the configuration is in the log before any decision naming it. A
+      // batch of checks only (rejections: appends with no events) stores nothing, not even that.
+      const writes = decided.appends.some((append) => append.events.length > 0);
+      const appends = writes ? [...(await configAppend()), ...decided.appends] : decided.appends;
       const stop = metrics.timeAppend('ingest');
       await store.appendMany(appends);
       stop();
-      configRecorded = true;
+      if (writes) configRecorded = true;
     }
     for (const loaded of decided.tickets) cache.setTicket(loaded);
     for (const loaded of decided.customers) cache.setCustomer(loaded);
