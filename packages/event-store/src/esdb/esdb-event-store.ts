@@ -589,14 +589,26 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   /** The result of an append whose events the server says end at `lastRevision`. */
   async #repeatAt(append: PreparedAppend, lastRevision: number): Promise<AppendResult> {
     const first = lastRevision - append.events.length + 1;
-    const stored =
-      first < 0
-        ? []
-        : await this.#readServerStream(
-            append.serverStream,
-            { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
-            'append',
-          );
+    const repeat = first < 0 ? null : await this.#storedRepeat(append, first);
+    if (repeat === null)
+      throw new EventStoreError(
+        'EVENT_STORE.UNAVAILABLE',
+        `append to ${append.stream}: the server reported events that are not there`,
+        true,
+      );
+    return repeat;
+  }
+
+  /**
+   * The duplicate result when the stream holds exactly the append's events from revision `first` on;
+   * null when it holds others there; an IdempotencyError when it holds only some of them.
+   */
+  async #storedRepeat(append: PreparedAppend, first: number): Promise<AppendResult | null> {
+    const stored = await this.#readServerStream(
+      append.serverStream,
+      { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
+      'append',
+    );
     const ids = append.events.map((event) => event.id);
     if (
       !isRepeatedRun(
@@ -605,14 +617,11 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
         stored.map((event) => storedEventId(event)),
       )
     )
-      throw new EventStoreError(
-        'EVENT_STORE.UNAVAILABLE',
-        `append to ${append.stream}: the server reported events that are not there`,
-        true,
-      );
-    const position = eventPosition(stored.at(-1)!.position);
+      return null;
+    const last = stored[stored.length - 1]!;
+    const position = eventPosition(last.position);
     if (position === undefined) throw unknownPosition();
-    return { stream: append.stream, nextExpectedVersion: lastRevision, position, duplicate: true };
+    return { stream: append.stream, nextExpectedVersion: Number(last.revision), position, duplicate: true };
   }
 
   /**
@@ -667,24 +676,9 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
    */
   async #findRepeat(append: PreparedAppend, actual: number): Promise<AppendResult> {
     const first = append.expected === 'no_stream' ? 0 : (append.expected as number) + 1;
-    const stored = await this.#readServerStream(
-      append.serverStream,
-      { direction: FORWARDS, fromRevision: BigInt(first), maxCount: append.events.length },
-      'append',
-    );
-    const ids = append.events.map((event) => event.id);
-    if (
-      !isRepeatedRun(
-        append.stream,
-        ids,
-        stored.map((event) => storedEventId(event)),
-      )
-    )
-      throw new ConcurrencyError(append.stream, String(append.expected), actual);
-    const last = stored[stored.length - 1]!;
-    const position = eventPosition(last.position);
-    if (position === undefined) throw unknownPosition();
-    return { stream: append.stream, nextExpectedVersion: Number(last.revision), position, duplicate: true };
+    const repeat = await this.#storedRepeat(append, first);
+    if (repeat === null) throw new ConcurrencyError(append.stream, String(append.expected), actual);
+    return repeat;
   }
 
   async #positionOf(serverStream: string, version: number): Promise<number> {
