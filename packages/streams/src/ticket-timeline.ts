@@ -1,7 +1,7 @@
-import { evolve, ticketStream, toMillis, type TicketEvent, type TicketState } from '@tickets/domain';
+import { evolve, ticketStream, toMillis, type TicketEvent, type TicketState } from '@tickets/domain/fold';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
-import { configOf } from './config-log.js';
-import { asTicketEvent } from './stream-state.js';
+import { configOf } from './config-of.js';
+import { asTicketEvent } from './trusted-events.js';
 
 export interface FieldChange {
   readonly field: string;

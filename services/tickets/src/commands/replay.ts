@@ -1,9 +1,8 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { defaultConfig, type PiiSettings } from '@tickets/platform/config';
+import type { CustomerTimeline } from '@tickets/streams/customer-timeline';
 import {
-  customerTimeline,
   walkTicketTimeline,
-  type CustomerTimeline,
   type TicketTimeline,
   type TimelineEntry,
   openDomainStore,
@@ -66,6 +65,8 @@ export async function replay(options: ReplayOptions, output: ReplayOutput): Prom
       output.out.write(await output.ticketText({ ...head, entries, state: walk.end().state }));
       return;
     }
+    // Loaded here: it brings the domain's whole index, which a ticket's replay does without.
+    const { customerTimeline } = await import('@tickets/streams/customer-timeline');
     const timeline = await customerTimeline(store, options.customer!, bound);
     if (timeline === null) throw new UsageError(`--customer: no customer ${options.customer!} in ${options.store}`);
     if (options.json === true) await writeJson(output.out, timeline);
