@@ -2,7 +2,7 @@
 // user runs it: the whole command in a child process, start-up included, its JSON written to a file.
 // The store is made once by the CLI itself (`tickets import` of N SMS from one customer: a ticket of
 // 2N + 2 events, personal data encrypted as by default). Beside it, in the same run, the baseline:
-// reading the same stream (1,000 events at a time, as the replay does) in a child of its own, rows
+// reading the same stream (250 events at a time, as the replay does) in a child of its own, rows
 // only and opened by the PII codec, and `tickets --help` (start-up alone).
 //   node benchmarks/dist/replay-bench.js [--events 5000] [--rounds 3] [--dir DIR to keep / reuse]
 //     [--cli services/tickets/bin/tickets.mjs --cli OTHER/tickets.mjs]   (several: alternated, outputs compared)
@@ -19,7 +19,7 @@ import { openDomainStore } from '@tickets/streams/timeline';
 
 const TARGET_SECONDS = 1;
 /** Events per read, as walkTicketTimeline reads them. */
-const READ_PAGE = 1_000;
+const READ_PAGE = 250;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const defaultCli = resolve(here, '../../services/tickets/bin/tickets.mjs');
 const rusageHook = join(here, 'rusage-on-exit.js');
