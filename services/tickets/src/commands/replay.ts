@@ -22,10 +22,19 @@ export interface ReplayOptions {
   readonly json?: boolean;
 }
 
-/** How the timeline is shown: text formatters take it whole, JSON is written as it is walked. */
+/** A ticket's text, given the entries a page at a time (TicketTimelineText). */
+export interface TicketText {
+  add(entries: readonly TimelineEntry[]): void;
+  text(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): string;
+}
+
+/**
+ * How the timeline is shown: a ticket's JSON and text are made as it is walked, a customer's text
+ * formatter takes it whole. The formatters are loaded only when text is asked for.
+ */
 export interface ReplayOutput {
   readonly out: NodeJS.WritableStream;
-  readonly ticketText: (timeline: TicketTimeline) => Promise<string>;
+  readonly ticketText: () => Promise<TicketText>;
   readonly customerText: (timeline: CustomerTimeline) => Promise<string>;
 }
 
@@ -60,9 +69,9 @@ export async function replay(options: ReplayOptions, output: ReplayOutput): Prom
         ]);
         return;
       }
-      const entries: TimelineEntry[] = [];
-      for await (const page of walk.pages) for (const one of page) entries.push(one);
-      output.out.write(await output.ticketText({ ...head, entries, state: walk.end().state }));
+      const text = await output.ticketText();
+      for await (const page of walk.pages) text.add(page);
+      output.out.write(text.text({ ...head, state: walk.end().state }));
       return;
     }
     // Loaded here: it brings the domain's whole index, which a ticket's replay does without.
