@@ -83,6 +83,13 @@ export async function writeJson(out: NodeJS.WritableStream, value: unknown): Pro
   await writer.flush();
 }
 
+/** Writes text given in pieces, gathered into writes of about WRITE_SIZE bytes, waiting whenever `out` asks to. */
+export async function writeText(out: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  const writer = new BufferedWriter(out);
+  for (const piece of pieces) await writer.add(piece);
+  await writer.flush();
+}
+
 /** `  "key": value` as in the object's indented JSON, or null when JSON.stringify leaves the property out. */
 function propertyText(key: string, value: unknown): string | null {
   const whole = JSON.stringify({ [key]: value }, null, 2);

@@ -8,7 +8,7 @@ import {
   openDomainStore,
 } from '@tickets/streams/timeline';
 import { assertStoreExists } from '../existing-store.js';
-import { writeJson, writeJsonObject } from '../json-output.js';
+import { writeJson, writeJsonObject, writeText } from '../json-output.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
 
@@ -25,7 +25,7 @@ export interface ReplayOptions {
 /** A ticket's text, given the entries a page at a time (TicketTimelineText). */
 export interface TicketText {
   add(entries: readonly TimelineEntry[]): void;
-  text(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): string;
+  pieces(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): Iterable<string>;
 }
 
 /**
@@ -71,7 +71,7 @@ export async function replay(options: ReplayOptions, output: ReplayOutput): Prom
       }
       const text = await output.ticketText();
       for await (const page of walk.pages) text.add(page);
-      output.out.write(text.text({ ...head, state: walk.end().state }));
+      await writeText(output.out, text.pieces({ ...head, state: walk.end().state }));
       return;
     }
     // Loaded here: it brings the domain's whole index, which a ticket's replay does without.

@@ -165,7 +165,8 @@ function entryLines(entry: TimelineEntry, typesById: TypesById): string[] {
 /**
  * A terminal rendering built as the timeline is walked, a page of entries at a time: only the lines
  * are kept, not the entries (a 10k-event ticket's folded states were most of replay's memory). The
- * heading counts the events, so the text is handed out whole at the end.
+ * heading counts the events, so the text is handed out at the end, in pieces (joining 5 MB of text
+ * into one string only to encode it again cost more than the encoding).
  */
 export class TicketTimelineText {
   /** Each page's lines joined into one string: the lines themselves die young, and cheaply. */
@@ -185,21 +186,18 @@ export class TicketTimelineText {
     this.#pages.push(lines.join('\n'));
   }
 
-  /** The whole text: the heading, one block per event — source, correlation, what changed — and the state. */
-  text(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): string {
-    const out = [
-      `ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${this.#count} events`,
-      ...this.#pages,
-    ];
+  /** The text in pieces: the heading, one block per event — source, correlation, what changed — and the state. */
+  *pieces(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): Generator<string> {
+    yield `ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${this.#count} events`;
+    for (const page of this.#pages) {
+      yield '\n';
+      yield page;
+    }
     const state = timeline.state;
     if (state !== null) {
-      out.push(
-        '',
-        `state: ${state.status}, tags [${state.tags.map(printable).join(', ')}], team ${printable(state.team ?? '-')}, reopened ${state.reopenCount}×, ${state.messageCount} messages` +
-          (state.status === 'closed' ? `, reopen deadline ${state.reopenDeadline ?? '-'}` : ''),
-      );
+      yield `\n\nstate: ${state.status}, tags [${state.tags.map(printable).join(', ')}], team ${printable(state.team ?? '-')}, reopened ${state.reopenCount}×, ${state.messageCount} messages${state.status === 'closed' ? `, reopen deadline ${state.reopenDeadline ?? '-'}` : ''}`;
     }
-    return `${out.join('\n')}\n`;
+    yield '\n';
   }
 }
 
@@ -207,5 +205,5 @@ export class TicketTimelineText {
 export function formatTicketTimeline(timeline: TicketTimeline): string {
   const text = new TicketTimelineText();
   text.add(timeline.entries);
-  return text.text(timeline);
+  return [...text.pieces(timeline)].join('');
 }

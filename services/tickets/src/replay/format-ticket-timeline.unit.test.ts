@@ -56,7 +56,7 @@ describe('the text of a ticket timeline, made a page at a time', () => {
         text.add(entries.slice(start, start + size));
         text.add([]);
       }
-      expect(text.text({ ticketId: T, at: null, state: null })).toBe(whole);
+      expect([...text.pieces({ ticketId: T, at: null, state: null })].join('')).toBe(whole);
     }
     expect(whole).toMatch(/^ticket tk_1 — 19 events\n\n#0 /);
   });
@@ -65,7 +65,7 @@ describe('the text of a ticket timeline, made a page at a time', () => {
     const text = new TicketTimelineText();
     text.add(entries.slice(0, 2));
     text.add(entries.slice(2, 3));
-    expect(text.text({ ticketId: T, at: null, state: null })).toContain(
+    expect([...text.pieces({ ticketId: T, at: null, state: null })].join('')).toContain(
       'rules on message.received (ev_1, #1 MessageReceived):',
     );
   });
