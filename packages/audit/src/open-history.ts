@@ -6,13 +6,17 @@ import { openDomainStore, type PiiSettings } from '@tickets/streams';
 
 /**
  * The recorded history of a store: straight from the file for SQLite, through the port otherwise.
- * `settings`: the configuration's personal-data settings.
+ * `settings`: the configuration's personal-data settings; `threads`: how many threads may read at once.
  */
-export async function openHistory(storeUrl: string, settings: PiiSettings): Promise<RecordedHistory> {
+export async function openHistory(
+  storeUrl: string,
+  settings: PiiSettings,
+  options: { threads?: number | undefined } = {},
+): Promise<RecordedHistory> {
   const location = parseStoreUrl(storeUrl);
   // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
   if (location.kind === 'sqlite' && !settings.encryption) {
-    const fast = sqliteHistory(location.path);
+    const fast = sqliteHistory(location.path, options.threads === undefined ? {} : { threads: options.threads });
     if (fast !== null) return fast;
   }
   const { store, checkpoints } = await openDomainStore(location, settings);

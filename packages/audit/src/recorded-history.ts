@@ -1,5 +1,6 @@
-import type { Command } from '@tickets/domain';
+import type { Command, ReopenPolicy, RulesFile } from '@tickets/domain';
 import type { InboundAcceptedData } from '@tickets/streams';
+import type { CustomerReach } from './what-if-reach.js';
 
 /**
  * Records of the inbound log, in columns (row i of each): a million small objects would cost more to
@@ -25,6 +26,13 @@ export interface RecordedCommands {
 export interface HistoryPage {
   readonly inbound: InboundColumns;
   readonly commands: readonly RecordedCommands[];
+  /**
+   * The event times (ms) of the inbound records of customers outside the reach the pages were asked
+   * for, in order: counted and timed, not decided again.
+   */
+  readonly skipped: readonly number[];
+  /** The times (ms) of the recorded commands on those customers' tickets: the what-if's, unchanged. */
+  readonly outsideCommands: readonly number[];
   /** The store position the page reaches (for progress). */
   readonly lastPosition: number;
 }
@@ -35,6 +43,12 @@ export const emptyColumns = (): InboundColumns => ({ positions: [], keys: [], su
 export interface RecordedHistory {
   /** The store's head position when reading starts: what progress counts towards. */
   readonly head: number;
-  pages(): AsyncIterable<HistoryPage>;
+  /**
+   * Which customers a change to `configuration` can reach, found from a few recorded facts without
+   * deciding anything (absent: this history cannot tell, every customer is decided again).
+   */
+  reach?(configuration: { rules: RulesFile; policy: ReopenPolicy }): Promise<CustomerReach>;
+  /** The history in pages; with `reach`, the inbound records of customers outside it are only timed. */
+  pages(reach?: CustomerReach): AsyncIterable<HistoryPage>;
   close(): Promise<void>;
 }

@@ -1,35 +1,142 @@
 import { existsSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
+import { availableParallelism } from 'node:os';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { Command } from '@tickets/domain';
-import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
-import { emptyColumns, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
+import type { RecordedEvent } from '@tickets/event-store';
+import { CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX, readConfiguration } from '@tickets/streams';
+import { emptyColumns, type HistoryPage, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
+import {
+  INBOUND,
+  mergeIndex,
+  readIndexPart,
+  SUBJECT,
+  WITH_COMMANDS,
+  type HistoryIndex,
+  type IndexPart,
+} from './sqlite-history-index.js';
+import type { IndexWorkerData } from './sqlite-index-worker.js';
+import { customerReach, type CustomerReach, type ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
 const KNOWN_SCHEMAS: ReadonlySet<unknown> = new Set([1, 2]);
 const CHUNK = 5_000;
+/** Below this many store events, starting threads to scan costs more than it saves. */
+const PARALLEL_FROM = 200_000;
 
-// Decoding every event through the port would spend most of a what-if run parsing rule decisions
-// that emitted nothing. Against the embedded store, one scan in SQL picks the inbound log, with its
-// customer for sharding, and only the decisions whose JSON does not end with an empty command list
-// (the reactor writes `commands` last; compared as bytes, which skips UTF-8 decoding); anything else
-// that slips through is checked after parsing. Inbound records stay JSON text: the what-if worker
-// that decides an event parses it. Reads only, on its own read-only connection: a running `serve`
-// is not disturbed.
-const SELECT = `
+// Every inbound record and every command, in one scan in SQL, handed on in order. Inbound records
+// stay JSON text: the what-if worker that decides an event parses it. Of a rule decision only its
+// commands are read. Reads only, on its own read-only connection: a running `serve` is not disturbed.
+const SELECT_ALL = `
   SELECT position,
-         CASE WHEN type = 'InboundAccepted' THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
-         data,
-         CASE WHEN type = 'InboundAccepted' THEN json_extract(data, '$.event.subject') END
+         CASE WHEN ${INBOUND} THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
+         CASE WHEN ${INBOUND} THEN data ELSE data -> '$.commands' END,
+         CASE WHEN ${INBOUND} THEN ${SUBJECT} END
   FROM events
-  WHERE substr(stream, 1, ${INBOUND_STREAM_PREFIX.length}) = '${INBOUND_STREAM_PREFIX}'
-     OR (type = 'RulesEvaluated' AND substr(CAST(data AS BLOB), -14) <> CAST('"commands":[]}' AS BLOB))
+  WHERE substr(stream, 1, ${INBOUND_STREAM_PREFIX.length}) = '${INBOUND_STREAM_PREFIX}' OR (${WITH_COMMANDS})
   ORDER BY position`;
 
-/** `key` is set for inbound records only. */
-type Row = [position: number, key: string | null, data: string, subject: string | null];
+/** `key` is set for inbound records only; `text` is then the record, else the decision's commands. */
+type Row = [position: number, key: string | null, text: string, subject: string | null];
 
-/** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
-export function sqliteHistory(path: string): RecordedHistory | null {
+// The configurations, through the (stream, version) index — the streams from the prefix up to the
+// prefix with its last character's successor: they decide whether a reach can be narrowed at all.
+const SELECT_CONFIGURATIONS = `SELECT stream, data FROM events WHERE stream >= ? AND stream < ? ORDER BY position`;
+const afterPrefix = (prefix: string): string =>
+  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+
+const SELECT_BY_POSITION = `
+  SELECT position,
+         CASE WHEN ${INBOUND} THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
+         CASE WHEN ${INBOUND} THEN data ELSE data -> '$.commands' END,
+         CASE WHEN ${INBOUND} THEN ${SUBJECT} END
+  FROM events WHERE position IN (SELECT value FROM json_each(?))
+  ORDER BY position`;
+
+function readConfigurations(db: DatabaseSync): ReachFacts['configurations'][number][] {
+  const select = db.prepare(SELECT_CONFIGURATIONS);
+  select.setReturnArrays(true);
+  const configurations: ReachFacts['configurations'][number][] = [];
+  for (const row of select.iterate(CONFIG_STREAM_PREFIX, afterPrefix(CONFIG_STREAM_PREFIX))) {
+    const [stream, text] = row as unknown as [string, string];
+    const read = readConfiguration({ stream, data: JSON.parse(text) } as unknown as RecordedEvent);
+    configurations.push(read.ok ? read.value.configuration : { invalid: read.reason });
+  }
+  return configurations;
+}
+
+/** Gathers rows of SELECT_ALL's shape into pages. */
+class PageBuilder {
+  private inbound = emptyColumns();
+  private commands: RecordedCommands[] = [];
+  private count = 0;
+  private lastPosition = 0;
+
+  /** Adds a row; true once the page holds CHUNK rows. */
+  add([position, key, text, subject]: Row): boolean {
+    this.lastPosition = position;
+    if (key === null) {
+      const decided = (JSON.parse(text) as Command[] | null) ?? [];
+      if (decided.length > 0) this.commands.push({ position, commands: decided });
+    } else {
+      this.inbound.positions.push(position);
+      this.inbound.keys.push(key);
+      this.inbound.subjects.push((subject ?? '').trim());
+      this.inbound.records.push(text);
+    }
+    return ++this.count === CHUNK;
+  }
+
+  flush(skipped: readonly number[] = [], outsideCommands: readonly number[] = []): HistoryPage {
+    const page = {
+      inbound: this.inbound,
+      commands: this.commands,
+      skipped,
+      outsideCommands,
+      lastPosition: this.lastPosition,
+    };
+    this.inbound = emptyColumns();
+    this.commands = [];
+    this.count = 0;
+    return page;
+  }
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+}
+
+function* allRows(select: StatementSync, ...parameters: string[]): Generator<Row> {
+  select.setReturnArrays(true);
+  for (const row of select.iterate(...parameters)) yield row as unknown as Row;
+}
+
+/** Scans (0, head] in `threads` consecutive ranges at once, one worker thread each (none: in this thread). */
+async function readIndex(path: string, head: number, threads: number): Promise<IndexPart[]> {
+  if (threads <= 1) return [readIndexPart(path, 0, head)];
+  const size = Math.ceil(head / threads);
+  return Promise.all(
+    Array.from({ length: threads }, (_, i) => {
+      const range: IndexWorkerData = { path, after: i * size, upTo: Math.min(head, (i + 1) * size) };
+      return new Promise<IndexPart>((resolve, reject) => {
+        const worker = new Worker(new URL('./sqlite-index-worker.js', import.meta.url), { workerData: range });
+        let part: IndexPart | null = null;
+        worker.on('message', (message: IndexPart) => (part = message));
+        worker.on('error', reject);
+        worker.on('exit', (code) =>
+          part === null ? reject(new Error(`a what-if index worker stopped (exit code ${code})`)) : resolve(part),
+        );
+      });
+    }),
+  );
+}
+
+/**
+ * The recorded history read straight from a SQLite store file; null when the file is not one this
+ * reader knows. `threads`: how many threads scan the file for a reach at once (default: one per core
+ * on a large file).
+ */
+export function sqliteHistory(path: string, options: { threads?: number } = {}): RecordedHistory | null {
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
@@ -38,36 +145,69 @@ export function sqliteHistory(path: string): RecordedHistory | null {
     return null;
   }
   const head = (db.prepare('SELECT max(position) AS head FROM events').get()?.['head'] as number | null) ?? 0;
-  const select = db.prepare(SELECT);
-  select.setReturnArrays(true);
+  let index: HistoryIndex | null = null;
+
+  /** Every row, in one scan. */
+  async function* everything(): AsyncGenerator<HistoryPage> {
+    const pages = new PageBuilder();
+    for (const row of allRows(db.prepare(SELECT_ALL))) if (pages.add(row)) yield pages.flush();
+    if (!pages.empty) yield pages.flush();
+  }
+
+  /** The rows of the customers in reach, read by position; the others only counted and timed. */
+  async function* narrowed(found: HistoryIndex, customers: ReadonlySet<string>): AsyncGenerator<HistoryPage> {
+    const skipped: number[] = [];
+    const positions: number[] = [];
+    found.inbound.positions.forEach((position, i) => {
+      if (customers.has(found.inbound.customers[i]!)) positions.push(position);
+      else skipped.push(found.inbound.times[i]!);
+    });
+    const outsideCommands: number[] = [];
+    const { tickets } = found.facts;
+    found.decisions.positions.forEach((position, i) => {
+      const customerId = tickets.get(found.decisions.tickets[i]!)?.customerId;
+      // A ticket without a recorded TicketCreated is compared, whoever it belongs to.
+      if (customerId === undefined || customers.has(customerId)) positions.push(position);
+      else outsideCommands.push(...found.decisions.times[i]!);
+    });
+    positions.sort((a, b) => a - b);
+    // The first page carries what is only counted; the rows in reach follow in store order.
+    const pages = new PageBuilder();
+    let first: { skipped: number[]; outsideCommands: number[] } | null = { skipped, outsideCommands };
+    const select = db.prepare(SELECT_BY_POSITION);
+    for (let from = 0; from < positions.length; from += CHUNK) {
+      for (const row of allRows(select, JSON.stringify(positions.slice(from, from + CHUNK)))) pages.add(row);
+      yield pages.flush(first?.skipped, first?.outsideCommands);
+      first = null;
+    }
+    if (first !== null) yield pages.flush(first.skipped, first.outsideCommands);
+  }
+
   return {
     head,
-    async *pages() {
-      // Row by row, handed on in chunks: nothing of a row outlives its chunk.
-      let inbound = emptyColumns();
-      let commands: RecordedCommands[] = [];
-      let count = 0;
-      let lastPosition = 0;
-      for (const row of select.iterate()) {
-        const [position, key, text, subject] = row as unknown as Row;
-        lastPosition = position;
-        if (key !== null) {
-          inbound.positions.push(position);
-          inbound.keys.push(key);
-          inbound.subjects.push((subject ?? '').trim());
-          inbound.records.push(text);
-        } else {
-          const decided = (JSON.parse(text) as { commands: Command[] }).commands;
-          if (decided.length > 0) commands.push({ position, commands: decided });
-        }
-        if (++count === CHUNK) {
-          yield { inbound, commands, lastPosition };
-          inbound = emptyColumns();
-          commands = [];
-          count = 0;
-        }
-      }
-      if (count > 0) yield { inbound, commands, lastPosition };
+    async reach(configuration) {
+      const configurations = readConfigurations(db);
+      // Changed rules reach every decision: no need to read anything more to know it.
+      const early = customerReach(
+        {
+          configurations,
+          unconfigured: 0,
+          tickets: new Map(),
+          closedRoutings: [],
+          timerTickets: new Set(),
+          erasedCustomers: new Set(),
+        },
+        configuration,
+      );
+      if (early.all) return early;
+      const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
+      index = mergeIndex(await readIndex(path, head, threads), configurations);
+      return customerReach(index.facts, configuration);
+    },
+    pages(reach?: CustomerReach) {
+      if (reach === undefined || reach.all) return everything();
+      if (index === null) throw new Error('pages(reach) needs the reach this history found');
+      return narrowed(index, reach.customers);
     },
     async close() {
       db.close();

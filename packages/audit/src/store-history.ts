@@ -37,7 +37,7 @@ export async function storeHistory(
             if (decided.length > 0) commands.push({ position: recorded.position, commands: decided });
           }
         }
-        yield { inbound, commands, lastPosition: last.position };
+        yield { inbound, commands, skipped: [], outsideCommands: [], lastPosition: last.position };
       }
     },
     close: options.close ?? (async () => {}),

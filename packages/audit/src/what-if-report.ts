@@ -78,6 +78,19 @@ export interface WhatIfReport {
     /** Every inbound event replayed, including those before `since` replayed only to build state. */
     readonly replayed: number;
   };
+  /**
+   * Who was decided again: every customer, or — when only the reopen windows change — the customers
+   * the change can reach (the others' recorded decisions are the what-if's; see what-if-reach.ts).
+   */
+  readonly reach: {
+    readonly narrowed: boolean;
+    /** Why the reach is what it is, in a sentence. */
+    readonly reason: string;
+    /** Customers decided again; null when every customer was. */
+    readonly customers: number | null;
+    /** Inbound events decided again (the others of `summary.replayed` were only counted). */
+    readonly redecided: number;
+  };
   /** Filtered on event time: the inbound event's `time`, and each command's `time` (its trigger's). */
   readonly range: { readonly since: string | null; readonly until: string | null };
   /** Decision changes counted by kind, e.g. `follow_up → reopen`. */

@@ -1,8 +1,9 @@
-import { toMillis, type Command, type ReopenPolicy, type RulesFile } from '@tickets/domain';
+import { fromMillis, toMillis, type Command, type ReopenPolicy, type RulesFile } from '@tickets/domain';
 import { CommandDiff, commandSeq } from './command-diff.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { ShardPool } from './shard-pool.js';
 import { setAsideErased } from './erased-history.js';
+import { everyCustomer, type CustomerReach } from './what-if-reach.js';
 import type {
   DecisionChange,
   ErasedReplay,
@@ -21,6 +22,11 @@ export interface WhatIfOptions {
   readonly until?: string | undefined;
   /** Worker threads deciding customers in parallel; 0 decides in this thread. */
   readonly threads: number;
+  /**
+   * Decide every customer again, even those the change cannot reach (see what-if-reach.ts): the
+   * report is the same, only slower; for checking that, and for tests of the deciding itself.
+   */
+  readonly redecideAll?: boolean;
   /** Called after each page with the store position reached. */
   readonly onProgress?: (position: number) => void;
 }
@@ -39,6 +45,16 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
     return ms >= sinceMs && ms < untilMs;
   };
 
+  const reach: CustomerReach =
+    options.redecideAll === true
+      ? everyCustomer('asked to decide every customer again')
+      : history.reach === undefined
+        ? everyCustomer('this store is read through the event store port, which cannot narrow the reach')
+        : await history.reach({ rules: options.rules, policy: options.policy });
+  // Customers outside the reach decide what was recorded: their events are counted and timed, their
+  // recorded commands are the what-if's.
+  const outside = { replayed: 0, events: 0, commandsUnchanged: 0, latestMs: Number.NEGATIVE_INFINITY };
+
   const diff = new CommandDiff();
   const pool = new ShardPool(
     { rules: options.rules, policy: options.policy, sinceMs, untilMs },
@@ -52,8 +68,17 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
   let lastPosition = 0;
   let latestRecorded: string | null = null;
   try {
-    for await (const page of history.pages()) {
+    for await (const page of history.pages(reach)) {
       const decidable = setAsideErased(page.inbound, erased, erasedTickets);
+      for (const ms of page.skipped) {
+        outside.replayed++;
+        if (ms >= sinceMs && ms < untilMs) outside.events++;
+        if (ms > outside.latestMs) outside.latestMs = ms;
+      }
+      for (const ms of page.outsideCommands) {
+        if (ms >= sinceMs && ms < untilMs) outside.commandsUnchanged++;
+        if (ms > outside.latestMs) outside.latestMs = ms;
+      }
       for (const recorded of page.commands) {
         for (const command of recorded.commands)
           if (latestRecorded === null || command.time > latestRecorded) latestRecorded = command.time;
@@ -75,20 +100,33 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
   // The clock runs to --until (exclusive: commands at it are outside the range anyway), else to the
   // latest event time replayed or recorded command time, whichever is later, so the timers the
   // recorded scheduler fired after a customer's last event fire here too.
-  const totals = await pool.finish(options.until, latestRecorded, lastPosition + 1);
+  // The clock also runs past the latest event and command of the customers outside the reach, as it
+  // would if they had been decided again.
+  const outsideLatest = outside.latestMs === Number.NEGATIVE_INFINITY ? null : fromMillis(outside.latestMs);
+  const floor =
+    latestRecorded === null || (outsideLatest !== null && outsideLatest > latestRecorded)
+      ? outsideLatest
+      : latestRecorded;
+  const totals = await pool.finish(options.until, floor, lastPosition + 1);
 
   const commands = diff.result();
   return {
     summary: {
-      events: totals.events,
+      events: totals.events + outside.events,
       decisionsChanged: totals.decisions.length,
       commandsAdded: commands.added.length,
       commandsRemoved: commands.removed.length,
       commandsChanged: commands.changed.length,
-      commandsUnchanged: commands.unchanged,
+      commandsUnchanged: commands.unchanged + outside.commandsUnchanged,
       rejected: totals.rejected.length,
       erased: erased.length,
-      replayed: totals.replayed,
+      replayed: totals.replayed + outside.replayed,
+    },
+    reach: {
+      narrowed: !reach.all,
+      reason: reach.reason,
+      customers: reach.all ? null : reach.customers.size,
+      redecided: totals.replayed,
     },
     range: { since: options.since ?? null, until: options.until ?? null },
     transitions: countTransitions(totals.decisions),

@@ -332,6 +332,10 @@ export function buildProgram(config: TicketsConfig): Command {
       'worker threads deciding in parallel (default: one per core on large stores, none on small ones)',
       exampleCount,
     )
+    .option(
+      '--redecide-all',
+      'decide every customer again, also those a change of the reopen windows alone cannot reach (same report, slower)',
+    )
     .option('--json', 'print JSON instead of text')
     .action(async (options) => {
       const { runWhatIf } = await import('./commands/what-if.js');

@@ -19,6 +19,7 @@ import { messageReceived, tempDir } from '@tickets/testing';
 import { sqliteHistory } from '@tickets/audit';
 import { storeHistory } from '@tickets/audit';
 import { whatIf } from '@tickets/audit';
+import type { WhatIfReport } from '@tickets/audit';
 import { syntheticEvents } from '@tickets/testing';
 import { feedEvents } from '../src/feed-events.js';
 import { openRuntime } from '../src/runtime.js';
@@ -103,13 +104,20 @@ async function replayedTickets(path: string, rules: RulesFile, policy: ReopenPol
 
 const byId = (tickets: readonly TicketState[]) => [...tickets].sort((a, b) => a.ticketId.localeCompare(b.ticketId));
 
-async function whatIfSame(path: string, rules: RulesFile, policy: ReopenPolicy) {
+/** What-if straight from the file; every customer decided again unless `narrow` (see what-if-reach.ts). */
+async function whatIfSame(path: string, rules: RulesFile, policy: ReopenPolicy, narrow = false) {
   const history = sqliteHistory(path)!;
   try {
-    return await whatIf(history, { rules, policy, threads: 0 });
+    return await whatIf(history, { rules, policy, threads: 0, redecideAll: !narrow });
   } finally {
     await history.close();
   }
+}
+
+/** The report less the line saying who was decided again: what must not depend on it. */
+function outcome(report: WhatIfReport): Omit<WhatIfReport, 'reach'> {
+  const { reach: _reach, ...rest } = report;
+  return rest;
 }
 
 const NO_DIFFERENCE = { decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, rejected: 0 };
@@ -204,10 +212,80 @@ describe('what-if with the recorded rules and windows reports no difference', ()
         policy,
         threads: 0,
       });
+      const narrowed = await whatIfSame(recorded.path, DEFAULT_RULES, policy, true);
       await store.close();
 
       expect(fast.summary.decisionsChanged).toBeGreaterThan(0);
-      expect(portable).toEqual(fast);
+      expect(outcome(portable)).toEqual(outcome(fast));
+      expect(outcome(narrowed)).toEqual(outcome(fast));
+      // The port cannot narrow; the file can.
+      expect([portable.reach.narrowed, narrowed.reach.narrowed]).toEqual([false, true]);
     },
   );
+});
+
+describe('what-if decides again only the customers a change of the reopen windows can reach', () => {
+  it(
+    'and reports exactly what deciding every customer again reports, on random histories',
+    { timeout: 300_000 },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          randomTraffic,
+          randomRules,
+          randomPolicy,
+          randomPolicy,
+          async (traffic, rules, recordedPolicy, triedPolicy) => {
+            using dir = tempDir();
+            const recorded = await recordTraffic(dir.path, traffic, rules, recordedPolicy);
+
+            const narrowed = await whatIfSame(recorded.path, rules, triedPolicy, true);
+            const full = await whatIfSame(recorded.path, rules, triedPolicy);
+
+            expect(narrowed.reach.narrowed).toBe(true);
+            expect(outcome(narrowed)).toEqual(outcome(full));
+          },
+        ),
+        { numRuns: 30 },
+      );
+    },
+  );
+
+  it(
+    'over months of synthetic traffic, in and out of a time range, deciding only a part again',
+    { timeout: 120_000 },
+    async () => {
+      using dir = tempDir();
+      const recorded = await record(dir.path, stretched(3_000, 150, 300), DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+      const policy: ReopenPolicy = { ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } };
+      const events = (await whatIfSame(recorded.path, DEFAULT_RULES, policy)).summary.replayed;
+
+      for (const range of [{}, { since: '2026-01-20T00:00:00Z' }, { until: '2026-02-10T00:00:00Z' }]) {
+        const run = async (redecideAll: boolean) => {
+          const history = sqliteHistory(recorded.path)!;
+          try {
+            return await whatIf(history, { rules: DEFAULT_RULES, policy, threads: 0, redecideAll, ...range });
+          } finally {
+            await history.close();
+          }
+        };
+        const [narrowed, full] = [await run(false), await run(true)];
+
+        expect(outcome(narrowed)).toEqual(outcome(full));
+        expect(narrowed.summary.decisionsChanged).toBeGreaterThan(0);
+        expect(narrowed.reach.redecided).toBeGreaterThan(0);
+        expect(narrowed.reach.redecided).toBeLessThan(events / 2);
+      }
+    },
+  );
+
+  it('decides everyone again when the rules differ from the recorded ones', async () => {
+    using dir = tempDir();
+    const recorded = await record(dir.path, stretched(300, 20, 300), DEFAULT_RULES, DEFAULT_REOPEN_POLICY);
+    const rules = RulesFile.parse({ ...DEFAULT_RULES, autoReplyRateLimit: '1h' });
+
+    const report = await whatIfSame(recorded.path, rules, DEFAULT_REOPEN_POLICY, true);
+
+    expect(report.reach).toMatchObject({ narrowed: false, customers: null, redecided: 300 });
+  });
 });

@@ -32,6 +32,11 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
   const out = [
     `what-if: ${scope} re-decided with rules ${printable(options.rules)} and policy ${printable(options.policy)}`,
     `(in memory: nothing was written to the store, nothing was published)`,
+    ...(report.reach.narrowed
+      ? [
+          `decided again: ${report.reach.customers} customers, ${report.reach.redecided} of ${summary.replayed} inbound events — ${report.reach.reason} (--redecide-all decides everyone)`,
+        ]
+      : []),
     '',
     'summary',
     ...textTable([

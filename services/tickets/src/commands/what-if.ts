@@ -20,6 +20,8 @@ export interface WhatIfCommandOptions {
   readonly store: string;
   /** Worker threads; default: one per core for large stores, none for small ones. */
   readonly threads?: number;
+  /** Decide every customer again, even those the change cannot reach. */
+  readonly redecideAll?: boolean;
 }
 
 /** Below this many store events, starting worker threads costs more than it saves. */
@@ -34,7 +36,7 @@ export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfRe
   }
   const { rules, policy } = await loadRulesAndPolicy(options);
   assertStoreExists(options.store);
-  const history = await openHistory(options.store, options.pii ?? defaultConfig().pii);
+  const history = await openHistory(options.store, options.pii ?? defaultConfig().pii, { threads: options.threads });
   // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
   // offset on KurrentDB, so they are not called events.
   const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store positions' });
@@ -46,6 +48,7 @@ export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfRe
       since,
       until,
       threads,
+      redecideAll: options.redecideAll ?? false,
       onProgress: (position) => progress.update(position),
     });
   } finally {

@@ -1,0 +1,15 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { readIndexPart } from './sqlite-history-index.js';
+
+// One range of a SQLite file's positions scanned for a what-if's reach, in its own thread.
+
+export interface IndexWorkerData {
+  readonly path: string;
+  readonly after: number;
+  readonly upTo: number;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('sqlite-index-worker runs as a worker thread');
+const { path, after, upTo } = workerData as IndexWorkerData;
+port.postMessage(readIndexPart(path, after, upTo));
