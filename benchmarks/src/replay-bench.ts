@@ -197,9 +197,12 @@ async function main(): Promise<void> {
     }
     for (const [i, cli] of clis.entries()) {
       const seconds = median(runs.filter((run) => run.name === `replay ${i}`).map(cpu));
-      console.log(
-        `replay ${i} (${cli}): ${seconds.toFixed(2)} s of CPU, target < ${TARGET_SECONDS} s ${seconds < TARGET_SECONDS ? 'met' : 'NOT met'}`,
-      );
+      // The target is issue 16's: a ticket of 10k events.
+      const verdict =
+        events < 10_000
+          ? 'no target below 10k events'
+          : `target < ${TARGET_SECONDS} s ${seconds < TARGET_SECONDS ? 'met' : 'NOT met'}`;
+      console.log(`replay ${i} (${cli}): ${seconds.toFixed(2)} s of CPU, ${verdict}`);
     }
     console.log(JSON.stringify({ ticket, events, runs }));
   } finally {
