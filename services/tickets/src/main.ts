@@ -1,7 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { KafkaSetup } from '@tickets/messaging';
 import type { Logger, OpsEnv } from '@tickets/platform';
-import { KafkaBrokers, opsEnvShape, parseFlag, readConfig, type TicketsConfig } from '@tickets/platform/config';
+import {
+  defaultConfig,
+  KafkaBrokers,
+  opsEnvShape,
+  parseFlag,
+  readConfig,
+  type TicketsConfig,
+} from '@tickets/platform/config';
 import { parseHeadProof, type HeadProof } from '@tickets/event-store';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
@@ -505,6 +512,24 @@ export function buildProgram(config: TicketsConfig): Command {
   return program;
 }
 
+const HELP_FLAGS: ReadonlySet<string> = new Set(['--help', '-h', 'help', '--version', '-V']);
+
+/**
+ * The environment, read here, once: a bad variable stops every verb with its name (exit 2). Help and
+ * the version still print — with the shipped defaults, the problem said first — since they are how
+ * one finds out what to set.
+ */
+function configFor(args: readonly string[]): TicketsConfig {
+  try {
+    return readConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ConfigError') || !args.some((arg) => HELP_FLAGS.has(arg)))
+      throw error;
+    process.stderr.write(`tickets: ${error.message}\n(the defaults shown below are the shipped ones)\n`);
+    return defaultConfig();
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   // `tickets simulate … | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -512,8 +537,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw error;
   });
   try {
-    // The environment is read here, once: a bad variable stops every verb with its name (exit 2).
-    await buildProgram(readConfig(process.env)).parseAsync([...argv]);
+    await buildProgram(configFor(argv.slice(2))).parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Already printed by commander; help and --version end with 0.

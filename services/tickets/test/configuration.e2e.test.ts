@@ -48,6 +48,14 @@ describe('configuration read once at start-up', () => {
     noStackTrace(run);
   });
 
+  it('help still prints with a bad variable, the variable named first and the shipped defaults shown', async () => {
+    const run = await runTickets(['serve', '--help'], { TICKETS_PORT: 'eighty' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^tickets: invalid environment:\nTICKETS_PORT: /);
+    expect(run.stdout).toMatch(/--port <port> +port to listen on \(default: 8080\)/);
+    noStackTrace(run);
+  });
+
   it.each(['ingest', 'projector', 'rule-reactor'])('the %s service exits 2 naming a bad variable', async (name) => {
     const run = await runService(name, { TICKETS_STORE: 'mysql://db/tickets' });
     expect(run.code, run.stderr).toBe(2);
