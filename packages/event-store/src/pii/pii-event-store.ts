@@ -34,6 +34,12 @@ export const SEALED = '[encrypted]';
 export interface PiiEventStore extends EventStore {
   /** Deletes the customer's keys: every value sealed with them reads as erased from now on. */
   eraseCustomerKeys(customerId: string): Promise<number>;
+  /**
+   * Opens events read straight from the underlying store's rows (an audit's direct file reader), as
+   * a read through this store would have: personal data put back, or erased. Events without an
+   * envelope are returned as they are. The events' `data` is filled in place.
+   */
+  openRecorded(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
 }
 
 // Bounded caches: a long-running process meets many customers; dropping everything at the bound is
@@ -118,6 +124,10 @@ class PiiCodecStore implements PiiEventStore {
 
   streamVersions(streams: readonly string[]): Promise<Map<string, number>> {
     return this.#inner.streamVersions(streams);
+  }
+
+  openRecorded(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    return this.#openAll([...events]);
   }
 
   async eraseCustomerKeys(customerId: string): Promise<number> {
