@@ -255,26 +255,31 @@ class PiiCodecStore implements PiiEventStore {
       const erasedCustomer = this.#policy.erasedCustomerOf(event);
       if (erasedCustomer !== undefined) this.#forget(erasedCustomer);
       const envelope = event.metadata['pii'];
-      if (isPiiEnvelope(envelope)) events[i] = await this.#open(event, envelope);
+      if (!isPiiEnvelope(envelope)) continue;
+      // The key is read once per key id, and only when the values are not this process's own: the
+      // rest is synchronous (an await per event cost a promise and a turn of the queue each).
+      let key = this.#keysById.get(envelope.k);
+      if (key === undefined && this.#recent.get(event.id)?.keyId !== envelope.k)
+        key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
+      events[i] = this.#open(event, envelope, key);
     }
     return events;
   }
 
-  async #open(event: RecordedEvent, envelope: PiiEnvelope): Promise<RecordedEvent> {
+  /** `key`: undefined only when the values are this process's own (then it is not needed). */
+  #open(event: RecordedEvent, envelope: PiiEnvelope, key: CustomerKey | null | undefined): RecordedEvent {
     const { pii: _sealed, ...rest } = event.metadata;
     const paths = this.#pathsOf(event.type, event.data);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = paths === null ? [] : slotsAt(event.data, paths);
     const recent = this.#recent.get(event.id);
-    let key = this.#keysById.get(envelope.k);
     if (recent !== undefined && recent.keyId === envelope.k && key !== null) {
       slots.forEach((slot, index) => {
         if (index < recent.values.length) slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!);
       });
       return { ...event, metadata: rest as EventMetadata };
     }
-    if (key === undefined) key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
-    if (key === null) {
+    if (key === null || key === undefined) {
       for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
     }
