@@ -2,7 +2,8 @@
 // (the ingest decides routing and rules with group commit, then the projector catches up), then `what-if`
 // (with a changed policy) and `verify` run over them exactly as the CLI runs them. Each phase runs in
 // a fresh child process, so that its peak RSS is its own.
-//   node benchmarks/dist/audit-bench.js [--events 1000000] [--store PATH to keep / reuse] [--phases what-if,verify]
+//   node benchmarks/dist/audit-bench.js [--events 1000000] [--store PATH or postgres://…?schema=… to keep / reuse]
+//     [--phases load,what-if,what-if-all,verify]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -28,12 +29,15 @@ const { pii } = readConfig(process.env);
 const PHASES = ['load', 'what-if', 'what-if-all', 'verify'] as const;
 type Phase = (typeof PHASES)[number];
 const TARGET_SECONDS = 10;
+
+/** `--store`: a SQLite file, or a store URL (`postgres://…?schema=…`: the issue's PostgreSQL figures). */
+const storeUrl = (store: string): string => (store.includes('://') ? store : `sqlite:${store}`);
 const silent = createLogger({ level: 'silent' });
 
 /** Group commit as HTTP clients posting batches of 500 would get it, a few requests in flight; then the followers catch up. */
 async function load(path: string, count: number, customers: number): Promise<{ events: number; note: string }> {
   const runtime = await openRuntime({
-    store: `sqlite:${path}`,
+    store: storeUrl(path),
     rules: DEFAULT_RULES,
     policy: DEFAULT_REOPEN_POLICY,
     sink: createSink('none'),
@@ -78,7 +82,7 @@ async function runPhase(
         const report = await runWhatIf({
           rules,
           policy,
-          store: `sqlite:${path}`,
+          store: storeUrl(path),
           pii,
           redecideAll: phase === 'what-if-all',
         });
@@ -91,7 +95,7 @@ async function runPhase(
     }
     case 'verify':
       return timed(phase, async () => {
-        const report = await runVerify({ store: `sqlite:${path}`, pii });
+        const report = await runVerify({ store: storeUrl(path), pii });
         return {
           events: report.events,
           note: `${report.ok ? 'ok' : 'MISMATCH'}: ${report.readModel.tickets} tickets, ${report.decisions.rulesEvaluated} rule decisions, ${report.decisions.inboundRecords} inbound records`,
@@ -121,7 +125,12 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tickets-audit-bench-'));
   const path = values.store ?? join(dir, 'audit.db');
   try {
-    const reuse = values.store !== undefined && existsSync(values.store);
+    // A URL is reused when the load phase is not asked for (a database cannot be looked at like a file).
+    const reuse =
+      values.store !== undefined &&
+      (values.store.includes('://')
+        ? values.phases !== undefined && !values.phases.includes('load')
+        : existsSync(values.store));
     const self = fileURLToPath(import.meta.url);
     const results: PhaseResult[] = [];
     const chosen = values.phases?.split(',') ?? PHASES;
@@ -150,13 +159,19 @@ async function main(): Promise<void> {
       );
       results.push(JSON.parse(out.trim().split('\n').at(-1)!) as PhaseResult);
     }
-    report(results, count, customers, reuse ? path : null);
+    report(results, count, customers, path, reuse);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function report(results: readonly PhaseResult[], count: number, customers: number, reused: string | null): void {
+function report(
+  results: readonly PhaseResult[],
+  count: number,
+  customers: number,
+  store: string,
+  reused: boolean,
+): void {
   const by = (phase: Phase) => results.find((r) => r.phase === phase);
   const verdict = (phase: Phase): string => {
     const r = by(phase);
@@ -165,7 +180,7 @@ function report(results: readonly PhaseResult[], count: number, customers: numbe
     return `${r.seconds} s  ${r.seconds < TARGET_SECONDS ? 'met' : 'NOT met'}`;
   };
   const lines = [
-    `Audit (SQLite), ${count} synthetic inbound events over ${customers} customers${reused === null ? '' : ` (store reused: ${reused})`}, node ${process.versions.node}, ${availableParallelism()} cores`,
+    `Audit (${store.includes('://') ? 'PostgreSQL' : 'SQLite'}), ${count} synthetic inbound events over ${customers} customers${reused ? ` (store reused: ${store})` : ''}, node ${process.versions.node}, ${availableParallelism()} cores`,
     '',
     '| phase | events | seconds | events/s | peak RSS MB | note |',
     '|---|---:|---:|---:|---:|---|',

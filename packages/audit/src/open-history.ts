@@ -14,12 +14,17 @@ export async function openHistory(
   options: { threads?: number | undefined } = {},
 ): Promise<RecordedHistory> {
   const location = parseStoreUrl(storeUrl);
-  // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
+  // The direct file reader sees sealed personal data: with encryption on, the rows it hands on go
+  // through the codec (keys in the same file), or every event goes through the port.
   if (location.kind === 'sqlite' && !settings.encryption) {
-    const fast = sqliteHistory(location.path, options.threads === undefined ? {} : { threads: options.threads });
+    const fast = sqliteHistory(location.path, { threads: options.threads });
     if (fast !== null) return fast;
   }
-  const { store, checkpoints } = await openDomainStore(location, settings);
+  const { store, checkpoints, pii } = await openDomainStore(location, settings);
   await checkpoints.close();
+  if (location.kind === 'sqlite' && pii !== undefined && settings.keyStore === undefined) {
+    const sealed = sqliteHistory(location.path, { threads: options.threads, sealed: pii });
+    if (sealed !== null) return { ...sealed, close: () => sealed.close().then(() => store.close()) };
+  }
   return storeHistory(store, { close: () => store.close() });
 }

@@ -13,7 +13,12 @@ export const SUBJECT = `data ->> '$.event.subject'`;
 // The reactor writes `commands` last: a decision that emitted nothing ends with an empty list,
 // compared as bytes, which skips UTF-8 decoding. Anything else that slips through is checked after parsing.
 export const WITH_COMMANDS = `type = 'RulesEvaluated' AND substr(CAST(data AS BLOB), -14) <> CAST('"commands":[]}' AS BLOB)`;
-const ERASED_DATA = `instr(data, '"data":"[erased]"') > 0`;
+// An erased record: in a clear store its data says so; in a sealed one (personal data encrypted, the
+// keys in the same file's `pii_keys`) the key its envelope names is gone.
+const erased = (sealed: boolean): string =>
+  sealed
+    ? `(metadata ->> '$.pii.k' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pii_keys WHERE key_id = metadata ->> '$.pii.k'))`
+    : `instr(data, '"data":"[erased]"') > 0`;
 /** Row kinds, as small numbers: a string per row would cost more than the row. */
 const enum Kind {
   Inbound = 0,
@@ -23,7 +28,7 @@ const enum Kind {
   Decision = 4,
 }
 // Up to four values per row, by kind; a JSON document read several times in a row is parsed once.
-const SELECT_INDEX = `
+const selectIndex = (sealed: boolean): string => `
   SELECT position,
          CASE type WHEN 'InboundAccepted' THEN ${Kind.Inbound} WHEN 'TicketCreated' THEN ${Kind.TicketCreated}
            WHEN 'TimerSet' THEN ${Kind.TimerSet} WHEN 'MessageReceived' THEN ${Kind.MessageReceived} ELSE ${Kind.Decision} END,
@@ -40,7 +45,7 @@ const SELECT_INDEX = `
            WHEN 'RulesEvaluated' THEN (SELECT json_group_array(value ->> '$.time') FROM json_each(data, '$.commands'))
          END,
          CASE type
-           WHEN 'InboundAccepted' THEN (instr(metadata, '"config"') = 0) + 2 * (${ERASED_DATA})
+           WHEN 'InboundAccepted' THEN (instr(metadata, '"config"') = 0) + 2 * (${erased(sealed)})
            WHEN 'TicketCreated' THEN data ->> '$.integration'
            WHEN 'MessageReceived' THEN data ->> '$.at'
          END,
@@ -100,18 +105,18 @@ export function mergeIndex(parts: readonly IndexPart[], configurations: ReachFac
   };
 }
 
-/** The index of the rows in (after, upTo], read on a connection of its own. */
-export function readIndexPart(path: string, after: number, upTo: number): IndexPart {
+/** The index of the rows in (after, upTo], read on a connection of its own; `sealed`: personal data encrypted. */
+export function readIndexPart(path: string, after: number, upTo: number, sealed: boolean): IndexPart {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    return readRows(db, after, upTo);
+    return readRows(db, after, upTo, sealed);
   } finally {
     db.close();
   }
 }
 
-function readRows(db: DatabaseSync, after: number, upTo: number): IndexPart {
-  const select = db.prepare(SELECT_INDEX);
+function readRows(db: DatabaseSync, after: number, upTo: number, sealed: boolean): IndexPart {
+  const select = db.prepare(selectIndex(sealed));
   select.setReturnArrays(true);
   const tickets = new Map<string, TicketFacts>();
   const closedRoutings: ClosedRouting[] = [];

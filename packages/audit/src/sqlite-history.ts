@@ -3,9 +3,15 @@ import { availableParallelism } from 'node:os';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Command } from '@tickets/domain';
-import type { RecordedEvent } from '@tickets/event-store';
-import { CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX, readConfiguration } from '@tickets/streams';
+import type { EventMetadata, PiiEventStore, RecordedEvent } from '@tickets/event-store';
+import {
+  CONFIG_STREAM_PREFIX,
+  INBOUND_STREAM_PREFIX,
+  readConfiguration,
+  type InboundAcceptedData,
+} from '@tickets/streams';
 import { emptyColumns, type HistoryPage, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
+import { storeHistory } from './store-history.js';
 import {
   INBOUND,
   mergeIndex,
@@ -16,7 +22,7 @@ import {
   type IndexPart,
 } from './sqlite-history-index.js';
 import type { IndexWorkerData } from './sqlite-index-worker.js';
-import { customerReach, type CustomerReach, type ReachFacts } from './what-if-reach.js';
+import { customerReach, everyCustomer, type CustomerReach, type ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
 const KNOWN_SCHEMAS: ReadonlySet<unknown> = new Set([1, 2]);
@@ -53,6 +59,21 @@ const SELECT_BY_POSITION = `
   FROM events WHERE position IN (SELECT value FROM json_each(?))
   ORDER BY position`;
 
+// In a sealed store the rows in reach are opened by the PII codec: read whole, as the port would.
+const SELECT_EVENTS_BY_POSITION = `
+  SELECT position, stream, version, id, type, metadata, data FROM events
+  WHERE position IN (SELECT value FROM json_each(?))
+  ORDER BY position`;
+type EventRow = [
+  position: number,
+  stream: string,
+  version: number,
+  id: string,
+  type: string,
+  metadata: string,
+  data: string,
+];
+
 function readConfigurations(db: DatabaseSync): ReachFacts['configurations'][number][] {
   const select = db.prepare(SELECT_CONFIGURATIONS);
   select.setReturnArrays(true);
@@ -87,6 +108,20 @@ class PageBuilder {
     return ++this.count === CHUNK;
   }
 
+  /** Adds an event read and opened through the codec. */
+  addEvent(event: RecordedEvent): void {
+    this.lastPosition = event.position;
+    const data = event.data as { event?: { subject?: unknown }; commands?: Command[] };
+    if (event.type === 'InboundAccepted') {
+      this.inbound.positions.push(event.position);
+      this.inbound.keys.push(event.stream.slice(INBOUND_STREAM_PREFIX.length));
+      this.inbound.subjects.push(String(data.event?.subject ?? '').trim());
+      this.inbound.records.push(event.data as unknown as InboundAcceptedData);
+    } else if ((data.commands ?? []).length > 0)
+      this.commands.push({ position: event.position, commands: data.commands! });
+    this.count++;
+  }
+
   flush(skipped: readonly number[] = [], outsideCommands: readonly number[] = []): HistoryPage {
     const page = {
       inbound: this.inbound,
@@ -112,12 +147,12 @@ function* allRows(select: StatementSync, ...parameters: string[]): Generator<Row
 }
 
 /** Scans (0, head] in `threads` consecutive ranges at once, one worker thread each (none: in this thread). */
-async function readIndex(path: string, head: number, threads: number): Promise<IndexPart[]> {
-  if (threads <= 1) return [readIndexPart(path, 0, head)];
+async function readIndex(path: string, head: number, threads: number, sealed: boolean): Promise<IndexPart[]> {
+  if (threads <= 1) return [readIndexPart(path, 0, head, sealed)];
   const size = Math.ceil(head / threads);
   return Promise.all(
     Array.from({ length: threads }, (_, i) => {
-      const range: IndexWorkerData = { path, after: i * size, upTo: Math.min(head, (i + 1) * size) };
+      const range: IndexWorkerData = { path, after: i * size, upTo: Math.min(head, (i + 1) * size), sealed };
       return new Promise<IndexPart>((resolve, reject) => {
         const worker = new Worker(new URL('./sqlite-index-worker.js', import.meta.url), { workerData: range });
         let part: IndexPart | null = null;
@@ -131,12 +166,20 @@ async function readIndex(path: string, head: number, threads: number): Promise<I
   );
 }
 
-/**
- * The recorded history read straight from a SQLite store file; null when the file is not one this
- * reader knows. `threads`: how many threads scan the file for a reach at once (default: one per core
- * on a large file).
- */
-export function sqliteHistory(path: string, options: { threads?: number } = {}): RecordedHistory | null {
+export interface SqliteHistoryOptions {
+  /** How many threads scan the file for a reach at once (default: one per core on a large file). */
+  readonly threads?: number | undefined;
+  /**
+   * The codec over this file, when its personal data is sealed with keys kept in the same file: the
+   * reach is found from the fields stored in clear (ids, times, channels, routing facts) and the rows
+   * in reach are opened through it; a history read whole goes through it (the port).
+   */
+  readonly sealed?: PiiEventStore | undefined;
+}
+
+/** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
+export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
+  const { sealed } = options;
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
@@ -149,6 +192,10 @@ export function sqliteHistory(path: string, options: { threads?: number } = {}):
 
   /** Every row, in one scan. */
   async function* everything(): AsyncGenerator<HistoryPage> {
+    if (sealed !== undefined) {
+      yield* (await storeHistory(sealed)).pages();
+      return;
+    }
     const pages = new PageBuilder();
     for (const row of allRows(db.prepare(SELECT_ALL))) if (pages.add(row)) yield pages.flush();
     if (!pages.empty) yield pages.flush();
@@ -174,9 +221,25 @@ export function sqliteHistory(path: string, options: { threads?: number } = {}):
     // The first page carries what is only counted; the rows in reach follow in store order.
     const pages = new PageBuilder();
     let first: { skipped: number[]; outsideCommands: number[] } | null = { skipped, outsideCommands };
-    const select = db.prepare(SELECT_BY_POSITION);
+    const select = db.prepare(sealed === undefined ? SELECT_BY_POSITION : SELECT_EVENTS_BY_POSITION);
+    select.setReturnArrays(true);
     for (let from = 0; from < positions.length; from += CHUNK) {
-      for (const row of allRows(select, JSON.stringify(positions.slice(from, from + CHUNK)))) pages.add(row);
+      const chunk = JSON.stringify(positions.slice(from, from + CHUNK));
+      if (sealed === undefined) for (const row of allRows(select, chunk)) pages.add(row);
+      else {
+        const events = (select.all(chunk) as unknown as EventRow[]).map(
+          ([position, stream, version, id, type, metadata, data]): RecordedEvent => ({
+            position,
+            stream,
+            version,
+            id,
+            type,
+            metadata: JSON.parse(metadata) as EventMetadata,
+            data: JSON.parse(data) as RecordedEvent['data'],
+          }),
+        );
+        for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
+      }
       yield pages.flush(first?.skipped, first?.outsideCommands);
       first = null;
     }
@@ -200,8 +263,11 @@ export function sqliteHistory(path: string, options: { threads?: number } = {}):
         configuration,
       );
       if (early.all) return early;
+      // An erased record is told by its key, gone from the key table: without the table here, it cannot be.
+      if (sealed !== undefined && db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'pii_keys'`).get() === undefined)
+        return everyCustomer('the personal-data keys are not kept in this file: erased records cannot be told apart');
       const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
-      index = mergeIndex(await readIndex(path, head, threads), configurations);
+      index = mergeIndex(await readIndex(path, head, threads, sealed !== undefined), configurations);
       return customerReach(index.facts, configuration);
     },
     pages(reach?: CustomerReach) {

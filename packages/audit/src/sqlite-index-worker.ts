@@ -7,9 +7,10 @@ export interface IndexWorkerData {
   readonly path: string;
   readonly after: number;
   readonly upTo: number;
+  readonly sealed: boolean;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-index-worker runs as a worker thread');
-const { path, after, upTo } = workerData as IndexWorkerData;
-port.postMessage(readIndexPart(path, after, upTo));
+const { path, after, upTo, sealed } = workerData as IndexWorkerData;
+port.postMessage(readIndexPart(path, after, upTo, sealed));

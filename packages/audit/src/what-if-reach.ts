@@ -85,7 +85,7 @@ export function customerReach(facts: ReachFacts, change: { rules: RulesFile; pol
   return {
     all: false,
     reason:
-      'the rules are the recorded ones: only customers with a message on the other side of a moved reopen deadline (or a timer, or an erased record) are decided again',
+      'the rules are the recorded ones: only a customer with a message on the other side of a moved reopen deadline, a timer or an erased record can decide otherwise',
     customers,
   };
 }

@@ -10,8 +10,7 @@ import type { Json, NewEvent, RecordedEvent } from '@tickets/event-store';
 
 export const CONFIG_STREAM_PREFIX = 'config-';
 export const configStream = (hash: string): string => `${CONFIG_STREAM_PREFIX}${hash}`;
-/** The metadata key naming the configuration a decision was made under. */
-export const CONFIG_METADATA = 'config';
+export { CONFIG_METADATA, configOf } from './config-of.js';
 
 /** What a decision depends on besides its inputs; calendars join it once time-based rules exist. */
 export const Configuration = z.object({ rules: RulesFile, policy: ReopenPolicy }).strict();
@@ -73,9 +72,3 @@ export function readConfiguration(
     };
   return { ok: true, value: parsed.data };
 }
-
-/** The configuration hash an event names, or null for events written before configurations were recorded. */
-export const configOf = (recorded: RecordedEvent): string | null => {
-  const hash = recorded.metadata[CONFIG_METADATA];
-  return typeof hash === 'string' ? hash : null;
-};

@@ -9,7 +9,7 @@ import {
   type RoutingKind,
 } from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
-import { asCustomerEvent } from './stream-state.js';
+import { asCustomerEvent } from './trusted-events.js';
 import { ticketTimeline, type TimelineEntry } from './ticket-timeline.js';
 
 /** Where one customer message went and why, as recorded when it arrived. */

@@ -1,4 +1,4 @@
-import { ERASED, ticketStream } from '@tickets/domain';
+import { ERASED, ticketStream } from '@tickets/domain/fold';
 import type { EventView, Json, JsonPath, PiiOwner, PiiPolicy } from '@tickets/event-store';
 
 // The one declaration of where personal data sits in stored events: per event type, paths into

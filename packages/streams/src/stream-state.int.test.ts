@@ -128,7 +128,7 @@ describe('ticketTimeline', () => {
   });
 
   it('walks a long ticket a store page at a time, with the same entries and state as read whole', async () => {
-    // 2,503 events: the three above, then tags added and removed across the walk's 1,000-event reads.
+    // 2,503 events: the three above, then tags added and removed across the walk's 250-event reads.
     const more = Array.from({ length: 2_500 }, (_, i) => {
       const at = new Date(Date.parse('2026-03-02T10:00:00.000Z') + (i + 1) * 1_000).toISOString();
       const tag = `t${i}`;
@@ -144,7 +144,7 @@ describe('ticketTimeline', () => {
       pages.push(page.length);
       versions.push(...page.map((e) => e.version));
     }
-    expect(pages).toEqual([1_000, 1_000, 503]);
+    expect(pages).toEqual([...Array.from({ length: 10 }, () => 250), 3]);
     expect(versions).toEqual(Array.from({ length: 2_503 }, (_, i) => i));
     expect(walk!.end()).toEqual({ state: expect.objectContaining({ tags: ['t2499', 'vip'] }), total: 2_503 });
 
@@ -154,7 +154,7 @@ describe('ticketTimeline', () => {
       { field: 'tags', before: ['t1496', 'vip'], after: ['t1497', 'vip'] },
     ]);
 
-    // `at` in the second read: the walk stops there and reads no further.
+    // `at` in the fifth read: the walk stops there and reads no further.
     const at = new Date(Date.parse('2026-03-02T10:00:00.000Z') + 1_200 * 1_000).toISOString();
     const bounded = await ticketTimeline(store, T, { at });
     expect(bounded?.entries).toHaveLength(1_203);

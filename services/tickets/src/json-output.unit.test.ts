@@ -25,7 +25,7 @@ describe('JSON output written in pieces', () => {
   });
 
   it('prints arrays at the edges of a slice, empty ones, holes and undefined elements as JSON.stringify does', () => {
-    for (const length of [0, 1, 255, 256, 257, 512, 513]) {
+    for (const length of [0, 1, 7, 8, 9, 16, 17, 255, 256, 257, 512, 513]) {
       const value = { list: Array.from({ length }, (_, i) => (i % 7 === 3 ? undefined : { i })), after: 'x' };
       expect(whole(value)).toBe(JSON.stringify(value, null, 2));
     }
@@ -46,6 +46,19 @@ describe('JSON output written in pieces', () => {
     const value = { entries: Array.from({ length: 5_000 }, (_, i) => entry(i)) };
     await writeJson(out, value);
     expect(Buffer.concat(chunks).toString()).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('writes the UTF-8 of any text, pieces larger than a write included, as writing the string would', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const value = {
+      entries: Array.from({ length: 3_000 }, (_, i) => ({ i, body: `é€😀 ${i} \ud800 lone` })),
+      huge: '€'.repeat(700_000),
+      after: 'ñ',
+    };
+    await writeJson(out, value);
+    expect(Buffer.concat(chunks).equals(Buffer.from(`${JSON.stringify(value, null, 2)}\n`))).toBe(true);
   });
 });
 

@@ -313,8 +313,7 @@ export function buildProgram(config: TicketsConfig): Command {
         { ...options, pii: config.pii },
         {
           out: process.stdout,
-          ticketText: async (timeline) =>
-            (await import('./replay/format-ticket-timeline.js')).formatTicketTimeline(timeline),
+          ticketText: async () => new (await import('./replay/format-ticket-timeline.js')).TicketTimelineText(),
           customerText: async (timeline) =>
             (await import('./replay/format-customer-timeline.js')).formatCustomerTimeline(timeline),
         },

@@ -1,4 +1,4 @@
-import { EventTime } from '@tickets/domain';
+import { EventTime } from '@tickets/domain/fold';
 import { UsageError } from './usage-error.js';
 
 /** A time given on the command line (`--at`, `--since`, `--until`), as UTC; undefined when not given. */

@@ -111,6 +111,15 @@ describe('tickets forget --customer (crypto-shredding)', () => {
       rejected: 0,
     });
     expect(new Set(report.erased.map((e) => e.customerId))).toEqual(new Set(['cus_marie']));
+    // Read straight from the sealed file, only the customers in reach decided again (her, erased):
+    // the same report as deciding everyone again through the codec.
+    const everyone = json(
+      await run('what-if all', ['what-if', '--rules', rules, '--store', store, '--json', '--redecide-all']),
+    );
+    const { reach, ...rest } = report as unknown as { reach: { narrowed: boolean; customers: number } };
+    const { reach: _everyone, ...all } = everyone as { reach: unknown };
+    expect(reach).toMatchObject({ narrowed: true, customers: 1 });
+    expect(rest).toEqual(all);
   });
 
   it('keeps routing by customer id: her next message goes to her open ticket, under a new key', async () => {

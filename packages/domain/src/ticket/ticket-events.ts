@@ -167,5 +167,5 @@ export type TicketEventType = TicketEvent['type'];
 export type TicketEventOf<T extends TicketEventType> = Extract<TicketEvent, { type: T }>;
 export const TICKET_EVENT_TYPES = TicketEvent.options.map((o) => o.shape.type.value);
 
-export const ticketStream = (ticketId: string): string => `ticket-${ticketId}`;
+export { ticketStream } from './ticket-stream.js';
 export const TICKET_STREAM_PREFIX = 'ticket-';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM, type KeyObject } from 'node:crypto';
 import type { Json } from '../event-store.port.js';
 
 /**
@@ -163,8 +163,7 @@ export function openGroup(envelope: PiiEnvelope, key: KeyObject): SealedPart[] {
   const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(envelope.iv, 'base64'));
   decipher.setAAD(GROUP_AAD[envelope.v === 3 ? 3 : 2]);
   decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'));
-  const text = Buffer.concat([decipher.update(Buffer.from(envelope.ct, 'base64')), decipher.final()]).toString('utf8');
-  return JSON.parse(text) as SealedPart[];
+  return JSON.parse(plaintext(decipher, envelope.ct)) as SealedPart[];
 }
 
 /** Version 1 (read only since version 2; `seal` stays for tests that build a store of the old format). */
@@ -174,6 +173,14 @@ export function open(envelope: PiiEnvelope, key: KeyObject, eventId: string): Js
   decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'));
   const text = Buffer.concat([decipher.update(Buffer.from(envelope.ct, 'base64')), decipher.final()]).toString('utf8');
   return JSON.parse(text) as Json[];
+}
+
+/** The text of a ciphertext, authenticated (`final` throws when the tag does not match). */
+function plaintext(decipher: DecipherGCM, ct: string): string {
+  const head = decipher.update(Buffer.from(ct, 'base64'));
+  const tail = decipher.final();
+  // GCM has no padding: `final` only checks the tag and gives no bytes, so there is nothing to join.
+  return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
 }
 
 export const isPiiEnvelope = (value: unknown): value is PiiEnvelope =>

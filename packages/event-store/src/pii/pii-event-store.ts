@@ -36,6 +36,12 @@ export const SEALED = '[encrypted]';
 export interface PiiEventStore extends EventStore {
   /** Deletes the customer's keys: every value sealed with them reads as erased from now on. */
   eraseCustomerKeys(customerId: string): Promise<number>;
+  /**
+   * Opens events read straight from the underlying store's rows (an audit's direct file reader), as
+   * a read through this store would have: personal data put back, or erased. Events without an
+   * envelope are returned as they are. The events' `data` is filled in place.
+   */
+  openRecorded(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
 }
 
 // Bounded caches: a long-running process meets many customers; dropping everything at the bound is
@@ -120,6 +126,10 @@ class PiiCodecStore implements PiiEventStore {
 
   streamVersions(streams: readonly string[]): Promise<Map<string, number>> {
     return this.#inner.streamVersions(streams);
+  }
+
+  openRecorded(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    return this.#openAll([...events]);
   }
 
   async eraseCustomerKeys(customerId: string): Promise<number> {
@@ -271,37 +281,60 @@ class PiiCodecStore implements PiiEventStore {
       const event = events[i]!;
       const erasedCustomer = this.#policy.erasedCustomerOf(event);
       if (erasedCustomer !== undefined) this.#forget(erasedCustomer);
-      const sealed = event.metadata['pii'];
-      if (isPiiEnvelope(sealed) || isPiiPointer(sealed)) events[i] = await this.#open(event, sealed, holders);
+      const stored = event.metadata['pii'];
+      const sealed = isPiiEnvelope(stored) || isPiiPointer(stored) ? stored : undefined;
+      if (sealed === undefined) continue;
+      const pointer = isPiiEnvelope(sealed) ? undefined : sealed;
+      const { k } = sealed;
+      // The key is read once per key id, and only when the values are not this process's own: the
+      // rest is synchronous (an await per event cost a promise and a turn of the queue each).
+      const own = this.#recent.get(event.id)?.keyId === k;
+      let key = this.#keysById.get(k);
+      if (key === undefined && !own) key = remember(this.#keysById, k, (await this.#keys.keyById(k)) ?? null);
+      // A pointer whose part is neither our own nor waiting from its group's decryption needs its
+      // holder: read along with it, else read back here (erased: not needed).
+      let holder: PiiEnvelope | undefined;
+      if (
+        pointer !== undefined &&
+        !own &&
+        key !== null &&
+        key !== undefined &&
+        this.#openedGroups.get(groupKey(pointer))?.parts[pointer.i] === undefined
+      )
+        holder = holders?.get(groupKey(pointer)) ?? (await this.#readHolder(pointer, event));
+      events[i] = this.#open(event, sealed, key, holder);
     }
     return events;
   }
 
-  async #open(
+  /**
+   * `key`: undefined only when the values are this process's own (then it is not needed). `holder`:
+   * a pointer's holder, when its part is not waiting from its group's decryption.
+   */
+  #open(
     event: RecordedEvent,
     sealed: PiiEnvelope | PiiPointer,
-    holders: ReadonlyMap<string, PiiEnvelope> | undefined,
-  ): Promise<RecordedEvent> {
+    key: CustomerKey | null | undefined,
+    holder: PiiEnvelope | undefined,
+  ): RecordedEvent {
     const { pii: _sealed, ...rest } = event.metadata;
     const paths = this.#pathsOf(event.type, event.data);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = paths === null ? [] : slotsAt(event.data, paths);
     const recent = this.#recent.get(event.id);
-    let key = this.#keysById.get(sealed.k);
     if (recent !== undefined && recent.keyId === sealed.k && key !== null) {
       slots.forEach((slot, index) => {
         if (index < recent.values.length) slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!);
       });
       return { ...event, metadata: rest as EventMetadata };
     }
-    if (key === undefined) key = remember(this.#keysById, sealed.k, (await this.#keys.keyById(sealed.k)) ?? null);
     // Erased: nothing to read, not even a pointer's holder.
-    if (key === null) {
+    if (key === null || key === undefined) {
       for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
     }
     const values = !isPiiEnvelope(sealed)
-      ? await this.#openPointer(sealed, key, event, holders)
+      ? this.#openPart(holder ?? sealed, sealed.i, key, event)
       : sealed.v === 2 || sealed.v === 3
         ? this.#openPart(sealed, sealed.i ?? -1, key, event)
         : open(sealed, key.key, event.id);
@@ -317,34 +350,23 @@ class PiiCodecStore implements PiiEventStore {
   /**
    * Part `index` of a version-2 or -3 group. The group's other events usually follow in the same read
    * (they were appended together): their parts wait here, each handed out once (readers own what they
-   * get), so one decryption serves the whole group.
+   * get), so one decryption serves the whole group. `envelope` is a pointer only when its part waits.
    */
-  #openPart(envelope: PiiEnvelope, index: number, key: CustomerKey, event: RecordedEvent): readonly Json[] {
+  #openPart(
+    envelope: PiiEnvelope | PiiPointer,
+    index: number,
+    key: CustomerKey,
+    event: RecordedEvent,
+  ): readonly Json[] {
     const cacheKey = groupKey(envelope);
-    if (this.#openedGroups.get(cacheKey)?.parts[index] === undefined) {
+    if (this.#openedGroups.get(cacheKey)?.parts[index] === undefined && isPiiEnvelope(envelope)) {
       const parts = openGroup(envelope, key.key);
       remember(this.#openedGroups, cacheKey, { customerId: key.customerId, parts, left: parts.length });
     }
     return this.#takePart(cacheKey, index, event);
   }
 
-  /**
-   * A version-3 pointer's part: waiting from its group's decryption, else decrypted from its holder —
-   * read along with it, or read back from its stream (`d` versions back; every store reads that).
-   */
-  async #openPointer(
-    pointer: PiiPointer,
-    key: CustomerKey,
-    event: RecordedEvent,
-    holders: ReadonlyMap<string, PiiEnvelope> | undefined,
-  ): Promise<readonly Json[]> {
-    const cacheKey = groupKey(pointer);
-    if (this.#openedGroups.get(cacheKey)?.parts[pointer.i] !== undefined)
-      return this.#takePart(cacheKey, pointer.i, event);
-    const holder = holders?.get(cacheKey) ?? (await this.#readHolder(pointer, event));
-    return this.#openPart(holder, pointer.i, key, event);
-  }
-
+  /** A pointer's holder, `d` versions back in its stream (every store reads a stream from a version). */
   async #readHolder(pointer: PiiPointer, event: RecordedEvent): Promise<PiiEnvelope> {
     const version = event.version - pointer.d;
     const [found] =

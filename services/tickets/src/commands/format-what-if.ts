@@ -34,7 +34,8 @@ export function formatWhatIf(report: WhatIfReport, options: WhatIfTextOptions): 
     `(in memory: nothing was written to the store, nothing was published)`,
     ...(report.reach.narrowed
       ? [
-          `decided again: ${report.reach.customers} customers, ${report.reach.redecided} of ${summary.replayed} inbound events — ${report.reach.reason} (--redecide-all decides everyone)`,
+          `decided again: ${report.reach.customers} customers, ${report.reach.redecided} of ${summary.replayed} inbound events (--redecide-all: everyone)`,
+          `  ${report.reach.reason}`,
         ]
       : []),
     '',

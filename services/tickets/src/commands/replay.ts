@@ -1,15 +1,14 @@
 import { parseStoreUrl } from '@tickets/event-store';
 import { defaultConfig, type PiiSettings } from '@tickets/platform/config';
+import type { CustomerTimeline } from '@tickets/streams/customer-timeline';
 import {
-  customerTimeline,
   walkTicketTimeline,
-  type CustomerTimeline,
   type TicketTimeline,
   type TimelineEntry,
   openDomainStore,
 } from '@tickets/streams/timeline';
 import { assertStoreExists } from '../existing-store.js';
-import { writeJson, writeJsonObject } from '../json-output.js';
+import { writeJson, writeJsonObject, writeText } from '../json-output.js';
 import { timeOption } from '../time-option.js';
 import { UsageError } from '../usage-error.js';
 
@@ -23,10 +22,19 @@ export interface ReplayOptions {
   readonly json?: boolean;
 }
 
-/** How the timeline is shown: text formatters take it whole, JSON is written as it is walked. */
+/** A ticket's text, given the entries a page at a time (TicketTimelineText). */
+export interface TicketText {
+  add(entries: readonly TimelineEntry[]): void;
+  pieces(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): Iterable<string>;
+}
+
+/**
+ * How the timeline is shown: a ticket's JSON and text are made as it is walked, a customer's text
+ * formatter takes it whole. The formatters are loaded only when text is asked for.
+ */
 export interface ReplayOutput {
   readonly out: NodeJS.WritableStream;
-  readonly ticketText: (timeline: TicketTimeline) => Promise<string>;
+  readonly ticketText: () => Promise<TicketText>;
   readonly customerText: (timeline: CustomerTimeline) => Promise<string>;
 }
 
@@ -61,11 +69,13 @@ export async function replay(options: ReplayOptions, output: ReplayOutput): Prom
         ]);
         return;
       }
-      const entries: TimelineEntry[] = [];
-      for await (const page of walk.pages) for (const one of page) entries.push(one);
-      output.out.write(await output.ticketText({ ...head, entries, state: walk.end().state }));
+      const text = await output.ticketText();
+      for await (const page of walk.pages) text.add(page);
+      await writeText(output.out, text.pieces({ ...head, state: walk.end().state }));
       return;
     }
+    // Loaded here: it brings the domain's whole index, which a ticket's replay does without.
+    const { customerTimeline } = await import('@tickets/streams/customer-timeline');
     const timeline = await customerTimeline(store, options.customer!, bound);
     if (timeline === null) throw new UsageError(`--customer: no customer ${options.customer!} in ${options.store}`);
     if (options.json === true) await writeJson(output.out, timeline);

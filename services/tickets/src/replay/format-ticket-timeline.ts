@@ -1,4 +1,5 @@
-import { formatDuration, type Command, type RuleEvaluation, type TicketState } from '@tickets/domain';
+import type { Command, RuleEvaluation, TicketState } from '@tickets/domain';
+import { formatDuration } from '@tickets/domain/fold';
 import type { FieldChange, TicketTimeline, TimelineEntry } from '@tickets/streams';
 import { actionWords, conditionWords, ruleOutcomeWords } from '../explain/decision-words.js';
 import { clip, printable, show } from '../terminal-text.js';
@@ -76,13 +77,16 @@ function closedLines(entry: TimelineEntry): string[] {
   ];
 }
 
-function rulesLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): string[] {
+/** Event id → type of the events shown so far: a rule decision's trigger comes before it. */
+type TypesById = ReadonlyMap<string, string>;
+
+function rulesLines(entry: TimelineEntry, typesById: TypesById): string[] {
   const d = entry.event as Data;
   const trigger = d['trigger'] as { type: string; eventId: string; version: number };
   const commands = new Map((d['commands'] as Command[]).map((c) => [c.id, c]));
-  const cause = byId.get(trigger.eventId);
+  const cause = typesById.get(trigger.eventId);
   const lines = [
-    `rules on ${trigger.type} (${trigger.eventId}, #${trigger.version}${cause === undefined ? '' : ` ${cause.type}`}):`,
+    `rules on ${trigger.type} (${trigger.eventId}, #${trigger.version}${cause === undefined ? '' : ` ${cause}`}):`,
   ];
   const evaluations = d['evaluations'] as RuleEvaluation[];
   if (evaluations.length === 0) lines.push('  no rule listens to this trigger');
@@ -124,7 +128,7 @@ export function timerLine(type: 'TimerSet' | 'TimerCancelled' | 'TimerFired', d:
 export const configWords = (config: string | null): string =>
   config === null ? '' : `, config ${config.slice(0, 12)}`;
 
-function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntry>): string[] {
+function entryLines(entry: TimelineEntry, typesById: TypesById): string[] {
   const head = `#${entry.version} ${entry.time} ${entry.type}  (correlation ${printable(entry.correlationId ?? '-')}, source ${printable(sourceOf(entry))}, position ${entry.position}${configWords(entry.config)})`;
   const body: string[] = [];
   switch (entry.type) {
@@ -145,7 +149,7 @@ function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntr
       body.push(...closedLines(entry));
       break;
     case 'RulesEvaluated':
-      body.push(...rulesLines(entry, byId));
+      body.push(...rulesLines(entry, typesById));
       break;
     case 'TimerSet':
     case 'TimerCancelled':
@@ -158,21 +162,48 @@ function entryLines(entry: TimelineEntry, byId: ReadonlyMap<string, TimelineEntr
   return [head, ...body.map((l) => `  ${l}`), ...entry.changes.map((change) => `  ${changeLine(change)}`)];
 }
 
+/**
+ * A terminal rendering built as the timeline is walked, a page of entries at a time: only the lines
+ * are kept, not the entries (a 10k-event ticket's folded states were most of replay's memory). The
+ * heading counts the events, so the text is handed out at the end, in pieces (joining 5 MB of text
+ * into one string only to encode it again cost more than the encoding).
+ */
+export class TicketTimelineText {
+  /** Each page's lines joined into one string: the lines themselves die young, and cheaply. */
+  readonly #pages: string[] = [];
+  // By id, for each rule decision's trigger: a search per decision made long tickets quadratic.
+  readonly #typesById = new Map<string, string>();
+  #count = 0;
+
+  add(entries: readonly TimelineEntry[]): void {
+    if (entries.length === 0) return;
+    const lines: string[] = [];
+    for (const entry of entries) {
+      this.#typesById.set(entry.eventId, entry.type);
+      lines.push('', ...entryLines(entry, this.#typesById));
+      this.#count++;
+    }
+    this.#pages.push(lines.join('\n'));
+  }
+
+  /** The text in pieces: the heading, one block per event — source, correlation, what changed — and the state. */
+  *pieces(timeline: Pick<TicketTimeline, 'ticketId' | 'at' | 'state'>): Generator<string> {
+    yield `ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${this.#count} events`;
+    for (const page of this.#pages) {
+      yield '\n';
+      yield page;
+    }
+    const state = timeline.state;
+    if (state !== null) {
+      yield `\n\nstate: ${state.status}, tags [${state.tags.map(printable).join(', ')}], team ${printable(state.team ?? '-')}, reopened ${state.reopenCount}×, ${state.messageCount} messages${state.status === 'closed' ? `, reopen deadline ${state.reopenDeadline ?? '-'}` : ''}`;
+    }
+    yield '\n';
+  }
+}
+
 /** A terminal rendering: one block per event — source, correlation, what changed — and every rule decision with its reasons. */
 export function formatTicketTimeline(timeline: TicketTimeline): string {
-  const out = [
-    `ticket ${printable(timeline.ticketId)}${timeline.at === null ? '' : ` at ${timeline.at}`} — ${timeline.entries.length} events`,
-  ];
-  // By id, for each rule decision's trigger: a search per decision made long tickets quadratic.
-  const byId = new Map(timeline.entries.map((entry) => [entry.eventId, entry]));
-  for (const entry of timeline.entries) out.push('', ...entryLines(entry, byId));
-  const state = timeline.state;
-  if (state !== null) {
-    out.push(
-      '',
-      `state: ${state.status}, tags [${state.tags.map(printable).join(', ')}], team ${printable(state.team ?? '-')}, reopened ${state.reopenCount}×, ${state.messageCount} messages` +
-        (state.status === 'closed' ? `, reopen deadline ${state.reopenDeadline ?? '-'}` : ''),
-    );
-  }
-  return `${out.join('\n')}\n`;
+  const text = new TicketTimelineText();
+  text.add(timeline.entries);
+  return [...text.pieces(timeline)].join('');
 }
