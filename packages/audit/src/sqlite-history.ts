@@ -22,6 +22,7 @@ import {
   type IndexPart,
 } from './sqlite-history-index.js';
 import type { IndexWorkerData } from './sqlite-index-worker.js';
+import type { EventRow } from './sqlite-stored.js';
 import { customerReach, everyCustomer, type CustomerReach, type ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
@@ -64,15 +65,6 @@ const SELECT_EVENTS_BY_POSITION = `
   SELECT position, stream, version, id, type, metadata, data FROM events
   WHERE position IN (SELECT value FROM json_each(?))
   ORDER BY position`;
-type EventRow = [
-  position: number,
-  stream: string,
-  version: number,
-  id: string,
-  type: string,
-  metadata: string,
-  data: string,
-];
 
 function readConfigurations(db: DatabaseSync): ReachFacts['configurations'][number][] {
   const select = db.prepare(SELECT_CONFIGURATIONS);
