@@ -22,6 +22,7 @@ import {
   type IndexPart,
 } from './sqlite-history-index.js';
 import type { IndexWorkerData } from './sqlite-index-worker.js';
+import type { EventRow } from './sqlite-stored.js';
 import { customerReach, everyCustomer, type CustomerReach, type ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
@@ -64,15 +65,6 @@ const SELECT_EVENTS_BY_POSITION = `
   SELECT position, stream, version, id, type, metadata, data FROM events
   WHERE position IN (SELECT value FROM json_each(?))
   ORDER BY position`;
-type EventRow = [
-  position: number,
-  stream: string,
-  version: number,
-  id: string,
-  type: string,
-  metadata: string,
-  data: string,
-];
 
 function readConfigurations(db: DatabaseSync): ReachFacts['configurations'][number][] {
   const select = db.prepare(SELECT_CONFIGURATIONS);
@@ -177,6 +169,35 @@ export interface SqliteHistoryOptions {
   readonly sealed?: PiiEventStore | undefined;
 }
 
+/** What a narrowed read does: the rows to read again, and the times of what is only counted. */
+interface Plan {
+  /** The positions of the reached customers' inbound records and decisions with commands, in order. */
+  readonly positions: number[];
+  /** The event times (ms) of the other customers' inbound records. */
+  readonly skipped: number[];
+  /** The times (ms) of the commands recorded on the other customers' tickets. */
+  readonly outsideCommands: number[];
+}
+
+function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
+  const skipped: number[] = [];
+  const positions: number[] = [];
+  found.inbound.positions.forEach((position, i) => {
+    if (customers.has(found.inbound.customers[i]!)) positions.push(position);
+    else skipped.push(found.inbound.times[i]!);
+  });
+  const outsideCommands: number[] = [];
+  const { tickets } = found.facts;
+  found.decisions.positions.forEach((position, i) => {
+    const customerId = tickets.get(found.decisions.tickets[i]!)?.customerId;
+    // A ticket without a recorded TicketCreated is compared, whoever it belongs to.
+    if (customerId === undefined || customers.has(customerId)) positions.push(position);
+    else outsideCommands.push(...found.decisions.times[i]!);
+  });
+  positions.sort((a, b) => a - b);
+  return { positions, skipped, outsideCommands };
+}
+
 /** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
 export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
   const { sealed } = options;
@@ -202,22 +223,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
   }
 
   /** The rows of the customers in reach, read by position; the others only counted and timed. */
-  async function* narrowed(found: HistoryIndex, customers: ReadonlySet<string>): AsyncGenerator<HistoryPage> {
-    const skipped: number[] = [];
-    const positions: number[] = [];
-    found.inbound.positions.forEach((position, i) => {
-      if (customers.has(found.inbound.customers[i]!)) positions.push(position);
-      else skipped.push(found.inbound.times[i]!);
-    });
-    const outsideCommands: number[] = [];
-    const { tickets } = found.facts;
-    found.decisions.positions.forEach((position, i) => {
-      const customerId = tickets.get(found.decisions.tickets[i]!)?.customerId;
-      // A ticket without a recorded TicketCreated is compared, whoever it belongs to.
-      if (customerId === undefined || customers.has(customerId)) positions.push(position);
-      else outsideCommands.push(...found.decisions.times[i]!);
-    });
-    positions.sort((a, b) => a - b);
+  async function* narrowed({ positions, skipped, outsideCommands }: Plan): AsyncGenerator<HistoryPage> {
     // The first page carries what is only counted; the rows in reach follow in store order.
     const pages = new PageBuilder();
     let first: { skipped: number[]; outsideCommands: number[] } | null = { skipped, outsideCommands };
@@ -273,7 +279,10 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
     pages(reach?: CustomerReach) {
       if (reach === undefined || reach.all) return everything();
       if (index === null) throw new Error('pages(reach) needs the reach this history found');
-      return narrowed(index, reach.customers);
+      const plan = planOf(index, reach.customers);
+      // What the scan found is not needed any more: its memory goes back before the deciding starts.
+      index = null;
+      return narrowed(plan);
     },
     async close() {
       db.close();

@@ -46,7 +46,8 @@ export interface CustomerShardSpec {
   readonly count: number;
 }
 
-type Row = [
+/** An event table row as both direct readers select it. */
+export type EventRow = [
   position: number,
   stream: string,
   version: number,
@@ -97,7 +98,7 @@ export function* sqliteStored(
     );
     select.setReturnArrays(true);
     for (const row of select.iterate(head, ...prefixes)) {
-      const [position, stream, version, id, type, metadata, data] = row as unknown as Row;
+      const [position, stream, version, id, type, metadata, data] = row as unknown as EventRow;
       yield new StoredEvent(position, stream, version, id, type, JSON.parse(metadata) as EventMetadata, data);
     }
   } finally {

@@ -270,17 +270,19 @@ describe('what-if decides again only the customers a change of the reopen window
       const events = (await whatIfSame(recorded.path, DEFAULT_RULES, policy)).summary.replayed;
 
       for (const range of [{}, { since: '2026-01-20T00:00:00Z' }, { until: '2026-02-10T00:00:00Z' }]) {
-        const run = async (redecideAll: boolean) => {
-          const history = sqliteHistory(recorded.path)!;
+        // `threads`: how many threads scan the file for the reach (and decide), as on a large store.
+        const run = async (redecideAll: boolean, threads = 0) => {
+          const history = sqliteHistory(recorded.path, { threads })!;
           try {
-            return await whatIf(history, { rules: DEFAULT_RULES, policy, threads: 0, redecideAll, ...range });
+            return await whatIf(history, { rules: DEFAULT_RULES, policy, threads, redecideAll, ...range });
           } finally {
             await history.close();
           }
         };
-        const [narrowed, full] = [await run(false), await run(true)];
+        const [narrowed, full, inThreads] = [await run(false), await run(true), await run(false, 2)];
 
         expect(outcome(narrowed)).toEqual(outcome(full));
+        expect(inThreads).toEqual(narrowed);
         expect(narrowed.summary.decisionsChanged).toBeGreaterThan(0);
         expect(narrowed.reach.redecided).toBeGreaterThan(0);
         expect(narrowed.reach.redecided).toBeLessThan(events / 2);
