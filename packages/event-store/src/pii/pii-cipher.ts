@@ -3,15 +3,21 @@ import type { Json } from '../event-store.port.js';
 
 /**
  * The envelope of an event's personal data, kept in the event's metadata (`pii`), sealed with
- * AES-256-GCM under the customer's key. Two versions are read:
+ * AES-256-GCM under the customer's key. Three versions are read:
  * - version 1 (no `v`; stores written before 2026-12-06): the values of the declared fields of this
  *   event alone, as one JSON array, with the event id as associated data;
- * - version 2 (`v: 2`, written since): one seal per customer per append. The plaintext holds every
- *   event of that customer in the append as `[eventId, values]`, and each of those events carries the
- *   same envelope with its own index `i`. A cipher set-up costs far more than the bytes of a few small
- *   events (~15–30 µs on our machines), and one inbound event writes two to four events with personal
- *   data, all of one customer. Each event still carries everything needed to open it, on any store,
- *   and deleting the customer's key still erases every copy.
+ * - version 2 (`v: 2`, written on 2026-12-06): one seal per customer per append call, in groups of at
+ *   most 4 events and 2 KiB. The plaintext holds every event of the group as `[eventId, values]`, and
+ *   each of those events carries the whole envelope with its own index `i`;
+ * - version 3 (`v: 3`, written since): the same plaintext and one seal per customer per append call,
+ *   but the ciphertext is stored once per stream run: in the group's first event of each stream
+ *   append of the call (a *holder*, a full envelope). The group's other events of that same append
+ *   carry a {@link PiiPointer}: `d` versions back in the same stream is the holder. A pointer never
+ *   leaves its stream append, so both are written or both are not (an append is atomic, and a
+ *   duplicate append writes nothing), and every store can read the holder back (`readStream` from a
+ *   version). A cipher set-up costs far more than the bytes of a few small events, and copies of the
+ *   ciphertext cost in every row written, hashed and read.
+ * Deleting the customer's key still erases every copy, and every event still reads on its own.
  */
 export interface PiiEnvelope {
   /** Key id: which key of the key store sealed it. */
@@ -24,16 +30,37 @@ export interface PiiEnvelope {
   readonly tag: string;
   /** Ciphertext, base64. */
   readonly ct: string;
-  /** Version 2 only: the envelope version. */
-  readonly v?: 2;
-  /** Version 2 only: which part of the plaintext is this event's. */
+  /** The envelope version (absent: version 1). */
+  readonly v?: 2 | 3;
+  /** Versions 2 and 3: which part of the plaintext is this event's. */
   readonly i?: number;
 }
 
-/** Most events, and most plaintext characters, one version-2 envelope covers. */
+/** Version 3, for the events of a group after the first of their stream append: where the ciphertext is. */
+export interface PiiPointer {
+  readonly v: 3;
+  readonly k: string;
+  readonly c: string;
+  /** The group's IV: names the group, and must match the holder's. */
+  readonly iv: string;
+  /** Which part of the plaintext is this event's. */
+  readonly i: number;
+  /** The holder is this many versions back in the same stream (at least 1). */
+  readonly d: number;
+}
+
+/** Most events, and most plaintext characters, one version-2 envelope covered (read only now). */
 export const GROUP_LIMITS = { events: 4, chars: 2048 } as const;
 
-/** What one sealed event of a version-2 envelope holds, in the plaintext: its id and its values. */
+/**
+ * Most plaintext characters, events and stream appends one version-3 group covers. Each stream
+ * append of a group holds one copy of the ciphertext: an inbound event writes a customer's events to
+ * two appends (its ticket's stream and the inbound log), so two appends keep one seal per inbound event
+ * without letting a customer's many events of one call multiply the copies.
+ */
+export const GROUP3_LIMITS = { events: 32, chars: 8192, appends: 2 } as const;
+
+/** What one sealed event of a version-2 or -3 envelope holds, in the plaintext: its id and its values. */
 export type SealedPart = readonly [eventId: string, values: readonly Json[]];
 
 const ALGORITHM = 'aes-256-gcm';
@@ -41,21 +68,49 @@ const ALGORITHM = 'aes-256-gcm';
 // Keys are passed as KeyObjects made once per key: a raw Buffer would be turned into one on every call,
 // which costs more than the encryption of a small event.
 
-// Random IVs drawn from the system's generator in blocks: one call per 1,024 events instead of one per
-// event (each call has a fixed cost larger than the bytes). Still 96 random bits per IV, as GCM wants.
+// Random bytes drawn from the system's generator in blocks, one call per block instead of one per seal
+// or key: each call has a fixed cost larger than the bytes (an ingest batch seals hundreds of groups
+// and may create hundreds of keys). Still 96 random bits per IV, as GCM wants, and 256 per key; no two
+// draws share a byte. IVs (published in every envelope) and keys come from separate blocks, and a
+// key's bytes are zeroed in its block once copied out.
 const IV_BYTES = 12;
-const IV_BLOCK = 1024;
-let ivPool = Buffer.alloc(0);
-let ivOffset = 0;
-const nextIv = (): Buffer => {
-  if (ivOffset + IV_BYTES > ivPool.length) {
-    ivPool = randomBytes(IV_BYTES * IV_BLOCK);
-    ivOffset = 0;
-  }
-  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
-  ivOffset += IV_BYTES;
-  return iv;
+const KEY_BYTES = 32;
+const randomBlocks = (blockBytes: number) => {
+  let block = Buffer.alloc(0);
+  let offset = 0;
+  return (bytes: number): Buffer => {
+    if (offset + bytes > block.length) {
+      block = randomBytes(blockBytes);
+      offset = 0;
+    }
+    const drawn = block.subarray(offset, offset + bytes);
+    offset += bytes;
+    return drawn;
+  };
 };
+const ivBlocks = randomBlocks(IV_BYTES * 1024);
+const keyBlocks = randomBlocks(KEY_BYTES * 256);
+const nextIv = (): Buffer => ivBlocks(IV_BYTES);
+
+/** 32 random bytes for a new customer's AES-256 key, in a buffer of their own. */
+export const newKeyMaterial = (): Buffer => {
+  const drawn = keyBlocks(KEY_BYTES);
+  const material = Buffer.from(drawn);
+  drawn.fill(0);
+  return material;
+};
+
+/**
+ * GCM's ciphertext and tag for one plaintext. The ciphertext is what `update` returns: GCM is a
+ * stream mode, so `final` adds no bytes (it only computes the tag), and no concatenation is needed.
+ */
+function gcmSeal(key: KeyObject, iv: Buffer, aad: Buffer, plaintext: string): { ct: Buffer; tag: Buffer } {
+  const cipher = createCipheriv(ALGORITHM, key, iv);
+  cipher.setAAD(aad);
+  const ct = cipher.update(plaintext, 'utf8');
+  const rest = cipher.final();
+  return { ct: rest.length === 0 ? ct : Buffer.concat([ct, rest]), tag: cipher.getAuthTag() };
+}
 
 /** Version 1: the event id is the associated data, so an envelope copied onto another event does not open. */
 export function seal(
@@ -66,45 +121,47 @@ export function seal(
   eventId: string,
 ): PiiEnvelope {
   const iv = nextIv();
-  const cipher = createCipheriv(ALGORITHM, key, iv);
-  cipher.setAAD(Buffer.from(eventId));
-  const ct = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
+  const { ct, tag } = gcmSeal(key, iv, Buffer.from(eventId), JSON.stringify(values));
   return {
     k: keyId,
     c: customerId,
     iv: iv.toString('base64'),
-    tag: cipher.getAuthTag().toString('base64'),
+    tag: tag.toString('base64'),
     ct: ct.toString('base64'),
   };
 }
 
-// Version 2's associated data: a version-1 envelope relabelled as version 2 does not open.
-const GROUP_AAD = Buffer.from('tickets-pii-v2');
+// Each version's associated data: an envelope relabelled as another version does not open.
+const GROUP_AAD = { 2: Buffer.from('tickets-pii-v2'), 3: Buffer.from('tickets-pii-v3') } as const;
 
 /**
- * Version 2: one seal for several events of one customer. `parts` are the JSON texts of the events'
- * `[eventId, values]` (the caller measures them to bound the group). The event ids are inside the
- * authenticated plaintext, so an envelope copied onto another event is refused when opened
- * (`openGroup` callers compare the id of part `i` with the event's).
+ * Versions 2 and 3: one seal for several events of one customer. `parts` are the JSON texts of the
+ * events' `[eventId, values]` (the caller measures them to bound the group). The event ids are inside
+ * the authenticated plaintext, so an envelope copied onto another event is refused when opened
+ * (`openGroup` callers compare the id of part `i` with the event's). Version 2 is written by tests only.
  */
-export function sealGroup(parts: readonly string[], key: KeyObject, keyId: string, customerId: string): PiiEnvelope {
+export function sealGroup(
+  parts: readonly string[],
+  key: KeyObject,
+  keyId: string,
+  customerId: string,
+  version: 2 | 3 = 3,
+): PiiEnvelope {
   const iv = nextIv();
-  const cipher = createCipheriv(ALGORITHM, key, iv);
-  cipher.setAAD(GROUP_AAD);
-  const ct = Buffer.concat([cipher.update(`[${parts.join(',')}]`, 'utf8'), cipher.final()]);
+  const { ct, tag } = gcmSeal(key, iv, GROUP_AAD[version], `[${parts.join(',')}]`);
   return {
-    v: 2,
+    v: version,
     k: keyId,
     c: customerId,
     iv: iv.toString('base64'),
-    tag: cipher.getAuthTag().toString('base64'),
+    tag: tag.toString('base64'),
     ct: ct.toString('base64'),
   };
 }
 
 export function openGroup(envelope: PiiEnvelope, key: KeyObject): SealedPart[] {
   const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(envelope.iv, 'base64'));
-  decipher.setAAD(GROUP_AAD);
+  decipher.setAAD(GROUP_AAD[envelope.v === 3 ? 3 : 2]);
   decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'));
   return JSON.parse(plaintext(decipher, envelope.ct)) as SealedPart[];
 }
@@ -131,3 +188,14 @@ export const isPiiEnvelope = (value: unknown): value is PiiEnvelope =>
   value !== null &&
   typeof (value as PiiEnvelope).k === 'string' &&
   typeof (value as PiiEnvelope).ct === 'string';
+
+export const isPiiPointer = (value: unknown): value is PiiPointer =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as PiiPointer).v === 3 &&
+  typeof (value as PiiPointer).k === 'string' &&
+  typeof (value as PiiPointer).iv === 'string' &&
+  Number.isSafeInteger((value as PiiPointer).i) &&
+  Number.isSafeInteger((value as PiiPointer).d) &&
+  (value as PiiPointer).d >= 1 &&
+  !('ct' in value);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, Json, NewEvent } from '../event-store.port.js';
 import { createSqliteEventStore } from '../sqlite/sqlite-event-store.js';
-import { GROUP_LIMITS, seal, type PiiEnvelope } from './pii-cipher.js';
+import { GROUP3_LIMITS, seal, sealGroup, type PiiEnvelope, type PiiPointer } from './pii-cipher.js';
 import { withPiiCodec, type PiiEventStore } from './pii-event-store.js';
 import type { PiiPolicy } from './pii-policy.js';
 import { createSqliteKeyStore } from './sqlite-key-store.js';
@@ -23,6 +23,7 @@ const said = (id: string, customer: string, text: string): NewEvent => ({ id, ty
 const logged = (id: string, customer: string, raw: Json): NewEvent => ({ id, type: 'Logged', data: { customer, raw } });
 const envelopeOf = async (store: EventStore, stream: string): Promise<PiiEnvelope[]> =>
   (await store.readStream(stream)).map((event) => event.metadata['pii'] as unknown as PiiEnvelope);
+const pointerOf = (sealed: PiiEnvelope | undefined): PiiPointer => sealed as unknown as PiiPointer;
 
 describe('personal-data envelopes', () => {
   let directory: string;
@@ -52,9 +53,10 @@ describe('personal-data envelopes', () => {
     ]);
     const [a1, a2] = await envelopeOf(raw, 'a');
     const [b1] = await envelopeOf(raw, 'b');
-    expect(a1).toMatchObject({ v: 2, c: 'cus_1', i: 0 });
-    expect(b1).toMatchObject({ v: 2, c: 'cus_1', i: 1, iv: a1!.iv, ct: a1!.ct });
-    expect(a2).toMatchObject({ v: 2, c: 'cus_2', i: 0 });
+    expect(a1).toMatchObject({ v: 3, c: 'cus_1', i: 0 });
+    // Another stream append of the same group: its own copy of the one ciphertext.
+    expect(b1).toMatchObject({ v: 3, c: 'cus_1', i: 1, iv: a1!.iv, ct: a1!.ct });
+    expect(a2).toMatchObject({ v: 3, c: 'cus_2', i: 0 });
     expect(a2!.iv).not.toBe(a1!.iv);
 
     // A fresh reader (nothing cached) reading one event of the group alone, then the whole of it.
@@ -79,21 +81,126 @@ describe('personal-data envelopes', () => {
     }
   });
 
-  it('bound what one envelope covers: a customer’s long append gets several small envelopes', async () => {
+  it('store a group’s ciphertext once per stream append: the append’s other events point back to it', async () => {
+    await codec.appendMany([
+      {
+        stream: 't',
+        events: [said('t1', 'cus_1', 'one'), said('t2', 'cus_2', 'other'), said('t3', 'cus_1', 'two')],
+      },
+      { stream: 'b', events: [logged('b1', 'cus_1', { text: 'one' })] },
+    ]);
+    const [t1, t2, t3] = await envelopeOf(raw, 't');
+    const [b1] = await envelopeOf(raw, 'b');
+    expect(t1).toMatchObject({ v: 3, c: 'cus_1', i: 0 });
+    expect(t2).toMatchObject({ v: 3, c: 'cus_2', i: 0 });
+    // t3 is two versions after t1, which holds the ciphertext of cus_1's group.
+    expect(t3).toEqual({ v: 3, k: t1!.k, c: 'cus_1', iv: t1!.iv, i: 1, d: 2 });
+    expect(b1).toMatchObject({ v: 3, iv: t1!.iv, ct: t1!.ct, i: 2 });
+
+    const texts = async (events: Promise<{ data: Json }[]>) =>
+      (await events).map((event) => (event.data as { text?: string }).text ?? (event.data as { raw: Json }).raw);
+    const fresh = () => withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
+    // Every way of meeting the pointer first, or alone, with nothing cached: the holder is read back.
+    for (const read of [
+      (store: PiiEventStore) => store.readStream('t', { fromVersion: 2 }),
+      (store: PiiEventStore) => store.readStream('t', { direction: 'backwards' }),
+      (store: PiiEventStore) => store.readAll({ after: 2 }),
+    ]) {
+      const reader = fresh();
+      try {
+        expect(await texts(read(reader))).toContainEqual('two');
+      } finally {
+        await reader.close();
+      }
+    }
+    const reader = fresh();
+    try {
+      expect(await texts(reader.readStream('t'))).toEqual(['one', 'other', 'two']);
+      // Read again once its group's parts were handed out: opened again from the holder.
+      expect(await texts(reader.readStream('t', { fromVersion: 2 }))).toEqual(['two']);
+      const subscription = reader.subscribeToAll({ after: 2 })[Symbol.asyncIterator]();
+      expect(await texts(subscription.next().then((next) => next.value as { data: Json }[]))).toEqual([
+        'two',
+        { text: 'one' },
+      ]);
+      await subscription.return?.();
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('bound what one group covers: a customer’s long append gets several groups, each stored once', async () => {
     const events = Array.from({ length: 50 }, (_, i) =>
       said(`e${i}`, 'cus_1', `message ${i} `.repeat(i % 5 === 0 ? 100 : 1)),
     );
     await codec.append('a', events);
-    const envelopes = await envelopeOf(raw, 'a');
+    const sealed = await envelopeOf(raw, 'a');
     const groups = new Map<string, number>();
-    for (const envelope of envelopes) groups.set(envelope.iv, (groups.get(envelope.iv) ?? 0) + 1);
-    expect(groups.size).toBeGreaterThan(50 / GROUP_LIMITS.events);
-    for (const count of groups.values()) expect(count).toBeLessThanOrEqual(GROUP_LIMITS.events);
-    // Base64 of the plaintext plus the GCM overhead: a long message does not inflate its neighbours.
-    for (const envelope of envelopes) expect(envelope.ct.length).toBeLessThan(((GROUP_LIMITS.chars + 1500) * 4) / 3);
+    for (const envelope of sealed) groups.set(envelope.iv, (groups.get(envelope.iv) ?? 0) + 1);
+    expect(groups.size).toBeGreaterThan(1);
+    for (const count of groups.values()) expect(count).toBeLessThanOrEqual(GROUP3_LIMITS.events);
+    // One copy of each group's ciphertext in the stream, within the bound (base64 and GCM's overhead).
+    const holders = sealed.filter((envelope) => envelope.ct !== undefined);
+    expect(holders).toHaveLength(groups.size);
+    for (const envelope of holders) expect(envelope.ct.length).toBeLessThan(((GROUP3_LIMITS.chars + 1500) * 4) / 3);
     expect((await codec.readStream('a')).map((event) => (event.data as { text: string }).text)).toEqual(
       events.map((event) => (event.data as { text: string }).text),
     );
+  });
+
+  it('read version-2 envelopes (one seal per group, a copy of it in every event, 2026-12-06)', async () => {
+    const [key] = (await keys.currentKeys(['cus_1'])).values();
+    const parts = [JSON.stringify(['v2-1', ['first']]), JSON.stringify(['v2-2', ['second']])];
+    const envelope = sealGroup(parts, key!.key, key!.keyId, 'cus_1', 2);
+    expect(envelope.v).toBe(2);
+    const stored = (id: string, i: number): NewEvent => ({
+      id,
+      type: 'Said',
+      data: { customer: 'cus_1', text: '[encrypted]' },
+      metadata: { pii: { ...envelope, i } as unknown as Json },
+    });
+    await raw.append('a', [stored('v2-1', 0), stored('v2-2', 1)]);
+    const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
+    try {
+      expect((await reader.readStream('a', { fromVersion: 1 }))[0]!.data).toEqual({
+        customer: 'cus_1',
+        text: 'second',
+      });
+      expect((await reader.readStream('a')).map((event) => event.data)).toEqual([
+        { customer: 'cus_1', text: 'first' },
+        { customer: 'cus_1', text: 'second' },
+      ]);
+      // A version-2 envelope relabelled as version 3 does not open (each version has its own AAD).
+      await raw.append('b', [
+        { ...stored('v2-1', 0), metadata: { pii: { ...envelope, v: 3, i: 0 } as unknown as Json } },
+      ]);
+      await expect(reader.readStream('b')).rejects.toThrow();
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('refuse a pointer to an event that does not hold its group', async () => {
+    await codec.append('a', [said('a1', 'cus_1', 'one'), said('a2', 'cus_1', 'two')]);
+    await codec.append('a', [said('a3', 'cus_1', 'three')]);
+    const [, pointer] = await envelopeOf(raw, 'a');
+    expect(pointerOf(pointer).d).toBe(1);
+    // The same pointer one version further on: it points at a2, a pointer itself, not a holder.
+    await raw.append('a', [
+      said('x', 'cus_1', 'ignored'),
+      {
+        id: 'a2',
+        type: 'Said',
+        data: { customer: 'cus_1', text: '[encrypted]' },
+        metadata: { pii: pointer as unknown as Json },
+      },
+    ]);
+    const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
+    try {
+      await expect(reader.readStream('a', { fromVersion: 4 })).rejects.toThrow(/does not hold its group/);
+    } finally {
+      await reader.close();
+    }
   });
 
   it('read events sealed one by one (version 1, stores written before 2026-12-06) beside version 2', async () => {
@@ -140,6 +247,8 @@ describe('personal-data envelopes', () => {
       { stream: 'a', events: [said('a1', 'cus_1', 'one'), said('a2', 'cus_2', 'two'), said('a3', 'cus_1', 'three')] },
     ]);
     expect(await codec.eraseCustomerKeys('cus_1')).toBe(1);
+    // a3 is a pointer: erased without its holder being read (alone, from its version).
+    expect((await codec.readStream('a', { fromVersion: 2 }))[0]!.metadata['erased']).toBe(true);
     const events = await codec.readStream('a');
     expect(events.map((event) => [event.data, event.metadata['erased']])).toEqual([
       [{ customer: 'cus_1', text: '[erased]' }, true],

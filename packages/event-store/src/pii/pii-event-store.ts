@@ -17,12 +17,14 @@ import { EventStoreError } from '../errors.js';
 import { compilePaths, sealedCopy, slotsAt, type CompiledPaths } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
 import {
-  GROUP_LIMITS,
+  GROUP3_LIMITS,
   isPiiEnvelope,
+  isPiiPointer,
   open,
   openGroup,
   sealGroup,
   type PiiEnvelope,
+  type PiiPointer,
   type SealedPart,
 } from './pii-cipher.js';
 import type { PiiPolicy } from './pii-policy.js';
@@ -70,7 +72,7 @@ class PiiCodecStore implements PiiEventStore {
     string,
     { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }
   >();
-  /** Version-2 envelopes opened lately, by key id and IV: the parts not handed out yet. */
+  /** Version-2 and -3 groups opened lately, by key id and IV: the parts not handed out yet. */
   readonly #openedGroups = new Map<
     string,
     { readonly customerId: string; readonly parts: (SealedPart | undefined)[]; left: number }
@@ -163,7 +165,8 @@ class PiiCodecStore implements PiiEventStore {
   /**
    * Seals the events of one append call (one transaction): owners first (ticket owners may need a
    * read), then every new customer's key in one key-store call, then one seal per customer over
-   * that customer's events in the call, in groups of bounded size (envelope version 2). Events
+   * that customer's events in the call, in groups of bounded size (envelope version 3: the ciphertext
+   * once per stream append of the group, see `PiiPointer`). Events
    * without personal data are passed on as they are; an append without any keeps its array.
    */
   async #sealAll(
@@ -191,37 +194,55 @@ class PiiCodecStore implements PiiEventStore {
     if (missing.length > 0)
       for (const [customerId, key] of await this.#keys.currentKeys(missing))
         remember(this.#currentKeys, customerId, key);
-    const copied = new Set<number>();
+    const copied: boolean[] = [];
     const seal = (key: CustomerKey, group: readonly Pending[], parts: readonly string[]): void => {
-      const envelope = sealGroup(parts, key.key, key.keyId, key.customerId);
-      group.forEach((pending, i) => {
-        if (!copied.has(pending.append)) {
+      const { k, c, iv, tag, ct } = sealGroup(parts, key.key, key.keyId, key.customerId);
+      // The group's first event of each stream append holds the ciphertext; the others point back to it.
+      let holder: Pending | undefined;
+      for (let i = 0; i < group.length; i++) {
+        const pending = group[i]!;
+        if (copied[pending.append] !== true) {
           out[pending.append] = out[pending.append]!.slice();
-          copied.add(pending.append);
+          copied[pending.append] = true;
         }
         const { event } = pending;
         // The writer's own subscribers read these events again at once: keep the values for them.
-        remember(this.#recent, event.id, { keyId: key.keyId, customerId: key.customerId, values: pending.values });
+        remember(this.#recent, event.id, { keyId: k, customerId: c, values: pending.values });
+        let pii: PiiEnvelope | PiiPointer;
+        if (holder === undefined || holder.append !== pending.append) {
+          holder = pending;
+          pii = { v: 3, k, c, iv, tag, ct, i };
+        } else pii = { v: 3, k, c, iv, i, d: pending.index - holder.index };
         (out[pending.append] as NewEvent[])[pending.index] = {
           ...event,
           data: pending.data,
-          metadata: { ...event.metadata, pii: { ...envelope, i } as unknown as Json },
+          metadata: { ...event.metadata, pii: pii as unknown as Json },
         };
-      });
+      }
     };
     for (const [customerId, pendings] of groups) {
       const key = this.#currentKeys.get(customerId)!;
       let group: Pending[] = [];
       let parts: string[] = [];
       let chars = 0;
+      let appendsInGroup = 0;
       for (const pending of pendings) {
         const part = JSON.stringify([pending.event.id, pending.values]);
-        if (group.length > 0 && (group.length === GROUP_LIMITS.events || chars + part.length > GROUP_LIMITS.chars)) {
+        // A customer's events come in append order: a new append is one more copy of the ciphertext.
+        const newAppend = group.length === 0 || group[group.length - 1]!.append !== pending.append;
+        if (
+          group.length > 0 &&
+          (group.length === GROUP3_LIMITS.events ||
+            chars + part.length > GROUP3_LIMITS.chars ||
+            (newAppend && appendsInGroup === GROUP3_LIMITS.appends))
+        ) {
           seal(key, group, parts);
           group = [];
           parts = [];
           chars = 0;
+          appendsInGroup = 0;
         }
+        if (group.length === 0 || newAppend) appendsInGroup++;
         group.push(pending);
         parts.push(part);
         chars += part.length;
@@ -250,40 +271,73 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   async #openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    // Version-3 holders of this read, by group: a pointer's holder is usually read along with it.
+    let holders: Map<string, PiiEnvelope> | undefined;
+    for (const event of events) {
+      const sealed = event.metadata['pii'];
+      if (isPiiEnvelope(sealed) && sealed.v === 3) (holders ??= new Map()).set(groupKey(sealed), sealed);
+    }
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const erasedCustomer = this.#policy.erasedCustomerOf(event);
       if (erasedCustomer !== undefined) this.#forget(erasedCustomer);
-      const envelope = event.metadata['pii'];
-      if (!isPiiEnvelope(envelope)) continue;
+      const stored = event.metadata['pii'];
+      const sealed = isPiiEnvelope(stored) || isPiiPointer(stored) ? stored : undefined;
+      if (sealed === undefined) continue;
+      const pointer = isPiiEnvelope(sealed) ? undefined : sealed;
+      const { k } = sealed;
       // The key is read once per key id, and only when the values are not this process's own: the
       // rest is synchronous (an await per event cost a promise and a turn of the queue each).
-      let key = this.#keysById.get(envelope.k);
-      if (key === undefined && this.#recent.get(event.id)?.keyId !== envelope.k)
-        key = remember(this.#keysById, envelope.k, (await this.#keys.keyById(envelope.k)) ?? null);
-      events[i] = this.#open(event, envelope, key);
+      const own = this.#recent.get(event.id)?.keyId === k;
+      let key = this.#keysById.get(k);
+      if (key === undefined && !own) key = remember(this.#keysById, k, (await this.#keys.keyById(k)) ?? null);
+      // A pointer whose part is neither our own nor waiting from its group's decryption needs its
+      // holder: read along with it, else read back here (erased: not needed).
+      let holder: PiiEnvelope | undefined;
+      if (
+        pointer !== undefined &&
+        !own &&
+        key !== null &&
+        key !== undefined &&
+        this.#openedGroups.get(groupKey(pointer))?.parts[pointer.i] === undefined
+      )
+        holder = holders?.get(groupKey(pointer)) ?? (await this.#readHolder(pointer, event));
+      events[i] = this.#open(event, sealed, key, holder);
     }
     return events;
   }
 
-  /** `key`: undefined only when the values are this process's own (then it is not needed). */
-  #open(event: RecordedEvent, envelope: PiiEnvelope, key: CustomerKey | null | undefined): RecordedEvent {
+  /**
+   * `key`: undefined only when the values are this process's own (then it is not needed). `holder`:
+   * a pointer's holder, when its part is not waiting from its group's decryption.
+   */
+  #open(
+    event: RecordedEvent,
+    sealed: PiiEnvelope | PiiPointer,
+    key: CustomerKey | null | undefined,
+    holder: PiiEnvelope | undefined,
+  ): RecordedEvent {
     const { pii: _sealed, ...rest } = event.metadata;
     const paths = this.#pathsOf(event.type, event.data);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = paths === null ? [] : slotsAt(event.data, paths);
     const recent = this.#recent.get(event.id);
-    if (recent !== undefined && recent.keyId === envelope.k && key !== null) {
+    if (recent !== undefined && recent.keyId === sealed.k && key !== null) {
       slots.forEach((slot, index) => {
         if (index < recent.values.length) slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!);
       });
       return { ...event, metadata: rest as EventMetadata };
     }
+    // Erased: nothing to read, not even a pointer's holder.
     if (key === null || key === undefined) {
       for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
       return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
     }
-    const values = envelope.v === 2 ? this.#openPart(envelope, key, event) : open(envelope, key.key, event.id);
+    const values = !isPiiEnvelope(sealed)
+      ? this.#openPart(holder ?? sealed, sealed.i, key, event)
+      : sealed.v === 2 || sealed.v === 3
+        ? this.#openPart(sealed, sealed.i ?? -1, key, event)
+        : open(sealed, key.key, event.id);
     // Slots past the sealed values were stored in clear, before their paths were declared (the
     // inbound log's extension attributes): they read as stored. Declared paths are only ever added
     // after the existing ones, so the first slots are the sealed ones.
@@ -294,21 +348,51 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   /**
-   * Part `i` of a version-2 envelope. The envelope's other events usually follow in the same read
+   * Part `index` of a version-2 or -3 group. The group's other events usually follow in the same read
    * (they were appended together): their parts wait here, each handed out once (readers own what they
-   * get), so one decryption serves the whole group.
+   * get), so one decryption serves the whole group. `envelope` is a pointer only when its part waits.
    */
-  #openPart(envelope: PiiEnvelope, key: CustomerKey, event: RecordedEvent): readonly Json[] {
-    const index = envelope.i ?? -1;
-    const cacheKey = `${envelope.k}/${envelope.iv}`;
-    let opened = this.#openedGroups.get(cacheKey);
-    if (opened?.parts[index] === undefined) {
+  #openPart(
+    envelope: PiiEnvelope | PiiPointer,
+    index: number,
+    key: CustomerKey,
+    event: RecordedEvent,
+  ): readonly Json[] {
+    const cacheKey = groupKey(envelope);
+    if (this.#openedGroups.get(cacheKey)?.parts[index] === undefined && isPiiEnvelope(envelope)) {
       const parts = openGroup(envelope, key.key);
-      opened = remember(this.#openedGroups, cacheKey, { customerId: key.customerId, parts, left: parts.length });
+      remember(this.#openedGroups, cacheKey, { customerId: key.customerId, parts, left: parts.length });
     }
-    const part = opened.parts[index];
+    return this.#takePart(cacheKey, index, event);
+  }
+
+  /** A pointer's holder, `d` versions back in its stream (every store reads a stream from a version). */
+  async #readHolder(pointer: PiiPointer, event: RecordedEvent): Promise<PiiEnvelope> {
+    const version = event.version - pointer.d;
+    const [found] =
+      version < 0 ? [] : await this.#inner.readStream(event.stream, { fromVersion: version, maxCount: 1 });
+    const held = found?.metadata['pii'];
+    if (
+      found?.version !== version ||
+      !isPiiEnvelope(held) ||
+      held.v !== 3 ||
+      held.k !== pointer.k ||
+      held.iv !== pointer.iv
+    ) {
+      throw new EventStoreError(
+        'EVENT_STORE.INVALID_ARGUMENT',
+        `the personal data of ${event.type} ${event.id} points to version ${version} of ${event.stream}, which does not hold its group`,
+        false,
+      );
+    }
+    return held;
+  }
+
+  #takePart(cacheKey: string, index: number, event: RecordedEvent): readonly Json[] {
+    const opened = this.#openedGroups.get(cacheKey);
+    const part = opened?.parts[index];
     // The ids are authenticated: an envelope copied onto another event names another id at its index.
-    if (part === undefined || part[0] !== event.id) {
+    if (opened === undefined || part === undefined || part[0] !== event.id) {
       throw new EventStoreError(
         'EVENT_STORE.INVALID_ARGUMENT',
         `the personal data envelope of ${event.type} ${event.id} belongs to another event`,
@@ -329,6 +413,10 @@ class PiiCodecStore implements PiiEventStore {
       if (opened.customerId === customerId) this.#openedGroups.delete(cacheKey);
   }
 }
+
+/** A version-2 or -3 group, for the caches: its version, key and IV (an IV is drawn once). */
+const groupKey = (sealed: { readonly v?: number; readonly k: string; readonly iv: string }): string =>
+  `${sealed.v}/${sealed.k}/${sealed.iv}`;
 
 // Each read hands out its own objects, as a store read would; strings and numbers need no copy.
 const structuredCloneIfObject = (value: Json): Json =>

@@ -1,6 +1,7 @@
-import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { openSqlite } from '../sqlite/open-sqlite.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
+import { newKeyMaterial } from './pii-cipher.js';
 
 /**
  * The key store as a table of the events' SQLite file, on its own connection. `secure_delete` makes
@@ -48,7 +49,7 @@ export function createSqliteKeyStore(options: { path: string }): KeyStore {
       try {
         for (const id of customerIds) {
           const keyId = randomUUID();
-          const material = randomBytes(32);
+          const material = newKeyMaterial();
           if (Number(insert.run(keyId, id, material, now).changes) === 1)
             keys.set(id, { keyId, customerId: id, key: createSecretKey(material) });
           else existing.push(id);
