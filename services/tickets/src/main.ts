@@ -45,6 +45,31 @@ const kafkaOption = async (
 const opsSettings = (config: TicketsConfig, shutdownTimeout: number | undefined): OpsEnv =>
   shutdownTimeout === undefined ? config.ops : { ...config.ops, TICKETS_SHUTDOWN_TIMEOUT_MS: shutdownTimeout };
 
+/**
+ * What a verb that runs one HTTP service sets up first: its logger, its HTTP security (announced),
+ * Kafka when configured, the ops settings, and the shutdown signal.
+ */
+async function serviceSetup(
+  config: TicketsConfig,
+  name: string,
+  options: { logLevel: string; host: string; kafka?: readonly string[] },
+) {
+  const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
+  const { loadSecurityConfig } = await streams();
+  const logger = createLogger({ level: options.logLevel, name });
+  const security = await loadSecurityConfig(config.security);
+  announceSecurityMode(security, options.host, logger);
+  const kafka = await kafkaOption(config, options.kafka, logger);
+  const ops = opsSettings(config, undefined);
+  return {
+    logger,
+    security,
+    kafka,
+    ops,
+    signal: shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+  };
+}
+
 /** A flag checked as its variable is (the same zod schema), the flag named in the error. */
 const flagParser =
   <T>(name: string, schema: import('zod').ZodType<T>) =>
@@ -144,29 +169,13 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--kafka <brokers>', 'also consume the inbound topic (or KAFKA_BROKERS)', brokersFlag)
     .option('--log-level <level>', 'log level', config.logLevel ?? 'info')
     .action(async (options) => {
-      const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
-      const { loadRulesAndPolicy, loadSecurityConfig } = await streams();
+      const { loadRulesAndPolicy } = await streams();
       const { runIngestService } = await import('@tickets/ingest');
       const { rules, policy } = await loadRulesAndPolicy(options);
-      const logger = createLogger({ level: options.logLevel, name: 'ingest' });
-      const security = await loadSecurityConfig(config.security);
-      announceSecurityMode(security, options.host, logger);
-      const kafka = await kafkaOption(config, options.kafka, logger);
-      const ops = opsSettings(config, undefined);
+      const { signal, ...service } = await serviceSetup(config, 'ingest', options);
       await runIngestService(
-        {
-          store: options.store,
-          rules,
-          policy,
-          host: options.host,
-          port: options.port,
-          logger,
-          kafka,
-          security,
-          ops,
-          pii: config.pii,
-        },
-        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+        { ...service, store: options.store, rules, policy, host: options.host, port: options.port, pii: config.pii },
+        signal,
       );
     });
 
@@ -180,28 +189,19 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--kafka <brokers>', 'also publish ticket states to the state topic (or KAFKA_BROKERS)', brokersFlag)
     .option('--log-level <level>', 'log level', config.logLevel ?? 'info')
     .action(async (options) => {
-      const { createLogger, announceSecurityMode, shutdownSignal } = await platform();
-      const { loadSecurityConfig } = await streams();
       const { runProjectorService } = await import('@tickets/projector');
-      const logger = createLogger({ level: options.logLevel, name: 'projector' });
-      const security = await loadSecurityConfig(config.security);
-      announceSecurityMode(security, options.host, logger);
-      const kafka = await kafkaOption(config, options.kafka, logger);
-      const ops = opsSettings(config, undefined);
+      const { signal, ...service } = await serviceSetup(config, 'projector', options);
       await runProjectorService(
         {
+          ...service,
           store: options.store,
           readModel: options.readModel,
           host: options.host,
           port: options.port,
-          logger,
-          kafka,
-          security,
-          ops,
           pii: config.pii,
           leases: config.leases,
         },
-        shutdownSignal({ timeoutMs: ops.TICKETS_SHUTDOWN_TIMEOUT_MS, logger }),
+        signal,
       );
     });
 
