@@ -45,9 +45,10 @@ export interface RecordedHistory {
   readonly head: number;
   /**
    * Which customers a change to `configuration` can reach, found from a few recorded facts without
-   * deciding anything (absent: this history cannot tell, every customer is decided again).
+   * deciding anything (absent: this history cannot tell, every customer is decided again); with
+   * `threads` worker threads reading at once (0: in this thread), as many as decide.
    */
-  reach?(configuration: { rules: RulesFile; policy: ReopenPolicy }): Promise<CustomerReach>;
+  reach?(configuration: { rules: RulesFile; policy: ReopenPolicy }, threads: number): Promise<CustomerReach>;
   /** The history in pages; with `reach`, the inbound records of customers outside it are only timed. */
   pages(reach?: CustomerReach): AsyncIterable<HistoryPage>;
   close(): Promise<void>;

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Command } from '@tickets/domain';
@@ -23,22 +22,27 @@ import {
 } from './sqlite-history-index.js';
 import type { IndexWorkerData } from './sqlite-index-worker.js';
 import type { EventRow } from './sqlite-stored.js';
-import { customerReach, everyCustomer, type CustomerReach, type ReachFacts } from './what-if-reach.js';
+import {
+  configurationReach,
+  customerReach,
+  everyCustomer,
+  type CustomerReach,
+  type ReachFacts,
+} from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
 const KNOWN_SCHEMAS: ReadonlySet<unknown> = new Set([1, 2]);
 const CHUNK = 5_000;
-/** Below this many store events, starting threads to scan costs more than it saves. */
-const PARALLEL_FROM = 200_000;
 
 // Every inbound record and every command, in one scan in SQL, handed on in order. Inbound records
 // stay JSON text: the what-if worker that decides an event parses it. Of a rule decision only its
 // commands are read. Reads only, on its own read-only connection: a running `serve` is not disturbed.
-const SELECT_ALL = `
-  SELECT position,
+const ROW_COLUMNS = `position,
          CASE WHEN ${INBOUND} THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
          CASE WHEN ${INBOUND} THEN data ELSE data -> '$.commands' END,
-         CASE WHEN ${INBOUND} THEN ${SUBJECT} END
+         CASE WHEN ${INBOUND} THEN ${SUBJECT} END`;
+const SELECT_ALL = `
+  SELECT ${ROW_COLUMNS}
   FROM events
   WHERE substr(stream, 1, ${INBOUND_STREAM_PREFIX.length}) = '${INBOUND_STREAM_PREFIX}' OR (${WITH_COMMANDS})
   ORDER BY position`;
@@ -53,10 +57,7 @@ const afterPrefix = (prefix: string): string =>
   prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
 const SELECT_BY_POSITION = `
-  SELECT position,
-         CASE WHEN ${INBOUND} THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
-         CASE WHEN ${INBOUND} THEN data ELSE data -> '$.commands' END,
-         CASE WHEN ${INBOUND} THEN ${SUBJECT} END
+  SELECT ${ROW_COLUMNS}
   FROM events WHERE position IN (SELECT value FROM json_each(?))
   ORDER BY position`;
 
@@ -159,8 +160,6 @@ async function readIndex(path: string, head: number, threads: number, sealed: bo
 }
 
 export interface SqliteHistoryOptions {
-  /** How many threads scan the file for a reach at once (default: one per core on a large file). */
-  readonly threads?: number | undefined;
   /**
    * The codec over this file, when its personal data is sealed with keys kept in the same file: the
    * reach is found from the fields stored in clear (ids, times, channels, routing facts) and the rows
@@ -254,25 +253,14 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
 
   return {
     head,
-    async reach(configuration) {
+    async reach(configuration, threads) {
       const configurations = readConfigurations(db);
       // Changed rules reach every decision: no need to read anything more to know it.
-      const early = customerReach(
-        {
-          configurations,
-          unconfigured: 0,
-          tickets: new Map(),
-          closedRoutings: [],
-          timerTickets: new Set(),
-          erasedCustomers: new Set(),
-        },
-        configuration,
-      );
-      if (early.all) return early;
+      const byConfiguration = configurationReach(configurations, configuration);
+      if (byConfiguration !== null) return byConfiguration;
       // An erased record is told by its key, gone from the key table: without the table here, it cannot be.
       if (sealed !== undefined && db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'pii_keys'`).get() === undefined)
         return everyCustomer('the personal-data keys are not kept in this file: erased records cannot be told apart');
-      const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
       index = mergeIndex(await readIndex(path, head, threads, sealed !== undefined), configurations);
       return customerReach(index.facts, configuration);
     },

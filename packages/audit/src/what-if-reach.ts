@@ -55,15 +55,28 @@ export type CustomerReach =
 
 export const everyCustomer = (reason: string): CustomerReach => ({ all: true, reason });
 
+/**
+ * What the recorded configurations alone say: every customer is reached when one cannot be read or
+ * its rules are not `change`'s (every decision reads the rules); null when the history must tell.
+ */
+export function configurationReach(
+  configurations: ReachFacts['configurations'],
+  change: { rules: RulesFile },
+): CustomerReach | null {
+  const invalid = configurations.find((c) => 'invalid' in c);
+  if (invalid !== undefined) return everyCustomer(`a recorded configuration cannot be read: ${invalid.invalid}`);
+  const rules = canonicalJson(change.rules);
+  if ((configurations as Configuration[]).some((c) => canonicalJson(c.rules) !== rules))
+    return everyCustomer('the rules differ from the recorded ones, and every decision reads them');
+  return null;
+}
+
 /** The customers `change` can reach in the recorded history the facts describe. */
 export function customerReach(facts: ReachFacts, change: { rules: RulesFile; policy: ReopenPolicy }): CustomerReach {
-  const invalid = facts.configurations.find((c) => 'invalid' in c);
-  if (invalid !== undefined) return everyCustomer(`a recorded configuration cannot be read: ${invalid.invalid}`);
+  const byConfiguration = configurationReach(facts.configurations, change);
+  if (byConfiguration !== null) return byConfiguration;
   if (facts.unconfigured > 0)
     return everyCustomer(`${facts.unconfigured} inbound records were decided before configurations were recorded`);
-  const rules = canonicalJson(change.rules);
-  if ((facts.configurations as Configuration[]).some((c) => canonicalJson(c.rules) !== rules))
-    return everyCustomer('the rules differ from the recorded ones, and every decision reads them');
 
   const customers = new Set(facts.erasedCustomers);
   for (const ticketId of facts.timerTickets) {

@@ -50,7 +50,7 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
       ? everyCustomer('asked to decide every customer again')
       : history.reach === undefined
         ? everyCustomer('this store is read through the event store port, which cannot narrow the reach')
-        : await history.reach({ rules: options.rules, policy: options.policy });
+        : await history.reach({ rules: options.rules, policy: options.policy }, options.threads);
   // Customers outside the reach decide what was recorded: their events are counted and timed, their
   // recorded commands are the what-if's.
   const outside = { replayed: 0, events: 0, commandsUnchanged: 0, latestMs: Number.NEGATIVE_INFINITY };

@@ -272,7 +272,7 @@ describe('what-if decides again only the customers a change of the reopen window
       for (const range of [{}, { since: '2026-01-20T00:00:00Z' }, { until: '2026-02-10T00:00:00Z' }]) {
         // `threads`: how many threads scan the file for the reach (and decide), as on a large store.
         const run = async (redecideAll: boolean, threads = 0) => {
-          const history = sqliteHistory(recorded.path, { threads })!;
+          const history = sqliteHistory(recorded.path)!;
           try {
             return await whatIf(history, { rules: DEFAULT_RULES, policy, threads, redecideAll, ...range });
           } finally {

@@ -36,7 +36,7 @@ export async function runWhatIf(options: WhatIfCommandOptions): Promise<WhatIfRe
   }
   const { rules, policy } = await loadRulesAndPolicy(options);
   assertStoreExists(options.store);
-  const history = await openHistory(options.store, options.pii ?? defaultConfig().pii, { threads: options.threads });
+  const history = await openHistory(options.store, options.pii ?? defaultConfig().pii);
   // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
   // offset on KurrentDB, so they are not called events.
   const progress = createProgress({ label: 'what-if', total: history.head, unit: 'store positions' });
