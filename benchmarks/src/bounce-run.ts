@@ -218,6 +218,10 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     const pipelineSeconds = (performance.now() - pipelineBegan) / 1000;
     const stopsTotal = Object.values(stops).reduce((a, b) => a + b, 0);
     say(`${wasQuiet ? 'quiet' : 'NOT quiet (timeout)'} after ${pipelineSeconds.toFixed(1)} s and ${stopsTotal} stops`);
+    // The recoveries of the last kills are awaited while the services still run: stopped, an ingest
+    // group is Empty, never Stable again, and a kill just before the pipeline went quiet would count
+    // as a recovery that never happened (a clean-clone run failed on exactly that).
+    const recoveries = await watch.recoveries();
     await services.stopAll();
 
     const comparison = compareBounce(
@@ -235,7 +239,6 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       },
     );
     if (!comparison.equal || !wasQuiet) keepDir = true;
-    const recoveries = await watch.recoveries();
     return {
       options: {
         events: options.events,
