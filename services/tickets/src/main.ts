@@ -530,6 +530,30 @@ function configFor(args: readonly string[]): TicketsConfig {
   }
 }
 
+/**
+ * Whether an error is the user's to fix. The CLI's own two are known without loading anything
+ * (`replay --ticket` of an unknown ticket otherwise loaded the rule-reactor, YAML and OpenTelemetry
+ * to say so); the other classes are loaded on this path only (most are loaded already by the verb
+ * that threw).
+ */
+async function isUsageError(error: Error): Promise<boolean> {
+  if (error instanceof UsageError || error instanceof StartupError) return true;
+  const [{ SinkSpecError }, { ConfigError }, { ErasureUnavailableError, UnknownCustomerError }, { EventStoreError }] =
+    await Promise.all([
+      import('@tickets/rule-reactor'),
+      import('@tickets/platform'),
+      import('@tickets/streams'),
+      import('@tickets/event-store'),
+    ]);
+  return (
+    error instanceof SinkSpecError ||
+    error instanceof ConfigError ||
+    error instanceof ErasureUnavailableError ||
+    error instanceof UnknownCustomerError ||
+    (error instanceof EventStoreError && error.code === 'EVENT_STORE.INVALID_ARGUMENT')
+  );
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   // `tickets simulate … | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -545,23 +569,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     // What the user can fix in the command line, its files or its surroundings: a message and exit code 2.
-    // Their error classes are loaded on this path only (most are loaded already by the verb that threw).
-    const [{ SinkSpecError }, { ConfigError }, { ErasureUnavailableError, UnknownCustomerError }, { EventStoreError }] =
-      await Promise.all([
-        import('@tickets/rule-reactor'),
-        import('@tickets/platform'),
-        import('@tickets/streams'),
-        import('@tickets/event-store'),
-      ]);
-    const usage =
-      error instanceof UsageError ||
-      error instanceof StartupError ||
-      error instanceof SinkSpecError ||
-      error instanceof ConfigError ||
-      error instanceof ErasureUnavailableError ||
-      error instanceof UnknownCustomerError ||
-      (error instanceof EventStoreError && error.code === 'EVENT_STORE.INVALID_ARGUMENT');
-    if (usage) {
+    if (error instanceof Error && (await isUsageError(error))) {
       process.stderr.write(`tickets: ${error.message}\n`);
       process.exitCode = 2;
       return;
