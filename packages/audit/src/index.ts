@@ -1,6 +1,9 @@
 // Audit: `tickets verify` (the store, the read model and every recorded decision checked against a
 // fresh re-decision) and `tickets what-if` (recorded history replayed under other rules or policy).
 // Text output is the CLI's (services/tickets/src/commands/format-*.ts).
+import type { PostgresHistoryOptions } from './postgres-history.js';
+import type { RecordedHistory } from './recorded-history.js';
+
 export { verify } from './verify.js';
 export type { VerifyOptions } from './verify.js';
 export type {
@@ -25,6 +28,10 @@ export type {
 } from './what-if-report.js';
 export { openHistory } from './open-history.js';
 export { sqliteHistory } from './sqlite-history.js';
+export type { PostgresHistoryOptions } from './postgres-history.js';
+/** The recorded history read straight from a PostgreSQL events table (loaded when called: it brings the client). */
+export const postgresHistory = async (options: PostgresHistoryOptions): Promise<RecordedHistory | null> =>
+  (await import('./postgres-history.js')).postgresHistory(options);
 export { storeHistory } from './store-history.js';
 export type { RecordedHistory } from './recorded-history.js';
 export { isKnownSqliteStore } from './sqlite-stored.js';

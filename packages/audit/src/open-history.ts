@@ -5,8 +5,8 @@ import { storeHistory } from './store-history.js';
 import { openDomainStore, type PiiSettings } from '@tickets/streams';
 
 /**
- * The recorded history of a store: straight from the file for SQLite, through the port otherwise.
- * `settings`: the configuration's personal-data settings.
+ * The recorded history of a store: straight from the file for SQLite, from the events table for
+ * PostgreSQL, through the port otherwise. `settings`: the configuration's personal-data settings.
  */
 export async function openHistory(storeUrl: string, settings: PiiSettings): Promise<RecordedHistory> {
   const location = parseStoreUrl(storeUrl);
@@ -18,9 +18,28 @@ export async function openHistory(storeUrl: string, settings: PiiSettings): Prom
   }
   const { store, checkpoints, pii } = await openDomainStore(location, settings);
   await checkpoints.close();
-  if (location.kind === 'sqlite' && pii !== undefined && settings.keyStore === undefined) {
+  // Keys kept elsewhere than the events (`TICKETS_KEY_STORE`): an erased record cannot be told from
+  // the events' own table, so the history goes through the port.
+  const sameKeys = pii === undefined || settings.keyStore === undefined;
+  const withStore = (direct: RecordedHistory): RecordedHistory => ({
+    ...direct,
+    close: () => direct.close().then(() => store.close()),
+  });
+  if (location.kind === 'sqlite' && pii !== undefined && sameKeys) {
     const sealed = sqliteHistory(location.path, { sealed: pii });
-    if (sealed !== null) return { ...sealed, close: () => sealed.close().then(() => store.close()) };
+    if (sealed !== null) return withStore(sealed);
+  }
+  if (location.kind === 'postgres' && sameKeys) {
+    // The port gives the settled head: the direct reader reads nothing a running transaction can still add to.
+    // Loaded here: the PostgreSQL client is not needed for other stores.
+    const { postgresHistory } = await import('./postgres-history.js');
+    const direct = await postgresHistory({
+      url: location.url,
+      schema: location.schema,
+      head: await store.headPosition(),
+      sealed: pii,
+    });
+    if (direct !== null) return withStore(direct);
   }
   return storeHistory(store, { close: () => store.close() });
 }

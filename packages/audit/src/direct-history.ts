@@ -1,0 +1,192 @@
+import type { Command } from '@tickets/domain';
+import type { EventMetadata, RecordedEvent } from '@tickets/event-store';
+import { INBOUND_STREAM_PREFIX, readConfiguration, type InboundAcceptedData } from '@tickets/streams';
+import { mergeIndex, type HistoryIndex, type IndexPart } from './history-index.js';
+import { emptyColumns, type HistoryPage, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
+import type { EventRow } from './sqlite-stored.js';
+import {
+  configurationReach,
+  customerReach,
+  everyCustomer,
+  type CustomerReach,
+  type ReachFacts,
+} from './what-if-reach.js';
+
+// What the direct readers of a store's events table (SQLite: sqlite-history.ts, PostgreSQL:
+// postgres-history.ts) share: the reach found from one scan (history-index.ts), and the pages of a
+// narrowed what-if — the reached customers' rows read back by position, the others only counted and
+// timed. Each reader brings its SQL; the deciding of what is read, and the pages, are the same code.
+
+/** Rows per page, and positions read back per statement. */
+export const CHUNK = 5_000;
+
+/**
+ * A row as the direct readers select it for the pages: `key` is set for inbound records only (the
+ * inbound key, from the stream name); `text` is then the record's JSON, else the decision's commands'
+ * JSON; `subject` is the inbound record's CloudEvent subject.
+ */
+export type HistoryRow = readonly [position: number, key: string | null, text: string, subject: string | null];
+
+/** Gathers rows into pages. */
+export class PageBuilder {
+  private inbound = emptyColumns();
+  private commands: RecordedCommands[] = [];
+  private count = 0;
+  private lastPosition = 0;
+
+  /** Adds a row; true once the page holds CHUNK rows. */
+  add([position, key, text, subject]: HistoryRow): boolean {
+    this.lastPosition = position;
+    if (key === null) {
+      const decided = (JSON.parse(text) as Command[] | null) ?? [];
+      if (decided.length > 0) this.commands.push({ position, commands: decided });
+    } else {
+      this.inbound.positions.push(position);
+      this.inbound.keys.push(key);
+      this.inbound.subjects.push((subject ?? '').trim());
+      this.inbound.records.push(text);
+    }
+    return ++this.count === CHUNK;
+  }
+
+  /** Adds an event read and opened through the codec. */
+  addEvent(event: RecordedEvent): void {
+    this.lastPosition = event.position;
+    const data = event.data as { event?: { subject?: unknown }; commands?: Command[] };
+    if (event.type === 'InboundAccepted') {
+      this.inbound.positions.push(event.position);
+      this.inbound.keys.push(event.stream.slice(INBOUND_STREAM_PREFIX.length));
+      this.inbound.subjects.push(String(data.event?.subject ?? '').trim());
+      this.inbound.records.push(event.data as unknown as InboundAcceptedData);
+    } else if ((data.commands ?? []).length > 0)
+      this.commands.push({ position: event.position, commands: data.commands! });
+    this.count++;
+  }
+
+  flush(skipped: readonly number[] = [], outsideCommands: readonly number[] = []): HistoryPage {
+    const page = {
+      inbound: this.inbound,
+      commands: this.commands,
+      skipped,
+      outsideCommands,
+      lastPosition: this.lastPosition,
+    };
+    this.inbound = emptyColumns();
+    this.commands = [];
+    this.count = 0;
+    return page;
+  }
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+}
+
+/** A stored row, as both readers select it whole, as the event the PII codec opens. */
+export const eventOfRow = ([position, stream, version, id, type, metadata, data]: EventRow): RecordedEvent => ({
+  position,
+  stream,
+  version,
+  id,
+  type,
+  metadata: JSON.parse(metadata) as EventMetadata,
+  data: JSON.parse(data) as RecordedEvent['data'],
+});
+
+/** A recorded configuration, or why it cannot be read, from its stored row. */
+export function configurationOfRow(stream: string, text: string): ReachFacts['configurations'][number] {
+  const read = readConfiguration({ stream, data: JSON.parse(text) } as unknown as RecordedEvent);
+  return read.ok ? read.value.configuration : { invalid: read.reason };
+}
+
+// The configurations are read through the (stream, version) index — the streams from the prefix up to
+// the prefix with its last character's successor: they decide whether a reach can be narrowed at all.
+export const afterPrefix = (prefix: string): string =>
+  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+
+/** What a narrowed read does: the rows to read again, and the times of what is only counted. */
+interface Plan {
+  /** The positions of the reached customers' inbound records and decisions with commands, in order. */
+  readonly positions: number[];
+  /** The event times (ms) of the other customers' inbound records. */
+  readonly skipped: number[];
+  /** The times (ms) of the commands recorded on the other customers' tickets. */
+  readonly outsideCommands: number[];
+}
+
+function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
+  const skipped: number[] = [];
+  const positions: number[] = [];
+  found.inbound.positions.forEach((position, i) => {
+    if (customers.has(found.inbound.customers[i]!)) positions.push(position);
+    else skipped.push(found.inbound.times[i]!);
+  });
+  const outsideCommands: number[] = [];
+  const { tickets } = found.facts;
+  found.decisions.positions.forEach((position, i) => {
+    const customerId = tickets.get(found.decisions.tickets[i]!)?.customerId;
+    // A ticket without a recorded TicketCreated is compared, whoever it belongs to.
+    if (customerId === undefined || customers.has(customerId)) positions.push(position);
+    else outsideCommands.push(...found.decisions.times[i]!);
+  });
+  positions.sort((a, b) => a - b);
+  return { positions, skipped, outsideCommands };
+}
+
+/** A store's events table as a direct reader sees it. */
+export interface DirectSource {
+  /** The last position read: what the scans and the pages stop at. */
+  readonly head: number;
+  /** Every configuration recorded, or why one cannot be read. */
+  configurations(): Promise<ReachFacts['configurations']>;
+  /** Why the reach cannot be narrowed although the rules are the recorded ones; null: it can. */
+  unnarrowable(): Promise<string | null>;
+  /** The scans of (0, head], in consecutive ranges, `threads` at once (0 or 1: one). */
+  index(threads: number): Promise<IndexPart[]>;
+  /** Every row, in order, in pages. */
+  everything(): AsyncIterable<HistoryPage>;
+  /** Adds the rows at `positions` (in order, at most CHUNK of them) to `pages`. */
+  readBack(positions: readonly number[], pages: PageBuilder): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The recorded history of a direct reader: narrowed to the customers a change can reach. */
+export function directHistory(source: DirectSource): RecordedHistory {
+  let index: HistoryIndex | null = null;
+
+  /** The rows of the customers in reach, read by position; the others only counted and timed. */
+  async function* narrowed({ positions, skipped, outsideCommands }: Plan): AsyncGenerator<HistoryPage> {
+    // The first page carries what is only counted; the rows in reach follow in store order.
+    const pages = new PageBuilder();
+    let first: { skipped: number[]; outsideCommands: number[] } | null = { skipped, outsideCommands };
+    for (let from = 0; from < positions.length; from += CHUNK) {
+      await source.readBack(positions.slice(from, from + CHUNK), pages);
+      yield pages.flush(first?.skipped, first?.outsideCommands);
+      first = null;
+    }
+    if (first !== null) yield pages.flush(first.skipped, first.outsideCommands);
+  }
+
+  return {
+    head: source.head,
+    async reach(configuration, threads) {
+      const configurations = await source.configurations();
+      // Changed rules reach every decision: no need to read anything more to know it.
+      const byConfiguration = configurationReach(configurations, configuration);
+      if (byConfiguration !== null) return byConfiguration;
+      const why = await source.unnarrowable();
+      if (why !== null) return everyCustomer(why);
+      index = mergeIndex(await source.index(threads), configurations);
+      return customerReach(index.facts, configuration);
+    },
+    pages(reach?: CustomerReach) {
+      if (reach === undefined || reach.all) return source.everything();
+      if (index === null) throw new Error('pages(reach) needs the reach this history found');
+      const plan = planOf(index, reach.customers);
+      // What the scan found is not needed any more: its memory goes back before the deciding starts.
+      index = null;
+      return narrowed(plan);
+    },
+    close: () => source.close(),
+  };
+}
