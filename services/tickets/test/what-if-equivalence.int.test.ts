@@ -16,7 +16,7 @@ import {
 import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
-import type { InboundAcceptedData } from '@tickets/streams';
+import { eraseCustomer, openDomainStore, type InboundAcceptedData } from '@tickets/streams';
 import { messageReceived, tempDir } from '@tickets/testing';
 import { sqliteHistory } from '@tickets/audit';
 import { storeHistory } from '@tickets/audit';
@@ -506,19 +506,36 @@ describe('what-if over a PostgreSQL store decides again only the customers a cha
   );
 
   it(
-    'reads a store with its personal data sealed the same way, opening only the rows in reach',
+    'reads a store with its personal data sealed the same way, opening only the rows in reach, an erased customer set aside',
     { timeout: 180_000 },
     async () => {
       using dir = tempDir();
       const sealed = { encryption: true };
       const store = postgresStore();
-      await recordIn(store, dir.path, stretched(1_500, 80, 300), sealed);
+      const events = stretched(1_500, 80, 300);
+      await recordIn(store, dir.path, events, sealed);
       const policy: ReopenPolicy = { ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } };
+      // One customer the change does not reach erased (keys deleted): the erasure alone must bring it
+      // into the reach, so that both runs set the same records aside.
+      const history = await openHistory(store, sealed);
+      const reach = await history.reach!({ rules: DEFAULT_RULES, policy }, 0).finally(() => history.close());
+      const erasedCustomer = (events as { subject: string }[])
+        .map((e) => e.subject)
+        .find((customer) => !reach.all && !reach.customers.has(customer))!;
+      expect(erasedCustomer).toBeDefined();
+      const opened = await openDomainStore(parseStoreUrl(store), sealed);
+      try {
+        await eraseCustomer(opened.pii, { customerId: erasedCustomer, requestedBy: 'test' }, new Date());
+      } finally {
+        await opened.checkpoints.close();
+        await opened.store.close();
+      }
 
       const narrowed = await whatIfIn(store, DEFAULT_RULES, policy, { redecideAll: false, settings: sealed });
       const full = await whatIfIn(store, DEFAULT_RULES, policy, { redecideAll: true, settings: sealed });
 
       expect(narrowed.reach.narrowed).toBe(true);
+      expect(narrowed.summary.erased).toBeGreaterThan(0);
       expect(narrowed.summary.decisionsChanged).toBeGreaterThan(0);
       expect(outcome(narrowed)).toEqual(outcome(full));
       // Personal data came back through the codec: the auto-replies' recipients are in clear.
