@@ -158,7 +158,7 @@ export interface WorkerLimits {
   readonly maxYoungGenerationSizeMb: number;
   readonly maxOldGenerationSizeMb: number;
 }
-const WORKER_LIMITS: WorkerLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 };
+const WORKER_LIMITS: WorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
 
 /** Hands the shards to `threads` worker threads, the next one to whichever is free. */
 function inWorkers(
