@@ -5,7 +5,7 @@ import type { PostgresHistoryOptions } from './postgres-history.js';
 import type { RecordedHistory } from './recorded-history.js';
 
 export { verify } from './verify.js';
-export type { VerifyOptions } from './verify.js';
+export type { VerifyOptions, WorkerLimits } from './verify.js';
 export type {
   DecisionMismatch,
   EventRef,
