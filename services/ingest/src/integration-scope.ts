@@ -68,6 +68,8 @@ export function createScopeCheck(
     const head = (await store.streamVersions([stream])).get(stream) ?? -1;
     const cached = routesOf.get(customerId);
     if (cached !== undefined && cached.revision === head) return cached.routes;
+    // A customer never seen (most first messages): no stream, no routes, nothing to read.
+    if (head === -1) return {};
     const from = cached !== undefined && cached.revision < head ? cached.revision + 1 : 0;
     const known = from === 0 ? {} : { ...cached!.routes };
     for (const record of await store.readStream(stream, { fromVersion: from })) {
