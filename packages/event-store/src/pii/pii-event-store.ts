@@ -220,8 +220,10 @@ class PiiCodecStore implements PiiEventStore {
           holder = pending;
           pii = { v: 3, k, c, iv, tag, ct, i };
         } else pii = { v: 3, k, c, iv, i, d: pending.index - holder.index };
+        // A literal of NewEvent's fields, not a spread of the event: one object shape for every copy.
         (out[pending.append] as NewEvent[])[pending.index] = {
-          ...event,
+          id: event.id,
+          type: event.type,
           data: pending.data,
           metadata: { ...event.metadata, pii: pii as unknown as Json },
         };
