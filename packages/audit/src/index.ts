@@ -2,7 +2,7 @@
 // fresh re-decision) and `tickets what-if` (recorded history replayed under other rules or policy).
 // Text output is the CLI's (services/tickets/src/commands/format-*.ts).
 export { verify } from './verify.js';
-export type { VerifyOptions } from './verify.js';
+export type { VerifyOptions, WorkerLimits } from './verify.js';
 export type {
   DecisionMismatch,
   EventRef,

@@ -1,10 +1,10 @@
 import { DatabaseSync } from 'node:sqlite';
-import { CUSTOMER_STREAM_PREFIX, TICKET_STREAM_PREFIX } from '@tickets/domain';
 import type { EventMetadata, Json, RecordedEvent } from '@tickets/event-store';
-import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
-import { customerShard } from './customer-shard.js';
 
-/** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
+/**
+ * The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`). 2 added the
+ * chain hash, which verify reads: the adapter adds it when it opens a file, as verify's store does first.
+ */
 const KNOWN_SCHEMAS = new Set<unknown>([1, 2]);
 
 /** Whether the file is a SQLite event store this reader knows. */
@@ -40,12 +40,6 @@ export class StoredEvent implements RecordedEvent {
   }
 }
 
-/** One of `count` shards of the customers: their ticket, customer and inbound streams (and every other stream read). */
-export interface CustomerShardSpec {
-  readonly index: number;
-  readonly count: number;
-}
-
 /** An event table row as both direct readers select it. */
 export type EventRow = [
   position: number,
@@ -57,49 +51,24 @@ export type EventRow = [
   data: string,
 ];
 
-/**
- * Decides in SQL, row by row in position order, whether a row belongs to the shard: a customer's
- * stream and inbound records by the customer id, a ticket's stream by the customer its TicketCreated
- * names (the first event of every ticket). Rows of other shards are skipped before any of their text
- * reaches JavaScript. A ticket stream that does not start with TicketCreated (only a damaged store
- * has one) goes to shard 0, where verify reports it.
- */
-function shardFilter(db: DatabaseSync, shard: CustomerShardSpec): string {
-  const ticketShards = new Map<string, number>();
-  db.function('in_customer_shard', { deterministic: false }, (stream, customer) => {
-    const name = String(stream);
-    let at: number;
-    if (name.startsWith(TICKET_STREAM_PREFIX)) {
-      if (typeof customer === 'string') ticketShards.set(name, customerShard(customer.trim(), shard.count));
-      at = ticketShards.get(name) ?? 0;
-    } else if (name.startsWith(CUSTOMER_STREAM_PREFIX))
-      at = customerShard(name.slice(CUSTOMER_STREAM_PREFIX.length), shard.count);
-    else if (name.startsWith(INBOUND_STREAM_PREFIX))
-      at = typeof customer === 'string' ? customerShard(customer.trim(), shard.count) : 0;
-    else return 1;
-    return at === shard.index ? 1 : 0;
-  });
-  return `AND in_customer_shard(stream, CASE type WHEN 'TicketCreated' THEN data ->> '$.customer.id' WHEN 'InboundAccepted' THEN data ->> '$.event.subject' END)`;
-}
+/** An event table row with its chain hash, as the sharded verify reads it. */
+export type ChainedRow = [...EventRow, hash: string | null];
 
-/** The events of the streams named by `prefixes`, in global order, up to `head`, one at a time; of one shard of the customers when `shard` is given. */
-export function* sqliteStored(
-  path: string,
-  head: number,
-  prefixes: readonly string[],
-  shard?: CustomerShardSpec,
-): Generator<StoredEvent> {
+/**
+ * The rows at `positions` (ascending), in that order, read back a group at a time: how each verify
+ * shard reads its customers' rows without scanning anyone else's.
+ */
+export function* sqliteRowGroupsAt(path: string, positions: Float64Array, group: number): Generator<ChainedRow[]> {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    const streams = prefixes.map((_, i) => `substr(stream, 1, length(?${i + 2})) = ?${i + 2}`).join(' OR ');
-    const sharded = shard === undefined || shard.count <= 1 ? '' : shardFilter(db, shard);
     const select = db.prepare(
-      `SELECT position, stream, version, id, type, metadata, data FROM events WHERE position <= ?1 AND (${streams}) ${sharded} ORDER BY position`,
+      `SELECT position, stream, version, id, type, metadata, data, hash FROM events
+       WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`,
     );
     select.setReturnArrays(true);
-    for (const row of select.iterate(head, ...prefixes)) {
-      const [position, stream, version, id, type, metadata, data] = row as unknown as EventRow;
-      yield new StoredEvent(position, stream, version, id, type, JSON.parse(metadata) as EventMetadata, data);
+    for (let from = 0; from < positions.length; from += group) {
+      const wanted = JSON.stringify(Array.from(positions.subarray(from, from + group)));
+      yield select.all(wanted) as unknown as ChainedRow[];
     }
   } finally {
     db.close();

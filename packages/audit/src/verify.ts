@@ -1,13 +1,28 @@
 import { Worker } from 'node:worker_threads';
-import { checkStoreChain, type EventStore, type HeadProof } from '@tickets/event-store';
+import {
+  checkStoreChain,
+  mergeChainReports,
+  type ChainReport,
+  type EventStore,
+  type HeadProof,
+  type PiiEventStore,
+  type RecordedEvent,
+} from '@tickets/event-store';
+import type { PiiSettings } from '@tickets/streams';
 import type { TicketReadModel } from '@tickets/projector';
-import { checkReadModel } from './read-model-check.js';
+import { checkReadModel, ReadModelCheck } from './read-model-check.js';
 import { REDECISION_PREFIXES } from './redecision.js';
-import { sqliteStored } from './sqlite-stored.js';
+import { MAX_SHARDS, planVerify } from './sqlite-verify-plan.js';
 import type { PartitionResult } from './verify-partition.js';
 import { VerifyPass, type PassResult } from './verify-pass.js';
-import type { RedecisionReport, VerifyReport } from './verify-report.js';
-import type { FromVerifyWorker, VerifyWorkerData } from './verify-worker.js';
+import type { ReadModelMismatch, RedecisionReport, VerifyReport } from './verify-report.js';
+import {
+  checkShard,
+  type FromVerifyWorker,
+  type ShardResult,
+  type ToVerifyWorker,
+  type VerifyWorkerData,
+} from './verify-worker.js';
 
 export interface VerifyOptions {
   readonly store: EventStore;
@@ -20,10 +35,20 @@ export interface VerifyOptions {
   readonly onProgress?: (position: number) => void;
   /** Heads published earlier (`tickets head`) to prove: history up to each must be unchanged. */
   readonly headProofs?: readonly HeadProof[];
+  /** Store rows per shard of a SQLite file (default 100,000): fewer, less memory and more passes. */
+  readonly rowsPerShard?: number;
+  /** The heap limits of each worker thread (a shard that does not fit is done again without them). */
+  readonly workerLimits?: WorkerLimits;
+  /** Called when a shard did not fit in a worker's heap limits, before it is done again without them. */
+  readonly onOversizedShard?: (shard: number) => void;
+  /**
+   * When the SQLite file's personal data is sealed: the codec `store` reads through, and the settings
+   * it was opened with (each worker thread opens its own).
+   */
+  readonly sealed?: { readonly codec: PiiEventStore; readonly settings: PiiSettings } | undefined;
 }
 
 const PAGE = 5_000;
-const PROGRESS_EVERY = 50_000;
 
 /** Every event verify reads, through the port, in one pass. */
 async function throughPort(
@@ -44,55 +69,183 @@ async function throughPort(
   return pass.result();
 }
 
-/** The SQLite file in one pass, in this thread. */
-async function inline(
-  path: string,
-  head: number,
-  checkpoint: number,
-  onProgress?: (position: number) => void,
-): Promise<PassResult> {
-  const pass = new VerifyPass(checkpoint);
-  let count = 0;
-  for (const recorded of sqliteStored(path, head, REDECISION_PREFIXES)) {
-    pass.accept(recorded);
-    if (++count % PROGRESS_EVERY === 0) onProgress?.(recorded.position);
-  }
-  return pass.result();
+/** Store rows per shard: one shard's tickets and customers take a few tens of megabytes. */
+const ROWS_PER_SHARD = 100_000;
+
+/** What a read of the store found, the read model compared. */
+interface Found {
+  readonly pass: PassResult;
+  readonly chain: ChainReport;
+  readonly readModelMismatches: ReadModelMismatch[];
+  readonly tickets: number;
 }
 
-/** The SQLite file split between worker threads, by customer: each reads and checks its customers' events only. */
-function inWorkers(
+/**
+ * The SQLite file in shards of customers (sqlite-verify-plan.ts), `threads` worker threads at a time
+ * (none: in this thread): each shard's rebuilt tickets are compared with their rows as it is done and
+ * let go, so memory holds a few shards, not the whole history.
+ */
+async function inShards(
+  store: EventStore,
+  readModel: TicketReadModel,
   path: string,
   head: number,
   checkpoint: number,
-  threads: number,
-  onProgress?: (position: number) => void,
-): Promise<PassResult[]> {
-  const reached = new Array<number>(threads).fill(0);
-  return Promise.all(
-    Array.from(
-      { length: threads },
-      (_, index) =>
-        new Promise<PassResult>((resolve, reject) => {
-          const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
-            workerData: { path, head, checkpoint, shard: { index, count: threads } } satisfies VerifyWorkerData,
-            // Most of what a pass parses dies young: a large young generation keeps it from being promoted.
-            resourceLimits: { maxYoungGenerationSizeMb: 128 },
-          });
-          let result: PassResult | null = null;
-          worker.on('message', (message: FromVerifyWorker) => {
-            if ('progress' in message) {
-              reached[index] = message.progress;
-              onProgress?.(Math.min(...reached));
-            } else result = message.result;
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) =>
-            result === null ? reject(new Error(`a verify worker stopped (exit code ${code})`)) : resolve(result),
-          );
-        }),
+  options: {
+    readonly threads: number;
+    readonly rowsPerShard: number;
+    readonly workerLimits: WorkerLimits;
+    readonly headProofs: readonly HeadProof[];
+    readonly onProgress?: ((position: number) => void) | undefined;
+    readonly onOversizedShard?: ((shard: number) => void) | undefined;
+    readonly sealed?: VerifyOptions['sealed'];
+  },
+): Promise<Found> {
+  const { threads, rowsPerShard, workerLimits, headProofs, onProgress, onOversizedShard, sealed } = options;
+  const shards = Math.min(MAX_SHARDS, Math.max(1, threads, Math.ceil(head / rowsPerShard)));
+  const plan = planVerify(path, head, shards, headProofs);
+  const check = new ReadModelCheck(store, checkpoint);
+  const results = new Array<ShardResult>(plan.shards.length);
+  let tickets = 0;
+  let rowsRead = 0;
+  const progress = (rows: number) => {
+    rowsRead += rows;
+    onProgress?.(Math.min(head, Math.floor((head * rowsRead) / Math.max(1, plan.rows))));
+  };
+  // Shards are compared one after another, in the order they finish; the comparisons read the read model
+  // while the workers go on.
+  let comparing = Promise.resolve();
+  const done = (shard: number, result: ShardResult) => {
+    const rebuilt = result.partition.tickets;
+    tickets += rebuilt.length;
+    results[shard] = { ...result, partition: { ...result.partition, tickets: [] } };
+    comparing = comparing.then(async () =>
+      check.compare(rebuilt, await readModel.getMany(rebuilt.map((ticket) => ticket.ticketId))),
+    );
+  };
+  if (threads === 0) {
+    const open = sealed === undefined ? undefined : (events: RecordedEvent[]) => sealed.codec.openRecorded(events);
+    for (const [shard, positions] of plan.shards.entries())
+      done(shard, await checkShard(path, checkpoint, shard, positions, progress, open));
+  } else
+    await inWorkers(
+      { path, checkpoint, pii: sealed?.settings },
+      plan.shards,
+      threads,
+      workerLimits,
+      progress,
+      done,
+      (shard) => onOversizedShard?.(shard),
+    );
+  await comparing;
+  return {
+    pass: merged(results),
+    chain: mergeChainReports(
+      results.map((result) => result.chain),
+      plan.head,
     ),
-  );
+    readModelMismatches: check.finish(await readModel.ticketIds()),
+    tickets,
+  };
+}
+
+/**
+ * Per worker: a shard's live data takes a few tens of megabytes and most of what a pass allocates
+ * dies young, so small generations keep the process small at little cost. A shard that does not fit
+ * (one customer with a very long history) is done again by a worker without the cap.
+ */
+export interface WorkerLimits {
+  readonly maxYoungGenerationSizeMb: number;
+  readonly maxOldGenerationSizeMb: number;
+}
+const WORKER_LIMITS: WorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
+
+/** Hands the shards to `threads` worker threads, the next one to whichever is free. */
+function inWorkers(
+  workerData: VerifyWorkerData,
+  plan: readonly Float64Array<ArrayBuffer>[],
+  threads: number,
+  limits: WorkerLimits,
+  progress: (rows: number) => void,
+  done: (shard: number, result: ShardResult) => void,
+  oversize: (shard: number) => void,
+): Promise<void> {
+  const shards = [...plan];
+  const queue = shards.map((_, shard) => shard);
+  /** Shards a capped worker ran out of memory on. */
+  const oversized: number[] = [];
+  let running = 0;
+  let failed = false;
+  return new Promise<void>((resolve, reject) => {
+    const fail = (error: unknown) => {
+      failed = true;
+      reject(error);
+    };
+    const start = (capped: boolean) => {
+      running++;
+      const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
+        workerData,
+        ...(capped ? { resourceLimits: limits } : {}),
+      });
+      let current: number | undefined;
+      const next = () => {
+        current = (capped ? queue : oversized).shift();
+        worker.postMessage(
+          current === undefined
+            ? { stop: true }
+            : ({ shard: current, positions: shards[current]! } satisfies ToVerifyWorker),
+        );
+      };
+      worker.on('message', (message: FromVerifyWorker) => {
+        if ('rows' in message) return progress(message.rows);
+        done(message.shard, message.result);
+        shards[message.shard] = new Float64Array(0);
+        next();
+      });
+      worker.on('error', (error: Error & { code?: string }) => {
+        if (capped && current !== undefined && error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          oversize(current);
+          oversized.push(current);
+          current = undefined;
+        } else fail(error);
+      });
+      worker.on('exit', (code) => {
+        running--;
+        if (failed) return;
+        if (current !== undefined) return fail(new Error(`a verify worker stopped (exit code ${code})`));
+        if (oversized.length > 0) start(false);
+        else if (queue.length > 0) start(true);
+        else if (running === 0) resolve();
+      });
+      next();
+    };
+    for (let i = 0; i < Math.min(threads, shards.length); i++) start(true);
+  });
+}
+
+/** A read of the store through the port: every ticket rebuilt in memory, then compared with every row. */
+async function allAtOnce(
+  store: EventStore,
+  readModel: TicketReadModel,
+  head: number,
+  checkpoint: number,
+  headProofs: readonly HeadProof[],
+  onProgress?: (position: number) => void,
+): Promise<Found> {
+  const reading = throughPort(store, head, checkpoint, onProgress);
+  // Every chain and the head, over the whole log as stored (sealed personal data included), while the
+  // events are read for the pass.
+  const chaining = checkStoreChain(store, { upTo: head, proofs: headProofs });
+  const rows = await readModel.all();
+  const pass = await reading;
+  const chain = await chaining;
+  const rebuilt = new Map(pass.partition.tickets.map((ticket) => [ticket.ticketId, ticket]));
+  return {
+    pass,
+    chain,
+    readModelMismatches: await checkReadModel(rebuilt, rows, store, checkpoint),
+    tickets: rebuilt.size,
+  };
 }
 
 function merged(parts: readonly PassResult[]): PassResult {
@@ -133,46 +286,57 @@ function merged(parts: readonly PassResult[]): PassResult {
  * store is not a mismatch; decisions are checked up to the head as it was when verify started.
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
-  const { store, readModel, sqlitePath, threads, onProgress, headProofs = [] } = options;
+  const {
+    store,
+    readModel,
+    sqlitePath,
+    threads,
+    onProgress,
+    headProofs = [],
+    rowsPerShard = ROWS_PER_SHARD,
+    workerLimits = WORKER_LIMITS,
+    onOversizedShard,
+    sealed,
+  } = options;
   for (let attempt = 0; attempt < 3; attempt++) {
     const checkpoint = await readModel.checkpoint();
     const head = await store.headPosition();
-    // Read by worker threads (if any) while this thread reads the read model: the cores share the work.
-    const reading =
+    const found =
       sqlitePath === undefined
-        ? throughPort(store, head, checkpoint, onProgress)
-        : threads === 0
-          ? inline(sqlitePath, head, checkpoint, onProgress)
-          : inWorkers(sqlitePath, head, checkpoint, threads, onProgress).then(merged);
-    // Every chain and the head, over the whole log as stored (sealed personal data included).
-    const chaining = checkStoreChain(store, { upTo: head, proofs: headProofs });
-    const rows = await readModel.all();
-    const { partition: found, redecision } = await reading;
-    const chain = await chaining;
+        ? await allAtOnce(store, readModel, head, checkpoint, headProofs, onProgress)
+        : await inShards(store, readModel, sqlitePath, head, checkpoint, {
+            threads,
+            rowsPerShard,
+            workerLimits,
+            headProofs,
+            onProgress,
+            onOversizedShard,
+            sealed,
+          });
     // The checkpoint must not have moved meanwhile, or the rows belong to another point in time.
     if ((await readModel.checkpoint()) !== checkpoint) continue;
 
-    const rebuilt = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket]));
-    const readModelMismatches = await checkReadModel(rebuilt, rows, store, checkpoint);
+    const { partition, redecision } = found.pass;
+    const { chain, readModelMismatches } = found;
     return {
       ok:
         readModelMismatches.length === 0 &&
-        found.mismatches.length === 0 &&
+        partition.mismatches.length === 0 &&
         redecision.mismatches.length === 0 &&
         chain.ok,
-      events: found.events,
+      events: partition.events,
       head,
       readModel: {
         checkpoint,
-        tickets: rebuilt.size,
-        notYetProjected: found.notYetProjected,
+        tickets: found.tickets,
+        notYetProjected: partition.notYetProjected,
         mismatches: readModelMismatches,
       },
       decisions: {
-        rulesEvaluated: found.rulesEvaluated,
-        commands: found.commands,
-        inboundRecords: found.inboundRecords,
-        mismatches: found.mismatches,
+        rulesEvaluated: partition.rulesEvaluated,
+        commands: partition.commands,
+        inboundRecords: partition.inboundRecords,
+        mismatches: partition.mismatches,
       },
       redecision,
       chain,

@@ -32,7 +32,16 @@ export type {
   PiiOwner,
   PiiPolicy,
 } from './pii/index.js';
-export { ChainCheck, chainHashes, checkStoreChain, eventHash, headProof, parseHeadProof } from './chain/index.js';
+export {
+  ChainCheck,
+  chainHashes,
+  checkStoreChain,
+  eventHash,
+  HeadHash,
+  headProof,
+  mergeChainReports,
+  parseHeadProof,
+} from './chain/index.js';
 export type {
   ChainedContent,
   ChainedEvent,

@@ -150,6 +150,7 @@ describe('ticket read model on PostgreSQL', () => {
       expect((await readModel.byCustomer('cus_1')).map((t) => t.ticketId)).toEqual(['tk_B', 'tk_a', 'tk_late']);
       expect((await readModel.byCustomer('cus_nobody')).map((t) => t.ticketId)).toEqual([]);
       expect((await readModel.all()).map((t) => t.ticketId)).toEqual(['tk_other', 'tk_B', 'tk_a', 'tk_late']);
+      expect(await readModel.ticketIds()).toEqual(['tk_other', 'tk_B', 'tk_a', 'tk_late']);
     } finally {
       await readModel.close();
     }

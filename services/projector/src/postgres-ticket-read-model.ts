@@ -121,6 +121,7 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
       `SELECT state FROM ${s}.ticket_states WHERE customer_id = $1 ORDER BY created_at, ticket_id`,
     ),
     selectAll: named('sa', `SELECT state FROM ${s}.ticket_states ORDER BY created_at, ticket_id`),
+    selectIds: named('si', `SELECT ticket_id FROM ${s}.ticket_states ORDER BY created_at, ticket_id`),
   };
 
   let closed = false;
@@ -233,6 +234,9 @@ export async function createPostgresTicketReadModel(options: PostgresTicketReadM
     },
     async all() {
       return (await query<[string]>('all tickets', sql.selectAll, [])).map(parse);
+    },
+    async ticketIds() {
+      return (await query<[string]>('all ticket ids', sql.selectIds, [])).map((row) => row[0]);
     },
     async dueCustomers(until, limit) {
       return (await query<[string, unknown]>('due timers', sql.selectDue, [until, limit])).map((row) => row[0]);

@@ -106,5 +106,6 @@ describe('projector on SQLite', () => {
     expect(await projector.rebuild()).toBe((await store.readStream(`ticket-${T}`)).length);
     expect(await readModel.all()).toEqual(live);
     expect(live.map((t) => t.ticketId)).toEqual([T]);
+    expect(await readModel.ticketIds()).toEqual([T]);
   });
 });

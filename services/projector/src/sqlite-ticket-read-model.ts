@@ -52,6 +52,8 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
     'SELECT state FROM ticket_states WHERE customer_id = ? ORDER BY created_at, ticket_id',
   );
   const selectAll = db.prepare('SELECT state FROM ticket_states ORDER BY created_at, ticket_id');
+  const selectIds = db.prepare('SELECT ticket_id FROM ticket_states ORDER BY created_at, ticket_id');
+  selectIds.setReturnArrays(true);
 
   const parse = (row: unknown): TicketState =>
     upgradeState(JSON.parse((row as { state: string }).state) as TicketState);
@@ -99,6 +101,9 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
     },
     async all() {
       return selectAll.all().map(parse);
+    },
+    async ticketIds() {
+      return selectIds.all().map((row) => (row as unknown as [string])[0]);
     },
     async dueCustomers(until, limit) {
       return selectDue.all(until, limit).map((row) => (row as { customer_id: string }).customer_id);

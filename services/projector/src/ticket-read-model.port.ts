@@ -17,6 +17,8 @@ export interface TicketReadModel {
   byCustomer(customerId: string): Promise<TicketState[]>;
   /** Every ticket, oldest first (createdAt, then id): for exports and simulate. */
   all(): Promise<TicketState[]>;
+  /** Every ticket's id, in the order of `all()`: what a check of every row needs without holding every row. */
+  ticketIds(): Promise<string[]>;
   /**
    * The due-time index the timer scheduler reads: customers with a ticket whose next timer is due at
    * or before `until`, earliest first, at most `limit` (kept by `commit` from each row's `timers`).

@@ -80,24 +80,17 @@ interface StreamTip {
 }
 
 /**
- * Checks every stream's chain and computes the head, in one pass over the log in global order (feed
- * `accept` with `readChain` pages). Each event must follow the previous one of its stream (revision
- * +1) and its stored hash must be the hash of its content after the previous event's stored hash. A
- * mismatch names the event and the check goes on from its stored hash, so one edit is one finding.
+ * The head and the published heads it proves, from the stored hashes alone, in global order: what
+ * `ChainCheck` computes as it goes, and what a check split by stream (each part reading its streams'
+ * events) computes in one light pass over the hash column.
  */
-export class ChainCheck {
-  readonly #tips = new Map<string, StreamTip>();
-  readonly #head: Hash = createHash('sha256');
+export class HeadHash {
+  readonly #hash: Hash = createHash('sha256');
   readonly #proofs: HeadProof[];
   readonly #proven = new Map<number, StoreHead>();
-  readonly #problems: ChainProblem[] = [];
-  #problemCount = 0;
-  #events = 0;
   #chained = 0;
   #unchained = 0;
-  #lastUnchained = 0;
   #lastChainedPosition = 0;
-  #late = 0;
 
   constructor(proofs: readonly HeadProof[] = []) {
     for (const proof of proofs) {
@@ -105,7 +98,59 @@ export class ChainCheck {
     }
     this.#proofs = proofs.map(({ events, hash }) => ({ events, hash }));
     // A proof of nothing: the head of no event.
-    for (const proof of this.#proofs) if (proof.events === 0) this.#proven.set(0, this.#headNow());
+    for (const proof of this.#proofs) if (proof.events === 0) this.#proven.set(0, this.now());
+  }
+
+  /** The next event of the log: its stored hash, null when it was written before the chain. */
+  accept(position: number, hash: string | null): void {
+    if (hash === null) {
+      this.#unchained++;
+      return;
+    }
+    this.#hash.update(hash);
+    this.#chained++;
+    this.#lastChainedPosition = position;
+    for (const proof of this.#proofs) {
+      if (proof.events === this.#chained) this.#proven.set(this.#chained, this.now());
+    }
+  }
+
+  now(): StoreHead {
+    return {
+      hash: this.#hash.copy().digest('hex'),
+      events: this.#chained,
+      position: this.#lastChainedPosition,
+      unchained: this.#unchained,
+    };
+  }
+
+  proofs(): ProofResult[] {
+    return this.#proofs.map((proof): ProofResult => {
+      const found = this.#proven.get(proof.events) ?? null;
+      return { proof, found, ok: found?.hash === proof.hash };
+    });
+  }
+}
+
+/**
+ * Checks every stream's chain and computes the head, in one pass over the log in global order (feed
+ * `accept` with `readChain` pages). Each event must follow the previous one of its stream (revision
+ * +1) and its stored hash must be the hash of its content after the previous event's stored hash. A
+ * mismatch names the event and the check goes on from its stored hash, so one edit is one finding.
+ * The stream checks only need each stream's events in order: a check fed some streams' events alone
+ * finds what a check of the whole log finds about them (see `mergeChainReports`).
+ */
+export class ChainCheck {
+  readonly #tips = new Map<string, StreamTip>();
+  readonly #head: HeadHash;
+  readonly #problems: ChainProblem[] = [];
+  #problemCount = 0;
+  #events = 0;
+  #lastUnchained = 0;
+  #late = 0;
+
+  constructor(proofs: readonly HeadProof[] = []) {
+    this.#head = new HeadHash(proofs);
   }
 
   accept(event: ChainedEvent): void {
@@ -122,11 +167,11 @@ export class ChainCheck {
           : `revision ${event.version} follows revision ${tip.version}: events deleted or moved`,
       );
     }
+    this.#head.accept(event.position, event.hash);
     if (event.hash === null) {
       if (tip?.hash != null) {
         this.#problem(event, 'no chain hash after chained events of its stream: its hash was removed');
       }
-      this.#unchained++;
       this.#lastUnchained = event.position;
       this.#tips.set(event.stream, { version: event.version, hash: null });
       return;
@@ -141,40 +186,21 @@ export class ChainCheck {
       );
     }
     this.#tips.set(event.stream, { version: event.version, hash: event.hash });
-    this.#head.update(event.hash);
-    this.#chained++;
-    this.#lastChainedPosition = event.position;
-    for (const proof of this.#proofs) {
-      if (proof.events === this.#chained) this.#proven.set(this.#chained, this.#headNow());
-    }
   }
 
   finish(): ChainReport {
-    const head = this.#headNow();
-    const proofs = this.#proofs.map((proof): ProofResult => {
-      const found = this.#proven.get(proof.events) ?? null;
-      return { proof, found, ok: found?.hash === proof.hash };
-    });
+    const proofs = this.#head.proofs();
     return {
       ok: this.#problemCount === 0 && proofs.every((proof) => proof.ok),
       events: this.#events,
       streams: this.#tips.size,
-      unchained: this.#unchained,
+      unchained: this.#head.now().unchained,
       lastUnchainedPosition: this.#lastUnchained,
       chainsStartingLate: this.#late,
-      head,
+      head: this.#head.now(),
       problems: this.#problems,
       problemCount: this.#problemCount,
       proofs,
-    };
-  }
-
-  #headNow(): StoreHead {
-    return {
-      hash: this.#head.copy().digest('hex'),
-      events: this.#chained,
-      position: this.#lastChainedPosition,
-      unchained: this.#unchained,
     };
   }
 
@@ -185,6 +211,30 @@ export class ChainCheck {
       this.#problems.push({ position, stream, version, id, type, message });
     }
   }
+}
+
+/**
+ * One report from checks that each read some streams (every stream in exactly one of them) and the
+ * head computed over the whole log: the problems in global order, as one pass would list them.
+ */
+export function mergeChainReports(parts: readonly ChainReport[], head: HeadHash): ChainReport {
+  const proofs = head.proofs();
+  const problemCount = parts.reduce((sum, part) => sum + part.problemCount, 0);
+  return {
+    ok: problemCount === 0 && proofs.every((proof) => proof.ok),
+    events: parts.reduce((sum, part) => sum + part.events, 0),
+    streams: parts.reduce((sum, part) => sum + part.streams, 0),
+    unchained: parts.reduce((sum, part) => sum + part.unchained, 0),
+    lastUnchainedPosition: Math.max(0, ...parts.map((part) => part.lastUnchainedPosition)),
+    chainsStartingLate: parts.reduce((sum, part) => sum + part.chainsStartingLate, 0),
+    head: head.now(),
+    problems: parts
+      .flatMap((part) => part.problems)
+      .sort((a, b) => a.position - b.position)
+      .slice(0, MAX_PROBLEMS),
+    problemCount,
+    proofs,
+  };
 }
 
 const PAGE = 5_000;

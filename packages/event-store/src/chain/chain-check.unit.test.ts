@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChainCheck, headProof, parseHeadProof } from './chain-check.js';
+import { ChainCheck, HeadHash, headProof, mergeChainReports, parseHeadProof } from './chain-check.js';
 import { chainHashes, type ChainedEvent } from './event-hash.js';
 
 /** A log of chained events: per stream, the given ids in order, interleaved as listed. */
@@ -112,5 +112,38 @@ describe('ChainCheck', () => {
   it('refuses a malformed head to prove, naming the expected form', () => {
     expect(() => parseHeadProof('abc')).toThrow(/<events>:<sha-256 hex>/);
     expect(parseHeadProof(` 12:${'A'.repeat(64)} `)).toEqual({ events: 12, hash: 'a'.repeat(64) });
+  });
+
+  it('finds the same, split by stream and merged with the head of the whole log, as one pass over it', () => {
+    const mixed = log(
+      [
+        ['ticket-1', 'a'],
+        ['inbound-x', 'x'],
+        ['ticket-1', 'b'],
+        ['ticket-2', 'c'],
+        ['inbound-y', 'y'],
+        ['ticket-1', 'd'],
+        ['ticket-2', 'e'],
+      ],
+      { unchained: 1 },
+    );
+    const published = check(mixed.slice(0, 4)).head;
+    const tampered = mixed
+      .map((event) => (event.id === 'e' ? { ...event, data: '{"id":"E"}' } : event))
+      .filter((event) => event.id !== 'b');
+    const whole = check(tampered, [published]);
+    expect(whole.problemCount).toBe(2);
+    const parts = [
+      (e: ChainedEvent) => e.stream.startsWith('ticket-'),
+      (e: ChainedEvent) => !e.stream.startsWith('ticket-'),
+    ];
+    const head = new HeadHash([published]);
+    for (const event of tampered) head.accept(event.position, event.hash);
+    expect(
+      mergeChainReports(
+        parts.map((part) => check(tampered.filter(part))),
+        head,
+      ),
+    ).toEqual(whole);
   });
 });

@@ -27,13 +27,15 @@ const PARALLEL_FROM = 200_000;
 export async function runVerify(options: VerifyCommandOptions): Promise<VerifyReport> {
   assertStoreExists(options.store);
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
+  const settings = options.pii ?? defaultConfig().pii;
+  const { store, checkpoints, pii } = await openDomainStore(location, settings);
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   const head = await store.headPosition();
-  // The direct file reader sees sealed personal data: with encryption on, events go through the codec.
+  // A SQLite file is read directly, in shards of customers (bounded memory); sealed personal data is
+  // opened by the codec as the port would (keys in the same file or elsewhere).
   const sqlitePath =
-    pii === undefined && location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path)
+    location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path)
       ? location.path
       : undefined;
   const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
@@ -46,6 +48,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
       store,
       readModel,
       sqlitePath,
+      sealed: pii === undefined ? undefined : { codec: pii, settings },
       threads,
       headProofs,
       onProgress: (position) => progress.update(position),
