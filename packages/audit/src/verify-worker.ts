@@ -1,6 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ChainCheck, type ChainReport, type EventMetadata, type Json, type RecordedEvent } from '@tickets/event-store';
+import {
+  ChainCheck,
+  parseStoreUrl,
+  type ChainReport,
+  type EventMetadata,
+  type EventStore,
+  type Json,
+  type RecordedEvent,
+} from '@tickets/event-store';
+import { openTicketReadModel, type TicketReadModel } from '@tickets/projector';
 import { CONFIG_STREAM_PREFIX, openDomainStore, type PiiSettings } from '@tickets/streams';
+import { compareWithRows, type ReadModelPart } from './read-model-check.js';
 import { REDECISION_PREFIXES } from './redecision.js';
 import { sqliteRowGroupsAt, StoredEvent } from './sqlite-stored.js';
 import { POSITIONS_PER_READ } from './sqlite-verify-plan.js';
@@ -13,6 +23,8 @@ import { VerifyPass, type PassResult } from './verify-pass.js';
 export interface VerifyWorkerData {
   readonly path: string;
   readonly checkpoint: number;
+  /** Where the read model is (`--read-model`); by default, in the same file. */
+  readonly readModelUrl?: string | undefined;
   /** When the file's personal data is sealed: the settings each worker opens the codec with. */
   readonly pii?: PiiSettings | undefined;
 }
@@ -20,28 +32,40 @@ export interface VerifyWorkerData {
 export type ToVerifyWorker =
   { readonly shard: number; readonly positions: Float64Array<ArrayBuffer> } | { readonly stop: true };
 
-/** What one shard found: the pass, and the chains of its streams (configurations: the first shard's). */
+/**
+ * What one shard found: the pass (its rebuilt tickets already compared with their rows, and let go),
+ * the comparison, and the chains of its streams (configurations: the first shard's).
+ */
 export interface ShardResult extends PassResult {
+  readonly readModel: ReadModelPart;
   readonly chain: ChainReport;
 }
 
 export type FromVerifyWorker = { readonly rows: number } | { readonly shard: number; readonly result: ShardResult };
 
-/** Puts sealed personal data back into events read as stored (the codec's `openRecorded`). */
-export type Opener = (events: RecordedEvent[]) => Promise<RecordedEvent[]>;
+/** What a shard is checked with: the file, and the store and read model (opened by each worker thread). */
+export interface ShardContext {
+  readonly path: string;
+  readonly checkpoint: number;
+  /** The store the file is (through the codec when sealed): the streams of mismatching tickets are read again from it. */
+  readonly store: EventStore;
+  readonly readModel: TicketReadModel;
+  /** Puts sealed personal data back into events read as stored (the codec's `openRecorded`). */
+  readonly open?: ((events: RecordedEvent[]) => Promise<RecordedEvent[]>) | undefined;
+}
 
 /**
- * Checks one shard's rows: their streams' chains over the texts as stored, and the pass over the
- * events as the port would hand them over (opened by `open` when personal data is sealed).
+ * Checks one shard's rows: their streams' chains over the texts as stored, the pass over the events
+ * as the port would hand them over (opened when personal data is sealed), and the tickets it rebuilt
+ * against their read-model rows.
  */
 export async function checkShard(
-  path: string,
-  checkpoint: number,
+  context: ShardContext,
   shard: number,
   positions: Float64Array,
   progress: (rows: number) => void,
-  open?: Opener,
 ): Promise<ShardResult> {
+  const { path, checkpoint, open } = context;
   const pass = new VerifyPass(checkpoint);
   const chain = new ChainCheck();
   for (const rows of sqliteRowGroupsAt(path, positions, POSITIONS_PER_READ)) {
@@ -61,29 +85,41 @@ export async function checkShard(
     for (const event of open === undefined ? events : await open(events)) pass.accept(event);
     progress(rows.length);
   }
-  return { ...pass.result(), chain: chain.finish() };
+  const result = pass.result();
+  const rebuilt = result.partition.tickets;
+  const rows = await context.readModel.getMany(rebuilt.map((ticket) => ticket.ticketId));
+  return {
+    ...result,
+    partition: { ...result.partition, tickets: [] },
+    readModel: await compareWithRows(rebuilt, rows, context.store, checkpoint),
+    chain: chain.finish(),
+  };
 }
 
 const port = parentPort;
 if (port !== null) {
-  const { path, checkpoint, pii } = workerData as VerifyWorkerData;
-  // The codec over the same file (and its key store), opened once per worker.
-  const opened = pii === undefined ? undefined : await openDomainStore(`sqlite:${path}`, pii);
-  await opened?.checkpoints.close();
-  const open: Opener | undefined = opened?.pii === undefined ? undefined : (events) => opened.pii!.openRecorded(events);
+  const { path, checkpoint, readModelUrl, pii } = workerData as VerifyWorkerData;
+  // The store (through the codec when sealed) and the read model, opened once per worker.
+  const location = parseStoreUrl(`sqlite:${path}`);
+  const opened = await openDomainStore(location, pii ?? { encryption: false });
+  await opened.checkpoints.close();
+  const readModel = await openTicketReadModel(location, readModelUrl);
+  const codec = opened.pii;
+  const context: ShardContext = {
+    path,
+    checkpoint,
+    store: opened.store,
+    readModel,
+    open: codec === undefined ? undefined : (events) => codec.openRecorded(events),
+  };
   port.on('message', (message: ToVerifyWorker) => {
     if ('stop' in message) {
       port.close();
-      void opened?.store.close();
+      void Promise.all([readModel.close(), opened.store.close()]);
       return;
     }
-    void checkShard(
-      path,
-      checkpoint,
-      message.shard,
-      message.positions,
-      (rows) => port.postMessage({ rows } satisfies FromVerifyWorker),
-      open,
+    void checkShard(context, message.shard, message.positions, (rows) =>
+      port.postMessage({ rows } satisfies FromVerifyWorker),
     ).then((result) => port.postMessage({ shard: message.shard, result } satisfies FromVerifyWorker));
   });
 }

@@ -6,11 +6,10 @@ import {
   type EventStore,
   type HeadProof,
   type PiiEventStore,
-  type RecordedEvent,
 } from '@tickets/event-store';
 import type { PiiSettings } from '@tickets/streams';
 import type { TicketReadModel } from '@tickets/projector';
-import { checkReadModel, ReadModelCheck } from './read-model-check.js';
+import { checkReadModel, readModelMismatches } from './read-model-check.js';
 import { REDECISION_PREFIXES } from './redecision.js';
 import { MAX_SHARDS, planVerify } from './sqlite-verify-plan.js';
 import type { PartitionResult } from './verify-partition.js';
@@ -18,6 +17,7 @@ import { VerifyPass, type PassResult } from './verify-pass.js';
 import type { ReadModelMismatch, RedecisionReport, VerifyReport } from './verify-report.js';
 import {
   checkShard,
+  type ShardContext,
   type FromVerifyWorker,
   type ShardResult,
   type ToVerifyWorker,
@@ -29,6 +29,11 @@ export interface VerifyOptions {
   readonly readModel: TicketReadModel;
   /** The SQLite file of `store`, when it is one verify can read directly (split between threads). */
   readonly sqlitePath?: string | undefined;
+  /**
+   * Where `readModel` is, for the worker threads that check a SQLite file (each opens it): the
+   * `--read-model` URL; by default the same file.
+   */
+  readonly readModelUrl?: string | undefined;
   /** Worker threads for a SQLite file; 0 reads in this thread. */
   readonly threads: number;
   /** Called as reading progresses with the store position reached. */
@@ -99,37 +104,33 @@ async function inShards(
     readonly onProgress?: ((position: number) => void) | undefined;
     readonly onOversizedShard?: ((shard: number) => void) | undefined;
     readonly sealed?: VerifyOptions['sealed'];
+    readonly readModelUrl?: string | undefined;
   },
 ): Promise<Found> {
-  const { threads, rowsPerShard, workerLimits, headProofs, onProgress, onOversizedShard, sealed } = options;
+  const { threads, rowsPerShard, workerLimits, headProofs, onProgress, onOversizedShard, sealed, readModelUrl } =
+    options;
   const shards = Math.min(MAX_SHARDS, Math.max(1, threads, Math.ceil(head / rowsPerShard)));
   const plan = planVerify(path, head, shards, headProofs);
-  const check = new ReadModelCheck(store, checkpoint);
   const results = new Array<ShardResult>(plan.shards.length);
-  let tickets = 0;
   let rowsRead = 0;
   const progress = (rows: number) => {
     rowsRead += rows;
     onProgress?.(Math.min(head, Math.floor((head * rowsRead) / Math.max(1, plan.rows))));
   };
-  // Shards are compared one after another, in the order they finish; the comparisons read the read model
-  // while the workers go on.
-  let comparing = Promise.resolve();
-  const done = (shard: number, result: ShardResult) => {
-    const rebuilt = result.partition.tickets;
-    tickets += rebuilt.length;
-    results[shard] = { ...result, partition: { ...result.partition, tickets: [] } };
-    comparing = comparing.then(async () =>
-      check.compare(rebuilt, await readModel.getMany(rebuilt.map((ticket) => ticket.ticketId))),
-    );
-  };
+  const done = (shard: number, result: ShardResult) => (results[shard] = result);
   if (threads === 0) {
-    const open = sealed === undefined ? undefined : (events: RecordedEvent[]) => sealed.codec.openRecorded(events);
+    const context: ShardContext = {
+      path,
+      checkpoint,
+      store,
+      readModel,
+      open: sealed === undefined ? undefined : (events) => sealed.codec.openRecorded(events),
+    };
     for (const [shard, positions] of plan.shards.entries())
-      done(shard, await checkShard(path, checkpoint, shard, positions, progress, open));
+      done(shard, await checkShard(context, shard, positions, progress));
   } else
     await inWorkers(
-      { path, checkpoint, pii: sealed?.settings },
+      { path, checkpoint, readModelUrl, pii: sealed?.settings },
       plan.shards,
       threads,
       workerLimits,
@@ -137,15 +138,15 @@ async function inShards(
       done,
       (shard) => onOversizedShard?.(shard),
     );
-  await comparing;
+  const readModelParts = results.map((result) => result.readModel);
   return {
     pass: merged(results),
     chain: mergeChainReports(
       results.map((result) => result.chain),
       plan.head,
     ),
-    readModelMismatches: check.finish(await readModel.ticketIds()),
-    tickets,
+    readModelMismatches: readModelMismatches(readModelParts, await readModel.ticketIds()),
+    tickets: readModelParts.reduce((sum, part) => sum + part.rebuilt.length, 0),
   };
 }
 
@@ -297,6 +298,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     workerLimits = WORKER_LIMITS,
     onOversizedShard,
     sealed,
+    readModelUrl,
   } = options;
   for (let attempt = 0; attempt < 3; attempt++) {
     const checkpoint = await readModel.checkpoint();
@@ -312,6 +314,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
             onProgress,
             onOversizedShard,
             sealed,
+            readModelUrl,
           });
     // The checkpoint must not have moved meanwhile, or the rows belong to another point in time.
     if ((await readModel.checkpoint()) !== checkpoint) continue;

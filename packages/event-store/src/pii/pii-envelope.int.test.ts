@@ -256,4 +256,65 @@ describe('personal-data envelopes', () => {
       [{ customer: 'cus_1', text: '[erased]' }, true],
     ]);
   });
+
+  it('seal an append call that creates more tickets and meets more customers than the caches hold', async () => {
+    // Tickets owned through their first event, as the domain's are: a note on a ticket created in the
+    // same call is sealed for that ticket's customer, which only the call itself knows yet.
+    const tickets: PiiPolicy = {
+      pathsOf: (type) => ({ Opened: ['text'], Noted: ['text'] })[type],
+      ownerOf: (stream, event) =>
+        event.type === 'Opened'
+          ? { customerId: (event.data as { customer: string }).customer }
+          : { ticketId: stream.slice('ticket-'.length) },
+      ticketOwnerOf: (event) =>
+        event.type === 'Opened'
+          ? {
+              ticketId: (event.data as { ticket: string }).ticket,
+              customerId: (event.data as { customer: string }).customer,
+            }
+          : undefined,
+      ticketStream: (ticketId) => `ticket-${ticketId}`,
+      erasedCustomerOf: () => undefined,
+      erased: '[erased]',
+    };
+    const small = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), tickets, {
+      cacheLimit: 3,
+    });
+    try {
+      const appends = Array.from({ length: 8 }, (_, i) => ({
+        stream: `ticket-t${i}`,
+        events: [
+          { id: `o${i}`, type: 'Opened', data: { ticket: `t${i}`, customer: `c${i}`, text: `hello ${i}` } },
+          { id: `n${i}`, type: 'Noted', data: { text: `note ${i}` } },
+        ],
+      }));
+      await small.appendMany(appends);
+      // A second call: every owner and key is gone from the caches by now, and is found again.
+      await small.appendMany(
+        appends.map(({ stream }, i) => ({
+          stream,
+          events: [{ id: `m${i}`, type: 'Noted', data: { text: `more ${i}` } }],
+        })),
+      );
+    } finally {
+      await small.close();
+    }
+    const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), tickets);
+    try {
+      for (let i = 0; i < 8; i++) {
+        const events = await reader.readStream(`ticket-t${i}`);
+        expect(events.map((event) => (event.data as { text: string }).text)).toEqual([
+          `hello ${i}`,
+          `note ${i}`,
+          `more ${i}`,
+        ]);
+        // Sealed for the ticket's own customer.
+        const stored = await envelopeOf(raw, `ticket-t${i}`);
+        expect(new Set(stored.map((envelope) => envelope.c))).toEqual(new Set([`c${i}`]));
+      }
+      expect(JSON.stringify(await raw.readStream('ticket-t0'))).not.toContain('hello 0');
+    } finally {
+      await reader.close();
+    }
+  });
 });

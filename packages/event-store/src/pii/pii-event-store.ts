@@ -45,15 +45,23 @@ export interface PiiEventStore extends EventStore {
 }
 
 // Bounded caches: a long-running process meets many customers; dropping everything at the bound is
-// simpler than an LRU and costs one key-store read per customer afterwards.
+// simpler than an LRU and costs one key-store read per customer afterwards. Nothing an append call
+// needs is only in a cache: a cache emptied in the middle of a call must not lose what the call
+// learned (the owners of the tickets it creates, the keys it fetched), so the call keeps those itself.
 const CACHE_LIMIT = 100_000;
-/** Groups of recently sealed values kept (a group is up to 32 events, about 3 on an inbound event). */
-const RECENT_GROUPS = 32_768;
-const remember = <K, V>(map: Map<K, V>, key: K, value: V, limit = CACHE_LIMIT): V => {
-  if (map.size >= limit) map.clear();
-  map.set(key, value);
-  return value;
-};
+type Remember = <K, V>(map: Map<K, V>, key: K, value: V) => V;
+const bounded =
+  (limit: number): Remember =>
+  (map, key, value) => {
+    if (map.size >= limit) map.clear();
+    map.set(key, value);
+    return value;
+  };
+
+export interface PiiCodecOptions {
+  /** Entries per cache (default 100,000); tests make it small to empty the caches mid-call. */
+  readonly cacheLimit?: number;
+}
 
 /**
  * The PII codec: a decorator between the services and a store adapter. On append, the values at the
@@ -81,10 +89,17 @@ class PiiCodecStore implements PiiEventStore {
   >();
   readonly #compiled = new WeakMap<readonly string[], CompiledPaths>();
 
-  constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy) {
+  readonly #remember: Remember;
+  /** For `#recent`: a group holds about 3 events, so a third as many entries keeps as many events' values. */
+  readonly #rememberGroup: Remember;
+
+  constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy, options: PiiCodecOptions = {}) {
     this.#inner = inner;
     this.#keys = keys;
     this.#policy = policy;
+    const limit = options.cacheLimit ?? CACHE_LIMIT;
+    this.#remember = bounded(limit);
+    this.#rememberGroup = bounded(Math.ceil(limit / 3));
   }
 
   async append(
@@ -92,14 +107,12 @@ class PiiCodecStore implements PiiEventStore {
     events: readonly NewEvent[],
     options?: { expectedVersion?: ExpectedVersion },
   ): Promise<AppendResult> {
-    this.#learnOwners(events);
-    const [sealed] = await this.#sealAll([{ stream, events }]);
+    const [sealed] = await this.#sealAll([{ stream, events }], this.#learnOwners([events]));
     return this.#inner.append(stream, sealed!, options);
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    for (const append of appends) this.#learnOwners(append.events);
-    const sealed = await this.#sealAll(appends);
+    const sealed = await this.#sealAll(appends, this.#learnOwners(appends.map((append) => append.events)));
     return this.#inner.appendMany(
       appends.map((append, i) => (sealed[i] === append.events ? append : { ...append, events: sealed[i]! })),
     );
@@ -144,11 +157,17 @@ class PiiCodecStore implements PiiEventStore {
     await this.#keys.close();
   }
 
-  #learnOwners(events: readonly NewEvent[]): void {
-    for (const event of events) {
-      const owner = this.#policy.ticketOwnerOf(event);
-      if (owner !== undefined) remember(this.#ticketOwners, owner.ticketId, owner.customerId);
-    }
+  /** The owners of the tickets an append call creates: kept for the call, and remembered for later ones. */
+  #learnOwners(appends: readonly (readonly NewEvent[])[]): Map<string, string> {
+    const owners = new Map<string, string>();
+    for (const events of appends)
+      for (const event of events) {
+        const owner = this.#policy.ticketOwnerOf(event);
+        if (owner === undefined) continue;
+        owners.set(owner.ticketId, owner.customerId);
+        this.#remember(this.#ticketOwners, owner.ticketId, owner.customerId);
+      }
+    return owners;
   }
 
   /**
@@ -173,6 +192,7 @@ class PiiCodecStore implements PiiEventStore {
    */
   async #sealAll(
     appends: readonly { readonly stream: string; readonly events: readonly NewEvent[] }[],
+    owners: ReadonlyMap<string, string>,
   ): Promise<(readonly NewEvent[])[]> {
     let groups: Map<string, Pending[]> | undefined;
     for (let a = 0; a < appends.length; a++) {
@@ -185,7 +205,7 @@ class PiiCodecStore implements PiiEventStore {
         const data = sealInto(event.data, paths, SEALED, values);
         if (values.length === 0) continue;
         // Known without a read almost always: no await (a microtask per event) then.
-        const customerId = this.#knownCustomerOf(stream, event) ?? (await this.#customerOf(stream, event));
+        const customerId = this.#knownCustomerOf(stream, event, owners) ?? (await this.#customerOf(stream, event));
         let group = (groups ??= new Map()).get(customerId);
         if (group === undefined) groups.set(customerId, (group = []));
         group.push({ append: a, index: e, event, data, values });
@@ -193,11 +213,17 @@ class PiiCodecStore implements PiiEventStore {
     }
     const out: (readonly NewEvent[])[] = appends.map((append) => append.events);
     if (groups === undefined) return out;
+    // The call's keys, whatever happens to the cache meanwhile.
+    const keys = new Map<string, CustomerKey>();
     const missing: string[] = [];
-    for (const customerId of groups.keys()) if (!this.#currentKeys.has(customerId)) missing.push(customerId);
+    for (const customerId of groups.keys()) {
+      const cached = this.#currentKeys.get(customerId);
+      if (cached === undefined) missing.push(customerId);
+      else keys.set(customerId, cached);
+    }
     if (missing.length > 0)
       for (const [customerId, key] of await this.#keys.currentKeys(missing))
-        remember(this.#currentKeys, customerId, key);
+        keys.set(customerId, this.#remember(this.#currentKeys, customerId, key));
     const copied: boolean[] = [];
     const seal = (key: CustomerKey, pendings: readonly Pending[], from: number, to: number, text: string): void => {
       const { k, c, iv, tag, ct } = sealGroupText(text, key.key, key.keyId, key.customerId);
@@ -229,10 +255,10 @@ class PiiCodecStore implements PiiEventStore {
         };
       }
       // The writer's own subscribers read these events again at once: keep the values for them.
-      remember(this.#recent, iv, { k, c, ids, values }, RECENT_GROUPS);
+      this.#rememberGroup(this.#recent, iv, { k, c, ids, values });
     };
     for (const [customerId, pendings] of groups) {
-      const key = this.#currentKeys.get(customerId)!;
+      const key = keys.get(customerId)!;
       // The plaintext of the group being filled, `[part,part,…]`, built as it goes: each part is
       // serialised once, and measured to bound the group.
       let from = 0;
@@ -262,10 +288,11 @@ class PiiCodecStore implements PiiEventStore {
     return out;
   }
 
-  #knownCustomerOf(stream: string, event: NewEvent): string | undefined {
+  #knownCustomerOf(stream: string, event: NewEvent, owners: ReadonlyMap<string, string>): string | undefined {
     const owner = this.#policy.ownerOf(stream, event);
     if (owner === undefined) return undefined;
-    return 'customerId' in owner ? owner.customerId : this.#ticketOwners.get(owner.ticketId);
+    if ('customerId' in owner) return owner.customerId;
+    return owners.get(owner.ticketId) ?? this.#ticketOwners.get(owner.ticketId);
   }
 
   async #customerOf(stream: string, event: NewEvent): Promise<string> {
@@ -277,7 +304,7 @@ class PiiCodecStore implements PiiEventStore {
     const [first] = await this.#inner.readStream(this.#policy.ticketStream(owner.ticketId), { maxCount: 1 });
     const found = first === undefined ? undefined : this.#policy.ticketOwnerOf(first);
     if (found === undefined) throw unowned(stream, event, `ticket ${owner.ticketId} is unknown`);
-    return remember(this.#ticketOwners, owner.ticketId, found.customerId);
+    return this.#remember(this.#ticketOwners, owner.ticketId, found.customerId);
   }
 
   async #openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
@@ -300,7 +327,7 @@ class PiiCodecStore implements PiiEventStore {
       // rest is synchronous (an await per event cost a promise and a turn of the queue each).
       const own = this.#ownValues(event, sealed) !== undefined;
       let key = this.#keysById.get(k);
-      if (key === undefined && !own) key = remember(this.#keysById, k, (await this.#keys.keyById(k)) ?? null);
+      if (key === undefined && !own) key = this.#remember(this.#keysById, k, (await this.#keys.keyById(k)) ?? null);
       // A pointer whose part is neither our own nor waiting from its group's decryption needs its
       // holder: read along with it, else read back here (erased: not needed).
       let holder: PiiEnvelope | undefined;
@@ -380,7 +407,7 @@ class PiiCodecStore implements PiiEventStore {
     const cacheKey = groupKey(envelope);
     if (this.#openedGroups.get(cacheKey)?.parts[index] === undefined && isPiiEnvelope(envelope)) {
       const parts = openGroup(envelope, key.key);
-      remember(this.#openedGroups, cacheKey, { customerId: key.customerId, parts, left: parts.length });
+      this.#remember(this.#openedGroups, cacheKey, { customerId: key.customerId, parts, left: parts.length });
     }
     return this.#takePart(cacheKey, index, event);
   }
@@ -465,5 +492,9 @@ const unowned = (stream: string, event: NewEvent, why: string): EventStoreError 
     false,
   );
 
-export const withPiiCodec = (inner: EventStore, keys: KeyStore, policy: PiiPolicy): PiiEventStore =>
-  new PiiCodecStore(inner, keys, policy);
+export const withPiiCodec = (
+  inner: EventStore,
+  keys: KeyStore,
+  policy: PiiPolicy,
+  options?: PiiCodecOptions,
+): PiiEventStore => new PiiCodecStore(inner, keys, policy, options);

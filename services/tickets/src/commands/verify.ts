@@ -48,6 +48,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
       store,
       readModel,
       sqlitePath,
+      readModelUrl: options.readModel,
       sealed: pii === undefined ? undefined : { codec: pii, settings },
       threads,
       headProofs,
