@@ -50,8 +50,8 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
  * The integration scope: which integration names and channels an integration's events may carry,
  * and whose tickets they may act on (an agent event's ticket, the ticket a message would land on).
  * Ticket owners are read from the store: a ticket's integration never changes once it is opened, so
- * they are cached; a customer's routes are checked against the stream's head on each use (one
- * indexed lookup) and only newer events are read. Other writers (another ingest, the rule-reactor)
+ * they are cached; a customer's routes are brought up to date on each use by reading the events
+ * after the last one read (one indexed read, empty when nothing changed). Other writers (another ingest, the rule-reactor)
  * append to the same streams, so nothing here trusts what it read before without that check.
  */
 export function createScopeCheck(
@@ -64,19 +64,21 @@ export function createScopeCheck(
 
   /** Where the customer's next message on each channel goes, as the store has it now. */
   async function routes(customerId: string): Promise<Partial<Record<Channel, string>>> {
-    const stream = customerStream(customerId);
-    const head = (await store.streamVersions([stream])).get(stream) ?? -1;
     const cached = routesOf.get(customerId);
-    if (cached !== undefined && cached.revision === head) return cached.routes;
-    const from = cached !== undefined && cached.revision < head ? cached.revision + 1 : 0;
-    const known = from === 0 ? {} : { ...cached!.routes };
-    for (const record of await store.readStream(stream, { fromVersion: from })) {
+    // The events after the last one read: one indexed read, which finds nothing when the stream has
+    // not moved (or does not exist). No separate look at the head first: that was a second query.
+    const newer = await store.readStream(customerStream(customerId), {
+      fromVersion: cached === undefined ? 0 : cached.revision + 1,
+    });
+    if (newer.length === 0) return cached?.routes ?? {};
+    const known = cached === undefined ? {} : { ...cached.routes };
+    for (const record of newer) {
       if (record.type !== 'CustomerRouted') continue;
       const routed = record.data as { channel: Channel; ticketId: string };
       known[routed.channel] = routed.ticketId;
     }
     routesOf.delete(customerId);
-    routesOf.set(customerId, { revision: head, routes: known });
+    routesOf.set(customerId, { revision: newer[newer.length - 1]!.version, routes: known });
     if (routesOf.size > maxCached) routesOf.delete(routesOf.keys().next().value!);
     return known;
   }

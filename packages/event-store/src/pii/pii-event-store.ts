@@ -14,7 +14,7 @@ import type {
 } from '../event-store.port.js';
 import type { ChainedEvent } from '../chain/event-hash.js';
 import { EventStoreError } from '../errors.js';
-import { compilePaths, sealedCopy, slotsAt, type CompiledPaths } from './json-paths.js';
+import { compilePaths, sealInto, slotsAt, type CompiledPaths } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
 import {
   GROUP3_LIMITS,
@@ -22,7 +22,7 @@ import {
   isPiiPointer,
   open,
   openGroup,
-  sealGroup,
+  sealGroupText,
   type PiiEnvelope,
   type PiiPointer,
   type SealedPart,
@@ -77,11 +77,11 @@ class PiiCodecStore implements PiiEventStore {
   /** Key id → key, or null when the key store no longer has it (erased: keys never come back). */
   readonly #keysById = new Map<string, CustomerKey | null>();
   readonly #ticketOwners = new Map<string, string>();
-  /** Values this process sealed lately, by event id: reading them back needs no decryption. */
-  readonly #recent = new Map<
-    string,
-    { readonly keyId: string; readonly customerId: string; readonly values: readonly Json[] }
-  >();
+  /**
+   * Values this process sealed lately, by group (its IV: drawn once per seal): reading them back needs
+   * no decryption. One entry per seal, not per event: the write path pays for one map entry per group.
+   */
+  readonly #recent = new Map<string, RecentGroup>();
   /** Version-2 and -3 groups opened lately, by key id and IV: the parts not handed out yet. */
   readonly #openedGroups = new Map<
     string,
@@ -90,12 +90,16 @@ class PiiCodecStore implements PiiEventStore {
   readonly #compiled = new WeakMap<readonly string[], CompiledPaths>();
 
   readonly #remember: Remember;
+  /** For `#recent`: a group holds about 3 events, so a third as many entries keeps as many events' values. */
+  readonly #rememberGroup: Remember;
 
   constructor(inner: EventStore, keys: KeyStore, policy: PiiPolicy, options: PiiCodecOptions = {}) {
     this.#inner = inner;
     this.#keys = keys;
     this.#policy = policy;
-    this.#remember = bounded(options.cacheLimit ?? CACHE_LIMIT);
+    const limit = options.cacheLimit ?? CACHE_LIMIT;
+    this.#remember = bounded(limit);
+    this.#rememberGroup = bounded(Math.ceil(limit / 3));
   }
 
   async append(
@@ -190,24 +194,25 @@ class PiiCodecStore implements PiiEventStore {
     appends: readonly { readonly stream: string; readonly events: readonly NewEvent[] }[],
     owners: ReadonlyMap<string, string>,
   ): Promise<(readonly NewEvent[])[]> {
-    const groups = new Map<string, Pending[]>();
+    let groups: Map<string, Pending[]> | undefined;
     for (let a = 0; a < appends.length; a++) {
       const { stream, events } = appends[a]!;
       for (let e = 0; e < events.length; e++) {
         const event = events[e]!;
         const paths = this.#pathsOf(event.type, event.data);
         if (paths === null) continue;
-        const { data, values } = sealedCopy(event.data, paths, SEALED);
+        const values: Json[] = [];
+        const data = sealInto(event.data, paths, SEALED, values);
         if (values.length === 0) continue;
         // Known without a read almost always: no await (a microtask per event) then.
         const customerId = this.#knownCustomerOf(stream, event, owners) ?? (await this.#customerOf(stream, event));
-        let group = groups.get(customerId);
+        let group = (groups ??= new Map()).get(customerId);
         if (group === undefined) groups.set(customerId, (group = []));
         group.push({ append: a, index: e, event, data, values });
       }
     }
     const out: (readonly NewEvent[])[] = appends.map((append) => append.events);
-    if (groups.size === 0) return out;
+    if (groups === undefined) return out;
     // The call's keys, whatever happens to the cache meanwhile.
     const keys = new Map<string, CustomerKey>();
     const missing: string[] = [];
@@ -220,59 +225,65 @@ class PiiCodecStore implements PiiEventStore {
       for (const [customerId, key] of await this.#keys.currentKeys(missing))
         keys.set(customerId, this.#remember(this.#currentKeys, customerId, key));
     const copied: boolean[] = [];
-    const seal = (key: CustomerKey, group: readonly Pending[], parts: readonly string[]): void => {
-      const { k, c, iv, tag, ct } = sealGroup(parts, key.key, key.keyId, key.customerId);
+    const seal = (key: CustomerKey, pendings: readonly Pending[], from: number, to: number, text: string): void => {
+      const { k, c, iv, tag, ct } = sealGroupText(text, key.key, key.keyId, key.customerId);
+      const ids = new Array<string>(to - from);
+      const values = new Array<readonly Json[]>(to - from);
       // The group's first event of each stream append holds the ciphertext; the others point back to it.
       let holder: Pending | undefined;
-      for (let i = 0; i < group.length; i++) {
-        const pending = group[i]!;
+      for (let at = from; at < to; at++) {
+        const pending = pendings[at]!;
+        const i = at - from;
         if (copied[pending.append] !== true) {
           out[pending.append] = out[pending.append]!.slice();
           copied[pending.append] = true;
         }
         const { event } = pending;
-        // The writer's own subscribers read these events again at once: keep the values for them.
-        this.#remember(this.#recent, event.id, { keyId: k, customerId: c, values: pending.values });
+        ids[i] = event.id;
+        values[i] = pending.values;
         let pii: PiiEnvelope | PiiPointer;
         if (holder === undefined || holder.append !== pending.append) {
           holder = pending;
           pii = { v: 3, k, c, iv, tag, ct, i };
         } else pii = { v: 3, k, c, iv, i, d: pending.index - holder.index };
+        // A literal of NewEvent's fields, not a spread of the event: one object shape for every copy.
         (out[pending.append] as NewEvent[])[pending.index] = {
-          ...event,
+          id: event.id,
+          type: event.type,
           data: pending.data,
           metadata: { ...event.metadata, pii: pii as unknown as Json },
         };
       }
+      // The writer's own subscribers read these events again at once: keep the values for them.
+      this.#rememberGroup(this.#recent, iv, { k, c, ids, values });
     };
     for (const [customerId, pendings] of groups) {
       const key = keys.get(customerId)!;
-      let group: Pending[] = [];
-      let parts: string[] = [];
-      let chars = 0;
+      // The plaintext of the group being filled, `[part,part,…]`, built as it goes: each part is
+      // serialised once, and measured to bound the group.
+      let from = 0;
+      let text = '';
       let appendsInGroup = 0;
-      for (const pending of pendings) {
+      for (let at = 0; at < pendings.length; at++) {
+        const pending = pendings[at]!;
         const part = JSON.stringify([pending.event.id, pending.values]);
         // A customer's events come in append order: a new append is one more copy of the ciphertext.
-        const newAppend = group.length === 0 || group[group.length - 1]!.append !== pending.append;
+        const newAppend = at === from || pendings[at - 1]!.append !== pending.append;
         if (
-          group.length > 0 &&
-          (group.length === GROUP3_LIMITS.events ||
-            chars + part.length > GROUP3_LIMITS.chars ||
+          at > from &&
+          (at - from === GROUP3_LIMITS.events ||
+            text.length + part.length > GROUP3_LIMITS.chars ||
             (newAppend && appendsInGroup === GROUP3_LIMITS.appends))
         ) {
-          seal(key, group, parts);
-          group = [];
-          parts = [];
-          chars = 0;
+          seal(key, pendings, from, at, `${text}]`);
+          from = at;
+          text = '';
           appendsInGroup = 0;
         }
-        if (group.length === 0 || newAppend) appendsInGroup++;
-        group.push(pending);
-        parts.push(part);
-        chars += part.length;
+        if (at === from || newAppend) appendsInGroup++;
+        text = at === from ? `[${part}` : `${text},${part}`;
       }
-      seal(key, group, parts);
+      seal(key, pendings, from, pendings.length, `${text}]`);
     }
     return out;
   }
@@ -314,7 +325,7 @@ class PiiCodecStore implements PiiEventStore {
       const { k } = sealed;
       // The key is read once per key id, and only when the values are not this process's own: the
       // rest is synchronous (an await per event cost a promise and a turn of the queue each).
-      const own = this.#recent.get(event.id)?.keyId === k;
+      const own = this.#ownValues(event, sealed) !== undefined;
       let key = this.#keysById.get(k);
       if (key === undefined && !own) key = this.#remember(this.#keysById, k, (await this.#keys.keyById(k)) ?? null);
       // A pointer whose part is neither our own nor waiting from its group's decryption needs its
@@ -333,6 +344,15 @@ class PiiCodecStore implements PiiEventStore {
     return events;
   }
 
+  /** The values of an event this process sealed lately (its group's IV, key and the event's id match). */
+  #ownValues(event: RecordedEvent, sealed: PiiEnvelope | PiiPointer): readonly Json[] | undefined {
+    if (sealed.v !== 3 || sealed.i === undefined) return undefined;
+    const recent = this.#recent.get(sealed.iv);
+    return recent !== undefined && recent.k === sealed.k && recent.ids[sealed.i] === event.id
+      ? recent.values[sealed.i]
+      : undefined;
+  }
+
   /**
    * `key`: undefined only when the values are this process's own (then it is not needed). `holder`:
    * a pointer's holder, when its part is not waiting from its group's decryption.
@@ -347,10 +367,10 @@ class PiiCodecStore implements PiiEventStore {
     const paths = this.#pathsOf(event.type, event.data);
     // Adapters parse every read afresh, so the recorded data is ours to fill in.
     const slots = paths === null ? [] : slotsAt(event.data, paths);
-    const recent = this.#recent.get(event.id);
-    if (recent !== undefined && recent.keyId === sealed.k && key !== null) {
+    const recent = this.#ownValues(event, sealed);
+    if (recent !== undefined && key !== null) {
       slots.forEach((slot, index) => {
-        if (index < recent.values.length) slot.holder[slot.key] = structuredCloneIfObject(recent.values[index]!);
+        if (index < recent.length) slot.holder[slot.key] = structuredCloneIfObject(recent[index]!);
       });
       return { ...event, metadata: rest as EventMetadata };
     }
@@ -432,7 +452,7 @@ class PiiCodecStore implements PiiEventStore {
 
   #forget(customerId: string): void {
     this.#currentKeys.delete(customerId);
-    for (const [eventId, recent] of this.#recent) if (recent.customerId === customerId) this.#recent.delete(eventId);
+    for (const [iv, recent] of this.#recent) if (recent.c === customerId) this.#recent.delete(iv);
     for (const [keyId, key] of this.#keysById)
       if (key !== null && key.customerId === customerId) this.#keysById.set(keyId, null);
     for (const [cacheKey, opened] of this.#openedGroups)
@@ -447,6 +467,14 @@ const groupKey = (sealed: { readonly v?: number; readonly k: string; readonly iv
 // Each read hands out its own objects, as a store read would; strings and numbers need no copy.
 const structuredCloneIfObject = (value: Json): Json =>
   typeof value === 'object' && value !== null ? structuredClone(value) : value;
+
+/** The values of one group this process sealed: its key and customer, and per part the event id and values. */
+interface RecentGroup {
+  readonly k: string;
+  readonly c: string;
+  readonly ids: readonly string[];
+  readonly values: readonly (readonly Json[])[];
+}
 
 /** An event of an append call waiting for its customer's seal. */
 interface Pending {

@@ -1,9 +1,9 @@
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 import { DEFAULT_SCHEMA, quotedSchema } from '../postgres/postgres-identifiers.js';
 import { runMigrations } from '../postgres/postgres-migrations.js';
 import { openPostgresPool, uniqueApplicationName } from '../postgres/postgres-pool.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
-import { newKeyMaterial } from './pii-cipher.js';
+import { newKeyId, newKeyMaterial } from './pii-cipher.js';
 
 /** The key store as a table in the events' PostgreSQL schema (`pii_keys`). */
 export async function createPostgresKeyStore(options: { url: string; schema?: string }): Promise<KeyStore> {
@@ -57,9 +57,10 @@ export async function createPostgresKeyStore(options: { url: string; schema?: st
       const missing = [...new Set(customerIds.filter((id) => !keys.has(id)))];
       if (missing.length === 0) return keys;
       // One statement for all new customers; a key another process created first wins and is read back.
+      const now = new Date();
       await pool.query(
         `INSERT INTO ${table} (key_id, customer_id, key) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (customer_id) DO NOTHING`,
-        [missing.map(() => randomUUID()), missing, missing.map(() => newKeyMaterial())],
+        [missing.map(() => newKeyId(now)), missing, missing.map(() => newKeyMaterial())],
       );
       for (const row of await byCustomers(missing)) keys.set(row.customer_id, toKey(row));
       return keys;

@@ -1,7 +1,7 @@
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 import { openSqlite } from '../sqlite/open-sqlite.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
-import { newKeyMaterial } from './pii-cipher.js';
+import { newKeyId, newKeyMaterial } from './pii-cipher.js';
 
 /**
  * The key store as a table of the events' SQLite file, on its own connection. `secure_delete` makes
@@ -44,13 +44,14 @@ export function createSqliteKeyStore(options: { path: string }): KeyStore {
       const keys = new Map<string, CustomerKey>();
       if (customerIds.length === 0) return keys;
       const existing: string[] = [];
-      const now = new Date().toISOString();
+      const now = new Date();
+      const createdAt = now.toISOString();
       db.exec('BEGIN IMMEDIATE');
       try {
         for (const id of customerIds) {
-          const keyId = randomUUID();
+          const keyId = newKeyId(now);
           const material = newKeyMaterial();
-          if (Number(insert.run(keyId, id, material, now).changes) === 1)
+          if (Number(insert.run(keyId, id, material, createdAt).changes) === 1)
             keys.set(id, { keyId, customerId: id, key: createSecretKey(material) });
           else existing.push(id);
         }
