@@ -283,7 +283,7 @@ describe('personal-data envelopes', () => {
     try {
       const appends = Array.from({ length: 8 }, (_, i) => ({
         stream: `ticket-t${i}`,
-        events: [
+        events: <NewEvent[]>[
           { id: `o${i}`, type: 'Opened', data: { ticket: `t${i}`, customer: `c${i}`, text: `hello ${i}` } },
           { id: `n${i}`, type: 'Noted', data: { text: `note ${i}` } },
         ],
