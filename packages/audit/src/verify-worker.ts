@@ -96,12 +96,16 @@ export async function checkShard(
   };
 }
 
+/** Entries per codec cache in a worker (the default, 100,000, is for a long-running writer). */
+const CODEC_CACHE_LIMIT = 8_192;
+
 const port = parentPort;
 if (port !== null) {
   const { path, checkpoint, readModelUrl, pii } = workerData as VerifyWorkerData;
   // The store (through the codec when sealed) and the read model, opened once per worker.
   const location = parseStoreUrl(`sqlite:${path}`);
-  const opened = await openDomainStore(location, pii ?? { encryption: false });
+  // A shard's customers are met once each: the codec's caches need not hold more than a shard's worth.
+  const opened = await openDomainStore(location, pii ?? { encryption: false }, { cacheLimit: CODEC_CACHE_LIMIT });
   await opened.checkpoints.close();
   const readModel = await openTicketReadModel(location, readModelUrl);
   const codec = opened.pii;

@@ -27,6 +27,7 @@ export type {
   EventView,
   JsonPath,
   KeyStore,
+  PiiCodecOptions,
   PiiEnvelope,
   PiiEventStore,
   PiiOwner,

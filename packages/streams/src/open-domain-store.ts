@@ -4,6 +4,7 @@ import {
   openStore,
   parseStoreUrl,
   type OpenedStore,
+  type PiiCodecOptions,
   type PiiEventStore,
   type StoreLocation,
   withPiiCodec,
@@ -25,6 +26,7 @@ export interface OpenedDomainStore extends OpenedStore {
 export async function openDomainStore(
   location: StoreLocation | string,
   settings: PiiSettings,
+  codec?: PiiCodecOptions,
 ): Promise<OpenedDomainStore> {
   const where = typeof location === 'string' ? parseStoreUrl(location) : location;
   const opened = await openStore(where);
@@ -36,7 +38,7 @@ export async function openDomainStore(
         : where;
   if (!settings.encryption || keyLocation === undefined) return { ...opened, pii: undefined };
   try {
-    const pii = withPiiCodec(opened.store, await openKeyStore(keyLocation), domainPiiPolicy);
+    const pii = withPiiCodec(opened.store, await openKeyStore(keyLocation), domainPiiPolicy, codec);
     return { store: pii, checkpoints: opened.checkpoints, pii };
   } catch (error) {
     await opened.checkpoints.close();
