@@ -122,6 +122,21 @@ function outcome(report: WhatIfReport): Omit<WhatIfReport, 'reach'> {
   return rest;
 }
 
+/** What the property tests saw across their runs: some decided only a part again, some found differences. */
+interface Seen {
+  partial: number;
+  different: number;
+}
+
+/** A narrowed what-if reports what deciding everyone reports; `seen` tallies what kind of run it was. */
+function expectSameOutcome(narrowed: WhatIfReport, full: WhatIfReport, seen: Seen): void {
+  expect(narrowed.reach.narrowed).toBe(true);
+  expect(outcome(narrowed)).toEqual(outcome(full));
+  const { redecided } = narrowed.reach;
+  if (redecided > 0 && redecided < narrowed.summary.replayed) seen.partial++;
+  if (full.summary.decisionsChanged + full.summary.commandsAdded + full.summary.commandsRemoved > 0) seen.different++;
+}
+
 const NO_DIFFERENCE = { decisionsChanged: 0, commandsAdded: 0, commandsRemoved: 0, commandsChanged: 0, rejected: 0 };
 
 /** The synthetic bench traffic, its clock slowed down so that reopen windows expire (follow-ups happen). */
@@ -232,7 +247,7 @@ describe('what-if decides again only the customers a change of the reopen window
     { timeout: 300_000 },
     async () => {
       // How often the property met what it is about: some customers decided again and some not; a difference.
-      const seen = { partial: 0, different: 0 };
+      const seen: Seen = { partial: 0, different: 0 };
       await fc.assert(
         fc.asyncProperty(
           randomTraffic,
@@ -246,12 +261,7 @@ describe('what-if decides again only the customers a change of the reopen window
             const narrowed = await whatIfSame(recorded.path, rules, triedPolicy, true);
             const full = await whatIfSame(recorded.path, rules, triedPolicy);
 
-            expect(narrowed.reach.narrowed).toBe(true);
-            expect(outcome(narrowed)).toEqual(outcome(full));
-            const { redecided } = narrowed.reach;
-            if (redecided > 0 && redecided < narrowed.summary.replayed) seen.partial++;
-            if (full.summary.decisionsChanged + full.summary.commandsAdded + full.summary.commandsRemoved > 0)
-              seen.different++;
+            expectSameOutcome(narrowed, full, seen);
           },
         ),
         // About one run in five meets both (6 + 6 of 30 when written): enough runs that several do.
@@ -431,7 +441,7 @@ describe('what-if over a PostgreSQL store decides again only the customers a cha
     'and reports exactly what deciding every customer again reports, on random histories',
     { timeout: 600_000 },
     async () => {
-      const seen = { partial: 0, different: 0 };
+      const seen: Seen = { partial: 0, different: 0 };
       await fc.assert(
         fc.asyncProperty(
           randomTraffic,
@@ -445,12 +455,7 @@ describe('what-if over a PostgreSQL store decides again only the customers a cha
             const narrowed = await whatIfIn(store, rules, triedPolicy, { redecideAll: false });
             const full = await whatIfIn(store, rules, triedPolicy, { redecideAll: true });
 
-            expect(narrowed.reach.narrowed).toBe(true);
-            expect(outcome(narrowed)).toEqual(outcome(full));
-            const { redecided } = narrowed.reach;
-            if (redecided > 0 && redecided < narrowed.summary.replayed) seen.partial++;
-            if (full.summary.decisionsChanged + full.summary.commandsAdded + full.summary.commandsRemoved > 0)
-              seen.different++;
+            expectSameOutcome(narrowed, full, seen);
           },
         ),
         { numRuns: 40 },
