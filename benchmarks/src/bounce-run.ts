@@ -24,6 +24,12 @@ export interface BounceOptions {
   /** Mean seconds between two stops (each wait is drawn between half and one and a half of it). */
   readonly intervalSeconds: number;
   /**
+   * The run does not end before this many stops (default 0): on a fast machine the pipeline can be
+   * quiet again before the interval has come round that often, and a run with too few stops proves
+   * little. Stops still missing then land on a quiet pipeline, which must recover all the same.
+   */
+  readonly minimumStops?: number;
+  /**
    * Events per second produced to the inbound topic (0: as fast as the broker takes them). Nothing
    * waits for the pipeline: each customer's events are only kept in order (the topic's key).
    */
@@ -56,6 +62,7 @@ export interface BounceReport {
     customers: number;
     mode: string;
     intervalSeconds: number;
+    minimumStops: number;
     rate: number;
     seed: number;
     store: string;
@@ -65,6 +72,8 @@ export interface BounceReport {
   /** Stops made by the supervisor, per service. */
   readonly stops: Record<ServiceName, number>;
   readonly stopsTotal: number;
+  /** Stops made before the pipeline was first quiet with every event produced: while events flowed. */
+  readonly stopsWhileFlowing: number;
   /** SIGTERMs the process did not honour within the grace period (then SIGKILLed). */
   readonly forcedStops: number;
   /** Exits the supervisor did not cause (each was restarted; the service's log says why). */
@@ -169,6 +178,9 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     // pipeline has everything and is quiet (looked at every second, so a long interval does not
     // delay the end).
     const pipelineBegan = performance.now();
+    const minimumStops = options.minimumStops ?? 0;
+    const stopsMade = (): number => Object.values(stops).reduce((a, b) => a + b, 0);
+    let stopsWhileFlowing: number | undefined;
     let producing = true;
     const random = prng(options.seed ^ 0x5eed);
     const nextStop = (): number => performance.now() + options.intervalSeconds * 1000 * (0.5 + random());
@@ -185,7 +197,10 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
           say(`${instance.id} exited by itself (see ${join(dir, `${instance.id}.log`)}); restarting it`);
           services.start(instance);
         }
-        if (!producing && (await quiet.check())) return true;
+        if (!producing && (await quiet.check())) {
+          if (stopsWhileFlowing === undefined) stopsWhileFlowing = stopsMade();
+          if (stopsMade() >= minimumStops) return true;
+        }
         if (performance.now() > deadline) return false;
         if (performance.now() < stopAt) continue;
         const instance = services.instances[Math.floor(random() * services.instances.length)] ?? services.instances[0]!;
@@ -216,7 +231,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
     );
     const wasQuiet = await supervisor;
     const pipelineSeconds = (performance.now() - pipelineBegan) / 1000;
-    const stopsTotal = Object.values(stops).reduce((a, b) => a + b, 0);
+    const stopsTotal = stopsMade();
     say(`${wasQuiet ? 'quiet' : 'NOT quiet (timeout)'} after ${pipelineSeconds.toFixed(1)} s and ${stopsTotal} stops`);
     // The recoveries of the last kills are awaited while the services still run: stopped, an ingest
     // group is Empty, never Stable again, and a kill just before the pipeline went quiet would count
@@ -245,6 +260,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
         customers: options.customers,
         mode: options.mode,
         intervalSeconds: options.intervalSeconds,
+        minimumStops,
         rate: options.rate,
         seed: options.seed,
         store: options.store,
@@ -253,6 +269,7 @@ export async function runBounce(options: BounceOptions): Promise<BounceReport> {
       },
       stops,
       stopsTotal,
+      stopsWhileFlowing: stopsWhileFlowing ?? stopsTotal,
       forcedStops,
       unexpectedExits,
       exits,
