@@ -6,6 +6,8 @@ import type { RecordedHistory } from './recorded-history.js';
 
 export { verify } from './verify.js';
 export type { VerifyOptions, WorkerLimits } from './verify.js';
+export { directStoreOf } from './verify-source.js';
+export type { DirectStore } from './verify-plan.js';
 export type {
   DecisionMismatch,
   EventRef,
@@ -34,4 +36,3 @@ export const postgresHistory = async (options: PostgresHistoryOptions): Promise<
   (await import('./postgres-history.js')).postgresHistory(options);
 export { storeHistory } from './store-history.js';
 export type { RecordedHistory } from './recorded-history.js';
-export { isKnownSqliteStore } from './sqlite-stored.js';

@@ -115,7 +115,7 @@ function statements(schema: string, sealed: boolean) {
 }
 
 /** Rows as arrays: no key object per row. */
-async function rows<T>(pool: PostgresPool, text: string, values: readonly unknown[]): Promise<T[]> {
+export async function rows<T>(pool: PostgresPool, text: string, values: readonly unknown[]): Promise<T[]> {
   return (await pool.query({ text, values: [...values], rowMode: 'array' })).rows as T[];
 }
 
@@ -125,13 +125,13 @@ async function rows<T>(pool: PostgresPool, text: string, values: readonly unknow
  * row's values once. With ORDER BY and no statistics yet (a table never analysed) it chose to compute
  * them all, sort the whole range on disk, and keep a page: ~1 s a page on a store of 356k events.
  */
-function inPositionOrder<T extends readonly [number, ...unknown[]]>(found: T[]): T[] {
+export function inPositionOrder<T extends readonly [number, ...unknown[]]>(found: T[]): T[] {
   for (let i = 1; i < found.length; i++) if (found[i]![0] < found[i - 1]![0]) return found.sort((a, b) => a[0] - b[0]);
   return found;
 }
 
 /** Runs `tasks` with at most `limit` of them at once; the results in the tasks' order. */
-async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+export async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
   const results = new Array<T>(tasks.length);
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -142,6 +142,18 @@ async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
   return results;
+}
+
+/** Whether `schema` holds an events table of a layout the direct readers know. */
+export async function isKnownEventTable(pool: PostgresPool, schema: string): Promise<boolean> {
+  try {
+    const version = (await rows<[number]>(pool, statements(schema, false).version, []))[0]?.[0];
+    return version !== undefined && KNOWN_SCHEMAS.has(version);
+  } catch (error) {
+    // No migrations table: not an event store these readers know (the port says what is wrong).
+    if ((error as { code?: unknown }).code === '42P01') return false;
+    throw error;
+  }
 }
 
 export interface PostgresHistoryOptions {
@@ -174,17 +186,13 @@ export async function postgresHistory(options: PostgresHistoryOptions): Promise<
     maxConnections: connections,
   });
   const sql = statements(schema, sealed !== undefined);
-  try {
-    const version = (await rows<[number]>(pool, sql.version, []))[0]?.[0];
-    if (version === undefined || !KNOWN_SCHEMAS.has(version)) {
-      await pool.end();
-      return null;
-    }
-  } catch (error) {
+  const known = await isKnownEventTable(pool, schema).catch(async (error: unknown) => {
     await pool.end();
-    // No migrations table: not an event store this reader knows (the port says what is wrong).
-    if ((error as { code?: unknown }).code === '42P01') return null;
     throw error;
+  });
+  if (!known) {
+    await pool.end();
+    return null;
   }
 
   return directHistory({

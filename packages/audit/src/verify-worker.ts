@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   ChainCheck,
-  parseStoreUrl,
   type ChainReport,
   type EventMetadata,
   type EventStore,
@@ -12,18 +11,20 @@ import { openTicketReadModel, type TicketReadModel } from '@tickets/projector';
 import { CONFIG_STREAM_PREFIX, openDomainStore, type PiiSettings } from '@tickets/streams';
 import { compareWithRows, type ReadModelPart } from './read-model-check.js';
 import { REDECISION_PREFIXES } from './redecision.js';
-import { sqliteRowGroupsAt, StoredEvent } from './sqlite-stored.js';
-import { POSITIONS_PER_READ } from './sqlite-verify-plan.js';
+import { StoredEvent } from './sqlite-stored.js';
+import type { DirectStore } from './verify-plan.js';
+import { openShardRows, type ShardRows } from './verify-source.js';
 import { VerifyPass, type PassResult } from './verify-pass.js';
 
 // A verify worker: checks the shards it is handed, one at a time, each from its rows read back by
-// position (sqlite-verify-plan.ts), and sends back what each found; its memory is one shard's tickets
-// and customers.
+// position (verify-plan.ts), and sends back what each found; its memory is one shard's tickets and
+// customers.
 
 export interface VerifyWorkerData {
-  readonly path: string;
+  /** The SQLite file or PostgreSQL schema whose events table the shards' rows are read from. */
+  readonly store: DirectStore;
   readonly checkpoint: number;
-  /** Where the read model is (`--read-model`); by default, in the same file. */
+  /** Where the read model is (`--read-model`); by default, with the events (same file or schema). */
   readonly readModelUrl?: string | undefined;
   /** When the file's personal data is sealed: the settings each worker opens the codec with. */
   readonly pii?: PiiSettings | undefined;
@@ -43,11 +44,11 @@ export interface ShardResult extends PassResult {
 
 export type FromVerifyWorker = { readonly rows: number } | { readonly shard: number; readonly result: ShardResult };
 
-/** What a shard is checked with: the file, and the store and read model (opened by each worker thread). */
+/** What a shard is checked with: its rows' source, and the store and read model (opened by each worker thread). */
 export interface ShardContext {
-  readonly path: string;
+  readonly rows: ShardRows;
   readonly checkpoint: number;
-  /** The store the file is (through the codec when sealed): the streams of mismatching tickets are read again from it. */
+  /** The store read through the port (the codec when sealed): the streams of mismatching tickets are read again from it. */
   readonly store: EventStore;
   readonly readModel: TicketReadModel;
   /** Puts sealed personal data back into events read as stored (the codec's `openRecorded`). */
@@ -65,10 +66,10 @@ export async function checkShard(
   positions: Float64Array,
   progress: (rows: number) => void,
 ): Promise<ShardResult> {
-  const { path, checkpoint, open } = context;
+  const { checkpoint, open } = context;
   const pass = new VerifyPass(checkpoint);
   const chain = new ChainCheck();
-  for (const rows of sqliteRowGroupsAt(path, positions, POSITIONS_PER_READ)) {
+  for await (const rows of context.rows.groupsAt(positions)) {
     const events: RecordedEvent[] = [];
     for (const [position, stream, version, id, type, metadata, data, hash] of rows) {
       // Every shard reads the configurations (each decides under them); their chains are checked once.
@@ -101,16 +102,16 @@ const CODEC_CACHE_LIMIT = 8_192;
 
 const port = parentPort;
 if (port !== null) {
-  const { path, checkpoint, readModelUrl, pii } = workerData as VerifyWorkerData;
-  // The store (through the codec when sealed) and the read model, opened once per worker.
-  const location = parseStoreUrl(`sqlite:${path}`);
+  const { store, checkpoint, readModelUrl, pii } = workerData as VerifyWorkerData;
+  // The store (through the codec when sealed), the read model and the rows' source, opened once per worker.
   // A shard's customers are met once each: the codec's caches need not hold more than a shard's worth.
-  const opened = await openDomainStore(location, pii ?? { encryption: false }, { cacheLimit: CODEC_CACHE_LIMIT });
+  const opened = await openDomainStore(store, pii ?? { encryption: false }, { cacheLimit: CODEC_CACHE_LIMIT });
   await opened.checkpoints.close();
-  const readModel = await openTicketReadModel(location, readModelUrl);
+  const readModel = await openTicketReadModel(store, readModelUrl);
+  const rows = await openShardRows(store);
   const codec = opened.pii;
   const context: ShardContext = {
-    path,
+    rows,
     checkpoint,
     store: opened.store,
     readModel,
@@ -119,7 +120,7 @@ if (port !== null) {
   port.on('message', (message: ToVerifyWorker) => {
     if ('stop' in message) {
       port.close();
-      void Promise.all([readModel.close(), opened.store.close()]);
+      void Promise.all([readModel.close(), opened.store.close(), rows.close()]);
       return;
     }
     void checkShard(context, message.shard, message.positions, (rows) =>

@@ -11,7 +11,8 @@ import type { PiiSettings } from '@tickets/streams';
 import type { TicketReadModel } from '@tickets/projector';
 import { checkReadModel, readModelMismatches } from './read-model-check.js';
 import { REDECISION_PREFIXES } from './redecision.js';
-import { MAX_SHARDS, planVerify } from './sqlite-verify-plan.js';
+import { MAX_SHARDS, type DirectStore } from './verify-plan.js';
+import { openShardRows, planOf } from './verify-source.js';
 import type { PartitionResult } from './verify-partition.js';
 import { VerifyPass, type PassResult } from './verify-pass.js';
 import type { ReadModelMismatch, RedecisionReport, VerifyReport } from './verify-report.js';
@@ -27,28 +28,31 @@ import {
 export interface VerifyOptions {
   readonly store: EventStore;
   readonly readModel: TicketReadModel;
-  /** The SQLite file of `store`, when it is one verify can read directly (split between threads). */
-  readonly sqlitePath?: string | undefined;
   /**
-   * Where `readModel` is, for the worker threads that check a SQLite file (each opens it): the
-   * `--read-model` URL; by default the same file.
+   * Where `store` keeps its events, when verify can read its events table directly, in shards of
+   * customers split between threads (`directStoreOf`): a SQLite file or a PostgreSQL schema.
+   */
+  readonly direct?: DirectStore | undefined;
+  /**
+   * Where `readModel` is, for the worker threads that check shards (each opens it): the
+   * `--read-model` URL; by default with the events.
    */
   readonly readModelUrl?: string | undefined;
-  /** Worker threads for a SQLite file; 0 reads in this thread. */
+  /** Worker threads for a store read directly; 0 reads in this thread. */
   readonly threads: number;
   /** Called as reading progresses with the store position reached. */
   readonly onProgress?: (position: number) => void;
   /** Heads published earlier (`tickets head`) to prove: history up to each must be unchanged. */
   readonly headProofs?: readonly HeadProof[];
-  /** Store rows per shard of a SQLite file (default 100,000): fewer, less memory and more passes. */
+  /** Store rows per shard of a store read directly (default 100,000): fewer, less memory and more passes. */
   readonly rowsPerShard?: number;
   /** The heap limits of each worker thread (a shard that does not fit is done again without them). */
   readonly workerLimits?: WorkerLimits;
   /** Called when a shard did not fit in a worker's heap limits, before it is done again without them. */
   readonly onOversizedShard?: (shard: number) => void;
   /**
-   * When the SQLite file's personal data is sealed: the codec `store` reads through, and the settings
-   * it was opened with (each worker thread opens its own).
+   * When the store's personal data is sealed: the codec `store` reads through, and the settings it was
+   * opened with (each worker thread opens its own).
    */
   readonly sealed?: { readonly codec: PiiEventStore; readonly settings: PiiSettings } | undefined;
 }
@@ -86,14 +90,14 @@ interface Found {
 }
 
 /**
- * The SQLite file in shards of customers (sqlite-verify-plan.ts), `threads` worker threads at a time
- * (none: in this thread): each shard's rebuilt tickets are compared with their rows as it is done and
- * let go, so memory holds a few shards, not the whole history.
+ * The store's events table in shards of customers (verify-plan.ts), `threads` worker threads at a
+ * time (none: in this thread): each shard's rebuilt tickets are compared with their rows as it is done
+ * and let go, so memory holds a few shards, not the whole history.
  */
 async function inShards(
   store: EventStore,
   readModel: TicketReadModel,
-  path: string,
+  direct: DirectStore,
   head: number,
   checkpoint: number,
   options: {
@@ -110,7 +114,7 @@ async function inShards(
   const { threads, rowsPerShard, workerLimits, headProofs, onProgress, onOversizedShard, sealed, readModelUrl } =
     options;
   const shards = Math.min(MAX_SHARDS, Math.max(1, threads, Math.ceil(head / rowsPerShard)));
-  const plan = planVerify(path, head, shards, headProofs);
+  const plan = await planOf(direct, head, shards, headProofs);
   const results = new Array<ShardResult>(plan.shards.length);
   let rowsRead = 0;
   const progress = (rows: number) => {
@@ -119,18 +123,23 @@ async function inShards(
   };
   const done = (shard: number, result: ShardResult) => (results[shard] = result);
   if (threads === 0) {
+    const rows = await openShardRows(direct);
     const context: ShardContext = {
-      path,
+      rows,
       checkpoint,
       store,
       readModel,
       open: sealed === undefined ? undefined : (events) => sealed.codec.openRecorded(events),
     };
-    for (const [shard, positions] of plan.shards.entries())
-      done(shard, await checkShard(context, shard, positions, progress));
+    try {
+      for (const [shard, positions] of plan.shards.entries())
+        done(shard, await checkShard(context, shard, positions, progress));
+    } finally {
+      await rows.close();
+    }
   } else
     await inWorkers(
-      { path, checkpoint, readModelUrl, pii: sealed?.settings },
+      { store: direct, checkpoint, readModelUrl, pii: sealed?.settings },
       plan.shards,
       threads,
       workerLimits,
@@ -290,7 +299,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const {
     store,
     readModel,
-    sqlitePath,
+    direct,
     threads,
     onProgress,
     headProofs = [],
@@ -304,9 +313,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     const checkpoint = await readModel.checkpoint();
     const head = await store.headPosition();
     const found =
-      sqlitePath === undefined
+      direct === undefined
         ? await allAtOnce(store, readModel, head, checkpoint, headProofs, onProgress)
-        : await inShards(store, readModel, sqlitePath, head, checkpoint, {
+        : await inShards(store, readModel, direct, head, checkpoint, {
             threads,
             rowsPerShard,
             workerLimits,

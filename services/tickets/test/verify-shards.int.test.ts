@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import { parseStoreUrl } from '@tickets/event-store';
@@ -8,14 +10,15 @@ import { openTicketReadModel } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { openDomainStore } from '@tickets/streams';
 import { syntheticEvents, tempDir } from '@tickets/testing';
-import { verify, type VerifyReport, type WorkerLimits } from '@tickets/audit';
+import { directStoreOf, verify, type VerifyReport, type WorkerLimits } from '@tickets/audit';
 import { forget } from '../src/commands/forget.js';
 import { openRuntime } from '../src/runtime.js';
 
-// Verify over a SQLite file reads it in shards of customers, each shard's rows read back by position,
-// so that its memory holds a few shards and not the whole history. It is only right if it finds
-// exactly what one pass over the whole log through the store's port finds: the same report, field by
-// field and in the same order, however many shards and threads, on a store with problems of every kind.
+// Verify over a SQLite file or a PostgreSQL schema reads the events table in shards of customers,
+// each shard's rows read back by position, so that its memory holds a few shards and not the whole
+// history. It is only right if it finds exactly what one pass over the whole log through the store's
+// port finds: the same report, field by field and in the same order, however many shards and
+// threads, on a store with problems of every kind.
 
 const logger = createLogger({ level: 'silent' });
 const clear = { encryption: false };
@@ -28,17 +31,19 @@ interface Sharded {
   readonly onOversizedShard?: (shard: number) => void;
 }
 
-/** Verify through the port (one pass, every ticket held), or over the file in shards. */
-async function verifyStore(path: string, sharded: Sharded | 'port', pii = clear): Promise<VerifyReport> {
-  const url = `sqlite:${path}`;
-  const { store, checkpoints, pii: codec } = await openDomainStore(parseStoreUrl(url), pii);
+/** Verify through the port (one pass, every ticket held), or over the events table in shards. */
+async function verifyStore(url: string, sharded: Sharded | 'port', pii = clear): Promise<VerifyReport> {
+  const location = parseStoreUrl(url);
+  const { store, checkpoints, pii: codec } = await openDomainStore(location, pii);
   await checkpoints.close();
-  const readModel = await openTicketReadModel(parseStoreUrl(url));
+  const readModel = await openTicketReadModel(location);
   try {
+    const direct = sharded === 'port' ? undefined : await directStoreOf(location);
+    if (sharded !== 'port') expect(direct).toEqual(location);
     return await verify({
       store,
       readModel,
-      sqlitePath: sharded === 'port' ? undefined : path,
+      direct,
       threads: sharded === 'port' ? 0 : sharded.threads,
       rowsPerShard: sharded === 'port' ? undefined : sharded.rowsPerShard,
       workerLimits: sharded === 'port' ? undefined : sharded.workerLimits,
@@ -51,10 +56,10 @@ async function verifyStore(path: string, sharded: Sharded | 'port', pii = clear)
   }
 }
 
-/** Synthetic traffic through the real pipeline into a new SQLite file. */
-async function record(path: string, pii: typeof clear): Promise<void> {
+/** Synthetic traffic through the real pipeline into a new store. */
+async function record(url: string, pii: typeof clear): Promise<void> {
   const runtime = await openRuntime({
-    store: `sqlite:${path}`,
+    store: url,
     rules: DEFAULT_RULES,
     policy: DEFAULT_REOPEN_POLICY,
     sink: createMemorySink(),
@@ -69,27 +74,85 @@ async function record(path: string, pii: typeof clear): Promise<void> {
   }
 }
 
-describe('verify of a SQLite file in shards of customers', () => {
-  const dir = tempDir('verify-shards-');
-  const path = join(dir.path, 'events.db');
+/** A store of one kind: where a new one is, and how its tables are edited behind the store's back. */
+interface StoreKind {
+  readonly name: string;
+  /** The URL of a new, empty store. */
+  fresh(label: string): string;
+  /** Runs `sql` (tables named without schema) on the store at `url`; the rows it changed. */
+  edit(url: string, sql: string): Promise<number>;
+}
 
-  beforeAll(() => record(path, clear), 120_000);
-  afterAll(() => dir[Symbol.dispose]());
+const dir = tempDir('verify-shards-');
+const POSTGRES = process.env['TICKETS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Schemas of this run, dropped after the tests. */
+const schemas: string[] = [];
+
+const sqlite: StoreKind = {
+  name: 'a SQLite file',
+  fresh: (label) => `sqlite:${join(dir.path, `${label}.db`)}`,
+  edit(url, sql) {
+    const location = parseStoreUrl(url);
+    if (location.kind !== 'sqlite') throw new Error(`not a SQLite store: ${url}`);
+    const db = new DatabaseSync(location.path);
+    try {
+      return Promise.resolve(Number(db.prepare(sql).run().changes));
+    } finally {
+      db.close();
+    }
+  },
+};
+
+const postgres: StoreKind = {
+  name: 'a PostgreSQL schema',
+  fresh(label) {
+    const schema = `pgverify_${label}_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    schemas.push(schema);
+    return `${POSTGRES}?schema=${schema}`;
+  },
+  async edit(url, sql) {
+    const client = new pg.Client({ connectionString: POSTGRES });
+    await client.connect();
+    try {
+      await client.query(`SET search_path TO ${new URL(url).searchParams.get('schema')}`);
+      return (await client.query(sql)).rowCount ?? 0;
+    } finally {
+      await client.end();
+    }
+  },
+};
+
+afterAll(async () => {
+  dir[Symbol.dispose]();
+  if (schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+describe.each([sqlite, postgres])('verify of $name in shards of customers', (kind) => {
+  let url = '';
+
+  beforeAll(async () => {
+    url = kind.fresh('clear');
+    await record(url, clear);
+  }, 120_000);
 
   it('finds what one pass through the port finds on an intact store, in any number of shards', async () => {
-    const whole = await verifyStore(path, 'port');
+    const whole = await verifyStore(url, 'port');
     expect(whole.ok).toBe(true);
     expect(whole.readModel.tickets).toBeGreaterThan(50);
     for (const sharded of [
       { threads: 0, rowsPerShard: 1_000 },
       { threads: 2, rowsPerShard: 700 },
     ])
-      expect(await verifyStore(path, sharded)).toEqual(whole);
+      expect(await verifyStore(url, sharded)).toEqual(whole);
     // Workers too small for any shard: each shard is done again by a worker without the cap.
     const oversized: number[] = [];
     const tooSmall = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 };
     expect(
-      await verifyStore(path, {
+      await verifyStore(url, {
         threads: 2,
         rowsPerShard: 2_000,
         workerLimits: tooSmall,
@@ -100,36 +163,35 @@ describe('verify of a SQLite file in shards of customers', () => {
   }, 120_000);
 
   it('finds what one pass through the port finds on a store edited behind its back, in the same order', async () => {
-    const db = new DatabaseSync(path);
-    try {
-      // An inbound record, a rule decision and a ticket event of different customers edited (their
-      // chains break, their decisions no longer match); a row dropped, a row changed, a row of nothing.
-      const edited = db
-        .prepare(
-          `UPDATE events SET data = replace(data, '"channel":"sms"', '"channel":"email"')
-           WHERE position IN (SELECT position FROM events WHERE type = 'TicketCreated' ORDER BY position LIMIT 3 OFFSET 5)`,
-        )
-        .run();
-      expect(edited.changes).toBe(3);
-      db.prepare(
-        `UPDATE events SET data = replace(data, '"type":"', '"type":"x.')
-         WHERE position = (SELECT position FROM events WHERE type = 'InboundAccepted' ORDER BY position LIMIT 1 OFFSET 40)`,
-      ).run();
-      db.prepare(
-        `DELETE FROM ticket_states WHERE ticket_id = (SELECT ticket_id FROM ticket_states ORDER BY ticket_id LIMIT 1 OFFSET 3)`,
-      ).run();
-      db.prepare(
-        `UPDATE ticket_states SET state = replace(state, '"status":"open"', '"status":"closed"')
-         WHERE ticket_id IN (SELECT ticket_id FROM ticket_states WHERE state LIKE '%"status":"open"%' ORDER BY ticket_id LIMIT 2)`,
-      ).run();
-      db.prepare(
-        `INSERT INTO ticket_states SELECT 'tk_nobody', customer_id, created_at, replace(state, ticket_id, 'tk_nobody')
-         FROM ticket_states ORDER BY ticket_id LIMIT 1`,
-      ).run();
-    } finally {
-      db.close();
-    }
-    const whole = await verifyStore(path, 'port');
+    // An inbound record, a rule decision and a ticket event of different customers edited (their
+    // chains break, their decisions no longer match); a row dropped, a row changed, a row of nothing.
+    expect(
+      await kind.edit(
+        url,
+        `UPDATE events SET data = replace(data, '"channel":"sms"', '"channel":"email"')
+         WHERE position IN (SELECT position FROM events WHERE type = 'TicketCreated' ORDER BY position LIMIT 3 OFFSET 5)`,
+      ),
+    ).toBe(3);
+    await kind.edit(
+      url,
+      `UPDATE events SET data = replace(data, '"type":"', '"type":"x.')
+       WHERE position = (SELECT position FROM events WHERE type = 'InboundAccepted' ORDER BY position LIMIT 1 OFFSET 40)`,
+    );
+    await kind.edit(
+      url,
+      `DELETE FROM ticket_states WHERE ticket_id = (SELECT ticket_id FROM ticket_states ORDER BY ticket_id LIMIT 1 OFFSET 3)`,
+    );
+    await kind.edit(
+      url,
+      `UPDATE ticket_states SET state = replace(state, '"status":"open"', '"status":"closed"')
+       WHERE ticket_id IN (SELECT ticket_id FROM ticket_states WHERE state LIKE '%"status":"open"%' ORDER BY ticket_id LIMIT 2)`,
+    );
+    await kind.edit(
+      url,
+      `INSERT INTO ticket_states SELECT 'tk_nobody', customer_id, created_at, replace(state, ticket_id, 'tk_nobody')
+       FROM ticket_states ORDER BY ticket_id LIMIT 1`,
+    );
+    const whole = await verifyStore(url, 'port');
     expect(whole.ok).toBe(false);
     expect(new Set(whole.readModel.mismatches.map((m) => m.kind))).toEqual(
       new Set(['differs', 'missing_row', 'row_without_events']),
@@ -140,25 +202,25 @@ describe('verify of a SQLite file in shards of customers', () => {
       { threads: 0, rowsPerShard: 1_000 },
       { threads: 2, rowsPerShard: 500 },
     ])
-      expect(await verifyStore(path, sharded)).toEqual(whole);
+      expect(await verifyStore(url, sharded)).toEqual(whole);
   }, 120_000);
 
   it('finds what the port finds on a store whose personal data is sealed, a customer erased', async () => {
-    const sealedPath = join(dir.path, 'sealed.db');
-    await record(sealedPath, sealed);
+    const sealedUrl = kind.fresh('sealed');
+    await record(sealedUrl, sealed);
     const erased = await forget(
-      { store: `sqlite:${sealedPath}`, customer: 'cus_3', pii: sealed, kafka: null },
+      { store: sealedUrl, customer: 'cus_3', pii: sealed, kafka: null },
       logger,
       () => new Date('2026-12-06T00:00:00Z'),
     );
     expect(erased.ticketsPurged).toBeGreaterThan(0);
-    const whole = await verifyStore(sealedPath, 'port', sealed);
+    const whole = await verifyStore(sealedUrl, 'port', sealed);
     expect(whole.ok).toBe(true);
     expect(whole.redecision.erased).toBeGreaterThan(0);
     for (const sharded of [
       { threads: 0, rowsPerShard: 1_000 },
       { threads: 2, rowsPerShard: 700 },
     ])
-      expect(await verifyStore(sealedPath, sharded, sealed)).toEqual(whole);
+      expect(await verifyStore(sealedUrl, sharded, sealed)).toEqual(whole);
   }, 120_000);
 });

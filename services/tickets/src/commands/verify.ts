@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseStoreUrl, type HeadProof } from '@tickets/event-store';
 import { createProgress } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
-import { isKnownSqliteStore } from '@tickets/audit';
-import { verify } from '@tickets/audit';
+import { directStoreOf, verify } from '@tickets/audit';
 import type { VerifyReport } from '@tickets/audit';
 import { assertStoreExists } from '../existing-store.js';
 import { defaultConfig } from '@tickets/platform/config';
@@ -14,7 +13,7 @@ export interface VerifyCommandOptions {
   readonly pii?: PiiSettings;
   readonly store: string;
   readonly readModel?: string | undefined;
-  /** Worker threads; default: one per core for large SQLite stores, none otherwise. */
+  /** Worker threads; default: one per core for large SQLite and PostgreSQL stores, none otherwise. */
   readonly threads?: number;
   /** `--head`: a head published earlier, to prove history up to it unchanged. */
   readonly head?: HeadProof | undefined;
@@ -32,12 +31,9 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   const head = await store.headPosition();
-  // A SQLite file is read directly, in shards of customers (bounded memory); sealed personal data is
-  // opened by the codec as the port would (keys in the same file or elsewhere).
-  const sqlitePath =
-    location.kind === 'sqlite' && location.path !== ':memory:' && isKnownSqliteStore(location.path)
-      ? location.path
-      : undefined;
+  // A SQLite file or a PostgreSQL schema is read directly, in shards of customers (bounded memory);
+  // sealed personal data is opened by the codec as the port would (keys with the events or elsewhere).
+  const direct = await directStoreOf(location);
   const threads = options.threads ?? (head >= PARALLEL_FROM ? Math.max(2, availableParallelism()) : 0);
   // Progress runs in store positions: one per event on SQLite and PostgreSQL, twice the log's byte
   // offset on KurrentDB, so they are not called events.
@@ -47,7 +43,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
     return await verify({
       store,
       readModel,
-      sqlitePath,
+      direct,
       readModelUrl: options.readModel,
       sealed: pii === undefined ? undefined : { codec: pii, settings },
       threads,
