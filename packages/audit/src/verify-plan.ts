@@ -17,7 +17,8 @@ export interface VerifyPlan {
   readonly shards: Float64Array<ArrayBuffer>[];
   /** Rows up to the head, each counted once. */
   readonly rows: number;
-  readonly head: HeadHash;
+  /** The head over the stored hashes, and the published heads it proves. */
+  readonly head: Pick<HeadHash, 'now' | 'proofs'>;
 }
 
 /** A store whose events table verify reads directly: a SQLite file or a PostgreSQL schema. */

@@ -1,7 +1,9 @@
+import { Worker } from 'node:worker_threads';
 import type { HeadProof, StoreLocation } from '@tickets/event-store';
 import { planVerify } from './sqlite-verify-plan.js';
 import { isKnownSqliteStore, sqliteRowGroupsAt, type ChainedRow } from './sqlite-stored.js';
 import { POSITIONS_PER_READ, type DirectStore, type VerifyPlan } from './verify-plan.js';
+import type { PlannedInWorker, PlanWorkerData } from './verify-plan-worker.js';
 
 // Where a sharded verify reads: the one place that tells a SQLite file from a PostgreSQL schema. The
 // PostgreSQL code is loaded only for a PostgreSQL store: it brings the client.
@@ -34,6 +36,36 @@ export async function planOf(
   if (store.kind === 'sqlite') return planVerify(store.path, head, count, proofs);
   const { planPostgresVerify } = await import('./postgres-verify-plan.js');
   return planPostgresVerify(store, head, count, proofs);
+}
+
+/**
+ * The plan made in a worker thread of its own: what the pass over the whole log leaves in the heap
+ * (the rows it folded, the growing arrays) goes with the thread, so the main thread stays small while
+ * the shards are checked. Only the shards' positions come back (moved, not copied), and the head.
+ */
+export function planInWorker(
+  store: DirectStore,
+  head: number,
+  count: number,
+  proofs: readonly HeadProof[],
+): Promise<VerifyPlan> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./verify-plan-worker.js', import.meta.url), {
+      workerData: { store, head, count, proofs } satisfies PlanWorkerData,
+    });
+    let planned: PlannedInWorker | undefined;
+    let failure: unknown;
+    worker.once('message', (message: PlannedInWorker) => (planned = message));
+    worker.once('error', (error) => (failure = error));
+    // Resolved once the thread is gone, its heap with it, before any shard's worker starts.
+    worker.once('exit', (code) => {
+      if (planned === undefined) reject(failure ?? new Error(`the verify plan's worker stopped (exit code ${code})`));
+      else {
+        const { shards, rows, found, proven } = planned;
+        resolve({ shards, rows, head: { now: () => found, proofs: () => proven } });
+      }
+    });
+  });
 }
 
 /** Opens what a worker (or the main thread) reads shards' rows back with. */

@@ -215,9 +215,10 @@ export class ChainCheck {
 
 /**
  * One report from checks that each read some streams (every stream in exactly one of them) and the
- * head computed over the whole log: the problems in global order, as one pass would list them.
+ * head computed over the whole log (a `HeadHash`, or what one found, carried from another thread):
+ * the problems in global order, as one pass would list them.
  */
-export function mergeChainReports(parts: readonly ChainReport[], head: HeadHash): ChainReport {
+export function mergeChainReports(parts: readonly ChainReport[], head: Pick<HeadHash, 'now' | 'proofs'>): ChainReport {
   const proofs = head.proofs();
   const problemCount = parts.reduce((sum, part) => sum + part.problemCount, 0);
   return {
