@@ -21,9 +21,9 @@ type PostgresStore = Extract<DirectStore, { kind: 'postgres' }>;
 
 /**
  * Positions per plan statement, and statements in flight: a window's rows are held as JavaScript
- * values until folded, so small windows keep the main thread's heap (idle, never collected, while the
- * workers run) small — at 100k events 100,000-position windows, four at once, peaked at 310 MB,
- * 10,000-position windows, two at once, at 180 MB, in the same time (docs/benchmarks.md).
+ * values until folded, so small windows keep the planning thread small — at 100k events,
+ * 100,000-position windows four at once peaked at 310 MB, 10,000-position windows two at once at
+ * 180 MB, in the same time (docs/benchmarks.md).
  */
 const PLAN_WINDOW = 10_000;
 const PLAN_STATEMENTS = 2;

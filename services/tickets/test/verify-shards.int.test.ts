@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
-import { parseStoreUrl } from '@tickets/event-store';
+import { parseStoreUrl, type HeadProof } from '@tickets/event-store';
 import { createLogger } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
@@ -32,7 +32,12 @@ interface Sharded {
 }
 
 /** Verify through the port (one pass, every ticket held), or over the events table in shards. */
-async function verifyStore(url: string, sharded: Sharded | 'port', pii = clear): Promise<VerifyReport> {
+async function verifyStore(
+  url: string,
+  sharded: Sharded | 'port',
+  pii = clear,
+  headProofs: readonly HeadProof[] = [],
+): Promise<VerifyReport> {
   const location = parseStoreUrl(url);
   const { store, checkpoints, pii: codec } = await openDomainStore(location, pii);
   await checkpoints.close();
@@ -49,6 +54,7 @@ async function verifyStore(url: string, sharded: Sharded | 'port', pii = clear):
       workerLimits: sharded === 'port' ? undefined : sharded.workerLimits,
       onOversizedShard: sharded === 'port' ? undefined : sharded.onOversizedShard,
       sealed: codec === undefined ? undefined : { codec, settings: pii },
+      headProofs,
     });
   } finally {
     await readModel.close();
@@ -140,14 +146,22 @@ describe.each([sqlite, postgres])('verify of $name in shards of customers', (kin
   }, 120_000);
 
   it('finds what one pass through the port finds on an intact store, in any number of shards', async () => {
-    const whole = await verifyStore(url, 'port');
-    expect(whole.ok).toBe(true);
+    const plain = await verifyStore(url, 'port');
+    expect(plain.ok).toBe(true);
+    const { head } = plain.chain;
+    // Heads published earlier: the head now (proven), and one that history up to it does not give.
+    const proofs = [
+      { events: head.events - 10, hash: 'a'.repeat(64) },
+      { events: head.events, hash: head.hash },
+    ];
+    const whole = await verifyStore(url, 'port', clear, proofs);
+    expect(whole.chain.proofs.map((proof) => proof.ok)).toEqual([false, true]);
     expect(whole.readModel.tickets).toBeGreaterThan(50);
     for (const sharded of [
       { threads: 0, rowsPerShard: 1_000 },
       { threads: 2, rowsPerShard: 700 },
     ])
-      expect(await verifyStore(url, sharded)).toEqual(whole);
+      expect(await verifyStore(url, sharded, clear, proofs)).toEqual(whole);
     // Workers too small for any shard: each shard is done again by a worker without the cap.
     const oversized: number[] = [];
     const tooSmall = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 };
@@ -158,7 +172,7 @@ describe.each([sqlite, postgres])('verify of $name in shards of customers', (kin
         workerLimits: tooSmall,
         onOversizedShard: (shard) => oversized.push(shard),
       }),
-    ).toEqual(whole);
+    ).toEqual(plain);
     expect(oversized.length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
