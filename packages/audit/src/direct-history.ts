@@ -114,21 +114,36 @@ interface Plan {
   readonly outsideCommands: number[];
 }
 
+/** Whether each customer of the index's table is in reach, by index. */
+const reachFlags = (found: HistoryIndex, customers: ReadonlySet<string>): Uint8Array =>
+  Uint8Array.from(found.customerIds, (id) => (customers.has(id) ? 1 : 0));
+
+/** The inbound records of the customers in reach: what a narrowed what-if decides again. */
+function recordsInReach(found: HistoryIndex, customers: ReadonlySet<string>): number {
+  const inReach = reachFlags(found, customers);
+  let count = 0;
+  for (const customer of found.inbound.customers) count += inReach[customer]!;
+  return count;
+}
+
 function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
+  const inReach = reachFlags(found, customers);
   const skipped: number[] = [];
   const positions: number[] = [];
-  found.inbound.positions.forEach((position, i) => {
-    if (customers.has(found.inbound.customers[i]!)) positions.push(position);
-    else skipped.push(found.inbound.times[i]!);
-  });
+  const { inbound, decisions } = found;
+  for (let i = 0; i < inbound.positions.length; i++) {
+    if (inReach[inbound.customers[i]!] === 1) positions.push(inbound.positions[i]!);
+    else skipped.push(inbound.times[i]!);
+  }
   const outsideCommands: number[] = [];
-  const { tickets } = found.facts;
-  found.decisions.positions.forEach((position, i) => {
-    const customerId = tickets.get(found.decisions.tickets[i]!)?.customerId;
+  for (let i = 0; i < decisions.positions.length; i++) {
+    const customer = decisions.customers[i]!;
     // A ticket without a recorded TicketCreated is compared, whoever it belongs to.
-    if (customerId === undefined || customers.has(customerId)) positions.push(position);
-    else outsideCommands.push(...found.decisions.times[i]!);
-  });
+    if (customer === -1 || inReach[customer] === 1) positions.push(decisions.positions[i]!);
+    else
+      for (let t = decisions.timesFrom[i]!; t < decisions.timesFrom[i + 1]!; t++)
+        outsideCommands.push(decisions.times[t]!);
+  }
   positions.sort((a, b) => a - b);
   return { positions, skipped, outsideCommands };
 }
@@ -177,7 +192,8 @@ export function directHistory(source: DirectSource): RecordedHistory {
       const why = await source.unnarrowable();
       if (why !== null) return everyCustomer(why);
       index = mergeIndex(await source.index(threads), configurations);
-      return customerReach(index.facts, configuration);
+      const reach = customerReach(index.facts, configuration);
+      return reach.all ? reach : { ...reach, records: recordsInReach(index, reach.customers) };
     },
     pages(reach?: CustomerReach) {
       if (reach === undefined || reach.all) return source.everything();

@@ -18,6 +18,7 @@ import {
   type HistoryRow,
 } from './direct-history.js';
 import { foldIndexRows, Kind, type IndexPart, type IndexRow } from './history-index.js';
+import { inParallel } from './in-parallel.js';
 import type { RecordedHistory } from './recorded-history.js';
 import type { EventRow } from './sqlite-stored.js';
 import { storeHistory } from './store-history.js';
@@ -128,20 +129,6 @@ export async function rows<T>(pool: PostgresPool, text: string, values: readonly
 export function inPositionOrder<T extends readonly [number, ...unknown[]]>(found: T[]): T[] {
   for (let i = 1; i < found.length; i++) if (found[i]![0] < found[i - 1]![0]) return found.sort((a, b) => a[0] - b[0]);
   return found;
-}
-
-/** Runs `tasks` with at most `limit` of them at once; the results in the tasks' order. */
-export async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
-  return results;
 }
 
 /** Whether `schema` holds an events table of a layout the direct readers know. */

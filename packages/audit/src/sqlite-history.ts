@@ -12,6 +12,7 @@ import {
   type HistoryRow,
 } from './direct-history.js';
 import type { IndexPart } from './history-index.js';
+import { inParallel } from './in-parallel.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { storeHistory } from './store-history.js';
 import { INBOUND, readIndexPart, SUBJECT, WITH_COMMANDS } from './sqlite-history-index.js';
@@ -66,24 +67,57 @@ function* allRows(select: StatementSync, ...parameters: string[]): Generator<His
   for (const row of select.iterate(...parameters)) yield row as unknown as HistoryRow;
 }
 
-/** Scans (0, head] in `threads` consecutive ranges at once, one worker thread each (none: in this thread). */
-async function readIndex(path: string, head: number, threads: number, sealed: boolean): Promise<IndexPart[]> {
+/**
+ * Positions one index worker scans. What a worker finds stays in its heap until it hands it back, so
+ * the ranges are bounded rather than one per thread: a store ten times larger takes ten times as many
+ * ranges, not workers ten times larger. ~140k inbound records per range on the synthetic traffic.
+ */
+const SCAN_RANGE = 500_000;
+/**
+ * An index worker's heap: a range's columns need ~20 MB, and an uncapped worker lets the garbage of a
+ * scan (a row's values, read and dropped) grow its heap to hundreds of MB before collecting it. A range
+ * that does not fit (commands by the thousand per decision, say) is scanned again without the cap.
+ */
+const INDEX_WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 };
+
+/** Scans (0, head] in consecutive ranges of `scanRange` positions, `threads` worker threads at once (0 or 1: in this thread). */
+async function readIndex(
+  path: string,
+  head: number,
+  threads: number,
+  sealed: boolean,
+  scanRange: number,
+): Promise<IndexPart[]> {
   if (threads <= 1) return [readIndexPart(path, 0, head, sealed)];
-  const size = Math.ceil(head / threads);
-  return Promise.all(
-    Array.from({ length: threads }, (_, i) => {
+  const ranges = Math.max(1, Math.ceil(head / scanRange));
+  const size = Math.ceil(head / ranges);
+  return inParallel(
+    Array.from({ length: ranges }, (_, i) => async () => {
       const range: IndexWorkerData = { path, after: i * size, upTo: Math.min(head, (i + 1) * size), sealed };
-      return new Promise<IndexPart>((resolve, reject) => {
-        const worker = new Worker(new URL('./sqlite-index-worker.js', import.meta.url), { workerData: range });
-        let part: IndexPart | null = null;
-        worker.on('message', (message: IndexPart) => (part = message));
-        worker.on('error', reject);
-        worker.on('exit', (code) =>
-          part === null ? reject(new Error(`a what-if index worker stopped (exit code ${code})`)) : resolve(part),
-        );
-      });
+      try {
+        return await scanInWorker(range, true);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
+        return scanInWorker(range, false);
+      }
     }),
+    threads,
   );
+}
+
+function scanInWorker(range: IndexWorkerData, capped: boolean): Promise<IndexPart> {
+  return new Promise<IndexPart>((resolve, reject) => {
+    const worker = new Worker(new URL('./sqlite-index-worker.js', import.meta.url), {
+      workerData: range,
+      ...(capped ? { resourceLimits: INDEX_WORKER_LIMITS } : {}),
+    });
+    let part: IndexPart | null = null;
+    worker.on('message', (message: IndexPart) => (part = message));
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      part === null ? reject(new Error(`a what-if index worker stopped (exit code ${code})`)) : resolve(part),
+    );
+  });
 }
 
 export interface SqliteHistoryOptions {
@@ -93,11 +127,13 @@ export interface SqliteHistoryOptions {
    * in reach are opened through it; a history read whole goes through it (the port).
    */
   readonly sealed?: PiiEventStore | undefined;
+  /** Positions one thread scans for the reach at a time (default SCAN_RANGE; tests make it small). */
+  readonly scanRange?: number;
 }
 
 /** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
 export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
-  const { sealed } = options;
+  const { sealed, scanRange = SCAN_RANGE } = options;
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
@@ -119,7 +155,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
         ? 'the personal-data keys are not kept in this file: erased records cannot be told apart'
         : null;
     },
-    index: (threads) => readIndex(path, head, threads, sealed !== undefined),
+    index: (threads) => readIndex(path, head, threads, sealed !== undefined, scanRange),
     async *everything() {
       if (sealed !== undefined) {
         yield* (await storeHistory(sealed)).pages();

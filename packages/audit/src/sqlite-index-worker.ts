@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { transferList } from './history-index.js';
 import { readIndexPart } from './sqlite-history-index.js';
 
 // One range of a SQLite file's positions scanned for a what-if's reach, in its own thread.
@@ -13,4 +14,6 @@ export interface IndexWorkerData {
 const port = parentPort;
 if (port === null) throw new Error('sqlite-index-worker runs as a worker thread');
 const { path, after, upTo, sealed } = workerData as IndexWorkerData;
-port.postMessage(readIndexPart(path, after, upTo, sealed));
+const part = readIndexPart(path, after, upTo, sealed);
+// The columns move to the main thread rather than being copied.
+port.postMessage(part, transferList(part));

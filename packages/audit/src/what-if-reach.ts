@@ -51,6 +51,8 @@ export type CustomerReach =
       readonly all: false;
       readonly reason: string;
       readonly customers: ReadonlySet<string>;
+      /** The inbound records of those customers, when the history counted them. */
+      readonly records?: number;
     };
 
 export const everyCustomer = (reason: string): CustomerReach => ({ all: true, reason });

@@ -11,36 +11,45 @@ const WRITE_SIZE = 1 << 20;
  * one string: a ticket of 10k events is 25 MB of indented JSON, and building it whole cost a
  * quarter of `replay --json` plus the garbage of one huge string.
  *
- * Every piece comes from the native serialiser in the same nesting as in the whole document, so the
- * bytes are the same: a top-level object's properties each wrapped in an object of their own, a
- * large array's elements in slices wrapped in `{ key: slice }`, and the wrappers' own brackets cut
- * off. Anything else (arrays at the top, objects with `toJSON`) is serialised in one go.
+ * Plain objects are walked property by property, at any depth (a what-if report's `commands` holds
+ * three lists of ~70k commands: serialised whole, that one property was a 100 MB string); a large
+ * array's elements are serialised natively in slices; anything else (small arrays, objects with
+ * `toJSON`, scalars) in one go. Each native piece is indented to the depth it sits at: in indented
+ * JSON a line break only ever separates structure (one inside a string is escaped as `\n`), so
+ * prefixing every line of a value serialised alone gives its text in the whole document.
  */
 export function* jsonPieces(value: unknown): Generator<string> {
+  yield* valuePieces(value, '');
+}
+
+/** The pieces of `value` as it prints at an indentation of `pad` (its first line's prefix is the caller's). */
+function* valuePieces(value: unknown, pad: string): Generator<string> {
+  if (isLargeArray(value)) {
+    const array = new ArrayText(pad);
+    yield array.opening();
+    yield* array.elements(value);
+    yield array.closing();
+    return;
+  }
   if (!isPlainObject(value)) {
     const text = JSON.stringify(value, null, 2);
     // Like JSON.stringify, a value with no JSON form (undefined, a function) prints nothing at all.
-    if (text !== undefined) yield text;
+    if (text !== undefined) yield indented(text, pad);
     return;
   }
+  const inner = `${pad}  `;
   let first = true;
   for (const [key, property] of Object.entries(value)) {
-    if (!isLargeArray(property)) {
-      const text = propertyText(key, property);
-      if (text === null) continue;
-      yield first ? '{\n' : ',\n';
-      first = false;
-      yield text;
-      continue;
-    }
-    yield first ? '{\n' : ',\n';
+    const pieces = valuePieces(property, inner);
+    const head = pieces.next();
+    // A property with no JSON form is left out, as JSON.stringify leaves it out.
+    if (head.done === true) continue;
+    yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
     first = false;
-    const array = new ArrayText(key);
-    yield array.opening();
-    yield* array.elements(property);
-    yield array.closing();
+    yield head.value;
+    yield* pieces;
   }
-  yield first ? '{}' : '\n}';
+  yield first ? '{}' : `\n${pad}}`;
 }
 
 /** A property of an object written by writeJsonObject: a value, or an array given page by page. */
@@ -57,14 +66,17 @@ export async function writeJsonObject(out: NodeJS.WritableStream, properties: re
   const writer = new BufferedWriter(out);
   let first = true;
   for (const property of properties) {
+    const head = `${first ? '{' : ','}\n  ${JSON.stringify(property.key)}: `;
     if ('value' in property) {
-      const text = propertyText(property.key, property.value());
-      if (text === null) continue;
-      await writer.add(first ? '{\n' : ',\n');
-      await writer.add(text);
+      const pieces = valuePieces(property.value(), '  ');
+      const text = pieces.next();
+      if (text.done === true) continue;
+      await writer.add(head);
+      await writer.add(text.value);
+      for (const piece of pieces) await writer.add(piece);
     } else {
-      await writer.add(first ? '{\n' : ',\n');
-      const array = new ArrayText(property.key);
+      await writer.add(head);
+      const array = new ArrayText('  ');
       await writer.add(array.opening());
       for await (const page of property.pages) for (const piece of array.elements(page)) await writer.add(piece);
       await writer.add(array.closing());
@@ -90,43 +102,35 @@ export async function writeText(out: NodeJS.WritableStream, pieces: Iterable<str
   await writer.flush();
 }
 
-/** `  "key": value` as in the object's indented JSON, or null when JSON.stringify leaves the property out. */
-function propertyText(key: string, value: unknown): string | null {
-  const whole = JSON.stringify({ [key]: value }, null, 2);
-  // `{}`: undefined, functions and symbols are left out of objects, as JSON.stringify does.
-  return whole.length === 2 ? null : whole.slice(2, -2);
-}
+/** `text` (the indented JSON of a value alone) as it prints at an indentation of `pad`. */
+const indented = (text: string, pad: string): string => (pad === '' ? text : text.replaceAll('\n', `\n${pad}`));
 
-/**
- * `  "key": [ … ]` written as its elements come, a slice at a time. Wrapped as the property of an
- * object, each slice's elements sit at the depth they have in the whole document.
- */
+/** An array at an indentation of `pad`, written as its elements come, a slice at a time. */
 class ArrayText {
-  readonly #key: string;
-  readonly #opening: string;
+  readonly #pad: string;
   #any = false;
 
-  constructor(key: string) {
-    this.#key = key;
-    this.#opening = `  ${JSON.stringify(key)}: [\n`;
+  constructor(pad: string) {
+    this.#pad = pad;
   }
 
   opening(): string {
-    return this.#opening.slice(0, -1);
+    return '[';
   }
 
   *elements(part: readonly unknown[]): Generator<string> {
     for (let start = 0; start < part.length; start += SLICE) {
-      const slice = JSON.stringify({ [this.#key]: part.slice(start, start + SLICE) }, null, 2);
+      // `[\n  a,\n  b\n]`: the elements without the brackets, already one level in from the array.
+      const slice = JSON.stringify(part.slice(start, start + SLICE), null, 2);
       yield this.#any ? ',\n' : '\n';
       this.#any = true;
-      yield slice.slice(2 + this.#opening.length, -'\n  ]\n}'.length);
+      yield this.#pad + indented(slice.slice(2, -2), this.#pad);
     }
   }
 
   /** An empty array prints as `[]`. */
   closing(): string {
-    return this.#any ? '\n  ]' : ']';
+    return this.#any ? `\n${this.#pad}]` : ']';
   }
 }
 

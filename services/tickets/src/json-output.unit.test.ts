@@ -33,6 +33,30 @@ describe('JSON output written in pieces', () => {
     expect(whole(sparse)).toBe(JSON.stringify(sparse, null, 2));
   });
 
+  it('walks plain objects at any depth, so a large list inside one is never serialised as one piece', () => {
+    // The shape of a what-if report: lists of thousands of commands two and three levels down.
+    const report = {
+      summary: { events: 3, ratio: 0.5, skipped: undefined },
+      commands: {
+        added: Array.from({ length: 5_000 }, (_, i) => entry(i)),
+        removed: [],
+        changed: Array.from({ length: 3_000 }, (_, i) => ({
+          before: entry(i),
+          after: { deeper: { list: [entry(i)] } },
+        })),
+        nested: {
+          again: { list: Array.from({ length: 20 }, (_, i) => ({ i, text: 'a\nb' })) },
+          empty: {},
+          gone: () => 1,
+        },
+      },
+      tail: 'é',
+    };
+    const pieces = [...jsonPieces(report)];
+    expect(pieces.join('')).toBe(JSON.stringify(report, null, 2));
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(20_000);
+  });
+
   it('prints values other than plain objects whole, and nothing for undefined', () => {
     for (const value of [null, 1, 'text', [1, [2, 3]], {}, { a: undefined }, new Date(0), { toJSON: () => 'mine' }])
       expect(whole(value)).toBe(JSON.stringify(value, null, 2));

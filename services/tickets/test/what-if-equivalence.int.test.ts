@@ -282,9 +282,10 @@ describe('what-if decides again only the customers a change of the reopen window
       const events = (await whatIfSame(recorded.path, DEFAULT_RULES, policy)).summary.replayed;
 
       for (const range of [{}, { since: '2026-01-20T00:00:00Z' }, { until: '2026-02-10T00:00:00Z' }]) {
-        // `threads`: how many threads scan the file for the reach (and decide), as on a large store.
+        // `threads`: how many threads scan the file for the reach (and decide), as on a large store,
+        // in ranges of 500 positions: the reach is merged from a score of parts.
         const run = async (redecideAll: boolean, threads = 0) => {
-          const history = sqliteHistory(recorded.path)!;
+          const history = sqliteHistory(recorded.path, { scanRange: 500 })!;
           try {
             return await whatIf(history, { rules: DEFAULT_RULES, policy, threads, redecideAll, ...range });
           } finally {
