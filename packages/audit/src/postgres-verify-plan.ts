@@ -22,8 +22,8 @@ type PostgresStore = Extract<DirectStore, { kind: 'postgres' }>;
 /**
  * Positions per plan statement, and statements in flight: a window's rows are held as JavaScript
  * values until folded, so small windows keep the planning thread small — at 100k events,
- * 100,000-position windows four at once peaked at 310 MB, 10,000-position windows two at once at
- * 180 MB, in the same time (docs/benchmarks.md).
+ * 100,000-position windows two to four at once peaked at 259–306 MB, 10,000-position windows two at
+ * once at 171 MB, in about the same time (docs/benchmarks.md).
  */
 const PLAN_WINDOW = 10_000;
 const PLAN_STATEMENTS = 2;
