@@ -18,8 +18,9 @@ export function isKnownSqliteStore(path: string): boolean {
 }
 
 /**
- * A stored event read straight from a SQLite file, its data parsed only when asked for: re-decision
- * compares most events by their stored JSON text and never needs their parsed data.
+ * A stored event read straight from an events table (a SQLite file, or PostgreSQL for verify), its
+ * data parsed only when asked for: re-decision compares most events by their stored JSON text and
+ * never needs their parsed data.
  */
 export class StoredEvent implements RecordedEvent {
   #data: Json | undefined;

@@ -26,7 +26,7 @@ export interface VerifyWorkerData {
   readonly checkpoint: number;
   /** Where the read model is (`--read-model`); by default, with the events (same file or schema). */
   readonly readModelUrl?: string | undefined;
-  /** When the file's personal data is sealed: the settings each worker opens the codec with. */
+  /** When the store's personal data is sealed: the settings each worker opens the codec with. */
   readonly pii?: PiiSettings | undefined;
 }
 
