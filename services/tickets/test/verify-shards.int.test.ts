@@ -238,3 +238,29 @@ describe.each([sqlite, postgres])('verify of $name in shards of customers', (kin
       expect(await verifyStore(sealedUrl, sharded, sealed)).toEqual(whole);
   }, 120_000);
 });
+
+describe('which stores verify reads in shards', () => {
+  it('reads through the port a PostgreSQL schema without an events table, or one of a layout it does not know', async () => {
+    const none = parseStoreUrl(postgres.fresh('none'));
+    expect(await directStoreOf(none)).toBeUndefined();
+    const future = postgres.fresh('future');
+    const client = new pg.Client({ connectionString: POSTGRES });
+    await client.connect();
+    try {
+      const schema = new URL(future).searchParams.get('schema')!;
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await client.query(`CREATE TABLE ${schema}.schema_migrations (component text, version int)`);
+      await client.query(`INSERT INTO ${schema}.schema_migrations VALUES ('event-store', 2)`);
+      expect(await directStoreOf(parseStoreUrl(future))).toEqual(parseStoreUrl(future));
+      await client.query(`UPDATE ${schema}.schema_migrations SET version = 99`);
+      expect(await directStoreOf(parseStoreUrl(future))).toBeUndefined();
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('reads KurrentDB and a SQLite database in memory through the port', async () => {
+    expect(await directStoreOf(parseStoreUrl('esdb://127.0.0.1:2113?tls=false'))).toBeUndefined();
+    expect(await directStoreOf(parseStoreUrl('sqlite::memory:'))).toBeUndefined();
+  });
+});
