@@ -60,8 +60,9 @@ export async function whatIf(history: RecordedHistory, options: WhatIfOptions): 
 
   const diff = new CommandDiff();
   // A narrowed run decides few records: in this thread, rather than in workers that must be started
-  // and handed every record (at 1M recorded events, 146k records of 12.8k customers: the same time in
-  // one thread as in two, with less CPU and ~150 MB less memory; docs/benchmarks.md).
+  // and handed every record. At 1M recorded events (146k records of 12.8k customers in reach) that
+  // costs ~5% more wall time on a quiet machine and saves ~8% of the CPU and ~140 MB of memory, the
+  // larger part of what kept a what-if over a month of traffic above 500 MB (docs/benchmarks.md).
   const threads = !reach.all && (reach.records ?? Number.POSITIVE_INFINITY) < DECIDE_INLINE_BELOW ? 0 : options.threads;
   const pool = new ShardPool(
     { rules: options.rules, policy: options.policy, sinceMs, untilMs },
