@@ -336,7 +336,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--examples <n>', 'examples per list in the text report', exampleCount, 10)
     .option(
       '--threads <n>',
-      'worker threads deciding in parallel (default: one per core on large stores, none on small ones)',
+      'worker threads scanning and deciding in parallel (default: one per core on large stores, none on small ones; a narrowed run of few records decides in the main thread)',
       exampleCount,
     )
     .option(
@@ -368,7 +368,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--examples <n>', 'mismatches shown per list in the text report', exampleCount, 20)
     .option(
       '--threads <n>',
-      'worker threads reading a SQLite store in parallel (default: one per core on large stores, none on small ones)',
+      'worker threads checking shards of a SQLite or PostgreSQL store in parallel (default: one per core on large stores, none on small ones)',
       exampleCount,
     )
     .option(
