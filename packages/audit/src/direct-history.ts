@@ -108,26 +108,17 @@ export const afterPrefix = (prefix: string): string =>
 interface Plan {
   /** The positions of the reached customers' inbound records and decisions with commands, in order. */
   readonly positions: number[];
+  /** How many of those are inbound records: what is decided again. */
+  readonly records: number;
   /** The event times (ms) of the other customers' inbound records. */
   readonly skipped: number[];
   /** The times (ms) of the commands recorded on the other customers' tickets. */
   readonly outsideCommands: number[];
 }
 
-/** Whether each customer of the index's table is in reach, by index. */
-const reachFlags = (found: HistoryIndex, customers: ReadonlySet<string>): Uint8Array =>
-  Uint8Array.from(found.customerIds, (id) => (customers.has(id) ? 1 : 0));
-
-/** The inbound records of the customers in reach: what a narrowed what-if decides again. */
-function recordsInReach(found: HistoryIndex, customers: ReadonlySet<string>): number {
-  const inReach = reachFlags(found, customers);
-  let count = 0;
-  for (const customer of found.inbound.customers) count += inReach[customer]!;
-  return count;
-}
-
 function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
-  const inReach = reachFlags(found, customers);
+  // Whether each customer of the index's table is in reach, looked up by index below.
+  const inReach = Uint8Array.from(found.customerIds, (id) => (customers.has(id) ? 1 : 0));
   const skipped: number[] = [];
   const positions: number[] = [];
   const { inbound, decisions } = found;
@@ -135,6 +126,7 @@ function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
     if (inReach[inbound.customers[i]!] === 1) positions.push(inbound.positions[i]!);
     else skipped.push(inbound.times[i]!);
   }
+  const records = positions.length;
   const outsideCommands: number[] = [];
   for (let i = 0; i < decisions.positions.length; i++) {
     const customer = decisions.customers[i]!;
@@ -145,7 +137,7 @@ function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
         outsideCommands.push(decisions.times[t]!);
   }
   positions.sort((a, b) => a - b);
-  return { positions, skipped, outsideCommands };
+  return { positions, records, skipped, outsideCommands };
 }
 
 /** A store's events table as a direct reader sees it. */
@@ -167,7 +159,9 @@ export interface DirectSource {
 
 /** The recorded history of a direct reader: narrowed to the customers a change can reach. */
 export function directHistory(source: DirectSource): RecordedHistory {
-  let index: HistoryIndex | null = null;
+  // The narrowed reach this history found, and its plan, made as the reach is found: what the scan
+  // found (the index) is then let go before any deciding starts.
+  let found: { readonly reach: CustomerReach; readonly plan: Plan } | null = null;
 
   /** The rows of the customers in reach, read by position; the others only counted and timed. */
   async function* narrowed({ positions, skipped, outsideCommands }: Plan): AsyncGenerator<HistoryPage> {
@@ -191,16 +185,18 @@ export function directHistory(source: DirectSource): RecordedHistory {
       if (byConfiguration !== null) return byConfiguration;
       const why = await source.unnarrowable();
       if (why !== null) return everyCustomer(why);
-      index = mergeIndex(await source.index(threads), configurations);
+      const index = mergeIndex(await source.index(threads), configurations);
       const reach = customerReach(index.facts, configuration);
-      return reach.all ? reach : { ...reach, records: recordsInReach(index, reach.customers) };
+      if (reach.all) return reach;
+      const plan = planOf(index, reach.customers);
+      found = { reach: { ...reach, records: plan.records }, plan };
+      return found.reach;
     },
     pages(reach?: CustomerReach) {
       if (reach === undefined || reach.all) return source.everything();
-      if (index === null) throw new Error('pages(reach) needs the reach this history found');
-      const plan = planOf(index, reach.customers);
-      // What the scan found is not needed any more: its memory goes back before the deciding starts.
-      index = null;
+      if (found === null || reach !== found.reach) throw new Error('pages(reach) needs the reach this history found');
+      const { plan } = found;
+      found = null;
       return narrowed(plan);
     },
     close: () => source.close(),

@@ -1,12 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { PiiEventStore } from '@tickets/event-store';
-import {
-  DEFAULT_SCHEMA,
-  openPostgresPool,
-  quotedSchema,
-  uniqueApplicationName,
-  type PostgresPool,
-} from '@tickets/event-store/postgres';
+import { DEFAULT_SCHEMA, openPostgresPool, quotedSchema, uniqueApplicationName } from '@tickets/event-store/postgres';
 import { CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import {
   afterPrefix,
@@ -19,6 +13,7 @@ import {
 } from './direct-history.js';
 import { foldIndexRows, Kind, type IndexPart, type IndexRow } from './history-index.js';
 import { inParallel } from './in-parallel.js';
+import { inPositionOrder, isKnownEventTable, rows } from './postgres-stored.js';
 import type { RecordedHistory } from './recorded-history.js';
 import type { EventRow } from './sqlite-stored.js';
 import { storeHistory } from './store-history.js';
@@ -33,8 +28,6 @@ import { storeHistory } from './store-history.js';
 // prefix, which no transaction still running can add to. The scans run as several statements at
 // once, each on its own connection: the server works them in parallel, JavaScript only folds.
 
-/** The event table layouts this reader knows (the adapter's `event-store` migrations); 2 added the chain hash, not read here. */
-const KNOWN_SCHEMAS: ReadonlySet<number> = new Set([1, 2]);
 /** Positions per reach scan statement: a bounded result each, several in flight. */
 const SCAN_RANGE = 100_000;
 /** Positions per statement of a whole read: about a page of rows (a third of the events are read). */
@@ -65,7 +58,6 @@ function statements(schema: string, sealed: boolean) {
          CASE WHEN ${INBOUND} THEN data ELSE ${COMMANDS} END,
          CASE WHEN ${INBOUND} THEN data::jsonb -> 'event' ->> 'subject' END`;
   return {
-    version: `SELECT coalesce(max(version), 0) AS version FROM ${s}.schema_migrations WHERE component = 'event-store'`,
     hasKeys: `SELECT to_regclass('${s}.pii_keys') IS NOT NULL AS present`,
     configurations: `SELECT stream, data FROM ${s}.events WHERE stream >= $1 AND stream < $2 ORDER BY position`,
     // Up to four values per row, by kind (history-index.ts); each row's data is parsed once, in the
@@ -113,34 +105,6 @@ function statements(schema: string, sealed: boolean) {
       SELECT position::float8, stream, version, id, type, metadata, data FROM ${s}.events
       WHERE position = ANY($1::bigint[])`,
   };
-}
-
-/** Rows as arrays: no key object per row. */
-export async function rows<T>(pool: PostgresPool, text: string, values: readonly unknown[]): Promise<T[]> {
-  return (await pool.query({ text, values: [...values], rowMode: 'array' })).rows as T[];
-}
-
-/**
- * Rows in position order (their first value). The statements ask for no order: the server then reads
- * a range as it lies on disk, which is position order for an append-only table, and computes each
- * row's values once. With ORDER BY and no statistics yet (a table never analysed) it chose to compute
- * them all, sort the whole range on disk, and keep a page: ~1 s a page on a store of 356k events.
- */
-export function inPositionOrder<T extends readonly [number, ...unknown[]]>(found: T[]): T[] {
-  for (let i = 1; i < found.length; i++) if (found[i]![0] < found[i - 1]![0]) return found.sort((a, b) => a[0] - b[0]);
-  return found;
-}
-
-/** Whether `schema` holds an events table of a layout the direct readers know. */
-export async function isKnownEventTable(pool: PostgresPool, schema: string): Promise<boolean> {
-  try {
-    const version = (await rows<[number]>(pool, statements(schema, false).version, []))[0]?.[0];
-    return version !== undefined && KNOWN_SCHEMAS.has(version);
-  } catch (error) {
-    // No migrations table: not an event store these readers know (the port says what is wrong).
-    if ((error as { code?: unknown }).code === '42P01') return false;
-    throw error;
-  }
 }
 
 export interface PostgresHistoryOptions {

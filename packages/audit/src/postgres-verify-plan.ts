@@ -6,7 +6,7 @@ import {
   uniqueApplicationName,
   type PostgresPool,
 } from '@tickets/event-store/postgres';
-import { inPositionOrder, isKnownEventTable, rows } from './postgres-history.js';
+import { inPositionOrder, isKnownEventTable, rows } from './postgres-stored.js';
 import type { ChainedRow } from './sqlite-stored.js';
 import { PlanBuilder, shardOfRow, type DirectStore, type VerifyPlan } from './verify-plan.js';
 
