@@ -16,7 +16,8 @@ export async function openHistory(storeUrl: string, settings: PiiSettings): Prom
     const fast = sqliteHistory(location.path);
     if (fast !== null) return fast;
   }
-  const { store, checkpoints, pii } = await openDomainStore(location, settings);
+  // A reader: the file is left as found (no reach indexes made).
+  const { store, checkpoints, pii } = await openDomainStore(location, settings, { reachIndexes: false });
   await checkpoints.close();
   // Keys kept elsewhere than the events (`TICKETS_KEY_STORE`): an erased record cannot be told from
   // the events' own table, so the history goes through the port.

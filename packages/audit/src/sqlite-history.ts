@@ -3,6 +3,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { PiiEventStore } from '@tickets/event-store';
 import { CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX } from '@tickets/streams';
+import { hasReachIndexes, indexDefinitions } from '@tickets/streams/reach-indexes';
 import {
   afterPrefix,
   configurationOfRow,
@@ -86,14 +87,21 @@ async function readIndex(
   head: number,
   threads: number,
   sealed: boolean,
+  indexed: boolean,
   scanRange: number,
 ): Promise<IndexPart[]> {
-  if (threads <= 1) return [readIndexPart(path, 0, head, sealed)];
+  if (threads <= 1) return [readIndexPart(path, 0, head, sealed, indexed)];
   const ranges = Math.max(1, Math.ceil(head / scanRange));
   const size = Math.ceil(head / ranges);
   return inParallel(
     Array.from({ length: ranges }, (_, i) => async () => {
-      const range: IndexWorkerData = { path, after: i * size, upTo: Math.min(head, (i + 1) * size), sealed };
+      const range: IndexWorkerData = {
+        path,
+        after: i * size,
+        upTo: Math.min(head, (i + 1) * size),
+        sealed,
+        indexed,
+      };
       try {
         return await scanInWorker(range, true);
       } catch (error) {
@@ -143,6 +151,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
   }
   const head = (db.prepare('SELECT max(position) AS head FROM events').get()?.['head'] as number | null) ?? 0;
   const byPosition = db.prepare(sealed === undefined ? SELECT_BY_POSITION : SELECT_EVENTS_BY_POSITION);
+  const indexed = hasReachIndexes(indexDefinitions(db));
   byPosition.setReturnArrays(true);
 
   return directHistory({
@@ -155,7 +164,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
         ? 'the personal-data keys are not kept in this file: erased records cannot be told apart'
         : null;
     },
-    index: (threads) => readIndex(path, head, threads, sealed !== undefined, scanRange),
+    index: (threads) => readIndex(path, head, threads, sealed !== undefined, indexed, scanRange),
     async *everything() {
       if (sealed !== undefined) {
         yield* (await storeHistory(sealed)).pages();

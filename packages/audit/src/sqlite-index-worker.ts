@@ -9,11 +9,13 @@ export interface IndexWorkerData {
   readonly after: number;
   readonly upTo: number;
   readonly sealed: boolean;
+  /** Through the reach indexes (see sqlite-history-index.ts). */
+  readonly indexed: boolean;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-index-worker runs as a worker thread');
-const { path, after, upTo, sealed } = workerData as IndexWorkerData;
-const part = readIndexPart(path, after, upTo, sealed);
+const { path, after, upTo, sealed, indexed } = workerData as IndexWorkerData;
+const part = readIndexPart(path, after, upTo, sealed, indexed);
 // The columns move to the main thread rather than being copied.
 port.postMessage(part, transferList(part));

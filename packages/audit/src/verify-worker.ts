@@ -105,7 +105,10 @@ if (port !== null) {
   const { store, checkpoint, readModelUrl, pii } = workerData as VerifyWorkerData;
   // The store (through the codec when sealed), the read model and the rows' source, opened once per worker.
   // A shard's customers are met once each: the codec's caches need not hold more than a shard's worth.
-  const opened = await openDomainStore(store, pii ?? { encryption: false }, { cacheLimit: CODEC_CACHE_LIMIT });
+  const opened = await openDomainStore(store, pii ?? { encryption: false }, {
+    codec: { cacheLimit: CODEC_CACHE_LIMIT },
+    reachIndexes: false,
+  });
   await opened.checkpoints.close();
   const readModel = await openTicketReadModel(store, readModelUrl);
   const rows = await openShardRows(store);

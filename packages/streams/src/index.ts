@@ -20,7 +20,7 @@ export { lagBelow, storeReachable, subscriberLag } from './subscriber-lag.js';
 export type { SubscriberLagOptions } from './subscriber-lag.js';
 export { PII_FIELDS, domainPiiPolicy } from './pii-fields.js';
 export { openDomainStore } from './open-domain-store.js';
-export type { OpenedDomainStore } from './open-domain-store.js';
+export type { DomainStoreOptions, OpenedDomainStore } from './open-domain-store.js';
 export type { PiiSettings } from '@tickets/platform';
 export { ErasureRequest, ErasureUnavailableError, eraseCustomer, UnknownCustomerError } from './erase-customer.js';
 export type { ErasureResult } from './erase-customer.js';

@@ -42,10 +42,11 @@ export interface IngestServiceOptions {
 /** The ingest service on its own: `POST /v1/events` into the store, until `until` settles. */
 export async function runIngestService(options: IngestServiceOptions, until: Promise<unknown>): Promise<void> {
   const { logger } = options;
-  const { store, checkpoints } = await openDomainStore(
+  const { store, checkpoints, indexesMade } = await openDomainStore(
     parseStoreUrl(options.store),
     options.pii ?? defaultConfig().pii,
   );
+  if (indexesMade.length > 0) logger.info({ indexes: indexesMade }, 'reach indexes made');
   await checkpoints.close(); // ingest keeps no checkpoint
   const ops = options.ops ?? OpsEnv.parse({});
   const { metrics, registry } = serviceMetrics(ops.TICKETS_METRICS === 'on');

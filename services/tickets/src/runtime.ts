@@ -53,7 +53,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const metrics = options.metrics ?? noopMetrics;
   const location = parseStoreUrl(options.store);
-  const { store, checkpoints, pii } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
+  const { store, checkpoints, pii, indexesMade } = await openDomainStore(location, options.pii ?? defaultConfig().pii);
+  if (indexesMade.length > 0) logger.info({ indexes: indexesMade }, 'reach indexes made');
   const readModel = await openTicketReadModel(location, options.readModel);
   const ingest = createIngest({
     store,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -17,6 +18,7 @@ import { openStore, parseStoreUrl } from '@tickets/event-store';
 import { createLogger } from '@tickets/platform';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { eraseCustomer, openDomainStore, type InboundAcceptedData } from '@tickets/streams';
+import { hasReachIndexes, indexDefinitions, REACH_INDEXES } from '@tickets/streams/reach-indexes';
 import { messageReceived, tempDir } from '@tickets/testing';
 import { sqliteHistory } from '@tickets/audit';
 import { storeHistory } from '@tickets/audit';
@@ -42,6 +44,16 @@ interface Recorded {
   readonly path: string;
   /** The read model the real projector built. */
   readonly tickets: TicketState[];
+}
+
+/** Whether the SQLite file holds the reach indexes as this version defines them. */
+function reachIndexesOf(path: string): boolean {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return hasReachIndexes(indexDefinitions(db));
+  } finally {
+    db.close();
+  }
 }
 
 /** Feeds the events through the real pipeline (ingest, reactor, projector) into a new SQLite store. */
@@ -346,6 +358,51 @@ describe('what-if decides again only the customers a change of the reopen window
       expect(outcome(narrowed)).toEqual(outcome(full));
       // Personal data came back through the codec: the auto-replies' recipients are in clear.
       expect(JSON.stringify(narrowed.commands)).not.toContain('[encrypted]');
+    },
+  );
+
+  it(
+    'reads the reach from the indexes the writer keeps, and finds the same as a scan of the table of a store without them',
+    { timeout: 180_000 },
+    async () => {
+      using dir = tempDir();
+      const policy: ReopenPolicy = { ...DEFAULT_REOPEN_POLICY, default: '3d', integrations: { postscript: '48h' } };
+      const events = stretched(1_500, 80, 300);
+      for (const settings of [pii, { encryption: true }]) {
+        const path = join(dir.path, `${settings.encryption ? 'sealed' : 'clear'}.db`);
+        await recordIn(`sqlite:${path}`, dir.path, events, settings);
+        expect(reachIndexesOf(path)).toBe(true);
+        if (settings.encryption) {
+          // One customer the change does not reach erased (keys deleted): the erasure alone must bring
+          // it into the reach, whether told from the indexed key ids or from the table.
+          const history = await openHistory(`sqlite:${path}`, settings);
+          const reach = await history.reach!({ rules: DEFAULT_RULES, policy }, 0).finally(() => history.close());
+          const erasedCustomer = (events as { subject: string }[])
+            .map((e) => e.subject)
+            .find((customer) => !reach.all && !reach.customers.has(customer))!;
+          const opened = await openDomainStore(`sqlite:${path}`, settings);
+          await eraseCustomer(opened.pii, { customerId: erasedCustomer, requestedBy: 'test' }, new Date()).finally(() =>
+            Promise.all([opened.checkpoints.close(), opened.store.close()]),
+          );
+        }
+        const run = (redecideAll: boolean) =>
+          whatIfIn(`sqlite:${path}`, DEFAULT_RULES, policy, { redecideAll, settings });
+        const [narrowed, full] = [await run(false), await run(true)];
+        // The same file as a store written before the indexes existed: what-if scans the table.
+        const db = new DatabaseSync(path);
+        for (const index of REACH_INDEXES) db.exec(`DROP INDEX ${index.name}`);
+        db.close();
+        expect(reachIndexesOf(path)).toBe(false);
+        const scanned = await run(false);
+        expect(reachIndexesOf(path)).toBe(false);
+
+        expect(narrowed.reach.narrowed).toBe(true);
+        expect(narrowed.reach.redecided).toBeLessThan(narrowed.summary.replayed / 2);
+        expect(narrowed.summary.decisionsChanged).toBeGreaterThan(0);
+        expect(narrowed.summary.erased > 0).toBe(settings.encryption);
+        expect(outcome(narrowed)).toEqual(outcome(full));
+        expect(scanned).toEqual(narrowed);
+      }
     },
   );
 

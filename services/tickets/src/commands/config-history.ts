@@ -50,6 +50,9 @@ async function readLog(options: StoreOptions, each: (recorded: Parameters<typeof
   const { store, checkpoints } = await openDomainStore(
     parseStoreUrl(options.store),
     options.pii ?? defaultConfig().pii,
+    {
+      reachIndexes: false,
+    },
   );
   await checkpoints.close();
   try {

@@ -33,6 +33,9 @@ export async function runHead(options: {
   const { store, checkpoints } = await openDomainStore(
     parseStoreUrl(options.store),
     options.pii ?? defaultConfig().pii,
+    {
+      reachIndexes: false,
+    },
   );
   await checkpoints.close();
   try {

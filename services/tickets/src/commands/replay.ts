@@ -52,6 +52,9 @@ export async function replay(options: ReplayOptions, output: ReplayOutput): Prom
   const { store, checkpoints } = await openDomainStore(
     parseStoreUrl(options.store),
     options.pii ?? defaultConfig().pii,
+    {
+      reachIndexes: false,
+    },
   );
   await checkpoints.close();
   try {

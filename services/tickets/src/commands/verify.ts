@@ -27,7 +27,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<VerifyRe
   assertStoreExists(options.store);
   const location = parseStoreUrl(options.store);
   const settings = options.pii ?? defaultConfig().pii;
-  const { store, checkpoints, pii } = await openDomainStore(location, settings);
+  const { store, checkpoints, pii } = await openDomainStore(location, settings, { reachIndexes: false });
   await checkpoints.close();
   const readModel = await openTicketReadModel(location, options.readModel);
   const head = await store.headPosition();
