@@ -22,40 +22,46 @@ import { foldIndexRows, Kind, type IndexPart, type IndexRow } from './history-in
 // them, one query per kind of row, reading the index's values rather than parsing the rows' JSON; a
 // store without them (written before they existed, and not opened for writing since) is scanned
 // whole, as below. Both find the same rows.
-export const INBOUND = `type = 'InboundAccepted'`;
-export const SUBJECT = `data ->> '$.event.subject'`;
+export const INBOUND = INBOUND_REACH.where;
+const [customer, time, unconfigured, erasedInClear, sealedWith] = INBOUND_REACH.values;
+export const SUBJECT = customer;
 // The reactor writes `commands` last: a decision that emitted nothing ends with an empty list,
 // compared as bytes, which skips UTF-8 decoding. Anything else that slips through is checked after parsing.
-export const WITH_COMMANDS = `type = 'RulesEvaluated' AND substr(CAST(data AS BLOB), -14) <> CAST('"commands":[]}' AS BLOB)`;
+export const WITH_COMMANDS = DECISION_REACH.where;
+const COMMAND_TIMES = `(SELECT json_group_array(value ->> '$.time') FROM json_each(data, '$.commands'))`;
 // An erased record: in a clear store its data says so; in a sealed one (personal data encrypted, the
 // keys in the same file's `pii_keys`) the key its envelope names is gone.
 const erased = (sealed: boolean): string =>
   sealed
-    ? `(metadata ->> '$.pii.k' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pii_keys WHERE key_id = metadata ->> '$.pii.k'))`
-    : `instr(data, '"data":"[erased]"') > 0`;
-// Up to four values per row, by kind; a JSON document read several times in a row is parsed once.
+    ? `(${sealedWith} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pii_keys WHERE key_id = ${sealedWith}))`
+    : `(${erasedInClear})`;
+const inboundFlags = (sealed: boolean): string => `(${unconfigured}) + 2 * ${erased(sealed)}`;
+const [ticketCustomer, channel, integration, ticketStream] = CREATED_REACH.values;
+const [routingKind, closedTicket, routedAt, closedAt] = CLOSED_REACH.values;
+// Up to four values per row, by kind, the same values the reach indexes keep; a JSON document read
+// several times in a row is parsed once.
 const selectIndex = (sealed: boolean): string => `
   SELECT position,
          CASE type WHEN 'InboundAccepted' THEN ${Kind.Inbound} WHEN 'TicketCreated' THEN ${Kind.TicketCreated}
            WHEN 'TimerSet' THEN ${Kind.TimerSet} WHEN 'MessageReceived' THEN ${Kind.MessageReceived} ELSE ${Kind.Decision} END,
          CASE type
-           WHEN 'InboundAccepted' THEN ${SUBJECT}
-           WHEN 'TicketCreated' THEN data ->> '$.customer.id'
-           WHEN 'MessageReceived' THEN data ->> '$.routing.kind'
+           WHEN 'InboundAccepted' THEN ${customer}
+           WHEN 'TicketCreated' THEN ${ticketCustomer}
+           WHEN 'MessageReceived' THEN ${routingKind}
            ELSE stream
          END,
          CASE type
-           WHEN 'InboundAccepted' THEN data ->> '$.event.time'
-           WHEN 'TicketCreated' THEN data ->> '$.channel'
-           WHEN 'MessageReceived' THEN coalesce(data ->> '$.routing.previousTicketId', data ->> '$.ticketId')
-           WHEN 'RulesEvaluated' THEN (SELECT json_group_array(value ->> '$.time') FROM json_each(data, '$.commands'))
+           WHEN 'InboundAccepted' THEN ${time}
+           WHEN 'TicketCreated' THEN ${channel}
+           WHEN 'MessageReceived' THEN ${closedTicket}
+           WHEN 'RulesEvaluated' THEN ${COMMAND_TIMES}
          END,
          CASE type
-           WHEN 'InboundAccepted' THEN (instr(metadata, '"config"') = 0) + 2 * (${erased(sealed)})
-           WHEN 'TicketCreated' THEN data ->> '$.integration'
-           WHEN 'MessageReceived' THEN data ->> '$.at'
+           WHEN 'InboundAccepted' THEN ${inboundFlags(sealed)}
+           WHEN 'TicketCreated' THEN ${integration}
+           WHEN 'MessageReceived' THEN ${routedAt}
          END,
-         CASE type WHEN 'MessageReceived' THEN data ->> '$.routing.closedAt' WHEN 'TicketCreated' THEN stream END
+         CASE type WHEN 'MessageReceived' THEN ${closedAt} WHEN 'TicketCreated' THEN ${ticketStream} END
   FROM events
   WHERE position > ? AND position <= ?
     AND (${INBOUND} OR type IN ('TicketCreated', 'TimerSet') OR (${WITH_COMMANDS})
@@ -63,23 +69,26 @@ const selectIndex = (sealed: boolean): string => `
   ORDER BY position`;
 
 // One query per reach index, each row as the whole-table scan selects it (IndexRow), the index's values
-// named as the index names them. An inbound record's flags are put together from the index's values.
-const scan = (index: ReachIndex, kind: Kind, more = ''): { readonly index: ReachIndex; readonly sql: string } => ({
+// named as the index names them (SQLite reads them from the index inside larger expressions too).
+const scan = (index: ReachIndex, columns: string): ReachScan => ({
   index,
-  sql: reachIndexQuery(index, `${kind}, ${index.values.join(', ')}${more}`),
+  sql: reachIndexQuery(index, columns),
 });
-/** The scans of a file that has the reach indexes: inbound records first, then the other kinds. */
-export const INDEXED_SCANS = [
-  scan(INBOUND_REACH, Kind.Inbound),
-  scan(CREATED_REACH, Kind.TicketCreated),
-  scan(TIMER_REACH, Kind.TimerSet),
-  scan(CLOSED_REACH, Kind.MessageReceived),
-  scan(
-    DECISION_REACH,
-    Kind.Decision,
-    `, (SELECT json_group_array(value ->> '$.time') FROM json_each(data, '$.commands'))`,
-  ),
-] as const;
+
+/** One scan of a reach index. */
+export interface ReachScan {
+  readonly index: ReachIndex;
+  readonly sql: string;
+}
+
+/** The scans of a file that has the reach indexes, one per kind of row; `sealed`: personal data encrypted. */
+export const indexedScans = (sealed: boolean): readonly ReachScan[] => [
+  scan(INBOUND_REACH, `${Kind.Inbound}, ${customer}, ${time}, ${inboundFlags(sealed)}`),
+  scan(CREATED_REACH, `${Kind.TicketCreated}, ${CREATED_REACH.values.join(', ')}`),
+  scan(TIMER_REACH, `${Kind.TimerSet}, ${TIMER_REACH.values.join(', ')}`),
+  scan(CLOSED_REACH, `${Kind.MessageReceived}, ${CLOSED_REACH.values.join(', ')}`),
+  scan(DECISION_REACH, `${Kind.Decision}, ${DECISION_REACH.values.join(', ')}, ${COMMAND_TIMES}`),
+];
 
 /**
  * The index of the rows in (after, upTo], read on a connection of its own; `sealed`: personal data
@@ -88,45 +97,18 @@ export const INDEXED_SCANS = [
 export function readIndexPart(path: string, after: number, upTo: number, sealed: boolean, indexed: boolean): IndexPart {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    if (!indexed) {
-      const select = db.prepare(selectIndex(sealed));
-      select.setReturnArrays(true);
-      return foldIndexRows(select.iterate(after, upTo) as Iterable<unknown> as Iterable<IndexRow>);
-    }
-    // In a sealed store a record is erased when the key its envelope names is gone from the key table.
-    const keys = sealed
-      ? new Set(
-          db
-            .prepare('SELECT key_id FROM pii_keys')
-            .all()
-            .map((row) => row['key_id']),
-        )
-      : null;
-    return foldIndexRows(indexedRows(db, after, upTo, keys));
+    if (!indexed) return foldIndexRows(rowsOf(db.prepare(selectIndex(sealed)), after, upTo));
+    return foldIndexRows(
+      (function* () {
+        for (const { sql } of indexedScans(sealed)) yield* rowsOf(db.prepare(sql), after, upTo);
+      })(),
+    );
   } finally {
     db.close();
   }
 }
 
-function* indexedRows(db: DatabaseSync, after: number, upTo: number, keys: Set<unknown> | null): Generator<IndexRow> {
-  const [inbound, ...others] = INDEXED_SCANS;
-  for (const row of rowsOf(db.prepare(inbound.sql), after, upTo)) {
-    const [position, , customer, time, unconfigured, erasedInClear, key] = row as [
-      number,
-      Kind,
-      string | null,
-      string | null,
-      number,
-      number,
-      string | null,
-    ];
-    const erased = keys === null ? erasedInClear === 1 : key !== null && !keys.has(key);
-    yield [position, Kind.Inbound, customer, time, unconfigured + (erased ? 2 : 0), null];
-  }
-  for (const { sql } of others) yield* rowsOf(db.prepare(sql), after, upTo) as Iterable<IndexRow>;
-}
-
-function rowsOf(select: StatementSync, after: number, upTo: number): Iterable<unknown[]> {
+function rowsOf(select: StatementSync, after: number, upTo: number): Iterable<IndexRow> {
   select.setReturnArrays(true);
-  return select.iterate(after, upTo) as Iterable<unknown> as Iterable<unknown[]>;
+  return select.iterate(after, upTo) as Iterable<unknown> as Iterable<IndexRow>;
 }

@@ -13,11 +13,10 @@ import {
   type HistoryRow,
 } from './direct-history.js';
 import type { IndexPart } from './history-index.js';
-import { inParallel } from './in-parallel.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { storeHistory } from './store-history.js';
 import { INBOUND, readIndexPart, SUBJECT, WITH_COMMANDS } from './sqlite-history-index.js';
-import type { IndexWorkerData } from './sqlite-index-worker.js';
+import type { IndexRange, IndexWorkerData } from './sqlite-index-worker.js';
 import type { EventRow } from './sqlite-stored.js';
 import type { ReachFacts } from './what-if-reach.js';
 
@@ -93,38 +92,71 @@ async function readIndex(
   if (threads <= 1) return [readIndexPart(path, 0, head, sealed, indexed)];
   const ranges = Math.max(1, Math.ceil(head / scanRange));
   const size = Math.ceil(head / ranges);
-  return inParallel(
-    Array.from({ length: ranges }, (_, i) => async () => {
-      const range: IndexWorkerData = {
-        path,
-        after: i * size,
-        upTo: Math.min(head, (i + 1) * size),
-        sealed,
-        indexed,
-      };
-      try {
-        return await scanInWorker(range, true);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
-        return scanInWorker(range, false);
+  const file: IndexWorkerData = { path, sealed, indexed };
+  const parts = new Array<IndexPart>(ranges);
+  let next = 0;
+  // One worker per thread, each scanning range after range: its modules are loaded once, not per range.
+  const lane = async (): Promise<void> => {
+    const worker = new IndexWorker(file);
+    try {
+      while (next < ranges) {
+        const i = next++;
+        parts[i] = await worker.scan({ after: i * size, upTo: Math.min(head, (i + 1) * size) });
       }
-    }),
-    threads,
-  );
+    } finally {
+      await worker.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(threads, ranges) }, lane));
+  return parts;
 }
 
-function scanInWorker(range: IndexWorkerData, capped: boolean): Promise<IndexPart> {
+/** A thread's index worker, capped (INDEX_WORKER_LIMITS); a range that does not fit is scanned again by an uncapped one of its own. */
+class IndexWorker {
+  #worker: Worker | null = null;
+
+  constructor(private readonly file: IndexWorkerData) {}
+
+  async scan(range: IndexRange): Promise<IndexPart> {
+    try {
+      return await ask((this.#worker ??= indexWorker(this.file, true)), range);
+    } catch (error) {
+      this.#worker = null;
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
+      const uncapped = indexWorker(this.file, false);
+      try {
+        return await ask(uncapped, range);
+      } finally {
+        await uncapped.terminate();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+}
+
+function indexWorker(file: IndexWorkerData, capped: boolean): Worker {
+  return new Worker(new URL('./sqlite-index-worker.js', import.meta.url), {
+    workerData: file,
+    ...(capped ? { resourceLimits: INDEX_WORKER_LIMITS } : {}),
+  });
+}
+
+/** The part `worker` finds for `range`; rejected with the worker's error when it fails (out of memory, say) or stops. */
+function ask(worker: Worker, range: IndexRange): Promise<IndexPart> {
   return new Promise<IndexPart>((resolve, reject) => {
-    const worker = new Worker(new URL('./sqlite-index-worker.js', import.meta.url), {
-      workerData: range,
-      ...(capped ? { resourceLimits: INDEX_WORKER_LIMITS } : {}),
-    });
-    let part: IndexPart | null = null;
-    worker.on('message', (message: IndexPart) => (part = message));
-    worker.on('error', reject);
-    worker.on('exit', (code) =>
-      part === null ? reject(new Error(`a what-if index worker stopped (exit code ${code})`)) : resolve(part),
-    );
+    const settle = (then: () => void): void => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      then();
+    };
+    const onMessage = (part: IndexPart): void => settle(() => resolve(part));
+    const onError = (error: Error): void => settle(() => reject(error));
+    const onExit = (code: number): void =>
+      settle(() => reject(new Error(`a what-if index worker stopped (exit code ${code})`)));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.postMessage(range);
   });
 }
 
