@@ -16,6 +16,7 @@ import { createLogger, delay } from '@tickets/platform';
 import { createProjector, openTicketReadModel } from '@tickets/projector';
 import type { CommandSink } from '@tickets/rule-reactor';
 import { openRuntime, simulate } from '@tickets/cli';
+import { openDomainStore } from '@tickets/streams';
 import { submitStreamed, timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from '@tickets/testing';
 
@@ -80,8 +81,13 @@ async function runPhase(phase: Phase, storeUrl: StoreUrl, file: string, streams:
       }
     }
     case 'ingest': {
-      // Validate → deduplicate → decide → append, group-committed, acknowledged after the commit.
-      const store = await openEvents(storeUrl('pipeline'));
+      // Validate → deduplicate → decide → append, group-committed, acknowledged after the commit. The
+      // store opened as the ingest service opens it (a SQLite file with its reach indexes, which the
+      // writer keeps up to date).
+      const { store, checkpoints } = await openDomainStore(parseStoreUrl(storeUrl('pipeline')), {
+        encryption: false,
+      });
+      await checkpoints.close();
       try {
         return await timed(
           phase,

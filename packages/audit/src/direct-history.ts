@@ -152,8 +152,19 @@ export interface DirectSource {
   index(threads: number): Promise<IndexPart[]>;
   /** Every row, in order, in pages. */
   everything(): AsyncIterable<HistoryPage>;
-  /** Adds the rows at `positions` (in order, at most CHUNK of them) to `pages`. */
-  readBack(positions: readonly number[], pages: PageBuilder): Promise<void>;
+  /**
+   * What reads the rows at given positions back, a page at a time (in order, at most CHUNK of them):
+   * `ahead`, in a thread of its own when the source can, so that the next page is read (and opened,
+   * when sealed) while this one is decided.
+   */
+  pageReader(ahead: boolean): PageReader;
+  close(): Promise<void>;
+}
+
+/** Reads pages of rows back by position; `close` ends what it started. */
+export interface PageReader {
+  /** The page of the rows at `positions`, without what is only counted (`skipped`, `outsideCommands`). */
+  read(positions: readonly number[]): Promise<HistoryPage>;
   close(): Promise<void>;
 }
 
@@ -161,19 +172,32 @@ export interface DirectSource {
 export function directHistory(source: DirectSource): RecordedHistory {
   // The narrowed reach this history found, and its plan, made as the reach is found: what the scan
   // found (the index) is then let go before any deciding starts.
-  let found: { readonly reach: CustomerReach; readonly plan: Plan } | null = null;
+  let found: { readonly reach: CustomerReach; readonly plan: Plan; readonly threads: number } | null = null;
 
   /** The rows of the customers in reach, read by position; the others only counted and timed. */
-  async function* narrowed({ positions, skipped, outsideCommands }: Plan): AsyncGenerator<HistoryPage> {
-    // The first page carries what is only counted; the rows in reach follow in store order.
-    const pages = new PageBuilder();
-    let first: { skipped: number[]; outsideCommands: number[] } | null = { skipped, outsideCommands };
-    for (let from = 0; from < positions.length; from += CHUNK) {
-      await source.readBack(positions.slice(from, from + CHUNK), pages);
-      yield pages.flush(first?.skipped, first?.outsideCommands);
-      first = null;
+  async function* narrowed({ positions, skipped, outsideCommands }: Plan, ahead: boolean): AsyncGenerator<HistoryPage> {
+    if (positions.length === 0) {
+      yield new PageBuilder().flush(skipped, outsideCommands);
+      return;
     }
-    if (first !== null) yield pages.flush(first.skipped, first.outsideCommands);
+    const reader = source.pageReader(ahead);
+    const read = (from: number): Promise<HistoryPage> | null =>
+      from < positions.length ? reader.read(positions.slice(from, from + CHUNK)) : null;
+    // The next page is asked for before this one is handed on: a reader in a thread of its own reads
+    // it meanwhile.
+    let next = read(0);
+    try {
+      for (let from = 0; next !== null; from += CHUNK) {
+        const page = await next;
+        next = read(from + CHUNK);
+        // The first page carries what is only counted; the rows in reach follow in store order.
+        yield from === 0 ? { ...page, skipped, outsideCommands } : page;
+      }
+    } finally {
+      // A caller that stops early leaves the page asked for ahead: its failure is nobody's now.
+      await next?.catch(() => undefined);
+      await reader.close();
+    }
   }
 
   return {
@@ -189,15 +213,15 @@ export function directHistory(source: DirectSource): RecordedHistory {
       const reach = customerReach(index.facts, configuration);
       if (reach.all) return reach;
       const plan = planOf(index, reach.customers);
-      found = { reach: { ...reach, records: plan.records }, plan };
+      found = { reach: { ...reach, records: plan.records }, plan, threads };
       return found.reach;
     },
     pages(reach?: CustomerReach) {
       if (reach === undefined || reach.all) return source.everything();
       if (found === null || reach !== found.reach) throw new Error('pages(reach) needs the reach this history found');
-      const { plan } = found;
+      const { plan, threads } = found;
       found = null;
-      return narrowed(plan);
+      return narrowed(plan, threads > 0);
     },
     close: () => source.close(),
   };

@@ -27,7 +27,7 @@ export async function openHistory(storeUrl: string, settings: PiiSettings): Prom
     close: () => direct.close().then(() => store.close()),
   });
   if (location.kind === 'sqlite' && pii !== undefined && sameKeys) {
-    const sealed = sqliteHistory(location.path, { sealed: pii });
+    const sealed = sqliteHistory(location.path, { sealed: pii, pii: settings });
     if (sealed !== null) return withStore(sealed);
   }
   if (location.kind === 'postgres' && sameKeys) {

@@ -199,14 +199,20 @@ export async function postgresHistory(options: PostgresHistoryOptions): Promise<
         await next.catch(() => undefined);
       }
     },
-    async readBack(positions, pages) {
-      if (sealed === undefined) {
-        for (const row of inPositionOrder(await rows<HistoryRow>(pool, sql.byPosition, [positions]))) pages.add(row);
-        return;
-      }
-      const events = inPositionOrder(await rows<EventRow>(pool, sql.eventsByPosition, [positions])).map(eventOfRow);
-      for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
-    },
+    // The pool's queries are I/O: the next page is read on the server while this one is decided.
+    pageReader: () => ({
+      async read(positions) {
+        const pages = new PageBuilder();
+        if (sealed === undefined) {
+          for (const row of inPositionOrder(await rows<HistoryRow>(pool, sql.byPosition, [positions]))) pages.add(row);
+          return pages.flush();
+        }
+        const events = inPositionOrder(await rows<EventRow>(pool, sql.eventsByPosition, [positions])).map(eventOfRow);
+        for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
+        return pages.flush();
+      },
+      close: async () => undefined,
+    }),
     close: () => pool.end(),
   });
 }

@@ -1,55 +1,24 @@
 import { existsSync } from 'node:fs';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { PiiEventStore } from '@tickets/event-store';
-import { CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX } from '@tickets/streams';
+import { CONFIG_STREAM_PREFIX, type PiiSettings } from '@tickets/streams';
 import { hasReachIndexes, indexDefinitions } from '@tickets/streams/reach-indexes';
-import {
-  afterPrefix,
-  configurationOfRow,
-  directHistory,
-  eventOfRow,
-  PageBuilder,
-  type HistoryRow,
-} from './direct-history.js';
+import { afterPrefix, configurationOfRow, directHistory, PageBuilder } from './direct-history.js';
 import type { IndexPart } from './history-index.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { storeHistory } from './store-history.js';
-import { INBOUND, readIndexPart, SUBJECT, WITH_COMMANDS } from './sqlite-history-index.js';
+import { readIndexPart } from './sqlite-history-index.js';
 import type { IndexRange, IndexWorkerData } from './sqlite-index-worker.js';
-import type { EventRow } from './sqlite-stored.js';
+import { allRows, pagesInWorker, pagesOf, SELECT_ALL } from './sqlite-pages.js';
 import type { ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
 const KNOWN_SCHEMAS: ReadonlySet<unknown> = new Set([1, 2]);
 
-// Every inbound record and every command, in one scan in SQL, handed on in order. Inbound records
-// stay JSON text: the what-if worker that decides an event parses it. Of a rule decision only its
-// commands are read. Reads only, on its own read-only connection: a running `serve` is not disturbed.
-const ROW_COLUMNS = `position,
-         CASE WHEN ${INBOUND} THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
-         CASE WHEN ${INBOUND} THEN data ELSE data -> '$.commands' END,
-         CASE WHEN ${INBOUND} THEN ${SUBJECT} END`;
-const SELECT_ALL = `
-  SELECT ${ROW_COLUMNS}
-  FROM events
-  WHERE substr(stream, 1, ${INBOUND_STREAM_PREFIX.length}) = '${INBOUND_STREAM_PREFIX}' OR (${WITH_COMMANDS})
-  ORDER BY position`;
-
 // The configurations, through the (stream, version) index — the streams from the prefix up to the
 // prefix with its last character's successor: they decide whether a reach can be narrowed at all.
 const SELECT_CONFIGURATIONS = `SELECT stream, data FROM events WHERE stream >= ? AND stream < ? ORDER BY position`;
-
-const SELECT_BY_POSITION = `
-  SELECT ${ROW_COLUMNS}
-  FROM events WHERE position IN (SELECT value FROM json_each(?))
-  ORDER BY position`;
-
-// In a sealed store the rows in reach are opened by the PII codec: read whole, as the port would.
-const SELECT_EVENTS_BY_POSITION = `
-  SELECT position, stream, version, id, type, metadata, data FROM events
-  WHERE position IN (SELECT value FROM json_each(?))
-  ORDER BY position`;
 
 function readConfigurations(db: DatabaseSync): ReachFacts['configurations'][number][] {
   const select = db.prepare(SELECT_CONFIGURATIONS);
@@ -60,11 +29,6 @@ function readConfigurations(db: DatabaseSync): ReachFacts['configurations'][numb
     configurations.push(configurationOfRow(stream, text));
   }
   return configurations;
-}
-
-function* allRows(select: StatementSync, ...parameters: string[]): Generator<HistoryRow> {
-  select.setReturnArrays(true);
-  for (const row of select.iterate(...parameters)) yield row as unknown as HistoryRow;
 }
 
 /**
@@ -167,13 +131,15 @@ export interface SqliteHistoryOptions {
    * in reach are opened through it; a history read whole goes through it (the port).
    */
   readonly sealed?: PiiEventStore | undefined;
+  /** The settings `sealed` was opened with: a page reader in a thread of its own opens its own codec with them. */
+  readonly pii?: PiiSettings | undefined;
   /** Positions one thread scans for the reach at a time (default SCAN_RANGE; tests make it small). */
   readonly scanRange?: number;
 }
 
 /** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
 export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
-  const { sealed, scanRange = SCAN_RANGE } = options;
+  const { sealed, pii, scanRange = SCAN_RANGE } = options;
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
@@ -182,9 +148,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
     return null;
   }
   const head = (db.prepare('SELECT max(position) AS head FROM events').get()?.['head'] as number | null) ?? 0;
-  const byPosition = db.prepare(sealed === undefined ? SELECT_BY_POSITION : SELECT_EVENTS_BY_POSITION);
   const indexed = hasReachIndexes(indexDefinitions(db));
-  byPosition.setReturnArrays(true);
 
   return directHistory({
     head,
@@ -206,14 +170,10 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
       for (const row of allRows(db.prepare(SELECT_ALL))) if (pages.add(row)) yield pages.flush();
       if (!pages.empty) yield pages.flush();
     },
-    async readBack(positions, pages) {
-      const chunk = JSON.stringify(positions);
-      if (sealed === undefined) for (const row of allRows(byPosition, chunk)) pages.add(row);
-      else {
-        const events = (byPosition.all(chunk) as unknown as EventRow[]).map(eventOfRow);
-        for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
-      }
-    },
+    pageReader: (ahead) =>
+      ahead && (sealed === undefined || pii !== undefined)
+        ? pagesInWorker({ path, pii: sealed === undefined ? undefined : pii })
+        : pagesOf(db, sealed),
     async close() {
       db.close();
     },

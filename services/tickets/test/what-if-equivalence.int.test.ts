@@ -385,9 +385,10 @@ describe('what-if decides again only the customers a change of the reopen window
             Promise.all([opened.checkpoints.close(), opened.store.close()]),
           );
         }
-        const run = (redecideAll: boolean) =>
-          whatIfIn(`sqlite:${path}`, DEFAULT_RULES, policy, { redecideAll, settings });
-        const [narrowed, full] = [await run(false), await run(true)];
+        const run = (redecideAll: boolean, threads = 0) =>
+          whatIfIn(`sqlite:${path}`, DEFAULT_RULES, policy, { redecideAll, settings, threads });
+        // In threads: the scan in ranges, and the pages read (and opened, when sealed) by a reader of their own.
+        const [narrowed, full, inThreads] = [await run(false), await run(true), await run(false, 2)];
         // The same file as a store written before the indexes existed: what-if scans the table.
         const db = new DatabaseSync(path);
         for (const index of REACH_INDEXES) db.exec(`DROP INDEX ${index.name}`);
@@ -401,6 +402,7 @@ describe('what-if decides again only the customers a change of the reopen window
         expect(narrowed.summary.decisionsChanged).toBeGreaterThan(0);
         expect(narrowed.summary.erased > 0).toBe(settings.encryption);
         expect(outcome(narrowed)).toEqual(outcome(full));
+        expect(inThreads).toEqual(narrowed);
         expect(scanned).toEqual(narrowed);
       }
     },
@@ -483,12 +485,12 @@ async function whatIfIn(
   store: string,
   rules: RulesFile,
   policy: ReopenPolicy,
-  options: { redecideAll: boolean; settings?: typeof pii; since?: string; until?: string },
+  options: { redecideAll: boolean; settings?: typeof pii; since?: string; until?: string; threads?: number },
 ): Promise<WhatIfReport> {
-  const { settings = pii, ...asked } = options;
+  const { settings = pii, threads = 0, ...asked } = options;
   const history = await openHistory(store, settings);
   try {
-    return await whatIf(history, { rules, policy, threads: 0, ...asked });
+    return await whatIf(history, { rules, policy, threads, ...asked });
   } finally {
     await history.close();
   }

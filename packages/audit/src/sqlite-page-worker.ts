@@ -1,0 +1,42 @@
+import { DatabaseSync } from 'node:sqlite';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDomainStore, type PiiSettings } from '@tickets/streams';
+import type { HistoryPage } from './recorded-history.js';
+import { pagesOf } from './sqlite-pages.js';
+
+// A what-if's page reader: reads the pages of rows it is asked for, by position, from a SQLite file,
+// opening them through the codec when the file's personal data is sealed, and sends them back in order.
+
+export interface PageWorkerData {
+  readonly path: string;
+  /** When the file's personal data is sealed: the settings the codec is opened with here. */
+  readonly pii?: PiiSettings | undefined;
+}
+
+export type ToPageWorker = { readonly id: number; readonly positions: readonly number[] };
+export type FromPageWorker =
+  { readonly id: number; readonly page: HistoryPage } | { readonly id: number; readonly error: string };
+
+/** Entries per codec cache here: a page's customers, not a long-running writer's. */
+const CODEC_CACHE_LIMIT = 8_192;
+
+const port = parentPort;
+if (port === null) throw new Error('sqlite-page-worker runs as a worker thread');
+const { path, pii } = workerData as PageWorkerData;
+const db = new DatabaseSync(path, { readOnly: true });
+const opened =
+  pii === undefined
+    ? undefined
+    : await openDomainStore(`sqlite:${path}`, pii, { codec: { cacheLimit: CODEC_CACHE_LIMIT }, reachIndexes: false });
+await opened?.checkpoints.close();
+const reader = pagesOf(db, opened?.pii);
+// One page at a time, in the order asked: the codec reads a customer's events in store order.
+let queue = Promise.resolve();
+port.on('message', ({ id, positions }: ToPageWorker) => {
+  queue = queue.then(() =>
+    reader.read(positions).then(
+      (page) => port.postMessage({ id, page } satisfies FromPageWorker),
+      (error: unknown) => port.postMessage({ id, error: String(error) } satisfies FromPageWorker),
+    ),
+  );
+});

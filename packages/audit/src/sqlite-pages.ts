@@ -1,0 +1,98 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import type { PiiEventStore } from '@tickets/event-store';
+import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
+import { eventOfRow, PageBuilder, type HistoryRow, type PageReader } from './direct-history.js';
+import type { HistoryPage } from './recorded-history.js';
+import { INBOUND, SUBJECT, WITH_COMMANDS } from './sqlite-history-index.js';
+import type { EventRow } from './sqlite-stored.js';
+import type { PageWorkerData, ToPageWorker, FromPageWorker } from './sqlite-page-worker.js';
+
+// The rows a what-if reads of a SQLite file: every inbound record and every decision's commands, or
+// those at given positions (the reached customers'). Inbound records stay JSON text: the thread that
+// decides an event parses it. Of a rule decision only its commands are read.
+export const ROW_COLUMNS = `position,
+         CASE WHEN ${INBOUND} THEN substr(stream, ${INBOUND_STREAM_PREFIX.length + 1}) END,
+         CASE WHEN ${INBOUND} THEN data ELSE data -> '$.commands' END,
+         CASE WHEN ${INBOUND} THEN ${SUBJECT} END`;
+export const SELECT_ALL = `
+  SELECT ${ROW_COLUMNS}
+  FROM events
+  WHERE substr(stream, 1, ${INBOUND_STREAM_PREFIX.length}) = '${INBOUND_STREAM_PREFIX}' OR (${WITH_COMMANDS})
+  ORDER BY position`;
+
+const SELECT_BY_POSITION = `
+  SELECT ${ROW_COLUMNS}
+  FROM events WHERE position IN (SELECT value FROM json_each(?))
+  ORDER BY position`;
+
+// In a sealed store the rows in reach are opened by the PII codec: read whole, as the port would.
+const SELECT_EVENTS_BY_POSITION = `
+  SELECT position, stream, version, id, type, metadata, data FROM events
+  WHERE position IN (SELECT value FROM json_each(?))
+  ORDER BY position`;
+
+export function* allRows(select: StatementSync, ...parameters: string[]): Generator<HistoryRow> {
+  select.setReturnArrays(true);
+  for (const row of select.iterate(...parameters)) yield row as unknown as HistoryRow;
+}
+
+/** Reads pages back by position on `db`; `sealed`: the codec the rows are opened with. */
+export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): PageReader {
+  const byPosition = db.prepare(sealed === undefined ? SELECT_BY_POSITION : SELECT_EVENTS_BY_POSITION);
+  byPosition.setReturnArrays(true);
+  return {
+    async read(positions) {
+      const pages = new PageBuilder();
+      const chunk = JSON.stringify(positions);
+      if (sealed === undefined) for (const row of allRows(byPosition, chunk)) pages.add(row);
+      else {
+        const events = (byPosition.all(chunk) as unknown as EventRow[]).map(eventOfRow);
+        for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
+      }
+      return pages.flush();
+    },
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Reads pages back in a worker thread of its own (sqlite-page-worker.ts), which opens the file (and the
+ * codec, when sealed) itself: the main thread decides one page while the next is read and opened.
+ */
+export function pagesInWorker(data: PageWorkerData): PageReader {
+  const worker = new Worker(new URL('./sqlite-page-worker.js', import.meta.url), {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+  });
+  const waiting = new Map<number, { resolve: (page: HistoryPage) => void; reject: (error: unknown) => void }>();
+  let asked = 0;
+  let failure: unknown = null;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    for (const { reject } of waiting.values()) reject(failure);
+    waiting.clear();
+  };
+  worker.on('message', (message: FromPageWorker) => {
+    const pending = waiting.get(message.id);
+    waiting.delete(message.id);
+    if ('page' in message) pending?.resolve(message.page);
+    else pending?.reject(new Error(message.error));
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`a what-if page reader stopped (exit code ${code})`)));
+  return {
+    read(positions) {
+      if (failure !== null) return Promise.reject(failure);
+      const id = asked++;
+      return new Promise<HistoryPage>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, positions } satisfies ToPageWorker);
+      });
+    },
+    async close() {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}
