@@ -17,9 +17,6 @@ export type ToPageWorker = { readonly id: number; readonly positions: readonly n
 export type FromPageWorker =
   { readonly id: number; readonly page: HistoryPage } | { readonly id: number; readonly error: string };
 
-/** Entries per codec cache here: a page's customers, not a long-running writer's. */
-const CODEC_CACHE_LIMIT = 8_192;
-
 const port = parentPort;
 if (port === null) throw new Error('sqlite-page-worker runs as a worker thread');
 const { path, pii } = workerData as PageWorkerData;
@@ -27,7 +24,8 @@ const db = new DatabaseSync(path, { readOnly: true });
 const opened =
   pii === undefined
     ? undefined
-    : await openDomainStore(`sqlite:${path}`, pii, { codec: { cacheLimit: CODEC_CACHE_LIMIT }, reachIndexes: false });
+    : // The codec's caches as large as a writer's: the pages go through every reached customer's key.
+      await openDomainStore(`sqlite:${path}`, pii, { reachIndexes: false });
 await opened?.checkpoints.close();
 const reader = pagesOf(db, opened?.pii);
 // One page at a time, in the order asked: the codec reads a customer's events in store order.

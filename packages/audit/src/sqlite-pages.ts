@@ -63,7 +63,7 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
 export function pagesInWorker(data: PageWorkerData): PageReader {
   const worker = new Worker(new URL('./sqlite-page-worker.js', import.meta.url), {
     workerData: data,
-    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxYoungGenerationSizeMb: 32 },
   });
   const waiting = new Map<number, { resolve: (page: HistoryPage) => void; reject: (error: unknown) => void }>();
   let asked = 0;
