@@ -4,7 +4,7 @@ import { indexDefinitions, REACH_INDEXES, reachIndexSql, type ReachIndex } from 
 
 /**
  * Makes the reach indexes of a SQLite store that lacks them, or holds them as an earlier version
- * defined them: once, when a store written before they existed is opened (about 20 s per million inbound
+ * defined them: once, when a store written before they existed is opened (20–30 s per million inbound
  * events on a 2-core machine, holding the write lock), and never again. Returns the names made.
  */
 export function ensureReachIndexes(path: string): string[] {

@@ -336,7 +336,7 @@ export function buildProgram(config: TicketsConfig): Command {
     .option('--examples <n>', 'examples per list in the text report', exampleCount, 10)
     .option(
       '--threads <n>',
-      'worker threads scanning and deciding in parallel (default: one per core on large stores, none on small ones; a narrowed run of few records decides in the main thread)',
+      'worker threads scanning and deciding in parallel (default: one per core on large stores, none on small ones; a narrowed run of few records decides in the main thread while a thread reads the next page)',
       exampleCount,
     )
     .option(
