@@ -10,7 +10,7 @@ import type { RecordedHistory } from './recorded-history.js';
 import { storeHistory } from './store-history.js';
 import { readIndexPart } from './sqlite-history-index.js';
 import type { IndexRange, IndexWorkerData } from './sqlite-index-worker.js';
-import { allRows, pagesInWorker, pagesOf, SELECT_ALL } from './sqlite-pages.js';
+import { allRows, pagesInWorkers, pagesOf, SELECT_ALL } from './sqlite-pages.js';
 import type { ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
@@ -133,13 +133,15 @@ export interface SqliteHistoryOptions {
   readonly sealed?: PiiEventStore | undefined;
   /** The settings `sealed` was opened with: a page reader in a thread of its own opens its own codec with them. */
   readonly pii?: PiiSettings | undefined;
+  /** Rows per page of reached rows read back (tests make it small). */
+  readonly pageRows?: number;
   /** Positions one thread scans for the reach at a time (default SCAN_RANGE; tests make it small). */
   readonly scanRange?: number;
 }
 
 /** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
 export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
-  const { sealed, pii, scanRange = SCAN_RANGE } = options;
+  const { sealed, pii, pageRows, scanRange = SCAN_RANGE } = options;
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
@@ -152,6 +154,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
 
   return directHistory({
     head,
+    ...(pageRows === undefined ? {} : { pageRows }),
     configurations: async () => readConfigurations(db),
     async unnarrowable() {
       // An erased record is told by its key, gone from the key table: without the table here, it cannot be.
@@ -170,9 +173,10 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
       for (const row of allRows(db.prepare(SELECT_ALL))) if (pages.add(row)) yield pages.flush();
       if (!pages.empty) yield pages.flush();
     },
+    // Opening sealed rows costs more than deciding them: two readers then, one otherwise.
     pageReader: (ahead) =>
       ahead && (sealed === undefined || pii !== undefined)
-        ? pagesInWorker({ path, pii: sealed === undefined ? undefined : pii })
+        ? pagesInWorkers({ path, pii: sealed === undefined ? undefined : pii }, sealed === undefined ? 1 : 2)
         : pagesOf(db, sealed),
     async close() {
       db.close();

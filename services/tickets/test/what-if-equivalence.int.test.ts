@@ -385,10 +385,17 @@ describe('what-if decides again only the customers a change of the reopen window
             Promise.all([opened.checkpoints.close(), opened.store.close()]),
           );
         }
-        const run = (redecideAll: boolean, threads = 0) =>
-          whatIfIn(`sqlite:${path}`, DEFAULT_RULES, policy, { redecideAll, settings, threads });
-        // In threads: the scan in ranges, and the pages read (and opened, when sealed) by a reader of their own.
-        const [narrowed, full, inThreads] = [await run(false), await run(true), await run(false, 2)];
+        const run = (redecideAll: boolean) =>
+          whatIfIn(`sqlite:${path}`, DEFAULT_RULES, policy, { redecideAll, settings });
+        const [narrowed, full] = [await run(false), await run(true)];
+        // In threads, as on a large store: the scan in ranges, and pages of 50 rows read (and opened
+        // through codecs of their own, when sealed) by readers in threads of their own, in turn.
+        const opened = settings.encryption ? await openDomainStore(`sqlite:${path}`, settings) : null;
+        const history = sqliteHistory(path, { sealed: opened?.pii, pii: settings, pageRows: 50, scanRange: 500 })!;
+        const inThreads = await whatIf(history, { rules: DEFAULT_RULES, policy, threads: 2 }).finally(async () => {
+          await history.close();
+          await Promise.all([opened?.checkpoints.close(), opened?.store.close()]);
+        });
         // The same file as a store written before the indexes existed: what-if scans the table.
         const db = new DatabaseSync(path);
         for (const index of REACH_INDEXES) db.exec(`DROP INDEX ${index.name}`);
