@@ -158,15 +158,13 @@ export interface DirectSource {
    * when sealed) while this one is decided.
    */
   pageReader(ahead: boolean): PageReader;
-  /** Rows per page read back (default CHUNK; tests make it small, so that a store of a few pages is read by several readers). */
+  /** Rows per page read back (default CHUNK; tests make it small, so that a small store is read in several pages). */
   readonly pageRows?: number;
   close(): Promise<void>;
 }
 
 /** Reads pages of rows back by position; `close` ends what it started. */
 export interface PageReader {
-  /** How many pages it reads at once: how many to ask for ahead of the one being decided. */
-  readonly ahead: number;
   /** The page of the rows at `positions`, without what is only counted (`skipped`, `outsideCommands`). */
   read(positions: readonly number[]): Promise<HistoryPage>;
   close(): Promise<void>;
@@ -186,25 +184,21 @@ export function directHistory(source: DirectSource): RecordedHistory {
     }
     const reader = source.pageReader(ahead);
     const rows = source.pageRows ?? CHUNK;
-    // The next pages are asked for before this one is handed on: readers in threads of their own read
-    // them meanwhile.
-    const asked: Promise<HistoryPage>[] = [];
-    let from = 0;
-    const askAhead = (): void => {
-      for (; asked.length < reader.ahead && from < positions.length; from += rows)
-        asked.push(reader.read(positions.slice(from, from + rows)));
-    };
-    askAhead();
+    const read = (from: number): Promise<HistoryPage> | null =>
+      from < positions.length ? reader.read(positions.slice(from, from + rows)) : null;
+    // The next page is asked for before this one is handed on: a reader in a thread of its own reads
+    // it meanwhile.
+    let next = read(0);
     try {
-      for (let first = true; asked.length > 0; first = false) {
-        const page = await asked.shift()!;
-        askAhead();
+      for (let from = 0; next !== null; from += rows) {
+        const page = await next;
+        next = read(from + rows);
         // The first page carries what is only counted; the rows in reach follow in store order.
-        yield first ? { ...page, skipped, outsideCommands } : page;
+        yield from === 0 ? { ...page, skipped, outsideCommands } : page;
       }
     } finally {
-      // A caller that stops early leaves the pages asked for ahead: their failures are nobody's now.
-      await Promise.all(asked.map((page) => page.catch(() => undefined)));
+      // A caller that stops early leaves the page asked for ahead: its failure is nobody's now.
+      await next?.catch(() => undefined);
       await reader.close();
     }
   }

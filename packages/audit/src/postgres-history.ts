@@ -201,7 +201,6 @@ export async function postgresHistory(options: PostgresHistoryOptions): Promise<
     },
     // The pool's queries are I/O: the next page is read on the server while this one is decided.
     pageReader: () => ({
-      ahead: 1,
       async read(positions) {
         const pages = new PageBuilder();
         if (sealed === undefined) {

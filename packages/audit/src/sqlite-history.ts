@@ -10,7 +10,7 @@ import type { RecordedHistory } from './recorded-history.js';
 import { storeHistory } from './store-history.js';
 import { readIndexPart } from './sqlite-history-index.js';
 import type { IndexRange, IndexWorkerData } from './sqlite-index-worker.js';
-import { allRows, pagesInWorkers, pagesOf, SELECT_ALL } from './sqlite-pages.js';
+import { allRows, pagesInWorker, pagesOf, SELECT_ALL } from './sqlite-pages.js';
 import type { ReachFacts } from './what-if-reach.js';
 
 /** The event table layouts this reader knows (the SQLite adapter's `PRAGMA user_version`); 2 added the chain hash, not read here. */
@@ -173,10 +173,9 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
       for (const row of allRows(db.prepare(SELECT_ALL))) if (pages.add(row)) yield pages.flush();
       if (!pages.empty) yield pages.flush();
     },
-    // Opening sealed rows costs more than deciding them: two readers then, one otherwise.
     pageReader: (ahead) =>
       ahead && (sealed === undefined || pii !== undefined)
-        ? pagesInWorkers({ path, pii: sealed === undefined ? undefined : pii }, sealed === undefined ? 1 : 2)
+        ? pagesInWorker({ path, pii: sealed === undefined ? undefined : pii })
         : pagesOf(db, sealed),
     async close() {
       db.close();

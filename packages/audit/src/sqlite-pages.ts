@@ -42,7 +42,6 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
   const byPosition = db.prepare(sealed === undefined ? SELECT_BY_POSITION : SELECT_EVENTS_BY_POSITION);
   byPosition.setReturnArrays(true);
   return {
-    ahead: 1,
     async read(positions) {
       const pages = new PageBuilder();
       const chunk = JSON.stringify(positions);
@@ -58,21 +57,10 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
 }
 
 /**
- * Reads pages back in `threads` worker threads (sqlite-page-worker.ts), each opening the file (and the
- * codec, when sealed) itself, pages handed to them in turn: the main thread decides one page while the
- * next ones are read and opened.
+ * Reads pages back in a worker thread of its own (sqlite-page-worker.ts), which opens the file (and the
+ * codec, when sealed) itself: the main thread decides one page while the next is read and opened.
  */
-export function pagesInWorkers(data: PageWorkerData, threads: number): PageReader {
-  const readers = Array.from({ length: threads }, () => pagesInWorker(data));
-  let turn = 0;
-  return {
-    ahead: threads,
-    read: (positions) => readers[turn++ % threads]!.read(positions),
-    close: async () => void (await Promise.all(readers.map((reader) => reader.close()))),
-  };
-}
-
-function pagesInWorker(data: PageWorkerData): PageReader {
+export function pagesInWorker(data: PageWorkerData): PageReader {
   const worker = new Worker(new URL('./sqlite-page-worker.js', import.meta.url), {
     workerData: data,
     resourceLimits: { maxYoungGenerationSizeMb: 32 },
@@ -94,7 +82,6 @@ function pagesInWorker(data: PageWorkerData): PageReader {
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`a what-if page reader stopped (exit code ${code})`)));
   return {
-    ahead: 1,
     read(positions) {
       if (failure !== null) return Promise.reject(failure);
       const id = asked++;

@@ -389,7 +389,7 @@ describe('what-if decides again only the customers a change of the reopen window
           whatIfIn(`sqlite:${path}`, DEFAULT_RULES, policy, { redecideAll, settings });
         const [narrowed, full] = [await run(false), await run(true)];
         // In threads, as on a large store: the scan in ranges, and pages of 50 rows read (and opened
-        // through codecs of their own, when sealed) by readers in threads of their own, in turn.
+        // through a codec of its own, when sealed) by a reader in a thread of its own.
         const opened = settings.encryption ? await openDomainStore(`sqlite:${path}`, settings) : null;
         const history = sqliteHistory(path, { sealed: opened?.pii, pii: settings, pageRows: 50, scanRange: 500 })!;
         const inThreads = await whatIf(history, { rules: DEFAULT_RULES, policy, threads: 2 }).finally(async () => {
