@@ -83,24 +83,60 @@ export interface ReachScan {
 
 /** The scans of a file that has the reach indexes, one per kind of row; `sealed`: personal data encrypted. */
 export const indexedScans = (sealed: boolean): readonly ReachScan[] => [
-  scan(INBOUND_REACH, `${Kind.Inbound}, ${customer}, ${time}, ${inboundFlags(sealed)}`),
+  // Sealed: the key id, looked up once per key by the scan (a key is met once per record of its customer).
+  scan(
+    INBOUND_REACH,
+    `${Kind.Inbound}, ${customer}, ${time}, ${sealed ? `${unconfigured}, ${sealedWith}` : inboundFlags(false)}`,
+  ),
   scan(CREATED_REACH, `${Kind.TicketCreated}, ${CREATED_REACH.values.join(', ')}`),
   scan(TIMER_REACH, `${Kind.TimerSet}, ${TIMER_REACH.values.join(', ')}`),
   scan(CLOSED_REACH, `${Kind.MessageReceived}, ${CLOSED_REACH.values.join(', ')}`),
   scan(DECISION_REACH, `${Kind.Decision}, ${DECISION_REACH.values.join(', ')}, ${COMMAND_TIMES}`),
 ];
 
+/** Whether each personal-data key id met so far is still in the key table: what a scan thread learnt of the keys. */
+export type KeyPresence = Map<string, boolean>;
+
 /**
  * The index of the rows in (after, upTo], read on a connection of its own; `sealed`: personal data
- * encrypted; `indexed`: through the reach indexes (the file has them as defined).
+ * encrypted; `indexed`: through the reach indexes (the file has them as defined); `keys`: the keys a
+ * thread scanning several ranges of a sealed file has already looked up.
  */
-export function readIndexPart(path: string, after: number, upTo: number, sealed: boolean, indexed: boolean): IndexPart {
+export function readIndexPart(
+  path: string,
+  after: number,
+  upTo: number,
+  sealed: boolean,
+  indexed: boolean,
+  keys: KeyPresence = new Map(),
+): IndexPart {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
     if (!indexed) return foldIndexRows(rowsOf(db.prepare(selectIndex(sealed)), after, upTo));
+    const [inbound, ...others] = indexedScans(sealed);
+    // A record sealed with a key gone from the key table is erased.
+    const present = sealed ? db.prepare('SELECT 1 FROM pii_keys WHERE key_id = ?') : null;
+    const isErased = (key: string): boolean => {
+      let found = keys.get(key);
+      if (found === undefined) keys.set(key, (found = present!.get(key) !== undefined));
+      return !found;
+    };
     return foldIndexRows(
       (function* () {
-        for (const { sql } of indexedScans(sealed)) yield* rowsOf(db.prepare(sql), after, upTo);
+        if (!sealed) yield* rowsOf(db.prepare(inbound!.sql), after, upTo);
+        else
+          for (const row of rowsOf(db.prepare(inbound!.sql), after, upTo)) {
+            const [position, kind, id, at, unconfiguredFlag, key] = row as unknown as [
+              number,
+              Kind,
+              string,
+              string,
+              number,
+              string | null,
+            ];
+            yield [position, kind, id, at, unconfiguredFlag + (key !== null && isErased(key) ? 2 : 0), null];
+          }
+        for (const { sql } of others) yield* rowsOf(db.prepare(sql), after, upTo);
       })(),
     );
   } finally {
