@@ -83,7 +83,8 @@ export interface ReachScan {
 
 /** The scans of a file that has the reach indexes, one per kind of row; `sealed`: personal data encrypted. */
 export const indexedScans = (sealed: boolean): readonly ReachScan[] => [
-  // Sealed: the key id, looked up once per key by the scan (a key is met once per record of its customer).
+  // Sealed: the key id, checked against the key table once per key by each scan thread (readIndexPart),
+  // rather than once per record: a customer's key is met once per record of theirs.
   scan(
     INBOUND_REACH,
     `${Kind.Inbound}, ${customer}, ${time}, ${sealed ? `${unconfigured}, ${sealedWith}` : inboundFlags(false)}`,
