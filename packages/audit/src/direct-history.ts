@@ -1,5 +1,5 @@
 import type { Command } from '@tickets/domain';
-import type { EventMetadata, RecordedEvent } from '@tickets/event-store';
+import type { EventMetadata, PiiEventStore, RecordedEvent } from '@tickets/event-store';
 import { INBOUND_STREAM_PREFIX, readConfiguration, type InboundAcceptedData } from '@tickets/streams';
 import { mergeIndex, type HistoryIndex, type IndexPart } from './history-index.js';
 import { emptyColumns, type HistoryPage, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
@@ -82,8 +82,22 @@ export class PageBuilder {
   }
 }
 
+/** A page of rows as the direct readers select them (clear store). */
+export function pageOfRows(rows: Iterable<HistoryRow>): HistoryPage {
+  const pages = new PageBuilder();
+  for (const row of rows) pages.add(row);
+  return pages.flush();
+}
+
+/** A page of whole stored rows, opened through the codec (sealed store). */
+export async function pageOfSealedRows(rows: readonly EventRow[], sealed: PiiEventStore): Promise<HistoryPage> {
+  const pages = new PageBuilder();
+  for (const event of await sealed.openRecorded(rows.map(eventOfRow))) pages.addEvent(event);
+  return pages.flush();
+}
+
 /** A stored row, as both readers select it whole, as the event the PII codec opens. */
-export const eventOfRow = ([position, stream, version, id, type, metadata, data]: EventRow): RecordedEvent => ({
+const eventOfRow = ([position, stream, version, id, type, metadata, data]: EventRow): RecordedEvent => ({
   position,
   stream,
   version,

@@ -7,7 +7,8 @@ import {
   CHUNK,
   configurationOfRow,
   directHistory,
-  eventOfRow,
+  pageOfRows,
+  pageOfSealedRows,
   PageBuilder,
   type HistoryRow,
 } from './direct-history.js';
@@ -201,16 +202,10 @@ export async function postgresHistory(options: PostgresHistoryOptions): Promise<
     },
     // The pool's queries are I/O: the next page is read on the server while this one is decided.
     pageReader: () => ({
-      async read(positions) {
-        const pages = new PageBuilder();
-        if (sealed === undefined) {
-          for (const row of inPositionOrder(await rows<HistoryRow>(pool, sql.byPosition, [positions]))) pages.add(row);
-          return pages.flush();
-        }
-        const events = inPositionOrder(await rows<EventRow>(pool, sql.eventsByPosition, [positions])).map(eventOfRow);
-        for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
-        return pages.flush();
-      },
+      read: async (positions) =>
+        sealed === undefined
+          ? pageOfRows(inPositionOrder(await rows<HistoryRow>(pool, sql.byPosition, [positions])))
+          : pageOfSealedRows(inPositionOrder(await rows<EventRow>(pool, sql.eventsByPosition, [positions])), sealed),
       close: async () => undefined,
     }),
     close: () => pool.end(),

@@ -2,7 +2,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { PiiEventStore } from '@tickets/event-store';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
-import { eventOfRow, PageBuilder, type HistoryRow, type PageReader } from './direct-history.js';
+import { pageOfRows, pageOfSealedRows, type HistoryRow, type PageReader } from './direct-history.js';
 import type { HistoryPage } from './recorded-history.js';
 import { INBOUND, SUBJECT, WITH_COMMANDS } from './sqlite-history-index.js';
 import type { EventRow } from './sqlite-stored.js';
@@ -43,14 +43,10 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
   byPosition.setReturnArrays(true);
   return {
     async read(positions) {
-      const pages = new PageBuilder();
       const chunk = JSON.stringify(positions);
-      if (sealed === undefined) for (const row of allRows(byPosition, chunk)) pages.add(row);
-      else {
-        const events = (byPosition.all(chunk) as unknown as EventRow[]).map(eventOfRow);
-        for (const event of await sealed.openRecorded(events)) pages.addEvent(event);
-      }
-      return pages.flush();
+      return sealed === undefined
+        ? pageOfRows(allRows(byPosition, chunk))
+        : pageOfSealedRows(byPosition.all(chunk) as unknown as EventRow[], sealed);
     },
     close: async () => undefined,
   };

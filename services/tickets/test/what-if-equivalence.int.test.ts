@@ -492,12 +492,12 @@ async function whatIfIn(
   store: string,
   rules: RulesFile,
   policy: ReopenPolicy,
-  options: { redecideAll: boolean; settings?: typeof pii; since?: string; until?: string; threads?: number },
+  options: { redecideAll: boolean; settings?: typeof pii; since?: string; until?: string },
 ): Promise<WhatIfReport> {
-  const { settings = pii, threads = 0, ...asked } = options;
+  const { settings = pii, ...asked } = options;
   const history = await openHistory(store, settings);
   try {
-    return await whatIf(history, { rules, policy, threads, ...asked });
+    return await whatIf(history, { rules, policy, threads: 0, ...asked });
   } finally {
     await history.close();
   }
