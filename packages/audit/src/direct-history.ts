@@ -63,7 +63,7 @@ export class PageBuilder {
     this.count++;
   }
 
-  flush(skipped: readonly number[] = [], outsideCommands: readonly number[] = []): HistoryPage {
+  flush(skipped: Iterable<number> = [], outsideCommands: Iterable<number> = []): HistoryPage {
     const page = {
       inbound: this.inbound,
       commands: this.commands,
@@ -118,44 +118,78 @@ export function configurationOfRow(stream: string, text: string): ReachFacts['co
 export const afterPrefix = (prefix: string): string =>
   prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
-/** What a narrowed read does: the rows to read again, and the times of what is only counted. */
-interface Plan {
+/**
+ * What a narrowed read does: the rows to read again, and the times of what is only counted. In typed
+ * arrays: a plan found in a thread of its own (see `DirectSource.findReach`) moves back rather than being
+ * copied.
+ */
+export interface Plan {
   /** The positions of the reached customers' inbound records and decisions with commands, in order. */
-  readonly positions: number[];
+  readonly positions: Float64Array<ArrayBuffer>;
   /** How many of those are inbound records: what is decided again. */
   readonly records: number;
   /** The event times (ms) of the other customers' inbound records. */
-  readonly skipped: number[];
+  readonly skipped: Float64Array<ArrayBuffer>;
   /** The times (ms) of the commands recorded on the other customers' tickets. */
-  readonly outsideCommands: number[];
+  readonly outsideCommands: Float64Array<ArrayBuffer>;
 }
+
+/** The buffers of a plan, to move rather than copy when it is posted to another thread. */
+export const planTransferList = (plan: Plan): ArrayBuffer[] => [
+  plan.positions.buffer,
+  plan.skipped.buffer,
+  plan.outsideCommands.buffer,
+];
 
 function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
   // Whether each customer of the index's table is in reach, looked up by index below.
   const inReach = Uint8Array.from(found.customerIds, (id) => (customers.has(id) ? 1 : 0));
-  const skipped: number[] = [];
-  const positions: number[] = [];
   const { inbound, decisions } = found;
-  for (let i = 0; i < inbound.positions.length; i++) {
-    if (inReach[inbound.customers[i]!] === 1) positions.push(inbound.positions[i]!);
-    else skipped.push(inbound.times[i]!);
-  }
-  const records = positions.length;
-  const outsideCommands: number[] = [];
-  for (let i = 0; i < decisions.positions.length; i++) {
+  // A decision is read again when its ticket's customer is in reach, or when no TicketCreated names
+  // the ticket (it is then compared, whoever it belongs to).
+  const decisionRead = (i: number): boolean => {
     const customer = decisions.customers[i]!;
-    // A ticket without a recorded TicketCreated is compared, whoever it belongs to.
-    if (customer === -1 || inReach[customer] === 1) positions.push(decisions.positions[i]!);
+    return customer === -1 || inReach[customer] === 1;
+  };
+  // Counted first: each column is made once, at its size.
+  let records = 0;
+  for (let i = 0; i < inbound.positions.length; i++) records += inReach[inbound.customers[i]!]!;
+  let decisionsRead = 0;
+  let timesOutside = 0;
+  for (let i = 0; i < decisions.positions.length; i++)
+    if (decisionRead(i)) decisionsRead++;
+    else timesOutside += decisions.timesFrom[i + 1]! - decisions.timesFrom[i]!;
+
+  const positions = new Float64Array(records + decisionsRead);
+  const skipped = new Float64Array(inbound.positions.length - records);
+  const outsideCommands = new Float64Array(timesOutside);
+  let read = 0;
+  let skip = 0;
+  for (let i = 0; i < inbound.positions.length; i++) {
+    if (inReach[inbound.customers[i]!] === 1) positions[read++] = inbound.positions[i]!;
+    else skipped[skip++] = inbound.times[i]!;
+  }
+  let outside = 0;
+  for (let i = 0; i < decisions.positions.length; i++) {
+    if (decisionRead(i)) positions[read++] = decisions.positions[i]!;
     else
       for (let t = decisions.timesFrom[i]!; t < decisions.timesFrom[i + 1]!; t++)
-        outsideCommands.push(decisions.times[t]!);
+        outsideCommands[outside++] = decisions.times[t]!;
   }
-  positions.sort((a, b) => a - b);
+  // A typed array sorts by value.
+  positions.sort();
   return { positions, records, skipped, outsideCommands };
 }
 
-/** A store's events table as a direct reader sees it. */
-export interface DirectSource {
+type ReachConfiguration = Parameters<NonNullable<RecordedHistory['reach']>>[0];
+
+/** What a reach scan found: the customers in reach and, when they are not all, what to read of them. */
+export type FoundReach =
+  | { readonly reach: CustomerReach & { readonly all: true }; readonly plan: null }
+  | { readonly reach: CustomerReach & { readonly all: false }; readonly plan: Plan };
+
+/** What a direct reader's reach is found from: the configurations and a scan of the events table. */
+export interface ReachSource {
   /** The last position read: what the scans and the pages stop at. */
   readonly head: number;
   /** Every configuration recorded, or why one cannot be read. */
@@ -164,6 +198,34 @@ export interface DirectSource {
   unnarrowable(): Promise<string | null>;
   /** The scans of (0, head], in consecutive ranges, `threads` at once (0 or 1: one). */
   index(threads: number): Promise<IndexPart[]>;
+}
+
+/** The customers `configuration` can reach in `source`'s history, and what a narrowed read of it reads. */
+export async function findReach(
+  source: ReachSource,
+  configuration: ReachConfiguration,
+  threads: number,
+): Promise<FoundReach> {
+  const configurations = await source.configurations();
+  // Changed rules reach every decision: no need to read anything more to know it.
+  const byConfiguration = configurationReach(configurations, configuration);
+  if (byConfiguration !== null) return { reach: byConfiguration, plan: null };
+  const why = await source.unnarrowable();
+  if (why !== null) return { reach: everyCustomer(why), plan: null };
+  const index = mergeIndex(await source.index(threads), configurations);
+  const reach = customerReach(index.facts, configuration);
+  if (reach.all) return { reach, plan: null };
+  const plan = planOf(index, reach.customers);
+  return { reach: { ...reach, records: plan.records }, plan };
+}
+
+/** A store's events table as a direct reader sees it. */
+export interface DirectSource extends ReachSource {
+  /**
+   * Finds the reach elsewhere than in this thread (in one of its own: what the scan leaves in a heap
+   * goes with that thread, and only the plan comes back); absent, `findReach` runs in this thread.
+   */
+  findReach?(configuration: ReachConfiguration, threads: number): Promise<FoundReach>;
   /** Every row, in order, in pages. */
   everything(): AsyncIterable<HistoryPage>;
   /**
@@ -199,7 +261,7 @@ export function directHistory(source: DirectSource): RecordedHistory {
     const reader = source.pageReader(ahead);
     const rows = source.pageRows ?? CHUNK;
     const read = (from: number): Promise<HistoryPage> | null =>
-      from < positions.length ? reader.read(positions.slice(from, from + rows)) : null;
+      from < positions.length ? reader.read(Array.from(positions.subarray(from, from + rows))) : null;
     // The next page is asked for before this one is handed on: a reader in a thread of its own reads
     // it meanwhile.
     let next = read(0);
@@ -220,18 +282,9 @@ export function directHistory(source: DirectSource): RecordedHistory {
   return {
     head: source.head,
     async reach(configuration, threads) {
-      const configurations = await source.configurations();
-      // Changed rules reach every decision: no need to read anything more to know it.
-      const byConfiguration = configurationReach(configurations, configuration);
-      if (byConfiguration !== null) return byConfiguration;
-      const why = await source.unnarrowable();
-      if (why !== null) return everyCustomer(why);
-      const index = mergeIndex(await source.index(threads), configurations);
-      const reach = customerReach(index.facts, configuration);
-      if (reach.all) return reach;
-      const plan = planOf(index, reach.customers);
-      found = { reach: { ...reach, records: plan.records }, plan, threads };
-      return found.reach;
+      const { reach, plan } = await (source.findReach ?? ((c, t) => findReach(source, c, t)))(configuration, threads);
+      found = plan === null ? null : { reach, plan, threads };
+      return reach;
     },
     pages(reach?: CustomerReach) {
       if (reach === undefined || reach.all) return source.everything();

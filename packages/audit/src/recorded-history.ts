@@ -30,9 +30,9 @@ export interface HistoryPage {
    * The event times (ms) of the inbound records of customers outside the reach the pages were asked
    * for, in order: counted and timed, not decided again.
    */
-  readonly skipped: readonly number[];
+  readonly skipped: Iterable<number>;
   /** The times (ms) of the recorded commands on those customers' tickets: the what-if's, unchanged. */
-  readonly outsideCommands: readonly number[];
+  readonly outsideCommands: Iterable<number>;
   /** The store position the page reaches (for progress). */
   readonly lastPosition: number;
 }

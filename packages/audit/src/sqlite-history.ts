@@ -4,12 +4,21 @@ import { Worker } from 'node:worker_threads';
 import type { PiiEventStore } from '@tickets/event-store';
 import { CONFIG_STREAM_PREFIX, type PiiSettings } from '@tickets/streams';
 import { hasReachIndexes, indexDefinitions } from '@tickets/streams/reach-indexes';
-import { afterPrefix, configurationOfRow, directHistory, PageBuilder } from './direct-history.js';
+import {
+  afterPrefix,
+  configurationOfRow,
+  directHistory,
+  PageBuilder,
+  findReach,
+  type FoundReach,
+  type ReachSource,
+} from './direct-history.js';
 import type { IndexPart } from './history-index.js';
 import type { RecordedHistory } from './recorded-history.js';
 import { storeHistory } from './store-history.js';
 import { readIndexPart } from './sqlite-history-index.js';
 import type { IndexRange, IndexWorkerData } from './sqlite-index-worker.js';
+import type { ReachWorkerData } from './sqlite-reach-worker.js';
 import { allRows, pagesInWorker, pagesOf, SELECT_ALL } from './sqlite-pages.js';
 import type { ReachFacts } from './what-if-reach.js';
 
@@ -139,6 +148,47 @@ export interface SqliteHistoryOptions {
   readonly scanRange?: number;
 }
 
+/** What a reach over a SQLite file is found from: its configurations, and scans of its events table. */
+export function sqliteReachSource(
+  db: DatabaseSync,
+  file: { readonly path: string; readonly head: number; readonly sealed: boolean; readonly scanRange: number },
+): ReachSource {
+  const { path, head, sealed, scanRange } = file;
+  const indexed = hasReachIndexes(indexDefinitions(db));
+  return {
+    head,
+    configurations: async () => readConfigurations(db),
+    async unnarrowable() {
+      // An erased record is told by its key, gone from the key table: without the table here, it cannot be.
+      return sealed && db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'pii_keys'`).get() === undefined
+        ? 'the personal-data keys are not kept in this file: erased records cannot be told apart'
+        : null;
+    },
+    index: (threads) => readIndex(path, head, threads, sealed, indexed, scanRange),
+  };
+}
+
+/**
+ * The reach found in a thread of its own (sqlite-reach-worker.ts), which starts the scan's workers:
+ * the scan's parts, their merge and its garbage (~135 MB live at 1M inbound records, in a heap V8 had
+ * grown to ~240 MB) stay in that thread's heap and go with it; only the plan comes back, moved. The
+ * main thread, which then decides, starts from a small heap instead of one V8 lets grow further.
+ */
+function reachInWorker(data: ReachWorkerData): Promise<FoundReach> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./sqlite-reach-worker.js', import.meta.url), { workerData: data });
+    let found: FoundReach | undefined;
+    let failure: unknown;
+    worker.once('message', (message: FoundReach) => (found = message));
+    worker.once('error', (error) => (failure = error));
+    // Settled once the thread is gone, its heap with it, before any deciding starts.
+    worker.once('exit', (code) => {
+      if (found === undefined) reject(failure ?? new Error(`a what-if reach worker stopped (exit code ${code})`));
+      else resolve(found);
+    });
+  });
+}
+
 /** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
 export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
   const { sealed, pii, pageRows, scanRange = SCAN_RANGE } = options;
@@ -150,20 +200,15 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
     return null;
   }
   const head = (db.prepare('SELECT max(position) AS head FROM events').get()?.['head'] as number | null) ?? 0;
-  const indexed = hasReachIndexes(indexDefinitions(db));
+  const file = { path, head, sealed: sealed !== undefined, scanRange };
+  const reachSource = sqliteReachSource(db, file);
 
   return directHistory({
-    head,
+    ...reachSource,
     ...(pageRows === undefined ? {} : { pageRows }),
-    configurations: async () => readConfigurations(db),
-    async unnarrowable() {
-      // An erased record is told by its key, gone from the key table: without the table here, it cannot be.
-      return sealed !== undefined &&
-        db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'pii_keys'`).get() === undefined
-        ? 'the personal-data keys are not kept in this file: erased records cannot be told apart'
-        : null;
-    },
-    index: (threads) => readIndex(path, head, threads, sealed !== undefined, indexed, scanRange),
+    // With threads to scan in, the reach is found in one more: see reachInWorker.
+    findReach: async (configuration, threads) =>
+      threads > 1 ? reachInWorker({ ...file, configuration, threads }) : findReach(reachSource, configuration, threads),
     async *everything() {
       if (sealed !== undefined) {
         yield* (await storeHistory(sealed)).pages();

@@ -59,7 +59,9 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
 export function pagesInWorker(data: PageWorkerData): PageReader {
   const worker = new Worker(new URL('./sqlite-page-worker.js', import.meta.url), {
     workerData: data,
-    resourceLimits: { maxYoungGenerationSizeMb: 32 },
+    // A page's rows are garbage once sent: a small young generation keeps the thread small (a what-if
+    // over 1M inbound events peaked 10–25 MB lower with 16 MB than with 32, at the same CPU time).
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
   });
   const waiting = new Map<number, { resolve: (page: HistoryPage) => void; reject: (error: unknown) => void }>();
   let asked = 0;

@@ -55,7 +55,7 @@ export type CustomerReach =
       readonly records?: number;
     };
 
-export const everyCustomer = (reason: string): CustomerReach => ({ all: true, reason });
+export const everyCustomer = (reason: string): CustomerReach & { readonly all: true } => ({ all: true, reason });
 
 /**
  * What the recorded configurations alone say: every customer is reached when one cannot be read or
@@ -64,7 +64,7 @@ export const everyCustomer = (reason: string): CustomerReach => ({ all: true, re
 export function configurationReach(
   configurations: ReachFacts['configurations'],
   change: { rules: RulesFile },
-): CustomerReach | null {
+): (CustomerReach & { readonly all: true }) | null {
   const invalid = configurations.find((c) => 'invalid' in c);
   if (invalid !== undefined) return everyCustomer(`a recorded configuration cannot be read: ${invalid.invalid}`);
   const rules = canonicalJson(change.rules);
