@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { PiiEventStore } from '@tickets/event-store';
 import { CONFIG_STREAM_PREFIX, type PiiSettings } from '@tickets/streams';
 import { hasReachIndexes, indexDefinitions } from '@tickets/streams/reach-indexes';
@@ -146,6 +146,8 @@ export interface SqliteHistoryOptions {
   readonly pageRows?: number;
   /** Positions one thread scans for the reach at a time (default SCAN_RANGE; tests make it small). */
   readonly scanRange?: number;
+  /** The heap of the thread that reads pages ahead (default PAGE_READER_LIMITS; tests make it too small). */
+  readonly pageReaderLimits?: ResourceLimits;
 }
 
 /** What a reach over a SQLite file is found from: its configurations, and scans of its events table. */
@@ -191,7 +193,7 @@ function reachInWorker(data: ReachWorkerData): Promise<FoundReach> {
 
 /** The recorded history read straight from a SQLite store file; null when the file is not one this reader knows. */
 export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}): RecordedHistory | null {
-  const { sealed, pii, pageRows, scanRange = SCAN_RANGE } = options;
+  const { sealed, pii, pageRows, scanRange = SCAN_RANGE, pageReaderLimits } = options;
   if (!existsSync(path)) return null;
   const db = new DatabaseSync(path, { readOnly: true });
   const version = db.prepare('PRAGMA user_version').get()?.['user_version'];
@@ -220,7 +222,7 @@ export function sqliteHistory(path: string, options: SqliteHistoryOptions = {}):
     },
     pageReader: (ahead) =>
       ahead && (sealed === undefined || pii !== undefined)
-        ? pagesInWorker({ path, pii: sealed === undefined ? undefined : pii })
+        ? pagesInWorker({ path, pii: sealed === undefined ? undefined : pii }, pageReaderLimits)
         : pagesOf(db, sealed),
     async close() {
       db.close();

@@ -17,6 +17,9 @@ export type ToPageWorker = { readonly id: number; readonly positions: readonly n
 export type FromPageWorker =
   { readonly id: number; readonly page: HistoryPage } | { readonly id: number; readonly error: string };
 
+/** Groups opened and waiting for their other events: more than a page's rows span. */
+const OPENED_GROUPS_LIMIT = 8_192;
+
 const port = parentPort;
 if (port === null) throw new Error('sqlite-page-worker runs as a worker thread');
 const { path, pii } = workerData as PageWorkerData;
@@ -24,8 +27,13 @@ const db = new DatabaseSync(path, { readOnly: true });
 const opened =
   pii === undefined
     ? undefined
-    : // The codec's caches as large as a writer's: the pages go through every reached customer's key.
-      await openDomainStore(`sqlite:${path}`, pii, { reachIndexes: false });
+    : // The codec's key caches as large as a writer's: the pages go through every reached customer's key.
+      // Its opened groups few: a page reads only some of each group's events, and the others' values
+      // would wait there, opened, to the bound (a page's groups are the ones the next rows need).
+      await openDomainStore(`sqlite:${path}`, pii, {
+        reachIndexes: false,
+        codec: { openedGroupsLimit: OPENED_GROUPS_LIMIT },
+      });
 await opened?.checkpoints.close();
 const reader = pagesOf(db, opened?.pii);
 // One page at a time, in the order asked: the codec reads a customer's events in store order.

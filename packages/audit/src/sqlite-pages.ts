@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { PiiEventStore } from '@tickets/event-store';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { pageOfRows, pageOfSealedRows, type HistoryRow, type PageReader } from './direct-history.js';
@@ -53,43 +53,66 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
 }
 
 /**
+ * The page reader's heap. Its live data is a page or two (rows, opened values) and its codec's caches,
+ * a few tens of MB; uncapped, V8 let it grow to hundreds of MB of garbage on a sealed store (a what-if
+ * over 1M inbound events peaked ~120 MB higher). The young generation is small too: a page's rows are
+ * garbage once sent. A page that does not fit is read again by a reader without the old generation's cap.
+ */
+export const PAGE_READER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 };
+
+/**
  * Reads pages back in a worker thread of its own (sqlite-page-worker.ts), which opens the file (and the
  * codec, when sealed) itself: the main thread decides one page while the next is read and opened.
+ * `limits`: the reader's heap (tests make it small).
  */
-export function pagesInWorker(data: PageWorkerData): PageReader {
-  const worker = new Worker(new URL('./sqlite-page-worker.js', import.meta.url), {
-    workerData: data,
-    // A page's rows are garbage once sent: a small young generation keeps the thread small (a what-if
-    // over 1M inbound events peaked 10–25 MB lower with 16 MB than with 32, at the same CPU time).
-    resourceLimits: { maxYoungGenerationSizeMb: 16 },
-  });
-  const waiting = new Map<number, { resolve: (page: HistoryPage) => void; reject: (error: unknown) => void }>();
+export function pagesInWorker(data: PageWorkerData, limits: ResourceLimits = PAGE_READER_LIMITS): PageReader {
+  const waiting = new Map<
+    number,
+    { positions: readonly number[]; resolve: (page: HistoryPage) => void; reject: (error: unknown) => void }
+  >();
   let asked = 0;
   let failure: unknown = null;
+  let closed = false;
   const fail = (error: unknown): void => {
     failure ??= error;
     for (const { reject } of waiting.values()) reject(failure);
     waiting.clear();
   };
-  worker.on('message', (message: FromPageWorker) => {
-    const pending = waiting.get(message.id);
-    waiting.delete(message.id);
-    if ('page' in message) pending?.resolve(message.page);
-    else pending?.reject(new Error(message.error));
-  });
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`a what-if page reader stopped (exit code ${code})`)));
+  const start = (capped: boolean): Worker => {
+    const reader = new Worker(new URL('./sqlite-page-worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: capped ? limits : { maxYoungGenerationSizeMb: limits.maxYoungGenerationSizeMb },
+    });
+    reader.on('message', (message: FromPageWorker) => {
+      const pending = waiting.get(message.id);
+      waiting.delete(message.id);
+      if ('page' in message) pending?.resolve(message.page);
+      else pending?.reject(new Error(message.error));
+    });
+    reader.on('error', (error: NodeJS.ErrnoException) => {
+      if (!capped || error.code !== 'ERR_WORKER_OUT_OF_MEMORY') return fail(error);
+      // What it was asked and had not answered, in order, to a reader without the cap.
+      worker = start(false);
+      for (const [id, { positions }] of waiting) worker.postMessage({ id, positions } satisfies ToPageWorker);
+    });
+    reader.on('exit', (code) => {
+      // A reader replaced, or closed, ends as it should.
+      if (reader === worker && !closed) fail(new Error(`a what-if page reader stopped (exit code ${code})`));
+    });
+    return reader;
+  };
+  let worker = start(true);
   return {
     read(positions) {
       if (failure !== null) return Promise.reject(failure);
       const id = asked++;
       return new Promise<HistoryPage>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { positions, resolve, reject });
         worker.postMessage({ id, positions } satisfies ToPageWorker);
       });
     },
     async close() {
-      worker.removeAllListeners('exit');
+      closed = true;
       await worker.terminate();
     },
   };

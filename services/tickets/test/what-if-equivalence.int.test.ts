@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -391,11 +392,15 @@ describe('what-if decides again only the customers a change of the reopen window
         // In threads, as on a large store: the scan in ranges, and pages of 50 rows read (and opened
         // through a codec of its own, when sealed) by a reader in a thread of its own.
         const opened = settings.encryption ? await openDomainStore(`sqlite:${path}`, settings) : null;
-        const history = sqliteHistory(path, { sealed: opened?.pii, pii: settings, pageRows: 50, scanRange: 500 })!;
-        const inThreads = await whatIf(history, { rules: DEFAULT_RULES, policy, threads: 2 }).finally(async () => {
-          await history.close();
-          await Promise.all([opened?.checkpoints.close(), opened?.store.close()]);
-        });
+        const inThreadsWith = async (pageReaderLimits?: ResourceLimits) => {
+          const options = { sealed: opened?.pii, pii: settings, pageRows: 50, scanRange: 500, pageReaderLimits };
+          const history = sqliteHistory(path, options)!;
+          return await whatIf(history, { rules: DEFAULT_RULES, policy, threads: 2 }).finally(() => history.close());
+        };
+        const inThreads = await inThreadsWith();
+        // A page reader whose heap is too small: its pages are read again by one without the cap.
+        const pagesReadAgain = await inThreadsWith({ maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 4 });
+        await Promise.all([opened?.checkpoints.close(), opened?.store.close()]);
         // The same file as a store written before the indexes existed: what-if scans the table.
         const db = new DatabaseSync(path);
         for (const index of REACH_INDEXES) db.exec(`DROP INDEX ${index.name}`);
@@ -410,6 +415,7 @@ describe('what-if decides again only the customers a change of the reopen window
         expect(narrowed.summary.erased > 0).toBe(settings.encryption);
         expect(outcome(narrowed)).toEqual(outcome(full));
         expect(inThreads).toEqual(narrowed);
+        expect(pagesReadAgain).toEqual(narrowed);
         expect(scanned).toEqual(narrowed);
       }
     },

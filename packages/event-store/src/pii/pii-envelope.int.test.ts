@@ -129,6 +129,32 @@ describe('personal-data envelopes', () => {
     }
   });
 
+  it('open every event with room for one opened group: a group dropped at the bound is opened again', async () => {
+    await codec.appendMany([
+      {
+        stream: 't',
+        events: [said('t1', 'cus_1', 'one'), said('t2', 'cus_2', 'other'), said('t3', 'cus_1', 'two')],
+      },
+      { stream: 'b', events: [logged('b1', 'cus_2', { text: 'other' }), logged('b2', 'cus_1', { text: 'one' })] },
+    ]);
+    // What-if's page reader keeps few: it reads some of each group's events, and the others would wait.
+    const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy, {
+      openedGroupsLimit: 1,
+    });
+    try {
+      // cus_2's group is opened while cus_1's waits for t3 (a pointer), b2 waits for both.
+      expect((await reader.readAll()).map((event) => event.data)).toEqual([
+        { customer: 'cus_1', text: 'one' },
+        { customer: 'cus_2', text: 'other' },
+        { customer: 'cus_1', text: 'two' },
+        { customer: 'cus_2', raw: { text: 'other' } },
+        { customer: 'cus_1', raw: { text: 'one' } },
+      ]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('bound what one group covers: a customer’s long append gets several groups, each stored once', async () => {
     const events = Array.from({ length: 50 }, (_, i) =>
       said(`e${i}`, 'cus_1', `message ${i} `.repeat(i % 5 === 0 ? 100 : 1)),
