@@ -17,8 +17,13 @@ import {
 // narrowed what-if — the reached customers' rows read back by position, the others only counted and
 // timed. Each reader brings its SQL; the deciding of what is read, and the pages, are the same code.
 
-/** Rows per page, and positions read back per statement. */
-export const CHUNK = 5_000;
+/**
+ * Rows per page, and positions read back per statement. A page's rows live while it is decided, long
+ * enough to be promoted to V8's old generation and die there: with pages of 5,000 rows a what-if over
+ * 1M inbound events peaked ~30 MB higher (clear) and ~50 MB higher (sealed), and took 8–15% more CPU,
+ * than with 2,000; 1,000 was no better than 2,000 (docs/benchmarks.md, 2026-12-07).
+ */
+export const CHUNK = 2_000;
 
 /**
  * A row as the direct readers select it for the pages: `key` is set for inbound records only (the
