@@ -14,7 +14,7 @@ import {
   type InboundEvent,
   type TicketState,
 } from '@tickets/domain';
-import type { RecordedEvent } from '@tickets/event-store';
+import { OpenedStoredEvent, type Json, type RecordedEvent } from '@tickets/event-store';
 import {
   asCustomerEvent,
   asTicketEvent,
@@ -280,8 +280,11 @@ export class Redecision {
       lastVersion.set(found.stream, found.version);
       // Read straight from a file, the stored JSON text is what the ingest wrote for the same event:
       // the same text is the same event, without parsing it; anything else is compared field by field.
+      // Sealed, the same text once sealed and the same values (OpenedStoredEvent.holds) are the same event.
       const same =
-        found instanceof StoredEvent && found.type === made.event.type && found.raw === JSON.stringify(made.event.data);
+        found instanceof StoredEvent
+          ? found.type === made.event.type && found.raw === JSON.stringify(made.event.data)
+          : found instanceof OpenedStoredEvent && found.holds(made.event.type, made.event.data as Json);
       if (!same)
         for (const d of jsonDifferences(
           { type: found.type, data: found.data },

@@ -7,7 +7,7 @@ import {
   RulesFile,
   type TicketState,
 } from '@tickets/domain';
-import { decodeRuleDecision } from './rule-decision-text.js';
+import { decodeRuleDecision, ruleDecisionHead } from './rule-decision-text.js';
 
 const ticket: TicketState = {
   ticketId: 'tk_1',
@@ -75,6 +75,18 @@ describe('decoding a recorded rule decision for verify', () => {
     const text = recorded('closed', 'Toujours rien');
     expect(decodeRuleDecision(text)).toEqual(JSON.parse(text));
     expect(decodeRuleDecision(text).commands.length).toBeGreaterThan(0);
+  });
+
+  it('reads the head of a sealed decision as of a clear one, and nothing of one where a rule fired', () => {
+    // As a sealed store keeps it: the compared values replaced by the codec's placeholder.
+    const sealed = (text: string): string =>
+      JSON.stringify(JSON.parse(text), (key, value: unknown) =>
+        key === 'actual' || key === 'expected' ? '[encrypted]' : value,
+      );
+    const quiet = recorded('open', 'Merci !');
+    expect(sealed(quiet)).not.toBe(quiet);
+    expect(ruleDecisionHead(sealed(quiet))).toEqual(decodeRuleDecision(quiet));
+    expect(ruleDecisionHead(sealed(recorded('closed', 'Toujours rien')))).toBeUndefined();
   });
 
   it('parses in full what is not laid out as the reactor writes it', () => {

@@ -1,8 +1,8 @@
 import { TICKET_STREAM_PREFIX } from '@tickets/domain';
-import type { RecordedEvent } from '@tickets/event-store';
+import { OpenedStoredEvent, type RecordedEvent } from '@tickets/event-store';
 import { INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { Redecision } from './redecision.js';
-import { decodeRuleDecision } from './rule-decision-text.js';
+import { ruleDecisionHead } from './rule-decision-text.js';
 import { StoredEvent } from './sqlite-stored.js';
 import { VerifyPartition, type PartitionResult } from './verify-partition.js';
 import type { RedecisionReport } from './verify-report.js';
@@ -38,7 +38,9 @@ export class VerifyPass {
     const { stream } = recorded;
     if (stream.startsWith(TICKET_STREAM_PREFIX))
       this.partition.accept(
-        recorded instanceof StoredEvent && recorded.type === 'RulesEvaluated' ? lite(recorded) : recorded,
+        recorded.type === 'RulesEvaluated' && (recorded instanceof StoredEvent || recorded instanceof OpenedStoredEvent)
+          ? lite(recorded)
+          : recorded,
       );
     else if (stream.startsWith(INBOUND_STREAM_PREFIX)) this.partition.accept(recorded);
     this.redecision.accept(recorded);
@@ -52,8 +54,14 @@ export class VerifyPass {
   }
 }
 
-/** A rule decision as the fold and the checks read it: most are decoded without their evaluations (see decodeRuleDecision). */
-function lite(stored: StoredEvent): RecordedEvent {
+/**
+ * A rule decision as the fold and the checks read it: most are decoded from the head of their text
+ * (see ruleDecisionHead), which holds none of their personal data: a sealed one is then not opened.
+ */
+function lite(stored: StoredEvent | OpenedStoredEvent): RecordedEvent {
+  const head = ruleDecisionHead(stored.raw);
+  // The sealed text in full is not what the port would give: the event opens its data itself.
+  if (head === undefined && stored instanceof OpenedStoredEvent) return stored;
   const { position, stream, version, id, type, metadata } = stored;
   return {
     position,
@@ -62,6 +70,6 @@ function lite(stored: StoredEvent): RecordedEvent {
     id,
     type,
     metadata,
-    data: decodeRuleDecision(stored.raw) as unknown as RecordedEvent['data'],
+    data: (head ?? JSON.parse(stored.raw)) as unknown as RecordedEvent['data'],
   };
 }

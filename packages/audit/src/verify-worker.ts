@@ -4,7 +4,6 @@ import {
   type ChainReport,
   type EventMetadata,
   type EventStore,
-  type Json,
   type RecordedEvent,
 } from '@tickets/event-store';
 import { openTicketReadModel, type TicketReadModel } from '@tickets/projector';
@@ -51,8 +50,11 @@ export interface ShardContext {
   /** The store read through the port (the codec when sealed): the streams of mismatching tickets are read again from it. */
   readonly store: EventStore;
   readonly readModel: TicketReadModel;
-  /** Puts sealed personal data back into events read as stored (the codec's `openRecorded`). */
-  readonly open?: ((events: RecordedEvent[]) => Promise<RecordedEvent[]>) | undefined;
+  /**
+   * Opens the sealed personal data of events read as stored (the codec's `openStored`): decrypted
+   * now, put into an event's data only if something reads it.
+   */
+  readonly open?: ((events: StoredEvent[]) => Promise<RecordedEvent[]>) | undefined;
 }
 
 /**
@@ -70,18 +72,14 @@ export async function checkShard(
   const pass = new VerifyPass(checkpoint);
   const chain = new ChainCheck();
   for await (const rows of context.rows.groupsAt(positions)) {
-    const events: RecordedEvent[] = [];
+    const events: StoredEvent[] = [];
     for (const [position, stream, version, id, type, metadata, data, hash] of rows) {
       // Every shard reads the configurations (each decides under them); their chains are checked once.
       if (shard === 0 || !stream.startsWith(CONFIG_STREAM_PREFIX))
         chain.accept({ position, stream, version, id, type, metadata, data, hash });
       if (!REDECISION_PREFIXES.some((prefix) => stream.startsWith(prefix))) continue;
-      const meta = JSON.parse(metadata) as EventMetadata;
-      events.push(
-        open === undefined
-          ? new StoredEvent(position, stream, version, id, type, meta, data)
-          : { position, stream, version, id, type, metadata: meta, data: JSON.parse(data) as Json },
-      );
+      // Sealed or not, an event's data is parsed only if the pass reads it (see StoredEvent).
+      events.push(new StoredEvent(position, stream, version, id, type, JSON.parse(metadata) as EventMetadata, data));
     }
     for (const event of open === undefined ? events : await open(events)) pass.accept(event);
     progress(rows.length);
@@ -118,7 +116,7 @@ if (port !== null) {
     checkpoint,
     store: opened.store,
     readModel,
-    open: codec === undefined ? undefined : (events) => codec.openRecorded(events),
+    open: codec === undefined ? undefined : (events) => codec.openStored(events),
   };
   port.on('message', (message: ToVerifyWorker) => {
     if ('stop' in message) {

@@ -130,7 +130,7 @@ async function inShards(
       checkpoint,
       store,
       readModel,
-      open: sealed === undefined ? undefined : (events) => sealed.codec.openRecorded(events),
+      open: sealed === undefined ? undefined : (events) => sealed.codec.openStored(events),
     };
     try {
       for (const [shard, positions] of plan.shards.entries())

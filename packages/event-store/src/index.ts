@@ -21,7 +21,7 @@ export { DEFAULT_STORE_URL, parseStoreUrl } from './store-location.js';
 export type { StoreLocation } from './store-location.js';
 export { openStore } from './open-store.js';
 export type { OpenedStore } from './open-store.js';
-export { openKeyStore, SEALED, withPiiCodec } from './pii/index.js';
+export { OpenedStoredEvent, openKeyStore, SEALED, withPiiCodec } from './pii/index.js';
 export type {
   CustomerKey,
   EventView,
@@ -32,6 +32,7 @@ export type {
   PiiEventStore,
   PiiOwner,
   PiiPolicy,
+  StoredRecord,
 } from './pii/index.js';
 export {
   ChainCheck,

@@ -237,6 +237,48 @@ describe.each([sqlite, postgres])('verify of $name in shards of customers', (kin
     ])
       expect(await verifyStore(sealedUrl, sharded, sealed)).toEqual(whole);
   }, 120_000);
+
+  it('finds what the port finds on a sealed store whose events were edited around their sealed values', async () => {
+    // Rule decisions where a rule fired (read in full, sealed values and all), one where none fired
+    // (read from its head), and messages: each edited in a field stored in clear beside sealed ones,
+    // so that the stored text no longer is what the decision makes again once sealed.
+    const sealedUrl = kind.fresh('sealededit');
+    await record(sealedUrl, sealed);
+    expect(
+      await kind.edit(
+        sealedUrl,
+        `UPDATE events SET data = replace(data, '"status":"emitted"', '"status":"skipped"')
+         WHERE position IN (SELECT position FROM events WHERE type = 'RulesEvaluated' AND data LIKE '%"status":"emitted"%'
+                            ORDER BY position LIMIT 2 OFFSET 3)`,
+      ),
+    ).toBe(2);
+    expect(
+      await kind.edit(
+        sealedUrl,
+        `UPDATE events SET data = replace(data, '"reopenCount":0', '"reopenCount":7')
+         WHERE position = (SELECT position FROM events WHERE type = 'RulesEvaluated' AND data NOT LIKE '%"outcome":"fired"%'
+                           AND data LIKE '%"reopenCount":0%' ORDER BY position LIMIT 1 OFFSET 20)`,
+      ),
+    ).toBe(1);
+    expect(
+      await kind.edit(
+        sealedUrl,
+        `UPDATE events SET data = replace(data, '"routing":{"kind":"', '"routing":{"kind":"x')
+         WHERE position IN (SELECT position FROM events WHERE type = 'MessageReceived' ORDER BY position LIMIT 2 OFFSET 30)`,
+      ),
+    ).toBe(2);
+    const whole = await verifyStore(sealedUrl, 'port', sealed);
+    expect(whole.ok).toBe(false);
+    const fields = new Set(whole.redecision.mismatches.map((mismatch) => mismatch.field));
+    expect(fields).toContain('data.reopenCount');
+    expect([...fields].some((field) => field?.startsWith('data.evaluations[') === true)).toBe(true);
+    expect(whole.decisions.mismatches.length).toBeGreaterThan(0);
+    for (const sharded of [
+      { threads: 0, rowsPerShard: 1_000 },
+      { threads: 2, rowsPerShard: 700 },
+    ])
+      expect(await verifyStore(sealedUrl, sharded, sealed)).toEqual(whole);
+  }, 120_000);
 });
 
 describe('which stores verify reads in shards', () => {

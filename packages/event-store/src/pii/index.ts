@@ -5,3 +5,5 @@ export type { PiiEnvelope } from './pii-cipher.js';
 export { SEALED, withPiiCodec } from './pii-event-store.js';
 export type { PiiCodecOptions, PiiEventStore } from './pii-event-store.js';
 export { openKeyStore } from './open-key-store.js';
+export { OpenedStoredEvent } from './opened-event.js';
+export type { StoredRecord } from './opened-event.js';

@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventStore, Json, NewEvent } from '../event-store.port.js';
+import type { EventStore, Json, NewEvent, RecordedEvent } from '../event-store.port.js';
 import { createSqliteEventStore } from '../sqlite/sqlite-event-store.js';
 import { GROUP3_LIMITS, seal, sealGroup, type PiiEnvelope, type PiiPointer } from './pii-cipher.js';
 import { withPiiCodec, type PiiEventStore } from './pii-event-store.js';
 import type { PiiPolicy } from './pii-policy.js';
 import { createSqliteKeyStore } from './sqlite-key-store.js';
 import type { KeyStore } from './key-store.port.js';
+import { OpenedStoredEvent, type StoredRecord } from './opened-event.js';
 
 // A policy of two event types, both owned by the customer named in `data.customer`.
 const policy: PiiPolicy = {
@@ -24,6 +25,33 @@ const logged = (id: string, customer: string, raw: Json): NewEvent => ({ id, typ
 const envelopeOf = async (store: EventStore, stream: string): Promise<PiiEnvelope[]> =>
   (await store.readStream(stream)).map((event) => event.metadata['pii'] as unknown as PiiEnvelope);
 const pointerOf = (sealed: PiiEnvelope | undefined): PiiPointer => sealed as unknown as PiiPointer;
+
+/** An event as a direct reader reads its row: the data's stored text, parsed (and counted) when read. */
+class Row implements StoredRecord {
+  static parsed = 0;
+  readonly position: number;
+  readonly stream: string;
+  readonly version: number;
+  readonly id: string;
+  readonly type: string;
+  readonly metadata: RecordedEvent['metadata'];
+  readonly raw: string;
+
+  constructor(stored: RecordedEvent) {
+    this.position = stored.position;
+    this.stream = stored.stream;
+    this.version = stored.version;
+    this.id = stored.id;
+    this.type = stored.type;
+    this.metadata = stored.metadata;
+    this.raw = JSON.stringify(stored.data);
+  }
+
+  get data(): Json {
+    Row.parsed++;
+    return JSON.parse(this.raw) as Json;
+  }
+}
 
 describe('personal-data envelopes', () => {
   let directory: string;
@@ -265,6 +293,56 @@ describe('personal-data envelopes', () => {
       await expect(reader.readStream('b')).rejects.toThrow(/belongs to another event/);
     } finally {
       await reader.close();
+    }
+  });
+
+  it('open events read as stored text as a read gives them, their data only when read, and tell them by their text', async () => {
+    await codec.appendMany([
+      {
+        stream: 'a',
+        events: [said('a1', 'cus_1', 'one'), said('a2', 'cus_2', 'two'), said('a3', 'cus_1', 'three')],
+      },
+      { stream: 'b', events: [logged('b1', 'cus_1', { text: 'one', from: '+33' })] },
+    ]);
+    await raw.append('c', [{ id: 'c1', type: 'Plain', data: { text: 'in clear' } }]);
+    await codec.append('a', [said('a4', 'cus_3', 'four')]);
+    expect(await codec.eraseCustomerKeys('cus_3')).toBe(1);
+    const stored = (await raw.readAll()).map((event) => new Row(event));
+    const reader = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
+    const port = withPiiCodec(createSqliteEventStore({ path }), createSqliteKeyStore({ path }), policy);
+    try {
+      Row.parsed = 0;
+      const opened = await reader.openStored(stored);
+      // Decrypted now, but no event's data was parsed: those with personal data open it when read.
+      expect(Row.parsed).toBe(0);
+      expect(opened.map((event) => event instanceof OpenedStoredEvent)).toEqual([true, true, true, true, false, true]);
+      expect(opened[4]).toBe(stored[4]);
+      const read = await port.readAll();
+      expect(
+        opened.map(({ position, stream, version, id, type, metadata, data }) => ({
+          position,
+          stream,
+          version,
+          id,
+          type,
+          metadata,
+          data,
+        })),
+      ).toEqual(read);
+      expect(read[5]!.metadata['erased']).toBe(true);
+
+      const [a1, , , b1, , a4] = opened as OpenedStoredEvent[];
+      // The same data, told from the sealed text and the values; anything else may differ.
+      expect(a1!.holds('Said', { customer: 'cus_1', text: 'one' })).toBe(true);
+      expect(b1!.holds('Logged', { customer: 'cus_1', raw: { text: 'one', from: '+33' } })).toBe(true);
+      expect(a1!.holds('Said', { customer: 'cus_1', text: 'One' })).toBe(false);
+      expect(a1!.holds('Said', { customer: 'cus_2', text: 'one' })).toBe(false);
+      expect(a1!.holds('Logged', { customer: 'cus_1', text: 'one' })).toBe(false);
+      expect(b1!.holds('Logged', { customer: 'cus_1', raw: { text: 'one' } })).toBe(false);
+      expect(a4!.holds('Said', { customer: 'cus_3', text: '[erased]' })).toBe(false);
+    } finally {
+      await reader.close();
+      await port.close();
     }
   });
 

@@ -16,6 +16,7 @@ import type { ChainedEvent } from '../chain/event-hash.js';
 import { EventStoreError } from '../errors.js';
 import { compilePaths, sealInto, slotsAt, type CompiledPaths } from './json-paths.js';
 import type { CustomerKey, KeyStore } from './key-store.port.js';
+import { OpenedStoredEvent, type SealedData, type StoredRecord } from './opened-event.js';
 import {
   GROUP3_LIMITS,
   isPiiEnvelope,
@@ -42,6 +43,13 @@ export interface PiiEventStore extends EventStore {
    * envelope are returned as they are. The events' `data` is filled in place.
    */
   openRecorded(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
+  /**
+   * `openRecorded` for events whose data is still their stored text (`raw`): the values are decrypted
+   * now, as there, but each event with personal data comes back as an {@link OpenedStoredEvent}, which
+   * puts them into its data only when the data is read. Events without an envelope are returned as
+   * they are.
+   */
+  openStored<E extends StoredRecord>(events: readonly E[]): Promise<(E | OpenedStoredEvent)[]>;
 }
 
 // Bounded caches: a long-running process meets many customers; dropping everything at the bound is
@@ -76,7 +84,7 @@ export interface PiiCodecOptions {
  * read, they are put back, or replaced by the policy's erased value when the key is gone (and the
  * event's metadata says `erased: true`). The domain above only ever sees plaintext or erased values.
  */
-class PiiCodecStore implements PiiEventStore {
+class PiiCodecStore implements PiiEventStore, SealedData {
   readonly #inner: EventStore;
   readonly #keys: KeyStore;
   readonly #policy: PiiPolicy;
@@ -129,7 +137,7 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.#openAll(await this.#inner.readStream(stream, options));
+    return this.#openAll(await this.#inner.readStream(stream, options), this.#openInPlace);
   }
 
   /** As stored, sealed: the chain covers the sealed values, so erasing a key leaves it whole. */
@@ -138,11 +146,12 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.#openAll(await this.#inner.readAll(options));
+    return this.#openAll(await this.#inner.readAll(options), this.#openInPlace);
   }
 
   async *subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly RecordedEvent[]> {
-    for await (const batch of this.#inner.subscribeToAll(options)) yield await this.#openAll(batch as RecordedEvent[]);
+    for await (const batch of this.#inner.subscribeToAll(options))
+      yield await this.#openAll(batch as RecordedEvent[], this.#openInPlace);
   }
 
   headPosition(): Promise<number> {
@@ -154,7 +163,41 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   openRecorded(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    return this.#openAll([...events]);
+    return this.#openAll([...events], this.#openInPlace);
+  }
+
+  /** Adapters parse every read afresh, so the recorded data is ours to fill in. */
+  readonly #openInPlace = (event: RecordedEvent, metadata: EventMetadata, values: readonly Json[] | null) => {
+    this.putBack(event.type, event.data, values);
+    return { ...event, metadata };
+  };
+
+  openStored<E extends StoredRecord>(events: readonly E[]): Promise<(E | OpenedStoredEvent)[]> {
+    return this.#openAll<E | OpenedStoredEvent>(
+      [...events],
+      (event, metadata, values) => new OpenedStoredEvent(event, metadata, values, this),
+    );
+  }
+
+  putBack(type: string, data: Json, values: readonly Json[] | null): Json {
+    const paths = this.#pathsOf(type, data);
+    if (paths === null) return data;
+    const slots = slotsAt(data, paths);
+    if (values === null) for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
+    // Slots past the sealed values were stored in clear, before their paths were declared (the
+    // inbound log's extension attributes): they read as stored. Declared paths are only ever added
+    // after the existing ones, so the first slots are the sealed ones.
+    else
+      slots.forEach((slot, index) => {
+        if (index < values.length) slot.holder[slot.key] = values[index]!;
+      });
+    return data;
+  }
+
+  sealedCopy(type: string, data: Json): { readonly text: string; readonly values: readonly Json[] } {
+    const paths = this.#pathsOf(type, data);
+    const values: Json[] = [];
+    return { text: JSON.stringify(paths === null ? data : sealInto(data, paths, SEALED, values)), values };
   }
 
   async eraseCustomerKeys(customerId: string): Promise<number> {
@@ -317,7 +360,14 @@ class PiiCodecStore implements PiiEventStore {
     return this.#remember(this.#ticketOwners, owner.ticketId, found.customerId);
   }
 
-  async #openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+  /**
+   * Opens `events` in place: each event with personal data is replaced by what `opened` makes of it,
+   * given its metadata as a read gives it (the envelope left out) and its values (null: erased).
+   */
+  async #openAll<E extends RecordedEvent>(
+    events: E[],
+    opened: (event: E, metadata: EventMetadata, values: readonly Json[] | null) => E,
+  ): Promise<E[]> {
     // Version-3 holders of this read, by group: a pointer's holder is usually read along with it.
     let holders: Map<string, PiiEnvelope> | undefined;
     for (const event of events) {
@@ -349,7 +399,9 @@ class PiiCodecStore implements PiiEventStore {
         this.#openedGroups.get(groupKey(pointer))?.parts[pointer.i] === undefined
       )
         holder = holders?.get(groupKey(pointer)) ?? (await this.#readHolder(pointer, event));
-      events[i] = this.#open(event, sealed, key, holder);
+      const { pii: _sealed, ...rest } = event.metadata;
+      const values = this.#valuesOf(event, sealed, key, holder);
+      events[i] = opened(event, (values === null ? { ...rest, erased: true } : rest) as EventMetadata, values);
     }
     return events;
   }
@@ -364,43 +416,25 @@ class PiiCodecStore implements PiiEventStore {
   }
 
   /**
-   * `key`: undefined only when the values are this process's own (then it is not needed). `holder`:
-   * a pointer's holder, when its part is not waiting from its group's decryption.
+   * The values sealed in `event`, in slot order; null: erased. `key`: undefined only when the values
+   * are this process's own (then it is not needed). `holder`: a pointer's holder, when its part is not
+   * waiting from its group's decryption.
    */
-  #open(
+  #valuesOf(
     event: RecordedEvent,
     sealed: PiiEnvelope | PiiPointer,
     key: CustomerKey | null | undefined,
     holder: PiiEnvelope | undefined,
-  ): RecordedEvent {
-    const { pii: _sealed, ...rest } = event.metadata;
-    const paths = this.#pathsOf(event.type, event.data);
-    // Adapters parse every read afresh, so the recorded data is ours to fill in.
-    const slots = paths === null ? [] : slotsAt(event.data, paths);
+  ): readonly Json[] | null {
     const recent = this.#ownValues(event, sealed);
-    if (recent !== undefined && key !== null) {
-      slots.forEach((slot, index) => {
-        if (index < recent.length) slot.holder[slot.key] = structuredCloneIfObject(recent[index]!);
-      });
-      return { ...event, metadata: rest as EventMetadata };
-    }
+    if (recent !== undefined && key !== null) return recent.map(structuredCloneIfObject);
     // Erased: nothing to read, not even a pointer's holder.
-    if (key === null || key === undefined) {
-      for (const slot of slots) slot.holder[slot.key] = this.#policy.erased;
-      return { ...event, metadata: { ...rest, erased: true } as EventMetadata };
-    }
-    const values = !isPiiEnvelope(sealed)
+    if (key === null || key === undefined) return null;
+    return !isPiiEnvelope(sealed)
       ? this.#openPart(holder ?? sealed, sealed.i, key, event)
       : sealed.v === 2 || sealed.v === 3
         ? this.#openPart(sealed, sealed.i ?? -1, key, event)
         : open(sealed, key.key, event.id);
-    // Slots past the sealed values were stored in clear, before their paths were declared (the
-    // inbound log's extension attributes): they read as stored. Declared paths are only ever added
-    // after the existing ones, so the first slots are the sealed ones.
-    slots.forEach((slot, index) => {
-      if (index < values.length) slot.holder[slot.key] = values[index]!;
-    });
-    return { ...event, metadata: rest as EventMetadata };
   }
 
   /**
