@@ -24,8 +24,12 @@ export interface VerifyPlan {
 /** A store whose events table verify reads directly: a SQLite file or a PostgreSQL schema. */
 export type DirectStore = Extract<StoreLocation, { kind: 'sqlite' | 'postgres' }>;
 
-/** A shard's rows are read back in groups of this many positions. */
-export const POSITIONS_PER_READ = 8_192;
+/**
+ * A shard's rows are read back in groups of this many positions. A group lives while it is checked,
+ * long enough to outlive a worker's 16 MB young generation and be promoted whole: 8,192 rows (~14 MB of
+ * text when sealed) made a verify over 1M inbound events peak ~45 MB higher than 2,048 (docs/benchmarks.md).
+ */
+export const POSITIONS_PER_READ = 2_048;
 
 /** At most this many shards (a row's shard is kept in 16 bits). */
 export const MAX_SHARDS = 32_767;
