@@ -186,7 +186,8 @@ function planOf(found: HistoryIndex, customers: ReadonlySet<string>): Plan {
   return { positions, records, skipped, outsideCommands };
 }
 
-type ReachConfiguration = Parameters<NonNullable<RecordedHistory['reach']>>[0];
+/** What a reach is found for: the rules and reopen policy a what-if asks about. */
+export type ReachConfiguration = Parameters<NonNullable<RecordedHistory['reach']>>[0];
 
 /** What a reach scan found: the customers in reach and, when they are not all, what to read of them. */
 export type FoundReach =

@@ -1,7 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RecordedHistory } from './recorded-history.js';
-import { findReach, planTransferList } from './direct-history.js';
+import { findReach, planTransferList, type ReachConfiguration } from './direct-history.js';
 import { sqliteReachSource } from './sqlite-history.js';
 
 // A what-if's reach over a SQLite file, found in a thread of its own (see reachInWorker in
@@ -16,7 +15,7 @@ export interface ReachWorkerData {
   readonly sealed: boolean;
   /** Positions one scan worker reads at a time. */
   readonly scanRange: number;
-  readonly configuration: Parameters<NonNullable<RecordedHistory['reach']>>[0];
+  readonly configuration: ReachConfiguration;
   /** Scan workers at once. */
   readonly threads: number;
 }
