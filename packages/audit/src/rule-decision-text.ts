@@ -5,14 +5,6 @@ type RulesEvaluatedData = TicketEventOf<'RulesEvaluated'>['data'];
 const EVALUATIONS = ',"evaluations":';
 
 /**
- * A recorded RulesEvaluated, decoded for verify: its head alone when that is all verify reads of it
- * (`ruleDecisionHead`), else parsed in full.
- */
-export function decodeRuleDecision(text: string): RulesEvaluatedData {
-  return ruleDecisionHead(text) ?? (JSON.parse(text) as RulesEvaluatedData);
-}
-
-/**
  * A recorded RulesEvaluated as verify reads it, from the head of its text alone, or undefined. Nine
  * decisions in ten fired no rule and emitted nothing: then neither the fold (only fired rules count)
  * nor the checks (only emitted actions and commands) read the evaluations, and only the head of the
