@@ -25,11 +25,13 @@ export interface VerifyPlan {
 export type DirectStore = Extract<StoreLocation, { kind: 'sqlite' | 'postgres' }>;
 
 /**
- * A shard's rows are read back in groups of this many positions. A group lives while it is checked,
- * long enough to outlive a worker's 16 MB young generation and be promoted whole: 8,192 rows (~14 MB of
- * text when sealed) made a verify over 1M inbound events peak ~45 MB higher than 2,048 (docs/benchmarks.md).
+ * A shard's rows are read back in groups of this many positions. A group lives while it is checked:
+ * what is still live when the young generation is collected is copied, then promoted, then marked —
+ * in 2,048-row groups garbage collection took ~40% of a worker's time; 512 rows halved it, at no cost
+ * in queries (docs/benchmarks.md). 8,192 rows (~14 MB of text when sealed) also made a verify over 1M
+ * inbound events peak ~45 MB higher than 2,048.
  */
-export const POSITIONS_PER_READ = 2_048;
+export const POSITIONS_PER_READ = 512;
 
 /** At most this many shards (a row's shard is kept in 16 bits). */
 export const MAX_SHARDS = 32_767;

@@ -162,14 +162,16 @@ async function inShards(
 
 /**
  * Per worker: a shard's live data takes a few tens of megabytes and most of what a pass allocates
- * dies young, so small generations keep the process small at little cost. A shard that does not fit
- * (one customer with a very long history) is done again by a worker without the cap.
+ * dies young, so a small old generation keeps the process small at little cost. The young generation
+ * is not the smallest: at 16 MB a verify over 1M inbound events spent ~25% more CPU time collecting it
+ * than at 32 MB, for ~35 MB less (docs/benchmarks.md). A shard that does not fit (one customer with a
+ * very long history) is done again by a worker without the cap.
  */
 export interface WorkerLimits {
   readonly maxYoungGenerationSizeMb: number;
   readonly maxOldGenerationSizeMb: number;
 }
-const WORKER_LIMITS: WorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 };
+const WORKER_LIMITS: WorkerLimits = { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 128 };
 
 /** Hands the shards to `threads` worker threads, the next one to whichever is free. */
 function inWorkers(
