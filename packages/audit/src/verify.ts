@@ -163,9 +163,9 @@ async function inShards(
 /**
  * Per worker: a shard's live data takes a few tens of megabytes and most of what a pass allocates
  * dies young, so a small old generation keeps the process small at little cost. The young generation
- * is not the smallest: at 16 MB a verify over 1M inbound events spent ~25% more CPU time collecting it
- * than at 32 MB, for ~35 MB less (docs/benchmarks.md). A shard that does not fit (one customer with a
- * very long history) is done again by a worker without the cap.
+ * is not the smallest: at 16 MB a verify over 1M inbound events spent 27 s collecting garbage against
+ * 19 s at 32 MB (8% of its CPU time), for ~35 MB less (docs/benchmarks.md). A shard that does not fit
+ * (one customer with a very long history) is done again by a worker without the cap.
  */
 export interface WorkerLimits {
   readonly maxYoungGenerationSizeMb: number;
