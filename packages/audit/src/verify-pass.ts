@@ -57,19 +57,12 @@ export class VerifyPass {
 /**
  * A rule decision as the fold and the checks read it: most are decoded from the head of their text
  * (see ruleDecisionHead), which holds none of their personal data: a sealed one is then not opened.
+ * The others are read whole, as the event itself parses (and, sealed, opens) its data — once, for the
+ * fold and the re-decision alike.
  */
 function lite(stored: StoredEvent | OpenedStoredEvent): RecordedEvent {
   const head = ruleDecisionHead(stored.raw);
-  // The sealed text in full is not what the port would give: the event opens its data itself.
-  if (head === undefined && stored instanceof OpenedStoredEvent) return stored;
+  if (head === undefined) return stored;
   const { position, stream, version, id, type, metadata } = stored;
-  return {
-    position,
-    stream,
-    version,
-    id,
-    type,
-    metadata,
-    data: (head ?? JSON.parse(stored.raw)) as unknown as RecordedEvent['data'],
-  };
+  return { position, stream, version, id, type, metadata, data: head as unknown as RecordedEvent['data'] };
 }
