@@ -1,4 +1,4 @@
-import type { HeadProof } from '@tickets/event-store';
+import { HeadHash, type HeadProof } from '@tickets/event-store';
 import {
   DEFAULT_SCHEMA,
   openPostgresPool,
@@ -82,14 +82,18 @@ export async function planPostgresVerify(
   };
   try {
     const shardOf = shardOfRow(count);
-    const plan = new PlanBuilder(count, proofs);
+    const plan = new PlanBuilder(count, head);
+    const found = new HeadHash(proofs);
     askMore();
     while (ahead.length > 0) {
-      const found = await ahead.shift()!;
+      const window = await ahead.shift()!;
       askMore();
-      for (const [position, stream, customer, hash] of found) plan.accept(position, shardOf(stream, customer), hash);
+      for (const [position, stream, customer, hash] of window) {
+        plan.accept(position, shardOf(stream, customer));
+        found.accept(position, hash);
+      }
     }
-    return plan.finish();
+    return plan.finish(found);
   } finally {
     // A plan that failed leaves windows asked for ahead: their failures are nobody's now.
     await Promise.all(ahead.map((window) => window.catch(() => undefined)));

@@ -1,38 +1,50 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HeadProof, ProofResult, StoreHead } from '@tickets/event-store';
 import type { DirectStore } from './verify-plan.js';
-import { planOf } from './verify-source.js';
+import { headOf, planOf } from './verify-source.js';
 
-// The thread a verify plan is made in (verify-source.ts, planInWorker): it makes the plan, hands it
-// over and ends.
+// The thread a verify plan is made in, or a head found in (verify-source.ts, planAndHead): it does
+// its job, hands the result over and ends.
 
 export interface PlanWorkerData {
+  /** The plan (and the head, when its pass finds it), or the head alone. */
+  readonly job: 'plan' | 'head';
   readonly store: DirectStore;
   readonly head: number;
+  /** Shards of the plan. */
   readonly count: number;
   readonly proofs: readonly HeadProof[];
 }
 
-/** The plan as it crosses back: the shards' positions, and what the head over the stored hashes found. */
+/** A head as it crosses back: what the pass over the stored hashes found, and the proofs. */
+export interface HeadInWorker {
+  readonly now: StoreHead;
+  readonly proven: ProofResult[];
+}
+
+/** The plan as it crosses back: the shards' positions, and the head when the plan's pass found it. */
 export interface PlannedInWorker {
   readonly shards: Float64Array<ArrayBuffer>[];
   readonly rows: number;
-  readonly found: StoreHead;
-  readonly proven: ProofResult[];
+  readonly found: HeadInWorker | null;
 }
 
 const port = parentPort;
 if (port !== null) {
-  const { store, head, count, proofs } = workerData as PlanWorkerData;
-  const plan = await planOf(store, head, count, proofs);
-  const planned: PlannedInWorker = {
-    shards: plan.shards,
-    rows: plan.rows,
-    found: plan.head.now(),
-    proven: plan.head.proofs(),
-  };
-  port.postMessage(
-    planned,
-    plan.shards.map((shard) => shard.buffer),
-  );
+  const { job, store, head, count, proofs } = workerData as PlanWorkerData;
+  if (job === 'head') {
+    const found = headOf(store, head, proofs);
+    port.postMessage({ now: found.now(), proven: found.proofs() } satisfies HeadInWorker);
+  } else {
+    const plan = await planOf(store, head, count, proofs);
+    const planned: PlannedInWorker = {
+      shards: plan.shards,
+      rows: plan.rows,
+      found: plan.head === null ? null : { now: plan.head.now(), proven: plan.head.proofs() },
+    };
+    port.postMessage(
+      planned,
+      plan.shards.map((shard) => shard.buffer),
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { CUSTOMER_STREAM_PREFIX, TICKET_STREAM_PREFIX } from '@tickets/domain';
-import { HeadHash, type HeadProof, type StoreLocation } from '@tickets/event-store';
+import type { HeadHash, StoreLocation } from '@tickets/event-store';
 import { CONFIG_STREAM_PREFIX, INBOUND_STREAM_PREFIX } from '@tickets/streams';
 import { customerShard } from './customer-shard.js';
 
@@ -7,8 +7,9 @@ import { customerShard } from './customer-shard.js';
  * Verify over a store's events table in bounded memory: the customers are split into shards small
  * enough that one shard's tickets and customers fit in a few tens of megabytes, and each shard's rows
  * are read back by position and checked on their own (a customer's events never decide anything for
- * another customer, and a stream's chain is its own). The plan is the one pass over the whole log that
- * says which rows each shard reads, and computes the head from the stored hashes on the way. Each
+ * another customer, and a stream's chain is its own). The plan says which rows each shard reads, from
+ * one pass over the whole log that computes the head from the stored hashes on the way, or from
+ * indexes (a SQLite file's reach indexes), the head then found by a pass over the hashes alone. Each
  * store brings its SQL (sqlite-verify-plan.ts, postgres-verify-plan.ts); which shard a row goes to,
  * and the plan itself, are decided here, once.
  */
@@ -17,9 +18,16 @@ export interface VerifyPlan {
   readonly shards: Float64Array<ArrayBuffer>[];
   /** Rows up to the head, each counted once. */
   readonly rows: number;
-  /** The head over the stored hashes, and the published heads it proves. */
-  readonly head: Pick<HeadHash, 'now' | 'proofs'>;
+  /**
+   * The head over the stored hashes, and the published heads it proves, when the plan's pass read the
+   * hashes; null when the plan was made from indexes that hold none (a SQLite file's): the head is then
+   * found by a pass over the hashes of its own, while the shards are checked (verify-source.ts).
+   */
+  readonly head: FoundHead | null;
 }
+
+/** The head a pass over the stored hashes found, and what it proves. */
+export type FoundHead = Pick<HeadHash, 'now' | 'proofs'>;
 
 /** A store whose events table verify reads directly: a SQLite file or a PostgreSQL schema. */
 export type DirectStore = Extract<StoreLocation, { kind: 'sqlite' | 'postgres' }>;
@@ -36,77 +44,100 @@ export const POSITIONS_PER_READ = 512;
 /** At most this many shards (a row's shard is kept in 16 bits). */
 export const MAX_SHARDS = 32_767;
 
+/** Where a stream's rows go when the stream's name does not say it: by the customer a row names. */
+export const ByCustomer = { Ticket: 'ticket', Inbound: 'inbound' } as const;
+export type ByCustomer = (typeof ByCustomer)[keyof typeof ByCustomer];
+
+/**
+ * The shard of a stream's rows by its name: a customer's stream by the customer, a configuration in
+ * every shard (-1), any other stream (only chain-checked) in the first; a ticket's or an inbound
+ * record's stream by the customer a row of it names (`ByCustomer`).
+ */
+export function shardOfStream(name: string, count: number): number | ByCustomer {
+  if (name.startsWith(TICKET_STREAM_PREFIX)) return ByCustomer.Ticket;
+  if (name.startsWith(CUSTOMER_STREAM_PREFIX)) return customerShard(name.slice(CUSTOMER_STREAM_PREFIX.length), count);
+  if (name.startsWith(INBOUND_STREAM_PREFIX)) return ByCustomer.Inbound;
+  if (name.startsWith(CONFIG_STREAM_PREFIX)) return EVERY_SHARD;
+  return 0;
+}
+
+/** The shard of the customer a row names (its id as stored), the first when it names none. */
+export const shardOfCustomer = (customer: unknown, count: number): number =>
+  typeof customer === 'string' ? customerShard(customer.trim(), count) : 0;
+
+/** A row in every shard: a configuration, which every shard's decisions read. */
+export const EVERY_SHARD = -1;
+
 /**
  * The shard of each row, called row by row in global order with its stream and, for a
- * `TicketCreated`, the customer's id it names (for an `InboundAccepted`, the record's subject); -1:
- * every shard (a configuration).
+ * `TicketCreated`, the customer's id it names (for an `InboundAccepted`, the record's subject).
  */
 export function shardOfRow(count: number): (stream: unknown, customer: unknown) => number {
   // A ticket's customer is named by its first event, TicketCreated; the ticket's later rows follow it.
   const ticketShards = new Map<string, number>();
-  const ofCustomer = (customer: unknown): number =>
-    typeof customer === 'string' ? customerShard(customer.trim(), count) : 0;
   return (stream, customer) => {
     const name = String(stream);
-    if (name.startsWith(TICKET_STREAM_PREFIX)) {
-      if (typeof customer === 'string') ticketShards.set(name, ofCustomer(customer));
-      // A ticket stream that does not start with TicketCreated (only a damaged store has one) goes to
-      // shard 0, where verify reports it.
-      return ticketShards.get(name) ?? 0;
-    }
-    if (name.startsWith(CUSTOMER_STREAM_PREFIX)) return customerShard(name.slice(CUSTOMER_STREAM_PREFIX.length), count);
-    if (name.startsWith(INBOUND_STREAM_PREFIX)) return ofCustomer(customer);
-    if (name.startsWith(CONFIG_STREAM_PREFIX)) return -1;
-    // Any other stream is only chain-checked: by the first shard.
-    return 0;
+    const shard = shardOfStream(name, count);
+    if (shard === ByCustomer.Inbound) return shardOfCustomer(customer, count);
+    if (shard !== ByCustomer.Ticket) return shard;
+    if (typeof customer === 'string') ticketShards.set(name, shardOfCustomer(customer, count));
+    // A ticket stream that does not start with TicketCreated (only a damaged store has one) goes to
+    // shard 0, where verify reports it.
+    return ticketShards.get(name) ?? 0;
   };
 }
 
-const grown = <T extends Float64Array | Int16Array>(from: T, to: T): T => (to.set(from), to);
+/** Not a row (yet): a position no row holds, in a plan's array of shards by position. */
+const ABSENT = -2;
 
 /**
- * Builds a plan from the rows of the log in global order: each row's position, shard and stored hash.
- * Two passes over compact arrays rather than growing a list per shard: the plan of a large store makes
- * little garbage, so the heap it leaves behind stays small.
+ * Builds a plan from each row's position and shard, given in any order: one 16-bit shard per position
+ * up to the head, then the shards' positions filled in position order in two passes (counted, then
+ * filled). The plan of a large store makes little garbage, so the heap it leaves behind stays small.
  */
 export class PlanBuilder {
   readonly #count: number;
-  readonly #hash: HeadHash;
-  #at = new Float64Array(1 << 16);
-  #of = new Int16Array(1 << 16);
-  readonly #sizes: number[];
-  #everywhere = 0;
-  #rows = 0;
+  readonly #of: Int16Array;
 
-  constructor(count: number, proofs: readonly HeadProof[]) {
+  /** `head`: the last position a row can have. */
+  constructor(count: number, head: number) {
+    if (count > MAX_SHARDS) throw new RangeError(`at most ${MAX_SHARDS} shards, not ${count}`);
     this.#count = count;
-    this.#hash = new HeadHash(proofs);
-    this.#sizes = new Array<number>(count).fill(0);
+    this.#of = new Int16Array(head + 1).fill(ABSENT);
   }
 
-  /** The next row of the log: its position, its shard (-1: every shard) and its stored hash. */
-  accept(position: number, shard: number, hash: string | null): void {
-    this.#hash.accept(position, hash);
-    if (this.#rows === this.#at.length) {
-      this.#at = grown(this.#at, new Float64Array(this.#at.length * 2));
-      this.#of = grown(this.#of, new Int16Array(this.#of.length * 2));
-    }
-    this.#at[this.#rows] = position;
-    this.#of[this.#rows++] = shard;
-    if (shard >= 0) this.#sizes[shard]!++;
-    else this.#everywhere++;
+  /** The row at `position` goes to `shard` (EVERY_SHARD: every shard); a later call for the same position replaces it. */
+  accept(position: number, shard: number): void {
+    this.#of[position] = shard;
   }
 
-  finish(): VerifyPlan {
+  /** The shard given to the row at `position` so far, or null when none was. */
+  shardAt(position: number): number | null {
+    const shard = this.#of[position]!;
+    return shard === ABSENT ? null : shard;
+  }
+
+  finish(head: FoundHead | null): VerifyPlan {
     const count = this.#count;
-    const shards = this.#sizes.map((size) => new Float64Array(size + this.#everywhere));
+    const of = this.#of;
+    const sizes = new Array<number>(count).fill(0);
+    let everywhere = 0;
+    let rows = 0;
+    for (let position = 0; position < of.length; position++) {
+      const shard = of[position]!;
+      if (shard === ABSENT) continue;
+      rows++;
+      if (shard === EVERY_SHARD) everywhere++;
+      else sizes[shard]!++;
+    }
+    const shards = sizes.map((size) => new Float64Array(size + everywhere));
     const filled = new Array<number>(count).fill(0);
-    for (let i = 0; i < this.#rows; i++) {
-      const shard = this.#of[i]!;
-      const position = this.#at[i]!;
-      if (shard >= 0) shards[shard]![filled[shard]!++] = position;
+    for (let position = 0; position < of.length; position++) {
+      const shard = of[position]!;
+      if (shard === ABSENT) continue;
+      if (shard !== EVERY_SHARD) shards[shard]![filled[shard]!++] = position;
       else for (let s = 0; s < count; s++) shards[s]![filled[s]!++] = position;
     }
-    return { shards, rows: this.#rows, head: this.#hash };
+    return { shards, rows, head };
   }
 }

@@ -12,7 +12,7 @@ import type { TicketReadModel } from '@tickets/projector';
 import { checkReadModel, readModelMismatches } from './read-model-check.js';
 import { REDECISION_PREFIXES } from './redecision.js';
 import { MAX_SHARDS, type DirectStore } from './verify-plan.js';
-import { openShardRows, planInWorker, planOf } from './verify-source.js';
+import { openShardRows, planAndHead } from './verify-source.js';
 import type { PartitionResult } from './verify-partition.js';
 import { VerifyPass, type PassResult } from './verify-pass.js';
 import type { ReadModelMismatch, RedecisionReport, VerifyReport } from './verify-report.js';
@@ -114,8 +114,9 @@ async function inShards(
   const { threads, rowsPerShard, workerLimits, headProofs, onProgress, onOversizedShard, sealed, readModelUrl } =
     options;
   const shards = Math.min(MAX_SHARDS, Math.max(1, threads, Math.ceil(head / rowsPerShard)));
-  // With worker threads, the plan is made in one too: the main thread then holds little but the plan.
-  const plan = await (threads === 0 ? planOf : planInWorker)(direct, head, shards, headProofs);
+  // With worker threads, the plan (and the head) is made in one too: the main thread then holds little but the plan.
+  const planned = planAndHead(direct, head, shards, headProofs, threads > 0);
+  const plan = await planned.plan;
   const results = new Array<ShardResult>(plan.shards.length);
   let rowsRead = 0;
   const progress = (rows: number) => {
@@ -153,7 +154,7 @@ async function inShards(
     pass: merged(results),
     chain: mergeChainReports(
       results.map((result) => result.chain),
-      plan.head,
+      await planned.head,
     ),
     readModelMismatches: readModelMismatches(readModelParts, await readModel.ticketIds()),
     tickets: readModelParts.reduce((sum, part) => sum + part.rebuilt.length, 0),

@@ -9,6 +9,7 @@ import { createLogger } from '@tickets/platform';
 import { openTicketReadModel } from '@tickets/projector';
 import { createMemorySink } from '@tickets/rule-reactor';
 import { openDomainStore } from '@tickets/streams';
+import { hasReachIndexes, indexDefinitions, REACH_INDEXES } from '@tickets/streams/reach-indexes';
 import { syntheticEvents, tempDir } from '@tickets/testing';
 import { directStoreOf, verify, type VerifyReport, type WorkerLimits } from '@tickets/audit';
 import { forget } from '../src/commands/forget.js';
@@ -212,6 +213,24 @@ describe.each([sqlite, postgres])('verify of $name in shards of customers', (kin
     );
     expect(whole.chain.problemCount).toBeGreaterThanOrEqual(4);
     expect(whole.redecision.mismatches.length).toBeGreaterThan(0);
+    for (const sharded of [
+      { threads: 0, rowsPerShard: 1_000 },
+      { threads: 2, rowsPerShard: 500 },
+    ])
+      expect(await verifyStore(url, sharded)).toEqual(whole);
+    if (kind !== sqlite) return;
+    // A SQLite file is planned from its reach indexes, above; one without them (written before they
+    // existed) from its rows, the same plan.
+    const location = parseStoreUrl(url);
+    if (location.kind !== 'sqlite') throw new Error(`not a SQLite store: ${url}`);
+    const db = new DatabaseSync(location.path);
+    try {
+      expect(hasReachIndexes(indexDefinitions(db))).toBe(true);
+      db.exec(`DROP INDEX ${REACH_INDEXES[0]!.name}`);
+      expect(hasReachIndexes(indexDefinitions(db))).toBe(false);
+    } finally {
+      db.close();
+    }
     for (const sharded of [
       { threads: 0, rowsPerShard: 1_000 },
       { threads: 2, rowsPerShard: 500 },
