@@ -21,14 +21,29 @@ import {
 // from the (stream, version) index: ~4 GB of rows at 1M inbound events are not read to learn a few
 // values per row. Read whole, with each row's shard decided in SQL and the head found on the way, the
 // plan took ~12 CPU-s there, one core's work before any shard could start (docs/benchmarks.md,
-// 2026-12-07). The head, which needs every row's stored hash, is found by a pass of its own over the
-// table (`headOfFile`), on the other core, while the plan is made and then while the shards are checked.
+// 2026-12-07). The head, which needs every row's stored hash, is then found by a pass of its own over
+// the table (`headOfFile`), on the other core, while the plan is made and then while the shards are
+// checked. A file without the reach indexes (written before they existed) is still planned from its
+// rows, the head found on the way.
 
-/** The plan of the file at `path` up to `head`, in `count` shards, without the head (`headOfFile`). */
-export function planVerify(path: string, head: number, count: number): VerifyPlan {
+/** Whether the file's plan is made from its indexes, without the head (then found by `headOfFile`). */
+export function plansFromIndexes(path: string): boolean {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    return hasReachIndexes(indexDefinitions(db)) ? fromIndexes(db, head, count) : fromTable(db, head, count);
+    return hasReachIndexes(indexDefinitions(db));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The plan of the file at `path` up to `head`, in `count` shards: from its indexes, without the head,
+ * when it has the reach indexes (`plansFromIndexes`); else from its rows, the head found on the way.
+ */
+export function planVerify(path: string, head: number, count: number, proofs: readonly HeadProof[]): VerifyPlan {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return hasReachIndexes(indexDefinitions(db)) ? fromIndexes(db, head, count) : fromTable(db, head, count, proofs);
   } finally {
     db.close();
   }
@@ -51,21 +66,23 @@ export function headOfFile(path: string, head: number, proofs: readonly HeadProo
   }
 }
 
-/** A file without the reach indexes: every row read, each row's shard decided in SQL from its stream and the customer it names. */
-function fromTable(db: DatabaseSync, head: number, count: number): VerifyPlan {
+/** A file without the reach indexes: every row read, each row's shard decided in SQL from its stream and the customer it names, and the head found on the way. */
+function fromTable(db: DatabaseSync, head: number, count: number, proofs: readonly HeadProof[]): VerifyPlan {
   db.function('verify_shard', { deterministic: false }, shardOfRow(count));
   const select = db.prepare(
     `SELECT position, verify_shard(stream, CASE type WHEN 'TicketCreated' THEN data ->> '$.customer.id'
-       WHEN 'InboundAccepted' THEN data ->> '$.event.subject' END)
+       WHEN 'InboundAccepted' THEN data ->> '$.event.subject' END), hash
      FROM events WHERE position <= ? ORDER BY position`,
   );
   select.setReturnArrays(true);
   const plan = new PlanBuilder(count, head);
+  const found = new HeadHash(proofs);
   for (const row of select.iterate(head)) {
-    const [position, shard] = row as unknown as [number, number];
+    const [position, shard, stored] = row as unknown as [number, number, string | null];
     plan.accept(position, shard);
+    found.accept(position, stored);
   }
-  return plan.finish(null);
+  return plan.finish(found);
 }
 
 /**

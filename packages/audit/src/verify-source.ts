@@ -1,6 +1,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { HeadProof, StoreLocation } from '@tickets/event-store';
-import { headOfFile, planVerify } from './sqlite-verify-plan.js';
+import { headOfFile, plansFromIndexes, planVerify } from './sqlite-verify-plan.js';
 import { isKnownSqliteStore, sqliteRowGroupsAt, type ChainedRow } from './sqlite-stored.js';
 import { POSITIONS_PER_READ, type DirectStore, type FoundHead, type VerifyPlan } from './verify-plan.js';
 import type { HeadInWorker, PlannedInWorker, PlanWorkerData } from './verify-plan-worker.js';
@@ -36,8 +36,8 @@ export interface PlanAndHead {
  * The plan and the head, in this thread, or each in a worker thread of its own (`inWorkers`): what a
  * pass over the whole log leaves in the heap (the rows it folded, the growing arrays) goes with its
  * thread, so the main thread stays small while the shards are checked. Only the shards' positions
- * come back (moved, not copied), and the head. A SQLite file's head is found beside its plan, on the
- * other core, and then beside the shards' workers.
+ * come back (moved, not copied), and the head. A SQLite file planned from its indexes has its head
+ * found beside its plan, on the other core, and then beside the shards' workers.
  */
 export function planAndHead(
   store: DirectStore,
@@ -55,7 +55,7 @@ export function planAndHead(
       }))
     : planOf(store, head, count, proofs);
   const found =
-    store.kind !== 'sqlite'
+    store.kind !== 'sqlite' || !plansFromIndexes(store.path)
       ? plan.then((made) => made.head!)
       : inWorkers
         ? inWorker<HeadInWorker, FoundHead>({ job: 'head', ...job }, headFound, HEAD_WORKER_LIMITS)
@@ -65,14 +65,14 @@ export function planAndHead(
   return { plan, head: found };
 }
 
-/** The plan (verify-plan.ts) of the log up to `head`, made in this thread; with its head on PostgreSQL. */
+/** The plan (verify-plan.ts) of the log up to `head`, made in this thread; with its head when its pass read the hashes. */
 export async function planOf(
   store: DirectStore,
   head: number,
   count: number,
   proofs: readonly HeadProof[],
 ): Promise<VerifyPlan> {
-  if (store.kind === 'sqlite') return planVerify(store.path, head, count);
+  if (store.kind === 'sqlite') return planVerify(store.path, head, count, proofs);
   const { planPostgresVerify } = await import('./postgres-verify-plan.js');
   return planPostgresVerify(store, head, count, proofs);
 }

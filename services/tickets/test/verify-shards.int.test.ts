@@ -40,7 +40,8 @@ async function verifyStore(
   headProofs: readonly HeadProof[] = [],
 ): Promise<VerifyReport> {
   const location = parseStoreUrl(url);
-  const { store, checkpoints, pii: codec } = await openDomainStore(location, pii);
+  // As `tickets verify` opens it: a reader, which leaves the file's indexes as they are.
+  const { store, checkpoints, pii: codec } = await openDomainStore(location, pii, { reachIndexes: false });
   await checkpoints.close();
   const readModel = await openTicketReadModel(location);
   try {
