@@ -44,6 +44,9 @@ export const POSITIONS_PER_READ = 512;
 /** At most this many shards (a row's shard is kept in 16 bits). */
 export const MAX_SHARDS = 32_767;
 
+/** A row in every shard: a configuration, which every shard's decisions read. */
+export const EVERY_SHARD = -1;
+
 /** Where a stream's rows go when the stream's name does not say it: by the customer a row names. */
 export const ByCustomer = { Ticket: 'ticket', Inbound: 'inbound' } as const;
 export type ByCustomer = (typeof ByCustomer)[keyof typeof ByCustomer];
@@ -64,9 +67,6 @@ export function shardOfStream(name: string, count: number): number | ByCustomer 
 /** The shard of the customer a row names (its id as stored), the first when it names none. */
 export const shardOfCustomer = (customer: unknown, count: number): number =>
   typeof customer === 'string' ? customerShard(customer.trim(), count) : 0;
-
-/** A row in every shard: a configuration, which every shard's decisions read. */
-export const EVERY_SHARD = -1;
 
 /**
  * The shard of each row, called row by row in global order with its stream and, for a

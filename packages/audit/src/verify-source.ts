@@ -56,7 +56,8 @@ export function planAndHead(
     : planOf(store, head, count, proofs);
   const found =
     store.kind !== 'sqlite' || !plansFromIndexes(store.path)
-      ? plan.then((made) => made.head!)
+      ? // A file that gained its reach indexes since (a writer opened it) is planned without the head.
+        plan.then((made) => made.head ?? headOf(store, head, proofs))
       : inWorkers
         ? inWorker<HeadInWorker, FoundHead>({ job: 'head', ...job }, headFound, HEAD_WORKER_LIMITS)
         : plan.then(() => headOfFile(store.path, head, proofs));
