@@ -38,12 +38,20 @@ export function plansFromIndexes(path: string): boolean {
 
 /**
  * The plan of the file at `path` up to `head`, in `count` shards: from its indexes, without the head,
- * when it has the reach indexes (`plansFromIndexes`); else from its rows, the head found on the way.
+ * when `fromIndexes` (the file has the reach indexes: `plansFromIndexes`); else from its rows, the
+ * head found on the way. Decided once by the caller, which then knows where the head comes from; a
+ * file whose reach indexes were dropped since is still planned right (the same queries read the table).
  */
-export function planVerify(path: string, head: number, count: number, proofs: readonly HeadProof[]): VerifyPlan {
+export function planVerify(
+  path: string,
+  head: number,
+  count: number,
+  proofs: readonly HeadProof[],
+  fromIndexes: boolean,
+): VerifyPlan {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    return hasReachIndexes(indexDefinitions(db)) ? fromIndexes(db, head, count) : fromTable(db, head, count, proofs);
+    return fromIndexes ? planFromIndexes(db, head, count) : fromTable(db, head, count, proofs);
   } finally {
     db.close();
   }
@@ -91,7 +99,7 @@ function fromTable(db: DatabaseSync, head: number, count: number, proofs: readon
  * index, which SQLite reads instead of the table (it holds the position, the rowid, too). The rows
  * are placed as `shardOfRow` places them when the log is read in order.
  */
-function fromIndexes(db: DatabaseSync, head: number, count: number): VerifyPlan {
+function planFromIndexes(db: DatabaseSync, head: number, count: number): VerifyPlan {
   const plan = new PlanBuilder(count, head);
   // Inbound records first, by position: an inbound stream's row is then placed by what is found here.
   const [subject] = INBOUND_REACH.values;

@@ -9,6 +9,8 @@ import { headOf, planOf } from './verify-source.js';
 export interface PlanWorkerData {
   /** The plan (and the head, when its pass finds it), or the head alone. */
   readonly job: 'plan' | 'head';
+  /** A SQLite file planned from its indexes, its head found by a pass of its own (`plansFromIndexes`). */
+  readonly headApart: boolean;
   readonly store: DirectStore;
   readonly head: number;
   /** Shards of the plan. */
@@ -31,12 +33,12 @@ export interface PlannedInWorker {
 
 const port = parentPort;
 if (port !== null) {
-  const { job, store, head, count, proofs } = workerData as PlanWorkerData;
+  const { job, store, head, count, proofs, headApart } = workerData as PlanWorkerData;
   if (job === 'head') {
     const found = headOf(store, head, proofs);
     port.postMessage({ now: found.now(), proven: found.proofs() } satisfies HeadInWorker);
   } else {
-    const plan = await planOf(store, head, count, proofs);
+    const plan = await planOf(store, head, count, proofs, headApart);
     const planned: PlannedInWorker = {
       shards: plan.shards,
       rows: plan.rows,

@@ -46,34 +46,35 @@ export function planAndHead(
   proofs: readonly HeadProof[],
   inWorkers: boolean,
 ): PlanAndHead {
-  const job = { store, head, count, proofs };
+  // Decided once: where the head comes from follows from how the plan is made.
+  const headApart = store.kind === 'sqlite' && plansFromIndexes(store.path);
+  const job = { store, head, count, proofs, headApart };
   const plan = inWorkers
     ? inWorker<PlannedInWorker, VerifyPlan>({ job: 'plan', ...job }, ({ shards, rows, found }) => ({
         shards,
         rows,
         head: found === null ? null : headFound(found),
       }))
-    : planOf(store, head, count, proofs);
-  const found =
-    store.kind !== 'sqlite' || !plansFromIndexes(store.path)
-      ? // A file that gained its reach indexes since (a writer opened it) is planned without the head.
-        plan.then((made) => made.head ?? headOf(store, head, proofs))
-      : inWorkers
-        ? inWorker<HeadInWorker, FoundHead>({ job: 'head', ...job }, headFound, HEAD_WORKER_LIMITS)
-        : plan.then(() => headOfFile(store.path, head, proofs));
+    : planOf(store, head, count, proofs, headApart);
+  const found = !headApart
+    ? plan.then((made) => made.head!)
+    : inWorkers
+      ? inWorker<HeadInWorker, FoundHead>({ job: 'head', ...job }, headFound, HEAD_WORKER_LIMITS)
+      : plan.then(() => headOf(store, head, proofs));
   // Awaited once the shards are checked: a failure before that is the plan's or the shards' to report.
   found.catch(() => undefined);
   return { plan, head: found };
 }
 
-/** The plan (verify-plan.ts) of the log up to `head`, made in this thread; with its head when its pass read the hashes. */
+/** The plan (verify-plan.ts) of the log up to `head`, made in this thread; with its head unless `headApart`. */
 export async function planOf(
   store: DirectStore,
   head: number,
   count: number,
   proofs: readonly HeadProof[],
+  headApart: boolean,
 ): Promise<VerifyPlan> {
-  if (store.kind === 'sqlite') return planVerify(store.path, head, count, proofs);
+  if (store.kind === 'sqlite') return planVerify(store.path, head, count, proofs, headApart);
   const { planPostgresVerify } = await import('./postgres-verify-plan.js');
   return planPostgresVerify(store, head, count, proofs);
 }
