@@ -100,3 +100,24 @@ describe.each(models)('due-time index on %s', (_name, open) => {
     }
   });
 });
+
+describe.each(models)('rows read by id on %s', (_name, open) => {
+  it('finds every row asked for, more than one statement holds, and none for ids without one or asked twice', async () => {
+    const model = await open();
+    try {
+      const rows = Array.from({ length: 1_234 }, (_, i) =>
+        ticket(`tk_${String(i).padStart(4, '0')}`, `cus_${i % 50}`, []),
+      );
+      await model.commit(rows, 1);
+      // Asked out of order, with ids of no row and ids asked twice.
+      const asked = [...rows.map((row) => row.ticketId).reverse(), 'tk_missing', 'tk_0007', 'tk_zzz', 'tk_1233'];
+      const found = await model.getMany(asked);
+      expect(found.size).toBe(rows.length);
+      for (const row of rows) expect(found.get(row.ticketId)).toEqual(row);
+      expect(await model.getMany(['tk_missing'])).toEqual(new Map());
+      expect(await model.getMany([])).toEqual(new Map());
+    } finally {
+      await model.close();
+    }
+  });
+});

@@ -5,6 +5,8 @@ import type { TicketReadModel } from './ticket-read-model.port.js';
 import { upgradeState } from './upgrade-state.js';
 
 const SUBSCRIBER = 'projector';
+/** Ticket ids looked up per statement by `getMany`. */
+const IDS_PER_STATEMENT = 500;
 
 /** The ticket read model in SQLite, in the same file as the events by default. */
 export function createSqliteTicketReadModel(options: { path: string }): TicketReadModel {
@@ -48,6 +50,13 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
   );
   const loadCheckpoint = db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?');
   const selectOne = db.prepare('SELECT state FROM ticket_states WHERE ticket_id = ?');
+  // Ids in order, a chunk per statement: the rows are found walking the key's index forwards rather
+  // than with one statement per id from its root, which took ~1.6× the CPU for a verify shard's
+  // ~4,400 tickets of a 1M store (docs/benchmarks.md, 2026-12-07).
+  const selectMany = db.prepare(
+    'SELECT ticket_id, state FROM ticket_states WHERE ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id',
+  );
+  selectMany.setReturnArrays(true);
   const selectByCustomer = db.prepare(
     'SELECT state FROM ticket_states WHERE customer_id = ? ORDER BY created_at, ticket_id',
   );
@@ -90,9 +99,13 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
     },
     async getMany(ticketIds) {
       const found = new Map<string, TicketState>();
-      for (const id of ticketIds) {
-        const row = selectOne.get(id);
-        if (row !== undefined) found.set(id, parse(row));
+      const ids = [...new Set(ticketIds)].sort();
+      for (let from = 0; from < ids.length; from += IDS_PER_STATEMENT) {
+        const chunk = JSON.stringify(ids.slice(from, from + IDS_PER_STATEMENT));
+        for (const row of selectMany.all(chunk)) {
+          const [ticketId, state] = row as unknown as [string, string];
+          found.set(ticketId, upgradeState(JSON.parse(state) as TicketState));
+        }
       }
       return found;
     },

@@ -12,6 +12,7 @@ export interface TicketReadModel {
    */
   commit(rows: readonly TicketState[], checkpoint: number, expected?: number): Promise<void>;
   get(ticketId: string): Promise<TicketState | null>;
+  /** The rows of those of `ticketIds` that have one, by id, in no particular order. */
   getMany(ticketIds: readonly string[]): Promise<Map<string, TicketState>>;
   /** The customer's tickets, oldest first. */
   byCustomer(customerId: string): Promise<TicketState[]>;

@@ -173,7 +173,7 @@ export class ChainCheck {
         this.#problem(event, 'no chain hash after chained events of its stream: its hash was removed');
       }
       this.#lastUnchained = event.position;
-      this.#tips.set(event.stream, { version: event.version, hash: null });
+      this.#moveTip(tip, event, null);
       return;
     }
     if (tip !== undefined && tip.hash === null) this.#late++;
@@ -185,7 +185,16 @@ export class ChainCheck {
           'the event was edited, or one before it deleted, added or moved',
       );
     }
-    this.#tips.set(event.stream, { version: event.version, hash: event.hash });
+    this.#moveTip(tip, event, event.hash);
+  }
+
+  /** The stream's tip is now `event`: updated in place, as a check reads millions of events. */
+  #moveTip(tip: StreamTip | undefined, event: ChainedEvent, hash: string | null): void {
+    if (tip === undefined) this.#tips.set(event.stream, { version: event.version, hash });
+    else {
+      tip.version = event.version;
+      tip.hash = hash;
+    }
   }
 
   finish(): ChainReport {
