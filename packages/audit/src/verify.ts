@@ -23,7 +23,7 @@ import {
   type ShardResult,
   type ToVerifyWorker,
   type VerifyWorkerData,
-} from './verify-worker.js';
+} from './verify-shard.js';
 
 export interface VerifyOptions {
   readonly store: EventStore;
