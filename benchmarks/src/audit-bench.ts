@@ -14,7 +14,7 @@ import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, DEFAULT_RULES_SOURCE } from '@tic
 import { createLogger, readConfig } from '@tickets/platform';
 import { createSink } from '@tickets/rule-reactor';
 import { runVerify } from '@tickets/cli';
-import { runWhatIf } from '@tickets/cli';
+import { runWhatIf, WHAT_IF_HEAP_FLAG } from '@tickets/cli';
 import { openRuntime } from '@tickets/cli';
 import { submitInBatches, timed, type PhaseResult } from './bench-phase.js';
 import { syntheticEvents } from '@tickets/testing';
@@ -139,6 +139,8 @@ async function main(): Promise<void> {
       const out = execFileSync(
         process.execPath,
         [
+          // What-if as `tickets what-if` runs it: with the young generation it re-executes itself with.
+          ...(phase === 'load' || phase === 'verify' ? [] : [WHAT_IF_HEAP_FLAG]),
           self,
           '--phase',
           phase,

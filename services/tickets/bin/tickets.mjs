@@ -8,8 +8,8 @@ if (major < 22 || (major === 22 && minor < 13)) {
   );
   process.exit(2);
 }
-// `what-if` with a young generation sized for it (batch-heap.mjs), where Node can re-execute in place.
-const { batchHeapArgs } = await import('./batch-heap.mjs');
+// `what-if` with a young generation sized for it (src/batch-heap.ts), where Node can re-execute in place.
+const { batchHeapArgs } = await import('../dist/batch-heap.js');
 const again = batchHeapArgs(process.argv, process.execArgv, process.env.NODE_OPTIONS);
 if (again !== null && typeof process.execve === 'function') process.execve(process.execPath, again, process.env);
 // V8's compiled code of the modules kept between runs (node's compile cache, in the system's temporary

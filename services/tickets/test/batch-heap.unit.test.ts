@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { batchHeapArgs, WHAT_IF_HEAP_FLAG } from '../bin/batch-heap.mjs';
+import { batchHeapArgs, WHAT_IF_HEAP_FLAG } from '../src/batch-heap.js';
 
-// `tickets what-if` re-executes itself once with a young generation sized for it (bin/batch-heap.mjs);
+// `tickets what-if` re-executes itself once with a young generation sized for it (src/batch-heap.ts);
 // the end-to-end tests run it so (audit.e2e.test.ts): these hold which command lines do, and to what.
 describe('the young generation tickets what-if runs with', () => {
   const node = '/usr/bin/node';
