@@ -11,7 +11,13 @@ if (major < 22 || (major === 22 && minor < 13)) {
 // `what-if` with a young generation sized for it (src/batch-heap.ts), where Node can re-execute in place.
 const { batchHeapArgs } = await import('../dist/batch-heap.js');
 const again = batchHeapArgs(process.argv, process.execArgv, process.env.NODE_OPTIONS);
-if (again !== null && typeof process.execve === 'function') process.execve(process.execPath, again, process.env);
+if (again !== null && typeof process.execve === 'function') {
+  try {
+    process.execve(process.execPath, again, process.env);
+  } catch {
+    // Not re-executed (the system refused it): the command runs as started, with V8's default heap.
+  }
+}
 // V8's compiled code of the modules kept between runs (node's compile cache, in the system's temporary
 // directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a short verb such as `replay` otherwise spends
 // a tenth of its CPU compiling the ~160 modules it loads. Unavailable before Node 22.1: then skipped.
