@@ -140,7 +140,7 @@ async function main(): Promise<void> {
         process.execPath,
         [
           // What-if as `tickets what-if` runs it: with the young generation it re-executes itself with.
-          ...(phase === 'load' || phase === 'verify' ? [] : [WHAT_IF_HEAP_FLAG]),
+          ...(phase.startsWith('what-if') ? [WHAT_IF_HEAP_FLAG] : []),
           self,
           '--phase',
           phase,

@@ -50,9 +50,9 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
   );
   const loadCheckpoint = db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?');
   const selectOne = db.prepare('SELECT state FROM ticket_states WHERE ticket_id = ?');
-  // Ids in order, a chunk per statement: the rows are found walking the key's index forwards rather
-  // than with one statement per id from its root, which took ~1.6× the CPU for a verify shard's
-  // ~4,400 tickets of a 1M store (docs/benchmarks.md, 2026-12-07).
+  // Ids in order, a chunk per statement: one call into SQLite per 500 ids, each looked up near the one
+  // before it in the key's index. A statement per id took ~1.6× the CPU for a verify shard's ~4,400
+  // tickets of a 1M store (docs/benchmarks.md, 2026-12-07).
   const selectMany = db.prepare(
     'SELECT ticket_id, state FROM ticket_states WHERE ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id',
   );
@@ -64,8 +64,8 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
   const selectIds = db.prepare('SELECT ticket_id FROM ticket_states ORDER BY created_at, ticket_id');
   selectIds.setReturnArrays(true);
 
-  const parse = (row: unknown): TicketState =>
-    upgradeState(JSON.parse((row as { state: string }).state) as TicketState);
+  const parseState = (text: string): TicketState => upgradeState(JSON.parse(text) as TicketState);
+  const parse = (row: unknown): TicketState => parseState((row as { state: string }).state);
 
   return {
     async checkpoint() {
@@ -104,7 +104,7 @@ export function createSqliteTicketReadModel(options: { path: string }): TicketRe
         const chunk = JSON.stringify(ids.slice(from, from + IDS_PER_STATEMENT));
         for (const row of selectMany.all(chunk)) {
           const [ticketId, state] = row as unknown as [string, string];
-          found.set(ticketId, upgradeState(JSON.parse(state) as TicketState));
+          found.set(ticketId, parseState(state));
         }
       }
       return found;
