@@ -44,8 +44,9 @@ interface BenchStore {
 /** A phase's result, with the store it ran on and its round. */
 type RoundResult = PhaseResult & { readonly store: BenchStore['label']; readonly round: number };
 
+const isUrl = (store: string | undefined): boolean => store?.includes('://') === true;
 /** `--store`: a SQLite file, or a store URL (`postgres://…?schema=…`: the issue's PostgreSQL figures). */
-const storeUrl = (store: string): string => (store.includes('://') ? store : `sqlite:${store}`);
+const storeUrl = (store: string): string => (isUrl(store) ? store : `sqlite:${store}`);
 const silent = createLogger({ level: 'silent' });
 
 /** Group commit as HTTP clients posting batches of 500 would get it, a few requests in flight; then the followers catch up. */
@@ -145,13 +146,14 @@ async function main(): Promise<void> {
   const sealed = values.sealed || values['sealed-store'] !== undefined;
   if (sealed && pii.encryption)
     throw new Error('--sealed compares a sealed store with a clear one: leave TICKETS_PII_ENCRYPTION unset (or off)');
-  if (sealed && values.store?.includes('://') !== values['sealed-store']?.includes('://'))
+  // Both SQLite files (a missing one is made in a temporary directory), or both PostgreSQL URLs.
+  if (sealed && isUrl(values.store) !== isUrl(values['sealed-store']))
     throw new Error('--store and --sealed-store must be of one kind: both SQLite files, or both PostgreSQL URLs');
   const chosen = values.phases?.split(',') ?? PHASES;
   const dir = mkdtempSync(join(tmpdir(), 'tickets-audit-bench-'));
   // A URL is reused when the load phase is not asked for (a database cannot be looked at like a file).
   const reused = (store: string | undefined): boolean =>
-    store !== undefined && (store.includes('://') ? !chosen.includes('load') : existsSync(store));
+    store !== undefined && (isUrl(store) ? !chosen.includes('load') : existsSync(store));
   const stores: BenchStore[] = [
     {
       label: pii.encryption ? 'sealed' : 'clear',
@@ -230,7 +232,7 @@ function report(
   customers: number,
   stores: readonly BenchStore[],
 ): void {
-  const kind = stores[0]!.path.includes('://') ? 'postgres' : 'sqlite';
+  const kind = isUrl(stores[0]!.path) ? 'postgres' : 'sqlite';
   const targetSeconds = TARGET_SECONDS[kind];
   const of = (phase: Phase, store: BenchStore['label']) =>
     results.filter((r) => r.phase === phase && r.store === store);
