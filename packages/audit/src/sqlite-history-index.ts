@@ -97,9 +97,10 @@ export const indexedScans = (sealed: boolean): readonly ReachScan[] => [
 
 /**
  * The personal-data key ids of a sealed file, read whole once by each scan thread, at its first range:
- * a record whose key is not among them is erased. One read of the key table's index takes a tenth of
- * looking each key up once (~0.2 against ~1.6 s per thread for 100,000 customers), and holds what the
- * lookups' answers held: every customer's key is met in a thread's ranges.
+ * a record whose key is not among them is erased. With 100,000 customers the read takes ~0.2 s, and a
+ * scan thread's checks ~0.9 s in all (hashing each record's key), against 1.2–1.6 s when each key was
+ * looked up in the table once (docs/benchmarks.md, 2026-12-07). It holds what the lookups' answers
+ * held: every customer's key is met in a thread's ranges.
  */
 export class KeyPresence {
   #ids: Set<string> | undefined;
