@@ -6,6 +6,11 @@ export interface PhaseResult {
   readonly events: number;
   readonly seconds: number;
   readonly perSecond: number;
+  /**
+   * CPU seconds the phase took, every thread of the process counted (user + system): steadier than the
+   * wall time on a shared machine.
+   */
+  readonly cpuSeconds: number;
   /** This process's peak RSS: each phase runs in a fresh process, so it is the phase's own. */
   readonly peakRssMb: number;
   readonly note?: string;
@@ -18,14 +23,17 @@ export async function timed(
   describe?: () => Promise<string>,
 ): Promise<PhaseResult> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const outcome = await run();
   const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
   const note = outcome.note ?? (await describe?.());
   return {
     phase,
     events: outcome.events,
     seconds: Number(seconds.toFixed(2)),
     perSecond: Math.round(outcome.events / seconds),
+    cpuSeconds: Number(((user + system) / 1e6).toFixed(2)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(note === undefined ? {} : { note }),
   };
