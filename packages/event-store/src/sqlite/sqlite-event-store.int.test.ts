@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreError } from '../errors.js';
 import { describeEventStoreContract } from '../testing/event-store-contract.js';
-import { openSqlite } from './open-sqlite.js';
+import { openSqlite, WAL_AUTOCHECKPOINT_PAGES } from './open-sqlite.js';
 import { createSqliteCheckpointStore } from './sqlite-checkpoint-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
 import { EVENT_SCHEMA_VERSION } from './sqlite-event-schema.js';
@@ -162,7 +162,20 @@ describe('SQLite event store', () => {
       expect(database.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
       expect(database.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 });
       expect(database.prepare('PRAGMA busy_timeout').get()).toEqual({ timeout: 5000 });
+      expect(database.prepare('PRAGMA wal_autocheckpoint').get()).toEqual({
+        wal_autocheckpoint: WAL_AUTOCHECKPOINT_PAGES,
+      });
+      expect(database.prepare('PRAGMA cache_size').get()).toEqual({ cache_size: -2000 });
       expect(database.prepare('PRAGMA user_version').get()).toEqual({ user_version: EVENT_SCHEMA_VERSION });
+    } finally {
+      database.close();
+    }
+  });
+
+  it('gives a connection the page cache it asks for, in MiB', async () => {
+    const database = openSqlite(await newDatabasePath(), { pageCacheMiB: 64 });
+    try {
+      expect(database.prepare('PRAGMA cache_size').get()).toEqual({ cache_size: -65536 });
     } finally {
       database.close();
     }
