@@ -181,6 +181,13 @@ describe('SQLite event store', () => {
     }
   });
 
+  it('refuses a page cache that is not a positive size, naming the option', async () => {
+    const path = await newDatabasePath();
+    for (const pageCacheMiB of [0, -1, Number.NaN])
+      expect(() => openSqlite(path, { pageCacheMiB })).toThrow(/pageCacheMiB must be positive/);
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('records recorded_at from the injected clock', async () => {
     const path = await newDatabasePath();
     const store = createSqliteEventStore({ path, clock: () => new Date('2025-03-04T05:06:07.000Z') });
