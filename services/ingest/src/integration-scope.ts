@@ -50,9 +50,14 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
  * The integration scope: which integration names and channels an integration's events may carry,
  * and whose tickets they may act on (an agent event's ticket, the ticket a message would land on).
  * Ticket owners are read from the store: a ticket's integration never changes once it is opened, so
- * they are cached; a customer's routes are brought up to date on each use by reading the events
- * after the last one read (one indexed read, empty when nothing changed). Other writers (another ingest, the rule-reactor)
- * append to the same streams, so nothing here trusts what it read before without that check.
+ * they are cached. Other writers (another ingest, the rule-reactor) append to the same streams, so a
+ * customer's cached routes are trusted only while the customer's stream has not moved.
+ *
+ * Each check starts with one look at the heads of every stream it may need (`streamVersions`: the
+ * customers of its messages, the tickets it names and has not cached); streams that are absent or
+ * unchanged since they were last read are not read at all. A stream read per message cost more than
+ * the rest of the check: ~20 µs per event on SQLite (the await and the row query), a round trip per
+ * event on PostgreSQL.
  */
 export function createScopeCheck(
   store: EventStore,
@@ -62,30 +67,48 @@ export function createScopeCheck(
   const owners = new Map<string, TicketOwner>();
   const routesOf = new Map<string, { revision: number; routes: Partial<Record<Channel, string>> }>();
 
-  /** Where the customer's next message on each channel goes, as the store has it now. */
-  async function routes(customerId: string): Promise<Partial<Record<Channel, string>>> {
+  /** The streams a check of `events` may read, those it knows already left out. */
+  function streamsToLook(events: readonly InboundEvent[]): string[] {
+    const streams = new Set<string>();
+    for (const event of events) {
+      // A ticket.created event's ticket is the one it opens: never looked up.
+      const ticketId = event.type === 'ticket.created' ? undefined : event.data.ticketId;
+      if (ticketId !== undefined && !owners.has(ticketId)) streams.add(ticketStream(ticketId));
+      if (event.type === 'message.received') streams.add(customerStream(event.subject));
+    }
+    return [...streams];
+  }
+
+  /** Where the customer's next message on each channel goes, as the store had it at `head`. */
+  async function routes(customerId: string, head: number | undefined): Promise<Partial<Record<Channel, string>>> {
     const cached = routesOf.get(customerId);
-    // The events after the last one read: one indexed read, which finds nothing when the stream has
-    // not moved (or does not exist). No separate look at the head first: that was a second query.
+    if (head === undefined) {
+      // No stream (or no longer one: a customer forgotten): nothing routes anywhere.
+      routesOf.delete(customerId);
+      return {};
+    }
+    if (cached !== undefined && cached.revision === head) return cached.routes;
     const newer = await store.readStream(customerStream(customerId), {
-      fromVersion: cached === undefined ? 0 : cached.revision + 1,
+      fromVersion: cached === undefined || cached.revision > head ? 0 : cached.revision + 1,
     });
-    if (newer.length === 0) return cached?.routes ?? {};
-    const known = cached === undefined ? {} : { ...cached.routes };
+    const known = cached === undefined || cached.revision > head ? {} : { ...cached.routes };
     for (const record of newer) {
       if (record.type !== 'CustomerRouted') continue;
       const routed = record.data as { channel: Channel; ticketId: string };
       known[routed.channel] = routed.ticketId;
     }
     routesOf.delete(customerId);
-    routesOf.set(customerId, { revision: newer[newer.length - 1]!.version, routes: known });
+    const revision = newer.length === 0 ? head : newer[newer.length - 1]!.version;
+    routesOf.set(customerId, { revision, routes: known });
     if (routesOf.size > maxCached) routesOf.delete(routesOf.keys().next().value!);
     return known;
   }
 
-  async function ownerOf(ticketId: string): Promise<TicketOwner | undefined> {
+  /** `looked`: whether the check's look found the ticket's stream; undefined when it did not look. */
+  async function ownerOf(ticketId: string, looked: boolean | undefined): Promise<TicketOwner | undefined> {
     const cached = owners.get(ticketId);
     if (cached !== undefined) return cached;
+    if (looked === false) return undefined;
     const [first] = await store.readStream(ticketStream(ticketId), { maxCount: 1 });
     if (first?.type !== 'TicketCreated') return undefined;
     const data = first.data as { integration?: string | null; customer?: { id?: string } };
@@ -101,7 +124,14 @@ export function createScopeCheck(
       const scope = resolveScope(integration);
       // Tickets opened by earlier events of the same request: not in the store yet.
       const opened = new Map<string, TicketOwner>();
-      const known = async (ticketId: string) => opened.get(ticketId) ?? (await ownerOf(ticketId));
+      const look = streamsToLook(events);
+      const heads = look.length === 0 ? new Map<string, number>() : await store.streamVersions(look);
+      const looked = new Set(look);
+      // A ticket a route names was not looked at (routes are read during the check): it is read.
+      const known = async (ticketId: string) => {
+        const stream = ticketStream(ticketId);
+        return opened.get(ticketId) ?? (await ownerOf(ticketId, looked.has(stream) ? heads.has(stream) : undefined));
+      };
       const mayTouch = (owner: TicketOwner): boolean =>
         scope.tickets === 'any' || (owner.integration !== null && scope.tickets.has(owner.integration));
       const refuseTicket = (path: string, ticketId: string, owner: TicketOwner): RejectionReason =>
@@ -144,7 +174,7 @@ export function createScopeCheck(
           if (requestedId !== undefined && requested !== undefined && requested.customerId === event.subject) {
             return mayTouch(requested) ? null : refuseTicket('data.ticketId', requestedId, requested);
           }
-          const routedId = (await routes(event.subject))[event.data.channel];
+          const routedId = (await routes(event.subject, heads.get(customerStream(event.subject))))[event.data.channel];
           const routed = routedId === undefined ? undefined : await known(routedId);
           if (routedId !== undefined && routed !== undefined && !mayTouch(routed))
             return refuseTicket('data.channel', routedId, routed);

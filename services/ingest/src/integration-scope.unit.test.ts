@@ -10,20 +10,27 @@ const integration = (name: string): Integration =>
 const recorded = (stream: string, version: number, type: string, data: unknown): RecordedEvent =>
   ({ stream, version, position: version, id: `${stream}-${version}`, type, data, metadata: {} }) as RecordedEvent;
 
-/** A store of a few streams that only reads (all the scope check does), counting its reads. */
+/** A store of a few streams that only reads (all the scope check does), counting its reads and head looks. */
 function fakeStore(streams: Map<string, RecordedEvent[]>) {
-  let reads = 0;
+  const reads: { stream: string; fromVersion: number }[] = [];
+  let looks = 0;
   const store = {
     async readStream(stream: string, options: ReadStreamOptions = {}) {
-      reads++;
       const from = options.fromVersion ?? 0;
+      reads.push({ stream, fromVersion: from });
       return (streams.get(stream) ?? []).filter((event) => event.version >= from).slice(0, options.maxCount);
     },
-    async streamVersions() {
-      throw new Error('not expected: routes read the events after the last one read');
+    async streamVersions(names: readonly string[]) {
+      looks++;
+      const heads = new Map<string, number>();
+      for (const name of names) {
+        const events = streams.get(name);
+        if (events !== undefined && events.length > 0) heads.set(name, events[events.length - 1]!.version);
+      }
+      return heads;
     },
   } as unknown as EventStore;
-  return { store, reads: () => reads };
+  return { store, reads: () => reads.length, readsOf: () => reads, looks: () => looks };
 }
 
 const message = (id: string, customerId: string): InboundEvent =>
@@ -35,28 +42,96 @@ const message = (id: string, customerId: string): InboundEvent =>
     data: { channel: 'sms', customer: { id: customerId }, body: 'hi' },
   }) as unknown as InboundEvent;
 
+const close = (id: string, ticketId: string): InboundEvent =>
+  ({
+    type: 'ticket.closed',
+    source: 'https://mine.example/',
+    id,
+    subject: 'agent',
+    data: { ticketId },
+  }) as unknown as InboundEvent;
+
+const opened = (ticketId: string, integration: string, customerId: string) =>
+  recorded(ticketStream(ticketId), 0, 'TicketCreated', { integration, customer: { id: customerId } });
+
 describe('the integration scope check', () => {
-  it("sees a route to another integration's ticket recorded after it last read the customer, with one read per check", async () => {
+  it("sees a route to another integration's ticket recorded after it last read the customer", async () => {
     const streams = new Map<string, RecordedEvent[]>([
-      [
-        ticketStream('tk_other'),
-        [recorded(ticketStream('tk_other'), 0, 'TicketCreated', { integration: 'other', customer: { id: 'cus_1' } })],
-      ],
+      [ticketStream('tk_other'), [opened('tk_other', 'other', 'cus_1')]],
     ]);
-    const { store, reads } = fakeStore(streams);
+    const { store, reads, readsOf } = fakeStore(streams);
     const mine = integration('mine');
     const scope = createScopeCheck(store, [mine, integration('other')]);
 
     expect(await scope.check(mine, [message('m-1', 'cus_1')])).toEqual([null]);
-    expect(reads()).toBe(1);
+    // The customer has no stream yet: nothing to read.
+    expect(reads()).toBe(0);
     streams.set(customerStream('cus_1'), [
       recorded(customerStream('cus_1'), 0, 'CustomerRouted', { channel: 'sms', ticketId: 'tk_other' }),
     ]);
     const [refused] = await scope.check(mine, [message('m-2', 'cus_1')]);
     expect(refused).toMatchObject({ path: 'data.channel', code: 'out_of_scope' });
-    // Unchanged since: one read of the customer's stream, which finds nothing new (the owner is cached).
-    const before = reads();
+    expect(readsOf()).toEqual([
+      { stream: customerStream('cus_1'), fromVersion: 0 },
+      { stream: ticketStream('tk_other'), fromVersion: 0 },
+    ]);
+    // Unchanged since: the routes and the owner are known, and nothing is read again.
     expect((await scope.check(mine, [message('m-3', 'cus_1')]))[0]).toMatchObject({ path: 'data.channel' });
-    expect(reads() - before).toBe(1);
+    expect(reads()).toBe(2);
+  });
+
+  it('reads a customer whose stream moved from after the last event it read, and sees the new route', async () => {
+    const customer = customerStream('cus_1');
+    const streams = new Map<string, RecordedEvent[]>([
+      [ticketStream('tk_mine'), [opened('tk_mine', 'mine', 'cus_1')]],
+      [ticketStream('tk_other'), [opened('tk_other', 'other', 'cus_1')]],
+      [customer, [recorded(customer, 0, 'CustomerRouted', { channel: 'sms', ticketId: 'tk_mine' })]],
+    ]);
+    const { store, readsOf } = fakeStore(streams);
+    const mine = integration('mine');
+    const scope = createScopeCheck(store, [mine, integration('other')]);
+
+    expect(await scope.check(mine, [message('m-1', 'cus_1')])).toEqual([null]);
+    streams
+      .get(customer)!
+      .push(
+        recorded(customer, 1, 'CustomerSeen', {}),
+        recorded(customer, 2, 'CustomerRouted', { channel: 'sms', ticketId: 'tk_other' }),
+      );
+    const [refused] = await scope.check(mine, [message('m-2', 'cus_1')]);
+    expect(refused).toMatchObject({ path: 'data.channel', message: expect.stringContaining('tk_other') });
+    expect(readsOf().filter((read) => read.stream === customer)).toEqual([
+      { stream: customer, fromVersion: 0 },
+      { stream: customer, fromVersion: 1 },
+    ]);
+  });
+
+  it("looks at the heads of all of a request's streams at once, and reads none that do not exist", async () => {
+    const { store, reads, looks } = fakeStore(new Map());
+    const mine = integration('mine');
+    const scope = createScopeCheck(store, [mine]);
+    const events = Array.from({ length: 50 }, (_, i) => message(`m-${i}`, `cus_${i}`));
+    events.push(close('c-1', 'tk_unknown'));
+
+    const results = await scope.check(mine, events);
+    expect(results).toEqual(events.map(() => null));
+    expect(looks()).toBe(1);
+    expect(reads()).toBe(0);
+  });
+
+  it("refuses an agent event on another integration's ticket, reading the ticket's first event once", async () => {
+    const streams = new Map([[ticketStream('tk_other'), [opened('tk_other', 'other', 'cus_1')]]]);
+    const { store, reads, looks } = fakeStore(streams);
+    const mine = integration('mine');
+    const scope = createScopeCheck(store, [mine, integration('other')]);
+
+    for (const id of ['c-1', 'c-2'])
+      expect((await scope.check(mine, [close(id, 'tk_other')]))[0]).toMatchObject({
+        path: 'data.ticketId',
+        code: 'out_of_scope',
+      });
+    expect(reads()).toBe(1);
+    // The owner is cached: the second check has nothing to look at.
+    expect(looks()).toBe(1);
   });
 });
