@@ -84,6 +84,19 @@ export class StreamStateCache {
     return loaded;
   }
 
+  /** The ticket as cached, without reading or touching its place in the cache. */
+  peekTicket(ticketId: string): Loaded<TicketState | null> | undefined {
+    return this.tickets.get(ticketStream(ticketId));
+  }
+
+  /**
+   * The customer as cached, without reading or touching its place in the cache: for a reader that
+   * checks the revision against the store's head before it trusts the state (the integration scope).
+   */
+  peekCustomer(customerId: string): Loaded<CustomerHistory> | undefined {
+    return this.customers.get(customerStream(customerId));
+  }
+
   /** After our own successful append: the new state, without reading it back. */
   setTicket(loaded: Loaded<TicketState | null>): void {
     this.remember(this.tickets, loaded.stream, loaded);

@@ -1,4 +1,10 @@
-import { INBOUND_TYPES, type ReopenPolicy, type RulesFile } from '@tickets/domain';
+import {
+  INBOUND_TYPES,
+  type CustomerHistory,
+  type ReopenPolicy,
+  type RulesFile,
+  type TicketState,
+} from '@tickets/domain';
 import {
   isConcurrencyError,
   retryOnConflict,
@@ -15,7 +21,13 @@ import {
   type PipelineMetrics,
   type TraceContext,
 } from '@tickets/platform';
-import { configStream, configurationHash, configurationRecorded, StreamStateCache } from '@tickets/streams';
+import {
+  configStream,
+  configurationHash,
+  configurationRecorded,
+  StreamStateCache,
+  type Loaded,
+} from '@tickets/streams';
 import {
   decideBatch,
   type ClockResult,
@@ -56,6 +68,13 @@ export interface Ingest {
    * `simulate --until` call it). Resolves with how many timers fired, once stored.
    */
   fireTimers(customerIds: readonly string[], until: string): Promise<number>;
+  /**
+   * The customer's state as this ingest's last decision left it, with its revision, when it is still
+   * cached; nothing is read. Trust it only where the store's head is that revision.
+   */
+  knownCustomer(customerId: string): Loaded<CustomerHistory> | undefined;
+  /** The ticket's state as this ingest last decided on it, when it is still cached; nothing is read. */
+  knownTicket(ticketId: string): Loaded<TicketState | null> | undefined;
   /** Waits for what is in flight, then refuses new work. */
   close(): Promise<void>;
 }
@@ -233,6 +252,8 @@ export function createIngest(options: IngestOptions): Ingest {
       schedule();
       return (await Promise.all(fired)).reduce((sum, result) => sum + result.fired, 0);
     },
+    knownCustomer: (customerId) => cache.peekCustomer(customerId),
+    knownTicket: (ticketId) => cache.peekTicket(ticketId),
     async close() {
       closed = true;
       while (flushing) await flushing;

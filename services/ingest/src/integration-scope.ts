@@ -1,5 +1,14 @@
-import { customerStream, ticketIdFor, ticketStream, type Channel, type InboundEvent } from '@tickets/domain';
+import {
+  customerStream,
+  ticketIdFor,
+  ticketStream,
+  type Channel,
+  type CustomerHistory,
+  type InboundEvent,
+  type TicketState,
+} from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
+import type { Loaded } from '@tickets/streams';
 import { ANY_INTEGRATION, type Integration } from '@tickets/platform';
 import { integrationOwning } from './http/webhook-auth.js';
 import type { RejectionReason } from './validate-inbound.js';
@@ -59,11 +68,28 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
  * the rest of the check: ~20 µs per event on SQLite (the await and the row query), a round trip per
  * event on PostgreSQL.
  */
+export interface ScopeCheckOptions {
+  /**
+   * The customer as the ingest's own decisions left it (`Ingest.knownCustomer`): its routes are used
+   * when its revision is the stream's head, instead of reading the events since the check's own last
+   * read. The ingest writes every customer event but erasures, so its state is almost always current.
+   */
+  readonly knownCustomer?: (customerId: string) => Loaded<CustomerHistory> | undefined;
+  /**
+   * The ticket as the ingest last decided on it (`Ingest.knownTicket`): a ticket opened for a named
+   * integration is that integration's for good, so its owner needs no read whatever its revision.
+   */
+  readonly knownTicket?: (ticketId: string) => Loaded<TicketState | null> | undefined;
+  /** Entries of each cache (ticket owners, customers' routes); default 10,000. */
+  readonly maxCached?: number;
+}
+
 export function createScopeCheck(
   store: EventStore,
   integrations: readonly Integration[],
-  maxCached = 10_000,
+  options: ScopeCheckOptions = {},
 ): ScopeCheck {
+  const { knownCustomer, knownTicket, maxCached = 10_000 } = options;
   const owners = new Map<string, TicketOwner>();
   const routesOf = new Map<string, { revision: number; routes: Partial<Record<Channel, string>> }>();
 
@@ -88,6 +114,8 @@ export function createScopeCheck(
       return {};
     }
     if (cached !== undefined && cached.revision === head) return cached.routes;
+    const decided = knownCustomer?.(customerId);
+    if (decided !== undefined && decided.revision === head) return decided.state.state.routes;
     const newer = await store.readStream(customerStream(customerId), {
       fromVersion: cached === undefined || cached.revision > head ? 0 : cached.revision + 1,
     });
@@ -109,14 +137,21 @@ export function createScopeCheck(
     const cached = owners.get(ticketId);
     if (cached !== undefined) return cached;
     if (looked === false) return undefined;
+    // Opened without an integration, the owner is the one owning the opening event's source: read.
+    const decided = knownTicket?.(ticketId)?.state;
+    if (decided != null && decided.integration !== null)
+      return remember({ integration: decided.integration, customerId: decided.customer.id });
     const [first] = await store.readStream(ticketStream(ticketId), { maxCount: 1 });
     if (first?.type !== 'TicketCreated') return undefined;
     const data = first.data as { integration?: string | null; customer?: { id?: string } };
     const opener = integrationOwning(integrations, first.metadata['source'])?.name ?? null;
-    const owner = { integration: data.integration ?? opener, customerId: data.customer?.id ?? '' };
-    owners.set(ticketId, owner);
-    if (owners.size > maxCached) owners.delete(owners.keys().next().value!);
-    return owner;
+    return remember({ integration: data.integration ?? opener, customerId: data.customer?.id ?? '' });
+
+    function remember(owner: TicketOwner): TicketOwner {
+      owners.set(ticketId, owner);
+      if (owners.size > maxCached) owners.delete(owners.keys().next().value!);
+      return owner;
+    }
   }
 
   return {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { customerStream, ticketStream, type InboundEvent } from '@tickets/domain';
+import {
+  customerStream,
+  ticketStream,
+  type CustomerHistory,
+  type InboundEvent,
+  type TicketState,
+} from '@tickets/domain';
 import type { EventStore, ReadStreamOptions, RecordedEvent } from '@tickets/event-store';
 import type { Integration } from '@tickets/platform';
+import type { Loaded } from '@tickets/streams';
 import { createScopeCheck } from './integration-scope.js';
 
 const integration = (name: string): Integration =>
@@ -133,5 +140,64 @@ describe('the integration scope check', () => {
     expect(reads()).toBe(1);
     // The owner is cached: the second check has nothing to look at.
     expect(looks()).toBe(1);
+  });
+
+  it("uses the ingest's own state of a customer whose revision is the stream's head, and reads it when it is behind", async () => {
+    const customer = customerStream('cus_1');
+    const streams = new Map<string, RecordedEvent[]>([
+      [ticketStream('tk_other'), [opened('tk_other', 'other', 'cus_1')]],
+      [customer, [recorded(customer, 0, 'CustomerSeen', {}), recorded(customer, 1, 'CustomerSeen', {})]],
+    ]);
+    const { store, readsOf } = fakeStore(streams);
+    const mine = integration('mine');
+    let known = { revision: 1, routes: { sms: 'tk_other' } };
+    const knownCustomer = (customerId: string) =>
+      ({
+        stream: customerStream(customerId),
+        revision: known.revision,
+        state: { state: { customerId, routes: known.routes } },
+      }) as unknown as Loaded<CustomerHistory>;
+    const scope = createScopeCheck(store, [mine, integration('other')], { knownCustomer });
+
+    expect((await scope.check(mine, [message('m-1', 'cus_1')]))[0]).toMatchObject({ path: 'data.channel' });
+    expect(readsOf().filter((read) => read.stream === customer)).toEqual([]);
+    // The ingest's state is one event behind the store: the customer is read (and routes nowhere).
+    known = { revision: 0, routes: { sms: 'tk_other' } };
+    expect(await scope.check(mine, [message('m-2', 'cus_1')])).toEqual([null]);
+    expect(readsOf().filter((read) => read.stream === customer)).toEqual([{ stream: customer, fromVersion: 0 }]);
+  });
+
+  it("takes a ticket's owner from the ingest's state when the ticket names its integration, and reads it when not", async () => {
+    const streams = new Map([
+      [ticketStream('tk_named'), [opened('tk_named', 'other', 'cus_1')]],
+      [
+        ticketStream('tk_unnamed'),
+        [
+          {
+            ...recorded(ticketStream('tk_unnamed'), 0, 'TicketCreated', {
+              integration: null,
+              customer: { id: 'cus_1' },
+            }),
+            metadata: { source: 'https://other.example/sms' },
+          },
+        ],
+      ],
+    ]);
+    const { store, readsOf } = fakeStore(streams);
+    const mine = integration('mine');
+    const knownTicket = (ticketId: string) =>
+      ({
+        stream: ticketStream(ticketId),
+        revision: 0,
+        state: { ticketId, integration: ticketId === 'tk_named' ? 'other' : null, customer: { id: 'cus_1' } },
+      }) as unknown as Loaded<TicketState | null>;
+    const scope = createScopeCheck(store, [mine, integration('other')], { knownTicket });
+
+    const refusals = await scope.check(mine, [close('c-1', 'tk_named'), close('c-2', 'tk_unnamed')]);
+    expect(refusals.map((reason) => reason?.message)).toEqual([
+      expect.stringContaining('belongs to integration "other"'),
+      expect.stringContaining('belongs to integration "other"'),
+    ]);
+    expect(readsOf()).toEqual([{ stream: ticketStream('tk_unnamed'), fromVersion: 0 }]);
   });
 });

@@ -257,6 +257,8 @@ function counting(ingest: Ingest, outcomes: Outcomes, hold: () => ReturnType<typ
       return results;
     },
     fireTimers: (customerIds, until) => ingest.fireTimers(customerIds, until),
+    knownCustomer: (customerId) => ingest.knownCustomer(customerId),
+    knownTicket: (ticketId) => ingest.knownTicket(ticketId),
     close: () => ingest.close(),
   };
 }

@@ -71,7 +71,12 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
   if (signed && options.store === undefined)
     throw new Error('ingestRoutes: secured mode needs the store, to check integration scopes');
   const scope =
-    signed && options.store !== undefined ? createScopeCheck(options.store, security?.integrations ?? []) : undefined;
+    signed && options.store !== undefined
+      ? createScopeCheck(options.store, security?.integrations ?? [], {
+          knownCustomer: options.ingest.knownCustomer,
+          knownTicket: options.ingest.knownTicket,
+        })
+      : undefined;
 
   // The signature covers the exact bytes received: keep them beside the parsed body. This parser
   // replaces the default JSON one inside this plugin only.

@@ -74,6 +74,28 @@ describe('createWebhookAuth', () => {
       integration: 'shop-sms',
     });
   });
+  it("refuses a request with one event of another integration's source among many of its own (403, naming the event)", () => {
+    const sources = [
+      'https://shop.example/email',
+      'https://shop.example/email',
+      'https://shop.example/web',
+      'https://shop.example/email',
+      'https://shop.example/sms/fr',
+      'https://shop.example/email',
+    ];
+    const body = JSON.stringify(sources.map((source) => ({ source })));
+    const outcome = auth.authenticate({
+      headers: {
+        'webhook-id': 'msg_4',
+        'webhook-timestamp': String(SECONDS),
+        'webhook-signature': signWebhook({ id: 'msg_4', timestamp: SECONDS, body, secret: SHOP }),
+      },
+      body: Buffer.from(body),
+      events: sources.map((source) => ({ source })),
+    });
+    expect(outcome).toMatchObject({ ok: false, status: 403, code: 'AUTH.FOREIGN_SOURCE', reason: 'foreign_source' });
+    expect(outcome.ok === false && outcome.message).toMatch(/^event 4:/);
+  });
 });
 
 describe('createWebhookAuth: parts of a request the signature does not cover (binary mode)', () => {
