@@ -2,11 +2,13 @@
 // on, and with personal data encrypted per customer (the PII codec), each beside the same run in
 // development mode without encryption, in one run, on the same machine.
 // Real HTTP over loopback, batches of 500 events, 4 requests in flight, each mode on a fresh SQLite
-// store; the rounds alternate so that neither mode always runs on a warmer machine.
+// store (or, with `--postgres URL`, a fresh schema of that PostgreSQL database, dropped after); the
+// rounds alternate so that neither mode always runs on a warmer machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES } from '@tickets/domain';
 import {
   boundPort,
@@ -63,15 +65,27 @@ interface Result {
   readonly cpuMicrosPerEvent: number;
 }
 
+/** Where each measurement's fresh store goes: a directory of SQLite files, or PostgreSQL schemas. */
+type Stores = { readonly kind: 'sqlite'; readonly dir: string } | { readonly kind: 'postgres'; readonly url: string };
+
+const schemaOf = (mode: Mode, round: number): string => `bench_signed_${process.pid}_${mode}_${round}`;
+
+function storeFor(stores: Stores, mode: Mode, round: number): string {
+  if (stores.kind === 'sqlite') return `sqlite:${join(stores.dir, `${mode}-${round}.db`)}`;
+  const url = new URL(stores.url);
+  url.searchParams.set('schema', schemaOf(mode, round));
+  return url.toString();
+}
+
 async function measure(
   mode: Result['mode'],
   batches: readonly string[],
   events: number,
-  dir: string,
+  stores: Stores,
   round: number,
 ): Promise<Result> {
   const runtime = await openRuntime({
-    store: `sqlite:${join(dir, `${mode}-${round}.db`)}`,
+    store: storeFor(stores, mode, round),
     rules: DEFAULT_RULES,
     policy: DEFAULT_REOPEN_POLICY,
     sink: createMemorySink(),
@@ -131,6 +145,7 @@ async function main(): Promise<void> {
       customers: { type: 'string', default: '5000' },
       rounds: { type: 'string', default: '3' },
       modes: { type: 'string', default: MODES.join(',') },
+      postgres: { type: 'string' },
     },
   });
   const modes = values.modes.split(',').map((mode) => {
@@ -143,15 +158,18 @@ async function main(): Promise<void> {
   const batches: string[] = [];
   for (let i = 0; i < events.length; i += BATCH) batches.push(JSON.stringify(events.slice(i, i + BATCH)));
   const dir = mkdtempSync(join(tmpdir(), 'tickets-signed-bench-'));
+  const stores: Stores =
+    values.postgres === undefined ? { kind: 'sqlite', dir } : { kind: 'postgres', url: values.postgres };
   const results: Result[] = [];
   try {
     for (let round = 0; round < Number(values.rounds); round++) {
       // Rotated each round, so that no mode always runs first or last.
       const order = modes.map((_, i) => modes[(i + round) % modes.length]!);
-      for (const mode of order) results.push(await measure(mode, batches, count, dir, round));
+      for (const mode of order) results.push(await measure(mode, batches, count, stores, round));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (stores.kind === 'postgres') await dropSchemas(stores.url, modes, Number(values.rounds));
   }
   // The signature check alone, free of the machine's noise: what the secured path adds per request.
   const sample = Buffer.from(batches[0] ?? '[]');
@@ -181,7 +199,7 @@ async function main(): Promise<void> {
     `${share(mode).toFixed(1)}%  ${share(mode) >= 85 ? 'met' : 'NOT met'}  (by CPU time per event: ${cpuShare(mode).toFixed(1)}%)`;
   const lines = [
     '',
-    `HTTP ingest, signatures and encryption on vs off (${count} events, batches of ${BATCH}, ${IN_FLIGHT} in flight, SQLite, loopback; best of ${values.rounds} rounds each)`,
+    `HTTP ingest, signatures and encryption on vs off (${count} events, batches of ${BATCH}, ${IN_FLIGHT} in flight, ${stores.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, loopback; best of ${values.rounds} rounds each)`,
     '',
     '| mode | events | seconds | events/s | CPU µs/event |',
     '|---|---:|---:|---:|---:|',
@@ -201,6 +219,18 @@ async function main(): Promise<void> {
       : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function dropSchemas(url: string, modes: readonly Mode[], rounds: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const mode of modes)
+      for (let round = 0; round < rounds; round++)
+        await client.query(`DROP SCHEMA IF EXISTS ${schemaOf(mode, round)} CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 await main();
