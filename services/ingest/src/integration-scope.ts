@@ -55,19 +55,6 @@ const outOfScope = (path: string, message: string): RejectionReason => ({ path, 
 
 const list = (values: Iterable<string>): string => [...values].map((value) => JSON.stringify(value)).join(', ');
 
-/**
- * The integration scope: which integration names and channels an integration's events may carry,
- * and whose tickets they may act on (an agent event's ticket, the ticket a message would land on).
- * Ticket owners are read from the store: a ticket's integration never changes once it is opened, so
- * they are cached. Other writers (another ingest, the rule-reactor) append to the same streams, so a
- * customer's cached routes are trusted only while the customer's stream has not moved.
- *
- * Each check starts with one look at the heads of every stream it may need (`streamVersions`: the
- * customers of its messages, the tickets it names and has not cached); streams that are absent or
- * unchanged since they were last read are not read at all. A stream read per message cost more than
- * the rest of the check: ~20 µs per event on SQLite (the await and the row query), a round trip per
- * event on PostgreSQL.
- */
 export interface ScopeCheckOptions {
   /**
    * The customer as the ingest's own decisions left it (`Ingest.knownCustomer`): its routes are used
@@ -84,6 +71,25 @@ export interface ScopeCheckOptions {
   readonly maxCached?: number;
 }
 
+type Routes = Readonly<Partial<Record<Channel, string>>>;
+
+/** What a check has to read before it can answer: it reads, and the check is made again. */
+type Read = () => Promise<void>;
+const isRead = (value: unknown): value is Read => typeof value === 'function';
+
+/**
+ * The integration scope: which integration names and channels an integration's events may carry,
+ * and whose tickets they may act on (an agent event's ticket, the ticket a message would land on).
+ * Ticket owners are read from the store: a ticket's integration never changes once it is opened, so
+ * they are cached. Other writers (another ingest instance, an erasure) append to customer streams,
+ * so a customer's routes are trusted only when they are as recent as the stream's head.
+ *
+ * Each check starts with one look at the heads of every stream it may need (`streamVersions`: the
+ * customers of its messages, the tickets it names and has not cached); streams that are absent or
+ * no newer than what is known are not read. Each event is then checked synchronously, and only an
+ * event that needs a read awaits one. A stream read per message, each awaited, cost more than the
+ * rest of the check: ~20 µs per event on SQLite, a round trip per event on PostgreSQL.
+ */
 export function createScopeCheck(
   store: EventStore,
   integrations: readonly Integration[],
@@ -91,7 +97,14 @@ export function createScopeCheck(
 ): ScopeCheck {
   const { knownCustomer, knownTicket, maxCached = 10_000 } = options;
   const owners = new Map<string, TicketOwner>();
-  const routesOf = new Map<string, { revision: number; routes: Partial<Record<Channel, string>> }>();
+  const routesOf = new Map<string, { readonly revision: number; readonly routes: Routes }>();
+
+  const remember = <V>(map: Map<string, V>, key: string, value: V): V => {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > maxCached) map.delete(map.keys().next().value!);
+    return value;
+  };
 
   /** The streams a check of `events` may read, those it knows already left out. */
   function streamsToLook(events: readonly InboundEvent[]): string[] {
@@ -105,53 +118,29 @@ export function createScopeCheck(
     return [...streams];
   }
 
-  /** Where the customer's next message on each channel goes, as the store had it at `head`. */
-  async function routes(customerId: string, head: number | undefined): Promise<Partial<Record<Channel, string>>> {
+  /**
+   * Where the customer's next message on each channel goes, as of `head` or later (streams only
+   * grow), or the read of the customer's events after those already folded.
+   */
+  function routesAt(customerId: string, head: number | undefined): Routes | Read {
+    if (head === undefined) return {};
     const cached = routesOf.get(customerId);
-    if (head === undefined) {
-      // No stream (or no longer one: a customer forgotten): nothing routes anywhere.
-      routesOf.delete(customerId);
-      return {};
-    }
-    if (cached !== undefined && cached.revision === head) return cached.routes;
+    if (cached !== undefined && cached.revision >= head) return cached.routes;
     const decided = knownCustomer?.(customerId);
-    if (decided !== undefined && decided.revision === head) return decided.state.state.routes;
-    const newer = await store.readStream(customerStream(customerId), {
-      fromVersion: cached === undefined || cached.revision > head ? 0 : cached.revision + 1,
-    });
-    const known = cached === undefined || cached.revision > head ? {} : { ...cached.routes };
-    for (const record of newer) {
-      if (record.type !== 'CustomerRouted') continue;
-      const routed = record.data as { channel: Channel; ticketId: string };
-      known[routed.channel] = routed.ticketId;
-    }
-    routesOf.delete(customerId);
-    const revision = newer.length === 0 ? head : newer[newer.length - 1]!.version;
-    routesOf.set(customerId, { revision, routes: known });
-    if (routesOf.size > maxCached) routesOf.delete(routesOf.keys().next().value!);
-    return known;
-  }
-
-  /** `looked`: whether the check's look found the ticket's stream; undefined when it did not look. */
-  async function ownerOf(ticketId: string, looked: boolean | undefined): Promise<TicketOwner | undefined> {
-    const cached = owners.get(ticketId);
-    if (cached !== undefined) return cached;
-    if (looked === false) return undefined;
-    // Opened without an integration, the owner is the one owning the opening event's source: read.
-    const decided = knownTicket?.(ticketId)?.state;
-    if (decided != null && decided.integration !== null)
-      return remember({ integration: decided.integration, customerId: decided.customer.id });
-    const [first] = await store.readStream(ticketStream(ticketId), { maxCount: 1 });
-    if (first?.type !== 'TicketCreated') return undefined;
-    const data = first.data as { integration?: string | null; customer?: { id?: string } };
-    const opener = integrationOwning(integrations, first.metadata['source'])?.name ?? null;
-    return remember({ integration: data.integration ?? opener, customerId: data.customer?.id ?? '' });
-
-    function remember(owner: TicketOwner): TicketOwner {
-      owners.set(ticketId, owner);
-      if (owners.size > maxCached) owners.delete(owners.keys().next().value!);
-      return owner;
-    }
+    if (decided !== undefined && decided.revision >= head) return decided.state.state.routes;
+    return async () => {
+      const newer = await store.readStream(customerStream(customerId), {
+        fromVersion: cached === undefined ? 0 : cached.revision + 1,
+      });
+      const routes: Partial<Record<Channel, string>> = { ...cached?.routes };
+      for (const record of newer) {
+        if (record.type !== 'CustomerRouted') continue;
+        const routed = record.data as { channel: Channel; ticketId: string };
+        routes[routed.channel] = routed.ticketId;
+      }
+      // At least `head`: the look saw it, so the read covers it.
+      remember(routesOf, customerId, { revision: Math.max(head, newer.at(-1)?.version ?? -1), routes });
+    };
   }
 
   return {
@@ -162,11 +151,30 @@ export function createScopeCheck(
       const look = streamsToLook(events);
       const heads = look.length === 0 ? new Map<string, number>() : await store.streamVersions(look);
       const looked = new Set(look);
-      // A ticket a route names was not looked at (routes are read during the check): it is read.
-      const known = async (ticketId: string) => {
+      // Tickets this check read and found no TicketCreated at the start of.
+      const missing = new Set<string>();
+
+      /** The ticket's owner; undefined: there is no such ticket (yet); or the read of its first event. */
+      function ownerOf(ticketId: string): TicketOwner | undefined | Read {
+        const known = opened.get(ticketId) ?? owners.get(ticketId);
+        if (known !== undefined) return known;
         const stream = ticketStream(ticketId);
-        return opened.get(ticketId) ?? (await ownerOf(ticketId, looked.has(stream) ? heads.has(stream) : undefined));
-      };
+        // Looked at and absent, or read and not opened: the decider's to reject or to open.
+        if ((looked.has(stream) && !heads.has(stream)) || missing.has(ticketId)) return undefined;
+        // Opened without an integration, the owner is the one owning the opening event's source: read.
+        const decided = knownTicket?.(ticketId)?.state;
+        if (decided != null && decided.integration !== null)
+          return remember(owners, ticketId, { integration: decided.integration, customerId: decided.customer.id });
+        // A ticket a route names was not looked at (routes are known only during the check): it is read.
+        return async () => {
+          const [first] = await store.readStream(stream, { maxCount: 1 });
+          if (first?.type !== 'TicketCreated') return void missing.add(ticketId);
+          const data = first.data as { integration?: string | null; customer?: { id?: string } };
+          const opener = integrationOwning(integrations, first.metadata['source'])?.name ?? null;
+          remember(owners, ticketId, { integration: data.integration ?? opener, customerId: data.customer?.id ?? '' });
+        };
+      }
+
       const mayTouch = (owner: TicketOwner): boolean =>
         scope.tickets === 'any' || (owner.integration !== null && scope.tickets.has(owner.integration));
       const refuseTicket = (path: string, ticketId: string, owner: TicketOwner): RejectionReason =>
@@ -178,11 +186,18 @@ export function createScopeCheck(
 
       const results: (RejectionReason | null)[] = [];
       for (const event of events) {
-        results.push(await checkOne(event));
+        let outcome = checkNow(event);
+        // Each read brings into the caches what the check lacked: the next attempt gets further.
+        while (isRead(outcome)) {
+          await outcome();
+          outcome = checkNow(event);
+        }
+        results.push(outcome);
       }
       return results;
 
-      async function checkOne(event: InboundEvent): Promise<RejectionReason | null> {
+      /** The event's answer, or the read it waits for. Nothing is changed before the answer. */
+      function checkNow(event: InboundEvent): RejectionReason | null | Read {
         if (event.type === 'message.received' || event.type === 'ticket.created') {
           // Unnamed, the ticket is the sender's (the integration owning the source that opened it).
           const named = event.data.integration ?? integration.name;
@@ -205,12 +220,16 @@ export function createScopeCheck(
           // The ticket the decider will pick: the one named if it is the customer's, else the one the
           // customer's messages on this channel go to, else a new one (opened for `named`).
           const requestedId = event.data.ticketId;
-          const requested = requestedId === undefined ? undefined : await known(requestedId);
+          const requested = requestedId === undefined ? undefined : ownerOf(requestedId);
+          if (isRead(requested)) return requested;
           if (requestedId !== undefined && requested !== undefined && requested.customerId === event.subject) {
             return mayTouch(requested) ? null : refuseTicket('data.ticketId', requestedId, requested);
           }
-          const routedId = (await routes(event.subject, heads.get(customerStream(event.subject))))[event.data.channel];
-          const routed = routedId === undefined ? undefined : await known(routedId);
+          const routes = routesAt(event.subject, heads.get(customerStream(event.subject)));
+          if (isRead(routes)) return routes;
+          const routedId = routes[event.data.channel];
+          const routed = routedId === undefined ? undefined : ownerOf(routedId);
+          if (isRead(routed)) return routed;
           if (routedId !== undefined && routed !== undefined && !mayTouch(routed))
             return refuseTicket('data.channel', routedId, routed);
           // A new ticket, if the decider opens one: followers in this request find it.
@@ -218,7 +237,8 @@ export function createScopeCheck(
           return null;
         }
         // Agent events: the ticket they name. An unknown one is the decider's to reject.
-        const owner = await known(event.data.ticketId);
+        const owner = ownerOf(event.data.ticketId);
+        if (isRead(owner)) return owner;
         return owner === undefined || mayTouch(owner)
           ? null
           : refuseTicket('data.ticketId', event.data.ticketId, owner);

@@ -200,4 +200,20 @@ describe('the integration scope check', () => {
     ]);
     expect(readsOf()).toEqual([{ stream: ticketStream('tk_unnamed'), fromVersion: 0 }]);
   });
+
+  it('lets a message through after one read when its route names a ticket the store has no opening of', async () => {
+    const customer = customerStream('cus_1');
+    const streams = new Map<string, RecordedEvent[]>([
+      [customer, [recorded(customer, 0, 'CustomerRouted', { channel: 'sms', ticketId: 'tk_gone' })]],
+    ]);
+    const { store, readsOf } = fakeStore(streams);
+    const mine = integration('mine');
+    const scope = createScopeCheck(store, [mine]);
+
+    expect(await scope.check(mine, [message('m-1', 'cus_1'), message('m-2', 'cus_1')])).toEqual([null, null]);
+    expect(readsOf()).toEqual([
+      { stream: customer, fromVersion: 0 },
+      { stream: ticketStream('tk_gone'), fromVersion: 0 },
+    ]);
+  });
 });
