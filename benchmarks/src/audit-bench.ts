@@ -3,8 +3,10 @@
 // (with a changed policy) and `verify` run over them exactly as the CLI runs them. Each phase runs in
 // a fresh child process, so that its peak RSS is its own.
 //   node benchmarks/dist/audit-bench.js [--events 1000000] [--store PATH or postgres://…?schema=… to keep / reuse]
-//     [--phases load,what-if,what-if-all,verify] [--sealed [--sealed-store PATH or URL]] [--rounds N]
-// With --sealed, a second store is written with personal data sealed (the production default) and each
+//     [--phases load,what-if,what-if-all,verify,verify-floor] [--sealed [--sealed-store PATH or URL]] [--rounds N]
+// `verify-floor` (SQLite) is verify's baseline in the same run: one thread reading every row of the
+// store in position order, parsing its metadata and data and hashing it as the chain does — work that
+// any verify does at least, before deciding anything again. With --sealed, a second store is written with personal data sealed (the production default) and each
 // phase runs on both, alternated for --rounds rounds, beside each other: the figure is sealed / clear.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DatabaseSync } from 'node:sqlite';
 import { DEFAULT_REOPEN_POLICY, DEFAULT_RULES, DEFAULT_RULES_SOURCE } from '@tickets/domain';
+import { eventHash } from '@tickets/event-store';
 import { createLogger, readConfig } from '@tickets/platform';
 import { createSink } from '@tickets/rule-reactor';
 import { runVerify } from '@tickets/cli';
@@ -27,7 +31,7 @@ import { syntheticEvents } from '@tickets/testing';
 process.env['TICKETS_PII_ENCRYPTION'] ??= 'off';
 const { pii } = readConfig(process.env);
 
-const PHASES = ['load', 'what-if', 'what-if-all', 'verify'] as const;
+const PHASES = ['load', 'what-if', 'what-if-all', 'verify', 'verify-floor'] as const;
 type Phase = (typeof PHASES)[number];
 /** Issue 16's targets at 1M inbound events: seconds (SQLite; PostgreSQL 20), peak RSS, sealed against clear. */
 const TARGET_SECONDS = { sqlite: 10, postgres: 20 } as const;
@@ -116,6 +120,42 @@ async function runPhase(
           note: `${report.ok ? 'ok' : 'MISMATCH'}: ${report.readModel.tickets} tickets, ${report.decisions.rulesEvaluated} rule decisions, ${report.decisions.inboundRecords} inbound records`,
         };
       });
+    case 'verify-floor':
+      return timed(phase, async () => readParseAndHash(path));
+  }
+}
+
+/**
+ * Verify's floor: every row read in position order, its metadata and data parsed, its chain hash
+ * computed over the same bytes (the stored hash standing for the previous one: the cost, not the
+ * check). One thread, nothing decided, nothing compared or kept.
+ */
+async function readParseAndHash(path: string): Promise<{ events: number; note: string }> {
+  const database = new DatabaseSync(path, { readOnly: true });
+  try {
+    const page = database.prepare(
+      'SELECT position, stream, version, id, type, metadata, data, hash FROM events WHERE position > ? ORDER BY position LIMIT 5000',
+    );
+    page.setReturnArrays(true);
+    type Row = [number, string, number, string, string, string, string, string | null];
+    let after = 0;
+    let rows = 0;
+    let bytes = 0;
+    for (;;) {
+      const read = page.all(after) as unknown as Row[];
+      if (read.length === 0) break;
+      for (const [, stream, version, id, type, metadata, data, hash] of read) {
+        JSON.parse(metadata);
+        JSON.parse(data);
+        eventHash(hash, { stream, version, id, type, metadata, data });
+        bytes += metadata.length + data.length;
+      }
+      rows += read.length;
+      after = read[read.length - 1]![0];
+    }
+    return { events: rows, note: `${rows} rows, ${Math.round(bytes / 1e6)} MB of JSON read, parsed and hashed` };
+  } finally {
+    database.close();
   }
 }
 
@@ -174,6 +214,8 @@ async function main(): Promise<void> {
     const results: RoundResult[] = [];
     for (const phase of PHASES) {
       if (!chosen.includes(phase)) continue;
+      // The floor reads the SQLite file itself: there is no such file behind a PostgreSQL URL.
+      if (phase === 'verify-floor' && isUrl(stores[0]!.path)) continue;
       if (phase === 'load') {
         for (const store of stores)
           if (!store.reuse)
@@ -246,6 +288,19 @@ function report(
       targets.push(`  ${phase}: not run`);
       continue;
     }
+    if (phase === 'verify-floor') {
+      // No target of its own: what verify could at best be on this machine, beside what it is.
+      for (const { label } of stores) {
+        const floor = median(of(phase, label).map((r) => r.cpuSeconds));
+        const verify = of('verify', label);
+        targets.push(
+          `  verify's floor (${label}): ${floor.toFixed(2)} CPU s to read, parse and hash every row` +
+            ` (≥ ${(floor / availableParallelism()).toFixed(2)} s on ${availableParallelism()} cores before deciding anything)` +
+            (verify.length === 0 ? '' : `; verify took ${median(verify.map((r) => r.cpuSeconds)).toFixed(2)} CPU s`),
+        );
+      }
+      continue;
+    }
     for (const { label } of stores) {
       const seconds = Number(median(of(phase, label).map((r) => r.seconds)).toFixed(2));
       targets.push(
@@ -282,7 +337,7 @@ function report(
         `| ${r.phase} | ${r.store} | ${r.round} | ${r.events} | ${r.seconds} | ${r.cpuSeconds} | ${r.perSecond} | ${r.peakRssMb} | ${r.note} |`,
     ),
     '',
-    'events: inbound events for load and what-if, store events read for verify',
+    'events: inbound events for load and what-if, store events read for verify and its floor',
     `targets (1M inbound events; with several rounds, the median):`,
     ...targets,
   ];
