@@ -58,8 +58,9 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
 export interface ScopeCheckOptions {
   /**
    * The customer as the ingest's own decisions left it (`Ingest.knownCustomer`): its routes are used
-   * when its revision is the stream's head, instead of reading the events since the check's own last
-   * read. The ingest writes every customer event but erasures, so its state is almost always current.
+   * when its revision is at least the head the check looked at, instead of reading the events since
+   * the check's own last read. The ingest writes every customer event but erasures, so its state is
+   * almost always current.
    */
   readonly knownCustomer?: (customerId: string) => Loaded<CustomerHistory> | undefined;
   /**
