@@ -6,7 +6,8 @@
 //     [--phases load,what-if,what-if-all,verify,verify-floor] [--sealed [--sealed-store PATH or URL]] [--rounds N]
 // `verify-floor` (SQLite) is verify's baseline in the same run: one thread reading every row of the
 // store in position order, parsing its metadata and data and hashing it as the chain does — work that
-// any verify does at least, before deciding anything again. With --sealed, a second store is written with personal data sealed (the production default) and each
+// any verify does at least, before deciding anything again.
+// With --sealed, a second store is written with personal data sealed (the production default) and each
 // phase runs on both, alternated for --rounds rounds, beside each other: the figure is sealed / clear.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,16 +1,8 @@
-import {
-  customerStream,
-  ticketIdFor,
-  ticketStream,
-  type Channel,
-  type CustomerHistory,
-  type InboundEvent,
-  type TicketState,
-} from '@tickets/domain';
+import { customerStream, ticketIdFor, ticketStream, type Channel, type InboundEvent } from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
-import type { Loaded } from '@tickets/streams';
 import { ANY_INTEGRATION, type Integration } from '@tickets/platform';
 import { integrationOwning } from './http/webhook-auth.js';
+import type { Ingest } from './ingest.js';
 import type { RejectionReason } from './validate-inbound.js';
 
 /** An integration's scope with its defaults filled in (see IntegrationScope in the secrets file). */
@@ -57,17 +49,13 @@ const list = (values: Iterable<string>): string => [...values].map((value) => JS
 
 export interface ScopeCheckOptions {
   /**
-   * The customer as the ingest's own decisions left it (`Ingest.knownCustomer`): its routes are used
-   * when its revision is at least the head the check looked at, instead of reading the events since
-   * the check's own last read. The ingest writes every customer event but erasures, so its state is
-   * almost always current.
+   * What the ingest's own decisions left in its cache (the ingest itself, whose state no check reads
+   * from the store). A customer's routes are taken from it when its revision is at least the head the
+   * check looked at: the ingest writes every customer event but erasures, so it is almost always
+   * current. A ticket opened for a named integration is that integration's for good: its owner is
+   * taken from it whatever its revision.
    */
-  readonly knownCustomer?: (customerId: string) => Loaded<CustomerHistory> | undefined;
-  /**
-   * The ticket as the ingest last decided on it (`Ingest.knownTicket`): a ticket opened for a named
-   * integration is that integration's for good, so its owner needs no read whatever its revision.
-   */
-  readonly knownTicket?: (ticketId: string) => Loaded<TicketState | null> | undefined;
+  readonly decided?: Partial<Pick<Ingest, 'knownCustomer' | 'knownTicket'>>;
   /** Entries of each cache (ticket owners, customers' routes); default 10,000. */
   readonly maxCached?: number;
 }
@@ -96,7 +84,7 @@ export function createScopeCheck(
   integrations: readonly Integration[],
   options: ScopeCheckOptions = {},
 ): ScopeCheck {
-  const { knownCustomer, knownTicket, maxCached = 10_000 } = options;
+  const { decided: ingest, maxCached = 10_000 } = options;
   const owners = new Map<string, TicketOwner>();
   const routesOf = new Map<string, { readonly revision: number; readonly routes: Routes }>();
 
@@ -127,7 +115,7 @@ export function createScopeCheck(
     if (head === undefined) return {};
     const cached = routesOf.get(customerId);
     if (cached !== undefined && cached.revision >= head) return cached.routes;
-    const decided = knownCustomer?.(customerId);
+    const decided = ingest?.knownCustomer?.(customerId);
     if (decided !== undefined && decided.revision >= head) return decided.state.state.routes;
     return async () => {
       const newer = await store.readStream(customerStream(customerId), {
@@ -163,7 +151,7 @@ export function createScopeCheck(
         // Looked at and absent, or read and not opened: the decider's to reject or to open.
         if ((looked.has(stream) && !heads.has(stream)) || missing.has(ticketId)) return undefined;
         // Opened without an integration, the owner is the one owning the opening event's source: read.
-        const decided = knownTicket?.(ticketId)?.state;
+        const decided = ingest?.knownTicket?.(ticketId)?.state;
         if (decided != null && decided.integration !== null)
           return remember(owners, ticketId, { integration: decided.integration, customerId: decided.customer.id });
         // A ticket a route names was not looked at (routes are known only during the check): it is read.

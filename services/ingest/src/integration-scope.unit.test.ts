@@ -157,7 +157,7 @@ describe('the integration scope check', () => {
         revision: known.revision,
         state: { state: { customerId, routes: known.routes } },
       }) as unknown as Loaded<CustomerHistory>;
-    const scope = createScopeCheck(store, [mine, integration('other')], { knownCustomer });
+    const scope = createScopeCheck(store, [mine, integration('other')], { decided: { knownCustomer } });
 
     expect((await scope.check(mine, [message('m-1', 'cus_1')]))[0]).toMatchObject({ path: 'data.channel' });
     expect(readsOf().filter((read) => read.stream === customer)).toEqual([]);
@@ -191,7 +191,7 @@ describe('the integration scope check', () => {
         revision: 0,
         state: { ticketId, integration: ticketId === 'tk_named' ? 'other' : null, customer: { id: 'cus_1' } },
       }) as unknown as Loaded<TicketState | null>;
-    const scope = createScopeCheck(store, [mine, integration('other')], { knownTicket });
+    const scope = createScopeCheck(store, [mine, integration('other')], { decided: { knownTicket } });
 
     const refusals = await scope.check(mine, [close('c-1', 'tk_named'), close('c-2', 'tk_unnamed')]);
     expect(refusals.map((reason) => reason?.message)).toEqual([

@@ -54,10 +54,7 @@ export function consumeInbound(options: KafkaInboundOptions): InboundConsumer {
   const scope =
     options.scope === undefined || integrations.length === 0
       ? undefined
-      : createScopeCheck(options.scope.store, integrations, {
-          knownCustomer: ingest.knownCustomer,
-          knownTicket: ingest.knownTicket,
-        });
+      : createScopeCheck(options.scope.store, integrations, { decided: ingest });
 
   /** Reasons beyond validation, per event (validation itself is the ingest's, which reports it). */
   async function liveReasons(events: readonly unknown[]): Promise<(readonly RejectionReason[] | undefined)[]> {

@@ -72,10 +72,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     throw new Error('ingestRoutes: secured mode needs the store, to check integration scopes');
   const scope =
     signed && options.store !== undefined
-      ? createScopeCheck(options.store, security?.integrations ?? [], {
-          knownCustomer: options.ingest.knownCustomer,
-          knownTicket: options.ingest.knownTicket,
-        })
+      ? createScopeCheck(options.store, security?.integrations ?? [], { decided: options.ingest })
       : undefined;
 
   // The signature covers the exact bytes received: keep them beside the parsed body. This parser
