@@ -2,6 +2,7 @@ import type { Command } from '@tickets/domain';
 import type { EventMetadata, PiiEventStore, RecordedEvent } from '@tickets/event-store';
 import { INBOUND_STREAM_PREFIX, readConfiguration, type InboundAcceptedData } from '@tickets/streams';
 import { mergeIndex, type HistoryIndex, type IndexPart } from './history-index.js';
+import { readAhead } from './read-ahead.js';
 import { emptyColumns, type HistoryPage, type RecordedCommands, type RecordedHistory } from './recorded-history.js';
 import type { EventRow } from './sqlite-stored.js';
 import {
@@ -266,21 +267,19 @@ export function directHistory(source: DirectSource): RecordedHistory {
     }
     const reader = source.pageReader(ahead);
     const rows = source.pageRows ?? CHUNK;
-    const read = (from: number): Promise<HistoryPage> | null =>
-      from < positions.length ? reader.read(Array.from(positions.subarray(from, from + rows))) : null;
     // The next page is asked for before this one is handed on: a reader in a thread of its own reads
     // it meanwhile.
-    let next = read(0);
+    const pages = readAhead((i) =>
+      i * rows < positions.length ? reader.read(Array.from(positions.subarray(i * rows, (i + 1) * rows))) : null,
+    );
     try {
-      for (let from = 0; next !== null; from += rows) {
-        const page = await next;
-        next = read(from + rows);
+      let first = true;
+      for await (const page of pages) {
         // The first page carries what is only counted; the rows in reach follow in store order.
-        yield from === 0 ? { ...page, skipped, outsideCommands } : page;
+        yield first ? { ...page, skipped, outsideCommands } : page;
+        first = false;
       }
     } finally {
-      // A caller that stops early leaves the page asked for ahead: its failure is nobody's now.
-      await next?.catch(() => undefined);
       await reader.close();
     }
   }

@@ -15,6 +15,7 @@ import {
 import { foldIndexRows, Kind, type IndexPart, type IndexRow } from './history-index.js';
 import { inParallel } from './in-parallel.js';
 import { inPositionOrder, isKnownEventTable, rows } from './postgres-stored.js';
+import { readAhead } from './read-ahead.js';
 import type { RecordedHistory } from './recorded-history.js';
 import type { EventRow } from './sqlite-stored.js';
 import { storeHistory } from './store-history.js';
@@ -182,23 +183,14 @@ export async function postgresHistory(options: PostgresHistoryOptions): Promise<
       }
       // Windows of positions, the next one asked for while this one is handed on: the server reads as
       // the caller decides.
-      const read = (after: number) =>
-        after >= head
-          ? Promise.resolve([])
-          : rows<HistoryRow>(pool, sql.all, [after, Math.min(head, after + WINDOW)]).then(inPositionOrder);
-      let next = read(0);
+      const windows = readAhead((i) =>
+        i * WINDOW >= head
+          ? null
+          : rows<HistoryRow>(pool, sql.all, [i * WINDOW, Math.min(head, (i + 1) * WINDOW)]).then(inPositionOrder),
+      );
       const pages = new PageBuilder();
-      try {
-        for (let after = 0; after < head; after += WINDOW) {
-          const found = await next;
-          next = read(after + WINDOW);
-          for (const row of found) if (pages.add(row)) yield pages.flush();
-        }
-        if (!pages.empty) yield pages.flush();
-      } finally {
-        // A reader that stops early leaves the window asked for ahead: its failure is nobody's now.
-        await next.catch(() => undefined);
-      }
+      for await (const found of windows) for (const row of found) if (pages.add(row)) yield pages.flush();
+      if (!pages.empty) yield pages.flush();
     },
     // The pool's queries are I/O: the next page is read on the server while this one is decided.
     pageReader: () => ({

@@ -7,6 +7,7 @@ import {
   type PostgresPool,
 } from '@tickets/event-store/postgres';
 import { inPositionOrder, isKnownEventTable, rows } from './postgres-stored.js';
+import { readAhead } from './read-ahead.js';
 import type { ChainedRow } from './sqlite-stored.js';
 import { PlanBuilder, shardOfRow, type DirectStore, type VerifyPlan } from './verify-plan.js';
 
@@ -73,21 +74,18 @@ export async function planPostgresVerify(
   const pool = openPool(store, connections);
   const sql = statements(store.schema);
   type PlanRow = [position: number, stream: string, customer: string | null, hash: string | null];
-  const read = (after: number): Promise<PlanRow[]> =>
-    rows<PlanRow>(pool, sql.plan, [after, Math.min(head, after + PLAN_WINDOW)]).then(inPositionOrder);
-  const ahead: Promise<PlanRow[]>[] = [];
-  let asked = 0;
-  const askMore = () => {
-    for (; ahead.length < connections && asked < head; asked += PLAN_WINDOW) ahead.push(read(asked));
-  };
+  const windows = readAhead(
+    (i) =>
+      i * PLAN_WINDOW >= head
+        ? null
+        : rows<PlanRow>(pool, sql.plan, [i * PLAN_WINDOW, Math.min(head, (i + 1) * PLAN_WINDOW)]).then(inPositionOrder),
+    connections,
+  );
   try {
     const shardOf = shardOfRow(count);
     const plan = new PlanBuilder(count, head);
     const found = new HeadHash(proofs);
-    askMore();
-    while (ahead.length > 0) {
-      const window = await ahead.shift()!;
-      askMore();
+    for await (const window of windows) {
       for (const [position, stream, customer, hash] of window) {
         plan.accept(position, shardOf(stream, customer));
         found.accept(position, hash);
@@ -95,8 +93,6 @@ export async function planPostgresVerify(
     }
     return plan.finish(found);
   } finally {
-    // A plan that failed leaves windows asked for ahead: their failures are nobody's now.
-    await Promise.all(ahead.map((window) => window.catch(() => undefined)));
     await pool.end();
   }
 }
@@ -113,23 +109,13 @@ export class PostgresRows {
 
   /** The rows at `positions` (ascending), in that order, `group` positions per statement, the next group read while this one is checked. */
   async *groupsAt(positions: Float64Array, group: number): AsyncGenerator<ChainedRow[]> {
-    const read = (from: number): Promise<ChainedRow[]> | null =>
-      from >= positions.length
+    yield* readAhead((i) =>
+      i * group >= positions.length
         ? null
-        : rows<ChainedRow>(this.#pool, this.#sql.rowsAt, [Array.from(positions.subarray(from, from + group))]).then(
-            inPositionOrder,
-          );
-    let next = read(0);
-    try {
-      for (let from = 0; next !== null;) {
-        const found = await next;
-        from += group;
-        next = read(from);
-        yield found;
-      }
-    } finally {
-      await next?.catch(() => undefined);
-    }
+        : rows<ChainedRow>(this.#pool, this.#sql.rowsAt, [
+            Array.from(positions.subarray(i * group, (i + 1) * group)),
+          ]).then(inPositionOrder),
+    );
   }
 
   close(): Promise<void> {
