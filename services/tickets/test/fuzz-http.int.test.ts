@@ -269,6 +269,46 @@ describe('fuzzing the HTTP boundary (invariant 6)', () => {
       },
     );
 
+    it('a head one byte under the server limit is answered by the app; a head at the limit gets 431, nothing stored', async () => {
+      const answers: number[] = [];
+      for (const [n, under] of [
+        [1, 1],
+        [2, 0],
+      ] as const) {
+        const { data, ...attributes } = messageReceived({
+          id: `head-limit-${n}`,
+          time: '2026-03-02T09:00:00Z',
+          body: 'Bonjour',
+        });
+        const bytes = Buffer.from(JSON.stringify(data));
+        const headers: Record<string, string> = Object.fromEntries(
+          Object.entries(attributes).map(([name, value]) => [`ce-${name}`, String(value)]),
+        );
+        // An extension attribute pads the head to the size wanted, counted as the parser counts it.
+        headers['ce-xpad'] = '';
+        const counted = (): number =>
+          '/v1/events'.length +
+          headBytes({
+            ...headers,
+            'content-type': 'application/json',
+            'content-length': String(bytes.length),
+            host: `127.0.0.1:${port}`,
+            connection: 'close',
+          });
+        headers['ce-xpad'] = 'x'.repeat(maxHeaderSize - under - counted());
+        expect(counted()).toBe(maxHeaderSize - under);
+        const headBefore = await runtime.store.headPosition();
+        const answer = await post(bytes, 'application/json', headers, true).catch((error: NodeJS.ErrnoException) => ({
+          status: error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 431 : 0,
+          body: '',
+        }));
+        answers.push(answer.status);
+        if (under === 1) expect(await runtime.store.headPosition()).toBeGreaterThan(headBefore);
+        else expect(await runtime.store.headPosition()).toBe(headBefore);
+      }
+      expect(answers).toEqual([202, 431]);
+    });
+
     /** Announces `announced` bytes, sends fewer, then closes its side: the body never completes. */
     const truncated = (bytes: Buffer, announced: number): Promise<string> =>
       new Promise((resolve) => {
