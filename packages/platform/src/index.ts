@@ -32,6 +32,7 @@ export type { OpsRoutesOptions } from './http/ops-routes.js';
 export { traceLogging } from './http/trace-logging.js';
 export { runMain } from './run-main.js';
 export { followUntil } from './follow-until.js';
+export { rememberRecent } from './remember-recent.js';
 // The one abortable delay lives with the retry helper, which the event store may use too.
 export { delay } from '@tickets/retry';
 export { createProgress } from './progress.js';

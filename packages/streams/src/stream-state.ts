@@ -11,6 +11,7 @@ import {
   type TicketState,
 } from '@tickets/domain';
 import type { EventStore, RecordedEvent } from '@tickets/event-store';
+import { rememberRecent } from '@tickets/platform';
 import { asCustomerEvent, asTicketEvent } from './trusted-events.js';
 
 /** A stream's folded state and the revision of its last event (-1: the stream does not exist). */
@@ -123,12 +124,6 @@ export class StreamStateCache {
   }
 
   private remember<S>(map: Map<string, Loaded<S>>, stream: string, loaded: Loaded<S>): void {
-    // Map keeps insertion order: delete + set moves the entry to the young end (LRU).
-    map.delete(stream);
-    map.set(stream, loaded);
-    if (map.size > this.maxEntries) {
-      const oldest = map.keys().next();
-      if (!oldest.done) map.delete(oldest.value);
-    }
+    rememberRecent(map, stream, loaded, this.maxEntries);
   }
 }

@@ -1,6 +1,6 @@
 import { customerStream, ticketIdFor, ticketStream, type Channel, type InboundEvent } from '@tickets/domain';
 import type { EventStore } from '@tickets/event-store';
-import { ANY_INTEGRATION, type Integration } from '@tickets/platform';
+import { ANY_INTEGRATION, rememberRecent, type Integration } from '@tickets/platform';
 import { integrationOwning } from './http/webhook-auth.js';
 import type { Ingest } from './ingest.js';
 import type { RejectionReason } from './validate-inbound.js';
@@ -88,12 +88,7 @@ export function createScopeCheck(
   const owners = new Map<string, TicketOwner>();
   const routesOf = new Map<string, { readonly revision: number; readonly routes: Routes }>();
 
-  const remember = <V>(map: Map<string, V>, key: string, value: V): V => {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > maxCached) map.delete(map.keys().next().value!);
-    return value;
-  };
+  const remember = <V>(map: Map<string, V>, key: string, value: V): V => rememberRecent(map, key, value, maxCached);
 
   /** The streams a check of `events` may read, those it knows already left out. */
   function streamsToLook(events: readonly InboundEvent[]): string[] {
