@@ -151,6 +151,28 @@ describe.each(stores)('invariant 7 on $name: the outcome never depends on how th
       using dir = tempDir();
       let run = 0;
       let withCommands = 0;
+      // Random rules emit no command in about a third of the histories, so the share checked below
+      // could fall short by chance alone (~1.5% of runs on PostgreSQL). Histories drawn with a fixed
+      // seed whose reference does emit commands run first, every time: the property is never vacuous.
+      const candidates = fc.sample(fc.tuple(randomTraffic, randomRules, randomPolicy, pattern), {
+        seed: 20261208,
+        numRuns: 50,
+      });
+      const examples: [Traffic, RulesFile, ReopenPolicy, (typeof candidates)[number][3]][] = [];
+      for (const candidate of candidates) {
+        if (examples.length === Math.ceil(runs / 3)) break;
+        const [traffic, rules, policy] = candidate;
+        const events = eventsOf(traffic, rules, policy);
+        const reference = await runThrough(
+          url(dir.path, run++),
+          rules,
+          policy,
+          events.map((e) => [e]),
+          1,
+        );
+        if (reference.commands.length > 0) examples.push(candidate);
+      }
+      expect(examples).toHaveLength(Math.ceil(runs / 3));
       await fc.assert(
         fc.asyncProperty(
           randomTraffic,
@@ -180,7 +202,7 @@ describe.each(stores)('invariant 7 on $name: the outcome never depends on how th
             expect(concurrent).toEqual(reference);
           },
         ),
-        { numRuns: runs },
+        { numRuns: runs, examples },
       );
       // Not vacuous: a good share of the histories made the rules emit commands (random rules often emit none).
       expect(withCommands).toBeGreaterThanOrEqual(Math.ceil(runs / 3));
