@@ -1,5 +1,8 @@
 import { EventStoreError } from './errors.js';
-import type { ExpectedVersion, NewEvent, ReadAllOptions } from './event-store.port.js';
+import type { ExpectedVersion, NewEvent, ReadAllOptions, ReadStreamOptions } from './event-store.port.js';
+
+/** Events per `readAll` or `readChain` page when the caller does not say. */
+export const DEFAULT_READ_ALL_COUNT = 1000;
 
 /** Every adapter rejects bad arguments the same way, before touching storage. */
 export function invalidArgument(message: string): EventStoreError {
@@ -53,6 +56,37 @@ export function positionOption(name: string, value: number | undefined): number 
   if (!Number.isSafeInteger(value) || value < 0)
     throw invalidArgument(`${name} must be a non-negative integer, got ${String(value)}`);
   return value;
+}
+
+/** What `readStream`'s options ask for, checked alike by every adapter. */
+export interface StreamRange {
+  /** How many events at most; undefined: all of them. */
+  readonly maxCount: number | undefined;
+  readonly backwards: boolean;
+  /** The first version read; undefined: the stream's start (forwards) or its end (backwards). */
+  readonly fromVersion: number | undefined;
+}
+
+export function streamRangeOption(options: ReadStreamOptions): StreamRange {
+  const { direction } = options;
+  if (direction !== undefined && direction !== 'forwards' && direction !== 'backwards')
+    throw invalidArgument(`direction must be forwards or backwards, got ${String(direction)}`);
+  return {
+    maxCount: options.maxCount === undefined ? undefined : countOption('maxCount', options.maxCount, 0),
+    backwards: direction === 'backwards',
+    fromVersion: options.fromVersion === undefined ? undefined : positionOption('fromVersion', options.fromVersion),
+  };
+}
+
+/** The page `readAll` and `readChain` ask for: after which position, and how many events at most. */
+export function pageOption(options: { readonly after?: number; readonly maxCount?: number }): {
+  readonly after: number;
+  readonly maxCount: number;
+} {
+  return {
+    after: positionOption('after', options.after),
+    maxCount: countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT),
+  };
 }
 
 /** An empty list filters nothing: a subscription that silently reads no stream would be a trap. */

@@ -27,10 +27,10 @@ import {
   assertExpectedVersion,
   assertNewEvents,
   assertStreamName,
-  countOption,
   invalidArgument,
-  positionOption,
+  pageOption,
   streamPrefixesOption,
+  streamRangeOption,
 } from '../validate-arguments.js';
 import { chainHashes, type ChainedEvent } from '../chain/event-hash.js';
 import { compareRun, decideAppend, isRepeatedRun } from '../append-decision.js';
@@ -80,7 +80,6 @@ export interface EsdbEventStore extends EventStore {
 }
 
 const DEFAULT_RECONNECT_POLICY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 5000 };
-const DEFAULT_READ_ALL_COUNT = 1000;
 /** The most events one page of a `$all` scan asks for; pages start small and double. */
 const MAX_SCAN_PAGE = 4096;
 const FIRST_HEAD_SCAN_PAGE = 4;
@@ -251,10 +250,8 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
     await this.#supported();
     assertStreamName(stream);
     const serverStream = this.#naming.toServer(stream);
-    const backwards = options.direction === 'backwards';
-    const maxCount = options.maxCount === undefined ? undefined : countOption('maxCount', options.maxCount, 0);
+    const { maxCount, backwards, fromVersion: from } = streamRangeOption(options);
     if (maxCount === 0) return [];
-    const from = options.fromVersion === undefined ? undefined : positionOption('fromVersion', options.fromVersion);
     const events = await this.#readServerStream(serverStream, {
       direction: backwards ? BACKWARDS : FORWARDS,
       fromRevision: from === undefined ? (backwards ? END : 0n) : BigInt(from),
@@ -266,8 +263,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
     await this.#supported();
-    const after = positionOption('after', options.after);
-    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    const { after, maxCount } = pageOption(options);
     if (maxCount === 0) return [];
     return this.#scan(after, maxCount, streamPrefixesOption(options.streamPrefixes), toRecordedEvent);
   }
@@ -275,8 +271,7 @@ class EsdbEventStoreAdapter implements EsdbEventStore {
   async readChain(options: ReadChainOptions = {}): Promise<ChainedEvent[]> {
     this.#assertOpen();
     await this.#supported();
-    const after = positionOption('after', options.after);
-    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    const { after, maxCount } = pageOption(options);
     if (maxCount === 0) return [];
     return this.#scan(after, maxCount, undefined, toChainedEvent);
   }

@@ -18,8 +18,10 @@ import {
   assertStreamName,
   countOption,
   invalidArgument,
+  pageOption,
   positionOption,
   streamPrefixesOption,
+  streamRangeOption,
 } from '../validate-arguments.js';
 import { AppendLocks } from './postgres-append-locks.js';
 import { prepareAppend } from './postgres-append-plan.js';
@@ -118,7 +120,6 @@ export interface PostgresEventStore extends EventStore {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 500;
-const DEFAULT_READ_ALL_COUNT = 1000;
 const DEFAULT_BATCH_SIZE = 1000;
 /** How long `readAll` and `headPosition` wait for a running transaction below visible rows. */
 const SETTLE_WAIT_MS = 250;
@@ -240,31 +241,20 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
     assertStreamName(stream);
-    const maxCount = countOption('maxCount', options.maxCount, -1);
+    const { maxCount, backwards, fromVersion: from = backwards ? INT32_MAX : 0 } = streamRangeOption(options);
     if (maxCount === 0) return [];
-    const backwards = options.direction === 'backwards';
-    if (options.direction !== undefined && !backwards && options.direction !== 'forwards') {
-      throw invalidArgument(`direction must be forwards or backwards, got ${String(options.direction)}`);
-    }
-    const from =
-      options.fromVersion === undefined
-        ? backwards
-          ? INT32_MAX
-          : 0
-        : positionOption('fromVersion', options.fromVersion);
     // Versions are int4: a larger bound means "all of them", and must not overflow the parameter.
     const rows = await this.#query<EventRow>(
       'readStream',
       backwards ? this.#sql.readBackwards : this.#sql.readForwards,
-      [stream, Math.min(from, INT32_MAX), maxCount === -1 ? null : maxCount],
+      [stream, Math.min(from, INT32_MAX), maxCount ?? null],
     );
     return rows.map((row) => toRecordedEvent(row, 0));
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
-    const after = positionOption('after', options.after);
-    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    const { after, maxCount } = pageOption(options);
     if (maxCount === 0) return [];
     const prefixes = streamPrefixesOption(options.streamPrefixes);
     // A page cut short by a running transaction is waited for a little, so that a reader sees a
@@ -299,8 +289,7 @@ class PostgresEventStoreAdapter implements PostgresEventStore {
 
   async readChain(options: ReadChainOptions = {}): Promise<ChainedEvent[]> {
     this.#assertOpen();
-    const after = positionOption('after', options.after);
-    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    const { after, maxCount } = pageOption(options);
     if (maxCount === 0) return [];
     // Only settled positions: a page never skips a commit that lands below it later.
     const settled = await this.headPosition();

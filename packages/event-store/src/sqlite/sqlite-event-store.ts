@@ -21,8 +21,10 @@ import {
   assertStreamName,
   countOption,
   invalidArgument,
+  pageOption,
   positionOption,
   streamPrefixesOption,
+  streamRangeOption,
   toJsonText,
 } from '../validate-arguments.js';
 import { openSqlite } from './open-sqlite.js';
@@ -46,7 +48,6 @@ export interface SqliteEventStore extends EventStore {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 100;
-const DEFAULT_READ_ALL_COUNT = 1000;
 const DEFAULT_BATCH_SIZE = 1000;
 /** Stream tips remembered for chaining: dropped all at once at the bound (a head read per stream after). */
 const TIP_CACHE_LIMIT = 100_000;
@@ -222,34 +223,26 @@ class SqliteEventStoreAdapter implements SqliteEventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
     assertStreamName(stream);
-    const maxCount = countOption('maxCount', options.maxCount, UNLIMITED);
+    const {
+      maxCount = UNLIMITED,
+      backwards,
+      fromVersion = backwards ? Number.MAX_SAFE_INTEGER : 0,
+    } = streamRangeOption(options);
     if (maxCount === 0) return [];
-    const backwards = options.direction === 'backwards';
-    if (options.direction !== undefined && !backwards && options.direction !== 'forwards') {
-      throw invalidArgument(`direction must be forwards or backwards, got ${String(options.direction)}`);
-    }
-    const from =
-      options.fromVersion === undefined
-        ? backwards
-          ? Number.MAX_SAFE_INTEGER
-          : 0
-        : positionOption('fromVersion', options.fromVersion);
     const statement = backwards ? this.#readBackwards : this.#readForwards;
-    return toRecordedEvents(this.#query<EventRow>('readStream', statement, stream, from, maxCount));
+    return toRecordedEvents(this.#query<EventRow>('readStream', statement, stream, fromVersion, maxCount));
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.#assertOpen();
-    const after = positionOption('after', options.after);
-    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    const { after, maxCount } = pageOption(options);
     if (maxCount === 0) return [];
     return this.#readPage(after, maxCount, streamPrefixesOption(options.streamPrefixes));
   }
 
   async readChain(options: ReadChainOptions = {}): Promise<ChainedEvent[]> {
     this.#assertOpen();
-    const after = positionOption('after', options.after);
-    const maxCount = countOption('maxCount', options.maxCount, DEFAULT_READ_ALL_COUNT);
+    const { after, maxCount } = pageOption(options);
     if (maxCount === 0) return [];
     return this.#query<ChainRow>('readChain', this.#readChain, after, maxCount).map(
       ([position, stream, version, id, type, metadata, data, hash]) => ({

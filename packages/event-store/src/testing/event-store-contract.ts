@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainCheck } from '../chain/chain-check.js';
 import { eventHash, type ChainedEvent } from '../chain/event-hash.js';
 import { ConcurrencyError, EventStoreError, IdempotencyError } from '../errors.js';
-import type { AppendResult, EventStore, Json, NewEvent, RecordedEvent } from '../event-store.port.js';
+import type {
+  AppendResult,
+  EventStore,
+  Json,
+  NewEvent,
+  ReadStreamOptions,
+  RecordedEvent,
+} from '../event-store.port.js';
 import { retryOnConflict } from '../retry-on-conflict.js';
 
 export interface EventStoreContractFixture {
@@ -871,6 +878,25 @@ export function describeEventStoreContract(
         expect(await rejectionOf(store.readStream(''))).toMatchObject(invalid);
         expect(await rejectionOf(store.readAll({ after: -1 }))).toMatchObject(invalid);
         expect(await store.readStream(stream)).toEqual([]);
+      });
+
+      it('rejects read options out of range, naming the option, whichever store it is', async () => {
+        const stream = uniqueName('ticket-');
+        await store.append(stream, [newEvent('a')]);
+        const refusal = async (read: Promise<unknown>) => {
+          const error = await rejectionOf(read);
+          expect(error).toMatchObject({ code: 'EVENT_STORE.INVALID_ARGUMENT', retriable: false });
+          return (error as Error).message;
+        };
+        const sideways = { direction: 'sideways' } as unknown as ReadStreamOptions;
+        expect(await refusal(store.readStream(stream, sideways))).toMatch(/direction/);
+        expect(await refusal(store.readStream(stream, { maxCount: -1 }))).toMatch(/maxCount/);
+        expect(await refusal(store.readStream(stream, { fromVersion: 1.5 }))).toMatch(/fromVersion/);
+        expect(await refusal(store.readAll({ maxCount: Number.NaN }))).toMatch(/maxCount/);
+        expect(await refusal(store.readChain({ after: -1 }))).toMatch(/after/);
+        // In range, the same reads answer.
+        expect(await store.readStream(stream, { direction: 'backwards', maxCount: 0 })).toEqual([]);
+        expect(await store.readStream(stream, { direction: 'forwards', fromVersion: 0 })).toHaveLength(1);
       });
 
       it('refuses every call once closed, and closing twice is harmless', async () => {
