@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { directHistory, type DirectSource, type PageReader, type Plan } from './direct-history.js';
+import type { Json, PiiEventStore, RecordedEvent } from '@tickets/event-store';
+import { directHistory, pageOfSealedRows, type DirectSource, type PageReader, type Plan } from './direct-history.js';
 import { emptyColumns, type HistoryPage } from './recorded-history.js';
+import type { EventRow } from './sqlite-stored.js';
 import type { CustomerReach } from './what-if-reach.js';
 
 const page = (lastPosition: number): HistoryPage => ({
@@ -85,5 +87,66 @@ describe('a narrowed history read in pages', () => {
 
     await expect(reading).rejects.toThrow('reader stopped');
     expect(decided).toEqual([1]);
+  });
+});
+
+describe('a sealed page opened through the codec', () => {
+  // Inbound records and decisions as stored, their personal data marked as the codec leaves it; the
+  // fake codec "opens" an event by putting the customer's text back, and notes each call's size.
+  const rowOf = (position: number): EventRow => {
+    const inbound = position % 2 === 1;
+    const data = inbound
+      ? { event: { subject: ` cus_${position} `, data: '[encrypted]' }, ticketId: `tk_${position}`, routing: 'new' }
+      : { commands: [{ id: `cmd_${position}`, data: { body: '[encrypted]' } }] };
+    return [
+      position,
+      inbound ? `inbound-in_${position}` : `ticket-tk_${position}`,
+      0,
+      `ev_${position}`,
+      inbound ? 'InboundAccepted' : 'RulesEvaluated',
+      '{}',
+      JSON.stringify(data),
+    ];
+  };
+  const rows = Array.from({ length: 9 }, (_, i) => rowOf(i + 1));
+  const codec = (calls: number[]) =>
+    ({
+      openRecorded: (events: readonly RecordedEvent[]) => {
+        calls.push(events.length);
+        return Promise.resolve(
+          events.map((event) => ({
+            ...event,
+            data: JSON.parse(JSON.stringify(event.data).replaceAll('[encrypted]', `text of ${event.id}`)) as Json,
+          })),
+        );
+      },
+    }) as unknown as PiiEventStore;
+
+  it('opens the rows a slice at a time, and the page is the same whatever the slice', async () => {
+    const calls: number[] = [];
+    const sliced = await pageOfSealedRows(rows, codec(calls), { slice: 4 });
+    expect(calls).toEqual([4, 4, 1]);
+    const whole = await pageOfSealedRows(rows, codec([]), { slice: 100 });
+    expect(sliced).toEqual(whole);
+    expect(sliced.inbound.positions).toEqual([1, 3, 5, 7, 9]);
+    expect(sliced.inbound.subjects[0]).toBe('cus_1');
+    expect(sliced.inbound.records[0]).toEqual({
+      event: { subject: ' cus_1 ', data: 'text of ev_1' },
+      ticketId: 'tk_1',
+      routing: 'new',
+    });
+    expect(sliced.commands.map((c) => c.position)).toEqual([2, 4, 6, 8]);
+    expect(sliced.commands[0]!.commands).toEqual([{ id: 'cmd_2', data: { body: 'text of ev_2' } }]);
+    expect(sliced.lastPosition).toBe(9);
+  });
+
+  it('keeps the opened inbound records as JSON text for a page posted to another thread', async () => {
+    const asObjects = await pageOfSealedRows(rows, codec([]));
+    const asText = await pageOfSealedRows(rows, codec([]), { recordsAsText: true });
+    expect(asText.inbound.records.every((record) => typeof record === 'string')).toBe(true);
+    expect(asText.inbound.records.map((record) => JSON.parse(record as string) as unknown)).toEqual(
+      asObjects.inbound.records,
+    );
+    expect(asText.commands).toEqual(asObjects.commands);
   });
 });

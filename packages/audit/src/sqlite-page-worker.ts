@@ -35,7 +35,7 @@ const opened =
         codec: { openedGroupsLimit: OPENED_GROUPS_LIMIT },
       });
 await opened?.checkpoints.close();
-const reader = pagesOf(db, opened?.pii);
+const reader = pagesOf(db, opened?.pii, true);
 // One page at a time, in the order asked: the codec reads a customer's events in store order.
 let queue = Promise.resolve();
 port.on('message', ({ id, positions }: ToPageWorker) => {

@@ -37,8 +37,11 @@ export function* allRows(select: StatementSync, ...parameters: string[]): Genera
   for (const row of select.iterate(...parameters)) yield row as unknown as HistoryRow;
 }
 
-/** Reads pages back by position on `db`; `sealed`: the codec the rows are opened with. */
-export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): PageReader {
+/**
+ * Reads pages back by position on `db`; `sealed`: the codec the rows are opened with. `forAnotherThread`:
+ * the pages are posted to the thread that decides (a sealed page's records then go as text).
+ */
+export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined, forAnotherThread = false): PageReader {
   const byPosition = db.prepare(sealed === undefined ? SELECT_BY_POSITION : SELECT_EVENTS_BY_POSITION);
   byPosition.setReturnArrays(true);
   return {
@@ -46,7 +49,7 @@ export function pagesOf(db: DatabaseSync, sealed: PiiEventStore | undefined): Pa
       const chunk = JSON.stringify(positions);
       return sealed === undefined
         ? pageOfRows(allRows(byPosition, chunk))
-        : pageOfSealedRows(byPosition.all(chunk) as unknown as EventRow[], sealed);
+        : pageOfSealedRows(byPosition.all(chunk) as unknown as EventRow[], sealed, { recordsAsText: forAnotherThread });
     },
     close: async () => undefined,
   };
