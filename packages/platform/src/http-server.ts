@@ -16,6 +16,14 @@ export interface HttpServerOptions {
   readonly ops?: OpsRoutesOptions;
 }
 
+/** What every HTTP refusal and failure answers: a stable code to branch on and a message for people. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** The one error shape of every service's HTTP API (docs/http-api.md); a route adds its own fields beside it. */
+export const errorBody = (code: string, message: string): ErrorBody => ({ error: { code, message } });
+
 /**
  * The Fastify base every service's HTTP API shares: our logger, body and time limits, one error
  * shape `{ error: { code, message } }` with a 4xx for what the client sent, `GET /healthz` and `/livez`,
@@ -51,12 +59,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     if (status === 500) request.log.error({ err: error }, 'request failed');
     const code = status === 500 ? 'INTERNAL' : (error.code ?? 'REQUEST.INVALID');
     const message = status === 500 ? 'internal error' : error.message;
-    return reply.code(status).send({ error: { code, message } });
+    return reply.code(status).send(errorBody(code, message));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: { code: 'REQUEST.NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-    }),
+    reply.code(404).send(errorBody('REQUEST.NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Liveness: the process answers; readiness (its dependencies) is /readyz.

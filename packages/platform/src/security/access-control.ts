@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from '../http-server.js';
 import { hashToken, type ApiRole, type ApiToken } from './security-config.js';
 
 /**
@@ -56,14 +57,14 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
       return reply
         .code(401)
         .header('www-authenticate', challenge)
-        .send({ error: { code: 'AUTH.UNAUTHORIZED', message: 'a valid bearer token is required' } });
+        .send(errorBody('AUTH.UNAUTHORIZED', 'a valid bearer token is required'));
     }
     if (RANK[token.role] < RANK[access]) {
       request.log.info(
         { path, token: token.name, role: token.role, required: access },
         'request refused: role too low',
       );
-      return reply.code(403).send({ error: { code: 'AUTH.FORBIDDEN', message: `this needs the ${access} role` } });
+      return reply.code(403).send(errorBody('AUTH.FORBIDDEN', `this needs the ${access} role`));
     }
   });
 }

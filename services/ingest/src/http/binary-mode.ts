@@ -1,4 +1,5 @@
 import { binaryModeEvent, HTTP_BINARY, isBinaryMode, type HeaderProblem } from '@tickets/messaging';
+import { errorBody, type ErrorBody } from '@tickets/platform';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -15,10 +16,7 @@ export type BinaryModeRequest =
     }
   | {
       readonly ok: false;
-      readonly answer: {
-        readonly error: { readonly code: string; readonly message: string };
-        readonly invalid: readonly [{ index: 0; reasons: readonly HeaderProblem[] }];
-      };
+      readonly answer: ErrorBody & { readonly invalid: readonly [{ index: 0; reasons: readonly HeaderProblem[] }] };
     };
 
 const text = (value: string | string[] | undefined): string | undefined =>
@@ -41,7 +39,7 @@ export function readBinaryMode(headers: Headers, body: unknown): BinaryModeReque
     return {
       ok: false,
       answer: {
-        error: { code: 'REQUEST.INVALID_HEADERS', message: `binary-mode CloudEvent: ${named}; nothing was stored` },
+        ...errorBody('REQUEST.INVALID_HEADERS', `binary-mode CloudEvent: ${named}; nothing was stored`),
         invalid: [{ index: 0, reasons: binary.reasons }],
       },
     };

@@ -4,6 +4,7 @@ import {
   createRateLimiter,
   decodeUtf8,
   DEFAULT_INGEST_LIMITS,
+  errorBody,
   readTraceContext,
   systemClock,
   type Clock,
@@ -110,7 +111,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     const batch = binary === null && Array.isArray(body);
     const events: unknown[] = batch ? body : [body];
     if (events.length === 0) {
-      return reply.code(400).send({ error: { code: 'REQUEST.EMPTY_BATCH', message: 'the batch holds no event' } });
+      return reply.code(400).send(errorBody('REQUEST.EMPTY_BATCH', 'the batch holds no event'));
     }
     const notEvents = events.flatMap((event, index) =>
       typeof event === 'object' && event !== null && !Array.isArray(event) ? [] : [index],
@@ -119,9 +120,9 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
       const what = batch
         ? `elements ${notEvents.join(', ')} of the batch are not JSON objects`
         : 'the body is not a JSON object';
-      return reply.code(400).send({
-        error: { code: 'REQUEST.NOT_AN_EVENT', message: `${what}: a CloudEvent or an array of them is expected` },
-      });
+      return reply
+        .code(400)
+        .send(errorBody('REQUEST.NOT_AN_EVENT', `${what}: a CloudEvent or an array of them is expected`));
     }
 
     let integration: string | undefined;
@@ -138,7 +139,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
           { reason: auth.reason, integration: auth.integration, status: auth.status },
           'ingest refused: authentication',
         );
-        return reply.code(auth.status).send({ error: { code: auth.code, message: auth.message } });
+        return reply.code(auth.status).send(errorBody(auth.code, auth.message));
       }
       integration = auth.integration.name;
       sender = auth.integration;
@@ -147,9 +148,9 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
     }
 
     if (events.length > limits.maxBatchEvents) {
-      return reply.code(413).send({
-        error: { code: 'REQUEST.BATCH_TOO_LARGE', message: `at most ${limits.maxBatchEvents} events per request` },
-      });
+      return reply
+        .code(413)
+        .send(errorBody('REQUEST.BATCH_TOO_LARGE', `at most ${limits.maxBatchEvents} events per request`));
     }
     const rawSize = rawBodies.get(request)?.length;
     const oversized: Invalid[] = events.flatMap((event, index) => {
@@ -167,10 +168,10 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         'ingest refused: events over a limit',
       );
       return reply.code(413).send({
-        error: {
-          code: 'REQUEST.EVENT_TOO_LARGE',
-          message: `${oversized.length} of ${events.length} events are over a size limit; nothing was stored`,
-        },
+        ...errorBody(
+          'REQUEST.EVENT_TOO_LARGE',
+          `${oversized.length} of ${events.length} events are over a size limit; nothing was stored`,
+        ),
         invalid: oversized,
       });
     }
@@ -185,12 +186,14 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
           { integration, events: events.length, retryAfter: taken.retryAfterSeconds },
           'ingest refused: rate limit',
         );
-        return reply.code(429).send({
-          error: {
-            code: 'REQUEST.RATE_LIMITED',
-            message: `rate limit of ${bucket.perSecond} events/s exceeded; retry after ${taken.retryAfterSeconds} s`,
-          },
-        });
+        return reply
+          .code(429)
+          .send(
+            errorBody(
+              'REQUEST.RATE_LIMITED',
+              `rate limit of ${bucket.perSecond} events/s exceeded; retry after ${taken.retryAfterSeconds} s`,
+            ),
+          );
       }
     }
 
@@ -209,10 +212,10 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         'request refused: invalid events',
       );
       return reply.code(400).send({
-        error: {
-          code: 'REQUEST.INVALID_EVENTS',
-          message: `${invalid.length} of ${events.length} events are invalid; nothing was stored`,
-        },
+        ...errorBody(
+          'REQUEST.INVALID_EVENTS',
+          `${invalid.length} of ${events.length} events are invalid; nothing was stored`,
+        ),
         invalid,
       });
     }
@@ -236,18 +239,20 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app:
         const why = outOfScope
           .slice(0, 5)
           .map((item) => `event ${item.index} (${item.id}): ${item.reasons[0]!.path}: ${item.reasons[0]!.message}`);
-        return reply.code(403).send({
-          error: {
-            code: 'AUTH.OUT_OF_SCOPE',
-            message: `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored. ${why.join('; ')}`,
-          },
-        });
+        return reply
+          .code(403)
+          .send(
+            errorBody(
+              'AUTH.OUT_OF_SCOPE',
+              `${outOfScope.length} of ${events.length} events are outside what ${integration} may send; nothing was stored. ${why.join('; ')}`,
+            ),
+          );
       }
     }
     // W3C trace context of the request; an event's own traceparent attribute wins inside the ingest.
     const results: IngestResult[] = await options.ingest.submit(events, 'http', readTraceContext(request.headers));
     if (!batch && results[0]?.status === 'rejected') {
-      return reply.code(422).send({ error: { code: 'REQUEST.REJECTED', message: 'the event was rejected' }, results });
+      return reply.code(422).send({ ...errorBody('REQUEST.REJECTED', 'the event was rejected'), results });
     }
     return reply.code(202).send({ results });
   });

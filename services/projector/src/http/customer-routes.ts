@@ -1,4 +1,5 @@
 import type { EventStore } from '@tickets/event-store';
+import { errorBody } from '@tickets/platform';
 import { customerTimeline } from '@tickets/streams';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { atQuery } from './at-query.js';
@@ -13,12 +14,10 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (
     '/v1/customers/:id/timeline',
     async (request, reply) => {
       const at = atQuery(request.query.at);
-      if (!at.ok) return reply.code(400).send({ error: at.error });
+      if (!at.ok) return reply.code(400).send(at.answer);
       const timeline = await customerTimeline(options.store, request.params.id, at.bound);
       return timeline === null
-        ? reply
-            .code(404)
-            .send({ error: { code: 'CUSTOMER.NOT_FOUND', message: `unknown customer ${request.params.id}` } })
+        ? reply.code(404).send(errorBody('CUSTOMER.NOT_FOUND', `unknown customer ${request.params.id}`))
         : timeline;
     },
   );

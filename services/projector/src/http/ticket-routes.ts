@@ -1,4 +1,5 @@
 import type { EventStore } from '@tickets/event-store';
+import { errorBody } from '@tickets/platform';
 import { pageNeighbours, ticketTimeline, timelinePageQuery } from '@tickets/streams';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { TicketReadModel } from '../ticket-read-model.port.js';
@@ -13,7 +14,7 @@ export interface TicketRoutesOptions {
 /** Events per timeline page when the request names no `limit`. */
 export const TIMELINE_PAGE = 500;
 
-const notFound = (ticketId: string) => ({ error: { code: 'TICKET.NOT_FOUND', message: `unknown ticket ${ticketId}` } });
+const notFound = (ticketId: string) => errorBody('TICKET.NOT_FOUND', `unknown ticket ${ticketId}`);
 
 /** Read side: ticket state from the projection, timelines from the event store. */
 export const ticketRoutes: FastifyPluginAsync<TicketRoutesOptions> = async (app: FastifyInstance, options) => {
@@ -27,9 +28,7 @@ export const ticketRoutes: FastifyPluginAsync<TicketRoutesOptions> = async (app:
   app.get<{ Querystring: { customer?: string } }>('/v1/tickets', async (request, reply) => {
     const customer = request.query.customer;
     if (customer === undefined || customer === '') {
-      return reply
-        .code(400)
-        .send({ error: { code: 'REQUEST.MISSING_PARAMETER', message: 'query parameter `customer` is required' } });
+      return reply.code(400).send(errorBody('REQUEST.MISSING_PARAMETER', 'query parameter `customer` is required'));
     }
     return { tickets: await readModel.byCustomer(customer) };
   });
@@ -40,10 +39,9 @@ export const ticketRoutes: FastifyPluginAsync<TicketRoutesOptions> = async (app:
     '/v1/tickets/:id/timeline',
     async (request, reply) => {
       const at = atQuery(request.query.at);
-      if (!at.ok) return reply.code(400).send({ error: at.error });
+      if (!at.ok) return reply.code(400).send(at.answer);
       const paging = timelinePageQuery(request.query, TIMELINE_PAGE);
-      if (!paging.ok)
-        return reply.code(400).send({ error: { code: 'REQUEST.INVALID_PARAMETER', message: paging.message } });
+      if (!paging.ok) return reply.code(400).send(errorBody('REQUEST.INVALID_PARAMETER', paging.message));
       const { id } = request.params;
       const timeline = await ticketTimeline(store, id, { ...at.bound, page: paging.page });
       if (timeline === null || timeline.page === undefined) return reply.code(404).send(notFound(id));

@@ -1,5 +1,5 @@
 import type { PiiEventStore } from '@tickets/event-store';
-import type { Clock } from '@tickets/platform';
+import { errorBody, type Clock } from '@tickets/platform';
 import { eraseCustomer, ErasureRequest, ErasureUnavailableError, UnknownCustomerError } from '@tickets/streams';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 
@@ -21,12 +21,14 @@ export const erasureRoutes: FastifyPluginAsync<ErasureRoutesOptions> = async (ap
     { config: { access: 'admin' } },
     async (request, reply) => {
       if (!options.secured) {
-        return reply.code(403).send({
-          error: {
-            code: 'AUTH.FORBIDDEN',
-            message: 'erasure over HTTP needs secured mode and an admin token; use `tickets forget`',
-          },
-        });
+        return reply
+          .code(403)
+          .send(
+            errorBody(
+              'AUTH.FORBIDDEN',
+              'erasure over HTTP needs secured mode and an admin token; use `tickets forget`',
+            ),
+          );
       }
       const parsed = ErasureRequest.safeParse({ customerId: request.params.id, requestedBy: 'http' });
       if (!parsed.success) {
@@ -46,10 +48,8 @@ export const erasureRoutes: FastifyPluginAsync<ErasureRoutesOptions> = async (ap
         request.log.info({ customerId: result.customerId, keysDeleted: result.keysDeleted }, 'customer erased');
         return reply.code(200).send(result);
       } catch (error) {
-        if (error instanceof ErasureUnavailableError)
-          return reply.code(501).send({ error: { code: error.code, message: error.message } });
-        if (error instanceof UnknownCustomerError)
-          return reply.code(404).send({ error: { code: error.code, message: error.message } });
+        if (error instanceof ErasureUnavailableError) return reply.code(501).send(errorBody(error.code, error.message));
+        if (error instanceof UnknownCustomerError) return reply.code(404).send(errorBody(error.code, error.message));
         throw error;
       }
     },
