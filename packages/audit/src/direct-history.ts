@@ -120,8 +120,9 @@ export async function pageOfSealedRows(
   { recordsAsText = false, slice = OPEN_SLICE }: { readonly recordsAsText?: boolean; readonly slice?: number } = {},
 ): Promise<HistoryPage> {
   const pages = new PageBuilder();
-  for (let from = 0; from < rows.length; from += slice)
-    for (const event of await sealed.openRecorded(rows.slice(from, from + slice).map(eventOfRow)))
+  const step = Math.max(1, Math.floor(slice));
+  for (let from = 0; from < rows.length; from += step)
+    for (const event of await sealed.openRecorded(rows.slice(from, from + step).map(eventOfRow)))
       pages.addEvent(event, recordsAsText);
   return pages.flush();
 }

@@ -138,6 +138,10 @@ describe('a sealed page opened through the codec', () => {
     expect(sliced.commands.map((c) => c.position)).toEqual([2, 4, 6, 8]);
     expect(sliced.commands[0]!.commands).toEqual([{ id: 'cmd_2', data: { body: 'text of ev_2' } }]);
     expect(sliced.lastPosition).toBe(9);
+    // A slice of less than one row is one row: the page still ends.
+    const one: number[] = [];
+    expect(await pageOfSealedRows(rows, codec(one), { slice: 0 })).toEqual(whole);
+    expect(one).toEqual(Array.from({ length: 9 }, () => 1));
   });
 
   it('keeps the opened inbound records as JSON text for a page posted to another thread', async () => {
